@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * V interprocess communication for Linux (vkmod): the user-space contract.
+ *
+ * This header is the one contract between the kernel module, libv, the
+ * daemons, the tools and every host on the wire.  It changes only
+ * deliberately: new fields go into reserved space or new ioctls, existing
+ * numbers and layouts never move.
+ *
+ * Model (from the V kernel, Cheriton & Zwaenepoel 1983):
+ *
+ *   One AF_V socket is one V process.  A client Sends a 32-byte message to a
+ *   process id and blocks until that process Replies; the reply overwrites
+ *   the client's message.  A Send may grant the receiver access to one
+ *   segment of the client's memory, which the receiver reads and writes with
+ *   MoveFrom / MoveTo (or ReceiveWithSegment / ReplyWithSegment) until it
+ *   Replies.  Processes and groups are named by 64-bit entity ids that do not
+ *   depend on the host the process runs on.
+ *
+ * Conventions of every ioctl below:
+ *   - ioctl(2) returns 0 (or a non-negative count where said) on success and
+ *     -1 with errno on failure; 64-bit results are returned in the struct.
+ *   - Every struct uses fixed-size fields and __aligned_u64 for 64-bit values
+ *     and user pointers, so 32-bit and 64-bit processes share one layout
+ *     (i386 aligns u64 to 4 bytes, hence __aligned_u64 everywhere).
+ *   - Fields named "reserved" and undefined flag bits must be zero; the kernel
+ *     rejects anything else with EINVAL so they can be given meaning later.
+ *   - Pointers are user addresses in the caller's own address space.  The
+ *     kernel never reveals one process's addresses to another: a segment is
+ *     described to its receiver by length and access only, and positions in
+ *     it are offsets.
+ *
+ * Errors (the kernel reports failures only as errno values; the 32-byte
+ * message carries application request/reply codes, never kernel errors):
+ *
+ *   ESRCH        no such process (the host answered), a group with no
+ *                (qualified) member, or the receiver shut down or exited
+ *                while the sender was queued on it or received by it
+ *   EHOSTUNREACH host silent until the host-down bound, or no host answers
+ *                for that host part
+ *   ETIMEDOUT    the Send's (or GetReply's) own timeout expired
+ *   EBUSY        receiver busy after back-off; host part set after sockets or
+ *                interfaces exist
+ *   EALREADY     another thread is already blocked in Send on this socket
+ *   EINTR        interrupted by a fatal signal or one with a handler; the
+ *                Send is NOT restarted and its transaction is cancelled
+ *   ESHUTDOWN    woken (or refused) because shutdown() was called on the socket
+ *   ENOENT       caller holds no unreplied message from that pid (never had
+ *                one, already replied, or the sender was cancelled or is
+ *                gone); GetReply with no open group transaction
+ *   ERANGE       offset/length outside the granted segment
+ *   EACCES       message held, but the segment was not granted with that
+ *                access (or a group Send's first reply already unblocked the
+ *                sender)
+ *   EMSGSIZE     reply data larger than the reply-segment limit; segment
+ *                larger than the segment limit
+ *   ESOCKTNOSUPPORT / EPROTONOSUPPORT
+ *                socket type other than SOCK_DGRAM / protocol other than 0
+ *   EPERM        logical id below V_LID_PRIVILEGED or a well-known group
+ *                without CAP_NET_ADMIN in the network namespace's user ns
+ *   EEXIST       logical id already registered on this host
+ *   EADDRINUSE   host-part collision when attaching an interface
+ *   EFAULT       bad user address
+ *   EINVAL       bad argument (reserved field or unknown flag set, malformed
+ *                id, zero where an id is required, ...)
+ *   EOPNOTSUPP   ioctl of this family that this module does not implement
+ *   EAGAIN       Receive on a socket in O_NONBLOCK mode with nothing queued
+ */
+#ifndef _UAPI_LINUX_V_H
+#define _UAPI_LINUX_V_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/socket.h>
+
+/*
+ * Address family.  The number is a module parameter
+ * (/sys/module/vkmod/parameters/family) because Linux has no number assigned
+ * to V; the default is AF_WANPIPE's old slot, which no in-kernel family
+ * registers on 6.1 or 6.12.  Programs should read the parameter (libv does).
+ */
+#define V_AF_DEFAULT		25
+#define V_FAMILY_PARAM_PATH	"/sys/module/vkmod/parameters/family"
+
+/* socket(AF_V, SOCK_DGRAM, V_PROTO_DEFAULT); any other type or protocol fails */
+#define V_PROTO_DEFAULT		0
+
+/* EtherType of V kernel frames on the wire (a module parameter). */
+#define V_ETHERTYPE_DEFAULT	0x805C
+
+/*
+ * Entity ids
+ *
+ *  63  62  61 ............... 32  31 ........ 20  19 .............. 0
+ * +---+---+----------------------+--------------+-------------------+
+ * | G | W |  host part (30 bits) | generation   |  index (20 bits)  |
+ * +---+---+----------------------+--------------+-------------------+
+ *                                 \__ local part (32 bits) ________/
+ *
+ * G  group flag: the id names a process group, not a process.
+ * W  well-known flag: a cluster-wide well-known group; host part is 0.
+ * host part: drawn at random when a network namespace's V host is created
+ *    (never 0: that value means "no host"/well-known); not an address.
+ * index: slot in the host's process table, 1..V_ID_INDEX_MAX (0 is never
+ *    used, so a local part of 0 never names a process).
+ * generation: bumped each time the host's index allocator wraps.  Indexes
+ *    are handed out cyclically, so an index is reused at most once per wrap,
+ *    and a given id recurs only after 4096 wraps (about 4e9 processes on one
+ *    host): a dead process's id is not reused soon.  20 index bits allow a
+ *    million live V processes per host, beyond what fd limits allow.
+ *
+ * The id 0 (V_ID_NONE) means "none" wherever an id is optional.
+ */
+#define V_ID_NONE		0ULL
+#define V_ID_GROUP		(1ULL << 63)
+#define V_ID_WELLKNOWN		(1ULL << 62)
+#define V_ID_HOST_SHIFT		32
+#define V_ID_HOST_BITS		30
+#define V_ID_HOST_MASK		((1U << V_ID_HOST_BITS) - 1)
+#define V_ID_INDEX_BITS		20
+#define V_ID_INDEX_MASK		((1U << V_ID_INDEX_BITS) - 1)
+#define V_ID_INDEX_MAX		V_ID_INDEX_MASK
+#define V_ID_GEN_SHIFT		V_ID_INDEX_BITS
+#define V_ID_GEN_BITS		12
+#define V_ID_GEN_MASK		((1U << V_ID_GEN_BITS) - 1)
+
+static __inline__ __u32 v_id_host(__u64 id)
+{
+	return (__u32)(id >> V_ID_HOST_SHIFT) & V_ID_HOST_MASK;
+}
+
+static __inline__ __u32 v_id_local(__u64 id)
+{
+	return (__u32)id;
+}
+
+static __inline__ __u32 v_id_index(__u64 id)
+{
+	return (__u32)id & V_ID_INDEX_MASK;
+}
+
+static __inline__ __u32 v_id_generation(__u64 id)
+{
+	return ((__u32)id >> V_ID_GEN_SHIFT) & V_ID_GEN_MASK;
+}
+
+static __inline__ int v_id_is_group(__u64 id)
+{
+	return (id & V_ID_GROUP) != 0;
+}
+
+static __inline__ __u64 v_id_make(__u32 host, __u32 local)
+{
+	return ((__u64)(host & V_ID_HOST_MASK) << V_ID_HOST_SHIFT) | local;
+}
+
+/*
+ * Well-known groups: group and well-known flags set, host part 0.  Joining
+ * one needs CAP_NET_ADMIN in the user namespace owning the network namespace.
+ */
+#define V_GROUP_WELLKNOWN(n)	(V_ID_GROUP | V_ID_WELLKNOWN | (__u64)(__u32)(n))
+#define V_GROUP_NAME_HANDLERS	V_GROUP_WELLKNOWN(1) /* name-handling protocol */
+#define V_GROUP_TIME_SERVERS	V_GROUP_WELLKNOWN(2) /* vtimed, one per host */
+#define V_GROUP_FILE_SERVERS	V_GROUP_WELLKNOWN(3) /* file servers */
+#define V_GROUP_SCHEDULERS	V_GROUP_WELLKNOWN(4) /* one per host, qualified */
+
+/*
+ * Logical ids (SetPid / GetPid): 32-bit keys, not entity ids.  Registering
+ * one below V_LID_PRIVILEGED needs CAP_NET_ADMIN in the network namespace's
+ * user namespace; 0 is never a valid logical id.
+ */
+#define V_LID_FILE_SERVER	1
+#define V_LID_NAME_SERVER	2
+#define V_LID_TIME_SERVER	3
+#define V_LID_EXEC_SERVER	4
+#define V_LID_PRIVILEGED	256
+
+/* Scope of SetPid / GetPid. */
+#define V_SCOPE_LOCAL		0x1	/* this host only */
+#define V_SCOPE_REMOTE		0x2	/* other hosts (first answer wins) */
+#define V_SCOPE_BOTH		(V_SCOPE_LOCAL | V_SCOPE_REMOTE)
+
+/*
+ * Messages: exactly 32 opaque bytes.  By convention a request starts with a
+ * 16-bit request code and a reply with a 16-bit reply code; multi-byte fields
+ * of the standard codes and the service protocols are little-endian, read
+ * and written with the accessors below so the layout does not depend on the
+ * host's byte order.
+ */
+#define V_MSG_SIZE		32
+
+struct v_msg {
+	__u8 b[V_MSG_SIZE];
+};
+
+static __inline__ __u16 v_msg_get16(const struct v_msg *m, unsigned int off)
+{
+	return (__u16)(m->b[off] | (m->b[off + 1] << 8));
+}
+
+static __inline__ void v_msg_put16(struct v_msg *m, unsigned int off, __u16 v)
+{
+	m->b[off] = (__u8)v;
+	m->b[off + 1] = (__u8)(v >> 8);
+}
+
+static __inline__ __u32 v_msg_get32(const struct v_msg *m, unsigned int off)
+{
+	return (__u32)v_msg_get16(m, off) | ((__u32)v_msg_get16(m, off + 2) << 16);
+}
+
+static __inline__ void v_msg_put32(struct v_msg *m, unsigned int off, __u32 v)
+{
+	v_msg_put16(m, off, (__u16)v);
+	v_msg_put16(m, off + 2, (__u16)(v >> 16));
+}
+
+static __inline__ __u64 v_msg_get64(const struct v_msg *m, unsigned int off)
+{
+	return (__u64)v_msg_get32(m, off) | ((__u64)v_msg_get32(m, off + 4) << 32);
+}
+
+static __inline__ void v_msg_put64(struct v_msg *m, unsigned int off, __u64 v)
+{
+	v_msg_put32(m, off, (__u32)v);
+	v_msg_put32(m, off + 4, (__u32)(v >> 32));
+}
+
+/* The request code (of a request) or reply code (of a reply): bytes 0-1. */
+static __inline__ __u16 v_msg_code(const struct v_msg *m)
+{
+	return v_msg_get16(m, 0);
+}
+
+static __inline__ void v_msg_set_code(struct v_msg *m, __u16 code)
+{
+	v_msg_put16(m, 0, code);
+}
+
+/*
+ * Standard reply codes (V's standard system replies).  Service protocols
+ * (V I/O, name handling, time) define their request codes in their own
+ * public header, numbered from V_REQ_SERVICE_BASE so that a request code is
+ * never mistaken for a reply code.
+ */
+enum v_reply_code {
+	V_OK			= 0,
+	V_ILLEGAL_REQUEST	= 1,	/* request code not understood */
+	V_BAD_ARGS		= 2,	/* malformed arguments */
+	V_BAD_BUFFER		= 3,	/* segment missing, too small, wrong access */
+	V_NOT_FOUND		= 4,	/* no such object or name */
+	V_NO_PERMISSION		= 5,	/* sender's credentials do not allow it */
+	V_DUPLICATE_NAME	= 6,	/* object already exists */
+	V_END_OF_FILE		= 7,	/* read at or past the end */
+	V_BAD_STATE		= 8,	/* operation not valid in this state */
+	V_NO_SERVER_RESOURCES	= 9,	/* server out of memory, slots, space */
+	V_IO_ERROR		= 10,	/* the server's own I/O failed */
+	V_RETRY			= 11,	/* transient: try again later */
+	V_NOT_SUPPORTED		= 12,	/* valid request this server lacks */
+	V_TIMEOUT		= 13,	/* the server's own deadline passed */
+	V_REPLY_CODE_MAX	= 0x00ff
+};
+
+#define V_REQ_SERVICE_BASE	0x0100
+
+/*
+ * Addresses
+ */
+struct sockaddr_v {
+	__kernel_sa_family_t	sv_family;	/* the family number in use */
+	__u16			sv_reserved1;	/* zero */
+	__u32			sv_reserved2;	/* zero */
+	__aligned_u64		sv_id;		/* entity id */
+};
+
+/*
+ * Segments
+ */
+#define V_SEG_READ		0x1	/* receiver may read (MoveFrom, ...WithSegment) */
+#define V_SEG_WRITE		0x2	/* receiver may write (MoveTo, ReplyWithSegment) */
+#define V_SEG_ACCESS_MASK	(V_SEG_READ | V_SEG_WRITE)
+
+#define V_SEG_MAX_DEFAULT	(1ULL << 30)	/* module parameter seg_max */
+#define V_REPLY_SEG_MAX_DEFAULT	(32U << 10)	/* module parameter reply_seg_max */
+
+/*
+ * Credentials of a sender, as the receiver sees them.
+ *
+ * Captured from the thread that called Send, at the time of the Send.  For a
+ * local sender uid/gid are translated into the receiver's user namespace
+ * (the overflow ids when unmapped) and pid into the receiver's pid namespace
+ * (0 when not visible there).  For a remote sender V_CRED_REMOTE is set, uid
+ * is the uid the remote kernel claims, gid and pid are 0, and host is the
+ * sender's host part.  A forwarded message keeps the original sender's
+ * credentials.
+ */
+#define V_CRED_REMOTE		0x1
+
+struct v_creds {
+	__u32	uid;
+	__u32	gid;
+	__u32	pid;		/* thread-group id */
+	__u32	host;		/* sender's host part */
+	__u32	flags;		/* V_CRED_* */
+	__u32	reserved;
+};
+
+/*
+ * Send (V_IOC_SEND)
+ *
+ * Blocks until the receiver Replies; the reply overwrites msg and replier
+ * names the process that replied (dst itself, another process after a
+ * Forward, or the first replying member of a group).
+ */
+struct v_send {
+	__aligned_u64	dst;		/* in: process or group id */
+	__aligned_u64	qualifier;	/* in: group Send only: deliver to the
+					 * members on the host of this process;
+					 * V_ID_NONE otherwise
+					 */
+	__aligned_u64	seg_addr;	/* in: segment start (caller's memory) */
+	__aligned_u64	seg_len;	/* in: segment length, 0 = no segment;
+					 * at most the seg_max parameter
+					 */
+	__aligned_u64	timeout_ns;	/* in: 0 = wait for ever */
+	__aligned_u64	replier;	/* out: who replied */
+	__u32		seg_access;	/* in: V_SEG_* (0 iff seg_len is 0) */
+	__u32		flags;		/* in: zero */
+	struct v_msg	msg;		/* in: request; out: reply */
+};
+
+/*
+ * Receive (V_IOC_RECEIVE) and ReceiveWithSegment (V_IOC_RECEIVE_SEG)
+ *
+ * Blocks until a message is queued for the caller (FIFO), unless the socket
+ * is O_NONBLOCK (EAGAIN).  Several threads may Receive on one socket: each
+ * message goes to exactly one.  ReceiveWithSegment also copies the first
+ * min(buf_len, seg_len) bytes of a read-granted segment into buf and reports
+ * the count in copied (0 when the segment is not readable or absent; the
+ * Receive itself still succeeds).  For V_IOC_RECEIVE buf_addr and buf_len
+ * must be 0.
+ */
+struct v_receive {
+	__aligned_u64	sender;		/* out: original sender */
+	__aligned_u64	group;		/* out: group it came through, or 0 */
+	__aligned_u64	forwarder;	/* out: last forwarder, or 0 */
+	__aligned_u64	seg_len;	/* out: granted segment length, or 0 */
+	__aligned_u64	buf_addr;	/* in: ReceiveWithSegment buffer */
+	__aligned_u64	buf_len;	/* in: its size */
+	__aligned_u64	copied;		/* out: bytes copied into buf */
+	__u32		seg_access;	/* out: V_SEG_* granted */
+	__u32		flags;		/* in: zero */
+	struct v_creds	creds;		/* out: the sender's credentials */
+	struct v_msg	msg;		/* out: the message */
+};
+
+/*
+ * Reply (V_IOC_REPLY) and ReplyWithSegment (V_IOC_REPLY_SEG)
+ *
+ * Never blocks.  Valid only for a sender awaiting reply from the caller (or
+ * a group Send whose transaction is still open).  ReplyWithSegment first
+ * writes src_len bytes from src_addr at seg_offset into the sender's
+ * write-granted segment (at most the reply_seg_max parameter, default
+ * 32 KiB: EMSGSIZE beyond; larger data goes with MoveTo before the Reply).
+ * For V_IOC_REPLY seg_offset, src_addr and src_len must be 0.
+ */
+struct v_reply {
+	__aligned_u64	dst;		/* in: the sender replied to */
+	__aligned_u64	seg_offset;	/* in: offset in the sender's segment */
+	__aligned_u64	src_addr;	/* in: data in the caller's memory */
+	__aligned_u64	src_len;	/* in: its length */
+	__u32		flags;		/* in: zero */
+	__u32		reserved;	/* in: zero */
+	struct v_msg	msg;		/* in: the reply */
+};
+
+/*
+ * Reply-and-Receive (V_IOC_REPLY_RECEIVE): a Reply (or ReplyWithSegment when
+ * reply.src_len is non-zero) followed by a Receive, in one call, so a server
+ * loop costs one system call per request.  reply.dst == 0 skips the Reply.
+ * A failed Reply half is reported as the call's error without receiving.
+ */
+struct v_reply_receive {
+	struct v_reply		reply;
+	struct v_receive	recv;
+};
+
+/*
+ * Forward (V_IOC_FORWARD): the caller, holding an unreplied message from
+ * `from`, passes it (as msg, possibly changed) to `to`; `to` receives it as
+ * if `from` had sent it (forwarder = the caller) and replies to `from`.  The
+ * caller's hold on the message ends.
+ */
+struct v_forward {
+	__aligned_u64	from;		/* in: original sender */
+	__aligned_u64	to;		/* in: new receiver */
+	__u32		flags;		/* in: zero */
+	__u32		reserved;	/* in: zero */
+	struct v_msg	msg;		/* in: the message as forwarded */
+};
+
+/*
+ * MoveTo (V_IOC_MOVE_TO) / MoveFrom (V_IOC_MOVE_FROM): copy len bytes
+ * between the caller's memory at addr and the segment of pid, a sender
+ * awaiting reply from the caller, at offset.  Checked against the granted
+ * segment and access before anything is copied: never a partial copy that
+ * looks like success.
+ */
+struct v_move {
+	__aligned_u64	pid;		/* in: the sender */
+	__aligned_u64	offset;		/* in: offset in its segment */
+	__aligned_u64	addr;		/* in: the caller's buffer */
+	__aligned_u64	len;		/* in: bytes to move */
+	__u32		flags;		/* in: zero */
+	__u32		reserved;	/* in: zero */
+};
+
+/*
+ * SetPid (V_IOC_SET_PID) / GetPid (V_IOC_GET_PID)
+ *
+ * SetPid registers pid (a process of this host, or 0 to unregister) under a
+ * logical id in the given scope.  GetPid looks it up: local scope on this
+ * host, remote scope answered by the other hosts (first answer wins), both
+ * tries local first.  ESRCH when nobody has it.
+ */
+struct v_pid {
+	__aligned_u64	pid;		/* SetPid in, GetPid out */
+	__u32		logical_id;	/* in */
+	__u32		scope;		/* in: V_SCOPE_* */
+	__aligned_u64	timeout_ns;	/* in: GetPid remote wait, 0 = default */
+};
+
+/*
+ * Groups
+ *
+ * V_IOC_GROUP_CREATE returns a new group id (group flag, the creator's host
+ * part) in gid; the creator is NOT a member until it joins.  Any process
+ * that knows a group id may join it (well-known groups need the capability);
+ * a group exists while it has members.  A Send to a group id reaches every
+ * member, returns the first reply; GetReply returns each further reply once.
+ */
+struct v_group {
+	__aligned_u64	gid;		/* CREATE: out; JOIN / LEAVE: in */
+	__u32		flags;		/* in: zero */
+	__u32		reserved;	/* in: zero */
+};
+
+/*
+ * V_IOC_GROUP_MEMBERS fills ids_addr (an array of max u64) with the
+ * members of gid cluster-wide and sets total to the cluster-wide count; a
+ * total above max means the array was truncated.
+ */
+struct v_group_members {
+	__aligned_u64	gid;		/* in */
+	__aligned_u64	ids_addr;	/* in: __u64 array */
+	__aligned_u64	timeout_ns;	/* in: remote query wait, 0 = default */
+	__u32		max;		/* in: array entries */
+	__u32		total;		/* out: members cluster-wide */
+};
+
+/*
+ * V_IOC_GET_REPLY returns one further reply of the caller's open group
+ * transaction with the replier's id; ETIMEDOUT when none came within
+ * timeout_ns (0 = do not wait), ENOENT when the transaction is closed (the
+ * caller's next Send, its close, or the host's group-reply window).  Later
+ * replies carry no segment data.
+ */
+struct v_get_reply {
+	__aligned_u64	timeout_ns;	/* in */
+	__aligned_u64	replier;	/* out */
+	struct v_msg	msg;		/* out */
+};
+
+/*
+ * ioctl numbers.  Type 0xBE is free in Documentation/userspace-api/ioctl/
+ * ioctl-number.rst; socket ioctls reach the family first in any case.
+ */
+#define V_IOC_TYPE		0xBE
+
+#define V_IOC_SEND		_IOWR(V_IOC_TYPE, 0x01, struct v_send)
+#define V_IOC_RECEIVE		_IOWR(V_IOC_TYPE, 0x02, struct v_receive)
+#define V_IOC_RECEIVE_SEG	_IOWR(V_IOC_TYPE, 0x03, struct v_receive)
+#define V_IOC_REPLY		_IOW(V_IOC_TYPE, 0x04, struct v_reply)
+#define V_IOC_REPLY_SEG		_IOW(V_IOC_TYPE, 0x05, struct v_reply)
+#define V_IOC_REPLY_RECEIVE	_IOWR(V_IOC_TYPE, 0x06, struct v_reply_receive)
+#define V_IOC_FORWARD		_IOW(V_IOC_TYPE, 0x07, struct v_forward)
+#define V_IOC_MOVE_TO		_IOW(V_IOC_TYPE, 0x08, struct v_move)
+#define V_IOC_MOVE_FROM		_IOW(V_IOC_TYPE, 0x09, struct v_move)
+#define V_IOC_SET_PID		_IOW(V_IOC_TYPE, 0x0a, struct v_pid)
+#define V_IOC_GET_PID		_IOWR(V_IOC_TYPE, 0x0b, struct v_pid)
+#define V_IOC_GROUP_CREATE	_IOWR(V_IOC_TYPE, 0x0c, struct v_group)
+#define V_IOC_GROUP_JOIN	_IOW(V_IOC_TYPE, 0x0d, struct v_group)
+#define V_IOC_GROUP_LEAVE	_IOW(V_IOC_TYPE, 0x0e, struct v_group)
+#define V_IOC_GROUP_MEMBERS	_IOWR(V_IOC_TYPE, 0x0f, struct v_group_members)
+#define V_IOC_GET_REPLY		_IOWR(V_IOC_TYPE, 0x10, struct v_get_reply)
+
+#endif /* _UAPI_LINUX_V_H */
