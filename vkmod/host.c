@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-network-namespace V host state.
+ *
+ * Each network namespace is one V host with its own host part, process
+ * table and (later) attached interfaces.  The state is allocated by the
+ * pernet core (.id/.size) so it exists exactly as long as the namespace; a
+ * V socket holds a reference on its namespace, so the host outlives every
+ * process in it.
+ */
+#include <linux/random.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include "vkmod.h"
+
+static unsigned int v_net_id __read_mostly;
+
+struct v_host *v_host_get(const struct net *net)
+{
+	return net_generic(net, v_net_id);
+}
+
+static u32 v_host_random_part(void)
+{
+	u32 part;
+
+	/* 0 is reserved for well-known groups, so never draw it. */
+	do {
+		part = get_random_u32() & V_ID_HOST_MASK;
+	} while (!part);
+	return part;
+}
+
+/*
+ * Change the host part.  Ids embed it, so it may only change while no V
+ * process exists in the namespace (-EBUSY otherwise, as the contract says).
+ */
+int v_host_set_host_part(struct v_host *host, u32 host_part)
+{
+	int err = 0;
+
+	if (!host_part || host_part > V_ID_HOST_MASK)
+		return -EINVAL;
+	mutex_lock(&host->id_lock);
+	if (host->nr_procs)
+		err = -EBUSY;
+	else
+		host->host_part = host_part;
+	mutex_unlock(&host->id_lock);
+	return err;
+}
+
+static int __net_init v_host_net_init(struct net *net)
+{
+	struct v_host *host = v_host_get(net);
+
+	host->net = net;
+	mutex_init(&host->id_lock);
+	xa_init_flags(&host->procs, XA_FLAGS_ALLOC1);
+	host->next_index = 1;
+	if (net_eq(net, &init_net) && v_init_host_part)
+		host->host_part = v_init_host_part;
+	else
+		host->host_part = v_host_random_part();
+	return 0;
+}
+
+static void __net_exit v_host_net_exit(struct net *net)
+{
+	struct v_host *host = v_host_get(net);
+
+	/* Every socket pins its namespace, so no process can remain. */
+	WARN_ON_ONCE(!xa_empty(&host->procs));
+	xa_destroy(&host->procs);
+	mutex_destroy(&host->id_lock);
+}
+
+static struct pernet_operations v_host_net_ops = {
+	.init = v_host_net_init,
+	.exit = v_host_net_exit,
+	.id = &v_net_id,
+	.size = sizeof(struct v_host),
+};
+
+int v_host_init(void)
+{
+	return register_pernet_subsys(&v_host_net_ops);
+}
+
+void v_host_exit(void)
+{
+	unregister_pernet_subsys(&v_host_net_ops);
+}

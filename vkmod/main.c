@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vkmod: V interprocess communication as a Linux socket family.
+ *
+ * Module-wide settings live here as module parameters; everything per host
+ * (per network namespace) is in host.c.  Parameters that shape the family
+ * or the wire are read-only after load: changing them under live sockets
+ * would break the contract with every peer.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/if_ether.h>
+#include "vkmod.h"
+
+int v_family = V_AF_DEFAULT;
+module_param_named(family, v_family, int, 0444);
+MODULE_PARM_DESC(family, "Address family number of AF_V (default 25, a slot no in-kernel family uses)");
+
+static unsigned int v_ethertype = V_ETHERTYPE_DEFAULT;
+module_param_named(ethertype, v_ethertype, hexint, 0444);
+MODULE_PARM_DESC(ethertype, "EtherType of V kernel frames (default 0x805C)");
+
+u64 v_seg_max = V_SEG_MAX_DEFAULT;
+module_param_named(seg_max, v_seg_max, ullong, 0444);
+MODULE_PARM_DESC(seg_max, "Largest segment a Send may grant, bytes (default 1 GiB)");
+
+unsigned int v_reply_seg_max = V_REPLY_SEG_MAX_DEFAULT;
+module_param_named(reply_seg_max, v_reply_seg_max, uint, 0444);
+MODULE_PARM_DESC(reply_seg_max, "Largest ReplyWithSegment data, bytes (default 32 KiB)");
+
+unsigned int v_init_host_part;
+module_param_named(host_part, v_init_host_part, uint, 0444);
+MODULE_PARM_DESC(host_part, "Host part of the initial network namespace's V host (0 = random)");
+
+static int __init v_module_init(void)
+{
+	int err;
+
+	if (v_family <= 0 || v_family >= NPROTO) {
+		pr_err("family %d out of range 1..%d\n", v_family, NPROTO - 1);
+		return -EINVAL;
+	}
+	if (v_init_host_part > V_ID_HOST_MASK) {
+		pr_err("host_part %u wider than %d bits\n", v_init_host_part, V_ID_HOST_BITS);
+		return -EINVAL;
+	}
+	if (v_ethertype < ETH_P_802_3_MIN || v_ethertype > 0xffff) {
+		pr_err("ethertype %#x is not an EtherType (0x600..0xffff)\n", v_ethertype);
+		return -EINVAL;
+	}
+	if (v_reply_seg_max > v_seg_max || v_seg_max > MAX_RW_COUNT) {
+		pr_err("need reply_seg_max <= seg_max <= %d\n", (int)MAX_RW_COUNT);
+		return -EINVAL;
+	}
+
+	err = v_host_init();
+	if (err)
+		return err;
+	err = v_socket_init();
+	if (err)
+		goto err_host;
+	pr_info("V IPC loaded (family %d, ethertype 0x%04x)\n", v_family, v_ethertype);
+	return 0;
+
+err_host:
+	v_host_exit();
+	return err;
+}
+
+static void __exit v_module_exit(void)
+{
+	v_socket_exit();
+	v_host_exit();
+}
+
+module_init(v_module_init);
+module_exit(v_module_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("V distributed interprocess communication (AF_V)");
+MODULE_AUTHOR("vkmod developers");
