@@ -1,0 +1,70 @@
+#!/bin/bash
+# Runs as PID 1 inside the QEMU guest, on the host's root filesystem (read
+# only, over 9p), with the repository at /mnt/repo.  Loads vkmod, runs the
+# requested suites (or the demo) and writes everything the host needs to
+# /dev/ttyS1: per suite "# suite: NAME", its TAP, "# vk-exit: NAME rc=N",
+# then the kernel log and "# vk-done".  The host side is run.sh.
+#
+# Environment from the kernel command line:
+#   vkkver     kernel version (selects build/kmod/$vkkver/vkmod.ko)
+#   vkmode     check | demo
+#   vksuites   comma-separated suite names (check mode)
+#   vkstimeout per-suite timeout in seconds
+#   vkscale    timeout scale for tests (VK_TIMEOUT_SCALE)
+#   vkargs     extra environment for the suites, comma-separated K=V
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C
+R=/mnt/repo
+B=$R/build
+out=/dev/ttyS1
+exec 3>"$out"
+
+up() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "$*" >&3; }
+
+say "# vk-boot: $(up)"
+hostname vkguest
+ip link set lo up
+# sysctl knobs tests rely on: let warnings stop the guest at once.
+echo 1 >/proc/sys/kernel/panic_on_warn 2>/dev/null
+
+export VKMOD_KO="$B/kmod/$vkkver/vkmod.ko"
+export VK_BUILD="$B" VK_REPO="$R" VK_TIMEOUT_SCALE="${vkscale:-1}"
+IFS=, read -ra extra <<<"${vkargs:-}"
+for kv in "${extra[@]}"; do [ -n "$kv" ] && export "${kv?}"; done
+
+if ! insmod "$VKMOD_KO"; then
+	say "# vk-insmod-failed"
+fi
+
+case "${vkmode:-check}" in
+demo)
+	t0=$(up)
+	say "# suite: demo"
+	timeout -k 5 "${vkstimeout:-600}" bash "$R/selftests/demo.sh" >&3 2>&1
+	say "# vk-exit: demo rc=$? start=$t0 end=$(up)"
+	;;
+*)
+	IFS=, read -ra suites <<<"${vksuites:-}"
+	for s in "${suites[@]}"; do
+		t0=$(up)
+		say "# suite: $s"
+		(cd /tmp && timeout -k 5 "${vkstimeout:-900}" "$B/tests/$s") >&3 2>&1
+		rc=$?
+		say "# vk-exit: $s rc=$rc start=$t0 end=$(up)"
+	done
+	;;
+esac
+
+# Whatever is still open now would keep the module: close nothing, just
+# report whether it unloads (it must, once the suites' processes are gone).
+if grep -q '^vkmod ' /proc/modules; then
+	if rmmod vkmod 2>/dev/null; then say "# vk-rmmod: ok"; else say "# vk-rmmod: failed"; fi
+fi
+say "# vk-dmesg-begin"
+dmesg >&3
+say "# vk-dmesg-end"
+say "# vk-done $(up)"
+exec 3>&-
+sync
+busybox poweroff -f

@@ -1,0 +1,92 @@
+# Turn the guest's result stream (result.txt) into TAP on stdout, a per-suite
+# summary and the closing "N passed, N failed, N skipped" line; exit 1 on
+# any failure.  Failures beyond failed tests: a suite that did not report
+# all its planned tests or exited non-zero, a suite that never ran, a kernel
+# message of the kinds V-SPEC.md lists (in the console or in dmesg), a module
+# that would not unload, and a guest that did not finish (panic, timeout).
+function bad_kernel_line(l) {
+	if (l ~ /loading out-of-tree module taints kernel/) return 0
+	if (l ~ /kmemleak: (Kernel memory leak detector|Automatic memory scanning)/) return 0
+	return l ~ /WARNING:|BUG:|Oops|Call Trace|KASAN|possible circular locking|kmemleak|Kernel panic|panic\+0x|end Kernel panic/
+}
+function problem(msg) {
+	problems[++nproblems] = msg
+}
+function close_suite(rc, dur,    missing) {
+	if (suite == "") return
+	missing = plan - seen
+	if (missing > 0) {
+		failed += missing; sfail += missing
+		print "not ok - " suite ": " missing " planned test(s) did not report"
+	}
+	if (rc != 0 && sfail == 0) {
+		failed++; sfail++
+		print "not ok - " suite ": exited with status " rc
+	}
+	if (mode == "demo" && seen == 0 && rc == 0) { passed++; spass++ }
+	printf "# suite %s: %d passed, %d failed, %d skipped (%s s)\n", suite, spass, sfail, sskip, dur
+	ran[suite] = 1
+	suite = ""
+}
+BEGIN { failed = passed = skipped = 0; suite = ""; done = 0; indmesg = 0 }
+# The guest writes through a tty: lines end in CR LF.
+{ sub(/\r$/, "") }
+/^# vk-boot: / { boot = $3; next }
+/^# vk-insmod-failed/ { problem("vkmod.ko did not load in the guest"); next }
+/^# suite: / {
+	close_suite(0, "?")
+	suite = $3; plan = seen = spass = sfail = sskip = 0
+	print; next
+}
+/^# vk-exit: / {
+	rc = 0; start = 0; end = 0
+	for (i = 3; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] == "rc") rc = kv[2]
+		if (kv[1] == "start") start = kv[2]
+		if (kv[1] == "end") end = kv[2]
+	}
+	close_suite(rc, end > start ? sprintf("%.1f", end - start) : "?")
+	next
+}
+/^# vk-rmmod: failed/ { problem("vkmod would not unload after the suites"); next }
+/^# vk-rmmod: ok/ { next }
+/^# vk-dmesg-begin/ { indmesg = 1; next }
+/^# vk-dmesg-end/ { indmesg = 0; next }
+/^# vk-done/ { done = 1; guest_end = $3; next }
+indmesg { if (bad_kernel_line($0)) problem("kernel: " $0); next }
+{
+	if (suite != "") {
+		if ($0 ~ /^1\.\.[0-9]+/) { sub(/^1\.\./, "", $1); plan = $1 + 0 }
+		else if ($0 ~ /^ok [0-9]+/) {
+			seen++
+			if ($0 ~ /# [Ss][Kk][Ii][Pp]/) { skipped++; sskip++ } else { passed++; spass++ }
+		} else if ($0 ~ /^not ok [0-9]+/) { seen++; failed++; sfail++ }
+	}
+	print
+}
+END {
+	close_suite(done ? 0 : "guest-ended", "?")
+	n = split(want, w, /[ ,]+/)
+	for (i = 1; i <= n; i++)
+		if (w[i] != "" && !(w[i] in ran)) {
+			print "not ok - " w[i] ": suite did not run"
+			failed++
+		}
+	if (!done)
+		problem(sprintf("guest did not finish (qemu status %d: panic, timeout or crash)", qrc))
+	else if (qrc != 0)
+		problem(sprintf("qemu exited with status %d", qrc))
+	while ((getline l < console) > 0)
+		if (bad_kernel_line(l)) problem("console: " l)
+	for (i = 1; i <= nproblems && i <= 40; i++) print "# FAIL " problems[i]
+	if (nproblems) {
+		failed++
+		print "# kernel log and console: " console
+	}
+	printf "# guest %s: booted in %s s, finished at %s s, wall %.1f s\n",
+		kver, boot == "" ? "?" : boot, guest_end == "" ? "?" : guest_end, t1 - t0
+	if (skipped) printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped
+	else printf "%d passed, %d failed\n", passed, failed
+	exit failed ? 1 : 0
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Host side of the test runner: boot a Debian kernel in QEMU (KVM when
+# /dev/kvm is usable, software emulation otherwise) with the host root
+# shared read-only, run suites in the guest, print their TAP and a summary,
+# and fail on anything the kernel reports or on a guest that does not finish.
+#
+#   run.sh [-k KVER] [-m check|demo] [-s "suite ..."] [-t SECONDS] [-o DIR]
+#
+# Exit status: 0 when every test passed and the guest was clean.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$repo/build
+
+kver="" mode=check suites="" timeout=1800 outdir="" stimeout=900
+while getopts "k:m:s:t:o:S:" o; do
+	case $o in
+	k) kver=$OPTARG ;;
+	m) mode=$OPTARG ;;
+	s) suites=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	S) stimeout=$OPTARG ;;
+	o) outdir=$OPTARG ;;
+	*) echo "usage: $0 [-k KVER] [-m check|demo] [-s SUITES] [-t SECS] [-o DIR]" >&2; exit 2 ;;
+	esac
+done
+[ -n "$kver" ] || { echo "run.sh: -k KVER required" >&2; exit 2; }
+[ -e "/boot/vmlinuz-$kver" ] || { echo "run.sh: no /boot/vmlinuz-$kver" >&2; exit 2; }
+[ -e "$build/kmod/$kver/vkmod.ko" ] || { echo "run.sh: vkmod.ko not built for $kver" >&2; exit 2; }
+outdir=${outdir:-$build/run/$mode-$kver}
+rm -rf "$outdir" && mkdir -p "$outdir"
+
+initrd=$build/initramfs-$kver.cpio.gz
+if [ ! -e "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
+	"$here/mkinitramfs.sh" "$kver" "$initrd" || exit 1
+fi
+
+# KVM when /dev/kvm works, software emulation otherwise (VK_ACCEL=tcg|kvm
+# forces one).  /dev/kvm can exist and still not work: nested KVM on these
+# machines refuses the arch-capabilities MSR with most CPU models and hangs
+# before the kernel prints with the others.  So a real boot is tried once
+# (the initramfs powers off at once with vkmode=probe) and the answer kept.
+accel=(-accel tcg -cpu max,la57=off)
+kvm=(-accel kvm -cpu host,-arch-capabilities)
+probe=$build/accel-probe
+if [ "${VK_ACCEL:-}" = kvm ]; then
+	accel=("${kvm[@]}")
+elif [ "${VK_ACCEL:-}" != tcg ] && [ -w /dev/kvm ]; then
+	if [ ! -e "$probe" ]; then
+		if timeout -k 2 20 qemu-system-x86_64 -machine q35 "${kvm[@]}" -m 256M -nographic \
+			-no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+			-append "console=ttyS0 panic=-1 vkmode=probe" </dev/null 2>&1 |
+			grep -q vk-probe-ok; then
+			echo kvm >"$probe"
+		else
+			echo tcg >"$probe"
+		fi
+	fi
+	[ "$(cat "$probe")" = kvm ] && accel=("${kvm[@]}")
+fi
+echo "# qemu: ${accel[*]}"
+scale=${VK_TIMEOUT_SCALE:-1}
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
+cmdline+=" vkrepo=$repo vkkver=$kver vkmode=$mode vksuites=${suites// /,}"
+cmdline+=" vkstimeout=$stimeout vkscale=$scale vkargs=${VK_GUEST_ENV:-}"
+
+t0=$(date +%s.%N)
+timeout -k 10 "$timeout" qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m 1G \
+	-nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-append "$cmdline" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-device pvpanic -action panic=exit-failure \
+	-serial mon:stdio -serial "file:$outdir/result.txt" \
+	</dev/null >"$outdir/console.log" 2>&1
+qrc=$?
+t1=$(date +%s.%N)
+
+exec awk -v qrc="$qrc" -v t0="$t0" -v t1="$t1" -v kver="$kver" -v mode="$mode" \
+	-v want="$suites" -v console="$outdir/console.log" -v outdir="$outdir" \
+	-f "$here/report.awk" "$outdir/result.txt"
