@@ -1,0 +1,134 @@
+# vkmod: V interprocess communication for Linux.
+#
+#   make            build the module (for KVER), libv, tools and tests
+#   make check      install what is missing, build, run every suite in QEMU
+#   make check T=base   run one suite (or a space-separated list)
+#   make demo       install what is missing, build, show vkmod in a guest
+#   make lint       checkpatch --strict and sparse (C=2) on the module
+#   make modules-all    build the module against every installed kernel
+#
+# KVER selects the kernel (a name under /lib/modules); default the newest
+# Debian 6.1 kernel.  VK_NO_DEPS=1 skips the apt step.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+KVER ?= $(shell ls -d /lib/modules/6.1.*-amd64/build 2>/dev/null | cut -d/ -f4 | sort -V | tail -1)
+KVER_612 ?= $(shell ls -d /lib/modules/6.12.*-amd64/build 2>/dev/null | cut -d/ -f4 | sort -V | tail -1)
+KVERS_ALL = $(shell ls -d /lib/modules/*/build 2>/dev/null | cut -d/ -f4)
+
+KSRC ?= /usr/src/vkmod-linux-6.1
+HARNESS_DIR ?= $(KSRC)/tools/testing/selftests
+CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
+
+B := build
+VERSION := 0.1
+SUITES ?= base
+T ?= $(SUITES)
+
+CC ?= gcc
+WARN := -Wall -Wextra -Werror
+USER_CPPFLAGS := -Iinclude -Iinclude/uapi -D_GNU_SOURCE
+USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(USER_CPPFLAGS)
+
+MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
+LIBV_SRC := $(wildcard libv/*.c)
+LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
+LIBV_HDR := include/libv.h include/uapi/linux/v.h
+TOOLS := vid
+TESTS := base
+TEST_HDR := selftests/vtest.h $(LIBV_HDR)
+
+.PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean
+
+all: module libv tools tests
+
+deps:
+	@if [ -z "$$VK_NO_DEPS" ]; then bash scripts/deps.sh; fi
+
+# --- kernel module ---------------------------------------------------------
+# Each kernel gets its own copy of the sources under build/kmod/KVER, so
+# objects for 6.1 and 6.12 never mix in the source tree.
+module: $(B)/kmod/$(KVER)/vkmod.ko
+
+$(B)/kmod/%/vkmod.ko: $(MOD_SRC)
+	@test -d /lib/modules/$*/build || { echo "no headers for kernel '$*' (make deps?)"; exit 1; }
+	@mkdir -p $(B)/kmod/$*
+	@cp -a --parents $(MOD_SRC) $(B)/kmod/$*/
+	$(MAKE) -C /lib/modules/$*/build M=$(abspath $(B)/kmod/$*) modules
+
+modules-all:
+	@for k in $(KVERS_ALL); do $(MAKE) --no-print-directory $(B)/kmod/$$k/vkmod.ko || exit 1; done
+
+# --- libv ------------------------------------------------------------------
+libv: $(B)/lib/libv.a $(B)/lib/libv.so $(B)/lib/libv.pc
+
+$(B)/libv/%.o: libv/%.c $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -fPIC -fvisibility=default -c -o $@ $<
+
+$(B)/lib/libv.a: $(LIBV_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/lib/libv.so: $(LIBV_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libv.so.0 -o $@.0 $^
+	ln -sf libv.so.0 $@
+
+$(B)/lib/libv.pc: libv/libv.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(or $(PREFIX),/usr/local)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# --- tools -----------------------------------------------------------------
+tools: $(addprefix $(B)/tools/,$(TOOLS))
+
+$(B)/tools/%: tools/%.c $(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
+
+# --- selftests -------------------------------------------------------------
+tests: $(addprefix $(B)/tests/,$(TESTS)) $(B)/tests/compat32
+
+$(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
+	@test -e $(HARNESS_DIR)/kselftest_harness.h || { echo "kselftest_harness.h missing: run make deps"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(HARNESS_DIR) -Iselftests -o $@ $< \
+		$(B)/lib/libv.a -lpthread
+
+# The 32-bit helper needs gcc-multilib; without it the compat test skips.
+$(B)/tests/compat32: selftests/compat32.c libv/libv.c $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	@if $(CC) -m32 $(USER_CFLAGS) -static -o $@ selftests/compat32.c libv/libv.c 2>$(B)/compat32.log; \
+	then echo "  CC -m32  $@"; else echo "  (no 32-bit toolchain: compat test will skip)"; rm -f $@; fi
+
+# --- running ---------------------------------------------------------------
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all modules-all
+	selftests/qemu/run.sh -k $(KVER) -m check -s "$(T)"
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
+	selftests/qemu/run.sh -k $(KVER) -m demo -S 300 -t 600
+
+# --- lint ------------------------------------------------------------------
+# checkpatch.pl --strict and sparse on vkmod's own files; findings inside
+# kernel headers do not count (sparse output is filtered to our paths).
+lint: deps
+	@$(MAKE) --no-print-directory lint-run
+
+lint-run:
+	$(CHECKPATCH) --no-tree --strict --quiet --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,LINUX_VERSION_CODE \
+		-f $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
+	@rm -rf $(B)/lint && mkdir -p $(B)/lint && cp -a --parents $(MOD_SRC) $(B)/lint/
+	@$(MAKE) -s -C /lib/modules/$(KVER)/build M=$(abspath $(B)/lint) C=2 CHECK="sparse -Wno-decl" \
+		modules 2>&1 | tee $(B)/lint/sparse.log | grep -E "^$(abspath $(B)/lint)/(vkmod|include)/" \
+		&& { echo "sparse: findings above"; exit 1; } || echo "lint: checkpatch and sparse clean"
+
+clean:
+	rm -rf $(B)
