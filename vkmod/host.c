@@ -58,6 +58,9 @@ static int __net_init v_host_net_init(struct net *net)
 	mutex_init(&host->id_lock);
 	xa_init_flags(&host->procs, XA_FLAGS_ALLOC1);
 	host->next_index = 1;
+	spin_lock_init(&host->ipc_lock);
+	mutex_init(&host->reg_lock);
+	xa_init(&host->regs);
 	if (net_eq(net, &init_net) && v_init_host_part)
 		host->host_part = v_init_host_part;
 	else
@@ -73,6 +76,7 @@ static void __net_exit v_host_net_exit(struct net *net)
 	WARN_ON_ONCE(!xa_empty(&host->procs));
 	xa_destroy(&host->procs);
 	mutex_destroy(&host->id_lock);
+	v_reg_host_exit(host);
 }
 
 static struct pernet_operations v_host_net_ops = {

@@ -33,6 +33,8 @@ static int v_sock_release(struct socket *sock)
 
 	if (!sk)
 		return 0;
+	v_ipc_release(v_sk(sk));
+	v_reg_release(v_sk(sk));
 	v_id_unregister(v_sk(sk));
 	sock_orphan(sk);
 	sock->sk = NULL;
@@ -53,26 +55,119 @@ static int v_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return sizeof(*addr);
 }
 
+static int v_sock_receive(struct socket *sock, void __user *argp, bool with_seg)
+{
+	struct v_sock *vs = v_sk(sock->sk);
+	struct v_receive r;
+	int err;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	err = v_ipc_receive(vs, &r, with_seg, sock->file->f_flags & O_NONBLOCK);
+	if (err)
+		return err;
+	if (copy_to_user(argp, &r, sizeof(r)))
+		return v_ipc_receive_unwind(vs, r.sender);
+	return 0;
+}
+
+static int v_sock_reply_receive(struct socket *sock, struct v_reply_receive __user *uarg)
+{
+	struct v_sock *vs = v_sk(sock->sk);
+	struct v_reply_receive rr;
+	int err;
+
+	if (copy_from_user(&rr, uarg, sizeof(rr)))
+		return -EFAULT;
+	if (rr.reply.dst) {
+		err = v_ipc_reply(vs, &rr.reply, rr.reply.src_len != 0);
+		if (err)
+			return err;
+	}
+	err = v_ipc_receive(vs, &rr.recv, rr.recv.buf_len != 0,
+			    sock->file->f_flags & O_NONBLOCK);
+	if (err)
+		return err;
+	if (copy_to_user(&uarg->recv, &rr.recv, sizeof(rr.recv)))
+		return v_ipc_receive_unwind(vs, rr.recv.sender);
+	return 0;
+}
+
+static int v_sock_reply(struct v_sock *vs, void __user *argp, bool with_seg)
+{
+	struct v_reply r;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	return v_ipc_reply(vs, &r, with_seg);
+}
+
+static int v_sock_forward(struct v_sock *vs, void __user *argp)
+{
+	struct v_forward f;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	return v_ipc_forward(vs, &f);
+}
+
+static int v_sock_move(struct v_sock *vs, void __user *argp, bool to_seg)
+{
+	struct v_move m;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	return v_seg_move(vs, &m, to_seg);
+}
+
+static int v_sock_pid(struct v_sock *vs, void __user *argp, bool set)
+{
+	struct v_pid p;
+	int err;
+
+	if (copy_from_user(&p, argp, sizeof(p)))
+		return -EFAULT;
+	if (set)
+		return v_reg_set(vs, &p);
+	err = v_reg_get(vs, &p);
+	if (!err && copy_to_user(argp, &p, sizeof(p)))
+		err = -EFAULT;
+	return err;
+}
+
 static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *argp)
 {
+	struct v_sock *vs = v_sk(sock->sk);
+
+	/* A shut-down process takes part in nothing any more. */
+	if (READ_ONCE(vs->dead))
+		return -ESHUTDOWN;
+
 	switch (cmd) {
 	case V_IOC_SEND:
+		return v_ipc_send(vs, argp);
 	case V_IOC_RECEIVE:
+		return v_sock_receive(sock, argp, false);
 	case V_IOC_RECEIVE_SEG:
+		return v_sock_receive(sock, argp, true);
 	case V_IOC_REPLY:
+		return v_sock_reply(vs, argp, false);
 	case V_IOC_REPLY_SEG:
+		return v_sock_reply(vs, argp, true);
 	case V_IOC_REPLY_RECEIVE:
+		return v_sock_reply_receive(sock, argp);
 	case V_IOC_FORWARD:
+		return v_sock_forward(vs, argp);
 	case V_IOC_MOVE_TO:
+		return v_sock_move(vs, argp, true);
 	case V_IOC_MOVE_FROM:
+		return v_sock_move(vs, argp, false);
 	case V_IOC_SET_PID:
+		return v_sock_pid(vs, argp, true);
 	case V_IOC_GET_PID:
-	case V_IOC_GROUP_CREATE:
-	case V_IOC_GROUP_JOIN:
-	case V_IOC_GROUP_LEAVE:
-	case V_IOC_GROUP_MEMBERS:
-	case V_IOC_GET_REPLY:
+		return v_sock_pid(vs, argp, false);
 	default:
+		/* Groups (GROUP_*, GET_REPLY) come with their own issue. */
 		return -EOPNOTSUPP;
 	}
 }
@@ -99,15 +194,33 @@ static int v_sock_compat_ioctl(struct socket *sock, unsigned int cmd, unsigned l
 }
 #endif
 
+/*
+ * shutdown() in any direction ends the V process's part in IPC and wakes
+ * every thread blocked on it, which close() from another thread cannot do
+ * (a blocked thread holds the file).
+ */
 static int v_sock_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 
-	lock_sock(sk);
-	sk->sk_shutdown = SHUTDOWN_MASK;
-	release_sock(sk);
-	sk->sk_state_change(sk);
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	v_ipc_shutdown(v_sk(sk));
 	return 0;
+}
+
+static __poll_t v_sock_poll(struct file *file, struct socket *sock, poll_table *wait)
+{
+	struct v_sock *vs = v_sk(sock->sk);
+	__poll_t mask = 0;
+
+	sock_poll_wait(file, sock, wait);
+	if (READ_ONCE(vs->rxq_len))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(vs->dead))
+		mask |= EPOLLHUP | EPOLLRDHUP;
+	return mask;
 }
 
 static const struct proto_ops v_proto_ops = {
@@ -118,7 +231,7 @@ static const struct proto_ops v_proto_ops = {
 	.socketpair = sock_no_socketpair,
 	.accept = sock_no_accept,
 	.getname = v_sock_getname,
-	.poll = datagram_poll,
+	.poll = v_sock_poll,
 	.ioctl = v_sock_ioctl,
 #ifdef CONFIG_COMPAT
 	.compat_ioctl = v_sock_compat_ioctl,
@@ -146,6 +259,7 @@ static int v_sock_create(struct net *net, struct socket *sock, int protocol, int
 		return -ENOMEM;
 	sock_init_data(sock, sk);
 	sock->ops = &v_proto_ops;
+	v_ipc_init_sock(v_sk(sk));
 	/* Lookups by id run under RCU only (id.c). */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 

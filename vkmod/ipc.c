@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Local V IPC: Send, Receive, Reply and Forward between the V processes of
+ * one host.
+ *
+ * A transaction (struct v_txn) is embedded in the sending process: a socket
+ * has at most one Send in progress (V_SOCK_SENDING), so the fast path
+ * allocates nothing.  Its states:
+ *
+ *   IDLE --Send--> QUEUED (on the receiver's rxq)
+ *   QUEUED --Receive--> RECEIVED (on the receiver's held list)
+ *   RECEIVED --Forward--> QUEUED (on another receiver's rxq)
+ *   RECEIVED --Reply--> DONE
+ *   QUEUED/RECEIVED --receiver shut down or gone--> FAILED (-ESRCH)
+ *   QUEUED/RECEIVED --sender cancels--> FAILED (-EINTR, -ETIMEDOUT,
+ *                                               -ESHUTDOWN)
+ *
+ * The next Send starts again from DONE or FAILED.
+ *
+ * Locking
+ *
+ *   host->ipc_lock protects, for every process of the host, rxq, held,
+ *   rxq_len and dead, and of every transaction the fields the header marks
+ *   "under host->ipc_lock".  One lock per host keeps each transition atomic
+ *   across the two or three processes a transaction involves (sender,
+ *   holder, forward target) with no lock-ordering rules; critical sections
+ *   are list and field updates only, nothing sleeps under it, and segment
+ *   data is copied outside it (segment.c).  It is taken with _bh because
+ *   remote frames will take it in softirq context.
+ *
+ * Lifetime
+ *
+ *   - A transaction on a holder's list holds no reference on the holder:
+ *     a holder that shuts down empties both lists under ipc_lock (failing
+ *     each transaction with -ESRCH) before its memory can go.
+ *   - The sender cannot be freed while its transaction is on a list: the
+ *     sending thread holds the socket's file for the whole Send, and when it
+ *     leaves the ioctl to be stopped (see Signals), release cancels the
+ *     transaction before the socket goes.
+ *   - Whoever reaches a sender by id (Reply, MoveTo, ...) holds a socket
+ *     reference from v_id_lookup() and checks holder and state under
+ *     ipc_lock before acting.
+ *   - Segment copies are bracketed by v_txn_copy_begin()/v_txn_copy_end():
+ *     begin checks the caller still holds the transaction, takes a
+ *     reference on the sender's mm and counts the copier.  A Send does not
+ *     return to user space while copiers are counted, so no byte of the
+ *     sender's memory changes after its Send has returned.
+ *
+ * Signals
+ *
+ *   A fatal signal or one with a handler cancels the transaction: Send
+ *   returns -EINTR and is never restarted (a restart would run the request
+ *   twice).  Any other wake-up (job-control stop, ptrace, the freezer, a
+ *   signal without a handler) marks the transaction detached and returns
+ *   -ERESTARTNOINTR: the same thread's restarted ioctl finds the detached
+ *   transaction and waits on, so the request runs once.  Should a signal
+ *   with a handler arrive in the short window after that decision, the
+ *   handler runs and the Send then resumes - it is never cancelled silently.
+ */
+#include <linux/sched/signal.h>
+#include <linux/sched/mm.h>
+#include <linux/pid_namespace.h>
+#include <linux/cred.h>
+#include <linux/uaccess.h>
+#include <linux/poll.h>
+#include "vkmod.h"
+
+static inline struct v_sock *v_txn_sender(struct v_txn *t)
+{
+	return container_of(t, struct v_sock, txn);
+}
+
+void v_ipc_init_sock(struct v_sock *vs)
+{
+	INIT_LIST_HEAD(&vs->rxq);
+	INIT_LIST_HEAD(&vs->held);
+	init_waitqueue_head(&vs->tx_wait);
+	INIT_LIST_HEAD(&vs->txn.node);
+	vs->txn.state = V_TXN_IDLE;
+}
+
+/* Wake the receivers waiting on vs (one of the exclusive ones) and poll. */
+static void v_ipc_wake_receiver(struct v_sock *vs)
+{
+	vs->sk.sk_data_ready(&vs->sk);
+}
+
+/*
+ * End a queued or received transaction; ipc_lock held.  error 0 means
+ * replied.
+ */
+static void v_txn_end(struct v_txn *t, int error)
+{
+	if (t->state == V_TXN_QUEUED)
+		t->holder->rxq_len--;
+	list_del_init(&t->node);
+	t->holder = NULL;
+	t->error = error;
+	t->state = error ? V_TXN_FAILED : V_TXN_DONE;
+}
+
+static bool v_txn_pending(const struct v_txn *t)
+{
+	return t->state == V_TXN_QUEUED || t->state == V_TXN_RECEIVED;
+}
+
+/*
+ * Resolve a destination id to a live process of this host, with a
+ * reference.  -EHOSTUNREACH for another host part (no network transport
+ * yet), -ESRCH when the host has no such process.
+ */
+struct v_sock *v_ipc_find(struct v_sock *vs, u64 id, int *err)
+{
+	struct v_sock *dst;
+
+	if (v_id_host(id) != vs->host->host_part) {
+		*err = -EHOSTUNREACH;
+		return NULL;
+	}
+	dst = v_id_lookup(vs->host, id);
+	if (!dst)
+		*err = -ESRCH;
+	return dst;
+}
+
+/* Does a pending signal have to cancel a Send (fatal, or with a handler)? */
+static bool v_signal_cancels(void)
+{
+	/* current's sighand is stable: only exec changes it, on itself. */
+	struct sighand_struct *sighand = rcu_dereference_protected(current->sighand, 1);
+	bool cancel = false;
+	sigset_t pending;
+	int sig;
+
+	if (fatal_signal_pending(current))
+		return true;
+	spin_lock_irq(&sighand->siglock);
+	sigorsets(&pending, &current->pending.signal,
+		  &current->signal->shared_pending.signal);
+	sigandnsets(&pending, &pending, &current->blocked);
+	for (sig = 1; sig <= _NSIG && !cancel; sig++) {
+		__sighandler_t h = sighand->action[sig - 1].sa.sa_handler;
+
+		if (sigismember(&pending, sig) && h != SIG_DFL && h != SIG_IGN)
+			cancel = true;
+	}
+	spin_unlock_irq(&sighand->siglock);
+	return cancel;
+}
+
+static int v_send_check(const struct v_send *s)
+{
+	if (s->flags || s->qualifier || !s->dst)
+		return -EINVAL;
+	if (v_id_is_group(s->dst))
+		return -EOPNOTSUPP;	/* groups come with their own issue */
+	if (s->dst & V_ID_WELLKNOWN)
+		return -EINVAL;
+	if (s->seg_len > v_seg_max)
+		return -EMSGSIZE;
+	if (!s->seg_len != !s->seg_access || (s->seg_access & ~V_SEG_ACCESS_MASK))
+		return -EINVAL;
+	if (s->seg_len && (s->seg_addr + s->seg_len < s->seg_addr ||
+			   !access_ok(u64_to_user_ptr(s->seg_addr), s->seg_len)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Fill the sender's half of a new transaction (not yet visible). */
+static void v_txn_prepare(struct v_txn *t, const struct v_send *s)
+{
+	t->seq++;
+	t->msg = s->msg;
+	t->replier = 0;
+	t->forwarder = 0;
+	t->error = 0;
+	t->detached = false;
+	t->waiter = task_pid_nr(current);
+	t->seg_addr = (unsigned long)s->seg_addr;
+	t->seg_len = s->seg_len;
+	t->seg_access = s->seg_access;
+	t->mm = NULL;
+	if (s->seg_len) {
+		t->mm = current->mm;
+		mmgrab(t->mm);
+	}
+	t->uid = current_euid();
+	t->gid = current_egid();
+	t->tgid = get_pid(task_tgid(current));
+	t->deadline = s->timeout_ns ?
+		ktime_add_ns(ktime_get(), min_t(u64, s->timeout_ns, KTIME_MAX / 2)) : 0;
+}
+
+/* Drop what v_txn_prepare() took, once the transaction has ended. */
+static void v_txn_put(struct v_txn *t)
+{
+	if (t->mm) {
+		mmdrop(t->mm);
+		t->mm = NULL;
+	}
+	put_pid(t->tgid);
+	t->tgid = NULL;
+}
+
+/* A Send does not return while a receiver copies its segment. */
+static void v_txn_wait_copiers(struct v_sock *vs)
+{
+	wait_event_killable(vs->tx_wait, !READ_ONCE(vs->txn.copiers));
+}
+
+/*
+ * Wait for the end of vs's transaction.  Returns its result, or
+ * -ERESTARTNOINTR when the thread must leave the ioctl (to be stopped,
+ * traced or frozen) with the transaction detached but intact.
+ */
+static int v_txn_wait(struct v_sock *vs)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	spinlock_t *lock = &vs->host->ipc_lock;
+	struct v_txn *t = &vs->txn;
+	long timeo;
+	int err;
+
+	add_wait_queue(&vs->tx_wait, &wait);
+	for (;;) {
+		timeo = MAX_SCHEDULE_TIMEOUT;
+		spin_lock_bh(lock);
+		if (!v_txn_pending(t)) {
+			err = t->error;
+			break;
+		}
+		if (vs->dead) {
+			v_txn_end(t, -ESHUTDOWN);
+			err = -ESHUTDOWN;
+			break;
+		}
+		if (t->deadline) {
+			s64 left = ktime_to_ns(ktime_sub(t->deadline, ktime_get()));
+
+			if (left <= 0) {
+				v_txn_end(t, -ETIMEDOUT);
+				err = -ETIMEDOUT;
+				break;
+			}
+			timeo = nsecs_to_jiffies(left) + 1;
+		}
+		if (signal_pending(current)) {
+			bool cancel;
+
+			spin_unlock_bh(lock);
+			cancel = v_signal_cancels();
+			spin_lock_bh(lock);
+			if (!v_txn_pending(t)) {
+				err = t->error;	/* the reply won the race */
+			} else if (cancel) {
+				v_txn_end(t, -EINTR);
+				err = -EINTR;
+			} else {
+				t->detached = true;
+				t->waiter = task_pid_nr(current);
+				err = -ERESTARTNOINTR;
+			}
+			break;
+		}
+		spin_unlock_bh(lock);
+		wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+	}
+	spin_unlock_bh(lock);
+	remove_wait_queue(&vs->tx_wait, &wait);
+	if (err != -ERESTARTNOINTR)
+		v_txn_wait_copiers(vs);
+	return err;
+}
+
+/* Finish a Send: hand back the reply and make the socket free to Send. */
+static int v_send_complete(struct v_sock *vs, struct v_send __user *uarg, int err)
+{
+	struct v_txn *t = &vs->txn;
+
+	if (err == -ERESTARTNOINTR)
+		return err;
+	v_txn_put(t);
+	if (!err && (copy_to_user(&uarg->msg, &t->msg, sizeof(t->msg)) ||
+		     put_user(t->replier, &uarg->replier)))
+		err = -EFAULT;
+	clear_bit_unlock(V_SOCK_SENDING, &vs->flags);
+	return err;
+}
+
+int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
+{
+	spinlock_t *lock = &vs->host->ipc_lock;
+	struct v_txn *t = &vs->txn;
+	struct v_sock *dst;
+	struct v_send s;
+	bool rejoin;
+	int err;
+
+	/* A Send restarted after a stop rejoins its transaction. */
+	spin_lock_bh(lock);
+	rejoin = t->detached && t->waiter == task_pid_nr(current);
+	if (rejoin)
+		t->detached = false;
+	spin_unlock_bh(lock);
+	if (rejoin)
+		return v_send_complete(vs, uarg, v_txn_wait(vs));
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	err = v_send_check(&s);
+	if (err)
+		return err;
+	if (test_and_set_bit_lock(V_SOCK_SENDING, &vs->flags))
+		return -EALREADY;
+	dst = v_ipc_find(vs, s.dst, &err);
+	if (!dst)
+		goto out_unlock;
+
+	v_txn_prepare(t, &s);
+	spin_lock_bh(lock);
+	if (vs->dead)
+		err = -ESHUTDOWN;
+	else if (dst->dead)
+		err = -ESRCH;
+	if (err) {
+		spin_unlock_bh(lock);
+		sock_put(&dst->sk);
+		v_txn_put(t);
+		goto out_unlock;
+	}
+	t->holder = dst;
+	t->state = V_TXN_QUEUED;
+	list_add_tail(&t->node, &dst->rxq);
+	dst->rxq_len++;
+	spin_unlock_bh(lock);
+	v_ipc_wake_receiver(dst);
+	sock_put(&dst->sk);
+
+	return v_send_complete(vs, uarg, v_txn_wait(vs));
+
+out_unlock:
+	clear_bit_unlock(V_SOCK_SENDING, &vs->flags);
+	return err;
+}
+
+/* Put a transaction the caller could not take back at the head of its queue. */
+static void v_ipc_requeue(struct v_sock *vs, struct v_sock *sender, u32 seq)
+{
+	struct v_txn *t = &sender->txn;
+	bool requeued = false;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	if (t->holder == vs && t->state == V_TXN_RECEIVED && t->seq == seq) {
+		list_move(&t->node, &vs->rxq);
+		vs->rxq_len++;
+		t->state = V_TXN_QUEUED;
+		requeued = true;
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+	if (requeued)
+		v_ipc_wake_receiver(vs);
+}
+
+/* Take the first queued transaction; ipc_lock held.  Fills r. */
+static struct v_sock *v_ipc_take(struct v_sock *vs, struct v_receive *r, u32 *seq)
+{
+	struct v_txn *t = list_first_entry_or_null(&vs->rxq, struct v_txn, node);
+	struct v_sock *sender;
+
+	if (!t)
+		return NULL;
+	sender = v_txn_sender(t);
+	list_move_tail(&t->node, &vs->held);
+	vs->rxq_len--;
+	t->state = V_TXN_RECEIVED;
+	*seq = t->seq;
+
+	r->sender = sender->id;
+	r->group = 0;
+	r->forwarder = t->forwarder;
+	r->seg_len = t->seg_len;
+	r->seg_access = t->seg_access;
+	r->copied = 0;
+	r->msg = t->msg;
+	memset(&r->creds, 0, sizeof(r->creds));
+	r->creds.uid = from_kuid_munged(current_user_ns(), t->uid);
+	r->creds.gid = from_kgid_munged(current_user_ns(), t->gid);
+	r->creds.pid = pid_nr_ns(t->tgid, task_active_pid_ns(current));
+	r->creds.host = v_id_host(sender->id);
+	sock_hold(&sender->sk);
+	return sender;
+}
+
+/*
+ * Receive (and ReceiveWithSegment): wait for the first queued message.
+ * Each message goes to exactly one of the threads receiving on vs: they
+ * wait exclusively and take messages under ipc_lock.
+ */
+int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool nonblock)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	spinlock_t *lock = &vs->host->ipc_lock;
+	long timeo = sock_rcvtimeo(&vs->sk, nonblock);
+	struct v_sock *sender = NULL;
+	struct v_copy c;
+	u32 seq = 0;
+	int err = 0;
+
+	if (r->flags || (!with_seg && (r->buf_addr || r->buf_len)))
+		return -EINVAL;
+	if (with_seg && !access_ok(u64_to_user_ptr(r->buf_addr), r->buf_len))
+		return -EFAULT;
+
+	add_wait_queue_exclusive(sk_sleep(&vs->sk), &wait);
+	for (;;) {
+		spin_lock_bh(lock);
+		if (vs->dead)
+			err = -ESHUTDOWN;
+		else
+			sender = v_ipc_take(vs, r, &seq);
+		spin_unlock_bh(lock);
+		if (err || sender)
+			break;
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+	}
+	remove_wait_queue(sk_sleep(&vs->sk), &wait);
+	if (err) {
+		/* Pass on a wake-up this thread may have taken from another. */
+		if (READ_ONCE(vs->rxq_len))
+			v_ipc_wake_receiver(vs);
+		return err;
+	}
+
+	if (with_seg && r->buf_len && (r->seg_access & V_SEG_READ) && r->seg_len) {
+		u64 n = min(r->buf_len, r->seg_len);
+
+		err = v_txn_copy_begin(vs, sender, V_SEG_READ, 0, n, seq, &c);
+		if (!err) {
+			err = v_seg_copy(&c, u64_to_user_ptr(r->buf_addr), n, false);
+			v_txn_copy_end(sender, &c);
+		}
+		if (!err)
+			r->copied = n;
+		else if (err == -EFAULT)
+			v_ipc_requeue(vs, sender, seq);	/* lose nothing */
+		else
+			err = 0;	/* sender went away meanwhile: a Reply will say so */
+	}
+	if (err)
+		r->copied = 0;
+	sock_put(&sender->sk);
+	return err;
+}
+
+/*
+ * Undo a Receive whose result could not reach user space: the message goes
+ * back to the head of the queue.
+ */
+int v_ipc_receive_unwind(struct v_sock *vs, u64 sender_id)
+{
+	struct v_sock *sender = v_id_lookup(vs->host, sender_id);
+
+	if (sender) {
+		v_ipc_requeue(vs, sender, READ_ONCE(sender->txn.seq));
+		sock_put(&sender->sk);
+	}
+	return -EFAULT;
+}
+
+/*
+ * Begin a copy to or from the segment of sender, whose transaction the
+ * caller must hold (seq 0: whichever it holds).  Checks access and range
+ * before any byte moves.
+ */
+int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
+		     u64 offset, u64 len, u32 seq, struct v_copy *c)
+{
+	struct v_txn *t = &sender->txn;
+	int err = 0;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED || (seq && t->seq != seq))
+		err = -ENOENT;
+	else if (!(t->seg_access & access))
+		err = -EACCES;
+	else if (offset > t->seg_len || len > t->seg_len - offset)
+		err = -ERANGE;
+	if (!err) {
+		c->mm = t->mm;
+		mmgrab(c->mm);
+		c->addr = t->seg_addr + offset;
+		c->seq = t->seq;
+		t->copiers++;
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+	return err;
+}
+
+void v_txn_copy_end(struct v_sock *sender, struct v_copy *c)
+{
+	struct v_txn *t = &sender->txn;
+	bool last;
+
+	spin_lock_bh(&sender->host->ipc_lock);
+	last = !--t->copiers;
+	spin_unlock_bh(&sender->host->ipc_lock);
+	if (last)
+		wake_up(&sender->tx_wait);
+	mmdrop(c->mm);
+}
+
+/*
+ * Reply (and ReplyWithSegment): end the transaction of r->dst, which the
+ * caller must hold.  With segment data, the data is written first and the
+ * message stays held if that fails.
+ */
+int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
+{
+	struct v_sock *sender;
+	struct v_copy c;
+	struct v_txn *t;
+	u32 seq = 0;
+	int err = 0;
+
+	if (r->flags || r->reserved || !r->dst)
+		return -EINVAL;
+	if (!with_seg && (r->seg_offset || r->src_addr || r->src_len))
+		return -EINVAL;
+	sender = v_id_lookup(vs->host, r->dst);
+	if (!sender)
+		return -ENOENT;
+	t = &sender->txn;
+
+	if (with_seg && r->src_len) {
+		if (r->src_len > v_reply_seg_max) {
+			spin_lock_bh(&vs->host->ipc_lock);
+			err = (t->holder == vs && t->state == V_TXN_RECEIVED) ? -EMSGSIZE : -ENOENT;
+			spin_unlock_bh(&vs->host->ipc_lock);
+			goto out;
+		}
+		err = v_txn_copy_begin(vs, sender, V_SEG_WRITE, r->seg_offset,
+				       r->src_len, 0, &c);
+		if (err)
+			goto out;
+		seq = c.seq;
+		err = v_seg_copy(&c, u64_to_user_ptr(r->src_addr), r->src_len, true);
+		v_txn_copy_end(sender, &c);
+		if (err)
+			goto out;
+	}
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED || (seq && t->seq != seq)) {
+		err = -ENOENT;
+	} else {
+		t->msg = r->msg;
+		t->replier = vs->id;
+		v_txn_end(t, 0);
+		/* The sender runs next; a server usually blocks in Receive now. */
+		wake_up_interruptible_sync(&sender->tx_wait);
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+out:
+	sock_put(&sender->sk);
+	return err;
+}
+
+/*
+ * Forward: pass the transaction of f->from, held by the caller, to f->to
+ * as if f->from had sent it there.  On failure the caller keeps it.
+ */
+int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
+{
+	struct v_sock *sender, *dst;
+	struct v_txn *t;
+	int err = 0;
+
+	if (f->flags || f->reserved || !f->from || !f->to)
+		return -EINVAL;
+	if (v_id_is_group(f->to))
+		return -EOPNOTSUPP;
+	if (f->to & V_ID_WELLKNOWN)
+		return -EINVAL;
+	sender = v_id_lookup(vs->host, f->from);
+	if (!sender)
+		return -ENOENT;
+	t = &sender->txn;
+	dst = v_ipc_find(vs, f->to, &err);
+	if (!dst) {
+		/* Not holding the message is the first thing to report. */
+		spin_lock_bh(&vs->host->ipc_lock);
+		if (t->holder != vs || t->state != V_TXN_RECEIVED)
+			err = -ENOENT;
+		spin_unlock_bh(&vs->host->ipc_lock);
+		goto out;
+	}
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED) {
+		err = -ENOENT;
+	} else if (dst->dead) {
+		err = -ESRCH;
+	} else {
+		list_move_tail(&t->node, &dst->rxq);
+		dst->rxq_len++;
+		t->holder = dst;
+		t->state = V_TXN_QUEUED;
+		t->msg = f->msg;
+		t->forwarder = vs->id;
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+	if (!err)
+		v_ipc_wake_receiver(dst);
+	sock_put(&dst->sk);
+out:
+	sock_put(&sender->sk);
+	return err;
+}
+
+/*
+ * shutdown(): no more messages.  Senders queued at vs or held by it fail
+ * with -ESRCH; threads blocked on vs wake up (receivers with -ESHUTDOWN,
+ * vs's own Send with -ESHUTDOWN).
+ */
+void v_ipc_shutdown(struct v_sock *vs)
+{
+	struct v_txn *t, *tmp;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	vs->dead = true;
+	list_for_each_entry_safe(t, tmp, &vs->rxq, node) {
+		v_txn_end(t, -ESRCH);
+		wake_up(&v_txn_sender(t)->tx_wait);
+	}
+	list_for_each_entry_safe(t, tmp, &vs->held, node) {
+		v_txn_end(t, -ESRCH);
+		wake_up(&v_txn_sender(t)->tx_wait);
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+	vs->sk.sk_state_change(&vs->sk);
+	wake_up_all(&vs->tx_wait);
+}
+
+/*
+ * The socket is going away: no thread is inside one of its ioctls, but a
+ * Send may have been left detached by a thread that was stopped and never
+ * came back (killed, or its fd closed by another thread).  End it here.
+ */
+void v_ipc_release(struct v_sock *vs)
+{
+	struct v_txn *t = &vs->txn;
+
+	v_ipc_shutdown(vs);
+	if (!test_bit(V_SOCK_SENDING, &vs->flags))
+		return;
+	spin_lock_bh(&vs->host->ipc_lock);
+	if (v_txn_pending(t))
+		v_txn_end(t, -ESHUTDOWN);
+	spin_unlock_bh(&vs->host->ipc_lock);
+	v_txn_wait_copiers(vs);
+	v_txn_put(t);
+	clear_bit_unlock(V_SOCK_SENDING, &vs->flags);
+}
