@@ -33,6 +33,92 @@ int v_close(int fd);
 /* The entity id of the V process fd. */
 int v_self(int fd, uint64_t *id);
 
+/*
+ * Send msg to dst and block until it is replied to; the reply overwrites
+ * msg.  Errors: ESRCH (no such process, or it shut down/exited with the
+ * message queued or received), EHOSTUNREACH (unknown host part), EALREADY
+ * (another thread of this V process is in Send), EINTR (fatal signal or one
+ * with a handler: the transaction is cancelled, not restarted), ESHUTDOWN,
+ * EINVAL, EFAULT.  Stops, ptrace and the freezer do not interrupt a Send.
+ */
+int v_send(int fd, uint64_t dst, struct v_msg *msg);
+
+/*
+ * Send granting the receiver access to seg[0..len) with access V_SEG_READ
+ * and/or V_SEG_WRITE (EMSGSIZE beyond the seg_max parameter).
+ */
+int v_send_seg(int fd, uint64_t dst, struct v_msg *msg, void *seg, size_t len,
+	       unsigned int access);
+
+/* Send with every option (timeout_ns: ETIMEDOUT; replier out). */
+int v_send_ex(int fd, struct v_send *s);
+
+/*
+ * Block until a message arrives; store it in msg and its sender in sender.
+ * EAGAIN for an O_NONBLOCK socket with nothing queued (or when SO_RCVTIMEO
+ * expires), EINTR on a signal, ESHUTDOWN after shutdown().
+ */
+int v_receive(int fd, struct v_msg *msg, uint64_t *sender);
+
+/* Receive with every detail: segment length/access, credentials, forwarder. */
+int v_receive_ex(int fd, struct v_receive *r);
+
+/*
+ * ReceiveWithSegment: also copy the first min(len, segment length) bytes of
+ * a read-granted segment into buf; returns the number of bytes copied (0 if
+ * the sender granted no readable segment).
+ */
+int v_receive_with_segment(int fd, struct v_msg *msg, uint64_t *sender,
+			   void *buf, size_t len);
+
+/*
+ * Reply to dst, a sender awaiting reply from this process.  Never blocks.
+ * ENOENT when no unreplied message from dst is held (never had one, already
+ * replied, or the sender was cancelled or gone).
+ */
+int v_reply(int fd, uint64_t dst, const struct v_msg *msg);
+
+/*
+ * ReplyWithSegment: write src[0..len) at offset into dst's write-granted
+ * segment, then reply.  EMSGSIZE above the reply_seg_max parameter (32 KiB),
+ * EACCES without write access, ERANGE outside the segment; on any error the
+ * message stays held and nothing is replied.
+ */
+int v_reply_with_segment(int fd, uint64_t dst, const struct v_msg *msg,
+			 uint64_t offset, const void *src, size_t len);
+
+/*
+ * Reply to reply_to (if non-zero) with reply, then Receive into r, in one
+ * call.  A failed Reply is reported as the error and nothing is received.
+ */
+int v_reply_receive(int fd, uint64_t reply_to, const struct v_msg *reply,
+		    struct v_receive *r);
+
+/*
+ * Forward the message held from `from` (as msg, possibly changed) to `to`,
+ * which receives it as if from `from` sent it and replies to `from`.
+ * ENOENT if no message from `from` is held; ESRCH / EHOSTUNREACH for `to`
+ * (the message stays held by the caller then).
+ */
+int v_forward(int fd, uint64_t from, uint64_t to, const struct v_msg *msg);
+
+/*
+ * MoveTo / MoveFrom: copy between this process's buf and the segment of
+ * pid (a sender awaiting reply from this process) at offset.  ENOENT (not
+ * held), EACCES (access not granted), ERANGE (outside the segment), EFAULT.
+ */
+int v_move_to(int fd, uint64_t pid, uint64_t offset, const void *src, size_t len);
+int v_move_from(int fd, uint64_t pid, uint64_t offset, void *dst, size_t len);
+
+/*
+ * SetPid: register pid (a V process of this host; 0 unregisters) under
+ * logical_id in scope V_SCOPE_LOCAL / REMOTE / BOTH.  EPERM below
+ * V_LID_PRIVILEGED without CAP_NET_ADMIN, EEXIST if registered.
+ * GetPid: look logical_id up; ESRCH when nobody has it.
+ */
+int v_set_pid(int fd, uint32_t logical_id, uint64_t pid, unsigned int scope);
+int v_get_pid(int fd, uint32_t logical_id, unsigned int scope, uint64_t *pid);
+
 #ifdef __cplusplus
 }
 #endif
