@@ -57,7 +57,7 @@ BEGIN { failed = passed = skipped = 0; suite = ""; done = 0; indmesg = 0 }
 indmesg { if (bad_kernel_line($0)) problem("kernel: " $0); next }
 {
 	if (suite != "") {
-		if ($0 ~ /^1\.\.[0-9]+/) { sub(/^1\.\./, "", $1); plan = $1 + 0 }
+		if ($0 ~ /^1\.\.[0-9]+/) { p = $1; sub(/^1\.\./, "", p); plan = p + 0 }
 		else if ($0 ~ /^ok [0-9]+/) {
 			seen++
 			if ($0 ~ /# [Ss][Kk][Ii][Pp]/) { skipped++; sskip++ } else { passed++; spass++ }
