@@ -15,7 +15,8 @@
  * The sender's mm is kept by a reference taken in v_txn_copy_begin() (its
  * pages stay pinned only for one batch), and mmget_not_zero() fails once
  * the sender is exiting.  Any fault on either side is -EFAULT, never an
- * oops and never a partial copy reported as success.
+ * oops and never a partial copy reported as success; a fault on the
+ * caller's side never writes anything the caller did not supply.
  */
 #include <linux/highmem.h>
 #include <linux/sched/mm.h>
@@ -34,6 +35,8 @@ int v_seg_copy(const struct v_copy *c, void __user *ubuf, size_t len, bool to_se
 	struct mm_struct *mm = c->mm;
 	int err = 0;
 
+	if (!access_ok(ubuf, len))
+		return -EFAULT;
 	if (!mmget_not_zero(mm))
 		return -ENOENT;		/* the sender is exiting */
 	while (len && !err) {
@@ -61,10 +64,15 @@ int v_seg_copy(const struct v_copy *c, void __user *ubuf, size_t len, bool to_se
 			void *kaddr = kmap_local_page(pages[i]);
 			unsigned long left;
 
+			/*
+			 * The __ variants (access_ok was checked above): plain
+			 * copy_from_user() zero-fills what it could not copy,
+			 * which would write zeros into the sender's segment.
+			 */
 			if (to_seg)
-				left = copy_from_user(kaddr + off, ubuf, n);
+				left = __copy_from_user(kaddr + off, ubuf, n);
 			else
-				left = copy_to_user(ubuf, kaddr + off, n);
+				left = __copy_to_user(ubuf, kaddr + off, n);
 			kunmap_local(kaddr);
 			if (left) {
 				err = -EFAULT;
@@ -99,9 +107,7 @@ int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg)
 	err = v_txn_copy_begin(vs, sender, to_seg ? V_SEG_WRITE : V_SEG_READ,
 			       m->offset, m->len, 0, &c);
 	if (!err) {
-		if (m->len && !access_ok(u64_to_user_ptr(m->addr), m->len))
-			err = -EFAULT;
-		else if (m->len)
+		if (m->len)
 			err = v_seg_copy(&c, u64_to_user_ptr(m->addr), m->len, to_seg);
 		v_txn_copy_end(sender, &c);
 	}
