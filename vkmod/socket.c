@@ -83,6 +83,12 @@ static int v_sock_reply_receive(struct socket *sock, struct v_reply_receive __us
 		err = v_ipc_reply(vs, &rr.reply, rr.reply.src_len != 0);
 		if (err)
 			return err;
+		/*
+		 * The Reply is done: a restart of this call (after a stop or
+		 * an SA_RESTART handler) must only Receive.
+		 */
+		if (put_user(0ULL, &uarg->reply.dst))
+			return -EFAULT;
 	}
 	err = v_ipc_receive(vs, &rr.recv, rr.recv.buf_len != 0,
 			    sock->file->f_flags & O_NONBLOCK);

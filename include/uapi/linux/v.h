@@ -379,6 +379,9 @@ struct v_reply {
  * reply.src_len is non-zero) followed by a Receive, in one call, so a server
  * loop costs one system call per request.  reply.dst == 0 skips the Reply.
  * A failed Reply half is reported as the call's error without receiving.
+ * Once the Reply half has succeeded the kernel sets reply.dst to 0, so a
+ * call restarted by a signal (or failing in its Receive half) does not
+ * reply twice: the caller sees from reply.dst whether the Reply was done.
  */
 struct v_reply_receive {
 	struct v_reply		reply;
