@@ -91,4 +91,148 @@ static inline long long vt_param(const char *name)
 	return strtoll(buf, NULL, 0);
 }
 
+/* --- helpers for the IPC suites (local, ...) ------------------------------ */
+#include <poll.h>
+#include <time.h>
+
+static inline int64_t vt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait up to ms (scaled) for events on fd; returns revents or 0. */
+static inline int vt_wait_poll(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	int left, n;
+
+	for (;;) {
+		left = (int)(end - vt_now_ms());
+		if (left < 0)
+			left = 0;
+		n = poll(&p, 1, left);
+		if (n > 0)
+			return p.revents;
+		if (n == 0 || errno != EINTR)
+			return 0;
+	}
+}
+
+/* State letter of task tid of process pid (from /proc), or 0. */
+static inline char vt_task_state(pid_t pid, pid_t tid)
+{
+	char path[96], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * The system call task tid is blocked in (/proc/.../syscall): its number,
+ * -2 when it is running, -1 when the file cannot be read.
+ */
+static inline long vt_task_syscall(pid_t pid, pid_t tid)
+{
+	char path[96], buf[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return -2;
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Wait (up to ms, scaled) until task tid of pid sleeps inside ioctl(2),
+ * i.e. is blocked in a V call.  Without /proc/.../syscall, falls back to
+ * "sleeping" plus a grace period.  Returns 0, or -1 on timeout.
+ */
+static inline int vt_wait_blocked(pid_t pid, pid_t tid, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	long sc;
+	char st;
+
+	do {
+		st = vt_task_state(pid, tid);
+		sc = vt_task_syscall(pid, tid);
+		if ((st == 'S' || st == 'D') && sc == SYS_ioctl) {
+			/* Stable for a moment: really asleep in the call. */
+			usleep(2000);
+			if (vt_task_syscall(pid, tid) == SYS_ioctl)
+				return 0;
+		}
+		if (sc == -1 && (st == 'S' || st == 'D')) {
+			usleep(200000 * vt_scale());
+			return 0;
+		}
+		usleep(2000);
+	} while (vt_now_ms() < end);
+	return -1;
+}
+
+/* Wait (up to ms, scaled) for task tid of pid to reach state st. */
+static inline int vt_wait_state(pid_t pid, pid_t tid, char st, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+
+	do {
+		if (vt_task_state(pid, tid) == st)
+			return 0;
+		usleep(2000);
+	} while (vt_now_ms() < end);
+	return -1;
+}
+
+/* Read exactly len bytes from fd within ms (scaled); 0 or -1. */
+static inline int vt_read_full(int fd, void *buf, size_t len, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int left = (int)(end - vt_now_ms());
+
+		if (left <= 0 || poll(&p, 1, left) <= 0) {
+			if (left <= 0)
+				return -1;
+			continue;
+		}
+		n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += n;
+	}
+	return 0;
+}
+
 #endif /* VTEST_H */
