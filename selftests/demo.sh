@@ -21,4 +21,46 @@ echo
 echo "== the same, as JSON:"
 "$B/tools/vid" -j -n 1 || exit 1
 echo
+echo "== Send-Receive-Reply: an echo server (vecho) and round trips to it (vping):"
+coproc VECHO { exec "$B/tools/vecho" -q; }
+vecho_pid=$VECHO_PID
+read -r -t 60 line <&"${VECHO[0]}"
+echo "$line"
+id=${line##* }
+rc=0
+case $id in
+0x*)
+	"$B/tools/vping" -c 3 -w 0 "$id" || rc=1
+	echo
+	"$B/tools/vping" -q -c 200 "$id" || rc=1
+	echo
+	echo "== the same with a 64 KiB read/write segment (MoveFrom + MoveTo per round trip):"
+	"$B/tools/vping" -q -c 50 -s 65536 "$id" || rc=1
+	;;
+*)
+	echo "vecho did not print its id"
+	rc=1
+	;;
+esac
+kill -TERM "$vecho_pid"
+wait "$vecho_pid" || { echo "vecho exited with status $?"; rc=1; }
+[ $rc -eq 0 ] || exit 1
+echo
+echo "== a server found by logical id (SetPid / GetPid), exiting after 3 requests:"
+coproc VECHO { exec "$B/tools/vecho" -q -l 4242 -n 3; }
+vecho_pid=$VECHO_PID
+read -r -t 60 line <&"${VECHO[0]}"
+echo "$line"
+"$B/tools/vping" -c 3 -w 0 lid:4242 || rc=1
+for _ in $(seq 100); do		# it exits by itself after the third reply
+	[ $rc -eq 0 ] && kill -0 "$vecho_pid" 2>/dev/null || break
+	sleep 0.2
+done
+kill -0 "$vecho_pid" 2>/dev/null && { echo "vecho -n 3 is still running"; rc=1; kill -TERM "$vecho_pid"; }
+wait "$vecho_pid" || { echo "vecho exited with status $?"; rc=1; }
+[ $rc -eq 0 ] || exit 1
+echo
+echo "== the README example (build/tests/readme_example):"
+"$B/tests/readme_example" || exit 1
+echo
 echo "== demo finished at guest uptime $(t) s"
