@@ -35,7 +35,7 @@ MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
-TOOLS := vid vping vecho
+TOOLS := vid vping vecho vctl
 TESTS := base local
 TEST_HDR := selftests/vtest.h $(LIBV_HDR)
 
@@ -86,6 +86,14 @@ tools: $(addprefix $(B)/tools/,$(TOOLS))
 $(B)/tools/%: tools/%.c $(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
+
+# vctl speaks generic netlink through libnl.
+NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
+NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
+
+$(B)/tools/vctl: tools/vctl.c $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
 
 # --- selftests -------------------------------------------------------------
 tests: $(addprefix $(B)/tests/,$(TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example

@@ -50,6 +50,14 @@ int v_host_set_host_part(struct v_host *host, u32 host_part)
 	return err;
 }
 
+void v_host_stats(struct v_host *host, u64 *out)
+{
+	int i;
+
+	for (i = 0; i < __V_A_STAT_MAX; i++)
+		out[i] = atomic64_read(&host->stats[i]);
+}
+
 static int __net_init v_host_net_init(struct net *net)
 {
 	struct v_host *host = v_host_get(net);
@@ -61,6 +69,10 @@ static int __net_init v_host_net_init(struct net *net)
 	spin_lock_init(&host->ipc_lock);
 	mutex_init(&host->reg_lock);
 	xa_init(&host->regs);
+	INIT_LIST_HEAD(&host->links);
+	spin_lock_init(&host->map_lock);
+	host->host_down_ms = V_HOST_DOWN_MS_DEFAULT;
+	v_alien_host_init(host);
 	if (net_eq(net, &init_net) && v_init_host_part)
 		host->host_part = v_init_host_part;
 	else
@@ -71,6 +83,10 @@ static int __net_init v_host_net_init(struct net *net)
 static void __net_exit v_host_net_exit(struct net *net)
 {
 	struct v_host *host = v_host_get(net);
+
+	v_link_host_exit(host);
+	v_alien_host_exit(host);
+	v_map_flush(host, 0);
 
 	/* Every socket pins its namespace, so no process can remain. */
 	WARN_ON_ONCE(!xa_empty(&host->procs));

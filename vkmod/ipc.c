@@ -8,6 +8,7 @@
  * allocates nothing.  Its states:
  *
  *   IDLE --Send--> QUEUED (on the receiver's rxq)
+ *   IDLE --Send to another host--> REMOTE (net.c) --answer--> DONE/FAILED
  *   QUEUED --Receive--> RECEIVED (on the receiver's held list)
  *   RECEIVED --Forward--> QUEUED (on another receiver's rxq)
  *   RECEIVED --Reply--> DONE
@@ -27,6 +28,11 @@
  *   are list and field updates only, nothing sleeps under it, and segment
  *   data is copied outside it (segment.c).  It is taken with _bh because
  *   remote frames will take it in softirq context.
+ *
+ * A remote client is represented on this host by an alien (alien.c) whose
+ * embedded v_txn sits on a receiver's lists exactly like a local sender's;
+ * t->alien tells them apart, and struct v_peer holds a counted reference
+ * to either kind of sender.
  *
  * Lifetime
  *
@@ -65,9 +71,48 @@
 #include <linux/poll.h>
 #include "vkmod.h"
 
+/* The local process a transaction belongs to (t->alien is NULL). */
 static inline struct v_sock *v_txn_sender(struct v_txn *t)
 {
 	return container_of(t, struct v_sock, txn);
+}
+
+struct v_txn *v_peer_txn(const struct v_peer *p)
+{
+	return p->alien ? v_alien_txn(p->alien) : &p->sock->txn;
+}
+
+/* Find the sender named id, local or remote, with a reference. */
+int v_peer_get(struct v_host *host, u64 id, struct v_peer *p)
+{
+	p->sock = NULL;
+	p->alien = NULL;
+	if (!id || v_id_is_group(id) || (id & V_ID_WELLKNOWN))
+		return -ENOENT;
+	if (v_id_host(id) == host->host_part)
+		p->sock = v_id_lookup(host, id);
+	else
+		p->alien = v_alien_find(host, id);
+	return p->sock || p->alien ? 0 : -ENOENT;
+}
+
+void v_peer_put(struct v_peer *p)
+{
+	if (p->sock)
+		sock_put(&p->sock->sk);
+	if (p->alien)
+		v_alien_put(p->alien);
+	p->sock = NULL;
+	p->alien = NULL;
+}
+
+/* Wake whoever waits for the end of t: a local sender, or an alien's NACK. */
+static void v_txn_notify(struct v_txn *t)
+{
+	if (t->alien)
+		v_alien_ended(t->alien);
+	else
+		wake_up(&v_txn_sender(t)->tx_wait);
 }
 
 void v_ipc_init_sock(struct v_sock *vs)
@@ -76,6 +121,7 @@ void v_ipc_init_sock(struct v_sock *vs)
 	INIT_LIST_HEAD(&vs->held);
 	init_waitqueue_head(&vs->tx_wait);
 	INIT_LIST_HEAD(&vs->txn.node);
+	skb_queue_head_init(&vs->txn.resp_q);
 	vs->txn.state = V_TXN_IDLE;
 }
 
@@ -89,7 +135,7 @@ static void v_ipc_wake_receiver(struct v_sock *vs)
  * End a queued or received transaction; ipc_lock held.  error 0 means
  * replied.
  */
-static void v_txn_end(struct v_txn *t, int error)
+void v_txn_end(struct v_txn *t, int error)
 {
 	if (t->state == V_TXN_QUEUED)
 		t->holder->rxq_len--;
@@ -99,15 +145,16 @@ static void v_txn_end(struct v_txn *t, int error)
 	t->state = error ? V_TXN_FAILED : V_TXN_DONE;
 }
 
-static bool v_txn_pending(const struct v_txn *t)
+bool v_txn_pending(const struct v_txn *t)
 {
-	return t->state == V_TXN_QUEUED || t->state == V_TXN_RECEIVED;
+	return t->state == V_TXN_QUEUED || t->state == V_TXN_RECEIVED ||
+	       t->state == V_TXN_REMOTE;
 }
 
 /*
  * Resolve a destination id to a live process of this host, with a
- * reference.  -EHOSTUNREACH for another host part (no network transport
- * yet), -ESRCH when the host has no such process.
+ * reference.  -EHOSTUNREACH for another host part, -ESRCH when the host
+ * has no such process.
  */
 struct v_sock *v_ipc_find(struct v_sock *vs, u64 id, int *err)
 {
@@ -170,6 +217,8 @@ static int v_send_check(const struct v_send *s)
 static void v_txn_prepare(struct v_txn *t, const struct v_send *s)
 {
 	t->seq++;
+	t->sender_id = v_txn_sender(t)->id;
+	t->alien = NULL;
 	t->msg = s->msg;
 	t->replier = 0;
 	t->forwarder = 0;
@@ -224,6 +273,8 @@ static int v_txn_wait(struct v_sock *vs)
 	add_wait_queue(&vs->tx_wait, &wait);
 	for (;;) {
 		timeo = MAX_SCHEDULE_TIMEOUT;
+		if (t->req_skb)
+			v_net_client_work(vs, &timeo);	/* answers, retransmission */
 		spin_lock_bh(lock);
 		if (!v_txn_pending(t)) {
 			err = t->error;
@@ -242,7 +293,7 @@ static int v_txn_wait(struct v_sock *vs)
 				err = -ETIMEDOUT;
 				break;
 			}
-			timeo = nsecs_to_jiffies(left) + 1;
+			timeo = min_t(long, timeo, nsecs_to_jiffies(left) + 1);
 		}
 		if (signal_pending(current)) {
 			bool cancel;
@@ -279,6 +330,7 @@ static int v_send_complete(struct v_sock *vs, struct v_send __user *uarg, int er
 
 	if (err == -ERESTARTNOINTR)
 		return err;
+	v_net_client_done(t);
 	v_txn_put(t);
 	if (!err && (copy_to_user(&uarg->msg, &t->msg, sizeof(t->msg)) ||
 		     put_user(t->replier, &uarg->replier)))
@@ -296,14 +348,19 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	bool rejoin;
 	int err;
 
-	/* A Send restarted after a stop rejoins its transaction. */
-	spin_lock_bh(lock);
-	rejoin = t->detached && t->waiter == task_pid_nr(current);
-	if (rejoin)
-		t->detached = false;
-	spin_unlock_bh(lock);
-	if (rejoin)
-		return v_send_complete(vs, uarg, v_txn_wait(vs));
+	/*
+	 * A Send restarted after a stop rejoins its transaction (which can
+	 * only exist while V_SOCK_SENDING is set, so the usual Send skips this).
+	 */
+	if (test_bit(V_SOCK_SENDING, &vs->flags)) {
+		spin_lock_bh(lock);
+		rejoin = t->detached && t->waiter == task_pid_nr(current);
+		if (rejoin)
+			t->detached = false;
+		spin_unlock_bh(lock);
+		if (rejoin)
+			return v_send_complete(vs, uarg, v_txn_wait(vs));
+	}
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
 		return -EFAULT;
@@ -312,6 +369,15 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		return err;
 	if (test_and_set_bit_lock(V_SOCK_SENDING, &vs->flags))
 		return -EALREADY;
+	if (v_id_host(s.dst) != vs->host->host_part) {
+		v_txn_prepare(t, &s);
+		err = v_net_send(vs, t, v_id_host(s.dst), s.dst);
+		if (err) {
+			v_txn_put(t);
+			goto out_unlock;
+		}
+		return v_send_complete(vs, uarg, v_txn_wait(vs));
+	}
 	dst = v_ipc_find(vs, s.dst, &err);
 	if (!dst)
 		goto out_unlock;
@@ -344,9 +410,9 @@ out_unlock:
 }
 
 /* Put a transaction the caller could not take back at the head of its queue. */
-static void v_ipc_requeue(struct v_sock *vs, struct v_sock *sender, u32 seq)
+static void v_ipc_requeue(struct v_sock *vs, const struct v_peer *p, u32 seq)
 {
-	struct v_txn *t = &sender->txn;
+	struct v_txn *t = v_peer_txn(p);
 	bool requeued = false;
 
 	spin_lock_bh(&vs->host->ipc_lock);
@@ -361,21 +427,19 @@ static void v_ipc_requeue(struct v_sock *vs, struct v_sock *sender, u32 seq)
 		v_ipc_wake_receiver(vs);
 }
 
-/* Take the first queued transaction; ipc_lock held.  Fills r. */
-static struct v_sock *v_ipc_take(struct v_sock *vs, struct v_receive *r, u32 *seq)
+/* Take the first queued transaction; ipc_lock held.  Fills r and p. */
+static bool v_ipc_take(struct v_sock *vs, struct v_receive *r, struct v_peer *p, u32 *seq)
 {
 	struct v_txn *t = list_first_entry_or_null(&vs->rxq, struct v_txn, node);
-	struct v_sock *sender;
 
 	if (!t)
-		return NULL;
-	sender = v_txn_sender(t);
+		return false;
 	list_move_tail(&t->node, &vs->held);
 	vs->rxq_len--;
 	t->state = V_TXN_RECEIVED;
 	*seq = t->seq;
 
-	r->sender = sender->id;
+	r->sender = t->sender_id;
 	r->group = 0;
 	r->forwarder = t->forwarder;
 	r->seg_len = t->seg_len;
@@ -383,12 +447,42 @@ static struct v_sock *v_ipc_take(struct v_sock *vs, struct v_receive *r, u32 *se
 	r->copied = 0;
 	r->msg = t->msg;
 	memset(&r->creds, 0, sizeof(r->creds));
-	r->creds.uid = from_kuid_munged(current_user_ns(), t->uid);
-	r->creds.gid = from_kgid_munged(current_user_ns(), t->gid);
-	r->creds.pid = pid_nr_ns(t->tgid, task_active_pid_ns(current));
-	r->creds.host = v_id_host(sender->id);
-	sock_hold(&sender->sk);
-	return sender;
+	if (t->alien) {
+		p->sock = NULL;
+		p->alien = t->alien;
+		v_alien_get(p->alien);
+		v_alien_fill_creds(p->alien, &r->creds);
+	} else {
+		p->alien = NULL;
+		p->sock = v_txn_sender(t);
+		sock_hold(&p->sock->sk);
+		r->creds.uid = from_kuid_munged(current_user_ns(), t->uid);
+		r->creds.gid = from_kgid_munged(current_user_ns(), t->gid);
+		r->creds.pid = pid_nr_ns(t->tgid, task_active_pid_ns(current));
+		r->creds.host = v_id_host(t->sender_id);
+	}
+	return true;
+}
+
+/* ReceiveWithSegment's copy of the first bytes of a read-granted segment. */
+static int v_ipc_receive_seg(struct v_sock *vs, struct v_receive *r,
+			     const struct v_peer *p, u32 seq)
+{
+	u64 n = min(r->buf_len, r->seg_len);
+	struct v_copy c;
+	int err;
+
+	if (p->alien)	/* what the request carried with it */
+		return v_alien_copy_piggy(p->alien, u64_to_user_ptr(r->buf_addr), n,
+					  &r->copied);
+	err = v_txn_copy_begin(vs, p->sock, V_SEG_READ, 0, n, seq, &c);
+	if (err)
+		return err;
+	err = v_seg_copy(&c, u64_to_user_ptr(r->buf_addr), n, false);
+	v_txn_copy_end(p->sock, &c);
+	if (!err)
+		r->copied = n;
+	return err;
 }
 
 /*
@@ -401,8 +495,8 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	spinlock_t *lock = &vs->host->ipc_lock;
 	long timeo = sock_rcvtimeo(&vs->sk, nonblock);
-	struct v_sock *sender = NULL;
-	struct v_copy c;
+	struct v_peer p;
+	bool taken = false;
 	u32 seq = 0;
 	int err = 0;
 
@@ -417,9 +511,9 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 		if (vs->dead)
 			err = -ESHUTDOWN;
 		else
-			sender = v_ipc_take(vs, r, &seq);
+			taken = v_ipc_take(vs, r, &p, &seq);
 		spin_unlock_bh(lock);
-		if (err || sender)
+		if (err || taken)
 			break;
 		if (!timeo) {
 			err = -EAGAIN;
@@ -440,23 +534,15 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 	}
 
 	if (with_seg && r->buf_len && (r->seg_access & V_SEG_READ) && r->seg_len) {
-		u64 n = min(r->buf_len, r->seg_len);
-
-		err = v_txn_copy_begin(vs, sender, V_SEG_READ, 0, n, seq, &c);
-		if (!err) {
-			err = v_seg_copy(&c, u64_to_user_ptr(r->buf_addr), n, false);
-			v_txn_copy_end(sender, &c);
-		}
-		if (!err)
-			r->copied = n;
-		else if (err == -EFAULT)
-			v_ipc_requeue(vs, sender, seq);	/* lose nothing */
+		err = v_ipc_receive_seg(vs, r, &p, seq);
+		if (err == -EFAULT)
+			v_ipc_requeue(vs, &p, seq);	/* lose nothing */
 		else
 			err = 0;	/* sender went away meanwhile: a Reply will say so */
+		if (err)
+			r->copied = 0;
 	}
-	if (err)
-		r->copied = 0;
-	sock_put(&sender->sk);
+	v_peer_put(&p);
 	return err;
 }
 
@@ -466,11 +552,11 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
  */
 int v_ipc_receive_unwind(struct v_sock *vs, u64 sender_id)
 {
-	struct v_sock *sender = v_id_lookup(vs->host, sender_id);
+	struct v_peer p;
 
-	if (sender) {
-		v_ipc_requeue(vs, sender, READ_ONCE(sender->txn.seq));
-		sock_put(&sender->sk);
+	if (!v_peer_get(vs->host, sender_id, &p)) {
+		v_ipc_requeue(vs, &p, READ_ONCE(v_peer_txn(&p)->seq));
+		v_peer_put(&p);
 	}
 	return -EFAULT;
 }
@@ -525,6 +611,7 @@ void v_txn_copy_end(struct v_sock *sender, struct v_copy *c)
 int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 {
 	struct v_sock *sender;
+	struct v_peer p;
 	struct v_copy c;
 	struct v_txn *t;
 	u32 seq = 0;
@@ -534,9 +621,13 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 		return -EINVAL;
 	if (!with_seg && (r->seg_offset || r->src_addr || r->src_len))
 		return -EINVAL;
-	sender = v_id_lookup(vs->host, r->dst);
-	if (!sender)
+	if (v_peer_get(vs->host, r->dst, &p))
 		return -ENOENT;
+	if (p.alien) {
+		err = v_alien_reply(vs, p.alien, r, with_seg);
+		goto out;
+	}
+	sender = p.sock;
 	t = &sender->txn;
 
 	if (with_seg && r->src_len) {
@@ -569,7 +660,7 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
 out:
-	sock_put(&sender->sk);
+	v_peer_put(&p);
 	return err;
 }
 
@@ -579,7 +670,8 @@ out:
  */
 int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 {
-	struct v_sock *sender, *dst;
+	struct v_sock *dst = NULL;
+	struct v_peer p;
 	struct v_txn *t;
 	int err = 0;
 
@@ -589,26 +681,20 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		return -EOPNOTSUPP;
 	if (f->to & V_ID_WELLKNOWN)
 		return -EINVAL;
-	sender = v_id_lookup(vs->host, f->from);
-	if (!sender)
+	if (v_peer_get(vs->host, f->from, &p))
 		return -ENOENT;
-	t = &sender->txn;
-	dst = v_ipc_find(vs, f->to, &err);
-	if (!dst) {
-		/* Not holding the message is the first thing to report. */
-		spin_lock_bh(&vs->host->ipc_lock);
-		if (t->holder != vs || t->state != V_TXN_RECEIVED)
-			err = -ENOENT;
-		spin_unlock_bh(&vs->host->ipc_lock);
-		goto out;
-	}
+	t = v_peer_txn(&p);
+	if (v_id_host(f->to) != vs->host->host_part && READ_ONCE(vs->host->nr_links))
+		err = -EOPNOTSUPP;	/* forwarding to another host: not yet */
+	else
+		dst = v_ipc_find(vs, f->to, &err);
 
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED) {
-		err = -ENOENT;
-	} else if (dst->dead) {
+		err = -ENOENT;	/* not holding it is the first thing to report */
+	} else if (dst && dst->dead) {
 		err = -ESRCH;
-	} else {
+	} else if (dst) {
 		list_move_tail(&t->node, &dst->rxq);
 		dst->rxq_len++;
 		t->holder = dst;
@@ -617,11 +703,12 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		t->forwarder = vs->id;
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
-	if (!err)
-		v_ipc_wake_receiver(dst);
-	sock_put(&dst->sk);
-out:
-	sock_put(&sender->sk);
+	if (dst) {
+		if (!err)
+			v_ipc_wake_receiver(dst);
+		sock_put(&dst->sk);
+	}
+	v_peer_put(&p);
 	return err;
 }
 
@@ -638,11 +725,11 @@ void v_ipc_shutdown(struct v_sock *vs)
 	vs->dead = true;
 	list_for_each_entry_safe(t, tmp, &vs->rxq, node) {
 		v_txn_end(t, -ESRCH);
-		wake_up(&v_txn_sender(t)->tx_wait);
+		v_txn_notify(t);
 	}
 	list_for_each_entry_safe(t, tmp, &vs->held, node) {
 		v_txn_end(t, -ESRCH);
-		wake_up(&v_txn_sender(t)->tx_wait);
+		v_txn_notify(t);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
 	vs->sk.sk_state_change(&vs->sk);
@@ -666,6 +753,7 @@ void v_ipc_release(struct v_sock *vs)
 		v_txn_end(t, -ESHUTDOWN);
 	spin_unlock_bh(&vs->host->ipc_lock);
 	v_txn_wait_copiers(vs);
+	v_net_client_done(t);
 	v_txn_put(t);
 	clear_bit_unlock(V_SOCK_SENDING, &vs->flags);
 }

@@ -12,13 +12,15 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/if_ether.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
 #include "vkmod.h"
 
 int v_family = V_AF_DEFAULT;
 module_param_named(family, v_family, int, 0444);
 MODULE_PARM_DESC(family, "Address family number of AF_V (default 25, a slot no in-kernel family uses)");
 
-static unsigned int v_ethertype = V_ETHERTYPE_DEFAULT;
+unsigned int v_ethertype = V_ETHERTYPE_DEFAULT;
 module_param_named(ethertype, v_ethertype, hexint, 0444);
 MODULE_PARM_DESC(ethertype, "EtherType of V kernel frames (default 0x805C)");
 
@@ -33,6 +35,40 @@ MODULE_PARM_DESC(reply_seg_max, "Largest ReplyWithSegment data, bytes (default 3
 unsigned int v_init_host_part;
 module_param_named(host_part, v_init_host_part, uint, 0444);
 MODULE_PARM_DESC(host_part, "Host part of the initial network namespace's V host (0 = random)");
+
+unsigned int v_max_aliens_global = 65536;
+module_param_named(max_aliens, v_max_aliens_global, uint, 0444);
+MODULE_PARM_DESC(max_aliens, "Hard cap on aliens (remote senders held) in all namespaces");
+
+static char *v_ifaces = "";
+module_param_named(ifaces, v_ifaces, charp, 0444);
+MODULE_PARM_DESC(ifaces, "Interfaces of the initial namespace to attach at load, comma-separated");
+
+/* Attach the interfaces named by the ifaces parameter. */
+static int __init v_attach_ifaces(void)
+{
+	char *list, *name, *p;
+	int err = 0;
+
+	list = kstrdup(v_ifaces, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	p = list;
+	rtnl_lock();
+	while (!err && (name = strsep(&p, ","))) {
+		struct net_device *dev;
+
+		if (!*name)
+			continue;
+		dev = __dev_get_by_name(&init_net, name);
+		err = dev ? v_link_add(v_host_get(&init_net), dev->ifindex) : -ENODEV;
+		if (err)
+			pr_err("cannot attach %s: %d\n", name, err);
+	}
+	rtnl_unlock();
+	kfree(list);
+	return err;
+}
 
 static int __init v_module_init(void)
 {
@@ -55,24 +91,54 @@ static int __init v_module_init(void)
 		return -EINVAL;
 	}
 
-	err = v_host_init();
+	err = v_alien_init();
 	if (err)
 		return err;
+	err = v_host_init();
+	if (err)
+		goto err_alien;
 	err = v_socket_init();
 	if (err)
 		goto err_host;
+	err = v_link_init();
+	if (err)
+		goto err_socket;
+	err = v_netlink_init();
+	if (err)
+		goto err_link;
+	v_net_init();
+	err = v_attach_ifaces();
+	if (err)
+		goto err_net;
 	pr_info("V IPC loaded (family %d, ethertype 0x%04x)\n", v_family, v_ethertype);
 	return 0;
 
+err_net:
+	v_net_exit();
+	v_netlink_exit();
+err_link:
+	v_link_exit();
+err_socket:
+	v_socket_exit();
 err_host:
 	v_host_exit();
+err_alien:
+	v_alien_exit();
 	return err;
 }
 
+/*
+ * Frames stop first, then the control plane, then the hosts (their
+ * links, aliens and tables) go with the pernet subsystem.
+ */
 static void __exit v_module_exit(void)
 {
+	v_net_exit();
+	v_netlink_exit();
+	v_link_exit();
 	v_socket_exit();
 	v_host_exit();
+	v_alien_exit();
 }
 
 module_init(v_module_init);

@@ -95,22 +95,27 @@ int v_seg_copy(const struct v_copy *c, void __user *ubuf, size_t len, bool to_se
 /* MoveTo (to_seg) and MoveFrom. */
 int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg)
 {
-	struct v_sock *sender;
+	struct v_peer p;
 	struct v_copy c;
 	int err;
 
 	if (m->flags || m->reserved || !m->pid)
 		return -EINVAL;
-	sender = v_id_lookup(vs->host, m->pid);
-	if (!sender)
+	if (v_peer_get(vs->host, m->pid, &p))
 		return -ENOENT;
-	err = v_txn_copy_begin(vs, sender, to_seg ? V_SEG_WRITE : V_SEG_READ,
+	if (p.alien) {
+		/* A remote sender's segment moves as packet trains (train.c). */
+		err = v_train_move(vs, p.alien, m, to_seg);
+		goto out;
+	}
+	err = v_txn_copy_begin(vs, p.sock, to_seg ? V_SEG_WRITE : V_SEG_READ,
 			       m->offset, m->len, 0, &c);
 	if (!err) {
 		if (m->len)
 			err = v_seg_copy(&c, u64_to_user_ptr(m->addr), m->len, to_seg);
-		v_txn_copy_end(sender, &c);
+		v_txn_copy_end(p.sock, &c);
 	}
-	sock_put(&sender->sk);
+out:
+	v_peer_put(&p);
 	return err;
 }

@@ -11,6 +11,13 @@
  *             locking and lifetime rules of transactions)
  *   segment.c direct copies to and from a sender's segment (MoveTo/MoveFrom)
  *   registry.c logical ids (SetPid / GetPid)
+ *   link.c    interfaces attached to V, netdevice notifier
+ *   map.c     the mapping table: host part -> link and MAC address
+ *   net.c     frames: building, sending, receiving, the client side of
+ *             remote transactions (retransmission, host-down)
+ *   alien.c   the server side of remote transactions: aliens
+ *   train.c   packet trains: MoveTo / MoveFrom on a remote segment
+ *   netlink.c the generic netlink family (configuration, inspection)
  *   compat.h  differences between the supported kernel versions
  */
 #ifndef _VKMOD_H
@@ -23,6 +30,9 @@
 #include <linux/wait.h>
 #include <linux/ktime.h>
 #include <linux/uidgid.h>
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+#include <linux/netdevice.h>
 #include <net/sock.h>
 #include <uapi/linux/v.h>
 
@@ -31,6 +41,21 @@ extern int v_family;
 extern u64 v_seg_max;
 extern unsigned int v_reply_seg_max;
 extern unsigned int v_init_host_part;
+extern unsigned int v_ethertype;
+extern unsigned int v_max_aliens_global;
+
+struct v_alien;
+
+/* An interface attached to V (link.c). */
+struct v_link {
+	struct list_head node;
+	struct net_device *dev;
+	netdevice_tracker tracker;
+	struct rcu_head rcu;
+};
+
+#define V_MAP_BUCKETS	64
+#define V_ALIEN_BUCKETS	256
 
 /*
  * One V host per network namespace (host.c).
@@ -51,13 +76,32 @@ struct v_host {
 	spinlock_t ipc_lock;		/* all transaction state: see ipc.c */
 	struct mutex reg_lock;		/* logical id registrations: registry.c */
 	struct xarray regs;		/* logical id -> struct v_reg */
+
+	struct list_head links;		/* struct v_link: RTNL + RCU (link.c) */
+	unsigned int nr_links;		/* under RTNL */
+	spinlock_t map_lock;		/* mapping table writers (map.c) */
+	struct hlist_head map[V_MAP_BUCKETS];
+	unsigned int nr_map;
+	spinlock_t alien_lock;		/* alien table (alien.c) */
+	struct hlist_head aliens[V_ALIEN_BUCKETS];
+	atomic_t nr_aliens;		/* allocated aliens */
+	unsigned int max_aliens;
+	struct delayed_work alien_gc;
+	unsigned int host_down_ms;	/* silence after which a host is down */
+	atomic64_t stats[__V_A_STAT_MAX];
 };
+
+static inline void v_stat_inc(struct v_host *host, enum v_stat s)
+{
+	atomic64_inc(&host->stats[s]);
+}
 
 /* Transaction states; see ipc.c for the transitions. */
 enum v_txn_state {
 	V_TXN_IDLE,
 	V_TXN_QUEUED,		/* on holder->rxq, not yet received */
 	V_TXN_RECEIVED,		/* on holder->held, awaiting Reply */
+	V_TXN_REMOTE,		/* sent to another host, no answer yet */
 	V_TXN_DONE,		/* replied: msg holds the reply */
 	V_TXN_FAILED,		/* ended without a reply: error says why */
 };
@@ -80,6 +124,19 @@ struct v_txn {
 	unsigned int copiers;		/* segment copies in flight */
 	bool detached;			/* sender left the ioctl to be stopped */
 	pid_t waiter;			/* the thread that sent it (for its restart) */
+	u64 sender_id;			/* the client: owner's id or the alien's */
+	struct v_alien *alien;		/* remote sender, or NULL */
+
+	/* client side of a remote Send (net.c); resp_q has its own lock */
+	struct sk_buff_head resp_q;	/* RESPONSE fragments for the thread */
+	struct sk_buff *req_skb;	/* the REQUEST, kept to retransmit */
+	unsigned long last_heard;	/* jiffies of the last answer */
+	unsigned long next_retx;	/* jiffies of the next retransmission */
+	unsigned int retx_ivl;		/* current back-off, jiffies */
+	u64 resp_frags;			/* bitmap of fragments received */
+	bool busy;			/* the server answered busy */
+	u32 mv_xfer;			/* MoveTo train being received (train.c) */
+	u64 mv_mask;			/* its blocks held */
 
 	/* queued: fixed while QUEUED or RECEIVED */
 	u32 seq;			/* tells one Send of this socket from the next */
@@ -115,6 +172,39 @@ struct v_sock {
 };
 
 #define V_SOCK_SENDING	0		/* a Send is in progress */
+
+/*
+ * A remote client's transaction on this host (alien.c).  Fields set when
+ * the alien is created never change; see alien.c for the locking.
+ */
+struct v_alien {
+	struct hlist_node hnode;	/* host->aliens, under alien_lock */
+	bool hashed;
+	refcount_t ref;
+	struct v_host *host;
+	u64 client;
+	u32 client_host;
+	u32 uid, gid;
+	struct v_txn txn;
+	struct sk_buff_head resp;	/* the cached RESPONSE frames */
+	unsigned long done_at;		/* jiffies when answered */
+	struct work_struct nack_work;
+
+	/* bulk transfer (train.c): one MoveTo/MoveFrom at a time */
+	struct mutex move_lock;
+	wait_queue_head_t move_wait;
+	struct sk_buff_head move_q;	/* MOVE_DATA / MOVE_ACK for the mover */
+	u32 xfer;			/* current train, under ipc_lock */
+
+	u32 piggy_len;
+	u8 piggy[];			/* segment bytes the request carried */
+};
+
+/* A counted reference to the sender of a transaction: local or alien. */
+struct v_peer {
+	struct v_sock *sock;
+	struct v_alien *alien;
+};
 
 /* A reference to a sender's segment held for one copy (ipc.c). */
 struct v_copy {
@@ -153,6 +243,12 @@ int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 		     u64 offset, u64 len, u32 seq, struct v_copy *c);
 void v_txn_copy_end(struct v_sock *sender, struct v_copy *c);
 
+bool v_txn_pending(const struct v_txn *t);
+void v_txn_end(struct v_txn *t, int error);
+struct v_txn *v_peer_txn(const struct v_peer *p);
+int v_peer_get(struct v_host *host, u64 id, struct v_peer *p);
+void v_peer_put(struct v_peer *p);
+
 /* segment.c */
 int v_seg_copy(const struct v_copy *c, void __user *ubuf, size_t len, bool to_seg);
 int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg);
@@ -162,6 +258,60 @@ int v_reg_set(struct v_sock *vs, const struct v_pid *p);
 int v_reg_get(struct v_sock *vs, struct v_pid *p);
 void v_reg_release(struct v_sock *vs);
 void v_reg_host_exit(struct v_host *host);
+
+/* host.c */
+void v_host_stats(struct v_host *host, u64 *out);
+
+/* link.c */
+int v_link_add(struct v_host *host, int ifindex);
+int v_link_del(struct v_host *host, int ifindex);
+bool v_link_attached(struct v_host *host, const struct net_device *dev);
+void v_link_host_exit(struct v_host *host);
+int v_link_init(void);
+void v_link_exit(void);
+
+/* map.c */
+void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *dev,
+		 const u8 *mac);
+bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac);
+void v_map_flush(struct v_host *host, int ifindex);
+
+/* net.c */
+struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t gfp);
+struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
+			    u64 dst, u64 src, size_t payload, gfp_t gfp);
+void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb);
+unsigned int v_net_payload_max(struct v_host *host, u32 dst_host);
+int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst);
+void v_net_client_work(struct v_sock *vs, long *timeo);
+void v_net_client_done(struct v_txn *t);
+int v_net_init(void);
+void v_net_exit(void);
+
+/* alien.c */
+void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb);
+struct v_alien *v_alien_find(struct v_host *host, u64 client);
+void v_alien_get(struct v_alien *a);
+void v_alien_put(struct v_alien *a);
+struct v_txn *v_alien_txn(struct v_alien *a);
+void v_alien_fill_creds(struct v_alien *a, struct v_creds *c);
+int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied);
+int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r, bool with_seg);
+void v_alien_ended(struct v_alien *a);
+void v_alien_host_init(struct v_host *host);
+void v_alien_host_exit(struct v_host *host);
+int v_alien_init(void);
+void v_alien_exit(void);
+
+/* train.c */
+int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, bool to_seg);
+void v_train_rcv(struct v_host *host, struct sk_buff *skb);
+void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
+void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
+
+/* netlink.c */
+int v_netlink_init(void);
+void v_netlink_exit(void);
 
 /* socket.c */
 int v_socket_init(void);

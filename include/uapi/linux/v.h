@@ -497,4 +497,251 @@ struct v_get_reply {
 #define V_IOC_GROUP_MEMBERS	_IOWR(V_IOC_TYPE, 0x0f, struct v_group_members)
 #define V_IOC_GET_REPLY		_IOWR(V_IOC_TYPE, 0x10, struct v_get_reply)
 
+/*
+ * ========================================================================
+ * The wire: V kernel frames between hosts (network byte order)
+ * ========================================================================
+ *
+ * Every frame is an Ethernet frame of EtherType `ethertype` (module
+ * parameter, default 0x805C) whose payload starts with struct v_wire_hdr.
+ * A transaction is named by (client, seq): the id of the process that
+ * called Send and its per-process transaction number.  The server's kernel
+ * represents a remote client by an *alien* that holds the request and,
+ * after the Reply, the cached response, so a retransmitted request is
+ * answered from the cache and never executed twice.
+ *
+ *   client host                         server host
+ *   REQUEST (client, seq, msg, seg) -->  alien created, queued for Receive
+ *                                   <--  ACK (reply pending), on duplicates
+ *   REQUEST (retransmission)        -->  and probes
+ *                                   <--  RESPONSE (msg, segment data)
+ *                                   <--  NACK (no such process, busy)
+ *
+ * The client retransmits an unanswered REQUEST with back-off (20 ms
+ * doubling, capped at 320 ms); any ACK resets its silence clock; after
+ * the host-down bound (per-host setting, default 3 s) of total silence the
+ * Send fails with EHOSTUNREACH.  Frames for a host part with no known
+ * address go to the broadcast address of every attached link; the host
+ * that owns the host part answers, and every frame teaches the receiver
+ * the source host part's link and MAC address (the mapping table).
+ *
+ * A receiver drops, and counts by reason, any frame that is shorter than
+ * its header says, of another version or unknown type, or whose fields
+ * disagree.  Unknown flag bits are ignored (reserved for extensions that
+ * older kernels may safely ignore).
+ */
+#define V_WIRE_VERSION		1
+
+enum v_pkt_type {
+	V_PKT_REQUEST		= 1,	/* client -> server: a Send */
+	V_PKT_RESPONSE		= 2,	/* server -> client: the Reply */
+	V_PKT_ACK		= 3,	/* server -> client: received, reply pending */
+	V_PKT_NACK		= 4,	/* server -> client: failed, see v_wire_nack */
+	V_PKT_MOVE_FROM		= 5,	/* server -> client: send me these blocks */
+	V_PKT_MOVE_DATA		= 6,	/* either way: one block of a train */
+	V_PKT_MOVE_ACK		= 7,	/* client -> server: blocks of a MoveTo held */
+	V_PKT_MAX		= V_PKT_MOVE_ACK
+};
+
+struct v_wire_hdr {
+	__u8	version;	/* V_WIRE_VERSION */
+	__u8	type;		/* enum v_pkt_type */
+	__be16	flags;		/* none defined yet */
+	__be32	seq;		/* the client's transaction number */
+	__be64	client;		/* the process that called Send */
+	__be64	dst;		/* REQUEST: the receiving process; else the client */
+	__be64	src;		/* the process (or forwarder) this frame speaks for */
+	__be32	src_host;	/* host part of the sending kernel */
+	__be32	len;		/* payload bytes following this header */
+};
+
+/*
+ * REQUEST payload: the message, the granted segment (length and access,
+ * never its address), the credentials the client's kernel vouches for,
+ * then the first bytes of a read-granted segment (piggy-backed, as many as
+ * fit the link's MTU), so ReceiveWithSegment of a small segment needs no
+ * further round trip.
+ */
+struct v_wire_request {
+	struct v_msg	msg;
+	__be64		seg_len;
+	__be64		forwarder;	/* last forwarder, 0 if none */
+	__be32		seg_access;	/* V_SEG_* */
+	__be32		uid;		/* the client's uid, as its kernel claims */
+	__be32		gid;
+	__be32		data_len;	/* piggy-backed segment bytes that follow */
+};
+
+/*
+ * RESPONSE payload: the reply, who replied, and ReplyWithSegment data
+ * (data_len bytes to be written at seg_offset of the client's segment).
+ * Reply data larger than one frame travels as frags fragments (at most
+ * V_WIRE_MAX_FRAGS), each carrying the message and its own piece; the
+ * client completes the Send once it holds every fragment.
+ */
+#define V_WIRE_MAX_FRAGS	64
+
+struct v_wire_response {
+	struct v_msg	msg;
+	__be64		replier;
+	__be64		seg_offset;
+	__be32		data_len;
+	__be16		frag;		/* this fragment, 0..frags-1 */
+	__be16		frags;		/* fragments in this response, >= 1 */
+};
+
+/*
+ * Bulk transfer (paper 3.3, with VMTP's selective retransmission).
+ *
+ * MoveTo and MoveFrom on a remote client's segment move the data as
+ * trains of at most V_WIRE_TRAIN blocks, each block one MOVE_DATA frame of
+ * `block` bytes (the last may be shorter), with one acknowledgment per
+ * train: a 64-bit mask of the blocks held.  Only missing blocks are sent
+ * again.  `xfer` numbers the trains of one transaction so late blocks of
+ * an earlier train are recognised and dropped.
+ *
+ *   MoveFrom: server -> MOVE_FROM (offset, len, block, xfer, mask of blocks
+ *             it already holds); client -> MOVE_DATA for every other block.
+ *             A MOVE_FROM that arrives again asks only for what is missing.
+ *   MoveTo:   server -> MOVE_DATA blocks; client -> MOVE_ACK (mask) once it
+ *             holds the whole train or when the last block arrives; the
+ *             server sends the missing blocks again (and the last one when
+ *             it hears nothing, to draw an ACK).
+ *
+ * The client's kernel checks every block against the segment and access
+ * its process granted; the server's kernel checks a MoveTo / MoveFrom
+ * against the segment length and access the REQUEST announced.
+ */
+#define V_WIRE_TRAIN		64
+
+struct v_wire_move {
+	__be64	offset;		/* segment offset of block 0 */
+	__be32	len;		/* bytes in this train */
+	__be32	block;		/* bytes per block */
+	__be32	xfer;		/* train number within the transaction */
+	__be32	reserved;
+	__be64	mask;		/* MOVE_FROM: blocks held; MOVE_ACK: blocks held */
+};
+
+struct v_wire_data {
+	__be64	offset;		/* segment offset of this block */
+	__be32	xfer;
+	__be16	index;		/* block number in the train */
+	__be16	count;		/* blocks in the train */
+	__be32	data_len;	/* bytes that follow */
+	__be32	reserved;
+};
+
+/* NACK payload. */
+enum v_wire_error {
+	V_WERR_NO_PROCESS	= 1,	/* no such process there: ESRCH */
+	V_WERR_SHUT_DOWN	= 2,	/* the receiver shut down or exited: ESRCH */
+	V_WERR_BUSY		= 3,	/* no room for another alien now: back off */
+	V_WERR_TOO_BIG		= 4,	/* segment larger than the server accepts */
+};
+
+struct v_wire_nack {
+	__be32	error;		/* enum v_wire_error */
+	__be32	reserved;
+};
+
+/*
+ * ========================================================================
+ * Generic netlink: configuration and inspection (family V_GENL_NAME)
+ * ========================================================================
+ *
+ * Per network namespace (one V host).  Commands that change a host need
+ * CAP_NET_ADMIN in the user namespace owning the network namespace.
+ * Attributes are validated strictly: unknown attributes are rejected.
+ *
+ * V_CMD_LINK_ADD / V_CMD_LINK_DEL (admin)
+ *    V_A_LINK_IFINDEX: NLA_U32  the interface to attach to / detach from V
+ *    errors: ENODEV no such interface, EEXIST already attached (ADD),
+ *            ENOENT not attached (DEL), EINVAL not an Ethernet device
+ *
+ * V_CMD_LINK_GET (dump): one message per attached interface:
+ *    V_A_LINK_IFINDEX: NLA_U32
+ *    V_A_LINK_IFNAME: NLA_NUL_STRING
+ *    V_A_LINK_MTU: NLA_U32
+ *    V_A_LINK_ADDR: NLA_BINARY, ETH_ALEN bytes
+ *    V_A_LINK_UP: NLA_U8 (1 if the interface is up and running)
+ *
+ * V_CMD_HOST_GET: replies with
+ *    V_A_HOST_PART: NLA_U32
+ *    V_A_HOST_DOWN_MS: NLA_U32      host-down bound
+ *    V_A_HOST_PROCS: NLA_U32        V processes on this host
+ *    V_A_HOST_ALIENS: NLA_U32       aliens (remote senders) held
+ *    V_A_HOST_MAX_ALIENS: NLA_U32   per-host alien limit
+ *    V_A_HOST_STATS: NLA_NESTED     V_A_STAT_* counters, each NLA_U64
+ *
+ * V_CMD_HOST_SET (admin): any of
+ *    V_A_HOST_PART: NLA_U32, 1..V_ID_HOST_MASK (EBUSY once sockets or links
+ *                   exist)
+ *    V_A_HOST_DOWN_MS: NLA_U32, V_HOST_DOWN_MS_MIN..V_HOST_DOWN_MS_MAX
+ *    V_A_HOST_MAX_ALIENS: NLA_U32, 1..V_MAX_ALIENS_MAX
+ *
+ * In V_A_HOST_STATS, attributes of type V_A_STAT_UNSPEC (0) are padding
+ * (nla_put_u64_64bit on architectures that need 64-bit alignment) and must
+ * be skipped; counter types a reader does not know may be skipped too.
+ */
+#define V_HOST_DOWN_MS_MIN	100
+#define V_HOST_DOWN_MS_MAX	600000
+#define V_HOST_DOWN_MS_DEFAULT	3000
+#define V_MAX_ALIENS_MAX	(1U << 20)
+#define V_MAX_ALIENS_DEFAULT	4096
+
+#define V_GENL_NAME		"vkmod"
+#define V_GENL_VERSION		1
+
+enum v_genl_cmd {
+	V_CMD_UNSPEC,
+	V_CMD_LINK_ADD,
+	V_CMD_LINK_DEL,
+	V_CMD_LINK_GET,
+	V_CMD_HOST_GET,
+	V_CMD_HOST_SET,
+	__V_CMD_MAX
+};
+
+#define V_CMD_MAX (__V_CMD_MAX - 1)
+
+enum v_genl_attr {
+	V_A_UNSPEC,
+	V_A_LINK_IFINDEX,
+	V_A_LINK_IFNAME,
+	V_A_LINK_MTU,
+	V_A_LINK_ADDR,
+	V_A_LINK_UP,
+	V_A_HOST_PART,
+	V_A_HOST_DOWN_MS,
+	V_A_HOST_PROCS,
+	V_A_HOST_ALIENS,
+	V_A_HOST_MAX_ALIENS,
+	V_A_HOST_STATS,
+	__V_A_MAX
+};
+
+#define V_A_MAX (__V_A_MAX - 1)
+
+/* Counters of a host (nested in V_A_HOST_STATS, each NLA_U64). */
+enum v_stat {
+	V_A_STAT_UNSPEC,
+	V_A_STAT_TX_FRAMES,		/* frames sent */
+	V_A_STAT_RX_FRAMES,		/* frames accepted */
+	V_A_STAT_RETRANSMITS,		/* requests sent again */
+	V_A_STAT_DUPLICATES,		/* duplicate requests answered from an alien */
+	V_A_STAT_ACKS,			/* reply-pending ACKs sent */
+	V_A_STAT_BUSY,			/* requests refused for lack of aliens */
+	V_A_STAT_HOST_DOWN,		/* Sends failed with EHOSTUNREACH */
+	V_A_STAT_DROP_SHORT,		/* dropped: truncated or lengths disagree */
+	V_A_STAT_DROP_VERSION,		/* dropped: other wire version */
+	V_A_STAT_DROP_TYPE,		/* dropped: unknown frame type */
+	V_A_STAT_DROP_NO_TXN,		/* dropped: no such transaction (stale) */
+	V_A_STAT_DROP_NOT_MINE,		/* dropped: for another host part */
+	V_A_STAT_DROP_NOMEM,		/* dropped: no memory */
+	__V_A_STAT_MAX
+};
+
+#define V_A_STAT_MAX (__V_A_STAT_MAX - 1)
+
 #endif /* _UAPI_LINUX_V_H */

@@ -1,0 +1,908 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vctl: configure and inspect the V host of this network namespace over
+ * vkmod's generic netlink family (see include/uapi/linux/v.h).
+ *
+ *   vctl [-j] link show
+ *   vctl link add dev IFNAME
+ *   vctl link del dev IFNAME
+ *   vctl [-j] host show
+ *   vctl [-j] stats
+ *   vctl set { host-part N | host-down-ms N | max-aliens N } ...
+ *
+ * Exit status: 0 on success, 1 on an error from the kernel (or no vkmod),
+ * 2 on bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+#include <linux/v.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/*
+ * The one table of counter names, indexed by enum v_stat.  Adding a
+ * counter to the uapi header without naming it here fails the build.
+ */
+static const char *const stat_names[] = {
+	[V_A_STAT_UNSPEC]	 = NULL,
+	[V_A_STAT_TX_FRAMES]	 = "tx_frames",
+	[V_A_STAT_RX_FRAMES]	 = "rx_frames",
+	[V_A_STAT_RETRANSMITS]	 = "retransmits",
+	[V_A_STAT_DUPLICATES]	 = "duplicates",
+	[V_A_STAT_ACKS]		 = "acks",
+	[V_A_STAT_BUSY]		 = "busy",
+	[V_A_STAT_HOST_DOWN]	 = "host_down",
+	[V_A_STAT_DROP_SHORT]	 = "drop_short",
+	[V_A_STAT_DROP_VERSION]	 = "drop_version",
+	[V_A_STAT_DROP_TYPE]	 = "drop_type",
+	[V_A_STAT_DROP_NO_TXN]	 = "drop_no_txn",
+	[V_A_STAT_DROP_NOT_MINE] = "drop_not_mine",
+	[V_A_STAT_DROP_NOMEM]	 = "drop_nomem",
+};
+_Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
+	       "stat_names[] must name every enum v_stat counter");
+
+/* Tunables of V_CMD_HOST_SET, with the ranges the kernel accepts. */
+static const struct tunable {
+	const char *name;
+	int attr;
+	uint32_t min, max;
+} tunables[] = {
+	{ "host-part",	  V_A_HOST_PART,       1,   (1U << V_ID_HOST_BITS) - 1 },
+	{ "host-down-ms", V_A_HOST_DOWN_MS,    V_HOST_DOWN_MS_MIN, V_HOST_DOWN_MS_MAX },
+	{ "max-aliens",	  V_A_HOST_MAX_ALIENS, 1,   V_MAX_ALIENS_MAX },
+};
+
+static const char usage_main[] =
+	"Usage: vctl [-j] link show\n"
+	"       vctl link add dev IFNAME\n"
+	"       vctl link del dev IFNAME\n"
+	"       vctl [-j] host show\n"
+	"       vctl [-j] stats\n"
+	"       vctl set { host-part N | host-down-ms N | max-aliens N } ...\n"
+	"\n"
+	"Configure and inspect the V host of this network namespace (vkmod).\n"
+	"\n"
+	"  -j, --json  print JSON instead of text (show and stats commands)\n"
+	"  -h, --help  show this help; 'vctl COMMAND --help' for one command\n"
+	"\n"
+	"Exit status: 0 on success, 1 on an error from vkmod, 2 on bad usage.\n";
+
+static const char usage_link[] =
+	"Usage: vctl [-j] link [show]\n"
+	"       vctl link add dev IFNAME\n"
+	"       vctl link del dev IFNAME\n"
+	"\n"
+	"Show the network interfaces attached to V in this network namespace,\n"
+	"attach one (V frames are then sent and received on it) or detach one.\n"
+	"Attaching and detaching need CAP_NET_ADMIN.\n";
+
+static const char usage_host[] =
+	"Usage: vctl [-j] host [show]\n"
+	"\n"
+	"Show this namespace's V host: its host part, host-down bound, number of\n"
+	"V processes, aliens held and their limit, and its counters.\n";
+
+static const char usage_stats[] =
+	"Usage: vctl [-j] stats\n"
+	"\n"
+	"Show only the counters of this namespace's V host.\n";
+
+static const char usage_set[] =
+	"Usage: vctl set { host-part N | host-down-ms N | max-aliens N } ...\n"
+	"\n"
+	"Change tunables of this namespace's V host (needs CAP_NET_ADMIN).\n"
+	"N is decimal or 0x-prefixed hexadecimal.\n"
+	"\n"
+	"  host-part N     1..0x3fffffff; only before any V socket or link exists\n"
+	"  host-down-ms N  100..600000: how long a silent host is waited for\n"
+	"  max-aliens N    1..1048576: remote senders held at once\n";
+
+/* ------------------------------------------------------------------------ */
+/* Netlink plumbing                                                          */
+
+struct vnl {
+	struct nl_sock *sk;
+	int family;
+};
+
+/* State of one request until its ACK, NLMSG_DONE or error. */
+struct xfer {
+	bool done;
+	int error;		/* negative errno from the kernel, or 0 */
+	char extack[256];	/* the kernel's extended-ack message, if any */
+	bool bad_reply;		/* a reply that does not match the contract */
+	int (*parse)(struct nlmsghdr *nlh, void *arg);
+	void *arg;
+};
+
+static int open_vnl(struct vnl *v)
+{
+	int one = 1, ret;
+
+	v->sk = nl_socket_alloc();
+	if (!v->sk) {
+		fprintf(stderr, "vctl: cannot allocate a netlink socket: %s\n",
+			strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	ret = genl_connect(v->sk);
+	if (ret < 0) {
+		fprintf(stderr, "vctl: cannot open a generic netlink socket: %s\n",
+			nl_geterror(ret));
+		goto fail;
+	}
+	nl_socket_enable_msg_peek(v->sk);
+	/* Ask for the kernel's error strings; older kernels just ignore this. */
+	setsockopt(nl_socket_get_fd(v->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(v->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	v->family = genl_ctrl_resolve(v->sk, V_GENL_NAME);
+	if (v->family == -NLE_OBJ_NOTFOUND) {
+		fprintf(stderr, "vctl: vkmod is not loaded (no generic netlink family \"%s\")\n",
+			V_GENL_NAME);
+		goto fail;
+	}
+	if (v->family < 0) {
+		fprintf(stderr, "vctl: cannot look up generic netlink family \"%s\": %s\n",
+			V_GENL_NAME, nl_geterror(v->family));
+		goto fail;
+	}
+	return EXIT_OK;
+fail:
+	nl_socket_free(v->sk);
+	v->sk = NULL;
+	return EXIT_RUNTIME;
+}
+
+static void close_vnl(struct vnl *v)
+{
+	nl_socket_free(v->sk);
+	v->sk = NULL;
+}
+
+static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)err - 1;
+	struct xfer *x = arg;
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t ack_len = sizeof(*nlh) + sizeof(*err);
+	size_t len = nlh->nlmsg_len;
+
+	(void)nla;
+	x->error = err->error;
+	x->done = true;
+	/* With NETLINK_EXT_ACK, TLVs follow the (possibly capped) request. */
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		ack_len += err->msg.nlmsg_len - sizeof(*nlh);
+	if (len <= ack_len)
+		return NL_STOP;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + ack_len),
+		      (int)(len - ack_len), NULL) < 0)
+		return NL_STOP;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(x->extack, sizeof(x->extack), "%.*s",
+			 (int)strnlen(nla_data(tb[NLMSGERR_ATTR_MSG]),
+				      nla_len(tb[NLMSGERR_ATTR_MSG])),
+			 (const char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	return NL_STOP;
+}
+
+static int cb_ack(struct nl_msg *msg, void *arg)
+{
+	struct xfer *x = arg;
+
+	(void)msg;
+	x->done = true;
+	return NL_STOP;
+}
+
+/* End of a dump; a dump that failed part-way carries the error here. */
+static int cb_finish(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct xfer *x = arg;
+	int err;
+
+	x->done = true;
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+		memcpy(&err, nlmsg_data(nlh), sizeof(err));
+		if (err < 0)
+			x->error = err;
+	}
+	return NL_STOP;
+}
+
+static int cb_valid(struct nl_msg *msg, void *arg)
+{
+	struct xfer *x = arg;
+
+	if (x->parse && x->parse(nlmsg_hdr(msg), x->arg) < 0)
+		x->bad_reply = true;
+	return NL_OK;
+}
+
+/*
+ * Send a request built by new_request() and collect replies until the
+ * kernel's ACK, NLMSG_DONE or error.  Reports failures as
+ * "vctl: WHAT: strerror" and returns an exit code.
+ */
+static int transact(struct vnl *v, struct nl_msg *msg, const char *what,
+		    int (*parse)(struct nlmsghdr *, void *), void *arg)
+{
+	struct xfer x = { .parse = parse, .arg = arg };
+	struct nl_cb *cb;
+	int ret, rc = EXIT_RUNTIME;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		fprintf(stderr, "vctl: %s: %s\n", what, strerror(ENOMEM));
+		nlmsg_free(msg);
+		return EXIT_RUNTIME;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, cb_error, &x);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cb_ack, &x);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_finish, &x);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, &x);
+
+	ret = nl_send_auto(v->sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0) {
+		fprintf(stderr, "vctl: %s: cannot send: %s\n", what, nl_geterror(ret));
+		goto out;
+	}
+	while (!x.done) {
+		ret = nl_recvmsgs(v->sk, cb);
+		if (x.done)
+			break;
+		if (ret < 0) {
+			fprintf(stderr, "vctl: %s: %s\n", what, nl_geterror(ret));
+			goto out;
+		}
+	}
+	if (x.error) {
+		if (x.extack[0])
+			fprintf(stderr, "vctl: %s: %s (%s)\n", what, strerror(-x.error), x.extack);
+		else
+			fprintf(stderr, "vctl: %s: %s\n", what, strerror(-x.error));
+		goto out;
+	}
+	if (x.bad_reply) {
+		fprintf(stderr, "vctl: %s: malformed reply from vkmod: %s\n", what,
+			strerror(EBADMSG));
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	nl_cb_put(cb);
+	return rc;
+}
+
+static struct nl_msg *new_request(struct vnl *v, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, v->family, 0, flags, cmd,
+			 V_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output helpers                                                            */
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* ------------------------------------------------------------------------ */
+/* link                                                                      */
+
+struct link_info {
+	uint32_t ifindex, mtu;
+	char ifname[IF_NAMESIZE];
+	uint8_t addr[ETH_ALEN];
+	bool up;
+};
+
+struct link_list {
+	struct link_info *v;
+	size_t n, cap;
+};
+
+static struct nla_policy link_policy[V_A_MAX + 1] = {
+	[V_A_LINK_IFINDEX] = { .type = NLA_U32 },
+	[V_A_LINK_IFNAME]  = { .type = NLA_STRING, .maxlen = IF_NAMESIZE },
+	[V_A_LINK_MTU]	   = { .type = NLA_U32 },
+	[V_A_LINK_ADDR]	   = { .type = NLA_UNSPEC, .minlen = ETH_ALEN, .maxlen = ETH_ALEN },
+	[V_A_LINK_UP]	   = { .type = NLA_U8 },
+};
+
+static int parse_link(struct nlmsghdr *nlh, void *arg)
+{
+	struct link_list *l = arg;
+	struct nlattr *tb[V_A_MAX + 1];
+	struct link_info *li;
+
+	if (genlmsg_parse(nlh, 0, tb, V_A_MAX, link_policy) < 0)
+		return -1;
+	if (!tb[V_A_LINK_IFINDEX] || !tb[V_A_LINK_IFNAME] || !tb[V_A_LINK_MTU] ||
+	    !tb[V_A_LINK_ADDR] || !tb[V_A_LINK_UP])
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct link_info *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		l->v = nv;
+		l->cap = cap;
+	}
+	li = &l->v[l->n++];
+	li->ifindex = nla_get_u32(tb[V_A_LINK_IFINDEX]);
+	nla_strlcpy(li->ifname, tb[V_A_LINK_IFNAME], sizeof(li->ifname));
+	li->mtu = nla_get_u32(tb[V_A_LINK_MTU]);
+	nla_memcpy(li->addr, tb[V_A_LINK_ADDR], ETH_ALEN);
+	li->up = nla_get_u8(tb[V_A_LINK_UP]) != 0;
+	return 0;
+}
+
+static void print_addr(const uint8_t *a)
+{
+	printf("%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+static int link_show(struct vnl *v, bool json)
+{
+	struct link_list l = { 0 };
+	struct nl_msg *msg = new_request(v, V_CMD_LINK_GET, NLM_F_DUMP);
+	size_t i;
+	int rc;
+
+	if (!msg) {
+		fprintf(stderr, "vctl: link show: %s\n", strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	rc = transact(v, msg, "cannot list V links", parse_link, &l);
+	if (rc)
+		goto out;
+	if (json)
+		printf("[");
+	for (i = 0; i < l.n; i++) {
+		struct link_info *li = &l.v[i];
+
+		if (json) {
+			printf("%s{\"ifindex\":%" PRIu32 ",\"ifname\":", i ? "," : "",
+			       li->ifindex);
+			json_string(li->ifname);
+			printf(",\"mtu\":%" PRIu32 ",\"addr\":\"", li->mtu);
+			print_addr(li->addr);
+			printf("\",\"up\":%s}", li->up ? "true" : "false");
+		} else {
+			printf("%" PRIu32 ": %s mtu %" PRIu32 " addr ", li->ifindex,
+			       li->ifname, li->mtu);
+			print_addr(li->addr);
+			printf(" state %s\n", li->up ? "up" : "down");
+		}
+	}
+	if (json)
+		printf("]\n");
+out:
+	free(l.v);
+	return rc;
+}
+
+static int link_change(struct vnl *v, bool add, const char *ifname, unsigned int ifindex)
+{
+	struct nl_msg *msg = new_request(v, add ? V_CMD_LINK_ADD : V_CMD_LINK_DEL, 0);
+	char what[64 + IF_NAMESIZE];
+
+	snprintf(what, sizeof(what), "cannot %s %s", add ? "attach" : "detach", ifname);
+	if (!msg || nla_put_u32(msg, V_A_LINK_IFINDEX, ifindex) < 0) {
+		nlmsg_free(msg);
+		fprintf(stderr, "vctl: %s: %s\n", what, strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	return transact(v, msg, what, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* host and stats                                                            */
+
+#define STAT_SLOTS 256		/* counters numbered beyond this are ignored */
+
+struct host_info {
+	bool have;
+	uint32_t part, down_ms, procs, aliens, max_aliens;
+	uint64_t stat[STAT_SLOTS];
+	bool has_stat[STAT_SLOTS];
+};
+
+static struct nla_policy host_policy[V_A_MAX + 1] = {
+	[V_A_HOST_PART]	      = { .type = NLA_U32 },
+	[V_A_HOST_DOWN_MS]    = { .type = NLA_U32 },
+	[V_A_HOST_PROCS]      = { .type = NLA_U32 },
+	[V_A_HOST_ALIENS]     = { .type = NLA_U32 },
+	[V_A_HOST_MAX_ALIENS] = { .type = NLA_U32 },
+	[V_A_HOST_STATS]      = { .type = NLA_NESTED },
+};
+
+static int parse_host(struct nlmsghdr *nlh, void *arg)
+{
+	struct host_info *h = arg;
+	struct nlattr *tb[V_A_MAX + 1], *a;
+	int rem;
+
+	if (genlmsg_parse(nlh, 0, tb, V_A_MAX, host_policy) < 0)
+		return -1;
+	if (!tb[V_A_HOST_PART] || !tb[V_A_HOST_DOWN_MS] || !tb[V_A_HOST_PROCS] ||
+	    !tb[V_A_HOST_ALIENS] || !tb[V_A_HOST_MAX_ALIENS] || !tb[V_A_HOST_STATS])
+		return -1;
+	h->part = nla_get_u32(tb[V_A_HOST_PART]);
+	h->down_ms = nla_get_u32(tb[V_A_HOST_DOWN_MS]);
+	h->procs = nla_get_u32(tb[V_A_HOST_PROCS]);
+	h->aliens = nla_get_u32(tb[V_A_HOST_ALIENS]);
+	h->max_aliens = nla_get_u32(tb[V_A_HOST_MAX_ALIENS]);
+	nla_for_each_nested(a, tb[V_A_HOST_STATS], rem) {
+		int type = nla_type(a);
+
+		/* V_A_STAT_UNSPEC is the pad of nla_put_u64_64bit() */
+		if (type == V_A_STAT_UNSPEC || type >= STAT_SLOTS)
+			continue;
+		if (nla_len(a) != sizeof(uint64_t))
+			return -1;
+		h->stat[type] = nla_get_u64(a);
+		h->has_stat[type] = true;
+	}
+	h->have = true;
+	return 0;
+}
+
+static int host_get(struct vnl *v, struct host_info *h)
+{
+	struct nl_msg *msg = new_request(v, V_CMD_HOST_GET, 0);
+
+	if (!msg) {
+		fprintf(stderr, "vctl: host show: %s\n", strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	if (transact(v, msg, "cannot read the V host", parse_host, h))
+		return EXIT_RUNTIME;
+	if (!h->have) {
+		fprintf(stderr, "vctl: cannot read the V host: no reply from vkmod: %s\n",
+			strerror(ENOMSG));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* Counters in enum order; ones this vctl does not know are "stat_N". */
+static void print_stats(const struct host_info *h, bool json, const char *indent)
+{
+	bool first = true;
+	int i;
+
+	if (json)
+		printf("{");
+	for (i = 1; i < STAT_SLOTS; i++) {
+		char unknown[16];
+		const char *name = i < (int)ARRAY_SIZE(stat_names) ? stat_names[i] : NULL;
+
+		if (!h->has_stat[i])
+			continue;
+		if (!name) {
+			snprintf(unknown, sizeof(unknown), "stat_%d", i);
+			name = unknown;
+		}
+		if (json)
+			printf("%s\"%s\":%" PRIu64, first ? "" : ",", name, h->stat[i]);
+		else
+			printf("%s%s %" PRIu64 "\n", indent, name, h->stat[i]);
+		first = false;
+	}
+	if (json)
+		printf("}");
+}
+
+static int host_show(struct vnl *v, bool json, bool stats_only)
+{
+	struct host_info *h = calloc(1, sizeof(*h));
+	int rc;
+
+	if (!h) {
+		fprintf(stderr, "vctl: host show: %s\n", strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	rc = host_get(v, h);
+	if (rc)
+		goto out;
+	if (stats_only) {
+		print_stats(h, json, "");
+		if (json)
+			printf("\n");
+		goto out;
+	}
+	if (json) {
+		printf("{\"host_part\":%" PRIu32 ",\"host_down_ms\":%" PRIu32
+		       ",\"processes\":%" PRIu32 ",\"aliens\":%" PRIu32
+		       ",\"max_aliens\":%" PRIu32 ",\"stats\":",
+		       h->part, h->down_ms, h->procs, h->aliens, h->max_aliens);
+		print_stats(h, true, "");
+		printf("}\n");
+	} else {
+		printf("host-part 0x%08" PRIx32 "\n"
+		       "host-down-ms %" PRIu32 "\n"
+		       "processes %" PRIu32 "\n"
+		       "aliens %" PRIu32 "\n"
+		       "max-aliens %" PRIu32 "\n",
+		       h->part, h->down_ms, h->procs, h->aliens, h->max_aliens);
+		print_stats(h, false, "");
+	}
+out:
+	free(h);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* set                                                                       */
+
+/* Decimal or 0x-prefixed hexadecimal, nothing else (no sign, no octal). */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	unsigned int base = 10;
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
+		return false;
+	for (; *p; p++) {
+		unsigned int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			return false;
+		v = v * base + d;
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+struct set_req {
+	bool given[ARRAY_SIZE(tunables)];
+	uint32_t val[ARRAY_SIZE(tunables)];
+};
+
+static int parse_set(int argc, char **argv, struct set_req *r)
+{
+	int i;
+
+	if (argc == 0) {
+		fprintf(stderr, "vctl: set: nothing to set\n");
+		fputs(usage_set, stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < argc; i += 2) {
+		size_t t;
+
+		for (t = 0; t < ARRAY_SIZE(tunables); t++)
+			if (strcmp(argv[i], tunables[t].name) == 0)
+				break;
+		if (t == ARRAY_SIZE(tunables)) {
+			fprintf(stderr, "vctl: set: unknown setting '%s'\n", argv[i]);
+			fputs(usage_set, stderr);
+			return EXIT_USAGE;
+		}
+		if (r->given[t]) {
+			fprintf(stderr, "vctl: set: %s given twice\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "vctl: set: %s needs a value\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (!parse_u32(argv[i + 1], &r->val[t]) ||
+		    r->val[t] < tunables[t].min || r->val[t] > tunables[t].max) {
+			fprintf(stderr, "vctl: set: %s wants %" PRIu32 "..%" PRIu32
+				" (decimal or 0x hex), not '%s'\n", tunables[t].name,
+				tunables[t].min, tunables[t].max, argv[i + 1]);
+			return EXIT_USAGE;
+		}
+		r->given[t] = true;
+	}
+	return EXIT_OK;
+}
+
+static int do_set(struct vnl *v, const struct set_req *r)
+{
+	struct nl_msg *msg = new_request(v, V_CMD_HOST_SET, 0);
+	size_t t;
+
+	if (!msg)
+		goto nomem;
+	for (t = 0; t < ARRAY_SIZE(tunables); t++)
+		if (r->given[t] && nla_put_u32(msg, tunables[t].attr, r->val[t]) < 0)
+			goto nomem;
+	return transact(v, msg, "cannot change the V host", NULL, NULL);
+nomem:
+	nlmsg_free(msg);
+	fprintf(stderr, "vctl: set: %s\n", strerror(ENOMEM));
+	return EXIT_RUNTIME;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Command line                                                              */
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "-h") || !strcmp(s, "--help") || !strcmp(s, "help");
+}
+
+/*
+ * Options allowed after a command: -h/--help (prints HELP, exit 0) and, for
+ * show commands, -j/--json.  Returns -1 to go on, or an exit code.
+ */
+static int tail_opts(int argc, char **argv, const char *cmd, const char *help,
+		     bool *json)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+	}
+	for (i = 0; i < argc; i++) {
+		if (json && (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))) {
+			*json = true;
+			continue;
+		}
+		fprintf(stderr, "vctl: %s: unexpected argument '%s'\n", cmd, argv[i]);
+		fputs(help, stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static int with_vnl(int (*fn)(struct vnl *, void *), void *arg)
+{
+	struct vnl v;
+	int rc = open_vnl(&v);
+
+	if (rc)
+		return rc;
+	rc = fn(&v, arg);
+	close_vnl(&v);
+	return rc;
+}
+
+struct show_args {
+	bool json, stats_only;
+};
+
+static int run_link_show(struct vnl *v, void *arg)
+{
+	return link_show(v, ((struct show_args *)arg)->json);
+}
+
+static int run_host_show(struct vnl *v, void *arg)
+{
+	struct show_args *a = arg;
+
+	return host_show(v, a->json, a->stats_only);
+}
+
+struct link_args {
+	bool add;
+	const char *ifname;
+	unsigned int ifindex;
+};
+
+static int run_link_change(struct vnl *v, void *arg)
+{
+	struct link_args *a = arg;
+
+	return link_change(v, a->add, a->ifname, a->ifindex);
+}
+
+static int run_set(struct vnl *v, void *arg)
+{
+	return do_set(v, arg);
+}
+
+static int cmd_link(int argc, char **argv, bool json)
+{
+	struct show_args sa = { .json = json };
+	struct link_args la = { 0 };
+	int rc, i;
+
+	if (argc == 0 || !strcmp(argv[0], "show") || !strcmp(argv[0], "list") ||
+	    argv[0][0] == '-') {
+		int skip = (argc > 0 && argv[0][0] != '-');
+
+		rc = tail_opts(argc - skip, argv + skip, "link show", usage_link, &sa.json);
+		return rc >= 0 ? rc : with_vnl(run_link_show, &sa);
+	}
+	if (strcmp(argv[0], "add") && strcmp(argv[0], "del") && strcmp(argv[0], "delete")) {
+		if (is_help(argv[0])) {
+			fputs(usage_link, stdout);
+			return EXIT_OK;
+		}
+		fprintf(stderr, "vctl: link: unknown command '%s'\n", argv[0]);
+		fputs(usage_link, stderr);
+		return EXIT_USAGE;
+	}
+	la.add = !strcmp(argv[0], "add");
+	for (i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(usage_link, stdout);
+			return EXIT_OK;
+		}
+	}
+	/* "dev IFNAME", or just "IFNAME" as ip(8) allows */
+	i = 1;
+	if (i < argc && !strcmp(argv[i], "dev"))
+		i++;
+	if (i >= argc) {
+		fprintf(stderr, "vctl: link %s: which interface? (dev IFNAME)\n", argv[0]);
+		fputs(usage_link, stderr);
+		return EXIT_USAGE;
+	}
+	la.ifname = argv[i++];
+	if (i < argc) {
+		fprintf(stderr, "vctl: link %s: unexpected argument '%s'\n", argv[0], argv[i]);
+		fputs(usage_link, stderr);
+		return EXIT_USAGE;
+	}
+	if (strlen(la.ifname) >= IF_NAMESIZE) {
+		fprintf(stderr, "vctl: link %s: '%s' is too long for an interface name\n",
+			argv[0], la.ifname);
+		return EXIT_USAGE;
+	}
+	la.ifindex = if_nametoindex(la.ifname);
+	if (!la.ifindex) {
+		fprintf(stderr, "vctl: no interface '%s' in this network namespace: %s\n",
+			la.ifname, strerror(errno == ENXIO ? ENODEV : errno));
+		return EXIT_RUNTIME;
+	}
+	return with_vnl(run_link_change, &la);
+}
+
+static int cmd_host(int argc, char **argv, bool json)
+{
+	struct show_args sa = { .json = json };
+	int skip = (argc > 0 && (!strcmp(argv[0], "show") || !strcmp(argv[0], "list")));
+	int rc;
+
+	if (argc > 0 && !skip && argv[0][0] != '-' && !is_help(argv[0])) {
+		fprintf(stderr, "vctl: host: unknown command '%s'\n", argv[0]);
+		fputs(usage_host, stderr);
+		return EXIT_USAGE;
+	}
+	rc = tail_opts(argc - skip, argv + skip, "host show", usage_host, &sa.json);
+	return rc >= 0 ? rc : with_vnl(run_host_show, &sa);
+}
+
+static int cmd_stats(int argc, char **argv, bool json)
+{
+	struct show_args sa = { .json = json, .stats_only = true };
+	int skip = (argc > 0 && !strcmp(argv[0], "show"));
+	int rc = tail_opts(argc - skip, argv + skip, "stats", usage_stats, &sa.json);
+
+	return rc >= 0 ? rc : with_vnl(run_host_show, &sa);
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	struct set_req r = { 0 };
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(usage_set, stdout);
+			return EXIT_OK;
+		}
+	}
+	rc = parse_set(argc, argv, &r);
+	return rc ? rc : with_vnl(run_set, &r);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	const char *cmd;
+	int opt;
+
+	opterr = 0;	/* report bad options as "vctl: ..." ourselves */
+	while ((opt = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(usage_main, stdout);
+			return EXIT_OK;
+		default:
+			if (optopt)
+				fprintf(stderr, "vctl: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "vctl: unknown option '%s'\n", argv[optind - 1]);
+			fputs(usage_main, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "vctl: no command given\n");
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (!strcmp(cmd, "link"))
+		return cmd_link(argc, argv, json);
+	if (!strcmp(cmd, "host"))
+		return cmd_host(argc, argv, json);
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(argc, argv, json);
+	if (!strcmp(cmd, "set"))
+		return cmd_set(argc, argv);
+	if (!strcmp(cmd, "help")) {
+		fputs(usage_main, stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "vctl: unknown command '%s'\n", cmd);
+	fputs(usage_main, stderr);
+	return EXIT_USAGE;
+}

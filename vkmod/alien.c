@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Aliens: the server side of remote transactions (1983 paper, 3.2).
+ *
+ * A REQUEST from another host becomes an alien: a small descriptor whose
+ * embedded v_txn sits on the receiving process's queue exactly like a
+ * local sender's, so Receive, Reply and Forward treat both alike (ipc.c).
+ * One alien is one transaction (client id, seq); the table maps a client
+ * to its latest alien.  After the Reply the alien keeps the RESPONSE
+ * frames, so a retransmitted request is answered from this cache and is
+ * never executed twice; a duplicate of a request not yet replied to gets
+ * an ACK (reply pending) so the client does not declare us down.
+ *
+ * Bounds: at most host->max_aliens per host and v_max_aliens_global in
+ * all; beyond them a request is refused with a BUSY NACK (the client backs
+ * off and retries) and counted - never dropped silently.  Finished aliens
+ * linger for the host-down bound plus a second (as long as a client may
+ * retransmit), then the per-host GC frees them.
+ *
+ * Locking: host->alien_lock (bh) protects the table; it nests outside
+ * ipc_lock (alien_lock -> ipc_lock), never the other way.  The response
+ * cache (a->resp, with its own queue lock) is filled under ipc_lock by the
+ * Reply that ends the transaction (ipc_lock -> resp.lock) and read without
+ * ipc_lock.  An alien is
+ * reference counted: the table holds one reference, and so does every
+ * v_peer that names it and every pending NACK work item.  Fields set
+ * when the alien is created never change.
+ */
+#include <linux/hash.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "vkmod.h"
+
+static atomic_t v_aliens_global = ATOMIC_INIT(0);
+static struct workqueue_struct *v_alien_wq;
+
+struct v_txn *v_alien_txn(struct v_alien *a)
+{
+	return &a->txn;
+}
+
+void v_alien_get(struct v_alien *a)
+{
+	refcount_inc(&a->ref);
+}
+
+void v_alien_put(struct v_alien *a)
+{
+	if (!refcount_dec_and_test(&a->ref))
+		return;
+	skb_queue_purge(&a->resp);
+	skb_queue_purge(&a->move_q);
+	atomic_dec(&a->host->nr_aliens);
+	atomic_dec(&v_aliens_global);
+	kfree(a);
+}
+
+static struct hlist_head *v_alien_bucket(struct v_host *host, u64 client)
+{
+	return &host->aliens[hash_64(client, ilog2(V_ALIEN_BUCKETS))];
+}
+
+static struct v_alien *v_alien_lookup(struct v_host *host, u64 client)
+{
+	struct v_alien *a;
+
+	hlist_for_each_entry(a, v_alien_bucket(host, client), hnode)
+		if (a->client == client)
+			return a;
+	return NULL;
+}
+
+/* The latest alien of a remote client, with a reference. */
+struct v_alien *v_alien_find(struct v_host *host, u64 client)
+{
+	struct v_alien *a;
+
+	spin_lock_bh(&host->alien_lock);
+	a = v_alien_lookup(host, client);
+	if (a)
+		v_alien_get(a);
+	spin_unlock_bh(&host->alien_lock);
+	return a;
+}
+
+static void v_alien_unhash(struct v_alien *a)
+{
+	hlist_del(&a->hnode);
+	a->hashed = false;
+	v_alien_put(a);
+}
+
+void v_alien_fill_creds(struct v_alien *a, struct v_creds *c)
+{
+	c->uid = a->uid;
+	c->gid = a->gid;
+	c->pid = 0;
+	c->host = a->client_host;
+	c->flags = V_CRED_REMOTE;
+}
+
+int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied)
+{
+	u64 n = min_t(u64, len, a->piggy_len);
+
+	if (n && copy_to_user(buf, a->piggy, n))
+		return -EFAULT;
+	*copied = n;
+	return 0;
+}
+
+static void v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, u32 seq,
+			      u64 src, u32 error)
+{
+	struct sk_buff *skb = v_net_frame(host, V_PKT_NACK, client, seq, client, src,
+					  sizeof(struct v_wire_nack), GFP_ATOMIC);
+	struct v_wire_nack *n;
+
+	if (!skb)
+		return;
+	n = skb_put_zero(skb, sizeof(*n));
+	n->error = cpu_to_be32(error);
+	v_net_xmit(host, client_host, skb);
+}
+
+/* Answer a duplicate request from what the alien knows. */
+static void v_alien_answer_again(struct v_alien *a)
+{
+	struct v_host *host = a->host;
+	struct sk_buff_head again;
+	enum v_txn_state state;
+	struct sk_buff *skb;
+
+	spin_lock_bh(&host->ipc_lock);
+	state = a->txn.state;
+	spin_unlock_bh(&host->ipc_lock);
+	v_stat_inc(host, V_A_STAT_DUPLICATES);
+
+	if (state == V_TXN_FAILED) {
+		v_alien_send_nack(host, a->client, a->client_host, a->txn.seq, 0,
+				  V_WERR_SHUT_DOWN);
+		return;
+	}
+	if (state != V_TXN_DONE) {
+		skb = v_net_frame(host, V_PKT_ACK, a->client, a->txn.seq, a->client, 0, 0,
+				  GFP_ATOMIC);
+		v_stat_inc(host, V_A_STAT_ACKS);
+		v_net_xmit(host, a->client_host, skb);
+		return;
+	}
+	__skb_queue_head_init(&again);
+	spin_lock_bh(&a->resp.lock);
+	skb_queue_walk(&a->resp, skb) {
+		struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
+
+		if (c)
+			__skb_queue_tail(&again, c);
+	}
+	spin_unlock_bh(&a->resp.lock);
+	while ((skb = __skb_dequeue(&again)))
+		v_net_xmit(host, a->client_host, skb);
+}
+
+static void v_alien_nack_work(struct work_struct *work)
+{
+	struct v_alien *a = container_of(work, struct v_alien, nack_work);
+
+	v_alien_send_nack(a->host, a->client, a->client_host, a->txn.seq, 0,
+			  V_WERR_SHUT_DOWN);
+	v_alien_put(a);
+}
+
+/*
+ * The receiver holding the alien shut down (ipc_lock held): tell the
+ * client, from process context since we hold a spinlock here.
+ */
+void v_alien_ended(struct v_alien *a)
+{
+	a->done_at = jiffies;
+	v_alien_get(a);
+	if (!queue_work(v_alien_wq, &a->nack_work))
+		v_alien_put(a);
+}
+
+/*
+ * A REQUEST (softirq).  Lengths of the header and payload were checked by
+ * the caller; this checks the request's own fields.
+ */
+void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_request *req = (const void *)(h + 1);
+	u32 len = be32_to_cpu(h->len), seq = be32_to_cpu(h->seq), data_len;
+	u64 client = be64_to_cpu(h->client), dst_id = be64_to_cpu(h->dst);
+	u32 client_host = be32_to_cpu(h->src_host);
+	struct v_alien *a, *old = NULL;
+	struct v_sock *dst;
+
+	if (v_id_host(dst_id) != host->host_part) {
+		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
+		goto out;
+	}
+	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
+	if (len < sizeof(*req) || len - sizeof(*req) != data_len || !client ||
+	    v_id_is_group(client) || v_id_host(client) != client_host ||
+	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK)) {
+		v_stat_inc(host, V_A_STAT_DROP_SHORT);
+		goto out;
+	}
+
+	spin_lock(&host->alien_lock);
+	a = v_alien_lookup(host, client);
+	if (a && a->txn.seq == seq) {
+		v_alien_get(a);
+		spin_unlock(&host->alien_lock);
+		v_alien_answer_again(a);
+		v_alien_put(a);
+		goto out;
+	}
+	if (a && (s32)(seq - a->txn.seq) < 0) {
+		spin_unlock(&host->alien_lock);
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);	/* older than what we hold */
+		goto out;
+	}
+	spin_unlock(&host->alien_lock);
+
+	dst = v_id_lookup(host, dst_id);
+	if (!dst) {
+		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_NO_PROCESS);
+		goto out;
+	}
+	if (be64_to_cpu(req->seg_len) > v_seg_max) {
+		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_TOO_BIG);
+		goto put_dst;
+	}
+	if (atomic_read(&host->nr_aliens) >= READ_ONCE(host->max_aliens) ||
+	    atomic_read(&v_aliens_global) >= v_max_aliens_global) {
+		v_stat_inc(host, V_A_STAT_BUSY);
+		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_BUSY);
+		goto put_dst;
+	}
+	a = kzalloc(struct_size(a, piggy, data_len), GFP_ATOMIC);
+	if (!a) {
+		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+		goto put_dst;
+	}
+	atomic_inc(&host->nr_aliens);
+	atomic_inc(&v_aliens_global);
+	refcount_set(&a->ref, 1);
+	a->host = host;
+	a->client = client;
+	a->client_host = client_host;
+	a->uid = be32_to_cpu(req->uid);
+	a->gid = be32_to_cpu(req->gid);
+	skb_queue_head_init(&a->resp);
+	skb_queue_head_init(&a->move_q);
+	mutex_init(&a->move_lock);
+	init_waitqueue_head(&a->move_wait);
+	INIT_WORK(&a->nack_work, v_alien_nack_work);
+	a->piggy_len = data_len;
+	skb_copy_bits(skb, sizeof(*h) + sizeof(*req), a->piggy, data_len);
+	INIT_LIST_HEAD(&a->txn.node);
+	a->txn.alien = a;
+	a->txn.sender_id = client;
+	a->txn.seq = seq;
+	a->txn.msg = req->msg;
+	a->txn.seg_len = be64_to_cpu(req->seg_len);
+	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
+	a->txn.forwarder = be64_to_cpu(req->forwarder);
+
+	spin_lock(&host->alien_lock);
+	old = v_alien_lookup(host, client);
+	if (old && (s32)(seq - old->txn.seq) <= 0) {
+		/* A racing copy of this request got in first. */
+		spin_unlock(&host->alien_lock);
+		v_alien_put(a);
+		goto put_dst;
+	}
+	spin_lock(&host->ipc_lock);
+	if (old && v_txn_pending(&old->txn))
+		v_txn_end(&old->txn, -ECANCELED);	/* the client moved on */
+	if (dst->dead) {
+		a->txn.state = V_TXN_FAILED;
+		a->txn.error = -ESRCH;
+	} else {
+		a->txn.holder = dst;
+		a->txn.state = V_TXN_QUEUED;
+		list_add_tail(&a->txn.node, &dst->rxq);
+		dst->rxq_len++;
+	}
+	spin_unlock(&host->ipc_lock);
+	if (old)
+		v_alien_unhash(old);
+	hlist_add_head(&a->hnode, v_alien_bucket(host, client));
+	a->hashed = true;
+	spin_unlock(&host->alien_lock);
+
+	if (a->txn.state == V_TXN_FAILED)
+		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_SHUT_DOWN);
+	else
+		dst->sk.sk_data_ready(&dst->sk);
+	queue_delayed_work(v_alien_wq, &host->alien_gc, HZ);
+put_dst:
+	sock_put(&dst->sk);
+out:
+	kfree_skb(skb);
+}
+
+/*
+ * Reply (with segment data) to a remote client: build the RESPONSE
+ * fragments, cache them in the alien, end the transaction, send them.
+ */
+int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
+		  bool with_seg)
+{
+	struct v_host *host = vs->host;
+	u64 len = with_seg ? r->src_len : 0, chunk, off;
+	struct v_txn *t = &a->txn;
+	struct sk_buff_head frames;
+	unsigned int frags, i;
+	struct sk_buff *skb;
+	int err = 0;
+
+	spin_lock_bh(&host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED)
+		err = -ENOENT;
+	else if (len > v_reply_seg_max)
+		err = -EMSGSIZE;
+	else if (len && !(t->seg_access & V_SEG_WRITE))
+		err = -EACCES;
+	else if (len && (r->seg_offset > t->seg_len || len > t->seg_len - r->seg_offset))
+		err = -ERANGE;
+	spin_unlock_bh(&host->ipc_lock);
+	if (err)
+		return err;
+
+	chunk = v_net_payload_max(host, a->client_host);
+	if (chunk <= sizeof(struct v_wire_response))
+		return -EHOSTUNREACH;	/* the link to the client is gone */
+	chunk -= sizeof(struct v_wire_response);
+	frags = max_t(u64, 1, DIV_ROUND_UP(len, chunk));
+	if (frags > V_WIRE_MAX_FRAGS)
+		return -EMSGSIZE;
+
+	__skb_queue_head_init(&frames);
+	for (i = 0, off = 0; i < frags; i++, off += chunk) {
+		u32 n = min(chunk, len - off);
+		struct v_wire_response *resp;
+
+		skb = v_net_frame(host, V_PKT_RESPONSE, a->client, t->seq, a->client, vs->id,
+				  sizeof(*resp) + n, GFP_KERNEL);
+		if (!skb) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		__skb_queue_tail(&frames, skb);
+		resp = skb_put_zero(skb, sizeof(*resp));
+		resp->msg = r->msg;
+		resp->replier = cpu_to_be64(vs->id);
+		resp->seg_offset = cpu_to_be64(r->seg_offset + off);
+		resp->data_len = cpu_to_be32(n);
+		resp->frag = cpu_to_be16(i);
+		resp->frags = cpu_to_be16(frags);
+		if (n && copy_from_user(skb_put(skb, n),
+					u64_to_user_ptr(r->src_addr + off), n)) {
+			err = -EFAULT;
+			goto fail;
+		}
+	}
+
+	/*
+	 * Only the Reply that ends the transaction fills the cache (a second
+	 * thread replying at the same time gets ENOENT and drops its frames).
+	 * Lock order: ipc_lock, then the cache's queue lock.
+	 */
+	spin_lock_bh(&host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED) {
+		err = -ENOENT;
+	} else {
+		spin_lock(&a->resp.lock);
+		skb_queue_splice_tail_init(&frames, &a->resp);
+		spin_unlock(&a->resp.lock);
+		t->msg = r->msg;
+		t->replier = vs->id;
+		v_txn_end(t, 0);
+		a->done_at = jiffies;
+	}
+	spin_unlock_bh(&host->ipc_lock);
+	if (err)
+		goto fail;
+	spin_lock_bh(&a->resp.lock);
+	skb_queue_walk(&a->resp, skb) {
+		struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
+
+		if (c)
+			__skb_queue_tail(&frames, c);
+	}
+	spin_unlock_bh(&a->resp.lock);
+	while ((skb = __skb_dequeue(&frames)))
+		v_net_xmit(host, a->client_host, skb);
+	return 0;
+fail:
+	__skb_queue_purge(&frames);
+	return err;
+}
+
+/* Free aliens whose client can no longer retransmit to them. */
+static void v_alien_gc(struct work_struct *work)
+{
+	struct v_host *host = container_of(to_delayed_work(work), struct v_host, alien_gc);
+	unsigned long linger = msecs_to_jiffies(READ_ONCE(host->host_down_ms) + 1000);
+	struct hlist_node *tmp;
+	struct v_alien *a;
+	bool more = false;
+	int i;
+
+	spin_lock_bh(&host->alien_lock);
+	for (i = 0; i < V_ALIEN_BUCKETS; i++) {
+		hlist_for_each_entry_safe(a, tmp, &host->aliens[i], hnode) {
+			bool ended;
+
+			spin_lock(&host->ipc_lock);
+			ended = !v_txn_pending(&a->txn);
+			spin_unlock(&host->ipc_lock);
+			if (ended && time_after(jiffies, a->done_at + linger))
+				v_alien_unhash(a);
+			else
+				more = true;
+		}
+	}
+	spin_unlock_bh(&host->alien_lock);
+	if (more)
+		queue_delayed_work(v_alien_wq, &host->alien_gc, HZ);
+}
+
+void v_alien_host_init(struct v_host *host)
+{
+	int i;
+
+	spin_lock_init(&host->alien_lock);
+	for (i = 0; i < V_ALIEN_BUCKETS; i++)
+		INIT_HLIST_HEAD(&host->aliens[i]);
+	atomic_set(&host->nr_aliens, 0);
+	host->max_aliens = V_MAX_ALIENS_DEFAULT;
+	INIT_DELAYED_WORK(&host->alien_gc, v_alien_gc);
+}
+
+/*
+ * The namespace is going: no socket is left, so no alien is on a queue;
+ * wait for pending NACKs, then free every alien.
+ */
+void v_alien_host_exit(struct v_host *host)
+{
+	struct hlist_node *tmp;
+	struct v_alien *a;
+	int i;
+
+	cancel_delayed_work_sync(&host->alien_gc);
+	flush_workqueue(v_alien_wq);
+	spin_lock_bh(&host->alien_lock);
+	for (i = 0; i < V_ALIEN_BUCKETS; i++)
+		hlist_for_each_entry_safe(a, tmp, &host->aliens[i], hnode)
+			v_alien_unhash(a);
+	spin_unlock_bh(&host->alien_lock);
+	WARN_ON_ONCE(atomic_read(&host->nr_aliens));
+}
+
+int v_alien_init(void)
+{
+	v_alien_wq = alloc_workqueue("vkmod", WQ_UNBOUND, 0);
+	return v_alien_wq ? 0 : -ENOMEM;
+}
+
+void v_alien_exit(void)
+{
+	destroy_workqueue(v_alien_wq);
+}

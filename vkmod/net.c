@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * V frames on the wire, and the client side of remote transactions.
+ *
+ * Frames are raw Ethernet frames of EtherType `ethertype`, sent with
+ * dev_queue_xmit() on attached links and received by one packet_type
+ * handler; dev_net(skb->dev) says which host (network namespace) a frame
+ * is for.  The layout is documented in uapi/linux/v.h.
+ *
+ * A remote Send is driven by the sending thread itself, in process
+ * context, from its wait loop (ipc.c calls v_net_client_work()): it keeps
+ * the REQUEST to retransmit it with back-off, copies ReplyWithSegment data
+ * from the RESPONSE fragments into its own segment (user memory cannot be
+ * touched in softirq), and declares the host down after the host-down
+ * bound of total silence.  Softirq only matches answers to the waiting
+ * transaction (under ipc_lock, by client id and seq) and queues them.
+ * A stopped sender does not retransmit; when it resumes, the server's
+ * alien answers the retransmission from its cache.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_ether.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include "vkmod.h"
+
+#define V_RETX_FIRST_MS	20
+#define V_RETX_MAX_MS	320
+/* Room for a whole MoveTo train and a response beside it. */
+#define V_RESP_QUEUE_MAX	(2 * V_WIRE_TRAIN + V_WIRE_MAX_FRAGS)
+
+static struct packet_type v_packet_type;
+
+struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t gfp)
+{
+	struct v_wire_hdr *h;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(LL_MAX_HEADER + sizeof(*h) + payload, gfp);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, LL_MAX_HEADER);
+	skb_reset_network_header(skb);
+	h = skb_put_zero(skb, sizeof(*h));
+	h->version = V_WIRE_VERSION;
+	h->type = type;
+	h->src_host = cpu_to_be32(host->host_part);
+	return skb;
+}
+
+/* A frame of transaction (client, seq), headed for dst, speaking for src. */
+struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
+			    u64 dst, u64 src, size_t payload, gfp_t gfp)
+{
+	struct sk_buff *skb = v_net_alloc(host, type, payload, gfp);
+	struct v_wire_hdr *h;
+
+	if (!skb)
+		return NULL;
+	h = (struct v_wire_hdr *)skb_network_header(skb);
+	h->seq = cpu_to_be32(seq);
+	h->client = cpu_to_be64(client);
+	h->dst = cpu_to_be64(dst);
+	h->src = cpu_to_be64(src);
+	return skb;
+}
+
+static void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
+			   struct sk_buff *skb)
+{
+	struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
+
+	h->len = cpu_to_be32(skb->len - sizeof(*h));
+	if (!(dev->flags & IFF_UP) || skb->len > dev->mtu) {
+		kfree_skb(skb);
+		return;
+	}
+	skb->dev = dev;
+	skb->protocol = htons(v_ethertype);
+	if (dev_hard_header(skb, dev, v_ethertype, mac, dev->dev_addr, skb->len) < 0) {
+		kfree_skb(skb);
+		return;
+	}
+	v_stat_inc(host, V_A_STAT_TX_FRAMES);
+	dev_queue_xmit(skb);
+}
+
+/*
+ * Send a frame (consumed) to the host owning dst_host: to its known link
+ * and address, or by broadcast on every attached link.
+ */
+void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
+{
+	struct net_device *dev;
+	struct v_link *l, *last = NULL;
+	u8 mac[ETH_ALEN];
+	int ifindex;
+
+	if (!skb)
+		return;
+	rcu_read_lock();
+	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
+		dev = dev_get_by_index_rcu(host->net, ifindex);
+		if (dev && v_link_attached(host, dev)) {
+			v_net_xmit_dev(host, dev, mac, skb);
+			rcu_read_unlock();
+			return;
+		}
+	}
+	list_for_each_entry_rcu(l, &host->links, node) {
+		if (last) {
+			/* A copy each: every link writes its own header. */
+			struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
+
+			if (c)
+				v_net_xmit_dev(host, last->dev, last->dev->broadcast, c);
+		}
+		last = l;
+	}
+	if (last)
+		v_net_xmit_dev(host, last->dev, last->dev->broadcast, skb);
+	else
+		kfree_skb(skb);
+	rcu_read_unlock();
+}
+
+/* Payload bytes a frame to dst_host may carry after the V header. */
+unsigned int v_net_payload_max(struct v_host *host, u32 dst_host)
+{
+	unsigned int mtu = 0;
+	struct net_device *dev;
+	struct v_link *l;
+	u8 mac[ETH_ALEN];
+	int ifindex;
+
+	rcu_read_lock();
+	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
+		dev = dev_get_by_index_rcu(host->net, ifindex);
+		if (dev)
+			mtu = READ_ONCE(dev->mtu);
+	}
+	if (!mtu)
+		list_for_each_entry_rcu(l, &host->links, node)
+			if (!mtu || READ_ONCE(l->dev->mtu) < mtu)
+				mtu = READ_ONCE(l->dev->mtu);
+	rcu_read_unlock();
+	return mtu > sizeof(struct v_wire_hdr) ? mtu - sizeof(struct v_wire_hdr) : 0;
+}
+
+static u32 v_net_req_dst_host(const struct v_txn *t)
+{
+	const struct v_wire_hdr *h = (const void *)skb_network_header(t->req_skb);
+
+	return v_id_host(be64_to_cpu(h->dst));
+}
+
+/*
+ * Start a remote Send: build the REQUEST (with as much of a read-granted
+ * segment as fits), keep it for retransmission and send it.
+ */
+int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
+{
+	struct v_host *host = vs->host;
+	struct v_wire_request *req;
+	unsigned int max, piggy = 0;
+	struct sk_buff *skb;
+
+	if (!READ_ONCE(host->nr_links))
+		return -EHOSTUNREACH;	/* no link: no host can answer */
+	max = v_net_payload_max(host, dst_host);
+	if (max < sizeof(*req))
+		return -EHOSTUNREACH;
+	if (t->seg_access & V_SEG_READ)
+		piggy = min_t(u64, t->seg_len, max - sizeof(*req));
+	skb = v_net_frame(host, V_PKT_REQUEST, t->sender_id, t->seq, dst, t->sender_id,
+			  sizeof(*req) + piggy, GFP_KERNEL_ACCOUNT);
+	if (!skb)
+		return -ENOMEM;
+	req = skb_put_zero(skb, sizeof(*req));
+	req->msg = t->msg;
+	req->seg_len = cpu_to_be64(t->seg_len);
+	req->seg_access = cpu_to_be32(t->seg_access);
+	req->uid = cpu_to_be32(from_kuid_munged(&init_user_ns, t->uid));
+	req->gid = cpu_to_be32(from_kgid_munged(&init_user_ns, t->gid));
+	req->data_len = cpu_to_be32(piggy);
+	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
+		kfree_skb(skb);
+		return -EFAULT;
+	}
+
+	t->req_skb = skb;
+	t->resp_frags = 0;
+	t->mv_xfer = 0;
+	t->mv_mask = 0;
+	t->busy = false;
+	t->last_heard = jiffies;
+	t->retx_ivl = msecs_to_jiffies(V_RETX_FIRST_MS);
+	t->next_retx = jiffies + t->retx_ivl;
+	spin_lock_bh(&host->ipc_lock);
+	t->holder = NULL;
+	t->state = V_TXN_REMOTE;
+	spin_unlock_bh(&host->ipc_lock);
+	/* Send copies: the kept request must not share its header room. */
+	v_net_xmit(host, dst_host, skb_copy(skb, GFP_KERNEL));
+	return 0;
+}
+
+/* A RESPONSE fragment for vs's transaction: copy its data, maybe finish. */
+static void v_net_client_response(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_response *r = (const void *)(h + 1);
+	u32 len = be32_to_cpu(r->data_len);
+	u16 frag = be16_to_cpu(r->frag), frags = be16_to_cpu(r->frags);
+	u64 off = be64_to_cpu(r->seg_offset);
+	bool done;
+
+	/* Lengths and fragment numbers were checked on receipt. */
+	if (t->resp_frags & BIT_ULL(frag))
+		return;		/* a duplicate */
+	if (len && (!(t->seg_access & V_SEG_WRITE) || off > t->seg_len ||
+		    len > t->seg_len - off))
+		return;		/* the server should have refused: ignore the data */
+	if (len && copy_to_user((void __user *)(t->seg_addr + off), r + 1, len))
+		return;		/* our own segment is gone: the Send will time out */
+	t->resp_frags |= BIT_ULL(frag);
+	done = hweight64(t->resp_frags) == frags;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	if (done && t->state == V_TXN_REMOTE) {
+		t->msg = r->msg;
+		t->replier = be64_to_cpu(r->replier);
+		v_txn_end(t, 0);
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+}
+
+/*
+ * The sending thread's share of a remote transaction: handle answers,
+ * retransmit when due, give up after the host-down bound; lowers *timeo
+ * to the next thing to do.
+ */
+void v_net_client_work(struct v_sock *vs, long *timeo)
+{
+	struct v_host *host = vs->host;
+	struct v_txn *t = &vs->txn;
+	unsigned long now, down;
+	struct sk_buff *skb;
+	bool retx = false;
+
+	while ((skb = skb_dequeue(&t->resp_q))) {
+		switch (((struct v_wire_hdr *)skb->data)->type) {
+		case V_PKT_RESPONSE:
+			v_net_client_response(vs, t, skb);
+			break;
+		case V_PKT_MOVE_FROM:
+			v_train_client_move_from(vs, t, skb);
+			break;
+		case V_PKT_MOVE_DATA:
+			v_train_client_data(vs, t, skb);
+			break;
+		}
+		kfree_skb(skb);
+	}
+
+	spin_lock_bh(&host->ipc_lock);
+	if (t->state != V_TXN_REMOTE)
+		goto out;
+	now = jiffies;
+	down = t->last_heard + msecs_to_jiffies(READ_ONCE(host->host_down_ms));
+	if (time_after_eq(now, down)) {
+		v_txn_end(t, t->busy ? -EBUSY : -EHOSTUNREACH);
+		v_stat_inc(host, V_A_STAT_HOST_DOWN);
+		goto out;
+	}
+	if (time_after_eq(now, t->next_retx)) {
+		retx = true;
+		t->retx_ivl = min_t(unsigned long, t->retx_ivl * 2,
+				    msecs_to_jiffies(V_RETX_MAX_MS));
+		t->next_retx = now + t->retx_ivl;
+	}
+	*timeo = min_t(long, *timeo, min(t->next_retx, down) - now + 1);
+out:
+	spin_unlock_bh(&host->ipc_lock);
+	if (retx) {
+		v_stat_inc(host, V_A_STAT_RETRANSMITS);
+		v_net_xmit(host, v_net_req_dst_host(t), skb_copy(t->req_skb, GFP_KERNEL));
+	}
+}
+
+/* The transaction has ended: drop what the network side kept for it. */
+void v_net_client_done(struct v_txn *t)
+{
+	kfree_skb(t->req_skb);
+	t->req_skb = NULL;
+	skb_queue_purge(&t->resp_q);
+}
+
+static int v_net_errno(u32 werr)
+{
+	switch (werr) {
+	case V_WERR_TOO_BIG:
+		return -EMSGSIZE;
+	default:
+		return -ESRCH;
+	}
+}
+
+/* RESPONSE, ACK or NACK for a client of this host (softirq). */
+static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	u64 client = be64_to_cpu(h->client);
+	u32 len = be32_to_cpu(h->len);
+	struct v_sock *vs;
+	struct v_txn *t;
+	bool wake = false;
+
+	if (v_id_host(client) != host->host_part) {
+		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
+		goto drop;
+	}
+	if (h->type == V_PKT_RESPONSE) {
+		const struct v_wire_response *r = (const void *)(h + 1);
+
+		if (len < sizeof(*r) || len - sizeof(*r) != be32_to_cpu(r->data_len) ||
+		    !be16_to_cpu(r->frags) || be16_to_cpu(r->frags) > V_WIRE_MAX_FRAGS ||
+		    be16_to_cpu(r->frag) >= be16_to_cpu(r->frags)) {
+			v_stat_inc(host, V_A_STAT_DROP_SHORT);
+			goto drop;
+		}
+	} else if ((h->type == V_PKT_NACK && len < sizeof(struct v_wire_nack)) ||
+		   (h->type == V_PKT_MOVE_FROM && len < sizeof(struct v_wire_move)) ||
+		   (h->type == V_PKT_MOVE_DATA &&
+		    (len < sizeof(struct v_wire_data) ||
+		     len - sizeof(struct v_wire_data) !=
+		     be32_to_cpu(((struct v_wire_data *)(h + 1))->data_len)))) {
+		v_stat_inc(host, V_A_STAT_DROP_SHORT);
+		goto drop;
+	}
+	vs = v_id_lookup(host, client);
+	if (!vs) {
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+		goto drop;
+	}
+	t = &vs->txn;
+	spin_lock(&host->ipc_lock);
+	if (t->state != V_TXN_REMOTE || t->seq != be32_to_cpu(h->seq)) {
+		spin_unlock(&host->ipc_lock);
+		sock_put(&vs->sk);
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+		goto drop;
+	}
+	t->last_heard = jiffies;
+	switch (h->type) {
+	case V_PKT_ACK:
+		t->busy = false;
+		break;
+	case V_PKT_NACK: {
+		const struct v_wire_nack *n = (const void *)(h + 1);
+
+		if (be32_to_cpu(n->error) == V_WERR_BUSY) {
+			/* Back off: answer later, EBUSY if it lasts. */
+			if (!t->busy)
+				t->last_heard = jiffies;
+			t->busy = true;
+			t->retx_ivl = msecs_to_jiffies(V_RETX_MAX_MS);
+			t->next_retx = jiffies + t->retx_ivl;
+		} else {
+			v_txn_end(t, v_net_errno(be32_to_cpu(n->error)));
+			wake = true;
+		}
+		break;
+	}
+	case V_PKT_RESPONSE:
+	case V_PKT_MOVE_FROM:
+	case V_PKT_MOVE_DATA:
+		/* The sending thread handles these: they touch its memory. */
+		if (skb_queue_len(&t->resp_q) < V_RESP_QUEUE_MAX) {
+			skb_queue_tail(&t->resp_q, skb);
+			skb = NULL;
+			wake = true;
+		}
+		break;
+	}
+	spin_unlock(&host->ipc_lock);
+	if (wake)
+		wake_up(&vs->tx_wait);
+	sock_put(&vs->sk);
+drop:
+	kfree_skb(skb);
+}
+
+/* Every V frame arrives here, in softirq context. */
+static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
+		     struct packet_type *pt, struct net_device *orig_dev)
+{
+	struct v_host *host = v_host_get(dev_net(dev));
+	const struct v_wire_hdr *h;
+	u32 len;
+
+	if (skb->pkt_type == PACKET_OTHERHOST || skb->pkt_type == PACKET_LOOPBACK ||
+	    !v_link_attached(host, dev))
+		goto drop_silently;
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return NET_RX_DROP;
+	if (!pskb_may_pull(skb, sizeof(*h))) {
+		v_stat_inc(host, V_A_STAT_DROP_SHORT);
+		goto drop_silently;
+	}
+	h = (const void *)skb->data;
+	if (h->version != V_WIRE_VERSION) {
+		v_stat_inc(host, V_A_STAT_DROP_VERSION);
+		goto drop_silently;
+	}
+	if (!h->type || h->type > V_PKT_MAX) {
+		v_stat_inc(host, V_A_STAT_DROP_TYPE);
+		goto drop_silently;
+	}
+	len = be32_to_cpu(h->len);
+	/* Ethernet pads short frames: trust the header's length, not skb->len. */
+	if (len > skb->len - sizeof(*h) || pskb_trim(skb, sizeof(*h) + len) ||
+	    !pskb_may_pull(skb, sizeof(*h) + len)) {
+		v_stat_inc(host, V_A_STAT_DROP_SHORT);
+		goto drop_silently;
+	}
+	h = (const void *)skb->data;
+	v_stat_inc(host, V_A_STAT_RX_FRAMES);
+	v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);
+	switch (h->type) {
+	case V_PKT_REQUEST:
+		v_alien_rcv_request(host, skb);
+		break;
+	case V_PKT_MOVE_ACK:
+		v_train_rcv(host, skb);
+		break;
+	case V_PKT_MOVE_DATA:
+		/* MoveFrom blocks go to the server, MoveTo blocks to the client. */
+		if (v_id_host(be64_to_cpu(h->client)) != host->host_part) {
+			v_train_rcv(host, skb);
+			break;
+		}
+		fallthrough;
+	default:
+		v_net_client_rcv(host, skb);
+	}
+	return NET_RX_SUCCESS;
+
+drop_silently:
+	kfree_skb(skb);
+	return NET_RX_DROP;
+}
+
+int v_net_init(void)
+{
+	v_packet_type.type = htons(v_ethertype);
+	v_packet_type.func = v_net_rcv;
+	dev_add_pack(&v_packet_type);
+	return 0;
+}
+
+void v_net_exit(void)
+{
+	dev_remove_pack(&v_packet_type);	/* waits for receivers in flight */
+}

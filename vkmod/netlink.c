@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "vkmod": attach interfaces, show and set a
+ * host's settings and counters.  The commands and attributes are documented
+ * in uapi/linux/v.h.  Everything is per network namespace (.netnsok);
+ * changes need CAP_NET_ADMIN in the namespace's user namespace
+ * (GENL_UNS_ADMIN_PERM).  Policies are strict: unknown attributes and
+ * out-of-range values are rejected with an extack message.
+ */
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include "vkmod.h"
+
+static struct netlink_range_validation v_host_part_range = {
+	.min = 1, .max = V_ID_HOST_MASK,
+};
+
+static struct netlink_range_validation v_host_down_range = {
+	.min = V_HOST_DOWN_MS_MIN, .max = V_HOST_DOWN_MS_MAX,
+};
+
+static struct netlink_range_validation v_max_aliens_range = {
+	.min = 1, .max = V_MAX_ALIENS_MAX,
+};
+
+static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
+	[V_A_LINK_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[V_A_HOST_PART] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_part_range),
+	[V_A_HOST_DOWN_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_down_range),
+	[V_A_HOST_MAX_ALIENS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_max_aliens_range),
+};
+
+static struct genl_family v_genl_family;
+
+static struct v_host *v_genl_host(struct genl_info *info)
+{
+	return v_host_get(genl_info_net(info));
+}
+
+static int v_genl_link_change(struct sk_buff *skb, struct genl_info *info)
+{
+	struct v_host *host = v_genl_host(info);
+	int ifindex, err;
+
+	if (GENL_REQ_ATTR_CHECK(info, V_A_LINK_IFINDEX))
+		return -EINVAL;
+	ifindex = nla_get_u32(info->attrs[V_A_LINK_IFINDEX]);
+	rtnl_lock();
+	if (info->genlhdr->cmd == V_CMD_LINK_ADD)
+		err = v_link_add(host, ifindex);
+	else
+		err = v_link_del(host, ifindex);
+	rtnl_unlock();
+	if (err == -ENODEV)
+		NL_SET_ERR_MSG(info->extack, "no such interface");
+	else if (err == -EINVAL)
+		NL_SET_ERR_MSG(info->extack, "not an Ethernet interface");
+	else if (err == -EEXIST)
+		NL_SET_ERR_MSG(info->extack, "interface already attached to V");
+	else if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "interface not attached to V");
+	return err;
+}
+
+static int v_genl_link_fill(struct sk_buff *skb, struct netlink_callback *cb,
+			    struct net_device *dev)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				&v_genl_family, NLM_F_MULTI, V_CMD_LINK_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, V_A_LINK_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, V_A_LINK_IFNAME, dev->name) ||
+	    nla_put_u32(skb, V_A_LINK_MTU, dev->mtu) ||
+	    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, dev->dev_addr) ||
+	    nla_put_u8(skb, V_A_LINK_UP, netif_running(dev) && netif_carrier_ok(dev))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int v_genl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct v_host *host = v_host_get(sock_net(skb->sk));
+	long skip = cb->args[0], i = 0;
+	struct v_link *l;
+
+	rtnl_lock();
+	list_for_each_entry(l, &host->links, node) {
+		if (i++ < skip)
+			continue;
+		if (v_genl_link_fill(skb, cb, l->dev))
+			break;
+		cb->args[0] = i;
+	}
+	rtnl_unlock();
+	return skb->len;
+}
+
+static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct v_host *host = v_genl_host(info);
+	u64 stats[__V_A_STAT_MAX];
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &v_genl_family, 0, V_CMD_HOST_GET);
+	if (!hdr)
+		goto nospace;
+	v_host_stats(host, stats);
+	if (nla_put_u32(msg, V_A_HOST_PART, READ_ONCE(host->host_part)) ||
+	    nla_put_u32(msg, V_A_HOST_DOWN_MS, READ_ONCE(host->host_down_ms)) ||
+	    nla_put_u32(msg, V_A_HOST_PROCS, READ_ONCE(host->nr_procs)) ||
+	    nla_put_u32(msg, V_A_HOST_ALIENS, atomic_read(&host->nr_aliens)) ||
+	    nla_put_u32(msg, V_A_HOST_MAX_ALIENS, READ_ONCE(host->max_aliens)))
+		goto nospace;
+	nest = nla_nest_start(msg, V_A_HOST_STATS);
+	if (!nest)
+		goto nospace;
+	for (i = 1; i <= V_A_STAT_MAX; i++)
+		if (nla_put_u64_64bit(msg, i, stats[i], V_A_STAT_UNSPEC))
+			goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct v_host *host = v_genl_host(info);
+	int err = 0;
+
+	if (info->attrs[V_A_HOST_PART]) {
+		rtnl_lock();
+		if (host->nr_links)
+			err = -EBUSY;
+		else
+			err = v_host_set_host_part(host, nla_get_u32(info->attrs[V_A_HOST_PART]));
+		rtnl_unlock();
+		if (err == -EBUSY)
+			NL_SET_ERR_MSG(info->extack,
+				       "host part can only change before V sockets or links exist");
+		if (err)
+			return err;
+	}
+	if (info->attrs[V_A_HOST_DOWN_MS])
+		WRITE_ONCE(host->host_down_ms, nla_get_u32(info->attrs[V_A_HOST_DOWN_MS]));
+	if (info->attrs[V_A_HOST_MAX_ALIENS])
+		WRITE_ONCE(host->max_aliens, nla_get_u32(info->attrs[V_A_HOST_MAX_ALIENS]));
+	return 0;
+}
+
+static const struct genl_ops v_genl_ops[] = {
+	{
+		.cmd = V_CMD_LINK_ADD,
+		.doit = v_genl_link_change,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = V_CMD_LINK_DEL,
+		.doit = v_genl_link_change,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = V_CMD_LINK_GET,
+		.dumpit = v_genl_link_dump,
+	}, {
+		.cmd = V_CMD_HOST_GET,
+		.doit = v_genl_host_get,
+	}, {
+		.cmd = V_CMD_HOST_SET,
+		.doit = v_genl_host_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family v_genl_family __ro_after_init = {
+	.name = V_GENL_NAME,
+	.version = V_GENL_VERSION,
+	.maxattr = V_A_MAX,
+	.policy = v_genl_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = v_genl_ops,
+	.n_ops = ARRAY_SIZE(v_genl_ops),
+	.resv_start_op = V_CMD_HOST_SET + 1,
+};
+
+int v_netlink_init(void)
+{
+	return genl_register_family(&v_genl_family);
+}
+
+void v_netlink_exit(void)
+{
+	genl_unregister_family(&v_genl_family);
+}

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet trains: MoveTo and MoveFrom on a remote client's segment.
+ *
+ * The server's thread (in MoveTo/MoveFrom on an alien) drives each train;
+ * the client's thread, blocked in its Send, serves it from its wait loop
+ * (net.c hands it MOVE_FROM and MOVE_DATA frames), because only that
+ * thread may touch the client's memory.  Softirq only queues frames.  The
+ * protocol is described in uapi/linux/v.h ("Bulk transfer"): trains of up
+ * to V_WIRE_TRAIN blocks, one acknowledgment (a bitmap) per train, and
+ * only missing blocks are sent again.
+ *
+ * Server-side state: one mover per alien at a time (a->move_lock); the
+ * current train number a->xfer is changed and compared under ipc_lock, so
+ * late frames of an earlier train are dropped before they are queued.  A
+ * mover gives up with -EHOSTUNREACH after the host-down bound without
+ * progress, and with -ENOENT as soon as the transaction is no longer held
+ * (the client moved on, or the caller's process replied from another
+ * thread).
+ */
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include "vkmod.h"
+
+#define V_TRAIN_RETRY_MS	20
+#define V_TRAIN_RETRY_MAX_MS	320
+#define V_TRAIN_QUEUE_MAX	(2 * V_WIRE_TRAIN)
+
+static u64 v_train_full(unsigned int count)
+{
+	return count >= 64 ? ~0ULL : BIT_ULL(count) - 1;
+}
+
+static bool v_train_held(struct v_sock *vs, struct v_alien *a)
+{
+	bool held;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	held = a->txn.holder == vs && a->txn.state == V_TXN_RECEIVED;
+	spin_unlock_bh(&vs->host->ipc_lock);
+	return held;
+}
+
+static u32 v_train_start(struct v_host *host, struct v_alien *a)
+{
+	u32 xfer;
+
+	spin_lock_bh(&host->ipc_lock);
+	xfer = ++a->xfer;
+	spin_unlock_bh(&host->ipc_lock);
+	skb_queue_purge(&a->move_q);
+	return xfer;
+}
+
+/* A MOVE_FROM or MOVE_ACK frame (payload struct v_wire_move). */
+static void v_train_send_move(struct v_host *host, u8 type, u64 client, u32 seq, u64 src,
+			      u32 dst_host, u64 offset, u32 len, u32 block, u32 xfer, u64 mask)
+{
+	struct sk_buff *skb = v_net_frame(host, type, client, seq, client, src,
+					  sizeof(struct v_wire_move), GFP_KERNEL);
+	struct v_wire_move *mv;
+
+	if (!skb)
+		return;
+	mv = skb_put_zero(skb, sizeof(*mv));
+	mv->offset = cpu_to_be64(offset);
+	mv->len = cpu_to_be32(len);
+	mv->block = cpu_to_be32(block);
+	mv->xfer = cpu_to_be32(xfer);
+	mv->mask = cpu_to_be64(mask);
+	v_net_xmit(host, dst_host, skb);
+}
+
+/* One MOVE_DATA block from user memory (NULL if that memory faults). */
+static struct sk_buff *v_train_block(struct v_host *host, u64 client, u32 seq, u64 src,
+				     u64 offset, u32 xfer, u16 index, u16 count,
+				     const void __user *from, u32 n, int *err)
+{
+	struct sk_buff *skb = v_net_frame(host, V_PKT_MOVE_DATA, client, seq, client, src,
+					  sizeof(struct v_wire_data) + n, GFP_KERNEL);
+	struct v_wire_data *d;
+
+	if (!skb) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	d = skb_put_zero(skb, sizeof(*d));
+	d->offset = cpu_to_be64(offset);
+	d->xfer = cpu_to_be32(xfer);
+	d->index = cpu_to_be16(index);
+	d->count = cpu_to_be16(count);
+	d->data_len = cpu_to_be32(n);
+	if (copy_from_user(skb_put(skb, n), from, n)) {
+		kfree_skb(skb);
+		*err = -EFAULT;
+		return NULL;
+	}
+	return skb;
+}
+
+/*
+ * Wait for frames on a->move_q until deadline; -ERESTARTSYS on a signal,
+ * -ENOENT when the transaction is no longer held.
+ */
+static int v_train_wait(struct v_sock *vs, struct v_alien *a, unsigned long deadline)
+{
+	long left = (long)(deadline - jiffies);
+
+	/*
+	 * A signal restarts the Move from its start (moving the same bytes
+	 * again is harmless), so a stopped server is not failed by SIGSTOP.
+	 */
+	if (left > 0) {
+		left = wait_event_interruptible_timeout(a->move_wait,
+							!skb_queue_empty(&a->move_q) ||
+							!v_train_held(vs, a), left);
+		if (left < 0)
+			return -ERESTARTSYS;
+	}
+	return v_train_held(vs, a) ? 0 : -ENOENT;
+}
+
+/* MoveFrom, one train: ask for the blocks, collect them into buf. */
+static int v_train_fetch(struct v_sock *vs, struct v_alien *a, u64 offset,
+			 void __user *buf, u32 len, u32 block)
+{
+	struct v_host *host = vs->host;
+	unsigned int count = DIV_ROUND_UP(len, block);
+	unsigned long ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS), progress, next;
+	u64 full = v_train_full(count), mask = 0;
+	u32 xfer = v_train_start(host, a);
+	struct sk_buff *skb;
+	int err = 0;
+
+	v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq, vs->id,
+			  a->client_host, offset, len, block, xfer, 0);
+	progress = jiffies;
+	next = jiffies + ivl;
+	while (mask != full) {
+		err = v_train_wait(vs, a, next);
+		if (err)
+			break;
+		while ((skb = skb_dequeue(&a->move_q))) {
+			const struct v_wire_data *d = (const void *)(skb->data +
+							sizeof(struct v_wire_hdr));
+			u16 i = be16_to_cpu(d->index);
+			u32 n = be32_to_cpu(d->data_len);
+
+			if (be32_to_cpu(d->xfer) == xfer && i < count && !(mask & BIT_ULL(i)) &&
+			    be64_to_cpu(d->offset) == offset + (u64)i * block &&
+			    n == min(block, len - i * block)) {
+				if (copy_to_user(buf + (u64)i * block, d + 1, n))
+					err = -EFAULT;
+				mask |= BIT_ULL(i);
+				progress = jiffies;
+				next = jiffies + ivl;
+			}
+			kfree_skb(skb);
+		}
+		if (err || mask == full)
+			break;
+		if (time_after_eq(jiffies, next)) {
+			if (time_after(jiffies, progress +
+				       msecs_to_jiffies(READ_ONCE(host->host_down_ms)))) {
+				err = -EHOSTUNREACH;
+				break;
+			}
+			v_stat_inc(host, V_A_STAT_RETRANSMITS);
+			v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq, vs->id,
+					  a->client_host, offset, len, block, xfer, mask);
+			ivl = min_t(unsigned long, ivl * 2, msecs_to_jiffies(V_TRAIN_RETRY_MAX_MS));
+			next = jiffies + ivl;
+		}
+	}
+	return err;
+}
+
+/* MoveTo, one train: send the blocks, resend what the client lacks. */
+static int v_train_send(struct v_sock *vs, struct v_alien *a, u64 offset,
+			const void __user *buf, u32 len, u32 block)
+{
+	struct v_host *host = vs->host;
+	unsigned int count = DIV_ROUND_UP(len, block), i;
+	unsigned long ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS), progress, next;
+	u64 full = v_train_full(count), acked = 0;
+	struct sk_buff *blocks[V_WIRE_TRAIN] = {};
+	struct sk_buff *skb;
+	u32 xfer;
+	int err = 0;
+
+	xfer = v_train_start(host, a);
+	for (i = 0; i < count && !err; i++)
+		blocks[i] = v_train_block(host, a->client, a->txn.seq, vs->id,
+					  offset + (u64)i * block, xfer, i, count,
+					  buf + (u64)i * block, min(block, len - i * block), &err);
+	for (i = 0; i < count && !err; i++)
+		v_net_xmit(host, a->client_host, skb_copy(blocks[i], GFP_KERNEL));
+
+	progress = jiffies;
+	next = jiffies + ivl;
+	while (!err && acked != full) {
+		bool heard = false;
+
+		err = v_train_wait(vs, a, next);
+		if (err)
+			break;
+		while ((skb = skb_dequeue(&a->move_q))) {
+			const struct v_wire_move *mv = (const void *)(skb->data +
+							sizeof(struct v_wire_hdr));
+
+			if (be32_to_cpu(mv->xfer) == xfer) {
+				acked |= be64_to_cpu(mv->mask) & full;
+				heard = true;
+			}
+			kfree_skb(skb);
+		}
+		if (acked == full)
+			break;
+		if (heard) {
+			/* Selective retransmission: only what the ACK lacks. */
+			progress = jiffies;
+			for (i = 0; i < count; i++)
+				if (!(acked & BIT_ULL(i))) {
+					v_stat_inc(host, V_A_STAT_RETRANSMITS);
+					v_net_xmit(host, a->client_host,
+						   skb_copy(blocks[i], GFP_KERNEL));
+				}
+			next = jiffies + ivl;
+		} else if (time_after_eq(jiffies, next)) {
+			if (time_after(jiffies, progress +
+				       msecs_to_jiffies(READ_ONCE(host->host_down_ms)))) {
+				err = -EHOSTUNREACH;
+				break;
+			}
+			/* Silence: the last block draws an ACK with the bitmap. */
+			v_stat_inc(host, V_A_STAT_RETRANSMITS);
+			v_net_xmit(host, a->client_host, skb_copy(blocks[count - 1], GFP_KERNEL));
+			ivl = min_t(unsigned long, ivl * 2, msecs_to_jiffies(V_TRAIN_RETRY_MAX_MS));
+			next = jiffies + ivl;
+		}
+	}
+	for (i = 0; i < count; i++)
+		kfree_skb(blocks[i]);
+	return err;
+}
+
+/* MoveTo (to_seg) / MoveFrom on the segment of a remote client. */
+int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, bool to_seg)
+{
+	struct v_host *host = vs->host;
+	struct v_txn *t = &a->txn;
+	u64 done, block;
+	int err = 0;
+
+	spin_lock_bh(&host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED)
+		err = -ENOENT;
+	else if (!(t->seg_access & (to_seg ? V_SEG_WRITE : V_SEG_READ)))
+		err = -EACCES;
+	else if (m->offset > t->seg_len || m->len > t->seg_len - m->offset)
+		err = -ERANGE;
+	spin_unlock_bh(&host->ipc_lock);
+	if (err || !m->len)
+		return err;
+	if (!access_ok(u64_to_user_ptr(m->addr), m->len))
+		return -EFAULT;
+	block = v_net_payload_max(host, a->client_host);
+	if (block < sizeof(struct v_wire_data) + 64)
+		return -EHOSTUNREACH;
+	block -= sizeof(struct v_wire_data);
+
+	if (mutex_lock_killable(&a->move_lock))
+		return -EINTR;
+	for (done = 0; done < m->len && !err; ) {
+		u32 n = min_t(u64, m->len - done, block * V_WIRE_TRAIN);
+		void __user *buf = u64_to_user_ptr(m->addr + done);
+
+		if (to_seg)
+			err = v_train_send(vs, a, m->offset + done, buf, n, block);
+		else
+			err = v_train_fetch(vs, a, m->offset + done, buf, n, block);
+		done += n;
+	}
+	mutex_unlock(&a->move_lock);
+	return err;
+}
+
+/* A MOVE_DATA (for MoveFrom) or MOVE_ACK (for MoveTo) for an alien (softirq). */
+void v_train_rcv(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	u32 len = be32_to_cpu(h->len), xfer;
+	struct v_alien *a;
+	bool queued = false;
+
+	if (h->type == V_PKT_MOVE_ACK) {
+		if (len < sizeof(struct v_wire_move))
+			goto short_frame;
+		xfer = be32_to_cpu(((const struct v_wire_move *)(h + 1))->xfer);
+	} else {
+		const struct v_wire_data *d = (const void *)(h + 1);
+
+		if (len < sizeof(*d) || len - sizeof(*d) != be32_to_cpu(d->data_len))
+			goto short_frame;
+		xfer = be32_to_cpu(d->xfer);
+	}
+	a = v_alien_find(host, be64_to_cpu(h->client));
+	if (a) {
+		spin_lock(&host->ipc_lock);
+		if (a->txn.seq == be32_to_cpu(h->seq) && a->xfer == xfer &&
+		    a->txn.state == V_TXN_RECEIVED &&
+		    skb_queue_len(&a->move_q) < V_TRAIN_QUEUE_MAX) {
+			skb_queue_tail(&a->move_q, skb);
+			queued = true;
+		}
+		spin_unlock(&host->ipc_lock);
+		if (queued)
+			wake_up(&a->move_wait);
+		v_alien_put(a);
+	}
+	if (!queued) {
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+		kfree_skb(skb);
+	}
+	return;
+short_frame:
+	v_stat_inc(host, V_A_STAT_DROP_SHORT);
+	kfree_skb(skb);
+}
+
+/* Client side: the server asks for blocks of our segment (MoveFrom). */
+void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_move *mv = (const void *)(h + 1);
+	u64 off = be64_to_cpu(mv->offset), mask = be64_to_cpu(mv->mask);
+	u32 len = be32_to_cpu(mv->len), block = be32_to_cpu(mv->block);
+	u32 xfer = be32_to_cpu(mv->xfer), server_host = be32_to_cpu(h->src_host);
+	unsigned int count, i, max;
+	int err = 0;
+
+	/* Only inside the segment and access this process granted. */
+	if (!(t->seg_access & V_SEG_READ) || !len || !block ||
+	    off > t->seg_len || len > t->seg_len - off)
+		return;
+	count = DIV_ROUND_UP(len, block);
+	max = v_net_payload_max(vs->host, server_host);
+	if (count > V_WIRE_TRAIN || max < sizeof(struct v_wire_data) ||
+	    block > max - sizeof(struct v_wire_data))
+		return;
+	for (i = 0; i < count && !err; i++) {
+		struct sk_buff *b;
+
+		if (mask & BIT_ULL(i))
+			continue;
+		b = v_train_block(vs->host, t->sender_id, t->seq, t->sender_id,
+				  off + (u64)i * block, xfer, i, count,
+				  (const void __user *)(t->seg_addr + off + (u64)i * block),
+				  min(block, len - i * block), &err);
+		if (b)
+			v_net_xmit(vs->host, server_host, b);
+	}
+}
+
+/* Client side: a block of a MoveTo train; ACK when the train is whole. */
+void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_data *d = (const void *)(h + 1);
+	u64 off = be64_to_cpu(d->offset);
+	u32 n = be32_to_cpu(d->data_len), xfer = be32_to_cpu(d->xfer);
+	u16 i = be16_to_cpu(d->index), count = be16_to_cpu(d->count);
+	u64 full;
+
+	if (!count || count > V_WIRE_TRAIN || i >= count)
+		return;
+	if (xfer != t->mv_xfer) {
+		if ((s32)(xfer - t->mv_xfer) < 0 && t->mv_xfer)
+			return;		/* a late block of an earlier train */
+		t->mv_xfer = xfer;
+		t->mv_mask = 0;
+	}
+	if (!(t->mv_mask & BIT_ULL(i))) {
+		if (!(t->seg_access & V_SEG_WRITE) || off > t->seg_len || n > t->seg_len - off)
+			return;		/* outside what this process granted */
+		if (copy_to_user((void __user *)(t->seg_addr + off), d + 1, n))
+			return;
+		t->mv_mask |= BIT_ULL(i);
+	}
+	full = v_train_full(count);
+	if (t->mv_mask == full || i == count - 1)
+		v_train_send_move(vs->host, V_PKT_MOVE_ACK, t->sender_id, t->seq, t->sender_id,
+				  be32_to_cpu(h->src_host), 0, 0, 0, xfer, t->mv_mask);
+}
