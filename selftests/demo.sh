@@ -63,4 +63,43 @@ echo
 echo "== the README example (build/tests/readme_example):"
 "$B/tests/readme_example" || exit 1
 echo
+echo "== a V cluster: three hosts (network namespaces) on one bridge"
+V=$B/tools/vctl
+cleanup() {
+	[ -n "${rvecho:-}" ] && kill -TERM "$rvecho" 2>/dev/null && wait "$rvecho" 2>/dev/null
+	for h in vh1 vh2 vh3; do ip netns del "$h" 2>/dev/null; done
+	ip link del vbr 2>/dev/null
+}
+ip link add vbr type bridge && ip link set vbr up || exit 1
+for h in vh1 vh2 vh3; do
+	ip netns add "$h" &&
+	ip link add "$h-br" type veth peer name eth0 netns "$h" &&
+	ip link set "$h-br" master vbr up &&
+	ip -n "$h" link set eth0 up &&
+	ip netns exec "$h" "$V" link add dev eth0 || { cleanup; exit 1; }
+done
+for h in vh1 vh2 vh3; do
+	printf '%s: ' "$h"
+	ip netns exec "$h" "$V" -j host show | sed -e 's/,"stats".*//' -e 's/$/}/'
+done
+ip netns exec vh2 "$V" link show
+echo
+echo "-- vecho on host vh2; vping from vh1 and from vh3 (raw Ethernet, in the kernel):"
+coproc RVECHO { exec ip netns exec vh2 "$B/tools/vecho" -q; }
+rvecho=$RVECHO_PID
+read -r -t 60 line <&"${RVECHO[0]}"
+echo "vh2 $line"
+id=${line##* }
+rc=0
+ip netns exec vh1 "$B/tools/vping" -c 3 -w 0 "$id" || rc=1
+echo
+ip netns exec vh1 "$B/tools/vping" -q -c 200 "$id" || rc=1
+echo
+ip netns exec vh3 "$B/tools/vping" -q -c 200 "$id" || rc=1
+echo
+echo "-- frame counters of host vh2 afterwards:"
+ip netns exec vh2 "$V" stats | grep -E 'tx_frames|rx_frames|retransmits|duplicates'
+cleanup
+[ $rc -eq 0 ] || exit 1
+echo
 echo "== demo finished at guest uptime $(t) s"
