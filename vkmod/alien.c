@@ -50,6 +50,7 @@ void v_alien_put(struct v_alien *a)
 		return;
 	skb_queue_purge(&a->resp);
 	skb_queue_purge(&a->move_q);
+	kfree_skb(a->fwd_skb);
 	atomic_dec(&a->host->nr_aliens);
 	atomic_dec(&v_aliens_global);
 	kfree(a);
@@ -127,14 +128,24 @@ static void v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, 
 static void v_alien_answer_again(struct v_alien *a)
 {
 	struct v_host *host = a->host;
+	struct sk_buff *skb, *relay = NULL;
 	struct sk_buff_head again;
 	enum v_txn_state state;
-	struct sk_buff *skb;
 
 	spin_lock_bh(&host->ipc_lock);
 	state = a->txn.state;
+	if (a->fwd_skb)
+		relay = skb_copy(a->fwd_skb, GFP_ATOMIC);
 	spin_unlock_bh(&host->ipc_lock);
 	v_stat_inc(host, V_A_STAT_DUPLICATES);
+	/* The client is alive and may retransmit again: keep the alien. */
+	WRITE_ONCE(a->done_at, jiffies);
+
+	if (a->fwd_skb) {
+		/* Forwarded on: relay the retransmission to the new host. */
+		v_net_xmit(host, a->fwd_host, relay);
+		return;
+	}
 
 	if (state == V_TXN_FAILED) {
 		v_alien_send_nack(host, a->client, a->client_host, a->txn.seq, 0,
@@ -183,6 +194,17 @@ void v_alien_ended(struct v_alien *a)
 }
 
 /*
+ * The transaction was forwarded to another host (ipc_lock held): keep the
+ * REQUEST to relay the client's retransmissions there.
+ */
+void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host)
+{
+	a->fwd_skb = req;		/* the alien owns it now */
+	a->fwd_host = to_host;
+	a->done_at = jiffies;
+}
+
+/*
  * A REQUEST (softirq).  Lengths of the header and payload were checked by
  * the caller; this checks the request's own fields.
  */
@@ -192,7 +214,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	const struct v_wire_request *req = (const void *)(h + 1);
 	u32 len = be32_to_cpu(h->len), seq = be32_to_cpu(h->seq), data_len;
 	u64 client = be64_to_cpu(h->client), dst_id = be64_to_cpu(h->dst);
-	u32 client_host = be32_to_cpu(h->src_host);
+	u32 client_host = v_id_host(client);	/* src_host may be a forwarder's */
 	struct v_alien *a, *old = NULL;
 	struct v_sock *dst;
 
@@ -202,7 +224,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	}
 	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
 	if (len < sizeof(*req) || len - sizeof(*req) != data_len || !client ||
-	    v_id_is_group(client) || v_id_host(client) != client_host ||
+	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !client_host ||
 	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK)) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
 		goto out;

@@ -70,6 +70,7 @@ static int __net_init v_host_net_init(struct net *net)
 	mutex_init(&host->reg_lock);
 	xa_init(&host->regs);
 	INIT_LIST_HEAD(&host->links);
+	INIT_LIST_HEAD(&host->getpid_waits);
 	spin_lock_init(&host->map_lock);
 	host->host_down_ms = V_HOST_DOWN_MS_DEFAULT;
 	v_alien_host_init(host);

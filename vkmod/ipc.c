@@ -684,10 +684,12 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 	if (v_peer_get(vs->host, f->from, &p))
 		return -ENOENT;
 	t = v_peer_txn(&p);
-	if (v_id_host(f->to) != vs->host->host_part && READ_ONCE(vs->host->nr_links))
-		err = -EOPNOTSUPP;	/* forwarding to another host: not yet */
-	else
-		dst = v_ipc_find(vs, f->to, &err);
+	if (v_id_host(f->to) != vs->host->host_part) {
+		err = v_net_forward(vs, &p, f);
+		v_peer_put(&p);
+		return err;
+	}
+	dst = v_ipc_find(vs, f->to, &err);
 
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED) {

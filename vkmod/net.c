@@ -153,41 +153,10 @@ static u32 v_net_req_dst_host(const struct v_txn *t)
 	return v_id_host(be64_to_cpu(h->dst));
 }
 
-/*
- * Start a remote Send: build the REQUEST (with as much of a read-granted
- * segment as fits), keep it for retransmission and send it.
- */
-int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
+/* Arm the client side of t for a REQUEST now in flight; ipc_lock held. */
+static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 {
-	struct v_host *host = vs->host;
-	struct v_wire_request *req;
-	unsigned int max, piggy = 0;
-	struct sk_buff *skb;
-
-	if (!READ_ONCE(host->nr_links))
-		return -EHOSTUNREACH;	/* no link: no host can answer */
-	max = v_net_payload_max(host, dst_host);
-	if (max < sizeof(*req))
-		return -EHOSTUNREACH;
-	if (t->seg_access & V_SEG_READ)
-		piggy = min_t(u64, t->seg_len, max - sizeof(*req));
-	skb = v_net_frame(host, V_PKT_REQUEST, t->sender_id, t->seq, dst, t->sender_id,
-			  sizeof(*req) + piggy, GFP_KERNEL_ACCOUNT);
-	if (!skb)
-		return -ENOMEM;
-	req = skb_put_zero(skb, sizeof(*req));
-	req->msg = t->msg;
-	req->seg_len = cpu_to_be64(t->seg_len);
-	req->seg_access = cpu_to_be32(t->seg_access);
-	req->uid = cpu_to_be32(from_kuid_munged(&init_user_ns, t->uid));
-	req->gid = cpu_to_be32(from_kgid_munged(&init_user_ns, t->gid));
-	req->data_len = cpu_to_be32(piggy);
-	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
-		kfree_skb(skb);
-		return -EFAULT;
-	}
-
-	t->req_skb = skb;
+	t->req_skb = req;
 	t->resp_frags = 0;
 	t->mv_xfer = 0;
 	t->mv_mask = 0;
@@ -195,12 +164,134 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 	t->last_heard = jiffies;
 	t->retx_ivl = msecs_to_jiffies(V_RETX_FIRST_MS);
 	t->next_retx = jiffies + t->retx_ivl;
-	spin_lock_bh(&host->ipc_lock);
 	t->holder = NULL;
 	t->state = V_TXN_REMOTE;
+}
+
+/* The REQUEST of transaction t (client, seq) as sent on by src. */
+static struct sk_buff *v_net_request(struct v_host *host, const struct v_txn *t, u32 seq,
+				     u64 dst, u64 src, const struct v_msg *msg, u64 forwarder,
+				     u32 uid, u32 gid, unsigned int piggy, gfp_t gfp)
+{
+	struct v_wire_request *req;
+	struct sk_buff *skb;
+
+	skb = v_net_frame(host, V_PKT_REQUEST, t->sender_id, seq, dst, src,
+			  sizeof(*req) + piggy, gfp);
+	if (!skb)
+		return NULL;
+	req = skb_put_zero(skb, sizeof(*req));
+	req->msg = *msg;
+	req->seg_len = cpu_to_be64(t->seg_len);
+	req->forwarder = cpu_to_be64(forwarder);
+	req->seg_access = cpu_to_be32(t->seg_access);
+	req->uid = cpu_to_be32(uid);
+	req->gid = cpu_to_be32(gid);
+	req->data_len = cpu_to_be32(piggy);
+	return skb;
+}
+
+/*
+ * Start a remote Send: build the REQUEST (with as much of a read-granted
+ * segment as fits), keep it for retransmission and send it.
+ */
+int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
+{
+	struct v_host *host = vs->host;
+	unsigned int max, piggy = 0;
+	struct sk_buff *skb;
+
+	if (!READ_ONCE(host->nr_links))
+		return -EHOSTUNREACH;	/* no link: no host can answer */
+	max = v_net_payload_max(host, dst_host);
+	if (max < sizeof(struct v_wire_request))
+		return -EHOSTUNREACH;
+	if (t->seg_access & V_SEG_READ)
+		piggy = min_t(u64, t->seg_len, max - sizeof(struct v_wire_request));
+	skb = v_net_request(host, t, t->seq, dst, t->sender_id, &t->msg, 0,
+			    from_kuid_munged(&init_user_ns, t->uid),
+			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
+	if (!skb)
+		return -ENOMEM;
+	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
+		kfree_skb(skb);
+		return -EFAULT;
+	}
+	spin_lock_bh(&host->ipc_lock);
+	v_net_client_arm(t, skb);
 	spin_unlock_bh(&host->ipc_lock);
 	/* Send copies: the kept request must not share its header room. */
 	v_net_xmit(host, dst_host, skb_copy(skb, GFP_KERNEL));
+	return 0;
+}
+
+/*
+ * Forward a held transaction to a process on another host.  The new
+ * receiver's kernel gets a REQUEST on behalf of the original client, and
+ * replies straight to it.  A local client's Send becomes a remote one,
+ * driven by its own thread from then on; a remote client's alien keeps the
+ * forwarded REQUEST and relays the client's retransmissions (alien.c).
+ * The forwarded REQUEST carries the data the original one carried (remote
+ * client) or none (local client: only its own thread reads its memory).
+ */
+int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forward *f)
+{
+	struct v_host *host = vs->host;
+	struct v_txn *t = v_peer_txn(p);
+	u32 to_host = v_id_host(f->to), seq, uid, gid;
+	unsigned int max, piggy = 0;
+	struct sk_buff *skb;
+	int err = 0;
+
+	if (!READ_ONCE(host->nr_links))
+		return -EHOSTUNREACH;
+	max = v_net_payload_max(host, to_host);
+	if (max < sizeof(struct v_wire_request))
+		return -EHOSTUNREACH;
+	spin_lock_bh(&host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED)
+		err = -ENOENT;
+	seq = t->seq;
+	spin_unlock_bh(&host->ipc_lock);
+	if (err)
+		return err;
+	if (p->alien) {
+		uid = p->alien->uid;
+		gid = p->alien->gid;
+		piggy = min_t(u32, p->alien->piggy_len, max - sizeof(struct v_wire_request));
+	} else {
+		uid = from_kuid_munged(&init_user_ns, t->uid);
+		gid = from_kgid_munged(&init_user_ns, t->gid);
+	}
+	skb = v_net_request(host, t, seq, f->to, vs->id, &f->msg, vs->id, uid, gid, piggy,
+			    GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	if (piggy)
+		skb_put_data(skb, p->alien->piggy, piggy);
+
+	spin_lock_bh(&host->ipc_lock);
+	if (t->holder != vs || t->state != V_TXN_RECEIVED || t->seq != seq) {
+		err = -ENOENT;
+	} else {
+		t->msg = f->msg;
+		t->forwarder = vs->id;
+		list_del_init(&t->node);
+		if (p->alien) {
+			v_txn_end(t, 0);
+			v_alien_forwarded(p->alien, skb, to_host);
+		} else {
+			v_net_client_arm(t, skb);
+		}
+	}
+	spin_unlock_bh(&host->ipc_lock);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	if (p->sock)
+		wake_up(&p->sock->tx_wait);
+	v_net_xmit(host, to_host, skb_copy(skb, GFP_KERNEL));
 	return 0;
 }
 
@@ -433,6 +524,10 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 		break;
 	case V_PKT_MOVE_ACK:
 		v_train_rcv(host, skb);
+		break;
+	case V_PKT_GETPID:
+	case V_PKT_GETPID_ANSWER:
+		v_reg_rcv(host, skb);
 		break;
 	case V_PKT_MOVE_DATA:
 		/* MoveFrom blocks go to the server, MoveTo blocks to the client. */

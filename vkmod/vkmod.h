@@ -88,6 +88,7 @@ struct v_host {
 	unsigned int max_aliens;
 	struct delayed_work alien_gc;
 	unsigned int host_down_ms;	/* silence after which a host is down */
+	struct list_head getpid_waits;	/* remote GetPids waiting (registry.c) */
 	atomic64_t stats[__V_A_STAT_MAX];
 };
 
@@ -187,8 +188,10 @@ struct v_alien {
 	u32 uid, gid;
 	struct v_txn txn;
 	struct sk_buff_head resp;	/* the cached RESPONSE frames */
-	unsigned long done_at;		/* jiffies when answered */
+	unsigned long done_at;		/* answered, or last heard from since */
 	struct work_struct nack_work;
+	struct sk_buff *fwd_skb;	/* forwarded to another host: the REQUEST */
+	u32 fwd_host;
 
 	/* bulk transfer (train.c): one MoveTo/MoveFrom at a time */
 	struct mutex move_lock;
@@ -257,6 +260,7 @@ int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg);
 int v_reg_set(struct v_sock *vs, const struct v_pid *p);
 int v_reg_get(struct v_sock *vs, struct v_pid *p);
 void v_reg_release(struct v_sock *vs);
+void v_reg_rcv(struct v_host *host, struct sk_buff *skb);
 void v_reg_host_exit(struct v_host *host);
 
 /* host.c */
@@ -283,6 +287,7 @@ struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb);
 unsigned int v_net_payload_max(struct v_host *host, u32 dst_host);
 int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst);
+int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forward *f);
 void v_net_client_work(struct v_sock *vs, long *timeo);
 void v_net_client_done(struct v_txn *t);
 int v_net_init(void);
@@ -298,6 +303,7 @@ void v_alien_fill_creds(struct v_alien *a, struct v_creds *c);
 int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied);
 int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r, bool with_seg);
 void v_alien_ended(struct v_alien *a);
+void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host);
 void v_alien_host_init(struct v_host *host);
 void v_alien_host_exit(struct v_host *host);
 int v_alien_init(void);

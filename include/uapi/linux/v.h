@@ -540,7 +540,9 @@ enum v_pkt_type {
 	V_PKT_MOVE_FROM		= 5,	/* server -> client: send me these blocks */
 	V_PKT_MOVE_DATA		= 6,	/* either way: one block of a train */
 	V_PKT_MOVE_ACK		= 7,	/* client -> server: blocks of a MoveTo held */
-	V_PKT_MAX		= V_PKT_MOVE_ACK
+	V_PKT_GETPID		= 8,	/* broadcast: who has this logical id? */
+	V_PKT_GETPID_ANSWER	= 9,	/* -> the asker: this process has it */
+	V_PKT_MAX		= V_PKT_GETPID_ANSWER
 };
 
 struct v_wire_hdr {
@@ -630,6 +632,22 @@ struct v_wire_data {
 	__be16	count;		/* blocks in the train */
 	__be32	data_len;	/* bytes that follow */
 	__be32	reserved;
+};
+
+/*
+ * GetPid with remote scope: GETPID goes to the broadcast address of every
+ * attached link, with client = the asking process and seq = a query
+ * number; each host that has the logical id registered with remote scope
+ * answers GETPID_ANSWER to the asker.  The first answer wins; the query is
+ * repeated a few times until the GetPid's timeout (default
+ * V_GETPID_TIMEOUT_MS), after which it fails with ESRCH.
+ */
+#define V_GETPID_TIMEOUT_MS	1000
+
+struct v_wire_getpid {
+	__be32	logical_id;
+	__be32	reserved;
+	__be64	pid;		/* GETPID_ANSWER: the registered process */
 };
 
 /* NACK payload. */
