@@ -441,16 +441,24 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
 		goto drop;
 	}
-	t->last_heard = jiffies;
+	/*
+	 * Any answer but "busy" proves the server is working on it; busy
+	 * answers only start the clock once, so a server that stays busy for
+	 * the host-down bound fails the Send with EBUSY.
+	 */
+	if (h->type != V_PKT_NACK ||
+	    be32_to_cpu(((const struct v_wire_nack *)(h + 1))->error) != V_WERR_BUSY) {
+		t->last_heard = jiffies;
+		t->busy = false;
+	}
 	switch (h->type) {
 	case V_PKT_ACK:
-		t->busy = false;
 		break;
 	case V_PKT_NACK: {
 		const struct v_wire_nack *n = (const void *)(h + 1);
 
 		if (be32_to_cpu(n->error) == V_WERR_BUSY) {
-			/* Back off: answer later, EBUSY if it lasts. */
+			/* Back off: ask again later, EBUSY if it lasts. */
 			if (!t->busy)
 				t->last_heard = jiffies;
 			t->busy = true;

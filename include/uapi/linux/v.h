@@ -289,10 +289,10 @@ struct sockaddr_v {
  * Captured from the thread that called Send, at the time of the Send.  For a
  * local sender uid/gid are translated into the receiver's user namespace
  * (the overflow ids when unmapped) and pid into the receiver's pid namespace
- * (0 when not visible there).  For a remote sender V_CRED_REMOTE is set, uid
- * is the uid the remote kernel claims, gid and pid are 0, and host is the
- * sender's host part.  A forwarded message keeps the original sender's
- * credentials.
+ * (0 when not visible there).  For a remote sender V_CRED_REMOTE is set,
+ * uid and gid are what the remote kernel claims (ids of its initial user
+ * namespace), pid is 0, and host is the sender's host part.  A forwarded
+ * message keeps the original sender's credentials.
  */
 #define V_CRED_REMOTE		0x1
 
@@ -688,7 +688,9 @@ struct v_wire_nack {
  *    V_A_HOST_PART: NLA_U32
  *    V_A_HOST_DOWN_MS: NLA_U32      host-down bound
  *    V_A_HOST_PROCS: NLA_U32        V processes on this host
- *    V_A_HOST_ALIENS: NLA_U32       aliens (remote senders) held
+ *    V_A_HOST_ALIENS: NLA_U32       aliens (remote transactions) held,
+ *                                   finished ones kept to answer
+ *                                   retransmissions included
  *    V_A_HOST_MAX_ALIENS: NLA_U32   per-host alien limit
  *    V_A_HOST_STATS: NLA_NESTED     V_A_STAT_* counters, each NLA_U64
  *
