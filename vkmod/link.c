@@ -89,6 +89,11 @@ int v_link_del(struct v_host *host, int ifindex)
 	return 0;
 }
 
+/*
+ * The namespace is going: detach everything, then wait until no receive
+ * handler can still be working on a frame from these links, so the alien
+ * table can be emptied safely afterwards.
+ */
 void v_link_host_exit(struct v_host *host)
 {
 	struct v_link *l, *tmp;
@@ -97,6 +102,7 @@ void v_link_host_exit(struct v_host *host)
 	list_for_each_entry_safe(l, tmp, &host->links, node)
 		v_link_free(host, l);
 	rtnl_unlock();
+	synchronize_net();
 }
 
 static int v_link_event(struct notifier_block *nb, unsigned long event, void *ptr)
