@@ -8,6 +8,7 @@
  *   vctl link del dev IFNAME
  *   vctl [-j] host show
  *   vctl [-j] stats
+ *   vctl [-j] proc|alien|map show
  *   vctl set { host-part N | host-down-ms N | max-aliens N } ...
  *
  * Exit status: 0 on success, 1 on an error from the kernel (or no vkmod),
@@ -76,6 +77,9 @@ static const char usage_main[] =
 	"       vctl link del dev IFNAME\n"
 	"       vctl [-j] host show\n"
 	"       vctl [-j] stats\n"
+	"       vctl [-j] proc show\n"
+	"       vctl [-j] alien show\n"
+	"       vctl [-j] map show\n"
 	"       vctl set { host-part N | host-down-ms N | max-aliens N } ...\n"
 	"\n"
 	"Configure and inspect the V host of this network namespace (vkmod).\n"
@@ -104,6 +108,26 @@ static const char usage_stats[] =
 	"Usage: vctl [-j] stats\n"
 	"\n"
 	"Show only the counters of this namespace's V host.\n";
+
+static const char usage_proc[] =
+	"Usage: vctl [-j] proc show\n"
+	"\n"
+	"List the V processes of this namespace's host: id, owner uid, state\n"
+	"(idle, queued or received at PEER, remote: sent to PEER on another host,\n"
+	"shutdown), messages queued for Receive and received but not replied.\n";
+
+static const char usage_alien[] =
+	"Usage: vctl [-j] alien show\n"
+	"\n"
+	"List the aliens of this host: remote transactions (client id, seq), their\n"
+	"state (queued, received, replied, failed, forwarded), the local process\n"
+	"holding them and their age in milliseconds.\n";
+
+static const char usage_map[] =
+	"Usage: vctl [-j] map show\n"
+	"\n"
+	"Show the mapping table: for each host part heard from, the link and the\n"
+	"MAC address it was last heard on.\n";
 
 static const char usage_set[] =
 	"Usage: vctl set { host-part N | host-down-ms N | max-aliens N } ...\n"
@@ -678,6 +702,144 @@ nomem:
 /* ------------------------------------------------------------------------ */
 /* Command line                                                              */
 
+/*
+ * Table dumps (proc, alien, map show): one record per message, printed as
+ * it arrives, each column one attribute.
+ */
+enum col_type { COL_ID, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM };
+
+struct col {
+	int attr;
+	const char *name;
+	enum col_type type;
+	const char *const *names;	/* COL_ENUM: value -> name */
+	size_t nnames;
+};
+
+struct dump_view {
+	uint8_t cmd;
+	const char *what;
+	const struct col *cols;
+	size_t ncols;
+};
+
+struct dump_state {
+	const struct dump_view *view;
+	bool json;
+	size_t n;
+};
+
+static const char *const proc_states[] = { "idle", "queued", "received", "remote", "shutdown" };
+static const char *const alien_states[] = { "queued", "received", "replied", "failed", "forwarded" };
+
+#define COL(a, n, t)	{ .attr = (a), .name = (n), .type = (t) }
+#define COL_NAMED(a, n, tbl)	{ .attr = (a), .name = (n), .type = COL_ENUM, \
+				  .names = (tbl), .nnames = ARRAY_SIZE(tbl) }
+
+static const struct col proc_cols[] = {
+	COL(V_A_PROC_ID, "id", COL_ID),
+	COL(V_A_PROC_UID, "uid", COL_U32),
+	COL_NAMED(V_A_PROC_STATE, "state", proc_states),
+	COL(V_A_PROC_PEER, "peer", COL_ID),
+	COL(V_A_PROC_QUEUED, "queued", COL_U32),
+	COL(V_A_PROC_HELD, "held", COL_U32),
+};
+
+static const struct col alien_cols[] = {
+	COL(V_A_ALIEN_CLIENT, "client", COL_ID),
+	COL(V_A_ALIEN_SEQ, "seq", COL_U32),
+	COL_NAMED(V_A_ALIEN_STATE, "state", alien_states),
+	COL(V_A_ALIEN_HOLDER, "holder", COL_ID),
+	COL(V_A_ALIEN_AGE_MS, "age_ms", COL_U32),
+};
+
+static const struct col map_cols[] = {
+	COL(V_A_MAP_HOST, "host_part", COL_HOSTPART),
+	COL(V_A_LINK_IFINDEX, "ifindex", COL_U32),
+	COL(V_A_LINK_ADDR, "addr", COL_MAC),
+};
+
+static const struct dump_view proc_view = {
+	V_CMD_PROC_GET, "cannot list V processes", proc_cols, ARRAY_SIZE(proc_cols) };
+static const struct dump_view alien_view = {
+	V_CMD_ALIEN_GET, "cannot list aliens", alien_cols, ARRAY_SIZE(alien_cols) };
+static const struct dump_view map_view = {
+	V_CMD_MAP_GET, "cannot show the mapping table", map_cols, ARRAY_SIZE(map_cols) };
+
+static void print_col(const struct col *c, struct nlattr *a, bool json)
+{
+	switch (c->type) {
+	case COL_ID:
+		printf(json ? "\"0x%016" PRIx64 "\"" : "0x%016" PRIx64, (uint64_t)nla_get_u64(a));
+		break;
+	case COL_U32:
+		printf("%" PRIu32, nla_get_u32(a));
+		break;
+	case COL_HOSTPART:
+		printf(json ? "%" PRIu32 : "0x%08" PRIx32, nla_get_u32(a));
+		break;
+	case COL_MAC:
+		printf(json ? "\"" : "");
+		print_addr(nla_data(a));
+		printf(json ? "\"" : "");
+		break;
+	case COL_ENUM: {
+		uint8_t v = nla_get_u8(a);
+
+		if (v < c->nnames)
+			printf(json ? "\"%s\"" : "%s", c->names[v]);
+		else
+			printf(json ? "\"%u\"" : "%u", v);
+		break;
+	}
+	}
+}
+
+static int parse_row(struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_state *d = arg;
+	const struct dump_view *v = d->view;
+	struct nlattr *tb[V_A_MAX + 1];
+	size_t i;
+
+	if (genlmsg_parse(nlh, 0, tb, V_A_MAX, NULL) < 0)
+		return -1;
+	for (i = 0; i < v->ncols; i++) {
+		struct nlattr *a = tb[v->cols[i].attr];
+		static const int min[] = { 8, 4, 4, ETH_ALEN, 1 };
+
+		if (!a || nla_len(a) < min[v->cols[i].type])
+			return -1;
+	}
+	printf(d->json ? "%s{" : "", d->n ? "," : "");
+	for (i = 0; i < v->ncols; i++) {
+		printf(d->json ? "%s\"%s\":" : "%s%s ", i ? (d->json ? "," : "  ") : "",
+		       v->cols[i].name);
+		print_col(&v->cols[i], tb[v->cols[i].attr], d->json);
+	}
+	printf(d->json ? "}" : "\n");
+	d->n++;
+	return 0;
+}
+
+static int dump_show(struct vnl *v, void *arg)
+{
+	struct dump_state *d = arg;
+	struct nl_msg *msg = new_request(v, d->view->cmd, NLM_F_DUMP);
+	int rc;
+
+	if (!msg) {
+		fprintf(stderr, "vctl: %s: %s\n", d->view->what, strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	if (d->json)
+		printf("[");
+	rc = transact(v, msg, d->view->what, parse_row, d);
+	if (d->json)
+		printf("]\n");
+	return rc;
+}
+
 static bool is_help(const char *s)
 {
 	return !strcmp(s, "-h") || !strcmp(s, "--help") || !strcmp(s, "help");
@@ -838,6 +1000,23 @@ static int cmd_stats(int argc, char **argv, bool json)
 	return rc >= 0 ? rc : with_vnl(run_host_show, &sa);
 }
 
+/* vctl proc|alien|map [show] [-j] */
+static int cmd_dump(int argc, char **argv, bool json, const char *cmd, const char *usage,
+		    const struct dump_view *view)
+{
+	struct dump_state d = { .view = view, .json = json };
+	int skip = (argc > 0 && (!strcmp(argv[0], "show") || !strcmp(argv[0], "list")));
+	int rc;
+
+	if (argc > 0 && !skip && argv[0][0] != '-' && !is_help(argv[0])) {
+		fprintf(stderr, "vctl: %s: unknown command '%s'\n", cmd, argv[0]);
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	rc = tail_opts(argc - skip, argv + skip, cmd, usage, &d.json);
+	return rc >= 0 ? rc : with_vnl(dump_show, &d);
+}
+
 static int cmd_set(int argc, char **argv)
 {
 	struct set_req r = { 0 };
@@ -898,6 +1077,12 @@ int main(int argc, char **argv)
 		return cmd_stats(argc, argv, json);
 	if (!strcmp(cmd, "set"))
 		return cmd_set(argc, argv);
+	if (!strcmp(cmd, "proc"))
+		return cmd_dump(argc, argv, json, "proc show", usage_proc, &proc_view);
+	if (!strcmp(cmd, "alien"))
+		return cmd_dump(argc, argv, json, "alien show", usage_alien, &alien_view);
+	if (!strcmp(cmd, "map"))
+		return cmd_dump(argc, argv, json, "map show", usage_map, &map_view);
 	if (!strcmp(cmd, "help")) {
 		fputs(usage_main, stdout);
 		return EXIT_OK;

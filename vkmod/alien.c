@@ -29,6 +29,7 @@
 #include <linux/hash.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <net/genetlink.h>
 #include "vkmod.h"
 
 static atomic_t v_aliens_global = ATOMIC_INIT(0);
@@ -272,6 +273,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	a->host = host;
 	a->client = client;
 	a->client_host = client_host;
+	a->done_at = jiffies;		/* arrival, for vctl alien show */
 	a->uid = be32_to_cpu(req->uid);
 	a->gid = be32_to_cpu(req->gid);
 	skb_queue_head_init(&a->resp);
@@ -424,6 +426,66 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 fail:
 	__skb_queue_purge(&frames);
 	return err;
+}
+
+/* What an alien is at, for V_CMD_ALIEN_GET; ipc_lock held. */
+static u8 v_alien_state(const struct v_alien *a)
+{
+	if (a->fwd_skb)
+		return V_ALIEN_FORWARDED;
+	switch (a->txn.state) {
+	case V_TXN_QUEUED:
+		return V_ALIEN_QUEUED;
+	case V_TXN_RECEIVED:
+		return V_ALIEN_RECEIVED;
+	case V_TXN_DONE:
+		return V_ALIEN_REPLIED;
+	default:
+		return V_ALIEN_FAILED;
+	}
+}
+
+/* Dump the alien table (cb->args: bucket, position in it). */
+int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long bucket = cb->args[0], skip = cb->args[1], i;
+	struct v_alien *a;
+
+	spin_lock_bh(&host->alien_lock);
+	for (; bucket < V_ALIEN_BUCKETS; bucket++, skip = 0) {
+		i = 0;
+		hlist_for_each_entry(a, &host->aliens[bucket], hnode) {
+			u64 holder;
+			void *hdr;
+			u8 state;
+
+			if (i++ < skip)
+				continue;
+			spin_lock(&host->ipc_lock);
+			state = v_alien_state(a);
+			holder = a->txn.holder ? a->txn.holder->id : 0;
+			spin_unlock(&host->ipc_lock);
+			hdr = v_genl_dump_start(skb, cb, V_CMD_ALIEN_GET);
+			if (!hdr)
+				goto full;
+			if (nla_put_u64_64bit(skb, V_A_ALIEN_CLIENT, a->client, V_A_PAD) ||
+			    nla_put_u32(skb, V_A_ALIEN_SEQ, a->txn.seq) ||
+			    nla_put_u8(skb, V_A_ALIEN_STATE, state) ||
+			    nla_put_u64_64bit(skb, V_A_ALIEN_HOLDER, holder, V_A_PAD) ||
+			    nla_put_u32(skb, V_A_ALIEN_AGE_MS,
+					jiffies_to_msecs(jiffies - READ_ONCE(a->done_at)))) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[1] = i;
+		}
+		cb->args[0] = bucket + 1;
+		cb->args[1] = 0;
+	}
+full:
+	spin_unlock_bh(&host->alien_lock);
+	return skb->len;
 }
 
 /* Free aliens whose client can no longer retransmit to them. */

@@ -16,6 +16,7 @@
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
 #include <linux/slab.h>
+#include <net/genetlink.h>
 #include "vkmod.h"
 
 #define V_MAP_MAX	4096
@@ -112,4 +113,38 @@ void v_map_flush(struct v_host *host, int ifindex)
 				kfree_rcu(e, rcu);
 			}
 	spin_unlock_bh(&host->map_lock);
+}
+
+/* Dump the table (cb->args: bucket, position in it). */
+int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long bucket = cb->args[0], skip = cb->args[1], i;
+	struct v_map_entry *e;
+
+	rcu_read_lock();
+	for (; bucket < V_MAP_BUCKETS; bucket++, skip = 0) {
+		i = 0;
+		hlist_for_each_entry_rcu(e, &host->map[bucket], node) {
+			void *hdr;
+
+			if (i++ < skip)
+				continue;
+			hdr = v_genl_dump_start(skb, cb, V_CMD_MAP_GET);
+			if (!hdr)
+				goto full;
+			if (nla_put_u32(skb, V_A_MAP_HOST, e->host_part) ||
+			    nla_put_u32(skb, V_A_LINK_IFINDEX, e->ifindex) ||
+			    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, e->mac)) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[1] = i;
+		}
+		cb->args[0] = bucket + 1;
+		cb->args[1] = 0;
+	}
+full:
+	rcu_read_unlock();
+	return skb->len;
 }

@@ -100,6 +100,87 @@ static int v_genl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* Start one message of a dump; NULL when the skb is full. */
+void *v_genl_dump_start(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &v_genl_family, NLM_F_MULTI, cmd);
+}
+
+/* What a process is doing, for V_CMD_PROC_GET; ipc_lock held. */
+static u8 v_genl_proc_state(struct v_sock *vs, u64 *peer)
+{
+	struct v_txn *t = &vs->txn;
+
+	*peer = 0;
+	if (vs->dead)
+		return V_PROC_SHUTDOWN;
+	switch (t->state) {
+	case V_TXN_QUEUED:
+		*peer = t->holder->id;
+		return V_PROC_QUEUED;
+	case V_TXN_RECEIVED:
+		*peer = t->holder->id;
+		return V_PROC_RECEIVED;
+	case V_TXN_REMOTE:
+		*peer = be64_to_cpu(((struct v_wire_hdr *)skb_network_header(t->req_skb))->dst);
+		return V_PROC_REMOTE;
+	default:
+		return V_PROC_IDLE;
+	}
+}
+
+static int v_genl_proc_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct v_host *host = v_host_get(sock_net(skb->sk));
+	unsigned long index = cb->args[0];
+	struct v_sock *vs;
+
+	rcu_read_lock();
+	xa_for_each_start(&host->procs, index, vs, cb->args[0]) {
+		unsigned int held = 0, queued;
+		struct list_head *pos;
+		void *hdr;
+		u64 peer;
+		u8 state;
+
+		spin_lock_bh(&host->ipc_lock);
+		state = v_genl_proc_state(vs, &peer);
+		queued = vs->rxq_len;
+		list_for_each(pos, &vs->held)
+			held++;
+		spin_unlock_bh(&host->ipc_lock);
+
+		hdr = v_genl_dump_start(skb, cb, V_CMD_PROC_GET);
+		if (!hdr)
+			break;
+		if (nla_put_u64_64bit(skb, V_A_PROC_ID, READ_ONCE(vs->id), V_A_PAD) ||
+		    nla_put_u32(skb, V_A_PROC_UID,
+				from_kuid_munged(current_user_ns(), vs->sk.sk_uid)) ||
+		    nla_put_u8(skb, V_A_PROC_STATE, state) ||
+		    nla_put_u64_64bit(skb, V_A_PROC_PEER, peer, V_A_PAD) ||
+		    nla_put_u32(skb, V_A_PROC_QUEUED, queued) ||
+		    nla_put_u32(skb, V_A_PROC_HELD, held)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = index + 1;
+	}
+	rcu_read_unlock();
+	return skb->len;
+}
+
+static int v_genl_alien_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return v_alien_dump(v_host_get(sock_net(skb->sk)), skb, cb);
+}
+
+static int v_genl_map_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return v_map_dump(v_host_get(sock_net(skb->sk)), skb, cb);
+}
+
 static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct v_host *host = v_genl_host(info);
@@ -180,6 +261,15 @@ static const struct genl_ops v_genl_ops[] = {
 		.cmd = V_CMD_HOST_SET,
 		.doit = v_genl_host_set,
 		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = V_CMD_PROC_GET,
+		.dumpit = v_genl_proc_dump,
+	}, {
+		.cmd = V_CMD_ALIEN_GET,
+		.dumpit = v_genl_alien_dump,
+	}, {
+		.cmd = V_CMD_MAP_GET,
+		.dumpit = v_genl_map_dump,
 	},
 };
 
@@ -192,7 +282,7 @@ static struct genl_family v_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = v_genl_ops,
 	.n_ops = ARRAY_SIZE(v_genl_ops),
-	.resv_start_op = V_CMD_HOST_SET + 1,
+	.resv_start_op = V_CMD_HOST_SET + 1,	/* newer commands: strict */
 };
 
 int v_netlink_init(void)

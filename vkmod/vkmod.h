@@ -279,6 +279,7 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *de
 		 const u8 *mac);
 bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac);
 void v_map_flush(struct v_host *host, int ifindex);
+int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb);
 
 /* net.c */
 struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t gfp);
@@ -308,6 +309,7 @@ void v_alien_host_init(struct v_host *host);
 void v_alien_host_exit(struct v_host *host);
 int v_alien_init(void);
 void v_alien_exit(void);
+int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb);
 
 /* train.c */
 int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, bool to_seg);
@@ -316,6 +318,8 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
 
 /* netlink.c */
+struct netlink_callback;
+void *v_genl_dump_start(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd);
 int v_netlink_init(void);
 void v_netlink_exit(void);
 

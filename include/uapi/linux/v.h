@@ -700,6 +700,26 @@ struct v_wire_nack {
  *    V_A_HOST_DOWN_MS: NLA_U32, V_HOST_DOWN_MS_MIN..V_HOST_DOWN_MS_MAX
  *    V_A_HOST_MAX_ALIENS: NLA_U32, 1..V_MAX_ALIENS_MAX
  *
+ * V_CMD_PROC_GET (dump): one message per V process of this host:
+ *    V_A_PROC_ID: NLA_U64           its id
+ *    V_A_PROC_UID: NLA_U32          owner (creator's uid, this user ns)
+ *    V_A_PROC_STATE: NLA_U8         enum v_proc_state
+ *    V_A_PROC_PEER: NLA_U64         SENDING: the process or host it waits on
+ *    V_A_PROC_QUEUED: NLA_U32       messages waiting for Receive
+ *    V_A_PROC_HELD: NLA_U32         messages received, not yet replied
+ *
+ * V_CMD_ALIEN_GET (dump): one message per alien (remote transaction):
+ *    V_A_ALIEN_CLIENT: NLA_U64      the remote client
+ *    V_A_ALIEN_SEQ: NLA_U32         its transaction number
+ *    V_A_ALIEN_STATE: NLA_U8        enum v_alien_state
+ *    V_A_ALIEN_HOLDER: NLA_U64      the local process holding it, 0 if none
+ *    V_A_ALIEN_AGE_MS: NLA_U32      since it arrived or was last answered
+ *
+ * V_CMD_MAP_GET (dump): the mapping table, one message per host part:
+ *    V_A_MAP_HOST: NLA_U32          host part
+ *    V_A_LINK_IFINDEX: NLA_U32      the link it was last heard on
+ *    V_A_LINK_ADDR: NLA_BINARY      its MAC address (ETH_ALEN bytes)
+ *
  * In V_A_HOST_STATS, attributes of type V_A_STAT_UNSPEC (0) are padding
  * (nla_put_u64_64bit on architectures that need 64-bit alignment) and must
  * be skipped; counter types a reader does not know may be skipped too.
@@ -720,6 +740,9 @@ enum v_genl_cmd {
 	V_CMD_LINK_GET,
 	V_CMD_HOST_GET,
 	V_CMD_HOST_SET,
+	V_CMD_PROC_GET,
+	V_CMD_ALIEN_GET,
+	V_CMD_MAP_GET,
 	__V_CMD_MAX
 };
 
@@ -738,10 +761,39 @@ enum v_genl_attr {
 	V_A_HOST_ALIENS,
 	V_A_HOST_MAX_ALIENS,
 	V_A_HOST_STATS,
+	V_A_PROC_ID,
+	V_A_PROC_UID,
+	V_A_PROC_STATE,
+	V_A_PROC_PEER,
+	V_A_PROC_QUEUED,
+	V_A_PROC_HELD,
+	V_A_ALIEN_CLIENT,
+	V_A_ALIEN_SEQ,
+	V_A_ALIEN_STATE,
+	V_A_ALIEN_HOLDER,
+	V_A_ALIEN_AGE_MS,
+	V_A_MAP_HOST,
+	V_A_PAD,
 	__V_A_MAX
 };
 
 #define V_A_MAX (__V_A_MAX - 1)
+
+enum v_proc_state {
+	V_PROC_IDLE,		/* not in Send */
+	V_PROC_QUEUED,		/* in Send, queued at V_A_PROC_PEER */
+	V_PROC_RECEIVED,	/* in Send, received by V_A_PROC_PEER */
+	V_PROC_REMOTE,		/* in Send to another host (V_A_PROC_PEER: destination) */
+	V_PROC_SHUTDOWN,	/* shut down */
+};
+
+enum v_alien_state {
+	V_ALIEN_QUEUED,		/* waiting for Receive */
+	V_ALIEN_RECEIVED,	/* received, not yet replied */
+	V_ALIEN_REPLIED,	/* replied: the response is cached */
+	V_ALIEN_FAILED,		/* receiver gone: NACKed */
+	V_ALIEN_FORWARDED,	/* forwarded to another host */
+};
 
 /* Counters of a host (nested in V_A_HOST_STATS, each NLA_U64). */
 enum v_stat {
