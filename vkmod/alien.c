@@ -205,6 +205,21 @@ void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host)
 	a->done_at = jiffies;
 }
 
+/* Is the local process client waiting on the network for transaction seq? */
+static bool v_alien_client_waits(struct v_host *host, u64 client, u32 seq)
+{
+	struct v_sock *vs = v_id_lookup(host, client);
+	bool waits = false;
+
+	if (vs) {
+		spin_lock(&host->ipc_lock);
+		waits = vs->txn.state == V_TXN_REMOTE && vs->txn.seq == seq;
+		spin_unlock(&host->ipc_lock);
+		sock_put(&vs->sk);
+	}
+	return waits;
+}
+
 /*
  * A REQUEST (softirq).  Lengths of the header and payload were checked by
  * the caller; this checks the request's own fields.
@@ -228,6 +243,15 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !client_host ||
 	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK)) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
+		goto out;
+	}
+
+	/*
+	 * A request on behalf of a client of this very host only comes back
+	 * forwarded, while that client waits for it on the network.
+	 */
+	if (client_host == host->host_part && !v_alien_client_waits(host, client, seq)) {
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
 		goto out;
 	}
 

@@ -89,10 +89,22 @@ int v_peer_get(struct v_host *host, u64 id, struct v_peer *p)
 	p->alien = NULL;
 	if (!id || v_id_is_group(id) || (id & V_ID_WELLKNOWN))
 		return -ENOENT;
-	if (v_id_host(id) == host->host_part)
+	if (v_id_host(id) == host->host_part) {
 		p->sock = v_id_lookup(host, id);
-	else
+		/*
+		 * A local client whose Send went to another host may have been
+		 * forwarded back here: its message is then held as an alien.
+		 */
+		if (p->sock && READ_ONCE(p->sock->txn.state) == V_TXN_REMOTE) {
+			p->alien = v_alien_find(host, id);
+			if (p->alien) {
+				sock_put(&p->sock->sk);
+				p->sock = NULL;
+			}
+		}
+	} else {
 		p->alien = v_alien_find(host, id);
+	}
 	return p->sock || p->alien ? 0 : -ENOENT;
 }
 

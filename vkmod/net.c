@@ -84,9 +84,13 @@ static void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8
 	dev_queue_xmit(skb);
 }
 
+static void v_net_dispatch(struct v_host *host, struct sk_buff *skb);
+
 /*
  * Send a frame (consumed) to the host owning dst_host: to its known link
- * and address, or by broadcast on every attached link.
+ * and address, or by broadcast on every attached link.  A frame for this
+ * very host (a transaction forwarded back to its client's host) is
+ * delivered here, as if it had arrived.
  */
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 {
@@ -97,6 +101,15 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 
 	if (!skb)
 		return;
+	if (dst_host == host->host_part) {
+		struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
+
+		h->len = cpu_to_be32(skb->len - sizeof(*h));
+		local_bh_disable();
+		v_net_dispatch(host, skb);
+		local_bh_enable();
+		return;
+	}
 	rcu_read_lock();
 	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
 		dev = dev_get_by_index_rcu(host->net, ifindex);
@@ -526,6 +539,19 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 	h = (const void *)skb->data;
 	v_stat_inc(host, V_A_STAT_RX_FRAMES);
 	v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);
+	v_net_dispatch(host, skb);
+	return NET_RX_SUCCESS;
+
+drop_silently:
+	kfree_skb(skb);
+	return NET_RX_DROP;
+}
+
+/* Hand a checked frame (skb->data at its V header) to its handler; BH off. */
+static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+
 	switch (h->type) {
 	case V_PKT_REQUEST:
 		v_alien_rcv_request(host, skb);
@@ -538,8 +564,12 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 		v_reg_rcv(host, skb);
 		break;
 	case V_PKT_MOVE_DATA:
-		/* MoveFrom blocks go to the server, MoveTo blocks to the client. */
-		if (v_id_host(be64_to_cpu(h->client)) != host->host_part) {
+		/*
+		 * MoveFrom blocks (sent by the client itself) go to the server's
+		 * alien, MoveTo blocks (sent by the server) to the client; both
+		 * may be on this host when a transaction was forwarded back.
+		 */
+		if (h->src == h->client) {
 			v_train_rcv(host, skb);
 			break;
 		}
@@ -547,11 +577,6 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 	default:
 		v_net_client_rcv(host, skb);
 	}
-	return NET_RX_SUCCESS;
-
-drop_silently:
-	kfree_skb(skb);
-	return NET_RX_DROP;
 }
 
 int v_net_init(void)

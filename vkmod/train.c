@@ -152,7 +152,9 @@ static int v_train_fetch(struct v_sock *vs, struct v_alien *a, u64 offset,
 				if (copy_to_user(buf + (u64)i * block, d + 1, n))
 					err = -EFAULT;
 				mask |= BIT_ULL(i);
+				/* Blocks flow: the next silence starts the back-off anew. */
 				progress = jiffies;
+				ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS);
 				next = jiffies + ivl;
 			}
 			kfree_skb(skb);
@@ -219,6 +221,7 @@ static int v_train_send(struct v_sock *vs, struct v_alien *a, u64 offset,
 		if (heard) {
 			/* Selective retransmission: only what the ACK lacks. */
 			progress = jiffies;
+			ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS);
 			for (i = 0; i < count; i++)
 				if (!(acked & BIT_ULL(i))) {
 					v_stat_inc(host, V_A_STAT_RETRANSMITS);
