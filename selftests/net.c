@@ -517,6 +517,7 @@ struct cspec {
 	uid_t uid;		/* non-zero: setresuid/gid before the Send */
 	gid_t gid;
 	int early;		/* report the child's id (u64) before the Send */
+	unsigned int alarm_s;	/* the child's alarm; 0: the default */
 };
 
 struct cres {
@@ -613,7 +614,7 @@ static int spawn(const struct cspec *s, struct client *c)
 
 	if (pipe(p))
 		return -1;
-	pid = kid_fork(0);
+	pid = kid_fork(s->alarm_s);
 	if (pid == 0) {
 		close(p[0]);
 		client_main(s, p[1]);
@@ -1980,6 +1981,598 @@ TEST_F_TIMEOUT(net, netem_fragmented_replies, 120)
 		rpws_case(_metadata, self->srv, 1 + i % 2, self->srv_id, 32768 + 64 * i, 32 * i,
 			  32768);
 	}
+}
+
+/* ======================================================================== */
+/* MoveFrom / MoveTo on a remote sender's segment                           */
+
+#define SEG_RW		(V_SEG_READ | V_SEG_WRITE)
+/* Bytes per MOVE_DATA block and per train at MTU 1500 (uapi wire structs). */
+#define MOVE_BLOCK(mtu)	((mtu) - (int)sizeof(struct v_wire_hdr) - (int)sizeof(struct v_wire_data))
+#define MOVE_TRAIN(mtu)	(V_WIRE_TRAIN * MOVE_BLOCK(mtu))
+
+/*
+ * One transaction of a client on host ns with a read/write segment of
+ * off + len + 7 bytes (pattern seed): MoveFrom len bytes at off into an
+ * unaligned local buffer (checked byte for byte), MoveTo len bytes of
+ * another pattern at off + 5, MoveFrom those back, Reply.  The client's
+ * whole segment must then hash as expected (written range changed, every
+ * other byte not); after the Reply both moves fail with ENOENT.
+ */
+static void move_case(struct __test_metadata *_metadata, int srv, int ns, uint64_t dst,
+		      uint64_t off, size_t len)
+{
+	size_t seg_len = off + len + 7;
+	uint64_t off2 = off + 5;
+	struct cspec s = cs(ns, dst);
+	struct v_msg reply = mk(V_OK, len);
+	uint8_t *want, *mem, *buf, *data;
+	struct v_receive r;
+	struct client c;
+	struct cres res;
+	int64_t t0, t1, t2;
+
+	want = malloc(seg_len);
+	mem = malloc(len + 8);
+	data = malloc(len);
+	ASSERT_TRUE(want && mem && data);
+	buf = mem + 3;			/* unaligned on purpose */
+	s.seg_len = seg_len;
+	s.access = SEG_RW;
+	s.seed = 0x3000 + (uint32_t)len;
+	s.arg = len;
+	fill(want, seg_len, s.seed, 0);
+	fill(data, len, s.seed ^ 0x5a5a, 0);
+	memcpy(want + off2, data, len);
+	ASSERT_EQ(0, spawn(&s, &c));
+	ASSERT_EQ(0, recv_wait(srv, &r, MS_WAIT));
+	ASSERT_EQ(seg_len, r.seg_len);
+	ASSERT_EQ(SEG_RW, r.seg_access);
+	ASSERT_EQ((uint64_t)len, v_msg_get64(&r.msg, 8));
+	memset(mem, 0xa5, len + 8);
+	t0 = vt_now_ms();
+	ASSERT_EQ(0, v_move_from(srv, r.sender, off, buf, len))
+		TH_LOG("MoveFrom %zu bytes at %llu", len, (unsigned long long)off);
+	t1 = vt_now_ms();
+	ASSERT_EQ(-1, pat_mismatch(buf, len, s.seed, off))
+		TH_LOG("MoveFrom %zu bytes at %llu: first wrong byte", len, (unsigned long long)off);
+	ASSERT_EQ(0xa5, mem[2]);
+	ASSERT_EQ(0xa5, buf[len]);
+	ASSERT_EQ(0, v_move_to(srv, r.sender, off2, data, len))
+		TH_LOG("MoveTo %zu bytes at %llu", len, (unsigned long long)off2);
+	t2 = vt_now_ms();
+	memset(mem, 0, len + 8);
+	ASSERT_EQ(0, v_move_from(srv, r.sender, off2, buf, len));
+	ASSERT_EQ(0, memcmp(buf, data, len)) TH_LOG("read back %zu bytes at %llu", len,
+						     (unsigned long long)off2);
+	if (len >= 100000)
+		TH_LOG("%zu bytes: MoveFrom %lld ms, MoveTo %lld ms", len, (long long)(t1 - t0),
+		       (long long)(t2 - t1));
+	ASSERT_EQ(0, v_reply(srv, r.sender, &reply));
+	ASSERT_EQ(0, client_result(&c, &res));
+	ASSERT_EQ(0, res.ret);
+	ASSERT_EQ(dst, res.replier);
+	ASSERT_TRUE(msg_eq(&reply, &res.msg));
+	ASSERT_EQ(hash_buf(want, seg_len), res.hash) TH_LOG("client segment after MoveTo of %zu "
+							     "bytes at %llu", len,
+							     (unsigned long long)off2);
+	ASSERT_EQ(0, client_end(&c));
+	ASSERT_EQ(-ENOENT, v_move_from(srv, r.sender, off, buf, 1));
+	ASSERT_EQ(-ENOENT, v_move_to(srv, r.sender, off, data, 1));
+	free(want);
+	free(mem);
+	free(data);
+}
+
+/*
+ * MoveFrom and MoveTo of 1 byte up to 1 MiB at unaligned offsets on a
+ * remote client's segment: block (1436 bytes at MTU 1500) and train
+ * (64 blocks) boundaries, clients on both other hosts.
+ */
+TEST_F_TIMEOUT(net, remote_move_sizes, 120)
+{
+	static const struct {
+		uint64_t off;
+		size_t len;
+	} m[] = {
+		{ 0, 1 },
+		{ 4095, 1 },
+		{ 3, 1396 },
+		{ 1, 1397 },
+		{ 7, MOVE_BLOCK(1500) },
+		{ 1, MOVE_BLOCK(1500) + 1 },
+		{ 4095, 4096 },
+		{ 13, MOVE_TRAIN(1500) },
+		{ 2, MOVE_TRAIN(1500) + 1 },
+		{ 12347, 100000 },
+		{ 4097 + 5, 1 << 20 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		move_case(_metadata, self->srv, 1 + i % 2, self->srv_id, m[i].off, m[i].len);
+}
+
+/* A PROT_NONE page and a read-only page: bad local buffers. */
+static void *page_with(int prot)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x11, 4096);
+	if (mprotect(p, 4096, prot)) {
+		munmap(p, 4096);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Errors as local, for remote senders: EACCES without the access (or with
+ * no segment), ERANGE outside the segment (nothing moved), EFAULT for a bad
+ * local buffer (the client's segment unchanged), ENOENT for a sender not
+ * held and after the Reply; the message stays held through every error.
+ */
+TEST_F_TIMEOUT(net, remote_move_errors, 60)
+{
+	struct cspec sa = cs(1, self->srv_id), sb = cs(2, self->srv_id);
+	struct cspec sc = cs(1, self->srv_id), sd = cs(2, self->srv_id);
+	struct v_msg reply = mk(V_OK, 0xe);
+	struct v_receive ra, rb, rc, rd;
+	struct client ca, cb, cc, cd;
+	uint8_t buf[256], want[200], *none, *ro;
+	struct cres res;
+
+	none = page_with(PROT_NONE);
+	ro = page_with(PROT_READ);
+	ASSERT_TRUE(none && ro);
+	sa.seg_len = sb.seg_len = sc.seg_len = 200;
+	sa.access = SEG_RW;
+	sb.access = V_SEG_READ;
+	sc.access = V_SEG_WRITE;
+	sa.seed = 41;
+	sb.seed = 42;
+	sc.seed = 43;
+	ASSERT_EQ(0, spawn(&sa, &ca));
+	ASSERT_EQ(0, recv_wait(self->srv, &ra, MS_WAIT));
+	ASSERT_EQ(0, spawn(&sb, &cb));
+	ASSERT_EQ(0, recv_wait(self->srv, &rb, MS_WAIT));
+	ASSERT_EQ(0, spawn(&sc, &cc));
+	ASSERT_EQ(0, recv_wait(self->srv, &rc, MS_WAIT));
+	ASSERT_EQ(0, spawn(&sd, &cd));
+	ASSERT_EQ(0, recv_wait(self->srv, &rd, MS_WAIT));
+	ASSERT_EQ(SEG_RW, ra.seg_access);
+	ASSERT_EQ(V_SEG_READ, rb.seg_access);
+	ASSERT_EQ(V_SEG_WRITE, rc.seg_access);
+	ASSERT_EQ(0, rd.seg_len);
+
+	/* EACCES: the access not granted, or no segment at all. */
+	memset(buf, 0x77, sizeof(buf));
+	ASSERT_EQ(-EACCES, v_move_to(self->srv, rb.sender, 0, buf, 10));
+	ASSERT_EQ(-EACCES, v_move_from(self->srv, rc.sender, 0, buf, 10));
+	ASSERT_EQ(-EACCES, v_move_from(self->srv, rd.sender, 0, buf, 1));
+	ASSERT_EQ(-EACCES, v_move_to(self->srv, rd.sender, 0, buf, 1));
+
+	/* ERANGE outside the segment; length 0 at its end is fine. */
+	ASSERT_EQ(-ERANGE, v_move_from(self->srv, ra.sender, 195, buf, 10));
+	ASSERT_EQ(-ERANGE, v_move_from(self->srv, ra.sender, 201, buf, 0));
+	ASSERT_EQ(-ERANGE, v_move_from(self->srv, ra.sender, 0, buf, 201));
+	ASSERT_EQ(-ERANGE, v_move_to(self->srv, ra.sender, 195, buf, 10));
+	ASSERT_EQ(-ERANGE, v_move_to(self->srv, ra.sender, 200, buf, 1));
+	ASSERT_EQ(-ERANGE, v_move_to(self->srv, rc.sender, 1, buf, 200));
+	ASSERT_EQ(-ERANGE, v_move_from(self->srv, rb.sender, ~0ULL, buf, 2));
+	ASSERT_EQ(0, v_move_from(self->srv, ra.sender, 200, buf, 0));
+	ASSERT_EQ(0, v_move_to(self->srv, ra.sender, 200, buf, 0));
+
+	/* EFAULT: MoveTo from an unreadable buffer, MoveFrom into a read-only one. */
+	ASSERT_EQ(-EFAULT, v_move_to(self->srv, ra.sender, 0, none, 100));
+	ASSERT_EQ(-EFAULT, v_move_to(self->srv, rc.sender, 10, none, 190));
+	ASSERT_EQ(-EFAULT, v_move_to(self->srv, ra.sender, 0, (void *)8, 100));
+	ASSERT_EQ(-EFAULT, v_move_from(self->srv, rb.sender, 0, ro, 100));
+	ASSERT_EQ(-EFAULT, v_move_from(self->srv, ra.sender, 0, none, 200));
+
+	/* ENOENT: never held. */
+	ASSERT_EQ(-ENOENT, v_move_from(self->srv, absent_id(self->hp[1]), 0, buf, 1));
+	ASSERT_EQ(-ENOENT, v_move_to(self->srv, absent_id(self->hp[2]), 0, buf, 1));
+
+	/* Still held after all that: the good calls work. */
+	ASSERT_EQ(0, v_move_from(self->srv, ra.sender, 0, buf, 200));
+	ASSERT_EQ(-1, pat_mismatch(buf, 200, 41, 0));
+	ASSERT_EQ(0, v_move_from(self->srv, rb.sender, 0, buf, 200));
+	ASSERT_EQ(-1, pat_mismatch(buf, 200, 42, 0));
+	ASSERT_EQ(0, v_reply(self->srv, ra.sender, &reply));
+	ASSERT_EQ(0, v_reply(self->srv, rb.sender, &reply));
+	ASSERT_EQ(0, v_reply(self->srv, rc.sender, &reply));
+	ASSERT_EQ(0, v_reply(self->srv, rd.sender, &reply));
+
+	/* Every segment as it was: nothing of a failed move arrived. */
+	ASSERT_EQ(0, client_result(&ca, &res));
+	ASSERT_EQ(0, res.ret);
+	ASSERT_TRUE(msg_eq(&reply, &res.msg));
+	fill(want, 200, 41, 0);
+	ASSERT_EQ(hash_buf(want, 200), res.hash);
+	ASSERT_EQ(0, client_result(&cb, &res));
+	ASSERT_EQ(0, res.ret);
+	fill(want, 200, 42, 0);
+	ASSERT_EQ(hash_buf(want, 200), res.hash);
+	ASSERT_EQ(0, client_result(&cc, &res));
+	ASSERT_EQ(0, res.ret);
+	fill(want, 200, 43, 0);
+	ASSERT_EQ(hash_buf(want, 200), res.hash);
+	ASSERT_EQ(0, client_result(&cd, &res));
+	ASSERT_EQ(0, res.ret);
+	ASSERT_EQ(0, client_end(&ca));
+	ASSERT_EQ(0, client_end(&cb));
+	ASSERT_EQ(0, client_end(&cc));
+	ASSERT_EQ(0, client_end(&cd));
+
+	/* ENOENT after the Reply. */
+	ASSERT_EQ(-ENOENT, v_move_from(self->srv, ra.sender, 0, buf, 10));
+	ASSERT_EQ(-ENOENT, v_move_to(self->srv, ra.sender, 0, buf, 10));
+	ASSERT_EQ(-ENOENT, v_move_to(self->srv, rc.sender, 0, buf, 10));
+	munmap(none, 4096);
+	munmap(ro, 4096);
+}
+
+/*
+ * netem_on()'s impairment on the host end of every veth only (one netem
+ * per direction between two hosts, not two): for the bulk test, whose
+ * time grows fast with the loss rate.
+ */
+static int netem_on_hosts(void)
+{
+	static const char netem[] = "netem loss 10% duplicate 5% reorder 25% delay 1ms";
+	int i;
+
+	for (i = 0; i < NH; i++)
+		if (sh("ip netns exec " NS_FMT " tc qdisc add dev " VETH_NS " root %s", i, netem))
+			return -1;
+	return 0;
+}
+
+/*
+ * Under netem (loss, duplication, reordering, delay on the hosts' veths):
+ * a 16 MiB MoveFrom and a 16 MiB MoveTo on a remote client's segment
+ * arrive intact; the server host retransmitted.  (With netem_on(), on
+ * both ends of every veth, this took 39 s + 34 s in the TCG guest.)
+ */
+TEST_F_TIMEOUT(net, netem_move_16mib, 240)
+{
+	const size_t len = 16 << 20;
+	struct cspec s = cs(1, self->srv_id);
+	struct v_msg reply = mk(V_OK, 16);
+	long long retx0, retx1, retx2;
+	struct v_receive r;
+	struct client c;
+	struct cres res;
+	int64_t t0, t1, t2, t3;
+	uint64_t h;
+	uint8_t *buf;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	s.seg_len = len;
+	s.access = SEG_RW;
+	s.seed = 0x1616;
+	s.alarm_s = 200 * vt_scale();
+	ASSERT_EQ(0, netem_on_hosts());
+	retx0 = nstat(0, "retransmits");
+	ASSERT_LE(0, retx0);
+	ASSERT_EQ(0, spawn(&s, &c));
+	ASSERT_EQ(0, recv_wait(self->srv, &r, 3 * MS_WAIT));
+	ASSERT_EQ(len, r.seg_len);
+	t0 = vt_now_ms();
+	ASSERT_EQ(0, v_move_from(self->srv, r.sender, 0, buf, len));
+	t1 = vt_now_ms();
+	ASSERT_EQ(-1, pat_mismatch(buf, len, s.seed, 0));
+	retx1 = nstat(0, "retransmits");
+	fill(buf, len, 0x6161, 0);
+	h = hash_buf(buf, len);
+	t2 = vt_now_ms();
+	ASSERT_EQ(0, v_move_to(self->srv, r.sender, 0, buf, len));
+	t3 = vt_now_ms();
+	ASSERT_EQ(0, v_reply(self->srv, r.sender, &reply));
+	ASSERT_EQ(0, client_result(&c, &res));
+	ASSERT_EQ(0, res.ret);
+	ASSERT_TRUE(msg_eq(&reply, &res.msg));
+	ASSERT_EQ(h, res.hash);
+	ASSERT_EQ(0, client_end(&c));
+	retx2 = nstat(0, "retransmits");
+	TH_LOG("16 MiB: MoveFrom %lld ms (+%lld retransmits), MoveTo %lld ms (+%lld "
+	       "retransmits)", (long long)(t1 - t0), retx1 - retx0, (long long)(t3 - t2),
+	       retx2 - retx1);
+	ASSERT_LT(retx0, retx1);
+	ASSERT_LT(retx1, retx2);
+	munmap(buf, len);
+}
+
+/* ======================================================================== */
+/* Forward to another host                                                  */
+
+/*
+ * A client on host cns (host 0: local to the forwarder) Sends to the
+ * server on host 0 with a 5000-byte read/write segment; the server
+ * forwards it to a process on host fns.  That process receives it as sent
+ * by the client (forwarder = the server, remote creds, the segment grant),
+ * moves data both ways on the client's segment and replies straight to the
+ * client; the forwarder holds nothing any more.
+ */
+static void fwd_case(struct __test_metadata *_metadata, int srv, uint64_t srv_id,
+		     const uint32_t *hp, int cns, int fns)
+{
+	enum { SEG = 5000, TO_OFF = 1001, TO_LEN = 3000 };
+	static uint8_t buf[SEG + 1], want[SEG], data[TO_LEN];
+	struct cspec s = cs(cns, srv_id);
+	struct v_msg fwd = mk(0x0778, 0xf00 + cns), reply = mk(V_OK, 0x4321 + fns), expect;
+	struct v_receive r, r2;
+	struct client c;
+	struct cres res;
+	uint64_t fid;
+	int fin;
+
+	fin = ns_vopen(fns, 1);
+	ASSERT_LE(0, fin);
+	fid = vt_id(fin);
+	ASSERT_EQ(hp[fns], v_id_host(fid));
+	s.seg_len = SEG;
+	s.access = SEG_RW;
+	s.seed = 0x770 + cns;
+	fill(want, SEG, s.seed, 0);
+	fill(data, TO_LEN, 0x990 + fns, 0);
+	memcpy(want + TO_OFF, data, TO_LEN);
+	ASSERT_EQ(0, spawn(&s, &c));
+	ASSERT_EQ(0, recv_wait(srv, &r, MS_WAIT));
+	expect = req_msg(&s, c.pid);
+	ASSERT_TRUE(msg_eq(&expect, &r.msg));
+	ASSERT_EQ(hp[cns], v_id_host(r.sender));
+	ASSERT_EQ(0, v_forward(srv, r.sender, fid, &fwd));
+	/* The forwarder no longer holds it. */
+	ASSERT_EQ(-ENOENT, v_reply(srv, r.sender, &reply));
+	ASSERT_EQ(-ENOENT, v_move_from(srv, r.sender, 0, buf, 1));
+
+	memset(buf, 0xee, sizeof(buf));
+	ASSERT_EQ(0, recv_wait_seg(fin, &r2, buf, SEG, MS_WAIT));
+	ASSERT_EQ(r.sender, r2.sender);
+	ASSERT_EQ(srv_id, r2.forwarder);
+	ASSERT_EQ(0, r2.group);
+	ASSERT_TRUE(msg_eq(&fwd, &r2.msg));
+	ASSERT_EQ(hp[cns], r2.creds.host);
+	ASSERT_EQ(0, r2.creds.uid);
+	ASSERT_EQ(0, r2.creds.gid);
+	if (cns != fns) {
+		ASSERT_EQ(V_CRED_REMOTE, r2.creds.flags);
+		ASSERT_EQ(0, r2.creds.pid);
+	} else {
+		/* Back on the client's own host: either view of the creds is fair. */
+		TH_LOG("creds flags %u pid %u", r2.creds.flags, r2.creds.pid);
+	}
+	ASSERT_EQ(SEG, r2.seg_len);
+	ASSERT_EQ(SEG_RW, r2.seg_access);
+	ASSERT_GE(SEG, r2.copied);
+	ASSERT_EQ(-1, pat_mismatch(buf, r2.copied, s.seed, 0));
+	TH_LOG("client on host %d, receiver on host %d: ReceiveWithSegment copied %llu", cns,
+	       fns, (unsigned long long)r2.copied);
+
+	/* The final receiver reaches the client's segment both ways. */
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(0, v_move_from(fin, r2.sender, 0, buf, SEG));
+	EXPECT_EQ(-1, pat_mismatch(buf, SEG, s.seed, 0));
+	EXPECT_EQ(0, v_move_from(fin, r2.sender, 4999, buf, 1));
+	EXPECT_EQ(pat(s.seed, 4999), buf[0]);
+	EXPECT_EQ(-ERANGE, v_move_from(fin, r2.sender, 4999, buf, 2));
+	EXPECT_EQ(0, v_move_to(fin, r2.sender, TO_OFF, data, TO_LEN));
+	ASSERT_EQ(0, v_reply(fin, r2.sender, &reply));
+	ASSERT_EQ(0, client_result(&c, &res));
+	ASSERT_EQ(0, res.ret);
+	ASSERT_EQ(fid, res.replier);
+	ASSERT_TRUE(msg_eq(&reply, &res.msg));
+	EXPECT_EQ(hash_buf(want, SEG), res.hash);
+	ASSERT_EQ(0, client_end(&c));
+	ASSERT_EQ(-ENOENT, v_reply(fin, r2.sender, &reply));
+	ASSERT_EQ(-ENOENT, v_move_from(fin, r2.sender, 0, buf, 1));
+	ASSERT_EQ(-ENOENT, v_reply(srv, r.sender, &reply));
+	ASSERT_EQ(-EAGAIN, recv_now(fin, &r2));
+	ASSERT_EQ(-EAGAIN, recv_now(srv, &r2));
+	close(fin);
+}
+
+/* A remote client's message (host 2) forwarded from host 0 to host 1. */
+TEST_F(net, forward_remote_to_other_host)
+{
+	fwd_case(_metadata, self->srv, self->srv_id, self->hp, 2, 1);
+}
+
+/* A local client's message (host 0, as the forwarder) forwarded to host 1. */
+TEST_F(net, forward_local_to_other_host)
+{
+	fwd_case(_metadata, self->srv, self->srv_id, self->hp, 0, 1);
+}
+
+/* A remote client's message forwarded back to a process on the client's host. */
+TEST_F(net, forward_remote_back_to_client_host)
+{
+	fwd_case(_metadata, self->srv, self->srv_id, self->hp, 1, 1);
+}
+
+/*
+ * Forward to a process that does not exist on a live host: the Forward
+ * itself succeeds (the forwarder lets go), the client's Send fails with
+ * ESRCH at once (the new host answers "no such process").  A remote
+ * client to an id never handed out, a local one to a closed process.
+ */
+TEST_F(net, forward_to_absent_process_esrch)
+{
+	int cns[2] = { 2, 0 }, i, fd;
+	struct v_msg fwd = mk(0x0779, 1), reply = mk(V_OK, 1);
+	uint64_t to[2];
+
+	to[0] = absent_id(self->hp[1]);
+	fd = ns_vopen(1, 0);
+	ASSERT_LE(0, fd);
+	to[1] = vt_id(fd);
+	close(fd);
+	for (i = 0; i < 2; i++) {
+		struct cspec s = cs(cns[i], self->srv_id);
+		struct v_receive r;
+		struct client c;
+		struct cres res;
+		int64_t t0;
+
+		s.seg_len = 100;
+		s.access = V_SEG_READ;
+		ASSERT_EQ(0, spawn(&s, &c));
+		ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT));
+		t0 = vt_now_ms();
+		ASSERT_EQ(0, v_forward(self->srv, r.sender, to[i], &fwd)) TH_LOG("case %d", i);
+		ASSERT_EQ(0, client_result(&c, &res));
+		ASSERT_EQ(-ESRCH, res.ret) TH_LOG("case %d: client on host %d", i, cns[i]);
+		TH_LOG("case %d: ESRCH %lld ms after the Forward", i,
+		       (long long)(vt_now_ms() - t0));
+		ASSERT_GT(2500 * vt_scale(), vt_now_ms() - t0);
+		ASSERT_EQ(0, client_end(&c));
+		ASSERT_EQ(-ENOENT, v_reply(self->srv, r.sender, &reply));
+	}
+}
+
+/* ======================================================================== */
+/* GetPid with remote scope                                                 */
+
+/* GetPid through the ioctl with a remote wait of ms; elapsed ms out. */
+static int getpid_timed(int fd, uint32_t lid, unsigned int scope, unsigned int ms,
+			uint64_t *pid, int64_t *elapsed)
+{
+	struct v_pid p;
+	int64_t t0 = vt_now_ms();
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	p.logical_id = lid;
+	p.scope = scope;
+	p.timeout_ns = (uint64_t)ms * 1000000ULL;
+	ret = ioctl(fd, V_IOC_GET_PID, &p) ? -errno : 0;
+	*elapsed = vt_now_ms() - t0;
+	*pid = p.pid;
+	return ret;
+}
+
+/*
+ * SetPid with remote scope on host 1 is found by GetPid from hosts 2 and 0
+ * (scope REMOTE and BOTH) and names a process one can Send to; a local-only
+ * registration, an unregistered id, an unregistered and a closed process's
+ * registration are not found remotely: ESRCH after the wait.
+ */
+TEST_F_TIMEOUT(net, getpid_remote_scope, 60)
+{
+	enum { LID = 4242, LID_LOCAL = 4243, LID_NONE = 4244, LID_BOTH = 4245 };
+	uint64_t id1, pid;
+	int64_t ms;
+	int fd1, fd2, fd0;
+
+	fd1 = ns_vopen(1, 1);
+	fd2 = ns_vopen(2, 0);
+	fd0 = ns_vopen(0, 0);
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	ASSERT_LE(0, fd0);
+	id1 = vt_id(fd1);
+	ASSERT_EQ(0, v_set_pid(fd1, LID, id1, V_SCOPE_REMOTE));
+	ASSERT_EQ(0, v_set_pid(fd1, LID_LOCAL, id1, V_SCOPE_LOCAL));
+	ASSERT_EQ(0, v_set_pid(fd1, LID_BOTH, id1, V_SCOPE_BOTH));
+
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd2, LID, V_SCOPE_REMOTE, &pid));
+	ASSERT_EQ(id1, pid);
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd2, LID, V_SCOPE_BOTH, &pid));
+	ASSERT_EQ(id1, pid);
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd0, LID, V_SCOPE_REMOTE, &pid));
+	ASSERT_EQ(id1, pid);
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd2, LID_BOTH, V_SCOPE_REMOTE, &pid));
+	ASSERT_EQ(id1, pid);
+	/* Host 1 itself finds the local and the both-scope registrations. */
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd1, LID_LOCAL, V_SCOPE_LOCAL, &pid));
+	ASSERT_EQ(id1, pid);
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd1, LID_BOTH, V_SCOPE_LOCAL, &pid));
+	ASSERT_EQ(id1, pid);
+
+	/* The id found is the process: a Send from host 2 reaches it. */
+	round_trip(_metadata, fd1, 2, pid);
+
+	/* Local scope only: not found from another host, after the wait. */
+	ASSERT_EQ(-ESRCH, getpid_timed(fd2, LID_LOCAL, V_SCOPE_REMOTE, 300, &pid, &ms));
+	TH_LOG("local-only registration, remote GetPid: ESRCH after %lld ms", (long long)ms);
+	ASSERT_LE(250, ms);
+	ASSERT_GT(2000 * vt_scale(), ms);
+	ASSERT_EQ(-ESRCH, getpid_timed(fd2, LID_LOCAL, V_SCOPE_BOTH, 300, &pid, &ms));
+	ASSERT_LE(250, ms);
+	ASSERT_GT(2000 * vt_scale(), ms);
+	/* Nobody has it. */
+	ASSERT_EQ(-ESRCH, getpid_timed(fd0, LID_NONE, V_SCOPE_REMOTE, 300, &pid, &ms));
+	ASSERT_LE(250, ms);
+	ASSERT_GT(2000 * vt_scale(), ms);
+	/* The default wait (V_GETPID_TIMEOUT_MS). */
+	ms = vt_now_ms();
+	ASSERT_EQ(-ESRCH, v_get_pid(fd2, LID_NONE, V_SCOPE_BOTH, &pid));
+	ms = vt_now_ms() - ms;
+	TH_LOG("unregistered id, default wait: ESRCH after %lld ms", (long long)ms);
+	ASSERT_LE(V_GETPID_TIMEOUT_MS - 50, ms);
+	ASSERT_GT(3 * V_GETPID_TIMEOUT_MS * vt_scale(), ms);
+
+	/* Unregistered: gone remotely too. */
+	ASSERT_EQ(0, v_set_pid(fd1, LID, 0, V_SCOPE_REMOTE));
+	ASSERT_EQ(-ESRCH, getpid_timed(fd2, LID, V_SCOPE_REMOTE, 300, &pid, &ms));
+	/* The registered process closes: gone remotely too. */
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd2, LID_BOTH, V_SCOPE_REMOTE, &pid));
+	ASSERT_EQ(id1, pid);
+	close(fd1);
+	ASSERT_EQ(-ESRCH, getpid_timed(fd2, LID_BOTH, V_SCOPE_REMOTE, 300, &pid, &ms));
+	close(fd2);
+	close(fd0);
+}
+
+/*
+ * The same logical id registered with remote scope on hosts 1 and 2: a
+ * GetPid from host 0 gets one of them (first answer wins); from host 1 the
+ * other host's (its own is not remote to it), and with scope BOTH host 1's
+ * own when it registered with local scope too.
+ */
+TEST_F(net, getpid_remote_two_hosts)
+{
+	enum { LID = 5151 };
+	uint64_t id1, id2, pid;
+	int fd1, fd2, fd0;
+
+	fd1 = ns_vopen(1, 0);
+	fd2 = ns_vopen(2, 0);
+	fd0 = ns_vopen(0, 0);
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	ASSERT_LE(0, fd0);
+	id1 = vt_id(fd1);
+	id2 = vt_id(fd2);
+	ASSERT_EQ(0, v_set_pid(fd1, LID, id1, V_SCOPE_BOTH));
+	ASSERT_EQ(0, v_set_pid(fd2, LID, id2, V_SCOPE_REMOTE));
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd0, LID, V_SCOPE_REMOTE, &pid));
+	ASSERT_TRUE(pid == id1 || pid == id2) TH_LOG("pid %llx", (unsigned long long)pid);
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd1, LID, V_SCOPE_REMOTE, &pid));
+	ASSERT_EQ(id2, pid);
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd2, LID, V_SCOPE_REMOTE, &pid));
+	ASSERT_EQ(id1, pid);
+	pid = 0;
+	ASSERT_EQ(0, v_get_pid(fd1, LID, V_SCOPE_BOTH, &pid));
+	ASSERT_EQ(id1, pid);
+	close(fd1);
+	close(fd2);
+	close(fd0);
 }
 
 /* ======================================================================== */
