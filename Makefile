@@ -37,7 +37,7 @@ LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
 TESTS := base local net fuzz
-TEST_HDR := selftests/vtest.h $(LIBV_HDR)
+TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean
 

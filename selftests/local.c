@@ -21,6 +21,7 @@
 #include <sys/uio.h>
 #include <linux/capability.h>
 #include "vtest.h"
+#include "vkids.h"
 #include "kselftest_harness.h"
 
 #define MS_WAIT		10000	/* ordinary bounded waits (scaled) */
@@ -28,115 +29,6 @@
 #define BAD_PTR		((void *)16)
 #define KERNEL_PTR	((void *)0xffff888000000000ULL)
 
-/* ------------------------------------------------------------------------ */
-/* Children                                                                 */
-
-static pid_t kids[128];
-static int nkids;
-
-static pid_t kid_fork(unsigned int alarm_s)
-{
-	pid_t p;
-
-	fflush(stdout);
-	fflush(stderr);
-	p = fork();
-	if (p == 0) {
-		nkids = 0;
-		alarm(alarm_s ? alarm_s : 40 * vt_scale());
-		return 0;
-	}
-	if (p > 0 && nkids < (int)(sizeof(kids) / sizeof(kids[0])))
-		kids[nkids++] = p;
-	return p;
-}
-
-/* Reap p: its exit code, 1000 + signal if killed, -1 on error. */
-static int kid_wait(pid_t p)
-{
-	int st, i;
-
-	for (;;) {
-		if (waitpid(p, &st, __WALL) != p)
-			return -1;
-		if (!WIFSTOPPED(st))
-			break;
-	}
-	for (i = 0; i < nkids; i++)
-		if (kids[i] == p)
-			kids[i] = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-}
-
-static void kids_kill_all(void)
-{
-	int i;
-
-	for (i = 0; i < nkids; i++) {
-		if (kids[i] <= 0)
-			continue;
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, __WALL);
-		kids[i] = 0;
-	}
-	nkids = 0;
-}
-
-static void __attribute__((noreturn, format(printf, 2, 3)))
-ck_fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "# child %d, line %d: ", getpid(), line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	_exit(1);
-}
-
-#define CK(c) do { if (!(c)) ck_fail(__LINE__, "%s", #c); } while (0)
-#define CKEQ(a, b) do {							\
-	long long _a = (long long)(a), _b = (long long)(b);		\
-	if (_a != _b)							\
-		ck_fail(__LINE__, "%s = %lld, expected %s = %lld",	\
-			#b, _b, #a, _a);				\
-} while (0)
-
-/* ------------------------------------------------------------------------ */
-/* Data patterns                                                            */
-
-static inline uint8_t pat(uint32_t seed, uint64_t i)
-{
-	uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)seed << 17 | seed);
-
-	x ^= x >> 29;
-	x *= 0xBF58476D1CE4E5B9ULL;
-	return (uint8_t)(x >> 56);
-}
-
-static void fill(void *buf, size_t len, uint32_t seed, uint64_t from)
-{
-	uint8_t *b = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		b[i] = pat(seed, from + i);
-}
-
-#define FNV_INIT 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t hash_buf(const void *buf, size_t len)
-{
-	const uint8_t *b = buf;
-	uint64_t h = FNV_INIT;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ b[i]) * FNV_PRIME;
-	return h;
-}
 
 static uint64_t hash_pat(uint32_t seed, size_t len)
 {
