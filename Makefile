@@ -36,7 +36,7 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
-TESTS := base local net fuzz
+TESTS := base local net cluster fuzz
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean
@@ -96,13 +96,22 @@ $(B)/tools/vctl: tools/vctl.c $(LIBV_HDR)
 	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
 
 # --- selftests -------------------------------------------------------------
-tests: $(addprefix $(B)/tests/,$(TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example
+tests: $(addprefix $(B)/tests/,$(TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example \
+	$(B)/tests/cluster_peer
 
 $(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
 	@test -e $(HARNESS_DIR)/kselftest_harness.h || { echo "kselftest_harness.h missing: run make deps"; exit 1; }
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(HARNESS_DIR) -Iselftests -o $@ $< \
 		$(B)/lib/libv.a -lpthread
+
+# The cluster suite's server (guest A; no harness) and the protocol that
+# cluster.c takes from it.
+$(B)/tests/cluster: selftests/cluster_peer.c
+
+$(B)/tests/cluster_peer: selftests/cluster_peer.c $(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
 
 # The program between the example markers of README.md must compile.
 $(B)/tests/readme_example: README.md $(B)/lib/libv.a $(LIBV_HDR)
@@ -122,8 +131,13 @@ $(B)/tests/compat32: selftests/compat32.c $(LIBV_SRC) $(LIBV_HDR)
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
+# The suites of T run in one guest (run.sh), except cluster, which needs two
+# (cluster.sh); check.sh runs both and sums them up in one closing line.
+# Without T on the command line the cluster suite runs too.
+CHECK_SUITES = $(T)$(if $(filter file,$(origin T)), cluster)
+
 check-run: all modules-all
-	selftests/qemu/run.sh -k $(KVER) -m check -s "$(T)"
+	selftests/qemu/check.sh -k $(KVER) -s "$(CHECK_SUITES)"
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run

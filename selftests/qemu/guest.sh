@@ -12,6 +12,8 @@
 #   vkstimeout per-suite timeout in seconds
 #   vkscale    timeout scale for tests (VK_TIMEOUT_SCALE)
 #   vkargs     extra environment for the suites, comma-separated K=V
+#   vkrole     cluster mode: a (serve) or b (run the suite "cluster")
+#   vkmac      cluster mode: MAC of the interface to the other guest
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C
 R=/mnt/repo
@@ -43,6 +45,19 @@ demo)
 	say "# suite: demo"
 	timeout -k 5 "${vkstimeout:-600}" bash "$R/selftests/demo.sh" >&3 2>&1
 	say "# vk-exit: demo rc=$? start=$t0 end=$(up)"
+	;;
+cluster)
+	# Two guests (cluster.sh): B runs the suite and reports it; A serves
+	# until the host kills it, so it reports only if its server ends.
+	t0=$(up)
+	[ "${vkrole:-}" = b ] && say "# suite: cluster"
+	timeout -k 5 "${vkstimeout:-900}" bash "$R/selftests/cluster-guest.sh" "${vkrole:-}" >&3 2>&1
+	rc=$?
+	if [ "${vkrole:-}" = b ]; then
+		say "# vk-exit: cluster rc=$rc start=$t0 end=$(up)"
+	else
+		say "# vk-cluster: server ended rc=$rc"
+	fi
 	;;
 *)
 	IFS=, read -ra suites <<<"${vksuites:-}"

@@ -4,6 +4,11 @@
 # all its planned tests or exited non-zero, a suite that never ran, a kernel
 # message of the kinds V-SPEC.md lists (in the console or in dmesg), a module
 # that would not unload, and a guest that did not finish (panic, timeout).
+#
+# Variables: qrc t0 t1 kver mode want console outdir (run.sh), and for
+# several guests (cluster.sh): more_consoles, further console logs to scan
+# (space-separated), and host_problems, a file of failures the host side
+# saw itself, one a line.
 function bad_kernel_line(l) {
 	if (l ~ /loading out-of-tree module taints kernel/) return 0
 	if (l ~ /kmemleak: (Kernel memory leak detector|Automatic memory scanning)/) return 0
@@ -79,6 +84,15 @@ END {
 		problem(sprintf("qemu exited with status %d", qrc))
 	while ((getline l < console) > 0)
 		if (bad_kernel_line(l)) problem("console: " l)
+	n = split(more_consoles, mc, / +/)
+	for (i = 1; i <= n; i++) {
+		if (mc[i] == "") continue
+		while ((getline l < mc[i]) > 0)
+			if (bad_kernel_line(l)) problem("console " mc[i] ": " l)
+	}
+	if (host_problems != "")
+		while ((getline l < host_problems) > 0)
+			if (l != "") problem(l)
 	for (i = 1; i <= nproblems && i <= 40; i++) print "# FAIL " problems[i]
 	if (nproblems) {
 		failed++

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Guest side of the cluster suite (guest.sh runs it in vkmode=cluster):
+#
+#   cluster-guest.sh a   serve: selftests/cluster_peer.c, for ever
+#   cluster-guest.sh b   test:  selftests/cluster.c (TAP on stdout)
+#
+# Both guests first bring up their virtio-net interface (the one with MAC
+# $vkmac from the kernel command line) and attach it to V with
+# `vctl link add`.  Each guest is one V host; B's host-down bound is
+# VK_HOST_DOWN_MS, exported to the tests.  The host side is
+# selftests/qemu/cluster.sh.
+set -u
+role=${1:?role a or b}
+B=${VK_BUILD:?}
+vctl=$B/tools/vctl
+export VK_HOST_DOWN_MS=${VK_HOST_DOWN_MS:-2000}
+
+log() { echo "# cluster-$role: $*"; }
+fail() { log "$*"; exit 1; }
+
+modprobe virtio_net || fail "modprobe virtio_net failed"
+dev=""
+for _ in $(seq 100); do
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address" 2>/dev/null)" = "${vkmac:-}" ] && dev=${d##*/}
+	done
+	[ -n "$dev" ] && break
+	sleep 0.1
+done
+[ -n "$dev" ] || fail "no interface with MAC ${vkmac:-?}"
+ip link set "$dev" up || fail "ip link set $dev up failed"
+"$vctl" link add dev "$dev" || fail "vctl link add dev $dev failed"
+
+case $role in
+a)
+	log "serving on $dev ($("$vctl" host show | tr '\n' ' '))"
+	exec "$B/tests/cluster_peer"
+	;;
+b)
+	"$vctl" set host-down-ms "$VK_HOST_DOWN_MS" || fail "vctl set host-down-ms failed"
+	log "testing on $dev ($("$vctl" host show | tr '\n' ' '))"
+	cd /tmp && "$B/tests/cluster"
+	rc=$?
+	log "stats: $("$vctl" stats | tr '\n' ' ')"
+	exit $rc
+	;;
+*)
+	fail "unknown role '$role'"
+	;;
+esac
