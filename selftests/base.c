@@ -316,6 +316,38 @@ TEST_F(module, bad_parameters_refused)
 	ASSERT_TRUE(vt_module_loaded());
 }
 
+/*
+ * ifaces= attaches interfaces of the initial namespace at load; a name
+ * that is not there or not Ethernet refuses the load.
+ */
+TEST_F(module, ifaces_parameter)
+{
+	const char *b = getenv("VK_BUILD");
+	char cmd[512], out[4096];
+	size_t n;
+	FILE *f;
+
+	ASSERT_EQ(0, system("ip link add vkb0 type veth peer name vkb1"));
+	ASSERT_EQ(0, vt_module_unload());
+	ASSERT_EQ(-1, vt_module_load("ifaces=nosuch0"));
+	ASSERT_EQ(ENODEV, errno);
+	ASSERT_EQ(-1, vt_module_load("ifaces=lo"));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_FALSE(vt_module_loaded());
+	ASSERT_EQ(0, vt_module_load("ifaces=vkb0,vkb1")) TH_LOG("%s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "%s/tools/vctl link show", b ? b : "build");
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	ASSERT_EQ(0, pclose(f));
+	EXPECT_NE(NULL, strstr(out, ": vkb0 ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, ": vkb1 ")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vt_module_unload());
+	ASSERT_EQ(0, vt_module_load(NULL));
+	ASSERT_EQ(0, system("ip link del vkb0"));
+}
+
 /* The same ioctls from a 32-bit process (compat_ioctl). */
 TEST(compat_32bit)
 {

@@ -1823,12 +1823,12 @@ static int netem_on(void)
 
 /*
  * netem loss 10% duplicate 5% reorder 25% delay 1ms on both ends of every
- * veth: 2 x 250 transactions from two hosts, each executed exactly once
+ * veth: 2 x 1000 transactions from two hosts, each executed exactly once
  * with the right reply.
  */
-TEST_F_TIMEOUT(net, netem_exactly_once, 180)
+TEST_F_TIMEOUT(net, netem_exactly_once, 300)
 {
-	enum { N = 250 };
+	enum { N = 1000 };
 	struct lspec l1 = { .ns = 1, .dst = self->srv_id, .count = N, .threads = 1, .tag = 1 };
 	struct lspec l2 = { .ns = 2, .dst = self->srv_id, .count = N, .threads = 1, .tag = 2 };
 	static struct srvstat st;
