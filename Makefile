@@ -23,7 +23,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net fuzz
+SUITES ?= base local net fuzz ctl
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -36,7 +36,7 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
-TESTS := base local net cluster fuzz
+TESTS := base local net cluster fuzz ctl
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean

@@ -430,6 +430,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 		spin_unlock(&a->resp.lock);
 		t->msg = r->msg;
 		t->replier = vs->id;
+		trace_v_reply(host->host_part, t->sender_id, t->seq, vs->id, len);
 		v_txn_end(t, 0);
 		a->done_at = jiffies;
 	}

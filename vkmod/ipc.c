@@ -388,6 +388,7 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 			v_txn_put(t);
 			goto out_unlock;
 		}
+		trace_v_send(vs->host->host_part, t->sender_id, t->seq, s.dst, s.seg_len);
 		return v_send_complete(vs, uarg, v_txn_wait(vs));
 	}
 	dst = v_ipc_find(vs, s.dst, &err);
@@ -411,6 +412,7 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	list_add_tail(&t->node, &dst->rxq);
 	dst->rxq_len++;
 	spin_unlock_bh(lock);
+	trace_v_send(vs->host->host_part, t->sender_id, t->seq, s.dst, s.seg_len);
 	v_ipc_wake_receiver(dst);
 	sock_put(&dst->sk);
 
@@ -450,6 +452,7 @@ static bool v_ipc_take(struct v_sock *vs, struct v_receive *r, struct v_peer *p,
 	vs->rxq_len--;
 	t->state = V_TXN_RECEIVED;
 	*seq = t->seq;
+	trace_v_receive(vs->host->host_part, t->sender_id, t->seq, vs->id, t->seg_len);
 
 	r->sender = t->sender_id;
 	r->group = 0;
@@ -666,6 +669,8 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 	} else {
 		t->msg = r->msg;
 		t->replier = vs->id;
+		trace_v_reply(vs->host->host_part, t->sender_id, t->seq, vs->id,
+			      with_seg ? r->src_len : 0);
 		v_txn_end(t, 0);
 		/* The sender runs next; a server usually blocks in Receive now. */
 		wake_up_interruptible_sync(&sender->tx_wait);
@@ -715,6 +720,7 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		t->state = V_TXN_QUEUED;
 		t->msg = f->msg;
 		t->forwarder = vs->id;
+		trace_v_forward(vs->host->host_part, t->sender_id, t->seq, f->to, 0);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
 	if (dst) {

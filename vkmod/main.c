@@ -16,6 +16,10 @@
 #include <linux/slab.h>
 #include "vkmod.h"
 
+/* The tracepoints vkmod.h declares are defined here. */
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 int v_family = V_AF_DEFAULT;
 module_param_named(family, v_family, int, 0444);
 MODULE_PARM_DESC(family, "Address family number of AF_V (default 25, a slot no in-kernel family uses)");

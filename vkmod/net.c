@@ -289,6 +289,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	} else {
 		t->msg = f->msg;
 		t->forwarder = vs->id;
+		trace_v_forward(host->host_part, t->sender_id, seq, f->to, 0);
 		list_del_init(&t->node);
 		if (p->alien) {
 			v_txn_end(t, 0);
@@ -386,6 +387,9 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 out:
 	spin_unlock_bh(&host->ipc_lock);
 	if (retx) {
+		trace_v_retransmit(host->host_part, t->sender_id, t->seq,
+				   be64_to_cpu(((struct v_wire_hdr *)
+						skb_network_header(t->req_skb))->dst), 0);
 		v_stat_inc(host, V_A_STAT_RETRANSMITS);
 		v_net_xmit(host, v_net_req_dst_host(t), skb_copy(t->req_skb, GFP_KERNEL));
 	}

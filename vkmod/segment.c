@@ -115,6 +115,10 @@ int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg)
 			err = v_seg_copy(&c, u64_to_user_ptr(m->addr), m->len, to_seg);
 		v_txn_copy_end(p.sock, &c);
 	}
+	if (!err && to_seg)
+		trace_v_move_to(vs->host->host_part, m->pid, c.seq, vs->id, m->len);
+	else if (!err)
+		trace_v_move_from(vs->host->host_part, m->pid, c.seq, vs->id, m->len);
 out:
 	v_peer_put(&p);
 	return err;

@@ -285,6 +285,10 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 		done += n;
 	}
 	mutex_unlock(&a->move_lock);
+	if (!err && to_seg)
+		trace_v_move_to(host->host_part, a->client, t->seq, vs->id, m->len);
+	else if (!err)
+		trace_v_move_from(host->host_part, a->client, t->seq, vs->id, m->len);
 	return err;
 }
 

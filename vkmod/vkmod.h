@@ -18,6 +18,7 @@
  *   alien.c   the server side of remote transactions: aliens
  *   train.c   packet trains: MoveTo / MoveFrom on a remote segment
  *   netlink.c the generic netlink family (configuration, inspection)
+ *   trace.h   tracepoints (events vkmod:*)
  *   compat.h  differences between the supported kernel versions
  */
 #ifndef _VKMOD_H
@@ -35,6 +36,7 @@
 #include <linux/netdevice.h>
 #include <net/sock.h>
 #include <uapi/linux/v.h>
+#include "trace.h"
 
 /* Module parameters (main.c). */
 extern int v_family;
@@ -95,6 +97,8 @@ struct v_host {
 static inline void v_stat_inc(struct v_host *host, enum v_stat s)
 {
 	atomic64_inc(&host->stats[s]);
+	if (s >= V_A_STAT_DROP_SHORT && s <= V_A_STAT_DROP_NOMEM)
+		trace_v_drop(host->host_part, s);
 }
 
 /* Transaction states; see ipc.c for the transitions. */
