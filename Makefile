@@ -102,8 +102,12 @@ tests: $(addprefix $(B)/tests/,$(TESTS)) $(B)/tests/compat32 $(B)/tests/readme_e
 $(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
 	@test -e $(HARNESS_DIR)/kselftest_harness.h || { echo "kselftest_harness.h missing: run make deps"; exit 1; }
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(HARNESS_DIR) -Iselftests -o $@ $< \
-		$(B)/lib/libv.a -lpthread
+	$(CC) $(USER_CFLAGS) $(EXTRA_CFLAGS) -Wno-unused-parameter -Wno-sign-compare \
+		-I$(HARNESS_DIR) -Iselftests -o $@ $< $(B)/lib/libv.a -lpthread $(EXTRA_LDLIBS)
+
+# Suite ctl talks generic netlink itself, through libnl.
+$(B)/tests/ctl: EXTRA_LDLIBS = $(NL_LIBS)
+$(B)/tests/ctl: EXTRA_CFLAGS = $(NL_CFLAGS)
 
 # The cluster suite's server (guest A; no harness) and the protocol that
 # cluster.c takes from it.

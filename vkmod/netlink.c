@@ -282,7 +282,6 @@ static struct genl_family v_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = v_genl_ops,
 	.n_ops = ARRAY_SIZE(v_genl_ops),
-	.resv_start_op = V_CMD_HOST_SET + 1,	/* newer commands: strict */
 };
 
 int v_netlink_init(void)
