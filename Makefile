@@ -83,7 +83,7 @@ $(B)/lib/libv.pc: libv/libv.pc.in
 # --- tools -----------------------------------------------------------------
 tools: $(addprefix $(B)/tools/,$(TOOLS))
 
-$(B)/tools/%: tools/%.c $(B)/lib/libv.a $(LIBV_HDR)
+$(B)/tools/%: tools/%.c tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
 
@@ -91,7 +91,7 @@ $(B)/tools/%: tools/%.c $(B)/lib/libv.a $(LIBV_HDR)
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 
-$(B)/tools/vctl: tools/vctl.c $(LIBV_HDR)
+$(B)/tools/vctl: tools/vctl.c tools/parse.h $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
 

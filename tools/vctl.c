@@ -32,6 +32,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 #include <linux/v.h>
+#include "parse.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -608,31 +609,10 @@ out:
 /* Decimal or 0x-prefixed hexadecimal, nothing else (no sign, no octal). */
 static bool parse_u32(const char *s, uint32_t *out)
 {
-	unsigned int base = 10;
-	uint64_t v = 0;
-	const char *p = s;
+	uint64_t v;
 
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	}
-	if (!*p)
+	if (vtool_parse_u64(s, 0, UINT32_MAX, &v))
 		return false;
-	for (; *p; p++) {
-		unsigned int d;
-
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			d = *p - 'a' + 10;
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = *p - 'A' + 10;
-		else
-			return false;
-		v = v * base + d;
-		if (v > UINT32_MAX)
-			return false;
-	}
 	*out = (uint32_t)v;
 	return true;
 }

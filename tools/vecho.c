@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "libv.h"
+#include "parse.h"
 
 #define ECHO_SEG_MAX	(1U << 20)	/* largest segment echoed: 1 MiB */
 
@@ -60,14 +61,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *end || end == s || *s == '-' || *out < min || *out > max ? -1 : 0;
-}
 
 /*
  * Echo the segment of the held message r->sender: MoveFrom into buf, MoveTo
@@ -128,14 +121,14 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "l:n:qh")) != -1) {
 		switch (opt) {
 		case 'l':
-			if (parse_u64(optarg, 1, UINT32_MAX, &lid)) {
+			if (vtool_parse_u64(optarg, 1, UINT32_MAX, &lid)) {
 				fprintf(stderr, "vecho: -l wants a logical id 1..%u, not '%s'\n",
 					UINT32_MAX, optarg);
 				return 2;
 			}
 			break;
 		case 'n':
-			if (parse_u64(optarg, 1, UINT64_MAX, &v)) {
+			if (vtool_parse_u64(optarg, 1, UINT64_MAX, &v)) {
 				fprintf(stderr, "vecho: -n wants a positive count, not '%s'\n",
 					optarg);
 				return 2;

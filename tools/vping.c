@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "libv.h"
+#include "parse.h"
 
 #define SEG_MAX		(1ULL << 30)	/* the default seg_max of vkmod */
 #define COUNT_MAX	100000000ULL
@@ -98,29 +99,10 @@ static int parse_size(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* A decimal count in min..max. */
-static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno || *end || end == s || *s == '-' || *out < min || *out > max ? -1 : 0;
-}
-
-/* An entity id: 0x... (hex) or decimal. */
+/* An entity id: 0x... (hex) or decimal, never 0. */
 static int parse_id(const char *s, uint64_t *id)
 {
-	int base = 10;
-	char *end;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16;
-	if (*s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	*id = strtoull(s, &end, base);
-	return errno || *end || end == s || *id == 0 ? -1 : 0;
+	return vtool_parse_u64(s, 1, UINT64_MAX, id);
 }
 
 static uint64_t now_ns(void)
@@ -228,7 +210,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "c:s:w:qjh")) != -1) {
 		switch (opt) {
 		case 'c':
-			if (parse_count(optarg, 1, COUNT_MAX, &count)) {
+			if (vtool_parse_u64(optarg, 1, COUNT_MAX, &count)) {
 				fprintf(stderr, "vping: -c wants 1..%llu, not '%s'\n",
 					COUNT_MAX, optarg);
 				return 2;
@@ -241,7 +223,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'w':
-			if (parse_count(optarg, 0, COUNT_MAX, &warmup)) {
+			if (vtool_parse_u64(optarg, 0, COUNT_MAX, &warmup)) {
 				fprintf(stderr, "vping: -w wants 0..%llu, not '%s'\n",
 					COUNT_MAX, optarg);
 				return 2;
@@ -272,7 +254,7 @@ int main(int argc, char **argv)
 		warmup = count >= 10 ? 2 : 0;
 	target = argv[optind];
 	if (strncmp(target, "lid:", 4) == 0) {
-		if (parse_count(target + 4, 1, UINT32_MAX, &lid)) {
+		if (vtool_parse_u64(target + 4, 1, UINT32_MAX, &lid)) {
 			fprintf(stderr, "vping: '%s': a logical id is 1..%u\n", target, UINT32_MAX);
 			return 2;
 		}

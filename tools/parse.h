@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Number parsing shared by the V tools: one set of rules for every option. */
+#ifndef VTOOL_PARSE_H
+#define VTOOL_PARSE_H
+
+#include <stdint.h>
+
+/*
+ * Parse all of s as an unsigned number, decimal or 0x-prefixed hex (no
+ * sign, no octal, no spaces), within [min, max].  Returns 0 or -1.
+ */
+static inline int vtool_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned int base = 10;
+	const char *p = s;
+	uint64_t v = 0;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
+		return -1;
+	for (; *p; p++) {
+		unsigned int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+#endif /* VTOOL_PARSE_H */
