@@ -40,42 +40,9 @@ static uint64_t hash_pat(uint32_t seed, size_t len)
 	return h;
 }
 
-/* Index of the first byte of buf that differs from the pattern, or -1. */
-static long long pat_mismatch(const void *buf, size_t len, uint32_t seed, uint64_t from)
-{
-	const uint8_t *b = buf;
-	size_t i;
 
-	for (i = 0; i < len; i++)
-		if (b[i] != pat(seed, from + i))
-			return (long long)i;
-	return -1;
-}
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
 
-static struct v_msg mk(uint16_t code, uint64_t a)
-{
-	struct v_msg m;
-
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, code);
-	v_msg_put64(&m, 8, a);
-	v_msg_put64(&m, 24, ~a);
-	return m;
-}
-
-static int msg_eq(const struct v_msg *a, const struct v_msg *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
 
 /* ------------------------------------------------------------------------ */
 /* A scripted client: one Send (or v_send_ex) from its own V process        */

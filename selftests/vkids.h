@@ -3,7 +3,8 @@
  * Helpers shared by the suites that fork V processes (local, net): the
  * children a test started (reaped or killed by its teardown), checks that
  * work inside a child (CK, CKEQ: exit with the line number), and
- * deterministic data patterns with a hash to check copies by.
+ * deterministic data patterns with a hash to check copies by, and the
+ * test messages (mk, msg_eq).
  *
  * A suite may set VT_KIDS_MAX (children at once) and VT_KID_ALARM_S (each
  * child's default alarm, scaled by VK_TIMEOUT_SCALE) before including it.
@@ -129,6 +130,43 @@ static inline uint64_t hash_buf(const void *buf, size_t len)
 	for (i = 0; i < len; i++)
 		h = (h ^ b[i]) * FNV_PRIME;
 	return h;
+}
+
+/* Index of the first byte of buf that differs from the pattern, or -1. */
+static inline long long pat_mismatch(const void *buf, size_t len, uint32_t seed, uint64_t from)
+{
+	const uint8_t *b = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != pat(seed, from + i))
+			return (long long)i;
+	return -1;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static inline struct v_msg mk(uint16_t code, uint64_t a)
+{
+	struct v_msg m;
+
+	memset(&m, 0, sizeof(m));
+	v_msg_set_code(&m, code);
+	v_msg_put64(&m, 8, a);
+	v_msg_put64(&m, 24, ~a);
+	return m;
+}
+
+static inline int msg_eq(const struct v_msg *a, const struct v_msg *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
 #endif /* VKIDS_H */
