@@ -6,6 +6,9 @@
 #   make demo       install what is missing, build, show vkmod in a guest
 #   make lint       checkpatch --strict and sparse (C=2) on the module
 #   make modules-all    build the module against every installed kernel
+#   make install    install module, libv, headers, tools, man page (PREFIX, DESTDIR)
+#   make uninstall  remove what make install put
+#   make dkms-install / dkms-uninstall   the module under DKMS (/usr/src/vkmod-VERSION)
 #
 # KVER selects the kernel (a name under /lib/modules); default the newest
 # Debian 6.1 kernel.  VK_NO_DEPS=1 skips the apt step.
@@ -23,7 +26,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net fuzz ctl
+SUITES ?= base local net fuzz ctl install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -37,9 +40,12 @@ LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
 TESTS := base local net cluster fuzz ctl
+# Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
+SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean
+.PHONY: install uninstall dkms-install dkms-uninstall
 
 all: module libv tools tests
 
@@ -96,8 +102,12 @@ $(B)/tools/vctl: tools/vctl.c tools/parse.h $(LIBV_HDR)
 	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
 
 # --- selftests -------------------------------------------------------------
-tests: $(addprefix $(B)/tests/,$(TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example \
+tests: $(addprefix $(B)/tests/,$(TESTS) $(SCRIPT_TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example \
 	$(B)/tests/cluster_peer
+
+$(addprefix $(B)/tests/,$(SCRIPT_TESTS)): $(B)/tests/%: selftests/%.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
 
 $(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
 	@test -e $(HARNESS_DIR)/kselftest_harness.h || { echo "kselftest_harness.h missing: run make deps"; exit 1; }
@@ -130,6 +140,81 @@ $(B)/tests/compat32: selftests/compat32.c $(LIBV_SRC) $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	@if $(CC) -m32 $(USER_CFLAGS) -static -o $@ selftests/compat32.c $(LIBV_SRC) 2>$(B)/compat32.log; \
 	then echo "  CC -m32  $@"; else echo "  (no 32-bit toolchain: compat test will skip)"; rm -f $@; fi
+
+# --- installing ------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=] [KVER=]: the module through the
+# kernel's modules_install into /lib/modules/KVER/extra (then depmod, unless
+# DESTDIR is set), libv (static, shared with soname links, libv.pc for
+# PREFIX), the headers, the tools and vctl.8.  Only what is built already is
+# read from build/: install writes nothing into the repository.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+INCLUDEDIR = $(PREFIX)/include
+MAN8DIR = $(PREFIX)/share/man/man8
+PCDIR = $(LIBDIR)/pkgconfig
+MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
+INST_FILES = $(addprefix $(DESTDIR)$(LIBDIR)/,libv.a libv.so.$(VERSION) libv.so.0 libv.so) \
+	$(DESTDIR)$(PCDIR)/libv.pc $(DESTDIR)$(INCLUDEDIR)/libv.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h \
+	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8
+SBIN_PATH = PATH=$$PATH:/usr/sbin:/sbin
+
+# modules.order names the module by the absolute path it was built at, so
+# modules_install runs on a copy in a temporary directory (the repository may
+# have moved, or be mounted elsewhere and read-only).  Distribution headers
+# carry no signing key: then modules_install is told not to sign.
+install: module libv tools
+	@t=$$(mktemp -d) && trap 'rm -rf "$$t"' EXIT && \
+	cp $(B)/kmod/$(KVER)/vkmod.ko "$$t/" && \
+	sed "s|.*/|$$t/|" $(B)/kmod/$(KVER)/modules.order >"$$t/modules.order" && \
+	kb=/lib/modules/$(KVER)/build && \
+	key=$$(sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$$/\1/p' $$kb/.config) && \
+	nosign=$$( [ -z "$$key" ] || [ -e "$$key" ] || [ -e "$$kb/$$key" ] || echo CONFIG_MODULE_SIG_ALL= ) && \
+	set -x && $(MAKE) -C $$kb M="$$t" $$nosign \
+		INSTALL_MOD_PATH=$(abspath $(DESTDIR)) INSTALL_MOD_DIR=extra DEPMOD=true modules_install
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR)
+	install -m 644 $(B)/lib/libv.a $(DESTDIR)$(LIBDIR)/libv.a
+	install -m 755 $(B)/lib/libv.so.0 $(DESTDIR)$(LIBDIR)/libv.so.$(VERSION)
+	ln -sfn libv.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libv.so.0
+	ln -sfn libv.so.0 $(DESTDIR)$(LIBDIR)/libv.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' libv/libv.pc.in >$(DESTDIR)$(PCDIR)/libv.pc
+	chmod 644 $(DESTDIR)$(PCDIR)/libv.pc
+	install -m 644 include/libv.h $(DESTDIR)$(INCLUDEDIR)/libv.h
+	install -m 644 include/uapi/linux/v.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h
+	install -m 755 $(addprefix $(B)/tools/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
+	install -m 644 tools/vctl.8 $(DESTDIR)$(MAN8DIR)/vctl.8
+	@if [ -z "$(DESTDIR)" ]; then set -x; $(SBIN_PATH) depmod -a $(KVER) && $(SBIN_PATH) ldconfig; fi
+
+# Files only; of the directories, those that are ours alone (and the
+# module's extra/) go when empty.
+uninstall:
+	rm -f $(MODDIR)/vkmod.ko $(MODDIR)/vkmod.ko.gz $(MODDIR)/vkmod.ko.xz $(MODDIR)/vkmod.ko.zst
+	rm -f $(INST_FILES)
+	@for d in $(MODDIR) $(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PCDIR); do \
+		if [ -d "$$d" ]; then rmdir --ignore-fail-on-non-empty "$$d"; fi; done
+	@if [ -z "$(DESTDIR)" ]; then set -x; $(SBIN_PATH) depmod -a $(KVER) && $(SBIN_PATH) ldconfig; fi
+
+# DKMS: the module's sources and dkms.conf under /usr/src/vkmod-VERSION, then
+# dkms add, build and install for KVER (dkms-uninstall: dkms remove for every
+# kernel, and the sources).
+DKMS_SRC = /usr/src/vkmod-$(VERSION)
+
+dkms-install:
+	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || \
+		{ echo "dkms.conf: PACKAGE_VERSION is not \"$(VERSION)\" (Makefile VERSION)"; exit 1; }
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	cp --parents $(MOD_SRC) dkms.conf $(DKMS_SRC)/
+	@if $(SBIN_PATH) dkms status -m vkmod -v $(VERSION) | grep -q .; then :; else \
+		set -x; $(SBIN_PATH) dkms add -m vkmod -v $(VERSION); fi
+	$(SBIN_PATH) dkms build -m vkmod -v $(VERSION) -k $(KVER)
+	$(SBIN_PATH) dkms install -m vkmod -v $(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	@if $(SBIN_PATH) dkms status -m vkmod -v $(VERSION) | grep -q .; then \
+		set -x; $(SBIN_PATH) dkms remove -m vkmod -v $(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
 
 # --- running ---------------------------------------------------------------
 check: deps
