@@ -45,6 +45,13 @@ void v_alien_get(struct v_alien *a)
 	refcount_inc(&a->ref);
 }
 
+/* Give back a slot counted by v_alien_rcv_request(). */
+static void v_alien_unreserve(struct v_host *host)
+{
+	atomic_dec(&host->nr_aliens);
+	atomic_dec(&v_aliens_global);
+}
+
 void v_alien_put(struct v_alien *a)
 {
 	if (!refcount_dec_and_test(&a->ref))
@@ -52,8 +59,7 @@ void v_alien_put(struct v_alien *a)
 	skb_queue_purge(&a->resp);
 	skb_queue_purge(&a->move_q);
 	kfree_skb(a->fwd_skb);
-	atomic_dec(&a->host->nr_aliens);
-	atomic_dec(&v_aliens_global);
+	v_alien_unreserve(a->host);
 	kfree(a);
 }
 
@@ -233,6 +239,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	u32 client_host = v_id_host(client);	/* src_host may be a forwarder's */
 	struct v_alien *a, *old = NULL;
 	struct v_sock *dst;
+	bool over;
 
 	if (v_id_host(dst_id) != host->host_part) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
@@ -280,19 +287,24 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_TOO_BIG);
 		goto put_dst;
 	}
-	if (atomic_read(&host->nr_aliens) >= READ_ONCE(host->max_aliens) ||
-	    atomic_read(&v_aliens_global) >= v_max_aliens_global) {
+	/*
+	 * Reserve the slot before allocating: requests handled on several
+	 * CPUs at once must not all pass a check made before the count rose.
+	 */
+	over = atomic_inc_return(&host->nr_aliens) > READ_ONCE(host->max_aliens);
+	over |= atomic_inc_return(&v_aliens_global) > v_max_aliens_global;
+	if (over) {
+		v_alien_unreserve(host);
 		v_stat_inc(host, V_A_STAT_BUSY);
 		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_BUSY);
 		goto put_dst;
 	}
 	a = kzalloc(struct_size(a, piggy, data_len), GFP_ATOMIC);
 	if (!a) {
+		v_alien_unreserve(host);
 		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
 		goto put_dst;
 	}
-	atomic_inc(&host->nr_aliens);
-	atomic_inc(&v_aliens_global);
 	refcount_set(&a->ref, 1);
 	a->host = host;
 	a->client = client;
