@@ -70,22 +70,6 @@ static int flood_scale(void)
 /* ------------------------------------------------------------------------ */
 /* Shell, namespaces, vctl                                                  */
 
-static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	fflush(stderr);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
 
 static const char *vctl_bin(void)
 {
@@ -310,15 +294,15 @@ static const struct pinfo *proc_find(const struct pinfo *pi, int n, uint64_t id)
 
 static void topo_destroy(void)
 {
-	sh("ip netns del " NS_A " >/dev/null 2>&1; ip netns del " NS_B " >/dev/null 2>&1");
+	vt_sh("ip netns del " NS_A " >/dev/null 2>&1; ip netns del " NS_B " >/dev/null 2>&1");
 }
 
 static int topo_create(void)
 {
 	topo_destroy();
 	if (access("/sys/module/veth", F_OK))
-		sh("modprobe -q veth");
-	if (sh("ip netns add " NS_A " && ip netns add " NS_B " && "
+		vt_sh("modprobe -q veth");
+	if (vt_sh("ip netns add " NS_A " && ip netns add " NS_B " && "
 	       "ip link add " IF_A " netns " NS_A " type veth peer name " IF_B " netns " NS_B
 	       " && ip -n " NS_A " link set lo up && ip -n " NS_B " link set lo up"
 	       " && ip -n " NS_A " link set " IF_A " up && ip -n " NS_B " link set " IF_B " up"))

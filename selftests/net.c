@@ -58,23 +58,6 @@ static const char *vctl_bin(void)
 	return vctl_path;
 }
 
-/* Run a shell command quietly; its exit status (or -1). */
-static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	fflush(stderr);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
 
 static int ns_enter(int h);
 
@@ -310,7 +293,7 @@ static int topo_create(void)
 	for (m = 0; m < sizeof(mods) / sizeof(mods[0]); m++) {
 		snprintf(path, sizeof(path), "/sys/module/%s", mods[m]);
 		if (access(path, F_OK))
-			sh("modprobe -q %s", mods[m]);
+			vt_sh("modprobe -q %s", mods[m]);
 	}
 	/* Namespaces first, in a batch of their own (netns add unshares). */
 	for (i = 0; i < NH; i++)
@@ -344,10 +327,10 @@ static int topo_mtu(int mtu)
 	int i;
 
 	for (i = 0; i < NH; i++)
-		if (sh("ip link set " VETH_BR_FMT " mtu %d && ip -n " NS_FMT " link set " VETH_NS
+		if (vt_sh("ip link set " VETH_BR_FMT " mtu %d && ip -n " NS_FMT " link set " VETH_NS
 		       " mtu %d", i, mtu, i, mtu))
 			return -1;
-	return sh("ip link set " BRIDGE " mtu %d", mtu);
+	return vt_sh("ip link set " BRIDGE " mtu %d", mtu);
 }
 
 
@@ -1489,7 +1472,7 @@ TEST_F_TIMEOUT(net, ehostunreach_server_link_down, 60)
 
 	round_trip(_metadata, self->srv, 1, self->srv_id);
 	ASSERT_EQ(0, vctl(1, "set host-down-ms 500"));
-	ASSERT_EQ(0, sh("ip -n vkn0 link set " VETH_NS " down"));
+	ASSERT_EQ(0, vt_sh("ip -n vkn0 link set " VETH_NS " down"));
 	expect_unreach(_metadata, 1, self->srv_id, &ms);
 	ASSERT_LE(450, ms);
 	ASSERT_EQ(-EAGAIN, recv_now(self->srv, &r));
@@ -1524,7 +1507,7 @@ TEST_F_TIMEOUT(net, ehostunreach_server_namespace_deleted, 60)
 	round_trip(_metadata, fd, 1, id2);
 	close(fd);
 	ASSERT_EQ(0, vctl(1, "set host-down-ms 500"));
-	ASSERT_EQ(0, sh("ip link del " VETH_BR_FMT " && ip netns del " NS_FMT, 2, 2));
+	ASSERT_EQ(0, vt_sh("ip link del " VETH_BR_FMT " && ip netns del " NS_FMT, 2, 2));
 	expect_unreach(_metadata, 1, v_id_make(self->hp[2], 1), &ms);
 	ASSERT_LE(450, ms);
 }
@@ -1780,9 +1763,9 @@ static int netem_on(void)
 	int i;
 
 	for (i = 0; i < NH; i++) {
-		if (sh("tc qdisc add dev " VETH_BR_FMT " root %s", i, netem))
+		if (vt_sh("tc qdisc add dev " VETH_BR_FMT " root %s", i, netem))
 			return -1;
-		if (sh("ip netns exec " NS_FMT " tc qdisc add dev " VETH_NS " root %s", i, netem))
+		if (vt_sh("ip netns exec " NS_FMT " tc qdisc add dev " VETH_NS " root %s", i, netem))
 			return -1;
 	}
 	return 0;
@@ -2087,7 +2070,7 @@ static int netem_on_hosts(void)
 	int i;
 
 	for (i = 0; i < NH; i++)
-		if (sh("ip netns exec " NS_FMT " tc qdisc add dev " VETH_NS " root %s", i, netem))
+		if (vt_sh("ip netns exec " NS_FMT " tc qdisc add dev " VETH_NS " root %s", i, netem))
 			return -1;
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <stdarg.h>
 #include <unistd.h>
 #include "libv.h"
 
@@ -233,6 +234,24 @@ static inline int vt_read_full(int fd, void *buf, size_t len, int ms)
 		got += n;
 	}
 	return 0;
+}
+
+/* Run a shell command (output not captured); its exit status, or -1. */
+static inline int __attribute__((format(printf, 1, 2))) vt_sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fflush(stderr);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
 }
 
 #endif /* VTEST_H */
