@@ -119,6 +119,37 @@ int v_move_from(int fd, uint64_t pid, uint64_t offset, void *dst, size_t len);
 int v_set_pid(int fd, uint32_t logical_id, uint64_t pid, unsigned int scope);
 int v_get_pid(int fd, uint32_t logical_id, unsigned int scope, uint64_t *pid);
 
+/*
+ * Groups.  v_group_create: a new group id (the caller is not a member
+ * until it joins).  v_group_join / v_group_leave: EPERM for a well-known
+ * group without CAP_NET_ADMIN, EINVAL for an id that is not a group,
+ * EEXIST when already a member (join), ENOENT when not one (leave).
+ * v_group_members: fills ids (up to max) with the members cluster-wide and
+ * returns their total (above max: truncated); timeout_ns bounds the wait
+ * for remote answers (0: the default, V_GROUP_QUERY_MS_DEFAULT).
+ */
+int v_group_create(int fd, uint64_t *gid);
+int v_group_join(int fd, uint64_t gid);
+int v_group_leave(int fd, uint64_t gid);
+int v_group_members(int fd, uint64_t gid, uint64_t *ids, unsigned int max,
+		    uint64_t timeout_ns);
+
+/*
+ * Group Send restricted to the members on the host of qualifier (a process
+ * id); the first reply overwrites msg and its replier is returned in
+ * *replier (may be NULL).  v_send() to a group id is the unqualified form.
+ */
+int v_send_qualified(int fd, uint64_t gid, uint64_t qualifier, struct v_msg *msg,
+		     uint64_t *replier);
+
+/*
+ * GetReply: one further reply of the caller's open group transaction, each
+ * replier once.  ETIMEDOUT when none came within timeout_ns (0: do not
+ * wait), ENOENT when the transaction is closed (next Send, close, or the
+ * host's group-reply window).
+ */
+int v_get_reply(int fd, struct v_msg *msg, uint64_t *replier, uint64_t timeout_ns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -57,6 +57,14 @@ static const char *const stat_names[] = {
 	[V_A_STAT_DROP_NO_TXN]	 = "drop_no_txn",
 	[V_A_STAT_DROP_NOT_MINE] = "drop_not_mine",
 	[V_A_STAT_DROP_NOMEM]	 = "drop_nomem",
+	[V_A_STAT_COLLISIONS]	 = "collisions",
+	[V_A_STAT_MAP_QUERIES]	 = "map_queries",
+	[V_A_STAT_MAP_STALE]	 = "map_stale",
+	[V_A_STAT_MAP_AGED]	 = "map_aged",
+	[V_A_STAT_GROUP_SENDS]	 = "group_sends",
+	[V_A_STAT_GROUP_DELIVERED] = "group_delivered",
+	[V_A_STAT_GROUP_REPLIES] = "group_replies",
+	[V_A_STAT_GROUP_DROPPED] = "group_dropped",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");

@@ -453,6 +453,9 @@ struct v_group {
  * members of gid cluster-wide and sets total to the cluster-wide count; a
  * total above max means the array was truncated.
  */
+#define V_GROUP_QUERY_MS_DEFAULT	200	/* members query wait (timeout_ns 0) */
+#define V_GROUP_MEMBERS_MAX		4096	/* members one query collects */
+
 struct v_group_members {
 	__aligned_u64	gid;		/* in */
 	__aligned_u64	ids_addr;	/* in: __u64 array */
@@ -542,7 +545,15 @@ enum v_pkt_type {
 	V_PKT_MOVE_ACK		= 7,	/* client -> server: blocks of a MoveTo held */
 	V_PKT_GETPID		= 8,	/* broadcast: who has this logical id? */
 	V_PKT_GETPID_ANSWER	= 9,	/* -> the asker: this process has it */
-	V_PKT_MAX		= V_PKT_GETPID_ANSWER
+	V_PKT_GREQUEST		= 10,	/* client -> group (multicast): a group Send */
+	V_PKT_GQUERY		= 11,	/* broadcast: who are the members of dst? */
+	V_PKT_GMEMBERS		= 12,	/* -> the asker: members of dst on this host */
+	V_PKT_CLAIM		= 13,	/* broadcast: src_host is mine (attach, MAC change) */
+	V_PKT_DENY		= 14,	/* -> the claimer: that host part is mine */
+	V_PKT_WHERE		= 15,	/* broadcast: who has host part `host`? */
+	V_PKT_HERE		= 16,	/* -> the asker: src_host is here */
+	V_PKT_FENCE		= 17,	/* broadcast: host part `host` is claimed twice */
+	V_PKT_MAX		= V_PKT_FENCE
 };
 
 struct v_wire_hdr {
@@ -656,10 +667,80 @@ enum v_wire_error {
 	V_WERR_SHUT_DOWN	= 2,	/* the receiver shut down or exited: ESRCH */
 	V_WERR_BUSY		= 3,	/* no room for another alien now: back off */
 	V_WERR_TOO_BIG		= 4,	/* segment larger than the server accepts */
+	V_WERR_NO_MEMBER	= 5,	/* qualified group Send: no member here: ESRCH */
+	V_WERR_SEG_CLOSED	= 6,	/* group Send already answered: segment
+					 * access has ended (EACCES to the mover)
+					 */
 };
 
 struct v_wire_nack {
 	__be32	error;		/* enum v_wire_error */
+	__be32	reserved;
+};
+
+/*
+ * Groups (V OS "Multicast"; VMTP group addressing).
+ *
+ * A group Send is one GREQUEST frame (header dst = the group id, client
+ * and seq as for a REQUEST) sent to the Ethernet multicast address
+ * V_MCAST_ADDR on every attached link, and handed to the sender's own
+ * host too: every host delivers it to its own members, one alien per
+ * member, and each member's Reply travels back as an ordinary RESPONSE
+ * (header src and replier = the member).  With a qualifier the frame goes
+ * to the qualifier's host only, and only that host delivers (NACK
+ * NO_MEMBER when it has none).  Retransmissions, ACKs, reply caching and
+ * trains are those of a REQUEST; the client completes the Send with the
+ * first whole RESPONSE and keeps later ones (message only) for GetReply
+ * until the group-reply window ends.  MOVE_FROM / MOVE_DATA for a group
+ * Send already answered are refused with NACK SEG_CLOSED.
+ *
+ * Membership is local knowledge: each host knows its own members only.
+ * GQUERY (dst = group, client = asker, seq = query number) is broadcast;
+ * every host with members answers GMEMBERS with their ids (as many frames
+ * as it takes, each a v_wire_gmembers with count ids after it).
+ */
+#define V_MCAST_ADDR		{ 0x09, 0x00, 0x56, 0x00, 0x00, 0x01 }
+
+struct v_wire_grequest {
+	__be64		qualifier;	/* deliver only on its host; 0: everywhere */
+	__be64		reserved;
+	struct v_wire_request req;	/* then req.data_len piggy-backed bytes */
+};
+
+struct v_wire_gmembers {
+	__be32	count;		/* member ids that follow (be64 each) */
+	__be32	reserved;
+};
+
+/*
+ * Host parts (V OS "Entity identifiers": kernels cooperate so that ids are
+ * unique cluster-wide).
+ *
+ * When an interface is attached the host broadcasts CLAIM (src_host = its
+ * host part, nonce = its random incarnation number) V_CLAIM_TRIES times,
+ * V_CLAIM_MS apart.  A host that already owns that host part answers DENY:
+ * the attach fails with EADDRINUSE (a host part drawn at random while no
+ * process exists is drawn again instead).  Two hosts claiming one part at
+ * once both see the other's CLAIM and both back off.  A CLAIM from a known
+ * host part also corrects every mapping table (a host whose MAC or
+ * interface changed claims again).
+ *
+ * A frame from the wire that carries the receiver's own host part (the
+ * two hosts met after claiming apart, e.g. a healed partition) is a
+ * collision: the receiver counts it, logs it and broadcasts FENCE; every
+ * host then fails traffic to that host part with EHOSTUNREACH until an
+ * admin deletes the fence (V_CMD_MAP_DEL) once one host has a new part.
+ *
+ * WHERE asks where a host part lives (sent on a mapping-table miss and when
+ * an entry went stale); its owner answers HERE.  Entries nobody used or
+ * heard from for the host's map-age are dropped.
+ */
+#define V_CLAIM_TRIES		3
+#define V_CLAIM_MS		50
+
+struct v_wire_claim {
+	__be64	nonce;		/* CLAIM / DENY / HERE: the sender's incarnation */
+	__be32	host;		/* WHERE / FENCE: the host part concerned */
 	__be32	reserved;
 };
 
@@ -719,6 +800,25 @@ struct v_wire_nack {
  *    V_A_MAP_HOST: NLA_U32          host part
  *    V_A_LINK_IFINDEX: NLA_U32      the link it was last heard on
  *    V_A_LINK_ADDR: NLA_BINARY      its MAC address (ETH_ALEN bytes)
+ *    V_A_MAP_STATE: NLA_U8          enum v_map_state
+ *    V_A_MAP_AGE_MS: NLA_U32        since it was last heard from
+ *
+ * V_CMD_MAP_DEL (admin): forget one entry (a fence included)
+ *    V_A_MAP_HOST: NLA_U32          errors: ENOENT no such entry
+ *
+ * V_CMD_GROUP_GET (dump): one message per group with members on this host:
+ *    V_A_GROUP_ID: NLA_U64
+ *    V_A_GROUP_MEMBERS: NLA_NESTED  V_A_GROUP_MEMBER (NLA_U64) per member
+ *
+ * V_CMD_HOST_GET also reports, and V_CMD_HOST_SET sets:
+ *    V_A_HOST_GROUP_WINDOW_MS: NLA_U32  group-reply window,
+ *                                   V_GROUP_WINDOW_MS_MIN..V_GROUP_WINDOW_MS_MAX
+ *    V_A_HOST_MAP_AGE_MS: NLA_U32   unused mapping entries are dropped after
+ *                                   this, V_MAP_AGE_MS_MIN..V_MAP_AGE_MS_MAX
+ *    V_A_HOST_MAX_MEMBERS: NLA_U32  per-host limit on group memberships,
+ *                                   1..V_MAX_MEMBERS_MAX
+ *    and V_CMD_HOST_GET reports V_A_HOST_GROUPS / V_A_HOST_MEMBERS (NLA_U32):
+ *    groups and memberships held on this host
  *
  * In V_A_HOST_STATS, attributes of type V_A_STAT_UNSPEC (0) are padding
  * (nla_put_u64_64bit on architectures that need 64-bit alignment) and must
@@ -729,6 +829,15 @@ struct v_wire_nack {
 #define V_HOST_DOWN_MS_DEFAULT	3000
 #define V_MAX_ALIENS_MAX	(1U << 20)
 #define V_MAX_ALIENS_DEFAULT	4096
+#define V_GROUP_WINDOW_MS_MIN	10
+#define V_GROUP_WINDOW_MS_MAX	600000
+#define V_GROUP_WINDOW_MS_DEFAULT 5000
+#define V_MAP_AGE_MS_MIN	1000
+#define V_MAP_AGE_MS_MAX	86400000
+#define V_MAP_AGE_MS_DEFAULT	300000
+#define V_MAX_MEMBERS_MAX	(1U << 20)
+#define V_MAX_MEMBERS_DEFAULT	65536
+#define V_GROUP_REPLIES_MAX	1024	/* further replies one group Send keeps */
 
 #define V_GENL_NAME		"vkmod"
 #define V_GENL_VERSION		1
@@ -743,6 +852,8 @@ enum v_genl_cmd {
 	V_CMD_PROC_GET,
 	V_CMD_ALIEN_GET,
 	V_CMD_MAP_GET,
+	V_CMD_MAP_DEL,
+	V_CMD_GROUP_GET,
 	__V_CMD_MAX
 };
 
@@ -774,6 +885,16 @@ enum v_genl_attr {
 	V_A_ALIEN_AGE_MS,
 	V_A_MAP_HOST,
 	V_A_PAD,
+	V_A_MAP_STATE,
+	V_A_MAP_AGE_MS,
+	V_A_GROUP_ID,
+	V_A_GROUP_MEMBERS,
+	V_A_GROUP_MEMBER,
+	V_A_HOST_GROUP_WINDOW_MS,
+	V_A_HOST_MAP_AGE_MS,
+	V_A_HOST_MAX_MEMBERS,
+	V_A_HOST_GROUPS,
+	V_A_HOST_MEMBERS,
 	__V_A_MAX
 };
 
@@ -785,6 +906,11 @@ enum v_proc_state {
 	V_PROC_RECEIVED,	/* in Send, received by V_A_PROC_PEER */
 	V_PROC_REMOTE,		/* in Send to another host (V_A_PROC_PEER: destination) */
 	V_PROC_SHUTDOWN,	/* shut down */
+};
+
+enum v_map_state {
+	V_MAP_LEARNED,		/* heard from: frames go to its MAC */
+	V_MAP_FENCED,		/* claimed twice: traffic fails (EHOSTUNREACH) */
 };
 
 enum v_alien_state {
@@ -811,6 +937,14 @@ enum v_stat {
 	V_A_STAT_DROP_NO_TXN,		/* dropped: no such transaction (stale) */
 	V_A_STAT_DROP_NOT_MINE,		/* dropped: for another host part */
 	V_A_STAT_DROP_NOMEM,		/* dropped: no memory */
+	V_A_STAT_COLLISIONS,		/* host-part collisions seen (claims denied too) */
+	V_A_STAT_MAP_QUERIES,		/* WHERE queries sent */
+	V_A_STAT_MAP_STALE,		/* mapping entries found stale and dropped */
+	V_A_STAT_MAP_AGED,		/* mapping entries aged out */
+	V_A_STAT_GROUP_SENDS,		/* group Sends started here */
+	V_A_STAT_GROUP_DELIVERED,	/* group messages delivered to members here */
+	V_A_STAT_GROUP_REPLIES,		/* further group replies kept for GetReply */
+	V_A_STAT_GROUP_DROPPED,		/* further group replies dropped (closed, full) */
 	__V_A_STAT_MAX
 };
 
