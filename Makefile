@@ -26,7 +26,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net fuzz ctl flood install
+SUITES ?= base local net groups fuzz ctl flood install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -39,7 +39,7 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
-TESTS := base local net cluster fuzz ctl flood
+TESTS := base local net groups cluster fuzz ctl flood
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
