@@ -2,7 +2,7 @@
 /*
  * vbench: V IPC beside the Linux alternatives, measured in one run.
  *
- *   vbench [-n N] [-t SECS] [-d MS] [-c CPU|any] [-j] [-o FILE] [--only KEYS] [--remote-setup]
+ *   vbench [-n N] [-t SECS] [-d MS] [-r ROUNDS] [-c CPU|any] [-j] [-o FILE] [--only KEYS] [--remote-setup]
  *
  * Every row is one measurement (docs/PERFORMANCE.md lists them): local and
  * remote Send-Receive-Reply beside pipes, Unix sockets, eventfd, binder,
@@ -80,13 +80,14 @@ static struct {
 	uint64_t n;		/* timed iterations of a latency row */
 	uint64_t budget_ns;	/* time one row may take (then MIN_SAMPLES) */
 	uint64_t scale_ms;	/* each scaling run */
+	uint64_t rounds;	/* every row is measured in this many interleaved rounds */
 	int cpu;		/* pin both sides of a row to this CPU; -1: no pinning */
 	int json;
 	int remote_setup;
 	const char *out;
 	const char *only;
 	char vctl[PATH_MAX];
-} opt = { .n = 2000, .budget_ns = 5000000000ULL, .scale_ms = 1000, .cpu = 0 };
+} opt = { .n = 2000, .budget_ns = 5000000000ULL, .scale_ms = 1000, .rounds = 3, .cpu = 0 };
 
 static int remote_ok;		/* the two hosts exist */
 static char remote_why[160] = "no second V host (run as root with --remote-setup)";
@@ -98,10 +99,15 @@ struct row {
 	const char *unit;
 	int kind;
 	const char *vref;	/* the V row this one is a baseline for */
-	int done;
+	int done;		/* skipped, or final */
 	double value, p99;
 	uint64_t samples;
 	char skipped[200];
+	/* gathered over the rounds */
+	uint64_t *acc, nacc, ops, lost;
+	int rounds;
+	size_t bytes;		/* bulk rows: bytes per sample */
+	double div;		/* latency rows: ns per unit */
 };
 
 #define ROW(k, u, kd, v) { .key = (k), .unit = (u), .kind = (kd), .vref = (v) }
@@ -164,7 +170,7 @@ static void __attribute__((format(printf, 2, 3))) row_skip(const char *key, cons
 		fprintf(stderr, "vbench: %-28s skipped: %s\n", key, r->skipped);
 }
 
-/* Is key selected by --only (comma-separated substrings)? */
+/* Is key selected by --only (substrings separated by , or +)? */
 static int selected(const char *key)
 {
 	char buf[512], *tok, *save = NULL;
@@ -172,7 +178,7 @@ static int selected(const char *key)
 	if (!opt.only)
 		return 1;
 	snprintf(buf, sizeof(buf), "%s", opt.only);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	for (tok = strtok_r(buf, ",+", &save); tok; tok = strtok_r(NULL, ",+", &save))
 		if (strstr(key, tok))
 			return 1;
 	return 0;
@@ -264,7 +270,7 @@ static int more(const struct job *j, uint64_t i, uint64_t t_start)
 		return 0;
 	if (i - j->warm < MIN_SAMPLES)
 		return 1;
-	return now_ns() - t_start < opt.budget_ns;
+	return now_ns() - t_start < opt.budget_ns / opt.rounds;
 }
 
 static void record(const struct job *j, uint64_t i, uint64_t ns)
@@ -415,35 +421,61 @@ out:
 	return ok && !G->err[0] ? 0 : -1;
 }
 
-/* Median (and p99) of the samples into row key; bytes > 0: MB/s instead. */
-static void finish(const char *key, const struct job *j, int ret, size_t bytes, double div)
+/* Keep this round's samples of row key (bulk rows: bytes each, else ns / div). */
+static void finish(const char *key, int ret, size_t bytes, double div)
 {
 	struct row *r = row_get(key);
-	uint64_t n = G->n, *s = G->s;
+	uint64_t *acc;
 
-	if (ret || !n) {
+	if (ret || !G->n) {
 		row_skip(key, "failed: %s", G->err[0] ? G->err : "no samples");
 		return;
 	}
-	qsort(s, n, sizeof(*s), cmp_u64);
-	r->samples = n;
-	if (bytes) {
-		r->value = (double)bytes / ((double)s[n / 2] / 1e9) / 1e6;
-	} else {
-		r->value = (double)s[n / 2] / div;
-		r->p99 = (double)s[(n * 99 + 99) / 100 - 1] / div;
+	acc = realloc(r->acc, (r->nacc + G->n) * sizeof(*acc));
+	if (!acc) {
+		row_skip(key, "out of memory");
+		return;
 	}
+	memcpy(acc + r->nacc, G->s, G->n * sizeof(*acc));
+	r->acc = acc;
+	r->nacc += G->n;
+	r->lost += G->lost;
+	r->bytes = bytes;
+	r->div = div;
+	r->rounds++;
+}
+
+/* Median (and p99) of every round's samples; MB/s for bulk rows. */
+static void finalize(struct row *r)
+{
+	uint64_t n = r->nacc, *s = r->acc;
+
+	if (r->done || !r->rounds)
+		return;
 	r->done = 1;
+	if (r->kind == R_RATE) {
+		r->value = (double)r->ops / ((double)opt.scale_ms / 1000.0 * r->rounds);
+		r->samples = r->ops;
+	} else {
+		qsort(s, n, sizeof(*s), cmp_u64);
+		r->samples = n;
+		if (r->bytes) {
+			r->value = (double)r->bytes / ((double)s[n / 2] / 1e9) / 1e6;
+		} else {
+			r->value = (double)s[n / 2] / r->div;
+			r->p99 = (double)s[(n * 99 + 99) / 100 - 1] / r->div;
+		}
+	}
 	if (!opt.json)
-		fprintf(stderr, "vbench: %-28s %12.2f %s (%" PRIu64 " samples%s)\n", key, r->value,
-			r->unit, n, G->lost ? ", some iterations lost" : "");
-	(void)j;
+		fprintf(stderr, "vbench: %-28s %12.2f %s (%" PRIu64 " %s%s)\n", r->key, r->value,
+			r->unit, r->samples, r->kind == R_RATE ? "transactions" : "samples",
+			r->lost ? ", some iterations lost frames" : "");
 }
 
 /* The iterations of a row: n divided by div, never below MIN_SAMPLES. */
 static void iters(struct job *j, uint64_t div)
 {
-	j->count = opt.n / div;
+	j->count = opt.n / div / opt.rounds;
 	if (j->count < MIN_SAMPLES)
 		j->count = MIN_SAMPLES;
 	j->warm = j->count / 10 < 5 ? 5 : j->count / 10;
@@ -1338,7 +1370,7 @@ static void remote_setup(void)
 	remote_ok = 1;
 }
 
-static const char *tipc_prepare(void)
+static const char *tipc_prepare_once(void)
 {
 	if (access("/sys/module/tipc", F_OK) && sh("modprobe -q tipc 2>/dev/null"))
 		return "tipc module cannot be loaded";
@@ -1350,17 +1382,29 @@ static const char *tipc_prepare(void)
 	return NULL;
 }
 
+/* Bearers are enabled once (a second enable fails). */
+static const char *tipc_prepare(void)
+{
+	static const char *why;
+	static int done;
+
+	if (!done)
+		why = tipc_prepare_once();
+	done = 1;
+	return why;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Rows                                                                      */
 
 static void lat_row(const char *key, int ret, double div)
 {
-	finish(key, NULL, ret, 0, div);
+	finish(key, ret, 0, div);
 }
 
 static void bw_row(const char *key, int ret, size_t bytes)
 {
-	finish(key, NULL, ret, bytes, 1);
+	finish(key, ret, bytes, 1);
 }
 
 static void rate_row(const char *key, int ret)
@@ -1375,11 +1419,8 @@ static void rate_row(const char *key, int ret)
 	}
 	for (i = 0; i < MAXP; i++)
 		ops += G->ops[i];
-	r->value = (double)ops / ((double)opt.scale_ms / 1000.0);
-	r->samples = ops;
-	r->done = 1;
-	if (!opt.json)
-		fprintf(stderr, "vbench: %-28s %12.0f %s\n", key, r->value, r->unit);
+	r->ops += ops;
+	r->rounds++;
 }
 
 static void run_rows(void)
@@ -1389,99 +1430,109 @@ static void run_rows(void)
 	char key[64];
 	const char *why;
 	struct stat st;
+	uint64_t round;
 	int s, p;
-
-#define WANT(k) (selected(k) && !row_get(k)->done)
-	if (WANT("local_srr_ns"))
-		lat_row("local_srr_ns", v_job(NULL, NULL, V_ECHO, 0, 0, 1, 1, 0), 1);
-	if (WANT("pipe_rr_ns"))
-		lat_row("pipe_rr_ns", fd_job(B_PIPE), 1);
-	if (WANT("uds_rr_ns"))
-		lat_row("uds_rr_ns", fd_job(B_UDS), 1);
-	if (WANT("eventfd_rr_ns"))
-		lat_row("eventfd_rr_ns", fd_job(B_EVENTFD), 1);
-	if (WANT("binder_rr_ns")) {
-		why = binder_prepare();
-		if (why) {
-			row_skip("binder_rr_ns", "%s", why);
-		} else {
-			struct job j = { .srv = binder_srv, .cli = binder_cli, .pairs = 1 };
-
-			iters(&j, 1);
-			lat_row("binder_rr_ns", run_job(&j, 0), 1);
-		}
-	}
-	for (s = 0; s < 2; s++) {
-		uint64_t div = s ? 8 : 2;
-
-		snprintf(key, sizeof(key), "local_movefrom_%s_mbps", sz[s]);
-		if (WANT(key))
-			bw_row(key, v_job(NULL, NULL, V_MOVEFROM, sizes[s], 1, div, 1, 0), sizes[s]);
-		snprintf(key, sizeof(key), "process_vm_readv_%s_mbps", sz[s]);
-		if (WANT(key))
-			bw_row(key, pvm_job(0, sizes[s], div), sizes[s]);
-		snprintf(key, sizeof(key), "local_moveto_%s_mbps", sz[s]);
-		if (WANT(key))
-			bw_row(key, v_job(NULL, NULL, V_MOVETO, sizes[s], 1, div, 1, 0), sizes[s]);
-		snprintf(key, sizeof(key), "process_vm_writev_%s_mbps", sz[s]);
-		if (WANT(key))
-			bw_row(key, pvm_job(1, sizes[s], div), sizes[s]);
-	}
 
 	if (opt.remote_setup && (selected("remote") || selected("udp") || selected("tcp") ||
 				 selected("tipc") || selected("raw")))
 		remote_setup();
-	if (remote_ok) {
-		if (WANT("remote_srr_us"))
-			lat_row("remote_srr_us", v_job(NS_B, NS_A, V_ECHO, 0, 0, 1, 1, 0), 1e3);
-		if (WANT("udp_rr_us"))
-			lat_row("udp_rr_us", net_job(N_UDP, 0, 1), 1e3);
-		if (WANT("tcp_rr_us"))
-			lat_row("tcp_rr_us", net_job(N_TCP, 0, 1), 1e3);
-		if (WANT("tipc_rr_us")) {
-			why = tipc_prepare();
-			if (why)
-				row_skip("tipc_rr_us", "%s", why);
-			else
-				lat_row("tipc_rr_us", net_job(N_TIPC, 0, 1), 1e3);
+#define WANT(k) (selected(k) && !row_get(k)->done)
+	/*
+	 * Rounds: every row once per round, so that V and its baselines share
+	 * whatever else the machine was doing meanwhile.
+	 */
+	for (round = 0; round < opt.rounds; round++) {
+		if (!opt.json)
+			fprintf(stderr, "vbench: round %" PRIu64 " of %" PRIu64 "\n", round + 1, opt.rounds);
+		if (WANT("local_srr_ns"))
+			lat_row("local_srr_ns", v_job(NULL, NULL, V_ECHO, 0, 0, 1, 1, 0), 1);
+		if (WANT("pipe_rr_ns"))
+			lat_row("pipe_rr_ns", fd_job(B_PIPE), 1);
+		if (WANT("uds_rr_ns"))
+			lat_row("uds_rr_ns", fd_job(B_UDS), 1);
+		if (WANT("eventfd_rr_ns"))
+			lat_row("eventfd_rr_ns", fd_job(B_EVENTFD), 1);
+		if (WANT("binder_rr_ns")) {
+			why = binder_prepare();
+			if (why) {
+				row_skip("binder_rr_ns", "%s", why);
+			} else {
+				struct job j = { .srv = binder_srv, .cli = binder_cli, .pairs = 1 };
+
+				iters(&j, 1);
+				lat_row("binder_rr_ns", run_job(&j, 0), 1);
+			}
 		}
-		if (WANT("raw_packet_rr_us"))
-			lat_row("raw_packet_rr_us", raw_job(0, 1), 1e3);
-		if (WANT("remote_moveto_64k_ms"))
-			lat_row("remote_moveto_64k_ms",
-				v_job(NS_B, NS_A, V_MOVETO, KB64, 1, 8, 1, 0), 1e6);
-		if (WANT("raw_packet_64k_ms"))
-			lat_row("raw_packet_64k_ms", raw_job(KB64, 8), 1e6);
-		if (WANT("remote_movefrom_1m_mbps"))
-			bw_row("remote_movefrom_1m_mbps",
-			       v_job(NS_B, NS_A, V_MOVEFROM, MB1, 1, 40, 1, 0), MB1);
-		if (WANT("tcp_stream_1m_mbps"))
-			bw_row("tcp_stream_1m_mbps", net_job(N_TCP, MB1, 40), MB1);
-	}
+		for (s = 0; s < 2; s++) {
+			uint64_t div = s ? 8 : 2;
 
-	{
-		char vfsd[PATH_MAX + 32];
+			snprintf(key, sizeof(key), "local_movefrom_%s_mbps", sz[s]);
+			if (WANT(key))
+				bw_row(key, v_job(NULL, NULL, V_MOVEFROM, sizes[s], 1, div, 1, 0), sizes[s]);
+			snprintf(key, sizeof(key), "process_vm_readv_%s_mbps", sz[s]);
+			if (WANT(key))
+				bw_row(key, pvm_job(0, sizes[s], div), sizes[s]);
+			snprintf(key, sizeof(key), "local_moveto_%s_mbps", sz[s]);
+			if (WANT(key))
+				bw_row(key, v_job(NULL, NULL, V_MOVETO, sizes[s], 1, div, 1, 0), sizes[s]);
+			snprintf(key, sizeof(key), "process_vm_writev_%s_mbps", sz[s]);
+			if (WANT(key))
+				bw_row(key, pvm_job(1, sizes[s], div), sizes[s]);
+		}
 
-		snprintf(vfsd, sizeof(vfsd), "%s/../daemons/vfsd", dirname(strdup(opt.vctl)));
-		why = stat(vfsd, &st) == 0 ? "vfsd found, but vbench does not drive it yet" :
-		      "vfsd not built";
-		if (WANT("file_seq_read_page_us"))
-			row_skip("file_seq_read_page_us", "%s", why);
-		if (WANT("file_read_mbps"))
-			row_skip("file_read_mbps", "%s", why);
-	}
+		if (remote_ok) {
+			if (WANT("remote_srr_us"))
+				lat_row("remote_srr_us", v_job(NS_B, NS_A, V_ECHO, 0, 0, 1, 1, 0), 1e3);
+			if (WANT("udp_rr_us"))
+				lat_row("udp_rr_us", net_job(N_UDP, 0, 1), 1e3);
+			if (WANT("tcp_rr_us"))
+				lat_row("tcp_rr_us", net_job(N_TCP, 0, 1), 1e3);
+			if (WANT("tipc_rr_us")) {
+				why = tipc_prepare();
+				if (why)
+					row_skip("tipc_rr_us", "%s", why);
+				else
+					lat_row("tipc_rr_us", net_job(N_TIPC, 0, 1), 1e3);
+			}
+			if (WANT("raw_packet_rr_us"))
+				lat_row("raw_packet_rr_us", raw_job(0, 1), 1e3);
+			if (WANT("remote_moveto_64k_ms"))
+				lat_row("remote_moveto_64k_ms",
+					v_job(NS_B, NS_A, V_MOVETO, KB64, 1, 8, 1, 0), 1e6);
+			if (WANT("raw_packet_64k_ms"))
+				lat_row("raw_packet_64k_ms", raw_job(KB64, 8), 1e6);
+			if (WANT("remote_movefrom_1m_mbps"))
+				bw_row("remote_movefrom_1m_mbps",
+				       v_job(NS_B, NS_A, V_MOVEFROM, MB1, 1, 40, 1, 0), MB1);
+			if (WANT("tcp_stream_1m_mbps"))
+				bw_row("tcp_stream_1m_mbps", net_job(N_TCP, MB1, 40), MB1);
+		}
 
-	for (p = 1; p <= MAXP; p *= 2) {
-		snprintf(key, sizeof(key), "local_srr_per_s_%d", p);
-		if (WANT(key))
-			rate_row(key, v_job(NULL, NULL, V_ECHO, 0, 0, 1, p, 1));
-	}
-	for (p = 1; p <= MAXP && remote_ok; p *= 2) {
-		snprintf(key, sizeof(key), "remote_srr_per_s_%d", p);
-		if (WANT(key))
-			rate_row(key, v_job(NS_B, NS_A, V_ECHO, 0, 0, 1, p, 1));
+		{
+			char vfsd[PATH_MAX + 32];
+
+			snprintf(vfsd, sizeof(vfsd), "%s/../daemons/vfsd", dirname(strdup(opt.vctl)));
+			why = stat(vfsd, &st) == 0 ? "vfsd found, but vbench does not drive it yet" :
+			      "vfsd not built";
+			if (WANT("file_seq_read_page_us"))
+				row_skip("file_seq_read_page_us", "%s", why);
+			if (WANT("file_read_mbps"))
+				row_skip("file_read_mbps", "%s", why);
+		}
+
+		for (p = 1; p <= MAXP; p *= 2) {
+			snprintf(key, sizeof(key), "local_srr_per_s_%d", p);
+			if (WANT(key))
+				rate_row(key, v_job(NULL, NULL, V_ECHO, 0, 0, 1, p, 1));
+		}
+		for (p = 1; p <= MAXP && remote_ok; p *= 2) {
+			snprintf(key, sizeof(key), "remote_srr_per_s_%d", p);
+			if (WANT(key))
+				rate_row(key, v_job(NS_B, NS_A, V_ECHO, 0, 0, 1, p, 1));
+		}
 	}
 	for (s = 0; s < (int)NROWS; s++) {
+		finalize(&rows[s]);
 		if (rows[s].done)
 			continue;
 		if (!selected(rows[s].key))
@@ -1601,7 +1652,7 @@ static void table(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vbench [-n N] [-t SECS] [-d MS] [-c CPU|any] [-j] [-o FILE] [--only KEYS] [--remote-setup]\n"
+		"Usage: vbench [-n N] [-t SECS] [-d MS] [-r ROUNDS] [-c CPU|any] [-j] [-o FILE] [--only KEYS] [--remote-setup]\n"
 		"\n"
 		"Measure V IPC (vkmod) beside the Linux alternatives in one run and print\n"
 		"a table with V/baseline ratios (or JSON).  Every row is one figure:\n"
@@ -1611,16 +1662,19 @@ static void usage(FILE *f)
 		"\n"
 		"  -n N            timed iterations of a latency row (default 2000; bulk rows\n"
 		"                  use N/2, N/8, N/40); a tenth more as warm-up first\n"
-		"  -t SECS         time budget of one row (default 5): past it, a row stops\n"
-		"                  after %d timed iterations\n"
+		"  -r ROUNDS       measure every row in ROUNDS interleaved rounds of N/ROUNDS\n"
+		"                  iterations each (default 3), so that V and its baselines\n"
+		"                  see the same machine; figures are over all rounds\n"
+		"  -t SECS         time budget of one row (default 5, shared by its rounds):\n"
+		"                  past it, a round stops after %d timed iterations\n"
 		"  -d MS           length of each transactions-per-second run (default 1000)\n"
 		"  -c CPU|any      pin both processes of a row to CPU (default 0), pair i of\n"
 		"                  a transactions-per-second row to CPU i mod the CPU count;\n"
 		"                  'any': no pinning (cross-CPU wake-ups included)\n"
 		"  -j              print only the JSON object (keys: the rows)\n"
 		"  -o FILE         also write the JSON object to FILE\n"
-		"  --only KEYS     only rows whose key contains one of the comma-separated\n"
-		"                  KEYS (the others are reported skipped)\n"
+		"  --only KEYS     only rows whose key contains one of KEYS (separated by\n"
+		"                  , or +; the others are reported skipped)\n"
 		"  --remote-setup  (root) make two V hosts for the remote rows: network\n"
 		"                  namespaces " NS_A " (clients) and " NS_B " (servers) joined by\n"
 		"                  the veth pair " IF_A "/" IF_B " (" IP_A ", " IP_B "), both\n"
@@ -1647,8 +1701,14 @@ int main(int argc, char **argv)
 	FILE *f;
 	int o, fd;
 
-	while ((o = getopt_long(argc, argv, "n:t:d:c:jo:h", lopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "n:t:d:c:r:jo:h", lopts, NULL)) != -1) {
 		switch (o) {
+		case 'r':
+			if (vtool_parse_u64(optarg, 1, 100, &opt.rounds)) {
+				fprintf(stderr, "vbench: -r wants 1..100, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'c':
 			if (!strcmp(optarg, "any")) {
 				opt.cpu = -1;

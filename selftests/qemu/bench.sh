@@ -7,7 +7,7 @@
 #   bench.sh -k KVER
 #
 # VK_BENCH_N (iterations), VK_BENCH_SECS (per-row budget) and VK_BENCH_ONLY
-# (rows) reach vbench through VK_GUEST_ENV.  Exit status: run.sh's, or 1
+# (rows, separated by +) reach vbench through VK_GUEST_ENV.  Exit status: run.sh's, or 1
 # when no JSON came back.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
