@@ -1433,9 +1433,19 @@ static void run_rows(void)
 	uint64_t round;
 	int s, p;
 
-	if (opt.remote_setup && (selected("remote") || selected("udp") || selected("tcp") ||
-				 selected("tipc") || selected("raw")))
-		remote_setup();
+	static const char *const remote_rows[] = {
+		"remote_srr_us", "udp_rr_us", "tcp_rr_us", "tipc_rr_us", "raw_packet_rr_us",
+		"remote_moveto_64k_ms", "raw_packet_64k_ms", "remote_movefrom_1m_mbps",
+		"tcp_stream_1m_mbps", "remote_srr_per_s_1", "remote_srr_per_s_2",
+		"remote_srr_per_s_4",
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(remote_rows) / sizeof(remote_rows[0]); k++)
+		if (opt.remote_setup && selected(remote_rows[k])) {
+			remote_setup();
+			break;
+		}
 #define WANT(k) (selected(k) && !row_get(k)->done)
 	/*
 	 * Rounds: every row once per round, so that V and its baselines share

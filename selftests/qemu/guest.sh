@@ -54,8 +54,18 @@ bench)
 	say "# suite: bench"
 	args=(-o /tmp/bench.json --remote-setup -n "${VK_BENCH_N:-2000}" -t "${VK_BENCH_SECS:-5}")
 	[ -n "${VK_BENCH_ONLY:-}" ] && args+=(--only "$VK_BENCH_ONLY")
-	(cd /tmp && timeout -k 5 "${vkstimeout:-900}" "$B/tools/vbench" "${args[@]}") >&3 2>&1
+	prof=()
+	# VK_BENCH_PROFILE=1: the run under perf record (cpu-clock, every CPU),
+	# and the hottest symbols after it.
+	[ -n "${VK_BENCH_PROFILE:-}" ] && command -v perf >/dev/null &&
+		prof=(perf record -q -a -g -e cpu-clock -o /tmp/perf.data --)
+	(cd /tmp && timeout -k 5 "${vkstimeout:-900}" "${prof[@]}" "$B/tools/vbench" "${args[@]}") >&3 2>&1
 	rc=$?
+	if [ ${#prof[@]} -gt 0 ]; then
+		say "# vk-profile:"
+		perf report -i /tmp/perf.data --stdio --no-children --sort dso,sym -g none 2>/dev/null |
+			grep -v '^$' | head -60 | sed 's/^/# prof /' >&3
+	fi
 	if [ -s /tmp/bench.json ]; then
 		say "# vk-bench-json-begin"
 		cat /tmp/bench.json >&3
