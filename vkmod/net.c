@@ -272,8 +272,9 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 
 	if (!here && (!links || v_map_fenced(host, qhost)))
 		return -EHOSTUNREACH;
-	if ((!links || qhost == host->host_part) && !v_group_has_members(host, t->group))
-		return -ESRCH;
+	if ((!links || qhost == host->host_part) &&
+	    !v_group_local(host, t->group, t->sender_id, NULL, 0))
+		return -ESRCH;	/* only members here could answer, and there are none */
 	max = (links && qhost != host->host_part) ? v_net_payload_max(host, qhost) :
 						     V_LOCAL_PAYLOAD;
 	if (max < sizeof(*gr))
