@@ -761,7 +761,8 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 	if (v_map_rcv(host, skb))
 		return NET_RX_SUCCESS;
 	if (be32_to_cpu(h->src_host) == host->host_part) {
-		v_map_collision(host, dev, eth_hdr(skb)->h_source);
+		if (!v_link_own_addr(host, eth_hdr(skb)->h_source))
+			v_map_collision(host, dev, eth_hdr(skb)->h_source);
 		goto drop_silently;
 	}
 	v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);

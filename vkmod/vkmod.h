@@ -322,6 +322,7 @@ void v_host_stats(struct v_host *host, u64 *out);
 int v_link_add(struct v_host *host, int ifindex);
 int v_link_del(struct v_host *host, int ifindex);
 bool v_link_attached(struct v_host *host, const struct net_device *dev);
+bool v_link_own_addr(struct v_host *host, const u8 *mac);
 void v_link_host_exit(struct v_host *host);
 int v_link_init(void);
 void v_link_exit(void);
