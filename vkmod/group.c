@@ -536,6 +536,13 @@ void v_group_txn_close(struct v_txn *t)
 	struct v_greply *r, *tmp;
 	LIST_HEAD(gone);
 
+	/*
+	 * Nothing to end after an ordinary Send (the fast path): replies are
+	 * only kept, and the request only held, while t->group is set, and
+	 * only the socket's own Send, GetReply and release change it.
+	 */
+	if (!READ_ONCE(t->group))
+		return;
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->gopen) {
 		req = t->req_skb;	/* kept for GetReply (net.c) */
