@@ -3,6 +3,8 @@
 #   make            build the module (for KVER), libv, tools and tests
 #   make check      install what is missing, build, run every suite in QEMU
 #   make check T=base   run one suite (or a space-separated list)
+#   make check-debug    build (once, cached) a KASAN/lockdep/kmemleak kernel,
+#                   run suites local and net (and fault) on it (slow)
 #   make demo       install what is missing, build, show vkmod in a guest
 #   make bench      install what is missing, build, run vbench in a guest:
 #                   build/bench.json, its table, docs/bench.png
@@ -46,7 +48,8 @@ TESTS := base local net groups cluster fuzz ctl flood perf
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
 
-.PHONY: all module modules-all libv tools tests deps check check-run demo demo-run bench bench-run lint clean
+.PHONY: all module modules-all libv tools tests deps check check-run check-debug check-debug-run
+.PHONY: demo demo-run bench bench-run lint clean
 .PHONY: install uninstall dkms-install dkms-uninstall
 
 all: module libv tools tests
@@ -56,14 +59,15 @@ deps:
 
 # --- kernel module ---------------------------------------------------------
 # Each kernel gets its own copy of the sources under build/kmod/KVER, so
-# objects for 6.1 and 6.12 never mix in the source tree.
+# objects for 6.1 and 6.12 never mix in the source tree.  VK_KDIR builds
+# against a kernel tree that is not under /lib/modules (make check-debug).
 module: $(B)/kmod/$(KVER)/vkmod.ko
 
 $(B)/kmod/%/vkmod.ko: $(MOD_SRC)
-	@test -d /lib/modules/$*/build || { echo "no headers for kernel '$*' (make deps?)"; exit 1; }
+	@test -d $(or $(VK_KDIR),/lib/modules/$*/build) || { echo "no headers for kernel '$*' (make deps?)"; exit 1; }
 	@mkdir -p $(B)/kmod/$*
 	@cp -a --parents $(MOD_SRC) $(B)/kmod/$*/
-	$(MAKE) -C /lib/modules/$*/build M=$(abspath $(B)/kmod/$*) modules
+	$(MAKE) -C $(or $(VK_KDIR),/lib/modules/$*/build) M=$(abspath $(B)/kmod/$*) modules
 
 modules-all:
 	@for k in $(KVERS_ALL); do $(MAKE) --no-print-directory $(B)/kmod/$$k/vkmod.ko || exit 1; done
@@ -229,6 +233,25 @@ CHECK_SUITES = $(T)$(if $(filter file,$(origin T)), cluster)
 
 check-run: all modules-all
 	selftests/qemu/check.sh -k $(KVER) -s "$(CHECK_SUITES)"
+
+# The debug kernel (scripts/debug-kernel.sh: linux-source-6.1 with KASAN,
+# lockdep, kmemleak, ..., built once into /var/cache/vkmod-debug-kernel),
+# vkmod built against it, and suites local, net (and fault, once SUITES has
+# it) on it, with the timeouts times VK_TIMEOUT_SCALE (default 4 here) and
+# kmemleak scans before and after (run.sh -L).  T=... picks other suites
+# (not cluster).  Not part of make check: it takes an hour.
+DEBUG_SUITES = local net $(filter fault,$(SUITES))
+DEBUG_T = $(filter-out cluster,$(if $(filter command line,$(origin T)),$(T),$(DEBUG_SUITES)))
+
+check-debug: deps
+	@$(MAKE) --no-print-directory check-debug-run
+
+check-debug-run: all
+	@set -e; kenv=$$(scripts/debug-kernel.sh); eval "$$kenv"; \
+	echo "# debug kernel $$KREL: $$KDIR (build $$BUILD_SECS s)"; \
+	$(MAKE) --no-print-directory $(B)/kmod/$$KREL/vkmod.ko VK_KDIR=$$KDIR; \
+	VK_TIMEOUT_SCALE=$(or $(VK_TIMEOUT_SCALE),4) selftests/qemu/check.sh -k $$KREL -s "$(DEBUG_T)" -- \
+		-i $$IMAGE -L -A "log_buf_len=8M"
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run

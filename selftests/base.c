@@ -371,4 +371,4 @@ TEST(compat_32bit)
 						  WEXITSTATUS(status));
 }
 
-TEST_HARNESS_MAIN
+VT_HARNESS_MAIN

@@ -1391,4 +1391,4 @@ TEST_F_TIMEOUT(ctl, map_show_follows_mac_change, 120)
 		TH_LOG("want %s / %s\ngot %s%s", l0, o0, txt, js);
 }
 
-TEST_HARNESS_MAIN
+VT_HARNESS_MAIN

@@ -2777,4 +2777,4 @@ TEST_F_TIMEOUT(ipc, stress_random_traffic, 600)
 	fprintf(stderr, "# stress: %llu transactions in %d s\n", (unsigned long long)total, secs);
 }
 
-TEST_HARNESS_MAIN
+VT_HARNESS_MAIN

@@ -2390,4 +2390,4 @@ TEST_F_TIMEOUT(net, module_unload_with_links_attached, 60)
 	round_trip(_metadata, self->srv, 1, self->srv_id);
 }
 
-TEST_HARNESS_MAIN
+VT_HARNESS_MAIN

@@ -33,6 +33,29 @@ static inline int vt_scale(void)
 	return v > 0 ? v : 1;
 }
 
+/*
+ * TEST_HARNESS_MAIN with every test's timeout (the harness's alarm, 30 s or
+ * TEST_F_TIMEOUT's) times VK_TIMEOUT_SCALE too.  A macro: it names the
+ * harness's internals, so it expands after kselftest_harness.h.
+ */
+#define VT_HARNESS_MAIN							\
+	static void __attribute__((constructor))			\
+	__constructor_order_last(void)					\
+	{								\
+		if (!__constructor_order)				\
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	}								\
+	int main(int argc, char **argv)					\
+	{								\
+		struct __fixture_metadata *f;				\
+		struct __test_metadata *t;				\
+									\
+		for (f = __fixture_list; f; f = f->next)		\
+			for (t = f->tests; t; t = t->next)		\
+				t->timeout *= vt_scale();		\
+		return test_harness_run(argc, argv);			\
+	}
+
 static inline int vt_socket(void)
 {
 	return socket(v_family(), SOCK_DGRAM, 0);

@@ -4,8 +4,9 @@
 # "cluster" needs two guests (cluster.sh); every other suite runs in one
 # guest (run.sh).  Each runner's own closing line is kept as a comment.
 #
-#   check.sh -k KVER -s "suite ..."
+#   check.sh -k KVER -s "suite ..." [-- run.sh options]
 #
+# Options after -- go to run.sh (make check-debug: -i IMAGE -d KMODDIR -L ...).
 # Exit status: 0 when every runner passed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,9 +16,10 @@ while getopts "k:s:" o; do
 	case $o in
 	k) kver=$OPTARG ;;
 	s) suites=$OPTARG ;;
-	*) echo "usage: $0 -k KVER -s SUITES" >&2; exit 2 ;;
+	*) echo "usage: $0 -k KVER -s SUITES [-- run.sh options]" >&2; exit 2 ;;
 	esac
 done
+shift $((OPTIND - 1))
 [ -n "$kver" ] || { echo "check.sh: -k KVER required" >&2; exit 2; }
 
 single=() cluster=""
@@ -50,7 +52,7 @@ run() {
 	[ "$rc" = 0 ] || status=1
 }
 
-[ ${#single[@]} -gt 0 ] && run "${single[*]}" "$here/run.sh" -k "$kver" -m check -s "${single[*]}"
+[ ${#single[@]} -gt 0 ] && run "${single[*]}" "$here/run.sh" -k "$kver" -m check -s "${single[*]}" "$@"
 [ -n "$cluster" ] && run cluster "$here/cluster.sh" -k "$kver"
 
 awk '{ p += $1; f += $3; s += $5 }

@@ -7,6 +7,9 @@
 #
 # Environment from the kernel command line:
 #   vkkver     kernel version (selects build/kmod/$vkkver/vkmod.ko)
+#   vkkmod     directory of the vkmod.ko to load instead (run.sh -d)
+#   vkleakscan 1: kmemleak scans before insmod (baseline, cleared) and after
+#              rmmod, listed between "# vk-kmemleak-begin" and "-end"
 #   vkmode     check | demo | bench
 #   vksuites   comma-separated suite names (check mode)
 #   vkstimeout per-suite timeout in seconds
@@ -30,10 +33,29 @@ ip link set lo up
 # sysctl knobs tests rely on: let warnings stop the guest at once.
 echo 1 >/proc/sys/kernel/panic_on_warn 2>/dev/null
 
-export VKMOD_KO="$B/kmod/$vkkver/vkmod.ko"
+export VKMOD_KO="${vkkmod:-$B/kmod/$vkkver}/vkmod.ko"
 export VK_BUILD="$B" VK_REPO="$R" VK_TIMEOUT_SCALE="${vkscale:-1}"
 IFS=, read -ra extra <<<"${vkargs:-}"
 for kv in "${extra[@]}"; do [ -n "$kv" ] && export "${kv?}"; done
+
+# kmemleak (debug kernel): a new leak shows only after two scans, so scan
+# twice; "clear" then hides what the boot left, before vkmod is loaded.
+kml=/sys/kernel/debug/kmemleak
+kmemleak_scan() {
+	local t0=$(up)
+	echo scan >$kml && echo scan >$kml
+	say "# vk-kmemleak-$1: $(grep -c '^unreferenced object' $kml) object(s), scans ${t0}-$(up) s"
+}
+if [ "${vkleakscan:-0}" = 1 ]; then
+	[ -e /sys/kernel/debug/kmemleak ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	if [ -w $kml ]; then
+		kmemleak_scan baseline
+		echo clear >$kml
+	else
+		say "# vk-kmemleak: unavailable"
+		vkleakscan=0
+	fi
+fi
 
 if ! insmod "$VKMOD_KO"; then
 	say "# vk-insmod-failed"
@@ -102,6 +124,12 @@ esac
 # report whether it unloads (it must, once the suites' processes are gone).
 if grep -q '^vkmod ' /proc/modules; then
 	if rmmod vkmod 2>/dev/null; then say "# vk-rmmod: ok"; else say "# vk-rmmod: failed"; fi
+fi
+if [ "${vkleakscan:-0}" = 1 ]; then
+	kmemleak_scan final
+	say "# vk-kmemleak-begin"
+	cat $kml >&3
+	say "# vk-kmemleak-end"
 fi
 say "# vk-dmesg-begin"
 dmesg >&3

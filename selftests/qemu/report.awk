@@ -9,10 +9,21 @@
 # several guests (cluster.sh): more_consoles, further console logs to scan
 # (space-separated), and host_problems, a file of failures the host side
 # saw itself, one a line.
+#
+# With kmemleak checked (run.sh -L, the debug kernel), the guest's listing
+# after its final scans is what counts: each object listed there fails the
+# run, and the scans' own "N new suspected memory leaks" lines in the log
+# (the baseline's too) do not.  Lockdep and atomic-sleep reports are named
+# here although WARNING: and BUG: catch them already.
 function bad_kernel_line(l) {
 	if (l ~ /loading out-of-tree module taints kernel/) return 0
 	if (l ~ /kmemleak: (Kernel memory leak detector|Automatic memory scanning)/) return 0
-	return l ~ /WARNING:|BUG:|Oops|Call Trace|KASAN|possible circular locking|kmemleak|Kernel panic|panic\+0x|end Kernel panic/
+	if (kml_checked && l ~ /kmemleak: [0-9]+ new suspected memory leaks/) return 0
+	return l ~ /WARNING:|BUG:|Oops|Call Trace|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called from invalid context|suspicious RCU usage|kmemleak|Kernel panic|panic\+0x|end Kernel panic/
+}
+function kml_flush() {
+	if (kml_want_bt) problem("kmemleak: " kml_obj)
+	kml_want_bt = 0
 }
 function problem(msg) {
 	problems[++nproblems] = msg
@@ -52,6 +63,25 @@ BEGIN { failed = passed = skipped = 0; suite = ""; done = 0; indmesg = 0 }
 		if (kv[1] == "end") end = kv[2]
 	}
 	close_suite(rc, end > start ? sprintf("%.1f", end - start) : "?")
+	next
+}
+/^# vk-kmemleak: unavailable/ { problem("kmemleak checking asked for, but the kernel has no kmemleak (or it disabled itself)"); next }
+/^# vk-kmemleak-(baseline|final): / { kml_checked = 1; print; next }
+/^# vk-kmemleak-begin/ { inkml = 1; next }
+/^# vk-kmemleak-end/ { kml_flush(); inkml = 0; next }
+inkml {
+	print "# kmemleak: " $0
+	if ($0 ~ /^unreferenced object/) { kml_flush(); kml_obj = $0; kml_want_bt = 1 }
+	else if (kml_want_bt && $0 ~ /^    \[</) {
+		# The first frame after the allocator's own: kmemleak lists from
+		# kmem_cache_alloc/kmalloc down; name the object by the first
+		# frame that is not an allocator.
+		if ($0 !~ /kmem_cache_alloc|kmalloc|__alloc|slab_post_alloc|kmemleak_alloc|kvmalloc|krealloc|__kmem_cache|alloc_pages|__do_kmalloc|kmalloc_trace|kmalloc_node/) {
+			f = $0; sub(/^ *\[<[0-9a-f]+>\] */, "", f)
+			problem("kmemleak: " kml_obj " allocated in " f)
+			kml_want_bt = 0
+		}
+	}
 	next
 }
 /^# vk-rmmod: failed/ { problem("vkmod would not unload after the suites"); next }

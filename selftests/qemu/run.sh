@@ -4,7 +4,18 @@
 # shared read-only, run suites in the guest, print their TAP and a summary,
 # and fail on anything the kernel reports or on a guest that does not finish.
 #
-#   run.sh [-k KVER] [-m check|demo|bench] [-s "suite ..."] [-t SECONDS] [-o DIR]
+#   run.sh [-k KVER] [-m check|demo|bench] [-s "suite ..."] [-t SECONDS] [-S SECONDS]
+#          [-o DIR] [-i IMAGE] [-d KMODDIR] [-A "kernel args"] [-L]
+#
+#   -k  kernel release (names build/kmod/KVER, the initramfs, the output)
+#   -t  whole guest timeout, -S per-suite timeout (both times VK_TIMEOUT_SCALE)
+#   -i  kernel image (or VK_KERNEL_IMAGE; default /boot/vmlinuz-KVER)
+#   -d  directory of the vkmod.ko to load (or VK_KMOD_DIR; default
+#       build/kmod/KVER); on the host root, which the guest sees read-only
+#   -A  more kernel command line (or VK_CMDLINE_EXTRA)
+#   -L  kmemleak: the guest scans before loading vkmod (baseline, cleared)
+#       and after unloading it; anything listed then fails the run, and so
+#       does a kernel without kmemleak
 #
 # Exit status: 0 when every test passed and the guest was clean.
 set -uo pipefail
@@ -13,7 +24,8 @@ repo=$(cd "$here/../.." && pwd)
 build=$repo/build
 
 kver="" mode=check suites="" timeout=1800 outdir="" stimeout=900
-while getopts "k:m:s:t:o:S:" o; do
+image=${VK_KERNEL_IMAGE:-} kmoddir=${VK_KMOD_DIR:-} extra_args=${VK_CMDLINE_EXTRA:-} kmemleak=0
+while getopts "k:m:s:t:o:S:i:d:A:L" o; do
 	case $o in
 	k) kver=$OPTARG ;;
 	m) mode=$OPTARG ;;
@@ -21,12 +33,27 @@ while getopts "k:m:s:t:o:S:" o; do
 	t) timeout=$OPTARG ;;
 	S) stimeout=$OPTARG ;;
 	o) outdir=$OPTARG ;;
-	*) echo "usage: $0 [-k KVER] [-m check|demo|bench] [-s SUITES] [-t SECS] [-o DIR]" >&2; exit 2 ;;
+	i) image=$OPTARG ;;
+	d) kmoddir=$OPTARG ;;
+	A) extra_args=$OPTARG ;;
+	L) kmemleak=1 ;;
+	*) echo "usage: $0 [-k KVER] [-m check|demo|bench] [-s SUITES] [-t SECS] [-S SECS] [-o DIR]" \
+		"[-i IMAGE] [-d KMODDIR] [-A ARGS] [-L]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] || { echo "run.sh: -k KVER required" >&2; exit 2; }
-[ -e "/boot/vmlinuz-$kver" ] || { echo "run.sh: no /boot/vmlinuz-$kver" >&2; exit 2; }
-[ -e "$build/kmod/$kver/vkmod.ko" ] || { echo "run.sh: vkmod.ko not built for $kver" >&2; exit 2; }
+image=${image:-/boot/vmlinuz-$kver}
+kmoddir=$(cd "${kmoddir:-$build/kmod/$kver}" 2>/dev/null && pwd) ||
+	{ echo "run.sh: no module directory ${kmoddir:-$build/kmod/$kver}" >&2; exit 2; }
+[ -e "$image" ] || { echo "run.sh: no kernel image $image" >&2; exit 2; }
+[ -e "$kmoddir/vkmod.ko" ] || { echo "run.sh: no vkmod.ko in $kmoddir (not built for $kver?)" >&2; exit 2; }
+# The guest sees the repository at /mnt/repo (it may be under /tmp, which the
+# guest hides) and the rest of the host root where it is.
+case "$kmoddir/" in
+"$repo"/*) gkmoddir=/mnt/repo${kmoddir#"$repo"} ;;
+/tmp/*) echo "run.sh: $kmoddir: the guest hides /tmp" >&2; exit 2 ;;
+*) gkmoddir=$kmoddir ;;
+esac
 outdir=${outdir:-$build/run/$mode-$kver}
 rm -rf "$outdir" && mkdir -p "$outdir"
 
@@ -48,7 +75,7 @@ if [ "${VK_ACCEL:-}" = kvm ]; then
 elif [ "${VK_ACCEL:-}" != tcg ] && [ -w /dev/kvm ]; then
 	if [ ! -e "$probe" ]; then
 		if timeout -k 2 20 qemu-system-x86_64 -machine q35 "${kvm[@]}" -m 256M -nographic \
-			-no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+			-no-reboot -kernel "$image" -initrd "$initrd" \
 			-append "console=ttyS0 panic=-1 vkmode=probe" </dev/null 2>&1 |
 			grep -q vk-probe-ok; then
 			echo kvm >"$probe"
@@ -60,13 +87,16 @@ elif [ "${VK_ACCEL:-}" != tcg ] && [ -w /dev/kvm ]; then
 fi
 echo "# qemu: ${accel[*]}"
 scale=${VK_TIMEOUT_SCALE:-1}
+timeout=$((timeout * scale)) stimeout=$((stimeout * scale))
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
 cmdline+=" vkrepo=$repo vkkver=$kver vkmode=$mode vksuites=${suites// /,}"
 cmdline+=" vkstimeout=$stimeout vkscale=$scale vkargs=${VK_GUEST_ENV:-}"
+cmdline+=" vkkmod=$gkmoddir vkleakscan=$kmemleak${extra_args:+ $extra_args}"
+echo "# kernel: $image, vkmod: $kmoddir/vkmod.ko, scale $scale (guest ${timeout} s, suite ${stimeout} s)"
 
 t0=$(date +%s.%N)
 timeout -k 10 "$timeout" qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m 1G \
-	-nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-nographic -no-reboot -kernel "$image" -initrd "$initrd" \
 	-append "$cmdline" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-device pvpanic -action panic=exit-failure \
