@@ -272,7 +272,7 @@ static inline int vt_ns_enter(const char *ns)
 	char path[256];
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	snprintf(path, sizeof(path), "/run/netns/%.200s", ns);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
