@@ -561,18 +561,6 @@ static int recv_wait(int fd, struct v_receive *r, int ms)
 	}
 }
 
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
-	data[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 static void agent_exec(int *fd, uint64_t self, const struct acmd *c, struct ares *r,
 		       uint8_t **seg, size_t *seglen, int *serve)
 {
@@ -665,7 +653,7 @@ static void agent_exec(int *fd, uint64_t self, const struct acmd *c, struct ares
 		r->ret = 0;
 		break;
 	case OP_DROPCAP:
-		r->ret = drop_net_admin();
+		r->ret = vt_drop_net_admin();
 		break;
 	case OP_SETUID:
 		r->ret = setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY) ?

@@ -433,4 +433,19 @@ static inline int vt_if_up(const char *ifname)
 	return ret;
 }
 
+/* Drop CAP_NET_ADMIN from this thread's effective and permitted sets; 0 or -errno. */
+#include <linux/capability.h>
+
+static inline int vt_drop_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
+	data[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
 #endif /* VTEST_H */
