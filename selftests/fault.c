@@ -956,7 +956,7 @@ TEST_F_TIMEOUT(fault, kill_server_during_move_to, 90)
 /*
  * A member child on host h: joins gid, reports its id, serves until its
  * command pipe closes (reply: code V_OK, tag at 8, its id at 16), then
- * reports how often it ran each tag.
+ * reports how often it ran each tag (on a byte from the command pipe).
  */
 static int spawn_member(int h, uint64_t gid, struct kid *k, int *cmd)
 {
@@ -1069,6 +1069,8 @@ TEST_F_TIMEOUT(fault, group_send_under_loss, 240)
 	}
 	TH_LOG("retransmits +%lld", nstat(0, "retransmits") - g0);
 	for (i = 0; i < NH; i++) {
+		/* A byte, not EOF: later members hold copies of earlier pipes. */
+		ASSERT_EQ(1, write(cmd[i], "q", 1));
 		close(cmd[i]);
 		ASSERT_EQ(0, vt_read_full(k[i].rfd, cnt[i], sizeof(cnt[i]), MS_WAIT));
 		ASSERT_EQ(0, kid_end(&k[i]));
