@@ -39,6 +39,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include "vtest.h"
+#include "vwire.h"
 #define VT_KIDS_MAX	16
 #define VT_KID_ALARM_S	120
 #include "vkids.h"
@@ -57,7 +58,7 @@
 #define FAKE_GEN	0xfffU	/* generation of fake client ids (a fresh host uses 0) */
 #define REQ_CODE	0x0f10
 #define LEGIT_CODE	0x0f11
-#define HDRS		(ETH_HLEN + (int)sizeof(struct v_wire_hdr))
+#define HDRS		VT_HDRS
 
 static int flood_scale(void)
 {
@@ -328,28 +329,6 @@ static int ns_vopen(const char *ns, int nonblock)
 	return fd;
 }
 
-/* MAC address and ifindex of ifname in namespace ns. */
-static int if_info(const char *ns, const char *ifname, uint8_t *mac, int *ifindex)
-{
-	struct ifreq ifr;
-	int fd, ret = -1;
-
-	if (ns_enter(ns))
-		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0) {
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-		if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
-			memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-			*ifindex = if_nametoindex(ifname);
-			ret = *ifindex ? 0 : -1;
-		}
-		close(fd);
-	}
-	ns_leave();
-	return ret;
-}
 
 /*
  * The injector: an AF_PACKET socket of host B that only sends (protocol 0:
@@ -372,7 +351,7 @@ static int inj_open(struct inj *k, uint64_t server, uint32_t hb)
 
 	memset(k, 0, sizeof(*k));
 	k->fd = -1;
-	if (if_info(NS_A, IF_A, mac_a, &ifa) || if_info(NS_B, IF_B, mac_b, &ifb))
+	if (vt_if_info(NS_A, IF_A, mac_a, &ifa) || vt_if_info(NS_B, IF_B, mac_b, &ifb))
 		return -1;
 	if (ns_enter(NS_B))
 		return -1;
@@ -471,24 +450,6 @@ static long long aliens_wait(const char *ns, long long want, int ms, long long *
 /* ------------------------------------------------------------------------ */
 /* Memory                                                                   */
 
-/* Bytes of active slab objects (sum of active_objs * objsize of /proc/slabinfo). */
-static long long slab_active_bytes(void)
-{
-	char line[512], name[128];
-	long long total = 0, active, num, size;
-	FILE *f = fopen("/proc/slabinfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
-			continue;
-		if (sscanf(line, "%127s %lld %lld %lld", name, &active, &num, &size) == 4)
-			total += active * size;
-	}
-	fclose(f);
-	return total;
-}
 
 /* A /proc/meminfo field in kB, or -1. */
 static long long meminfo_kb(const char *field)
@@ -509,23 +470,6 @@ static long long meminfo_kb(const char *field)
 	return v;
 }
 
-static long long vkmod_refcount(void)
-{
-	char line[512], name[64];
-	long long size, ref;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lld %lld", name, &size, &ref) == 3 &&
-		    !strcmp(name, "vkmod")) {
-			fclose(f);
-			return ref;
-		}
-	fclose(f);
-	return -2;
-}
 
 /* ------------------------------------------------------------------------ */
 
@@ -537,6 +481,7 @@ FIXTURE_SETUP(flood)
 {
 	root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, root_ns);
+	vt_root_ns = root_ns;	/* for vwire.h's namespace changes */
 	self->topo = 0;
 	nkids = 0;
 }
@@ -549,6 +494,7 @@ FIXTURE_TEARDOWN(flood)
 	if (root_ns >= 0)
 		close(root_ns);
 	root_ns = -1;
+	vt_root_ns = -1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -849,7 +795,7 @@ TEST_F_TIMEOUT(flood, memory, 120)
 
 	sleep(1);
 	ASSERT_EQ(0, host_info(NS_A, &a0));
-	base = slab_active_bytes();
+	base = vt_slab_active_bytes();
 	base_kb = meminfo_kb("Slab");
 	ASSERT_LT(0, base);
 	ASSERT_EQ(0, a0.aliens);
@@ -881,14 +827,14 @@ TEST_F_TIMEOUT(flood, memory, 120)
 	ASSERT_EQ(0, host_info(NS_A, &a2));
 	/* Replied aliens linger to answer retransmissions from their cache. */
 	ASSERT_LT(0, a2.aliens);
-	peak = slab_active_bytes();
+	peak = vt_slab_active_bytes();
 	peak_kb = meminfo_kb("Slab");
 
 	waited = aliens_wait(NS_A, 0, 15000, &got);
 	ASSERT_LE(0, waited) TH_LOG("%lld aliens still held %lld ms after the replies", got,
 				    (long long)(vt_now_ms() - t0));
 	sleep(1);
-	after = slab_active_bytes();
+	after = vt_slab_active_bytes();
 	after_kb = meminfo_kb("Slab");
 	tol = (peak - base) / 5;
 	if (tol < 768 * 1024)
@@ -1118,7 +1064,7 @@ TEST_F_TIMEOUT(flood, local_senders, 150)
 	ASSERT_EQ(0, close(srv));
 	end = vt_now_ms() + 20000LL * scale;
 	do {
-		ref = vkmod_refcount();
+		ref = vt_vkmod_refcount();
 		if (ref == 0)
 			break;
 		usleep(50000);

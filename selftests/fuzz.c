@@ -41,6 +41,7 @@
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 #include "vtest.h"
+#include "vwire.h"
 #include "kselftest_harness.h"
 
 #define FZ_SECS_DEFAULT	7
@@ -1525,7 +1526,7 @@ TEST_F_TIMEOUT(fuzz, multi_process, 120)
 #define LEGIT_CODE	0x4c45
 #define SINK_LID	4242
 #define WIRE_RATE	1000	/* injected frames per second at most */
-#define HDRS		(ETH_HLEN + (int)sizeof(struct v_wire_hdr))
+#define HDRS		VT_HDRS
 #define FRAME_MAX	1514
 
 static const char *vctl_path(void)
@@ -1541,24 +1542,7 @@ static const char *vctl_path(void)
 /* A counter of the host in namespace ns (`vctl -j stats`), or -1. */
 static long long ns_stat(const char *ns, const char *name)
 {
-	char cmd[700], buf[4096], key[64], *p;
-	size_t n;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s %s -j stats 2>/dev/null", ns, vctl_path());
-	fflush(stdout);
-	fflush(stderr);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	pclose(f);
-	buf[n] = '\0';
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	p = strstr(buf, key);
-	if (!p)
-		return -1;
-	return strtoll(p + strlen(key), NULL, 10);
+	return vt_stat(ns, name);
 }
 
 static int ns_enter(const char *ns)
@@ -1575,40 +1559,7 @@ static int ns_enter(const char *ns)
 	return ret;
 }
 
-struct pk {
-	int fd;
-	int ifindex;
-	uint8_t mac[ETH_ALEN];
-	uint8_t peer[ETH_ALEN];
-};
 
-/* An AF_PACKET socket for V frames on ifname in namespace ns. */
-static int pk_open(const char *ns, const char *ifname, struct pk *k, int root)
-{
-	struct sockaddr_ll sll;
-	struct ifreq ifr;
-	int ret = -1;
-
-	if (ns_enter(ns))
-		return -1;
-	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(V_ETHERTYPE_DEFAULT));
-	if (k->fd < 0)
-		goto out;
-	k->ifindex = if_nametoindex(ifname);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!k->ifindex || ioctl(k->fd, SIOCGIFHWADDR, &ifr))
-		goto out;
-	memcpy(k->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(V_ETHERTYPE_DEFAULT);
-	sll.sll_ifindex = k->ifindex;
-	ret = bind(k->fd, (struct sockaddr *)&sll, sizeof(sll));
-out:
-	setns(root, CLONE_NEWNET);
-	return ret;
-}
 
 /* --- V processes of the wire test (children) --- */
 
@@ -2002,7 +1953,7 @@ static const struct ctx *ctx_pick(const struct ctxring *r)
 }
 
 struct wire {
-	struct pk pa, pb;	/* sockets in A (to B) and in B (to A) */
+	struct vt_pk pa, pb;	/* sockets in A (to B) and in B (to A) */
 	uint32_t ha, hb, hs, hc;
 	uint64_t fc[4];
 	uint32_t fseq[4];
@@ -2013,7 +1964,7 @@ struct wire {
 static uint8_t fb[2048];
 
 /* Ethernet and V header; returns the offset of the payload. */
-static size_t fr_hdr(const struct pk *k, uint8_t type, uint32_t seq, uint64_t client,
+static size_t fr_hdr(const struct vt_pk *k, uint8_t type, uint32_t seq, uint64_t client,
 		     uint64_t dst, uint64_t src, uint32_t src_host)
 {
 	struct v_wire_hdr h;
@@ -2149,7 +2100,7 @@ static size_t fr_mutate(size_t n, struct wire *w)
 	return n;
 }
 
-static void fr_send(struct wire *w, const struct pk *k, size_t n, int mutate)
+static void fr_send(struct wire *w, const struct vt_pk *k, size_t n, int mutate)
 {
 	if (mutate)
 		n = fr_mutate(n, w);
@@ -2388,7 +2339,7 @@ static void gen_victim_answer(struct wire *w, int mut)
 /* Anything: random types and fields, either direction. */
 static void gen_random(struct wire *w, int mut)
 {
-	const struct pk *k = chance(60) ? &w->pb : &w->pa;
+	const struct vt_pk *k = chance(60) ? &w->pb : &w->pa;
 	uint8_t type = 1 + rn(V_PKT_MAX);
 	uint32_t h = chance(50) ? (k == &w->pb ? w->ha : w->hb) : (uint32_t)rnd();
 	uint64_t client = chance(50) ? v_id_make(h, (uint32_t)rnd()) : edge();
@@ -2442,7 +2393,7 @@ static void sniff(struct wire *w)
 	int side, i;
 
 	for (side = 0; side < 2; side++) {
-		const struct pk *k = side ? &w->pb : &w->pa;
+		const struct vt_pk *k = side ? &w->pb : &w->pa;
 
 		for (i = 0; i < 64; i++) {
 			n = recv(k->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -2543,8 +2494,8 @@ TEST_F_TIMEOUT(fuzz, wire, 240)
 	/* Server-side moves towards fake clients give up sooner. */
 	ASSERT_EQ(0, sh_cmd("ip netns exec " NS_A " %s set host-down-ms %d", vctl_path(),
 			    1500 * scale));
-	ASSERT_EQ(0, pk_open(NS_A, IF_A, &w->pa, root));
-	ASSERT_EQ(0, pk_open(NS_B, IF_B, &w->pb, root));
+	ASSERT_EQ(0, vt_pk_open(NS_A, IF_A, &w->pa, root));
+	ASSERT_EQ(0, vt_pk_open(NS_B, IF_B, &w->pb, root));
 	memcpy(w->pa.peer, w->pb.mac, ETH_ALEN);
 	memcpy(w->pb.peer, w->pa.mac, ETH_ALEN);
 
@@ -2673,23 +2624,6 @@ TEST_F_TIMEOUT(fuzz, wire, 240)
 /* ======================================================================== */
 /* 4. Nothing pins the module once every socket is closed                   */
 
-static long long vkmod_refcount(void)
-{
-	char line[512], name[64];
-	long long size, ref;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lld %lld", name, &size, &ref) == 3 &&
-		    !strcmp(name, "vkmod")) {
-			fclose(f);
-			return ref;
-		}
-	fclose(f);
-	return -2;
-}
 
 TEST_F_TIMEOUT(fuzz, module_refcount, 60)
 {
@@ -2698,7 +2632,7 @@ TEST_F_TIMEOUT(fuzz, module_refcount, 60)
 
 	topo_destroy();
 	do {
-		ref = vkmod_refcount();
+		ref = vt_vkmod_refcount();
 		if (ref == 0)
 			break;
 		usleep(50000);

@@ -42,6 +42,7 @@
 #include <net/if.h>
 #include <linux/capability.h>
 #include "vtest.h"
+#include "vwire.h"
 #define VT_KIDS_MAX	64
 #define VT_KID_ALARM_S	120
 #include "vkids.h"
@@ -117,11 +118,7 @@ static int vctl_out(int h, const char *args, char *out, size_t len)
 /* A counter of host h (`vctl -j stats`), or -1. */
 static long long nstat(int h, const char *name)
 {
-	char buf[4096];
-
-	if (vctl_out(h, "-j stats", buf, sizeof(buf)) != 0)
-		return -1;
-	return vt_json_num(buf, name);
+	return vt_stat(hn(h), name);
 }
 
 /* A number of `vctl -j host show` of host h, or -1. */
@@ -256,26 +253,7 @@ static int topo_connect(int h)
 /* MAC address and ifindex of ifname in host h. */
 static int if_info(int h, const char *ifname, uint8_t *mac, int *ifindex)
 {
-	struct ifreq ifr;
-	int fd, ret = -1;
-
-	if (vt_ns_enter(hn(h)))
-		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	vt_ns_leave();
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-		if (ioctl(fd, SIOCGIFINDEX, &ifr) == 0) {
-			*ifindex = ifr.ifr_ifindex;
-			ret = 0;
-		}
-	}
-	close(fd);
-	return ret;
+	return vt_if_info(hn(h), ifname, mac, ifindex);
 }
 
 static void mac_str(const uint8_t *m, char *s)
@@ -583,18 +561,6 @@ static int recv_wait(int fd, struct v_receive *r, int ms)
 	}
 }
 
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
-	data[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 static void agent_exec(int *fd, uint64_t self, const struct acmd *c, struct ares *r,
 		       uint8_t **seg, size_t *seglen, int *serve)
 {
@@ -687,7 +653,7 @@ static void agent_exec(int *fd, uint64_t self, const struct acmd *c, struct ares
 		r->ret = 0;
 		break;
 	case OP_DROPCAP:
-		r->ret = drop_net_admin();
+		r->ret = vt_drop_net_admin();
 		break;
 	case OP_SETUID:
 		r->ret = setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY) ?

@@ -27,6 +27,7 @@
 #include <sys/time.h>
 #include <net/if.h>
 #include "vtest.h"
+#include "vwire.h"
 #define VT_KIDS_MAX	64
 #define VT_KID_ALARM_S	60	/* network tests wait longer */
 #include "vkids.h"
@@ -83,11 +84,7 @@ static int vctl_out(int h, const char *args, char *buf, size_t len)
 /* A counter of host h (`vctl -j stats`), or -1. */
 static long long nstat(int h, const char *name)
 {
-	char buf[2048];
-
-	if (vctl_out(h, "-j stats", buf, sizeof(buf)) != 0)
-		return -1;
-	return vt_json_num(buf, name);
+	return vt_stat(hname(h), name);
 }
 
 /* Wait (up to ms, scaled) until counter name of host h is > than; its value. */
@@ -116,75 +113,21 @@ static int ns_vopen(int h, int nonblock)
 	return vt_ns_vopen(hname(h), nonblock);
 }
 
+static const struct vt_topo topo = { NS_FMT, VETH_BR_FMT, VETH_NS, BRIDGE, NH };
+
 static int topo_exists(void)
 {
-	char path[64];
-	int i;
-
-	if (access("/sys/class/net/" BRIDGE, F_OK) == 0)
-		return 1;
-	for (i = 0; i < NH; i++) {
-		snprintf(path, sizeof(path), "/run/netns/" NS_FMT, i);
-		if (access(path, F_OK) == 0)
-			return 1;
-		snprintf(path, sizeof(path), "/sys/class/net/" VETH_BR_FMT, i);
-		if (access(path, F_OK) == 0)
-			return 1;
-	}
-	return 0;
+	return vt_topo_exists(&topo);
 }
 
 static void topo_destroy(void)
 {
-	char script[512];
-	size_t n = 0;
-	int i;
-
-	/* Deleting the bridge side of a veth deletes both ends at once. */
-	for (i = 0; i < NH; i++)
-		n += snprintf(script + n, sizeof(script) - n,
-			      "link del " VETH_BR_FMT "\nnetns del " NS_FMT "\n", i, i);
-	snprintf(script + n, sizeof(script) - n, "link del " BRIDGE "\n");
-	vt_ip_batch(script, 1);
+	vt_topo_destroy(&topo);
 }
 
 static int topo_create(void)
 {
-	static const char *const mods[] = { "veth", "bridge", "sch_netem" };
-	char script[2048], path[64];
-	size_t n = 0;
-	unsigned int m;
-	int i, ret;
-
-	for (m = 0; m < sizeof(mods) / sizeof(mods[0]); m++) {
-		snprintf(path, sizeof(path), "/sys/module/%s", mods[m]);
-		if (access(path, F_OK))
-			vt_sh("modprobe -q %s", mods[m]);
-	}
-	/* Namespaces first, in a batch of their own (netns add unshares). */
-	for (i = 0; i < NH; i++)
-		n += snprintf(script + n, sizeof(script) - n, "netns add " NS_FMT "\n", i);
-	if (vt_ip_batch(script, 0))
-		return -1;
-	n = snprintf(script, sizeof(script),
-		     "link add " BRIDGE " type bridge\nlink set " BRIDGE " up\n");
-	for (i = 0; i < NH; i++)
-		n += snprintf(script + n, sizeof(script) - n,
-			      "link add " VETH_BR_FMT " type veth peer name " VETH_NS " netns " NS_FMT "\n"
-			      "link set " VETH_BR_FMT " master " BRIDGE " up\n", i, i, i);
-	if (vt_ip_batch(script, 0))
-		return -1;
-	for (i = 0; i < NH; i++) {
-		if (ns_enter(i))
-			return -1;
-		ret = vt_if_up("lo") || vt_if_up(VETH_NS);
-		vt_ns_leave();
-		if (ret)
-			return -1;
-		if (vctl(i, "link add dev " VETH_NS))
-			return -1;
-	}
-	return 0;
+	return vt_topo_create(&topo);
 }
 
 /* MTU of every veth end and the bridge. */

@@ -295,7 +295,7 @@ static inline int vt_ns_enter(const char *ns)
 	char path[256];
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	snprintf(path, sizeof(path), "/run/netns/%.200s", ns);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -454,6 +454,21 @@ static inline int vt_if_up(const char *ifname)
 	}
 	close(fd);
 	return ret;
+}
+
+/* Drop CAP_NET_ADMIN from this thread's effective and permitted sets; 0 or -errno. */
+#include <linux/capability.h>
+
+static inline int vt_drop_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
+	data[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
 #endif /* VTEST_H */

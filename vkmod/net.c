@@ -637,10 +637,7 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 		}
 	} else if ((h->type == V_PKT_NACK && len < sizeof(struct v_wire_nack)) ||
 		   (h->type == V_PKT_MOVE_FROM && len < sizeof(struct v_wire_move)) ||
-		   (h->type == V_PKT_MOVE_DATA &&
-		    (len < sizeof(struct v_wire_data) ||
-		     len - sizeof(struct v_wire_data) !=
-		     be32_to_cpu(((struct v_wire_data *)(h + 1))->data_len)))) {
+		   (h->type == V_PKT_MOVE_DATA && !v_train_data_ok(h))) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
 		goto drop;
 	}

@@ -324,6 +324,24 @@ static void v_train_rcv_nack(struct v_host *host, const struct v_wire_hdr *h)
 }
 
 /*
+ * A MOVE_DATA frame (header and payload pulled) whose fields agree: its
+ * data_len with the frame's length, its block index inside a train of
+ * 1..V_WIRE_TRAIN blocks.  Anything else is dropped as short, on both
+ * sides, before it is queued.
+ */
+bool v_train_data_ok(const struct v_wire_hdr *h)
+{
+	const struct v_wire_data *d = (const void *)(h + 1);
+	u32 len = be32_to_cpu(h->len);
+	u16 count;
+
+	if (len < sizeof(*d) || len - sizeof(*d) != be32_to_cpu(d->data_len))
+		return false;
+	count = be16_to_cpu(d->count);
+	return count && count <= V_WIRE_TRAIN && be16_to_cpu(d->index) < count;
+}
+
+/*
  * A MOVE_DATA (for MoveFrom), MOVE_ACK (for MoveTo) or NACK for an alien
  * (softirq).
  */
@@ -346,11 +364,9 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 			goto short_frame;
 		xfer = be32_to_cpu(((const struct v_wire_move *)(h + 1))->xfer);
 	} else {
-		const struct v_wire_data *d = (const void *)(h + 1);
-
-		if (len < sizeof(*d) || len - sizeof(*d) != be32_to_cpu(d->data_len))
+		if (!v_train_data_ok(h))
 			goto short_frame;
-		xfer = be32_to_cpu(d->xfer);
+		xfer = be32_to_cpu(((const struct v_wire_data *)(h + 1))->xfer);
 	}
 	a = v_alien_find(host, be64_to_cpu(h->client), be64_to_cpu(h->dst));
 	if (a) {

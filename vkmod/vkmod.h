@@ -401,6 +401,7 @@ int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callba
 /* train.c */
 int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, bool to_seg);
 void v_train_rcv(struct v_host *host, struct sk_buff *skb);
+bool v_train_data_ok(const struct v_wire_hdr *h);
 void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
 void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
 

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the suites that build V hosts on a bridge and look at
+ * the wire or at memory (net, groups, fuzz, flood, fault): a bridge
+ * topology of n hosts, host counters, interface addresses, AF_PACKET
+ * sockets and V frames built field by field, slab usage and the module's
+ * reference count.  Namespace changes go through vt_ns_enter() /
+ * vt_ns_leave(), so a suite sets vt_root_ns first.
+ */
+#ifndef VWIRE_H
+#define VWIRE_H
+
+#include <endian.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include "vtest.h"
+
+/* ------------------------------------------------------------------------ */
+/* A bridge topology                                                        */
+
+/*
+ * n hosts: namespace ns_fmt(i), each with a veth `veth` whose peer
+ * port_fmt(i) sits in bridge `bridge` of the initial namespace, up, and
+ * attached to V (`vctl link add`).  Formats take the host number (%d).
+ */
+struct vt_topo {
+	const char *ns_fmt, *port_fmt, *veth, *bridge;
+	int n;
+};
+
+static inline const char *vt_topo_ns(const struct vt_topo *t, int h)
+{
+	static char names[8][32];
+
+	snprintf(names[h & 7], sizeof(names[0]), t->ns_fmt, h);
+	return names[h & 7];
+}
+
+static inline const char *vt_topo_port(const struct vt_topo *t, int h)
+{
+	static char names[8][32];
+
+	snprintf(names[h & 7], sizeof(names[0]), t->port_fmt, h);
+	return names[h & 7];
+}
+
+/* Anything of the topology left (by a killed test)? */
+static inline int vt_topo_exists(const struct vt_topo *t)
+{
+	char path[96];
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%.31s", t->bridge);
+	if (access(path, F_OK) == 0)
+		return 1;
+	for (i = 0; i < t->n; i++) {
+		snprintf(path, sizeof(path), "/run/netns/%.31s", vt_topo_ns(t, i));
+		if (access(path, F_OK) == 0)
+			return 1;
+		snprintf(path, sizeof(path), "/sys/class/net/%.31s", vt_topo_port(t, i));
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static inline void vt_topo_destroy(const struct vt_topo *t)
+{
+	char script[1024];
+	size_t n = 0;
+	int i;
+
+	/* Deleting the bridge side of a veth deletes both ends at once. */
+	for (i = 0; i < t->n; i++) {
+		n += snprintf(script + n, sizeof(script) - n, "link del %.31s\n",
+			      vt_topo_port(t, i));
+		n += snprintf(script + n, sizeof(script) - n, "netns del %.31s\n",
+			      vt_topo_ns(t, i));
+	}
+	snprintf(script + n, sizeof(script) - n, "link del %s\n", t->bridge);
+	vt_ip_batch(script, 1);
+}
+
+static inline int vt_topo_create(const struct vt_topo *t)
+{
+	static const char *const mods[] = { "veth", "bridge", "sch_netem" };
+	char script[2048], path[64];
+	size_t n = 0;
+	unsigned int m;
+	int i, ret;
+
+	for (m = 0; m < sizeof(mods) / sizeof(mods[0]); m++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[m]);
+		if (access(path, F_OK))
+			vt_sh("modprobe -q %s", mods[m]);
+	}
+	/* Namespaces first, in a batch of their own (netns add unshares). */
+	for (i = 0; i < t->n; i++)
+		n += snprintf(script + n, sizeof(script) - n, "netns add %.31s\n", vt_topo_ns(t, i));
+	if (vt_ip_batch(script, 0))
+		return -1;
+	n = snprintf(script, sizeof(script), "link add %s type bridge\nlink set %s up\n",
+		     t->bridge, t->bridge);
+	for (i = 0; i < t->n; i++) {
+		n += snprintf(script + n, sizeof(script) - n, "link add %.31s type veth peer name %s ",
+			      vt_topo_port(t, i), t->veth);
+		n += snprintf(script + n, sizeof(script) - n, "netns %.31s\n", vt_topo_ns(t, i));
+		n += snprintf(script + n, sizeof(script) - n, "link set %.31s master %s up\n",
+			      vt_topo_port(t, i), t->bridge);
+	}
+	if (vt_ip_batch(script, 0))
+		return -1;
+	for (i = 0; i < t->n; i++) {
+		char args[128];
+
+		if (vt_ns_enter(vt_topo_ns(t, i)))
+			return -1;
+		ret = vt_if_up("lo") || vt_if_up(t->veth);
+		vt_ns_leave();
+		if (ret)
+			return -1;
+		snprintf(args, sizeof(args), "link add dev %s", t->veth);
+		if (vt_vctl_run(vt_topo_ns(t, i), args, NULL, 0, 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counters and interfaces                                                  */
+
+/* A counter of the host in namespace ns (`vctl -j stats`), or -1. */
+static inline long long vt_stat(const char *ns, const char *name)
+{
+	char buf[4096];
+
+	if (vt_vctl_run(ns, "-j stats", buf, sizeof(buf), 0) != 0)
+		return -1;
+	return vt_json_num(buf, name);
+}
+
+/* MAC address and ifindex of ifname in namespace ns (NULL: this one). */
+static inline int vt_if_info(const char *ns, const char *ifname, uint8_t *mac, int *ifindex)
+{
+	struct ifreq ifr;
+	int fd, ret = -1;
+
+	if (ns && vt_ns_enter(ns))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ns)
+		vt_ns_leave();
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+		if (ioctl(fd, SIOCGIFINDEX, &ifr) == 0) {
+			*ifindex = ifr.ifr_ifindex;
+			ret = 0;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Frames                                                                   */
+
+#define VT_HDRS		(ETH_HLEN + (int)sizeof(struct v_wire_hdr))
+
+/* An AF_PACKET socket for V frames on one interface. */
+struct vt_pk {
+	int fd;
+	int ifindex;
+	uint8_t mac[ETH_ALEN];		/* the interface's own address */
+	uint8_t peer[ETH_ALEN];		/* where frames go (set by the user) */
+};
+
+/*
+ * Open k on ifname in namespace ns (NULL: this thread's), non-blocking,
+ * bound to the V EtherType; back to namespace root (if >= 0) afterwards.
+ */
+static inline int vt_pk_open(const char *ns, const char *ifname, struct vt_pk *k, int root)
+{
+	struct sockaddr_ll sll;
+	int ret = -1;
+
+	k->fd = -1;
+	if (ns && vt_ns_enter(ns))
+		return -1;
+	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       htons(V_ETHERTYPE_DEFAULT));
+	if (k->fd < 0 || vt_if_info(NULL, ifname, k->mac, &k->ifindex))
+		goto out;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(V_ETHERTYPE_DEFAULT);
+	sll.sll_ifindex = k->ifindex;
+	ret = bind(k->fd, (struct sockaddr *)&sll, sizeof(sll));
+out:
+	if (ns && root >= 0 && setns(root, CLONE_NEWNET))
+		perror("setns back");
+	return ret;
+}
+
+/*
+ * Ethernet header (to, from) and V header into f; header len = len.
+ * Returns VT_HDRS, the offset of the payload.
+ */
+static inline size_t vt_frame_hdr(uint8_t *f, const uint8_t *to, const uint8_t *from,
+				  uint8_t type, uint32_t seq, uint64_t client, uint64_t dst,
+				  uint64_t src, uint32_t src_host, uint32_t len)
+{
+	struct v_wire_hdr h;
+
+	memcpy(f, to, ETH_ALEN);
+	memcpy(f + ETH_ALEN, from, ETH_ALEN);
+	f[12] = V_ETHERTYPE_DEFAULT >> 8;
+	f[13] = V_ETHERTYPE_DEFAULT & 0xff;
+	memset(&h, 0, sizeof(h));
+	h.version = V_WIRE_VERSION;
+	h.type = type;
+	h.seq = htonl(seq);
+	h.client = htobe64(client);
+	h.dst = htobe64(dst);
+	h.src = htobe64(src);
+	h.src_host = htonl(src_host);
+	h.len = htonl(len);
+	memcpy(f + ETH_HLEN, &h, sizeof(h));
+	return VT_HDRS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memory and the module                                                    */
+
+/* Bytes of active slab objects (sum of active_objs * objsize of /proc/slabinfo). */
+static inline long long vt_slab_active_bytes(void)
+{
+	char line[512], name[128];
+	long long total = 0, active, num, size;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+			continue;
+		if (sscanf(line, "%127s %lld %lld %lld", name, &active, &num, &size) == 4)
+			total += active * size;
+	}
+	fclose(f);
+	return total;
+}
+
+/* vkmod's reference count (/proc/modules); -2 when it is not loaded, -1 on error. */
+static inline long long vt_vkmod_refcount(void)
+{
+	char line[512], name[64];
+	long long size, ref;
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld %lld", name, &size, &ref) == 3 &&
+		    !strcmp(name, "vkmod")) {
+			fclose(f);
+			return ref;
+		}
+	fclose(f);
+	return -2;
+}
+
+#endif /* VWIRE_H */
