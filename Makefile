@@ -42,7 +42,7 @@ TOOLS := vid vping vecho vctl
 TESTS := base local net groups cluster fuzz ctl flood
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
-TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
+TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vpacket.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean
 .PHONY: install uninstall dkms-install dkms-uninstall

@@ -41,6 +41,7 @@
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 #include "vtest.h"
+#include "vpacket.h"
 #include "kselftest_harness.h"
 
 #define FZ_SECS_DEFAULT	7
@@ -1575,41 +1576,6 @@ static int ns_enter(const char *ns)
 	return ret;
 }
 
-struct pk {
-	int fd;
-	int ifindex;
-	uint8_t mac[ETH_ALEN];
-	uint8_t peer[ETH_ALEN];
-};
-
-/* An AF_PACKET socket for V frames on ifname in namespace ns. */
-static int pk_open(const char *ns, const char *ifname, struct pk *k, int root)
-{
-	struct sockaddr_ll sll;
-	struct ifreq ifr;
-	int ret = -1;
-
-	if (ns_enter(ns))
-		return -1;
-	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(V_ETHERTYPE_DEFAULT));
-	if (k->fd < 0)
-		goto out;
-	k->ifindex = if_nametoindex(ifname);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!k->ifindex || ioctl(k->fd, SIOCGIFHWADDR, &ifr))
-		goto out;
-	memcpy(k->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(V_ETHERTYPE_DEFAULT);
-	sll.sll_ifindex = k->ifindex;
-	ret = bind(k->fd, (struct sockaddr *)&sll, sizeof(sll));
-out:
-	setns(root, CLONE_NEWNET);
-	return ret;
-}
-
 /* --- V processes of the wire test (children) --- */
 
 static int w_vopen(const char *ns, int rcvtimeo_ms)
@@ -2002,7 +1968,7 @@ static const struct ctx *ctx_pick(const struct ctxring *r)
 }
 
 struct wire {
-	struct pk pa, pb;	/* sockets in A (to B) and in B (to A) */
+	struct vt_pk pa, pb;	/* sockets in A (to B) and in B (to A) */
 	uint32_t ha, hb, hs, hc;
 	uint64_t fc[4];
 	uint32_t fseq[4];
@@ -2013,7 +1979,7 @@ struct wire {
 static uint8_t fb[2048];
 
 /* Ethernet and V header; returns the offset of the payload. */
-static size_t fr_hdr(const struct pk *k, uint8_t type, uint32_t seq, uint64_t client,
+static size_t fr_hdr(const struct vt_pk *k, uint8_t type, uint32_t seq, uint64_t client,
 		     uint64_t dst, uint64_t src, uint32_t src_host)
 {
 	struct v_wire_hdr h;
@@ -2149,7 +2115,7 @@ static size_t fr_mutate(size_t n, struct wire *w)
 	return n;
 }
 
-static void fr_send(struct wire *w, const struct pk *k, size_t n, int mutate)
+static void fr_send(struct wire *w, const struct vt_pk *k, size_t n, int mutate)
 {
 	if (mutate)
 		n = fr_mutate(n, w);
@@ -2388,7 +2354,7 @@ static void gen_victim_answer(struct wire *w, int mut)
 /* Anything: random types and fields, either direction. */
 static void gen_random(struct wire *w, int mut)
 {
-	const struct pk *k = chance(60) ? &w->pb : &w->pa;
+	const struct vt_pk *k = chance(60) ? &w->pb : &w->pa;
 	uint8_t type = 1 + rn(V_PKT_MAX);
 	uint32_t h = chance(50) ? (k == &w->pb ? w->ha : w->hb) : (uint32_t)rnd();
 	uint64_t client = chance(50) ? v_id_make(h, (uint32_t)rnd()) : edge();
@@ -2442,7 +2408,7 @@ static void sniff(struct wire *w)
 	int side, i;
 
 	for (side = 0; side < 2; side++) {
-		const struct pk *k = side ? &w->pb : &w->pa;
+		const struct vt_pk *k = side ? &w->pb : &w->pa;
 
 		for (i = 0; i < 64; i++) {
 			n = recv(k->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -2543,8 +2509,8 @@ TEST_F_TIMEOUT(fuzz, wire, 240)
 	/* Server-side moves towards fake clients give up sooner. */
 	ASSERT_EQ(0, sh_cmd("ip netns exec " NS_A " %s set host-down-ms %d", vctl_path(),
 			    1500 * scale));
-	ASSERT_EQ(0, pk_open(NS_A, IF_A, &w->pa, root));
-	ASSERT_EQ(0, pk_open(NS_B, IF_B, &w->pb, root));
+	ASSERT_EQ(0, vt_pk_open(NS_A, IF_A, &w->pa, root));
+	ASSERT_EQ(0, vt_pk_open(NS_B, IF_B, &w->pb, root));
 	memcpy(w->pa.peer, w->pb.mac, ETH_ALEN);
 	memcpy(w->pb.peer, w->pa.mac, ETH_ALEN);
 
