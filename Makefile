@@ -26,7 +26,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net groups fuzz ctl flood install
+SUITES ?= base local net groups fuzz ctl auth flood install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -39,10 +39,10 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
-TESTS := base local net groups cluster fuzz ctl flood
+TESTS := base local net groups cluster fuzz ctl auth flood
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
-TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vpacket.h $(LIBV_HDR)
+TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vpacket.h selftests/vhmac.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean
 .PHONY: install uninstall dkms-install dkms-uninstall
