@@ -30,6 +30,12 @@
  * dropped (a counter at or below theirs would fail the freshness check
  * anyway), and a new host part that still finds no room is dropped and
  * counted as no memory.
+ *
+ * Limits, by design: a key removed and set again starts with no replay
+ * state, so frames captured in the freshness bound before can be replayed
+ * once; frames one sender's CPUs put on the wire out of counter order by
+ * more than the window are dropped as replays (V recovers them by
+ * retransmission); the Ethernet header is not covered.
  */
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
