@@ -30,7 +30,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net groups fuzz ctl flood perf fault install
+SUITES ?= base local net groups fuzz ctl auth flood perf fault install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -43,10 +43,10 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl vbench
-TESTS := base local net groups cluster fuzz ctl flood perf fault
+TESTS := base local net groups cluster fuzz ctl auth flood perf fault
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
-TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h $(LIBV_HDR)
+TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools tests deps check check-run check-debug check-debug-run
 .PHONY: demo demo-run bench bench-run lint clean

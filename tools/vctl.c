@@ -11,7 +11,8 @@
  *   vctl [-j] proc|alien|map|group show
  *   vctl map del host HOSTPART
  *   vctl set { host-part N | host-down-ms N | max-aliens N |
- *              group-window-ms N | map-age-ms N | max-members N } ...
+ *              group-window-ms N | map-age-ms N | max-members N |
+ *              key { HEX64 | - | none } } ...
  *
  * Exit status: 0 on success, 1 on an error from the kernel (or no vkmod),
  * 2 on bad usage.
@@ -67,6 +68,8 @@ static const char *const stat_names[] = {
 	[V_A_STAT_GROUP_DELIVERED] = "group_delivered",
 	[V_A_STAT_GROUP_REPLIES] = "group_replies",
 	[V_A_STAT_GROUP_DROPPED] = "group_dropped",
+	[V_A_STAT_DROP_AUTH]	 = "drop_auth",
+	[V_A_STAT_DROP_REPLAY]	 = "drop_replay",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");
@@ -87,7 +90,8 @@ static const struct tunable {
 
 #define SET_SYNOPSIS \
 	"vctl set { host-part N | host-down-ms N | max-aliens N |\n" \
-	"                  group-window-ms N | map-age-ms N | max-members N } ...\n"
+	"                  group-window-ms N | map-age-ms N | max-members N |\n" \
+	"                  key { HEX64 | - | none } } ...\n"
 
 static const char usage_main[] =
 	"Usage: vctl [-j] link show\n"
@@ -134,8 +138,10 @@ static const char usage_host[] =
 	"  groups           groups with members on this host [groups]\n"
 	"  members          group memberships held on this host [members]\n"
 	"  max-members      their limit [max_members]\n"
+	"  keyed            1 if frames are authenticated with a cluster key [keyed]\n"
+	"                   (the key itself is never shown)\n"
 	"\n"
-	"The last five are shown only when vkmod reports them.  In JSON, the\n"
+	"The last six are shown only when vkmod reports them.  In JSON, the\n"
 	"counters are the object \"stats\".\n";
 
 static const char usage_stats[] =
@@ -193,7 +199,13 @@ static const char usage_set[] =
 	"                     Send are kept for GetReply\n"
 	"  map-age-ms N       1000..86400000: unused mapping entries are dropped\n"
 	"                     after N milliseconds\n"
-	"  max-members N      1..1048576: group memberships held on this host\n";
+	"  max-members N      1..1048576: group memberships held on this host\n"
+	"  key HEX64          the cluster key: 32 bytes as 64 hex digits; from then\n"
+	"                     on every frame this host sends is authenticated and\n"
+	"                     frames without a valid tag are dropped\n"
+	"  key -              the same, the 64 hex digits read from standard input\n"
+	"                     (so the key is not on the command line)\n"
+	"  key none           remove the key: plain frames again\n";
 
 /* ------------------------------------------------------------------------ */
 /* Netlink plumbing                                                          */
@@ -554,6 +566,8 @@ struct host_info {
 	uint32_t part, down_ms, procs, aliens, max_aliens;
 	uint32_t extra[ARRAY_SIZE(host_extras)];
 	bool has_extra[ARRAY_SIZE(host_extras)];
+	bool has_keyed;
+	uint8_t keyed;
 	uint64_t stat[STAT_SLOTS];
 	bool has_stat[STAT_SLOTS];
 };
@@ -570,6 +584,7 @@ static struct nla_policy host_policy[V_A_MAX + 1] = {
 	[V_A_HOST_MAX_MEMBERS]	   = { .type = NLA_U32 },
 	[V_A_HOST_GROUPS]	   = { .type = NLA_U32 },
 	[V_A_HOST_MEMBERS]	   = { .type = NLA_U32 },
+	[V_A_HOST_KEYED]	   = { .type = NLA_U8 },
 };
 
 static int parse_host(struct nlmsghdr *nlh, void *arg)
@@ -595,6 +610,9 @@ static int parse_host(struct nlmsghdr *nlh, void *arg)
 		if (a)
 			h->extra[i] = nla_get_u32(a);
 	}
+	h->has_keyed = tb[V_A_HOST_KEYED] != NULL;
+	if (h->has_keyed)
+		h->keyed = nla_get_u8(tb[V_A_HOST_KEYED]) != 0;
 	nla_for_each_nested(a, tb[V_A_HOST_STATS], rem) {
 		int type = nla_type(a);
 
@@ -669,6 +687,8 @@ static void print_host_extras(const struct host_info *h, bool json)
 		else
 			printf("%s %" PRIu32 "\n", host_extras[i].name, h->extra[i]);
 	}
+	if (h->has_keyed)
+		printf(json ? ",\"keyed\":%u" : "keyed %u\n", h->keyed);
 }
 
 static int host_show(struct vnl *v, bool json, bool stats_only)
@@ -740,7 +760,61 @@ static bool parse_arg(const char *cmd, const char *name, const char *s,
 struct set_req {
 	bool given[ARRAY_SIZE(tunables)];
 	uint32_t val[ARRAY_SIZE(tunables)];
+	bool key_given;
+	size_t key_len;			/* V_HOST_KEY_LEN, or 0: remove */
+	uint8_t key[V_HOST_KEY_LEN];
 };
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "none", or exactly 2 * V_HOST_KEY_LEN hex digits ("-": read from stdin). */
+static bool parse_key(const char *s, struct set_req *r)
+{
+	char buf[2 * V_HOST_KEY_LEN + 2];
+	size_t i, n;
+	bool ok = false;
+
+	if (!strcmp(s, "none")) {
+		r->key_len = 0;
+		return true;
+	}
+	if (!strcmp(s, "-")) {
+		if (!fgets(buf, sizeof(buf), stdin)) {
+			fprintf(stderr, "vctl: set: key -: nothing on standard input\n");
+			return false;
+		}
+		buf[strcspn(buf, "\r\n")] = '\0';
+		s = buf;
+	}
+	n = strlen(s);
+	if (n == 2 * V_HOST_KEY_LEN) {
+		for (i = 0; i < V_HOST_KEY_LEN; i++) {
+			int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				break;
+			r->key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		ok = i == V_HOST_KEY_LEN;
+	}
+	memset(buf, 0, sizeof(buf));
+	if (!ok) {
+		fprintf(stderr, "vctl: set: key wants %d hex digits (a %d-byte key), '-' or 'none'\n",
+			2 * V_HOST_KEY_LEN, V_HOST_KEY_LEN);
+		return false;
+	}
+	r->key_len = V_HOST_KEY_LEN;
+	return true;
+}
 
 static int parse_set(int argc, char **argv, struct set_req *r)
 {
@@ -754,6 +828,20 @@ static int parse_set(int argc, char **argv, struct set_req *r)
 	for (i = 0; i < argc; i += 2) {
 		size_t t;
 
+		if (!strcmp(argv[i], "key")) {
+			if (r->key_given) {
+				fprintf(stderr, "vctl: set: key given twice\n");
+				return EXIT_USAGE;
+			}
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vctl: set: key needs a value\n");
+				return EXIT_USAGE;
+			}
+			if (!parse_key(argv[i + 1], r))
+				return EXIT_USAGE;
+			r->key_given = true;
+			continue;
+		}
 		for (t = 0; t < ARRAY_SIZE(tunables); t++)
 			if (strcmp(argv[i], tunables[t].name) == 0)
 				break;
@@ -788,6 +876,8 @@ static int do_set(struct vnl *v, const struct set_req *r)
 	for (t = 0; t < ARRAY_SIZE(tunables); t++)
 		if (r->given[t] && nla_put_u32(msg, tunables[t].attr, r->val[t]) < 0)
 			goto nomem;
+	if (r->key_given && nla_put(msg, V_A_HOST_KEY, (int)r->key_len, r->key) < 0)
+		goto nomem;
 	return transact(v, msg, "cannot change the V host", NULL, NULL);
 nomem:
 	nlmsg_free(msg);
@@ -1235,7 +1325,10 @@ static int cmd_set(int argc, char **argv)
 	if (help_asked(argc, argv, usage_set))
 		return EXIT_OK;
 	rc = parse_set(argc, argv, &r);
-	return rc ? rc : with_vnl(run_set, &r);
+	if (!rc)
+		rc = with_vnl(run_set, &r);
+	memset(r.key, 0, sizeof(r.key));
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -110,6 +110,7 @@ static void __net_exit v_host_net_exit(struct net *net)
 	v_link_host_exit(host);
 	v_alien_host_exit(host);
 	v_map_host_exit(host);
+	v_auth_host_exit(host);
 
 	/* Every socket pins its namespace, so no process can remain. */
 	WARN_ON_ONCE(!xa_empty(&host->procs));

@@ -39,7 +39,8 @@ struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t 
 	struct v_wire_hdr *h;
 	struct sk_buff *skb;
 
-	skb = alloc_skb(LL_MAX_HEADER + sizeof(*h) + payload, gfp);
+	/* Room for the trailer of an authenticated frame (auth.c) too. */
+	skb = alloc_skb(LL_MAX_HEADER + sizeof(*h) + payload + sizeof(struct v_wire_auth), gfp);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, LL_MAX_HEADER);
@@ -68,14 +69,14 @@ struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 	return skb;
 }
 
-/* Send a frame (consumed) on dev to mac. */
+/* Send a frame (consumed) on dev to mac, signed when the host has a key. */
 void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
 		    struct sk_buff *skb)
 {
 	struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
 
 	h->len = cpu_to_be32(skb->len - sizeof(*h));
-	if (!(dev->flags & IFF_UP) || skb->len > dev->mtu) {
+	if (!(dev->flags & IFF_UP) || v_auth_sign(host, skb) || skb->len > dev->mtu) {
 		kfree_skb(skb);
 		return;
 	}
@@ -159,7 +160,9 @@ void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac)
 	rcu_read_unlock();
 }
 
-/* Payload bytes a frame to dst_host may carry after the V header. */
+/* Payload bytes a frame to dst_host may carry after the V header (and
+ * before the trailer of an authenticated frame).
+ */
 unsigned int v_net_payload_max(struct v_host *host, u32 dst_host)
 {
 	unsigned int mtu = 0;
@@ -181,6 +184,7 @@ unsigned int v_net_payload_max(struct v_host *host, u32 dst_host)
 			if (!mtu || READ_ONCE(l->dev->mtu) < mtu)
 				mtu = READ_ONCE(l->dev->mtu);
 	rcu_read_unlock();
+	mtu -= min(mtu, v_auth_overhead(host));
 	return mtu > sizeof(struct v_wire_hdr) ? mtu - sizeof(struct v_wire_hdr) : 0;
 }
 
@@ -745,6 +749,10 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 		v_stat_inc(host, V_A_STAT_DROP_TYPE);
 		goto drop_silently;
 	}
+	/* Tag and counter (auth.c), before the frame may teach us anything. */
+	if (!v_auth_rcv(host, skb))
+		goto drop_silently;
+	h = (const void *)skb->data;
 	len = be32_to_cpu(h->len);
 	/* Ethernet pads short frames: trust the header's length, not skb->len. */
 	if (len > skb->len - sizeof(*h) || pskb_trim(skb, sizeof(*h) + len) ||

@@ -44,6 +44,8 @@ static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
 	[V_A_HOST_GROUP_WINDOW_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_group_window_range),
 	[V_A_HOST_MAP_AGE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_map_age_range),
 	[V_A_HOST_MAX_MEMBERS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_max_members_range),
+	/* At most V_HOST_KEY_LEN bytes here; exactly that or 0 in the handler. */
+	[V_A_HOST_KEY] = { .type = NLA_BINARY, .len = V_HOST_KEY_LEN },
 };
 
 static struct genl_family v_genl_family;
@@ -251,7 +253,8 @@ static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, V_A_HOST_MAP_AGE_MS, READ_ONCE(host->map_age_ms)) ||
 	    nla_put_u32(msg, V_A_HOST_MAX_MEMBERS, READ_ONCE(host->max_members)) ||
 	    nla_put_u32(msg, V_A_HOST_GROUPS, READ_ONCE(host->nr_groups)) ||
-	    nla_put_u32(msg, V_A_HOST_MEMBERS, READ_ONCE(host->nr_members)))
+	    nla_put_u32(msg, V_A_HOST_MEMBERS, READ_ONCE(host->nr_members)) ||
+	    nla_put_u8(msg, V_A_HOST_KEYED, v_auth_keyed(host)))
 		goto nospace;
 	nest = nla_nest_start(msg, V_A_HOST_STATS);
 	if (!nest)
@@ -270,8 +273,14 @@ nospace:
 static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct v_host *host = v_genl_host(info);
+	struct nlattr *key = info->attrs[V_A_HOST_KEY];
 	int err = 0;
 
+	if (key && nla_len(key) && nla_len(key) != V_HOST_KEY_LEN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, key,
+				    "a cluster key is 32 bytes (or none to remove it)");
+		return -EINVAL;
+	}
 	if (info->attrs[V_A_HOST_PART]) {
 		rtnl_lock();
 		if (host->nr_links)
@@ -282,6 +291,13 @@ static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
 		if (err == -EBUSY)
 			NL_SET_ERR_MSG(info->extack,
 				       "host part can only change before V sockets or links exist");
+		if (err)
+			return err;
+	}
+	if (key) {
+		err = v_auth_set(host, nla_data(key), nla_len(key));
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG(info->extack, "the kernel has no hmac(sha256)");
 		if (err)
 			return err;
 	}

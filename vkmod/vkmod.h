@@ -20,6 +20,7 @@
  *   alien.c   the server side of remote transactions: aliens
  *   train.c   packet trains: MoveTo / MoveFrom on a remote segment
  *   netlink.c the generic netlink family (configuration, inspection)
+ *   auth.c    authenticated frames: the cluster key, tags, replay windows
  *   trace.h   tracepoints (events vkmod:*)
  *   compat.h  differences between the supported kernel versions
  */
@@ -49,6 +50,7 @@ extern unsigned int v_ethertype;
 extern unsigned int v_max_aliens_global;
 
 struct v_alien;
+struct v_auth;
 
 /* An interface attached to V (link.c). */
 struct v_link {
@@ -115,13 +117,16 @@ struct v_host {
 	struct list_head gquery_waits;	/* members queries waiting */
 	unsigned int group_window_ms;	/* group-reply window */
 
+	struct v_auth __rcu *auth;	/* the cluster key, NULL if none (auth.c) */
+
 	atomic64_t stats[__V_A_STAT_MAX];
 };
 
 static inline void v_stat_inc(struct v_host *host, enum v_stat s)
 {
 	atomic64_inc(&host->stats[s]);
-	if (s >= V_A_STAT_DROP_SHORT && s <= V_A_STAT_DROP_NOMEM)
+	if ((s >= V_A_STAT_DROP_SHORT && s <= V_A_STAT_DROP_NOMEM) ||
+	    s == V_A_STAT_DROP_AUTH || s == V_A_STAT_DROP_REPLAY)
 		trace_v_drop(host->host_part, s);
 }
 
@@ -404,6 +409,14 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb);
 bool v_train_data_ok(const struct v_wire_hdr *h);
 void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
 void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
+
+/* auth.c */
+int v_auth_set(struct v_host *host, const u8 *key, unsigned int len);
+bool v_auth_keyed(struct v_host *host);
+unsigned int v_auth_overhead(struct v_host *host);
+int v_auth_sign(struct v_host *host, struct sk_buff *skb);
+bool v_auth_rcv(struct v_host *host, struct sk_buff *skb);
+void v_auth_host_exit(struct v_host *host);
 
 /* netlink.c */
 struct netlink_callback;

@@ -540,9 +540,41 @@ struct v_get_reply {
  * A receiver drops, and counts by reason, any frame that is shorter than
  * its header says, of another version or unknown type, or whose fields
  * disagree.  Unknown flag bits are ignored (reserved for extensions that
- * older kernels may safely ignore).
+ * older kernels may safely ignore); V_WIRE_F_AUTH is the one defined.
+ *
+ * Authenticated frames (opt-in, per host: V_A_HOST_KEY).  A host with a
+ * cluster key sets V_WIRE_F_AUTH in every frame it puts on a link and
+ * appends a struct v_wire_auth trailer right after the payload (not
+ * counted in len; Ethernet padding may follow it):
+ *
+ *   counter  64 bits, per sending host, strictly increasing: each frame
+ *            carries max(previous + 1, the sender's CLOCK_REALTIME in ns),
+ *            so it starts at the real time when the key is set and a
+ *            restarted host does not reuse counters
+ *   tag      HMAC-SHA256 with the 32-byte key over the header (flags and
+ *            len as sent), the payload and the counter, truncated to
+ *            V_WIRE_AUTH_TAG_LEN bytes
+ *
+ * A receiver with a key drops (V_A_STAT_DROP_AUTH) frames without the flag
+ * or the trailer and frames whose tag is wrong; a receiver without a key
+ * drops (V_A_STAT_DROP_AUTH) frames that carry the flag, as it cannot
+ * check them.  Replays (V_A_STAT_DROP_REPLAY): per source host part the
+ * receiver keeps the highest counter accepted and a 64-bit window (IPsec
+ * style) of the counters below it already seen; a counter below the
+ * window or already seen is dropped, and so is, when it holds nothing for
+ * that host part yet, a counter more than V_WIRE_AUTH_FRESH_MS older or
+ * newer than its own real-time clock (hosts of a keyed cluster keep their
+ * clocks within that of each other).  Frames reordered by more than 64
+ * counter values are dropped as replays too; retransmission recovers them.
+ * Frames a host hands to itself never touch a link and carry no trailer.
+ * Tags cover the V frame, not the Ethernet header.
  */
 #define V_WIRE_VERSION		1
+
+#define V_WIRE_F_AUTH		0x0001	/* v_wire_hdr.flags: a v_wire_auth trailer follows */
+#define V_WIRE_AUTH_TAG_LEN	16
+#define V_WIRE_AUTH_FRESH_MS	30000	/* first counter from a host part: within +-this */
+#define V_HOST_KEY_LEN		32	/* cluster key bytes (V_A_HOST_KEY) */
 
 enum v_pkt_type {
 	V_PKT_REQUEST		= 1,	/* client -> server: a Send */
@@ -568,13 +600,19 @@ enum v_pkt_type {
 struct v_wire_hdr {
 	__u8	version;	/* V_WIRE_VERSION */
 	__u8	type;		/* enum v_pkt_type */
-	__be16	flags;		/* none defined yet */
+	__be16	flags;		/* V_WIRE_F_* */
 	__be32	seq;		/* the client's transaction number */
 	__be64	client;		/* the process that called Send */
 	__be64	dst;		/* REQUEST: the receiving process; else the client */
 	__be64	src;		/* the process (or forwarder) this frame speaks for */
 	__be32	src_host;	/* host part of the sending kernel */
 	__be32	len;		/* payload bytes following this header */
+};
+
+/* After the payload of a frame with V_WIRE_F_AUTH (unaligned there). */
+struct v_wire_auth {
+	__be64	counter;
+	__u8	tag[V_WIRE_AUTH_TAG_LEN];
 };
 
 /*
@@ -832,6 +870,15 @@ struct v_wire_claim {
  *    and V_CMD_HOST_GET reports V_A_HOST_GROUPS / V_A_HOST_MEMBERS (NLA_U32):
  *    groups and memberships held on this host
  *
+ * Cluster key (see "Authenticated frames" in the wire section):
+ *    V_CMD_HOST_SET (admin) V_A_HOST_KEY: NLA_BINARY, V_HOST_KEY_LEN bytes
+ *                                   to set (or replace) the key, 0 bytes to
+ *                                   remove it (EINVAL for any other length;
+ *                                   ENOENT when the kernel has no
+ *                                   hmac(sha256))
+ *    V_CMD_HOST_GET V_A_HOST_KEYED: NLA_U8, 1 if this host has a key; the
+ *                                   key itself is never reported
+ *
  * In V_A_HOST_STATS, attributes of type V_A_STAT_UNSPEC (0) are padding
  * (nla_put_u64_64bit on architectures that need 64-bit alignment) and must
  * be skipped; counter types a reader does not know may be skipped too.
@@ -907,6 +954,8 @@ enum v_genl_attr {
 	V_A_HOST_MAX_MEMBERS,
 	V_A_HOST_GROUPS,
 	V_A_HOST_MEMBERS,
+	V_A_HOST_KEY,
+	V_A_HOST_KEYED,
 	__V_A_MAX
 };
 
@@ -957,6 +1006,12 @@ enum v_stat {
 	V_A_STAT_GROUP_DELIVERED,	/* group messages delivered to members here */
 	V_A_STAT_GROUP_REPLIES,		/* further group replies kept for GetReply */
 	V_A_STAT_GROUP_DROPPED,		/* further group replies dropped (closed, full) */
+	V_A_STAT_DROP_AUTH,		/* dropped: bad or missing tag, or a tag
+					 * this host has no key to check
+					 */
+	V_A_STAT_DROP_REPLAY,		/* dropped: counter seen, below the window
+					 * or not fresh (authenticated frames)
+					 */
 	__V_A_STAT_MAX
 };
 
