@@ -37,7 +37,7 @@ USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(USER_CPPFLAGS)
 MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
-LIBV_HDR := include/libv.h include/uapi/linux/v.h
+LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
 TESTS := base local net cluster fuzz ctl flood
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
