@@ -39,15 +39,16 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl
+DAEMONS := vfsd vnamed vtimed
 TESTS := base local net cluster fuzz ctl flood
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
 
-.PHONY: all module modules-all libv tools tests deps check check-run demo demo-run lint clean
+.PHONY: all module modules-all libv tools daemons tests deps check check-run demo demo-run lint clean
 .PHONY: install uninstall dkms-install dkms-uninstall
 
-all: module libv tools tests
+all: module libv tools daemons tests
 
 deps:
 	@if [ -z "$$VK_NO_DEPS" ]; then bash scripts/deps.sh; fi
@@ -92,6 +93,13 @@ tools: $(addprefix $(B)/tools/,$(TOOLS))
 $(B)/tools/%: tools/%.c tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
+
+# --- daemons ---------------------------------------------------------------
+daemons: $(addprefix $(B)/daemons/,$(DAEMONS))
+
+$(B)/daemons/%: daemons/%.c daemons/daemon.h tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a -lpthread
 
 # vctl speaks generic netlink through libnl.
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
