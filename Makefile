@@ -38,7 +38,7 @@ MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
-TOOLS := vid vping vecho vctl
+TOOLS := vid vping vecho vctl vfile vtime vrun
 DAEMONS := vfsd vnamed vtimed
 TESTS := base local net cluster fuzz ctl flood
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
@@ -90,7 +90,7 @@ $(B)/lib/libv.pc: libv/libv.pc.in
 # --- tools -----------------------------------------------------------------
 tools: $(addprefix $(B)/tools/,$(TOOLS))
 
-$(B)/tools/%: tools/%.c tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
+$(B)/tools/%: tools/%.c tools/parse.h tools/vsvc.h $(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
 
