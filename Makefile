@@ -26,7 +26,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net fuzz ctl flood services install
+SUITES ?= base local net groups fuzz ctl flood services install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -40,7 +40,7 @@ LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl vfile vtime vrun
 DAEMONS := vfsd vnamed vtimed
-TESTS := base local net cluster fuzz ctl flood services
+TESTS := base local net groups cluster fuzz ctl flood services
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)

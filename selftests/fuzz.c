@@ -216,8 +216,8 @@ static const int e_move[] = { EINVAL, EFAULT, ENOENT, EACCES, ERANGE, ESHUTDOWN,
 static const int e_setpid[] = { EINVAL, EFAULT, EPERM, ENOENT, ESRCH, EEXIST, ESHUTDOWN,
 				ENOMEM, E_END };
 static const int e_getpid[] = { EINVAL, EFAULT, ESRCH, EINTR, ESHUTDOWN, ENOMEM, E_END };
-static const int e_group[] = { EOPNOTSUPP, EINVAL, EFAULT, ENOENT, ESRCH, ETIMEDOUT, EPERM,
-			       ESHUTDOWN, EINTR, ENOMEM, EHOSTUNREACH, E_END };
+static const int e_group[] = { EINVAL, EFAULT, ENOENT, ESRCH, ETIMEDOUT, EPERM, EEXIST,
+			       ENOSPC, ESHUTDOWN, EINTR, ENOMEM, EHOSTUNREACH, E_END };
 static const int e_vother[] = { EOPNOTSUPP, ESHUTDOWN, E_END };
 static const int e_nonv[] = { ENOTTY, E_END };
 static const int e_shut[] = { ESHUTDOWN, E_END };

@@ -1393,8 +1393,14 @@ TEST_F(ipc, send_invalid_arguments)
 	ASSERT_EQ(-EINVAL, send_raw(c, d, 0, 0, 0, 0, 0x80000000));
 	ASSERT_EQ(-EINVAL, send_raw(c, d, d, 0, 0, 0, 0));
 	ASSERT_EQ(-EINVAL, send_raw(c, 0, 0, 0, 0, 0, 0));
-	ASSERT_EQ(-EOPNOTSUPP, send_raw(c, d | V_ID_GROUP, 0, 0, 0, 0, 0));
-	ASSERT_EQ(-EOPNOTSUPP, send_raw(c, V_GROUP_TIME_SERVERS, 0, 0, 0, 0, 0));
+	/* Groups without members on a host with no links: none can answer. */
+	ASSERT_EQ(-ESRCH, send_raw(c, d | V_ID_GROUP, 0, 0, 0, 0, 0));
+	ASSERT_EQ(-ESRCH, send_raw(c, V_GROUP_TIME_SERVERS, 0, 0, 0, 0, 0));
+	/* Malformed group ids: well-known with a host part, or none at all. */
+	ASSERT_EQ(-EINVAL, send_raw(c, d | V_ID_GROUP | V_ID_WELLKNOWN, 0, 0, 0, 0, 0));
+	ASSERT_EQ(-EINVAL, send_raw(c, V_ID_GROUP | v_id_local(d), 0, 0, 0, 0, 0));
+	/* A qualifier only goes with a group, and names a process. */
+	ASSERT_EQ(-EINVAL, send_raw(c, d | V_ID_GROUP, V_GROUP_TIME_SERVERS, 0, 0, 0, 0));
 	ASSERT_EQ(-EMSGSIZE, send_raw(c, d, 0, b, seg_max + 1, V_SEG_READ, 0));
 	ASSERT_EQ(-EINVAL, send_raw(c, d, 0, b, 10, 0, 0));
 	ASSERT_EQ(-EINVAL, send_raw(c, d, 0, b, 10, 4, 0));
@@ -1424,7 +1430,7 @@ TEST_F(ipc, send_validation_order)
 	ASSERT_LE(0, sd);
 	ASSERT_EQ(-EINVAL, send_raw(c, 0, 0, b, seg_max + 1, 0, 1));
 	ASSERT_EQ(-EINVAL, send_raw(c, d | V_ID_GROUP, 1, b, seg_max + 1, 0, 0));
-	ASSERT_EQ(-EOPNOTSUPP, send_raw(c, d | V_ID_GROUP, 0, b, seg_max + 1, 0, 0));
+	ASSERT_EQ(-EMSGSIZE, send_raw(c, d | V_ID_GROUP, 0, b, seg_max + 1, 0, 0));
 	ASSERT_EQ(-EMSGSIZE, send_raw(c, d, 0, UINT64_MAX - 10, seg_max + 1, 0, 0));
 	ASSERT_EQ(-EINVAL, send_raw(c, d, 0, UINT64_MAX - 10, 4096, 0, 0));
 	/*

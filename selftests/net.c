@@ -47,74 +47,19 @@
 /* ------------------------------------------------------------------------ */
 /* Shell commands, vctl, namespaces                                          */
 
-static char vctl_path[512];
-
-static const char *vctl_bin(void)
+/* The name of host h's namespace. */
+static const char *hname(int h)
 {
-	const char *b = getenv("VK_BUILD");
+	static char names[8][16];
 
-	if (!vctl_path[0])
-		snprintf(vctl_path, sizeof(vctl_path), "%s/tools/vctl", b ? b : "build");
-	return vctl_path;
+	snprintf(names[h & 7], sizeof(names[0]), NS_FMT, h);
+	return names[h & 7];
 }
 
-
-static int ns_enter(int h);
-
-/*
- * Run `vctl ARGS` (split at spaces) inside host h: fork, setns, exec (no
- * shell, no `ip netns exec`: setup runs this often).  Output into out
- * (if given), else discarded.  The exit status, or -1.
- */
+/* `vctl ARGS` inside host h (vt_vctl_run): its exit status. */
 static int vctl_run(int h, const char *args, char *out, size_t len)
 {
-	char buf[512], *argv[24], *tok, *save = NULL;
-	int p[2], st, argc = 0;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	snprintf(buf, sizeof(buf), "%s", args);
-	argv[argc++] = (char *)vctl_bin();
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 23; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	if (pipe(p))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		close(p[0]);
-		dup2(out ? p[1] : null, 1);
-		dup2(null, 2);
-		if (ns_enter(h))
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	for (;;) {
-		n = read(p[0], out ? out + got : buf, out ? len - 1 - got : sizeof(buf));
-		if (n <= 0)
-			break;
-		if (out)
-			got += n;
-		if (out && got + 1 >= len)
-			break;
-	}
-	if (out)
-		out[got] = '\0';
-	close(p[0]);
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
+	return vt_vctl_run(hname(h), args, out, len, 0);
 }
 
 /* Run `vctl ARGS` inside host h, quietly: its exit status. */
@@ -135,39 +80,6 @@ static int vctl_out(int h, const char *args, char *buf, size_t len)
 	return vctl_run(h, args, buf, len);
 }
 
-/* Feed script to `ip -batch -` (with -force: go on after errors). */
-static int ip_batch(const char *script, int force)
-{
-	FILE *f;
-	int st;
-
-	fflush(stdout);
-	fflush(stderr);
-	f = popen(force ? "ip -force -batch - >/dev/null 2>&1" : "ip -batch - >/dev/null 2>&1",
-		  "w");
-	if (!f)
-		return -1;
-	fputs(script, f);
-	st = pclose(f);
-	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
-}
-
-/* The number after "name": in a JSON text, or -1. */
-static long long json_num(const char *json, const char *name)
-{
-	char key[64];
-	const char *p;
-
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	p = strstr(json, key);
-	if (!p)
-		return -1;
-	p += strlen(key);
-	if (*p < '0' || *p > '9')
-		return -1;
-	return strtoll(p, NULL, 10);
-}
-
 /* A counter of host h (`vctl -j stats`), or -1. */
 static long long nstat(int h, const char *name)
 {
@@ -175,7 +87,7 @@ static long long nstat(int h, const char *name)
 
 	if (vctl_out(h, "-j stats", buf, sizeof(buf)) != 0)
 		return -1;
-	return json_num(buf, name);
+	return vt_json_num(buf, name);
 }
 
 /* Wait (up to ms, scaled) until counter name of host h is > than; its value. */
@@ -192,43 +104,16 @@ static long long nstat_wait_above(int h, const char *name, long long than, int m
 	}
 }
 
-/* Enter namespace h (this thread); 0 or -errno. */
+/* Enter host h's namespace (this thread); 0 or -errno. */
 static int ns_enter(int h)
 {
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/run/netns/" NS_FMT, h);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int root_ns = -1;
-
-static void ns_leave(void)
-{
-	if (root_ns >= 0 && setns(root_ns, CLONE_NEWNET))
-		perror("setns back to the initial namespace");
+	return vt_ns_enter(hname(h));
 }
 
 /* A V process (socket) of host h, opened from this process. */
 static int ns_vopen(int h, int nonblock)
 {
-	int fd, ret = ns_enter(h);
-
-	if (ret)
-		return ret;
-	fd = v_open();
-	ns_leave();
-	if (fd >= 0 && nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
+	return vt_ns_vopen(hname(h), nonblock);
 }
 
 static int topo_exists(void)
@@ -260,26 +145,7 @@ static void topo_destroy(void)
 		n += snprintf(script + n, sizeof(script) - n,
 			      "link del " VETH_BR_FMT "\nnetns del " NS_FMT "\n", i, i);
 	snprintf(script + n, sizeof(script) - n, "link del " BRIDGE "\n");
-	ip_batch(script, 1);
-}
-
-/* Set IFF_UP on ifname in this thread's namespace. */
-static int if_up(const char *ifname)
-{
-	struct ifreq ifr;
-	int fd, ret = -1;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
+	vt_ip_batch(script, 1);
 }
 
 static int topo_create(void)
@@ -298,7 +164,7 @@ static int topo_create(void)
 	/* Namespaces first, in a batch of their own (netns add unshares). */
 	for (i = 0; i < NH; i++)
 		n += snprintf(script + n, sizeof(script) - n, "netns add " NS_FMT "\n", i);
-	if (ip_batch(script, 0))
+	if (vt_ip_batch(script, 0))
 		return -1;
 	n = snprintf(script, sizeof(script),
 		     "link add " BRIDGE " type bridge\nlink set " BRIDGE " up\n");
@@ -306,13 +172,13 @@ static int topo_create(void)
 		n += snprintf(script + n, sizeof(script) - n,
 			      "link add " VETH_BR_FMT " type veth peer name " VETH_NS " netns " NS_FMT "\n"
 			      "link set " VETH_BR_FMT " master " BRIDGE " up\n", i, i, i);
-	if (ip_batch(script, 0))
+	if (vt_ip_batch(script, 0))
 		return -1;
 	for (i = 0; i < NH; i++) {
 		if (ns_enter(i))
 			return -1;
-		ret = if_up("lo") || if_up(VETH_NS);
-		ns_leave();
+		ret = vt_if_up("lo") || vt_if_up(VETH_NS);
+		vt_ns_leave();
 		if (ret)
 			return -1;
 		if (vctl(i, "link add dev " VETH_NS))
@@ -819,8 +685,8 @@ FIXTURE_SETUP(net)
 	self->t0 = vt_now_ms();
 	self->srv = -1;
 	nkids = 0;
-	root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, root_ns);
+	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, vt_root_ns);
 	if (topo_exists())
 		topo_destroy();		/* whatever a killed test left */
 	self->ready = 1;
@@ -858,9 +724,9 @@ FIXTURE_TEARDOWN(net)
 	if (getenv("VK_NET_TIMING"))
 		TH_LOG("test %lld ms, teardown %lld ms", (long long)(t1 - self->t0),
 		       (long long)(vt_now_ms() - t1));
-	if (root_ns >= 0)
-		close(root_ns);
-	root_ns = -1;
+	if (vt_root_ns >= 0)
+		close(vt_root_ns);
+	vt_root_ns = -1;
 }
 
 /* ======================================================================== */
@@ -1360,7 +1226,7 @@ static long long aliens_wait(int h, int ms)
 	long long n;
 
 	for (;;) {
-		n = vctl_out(h, "-j host show", out, sizeof(out)) ? -1 : json_num(out, "aliens");
+		n = vctl_out(h, "-j host show", out, sizeof(out)) ? -1 : vt_json_num(out, "aliens");
 		if (n > 0 || vt_now_ms() > end)
 			return n;
 		usleep(50000);
@@ -2435,29 +2301,29 @@ TEST_F(net, vctl_link_and_host_show)
 	ASSERT_EQ(0, vctl_out(1, "-j link show", out, sizeof(out)));
 	ASSERT_NE(NULL, strstr(out, "\"ifname\":\"" VETH_NS "\"")) TH_LOG("%s", out);
 	ASSERT_NE(NULL, strstr(out, "\"up\":true"));
-	ASSERT_EQ(1500, json_num(out, "mtu"));
+	ASSERT_EQ(1500, vt_json_num(out, "mtu"));
 
 	/* host show agrees with the ids of the host's sockets. */
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, vctl_out(i, "-j host show", out, sizeof(out)));
 		ASSERT_EQ('{', out[0]) TH_LOG("%s", out);
-		ASSERT_EQ(self->hp[i], json_num(out, "host_part"));
-		ASSERT_LE(0, json_num(out, "host_down_ms"));
-		ASSERT_LE(1, json_num(out, "max_aliens"));
+		ASSERT_EQ(self->hp[i], vt_json_num(out, "host_part"));
+		ASSERT_LE(0, vt_json_num(out, "host_down_ms"));
+		ASSERT_LE(1, vt_json_num(out, "max_aliens"));
 		ASSERT_NE(NULL, strstr(out, "\"stats\":{"));
-		rx0[i] = json_num(out, "rx_frames");
-		tx0[i] = json_num(out, "tx_frames");
+		rx0[i] = vt_json_num(out, "rx_frames");
+		tx0[i] = vt_json_num(out, "tx_frames");
 		ASSERT_LE(0, rx0[i]);
 		ASSERT_LE(0, tx0[i]);
 	}
 	ASSERT_EQ(0, vctl_out(0, "-j host show", out, sizeof(out)));
-	ASSERT_EQ(1, json_num(out, "processes"));	/* self->srv */
+	ASSERT_EQ(1, vt_json_num(out, "processes"));	/* self->srv */
 
 	round_trip(_metadata, self->srv, 1, self->srv_id);
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, vctl_out(i, "-j host show", out, sizeof(out)));
-		rx1 = json_num(out, "rx_frames");
-		tx1 = json_num(out, "tx_frames");
+		rx1 = vt_json_num(out, "rx_frames");
+		tx1 = vt_json_num(out, "tx_frames");
 		TH_LOG("host %d: rx %lld -> %lld, tx %lld -> %lld", i, rx0[i], rx1, tx0[i], tx1);
 		ASSERT_LT(rx0[i], rx1);
 		ASSERT_LT(tx0[i], tx1);
@@ -2477,7 +2343,7 @@ TEST_F(net, vctl_host_part_busy_and_link_exists)
 
 	ASSERT_EQ(1, vctl(1, "set host-part 12345"));
 	ASSERT_EQ(0, vctl_out(1, "-j host show", out, sizeof(out)));
-	ASSERT_EQ(self->hp[1], json_num(out, "host_part"));
+	ASSERT_EQ(self->hp[1], vt_json_num(out, "host_part"));
 	ASSERT_EQ(1, vctl(1, "link add dev " VETH_NS));
 	ASSERT_EQ(0, vctl(1, "link del dev " VETH_NS));
 	ASSERT_EQ(1, vctl(1, "link del dev " VETH_NS));

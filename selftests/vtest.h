@@ -254,4 +254,183 @@ static inline int __attribute__((format(printf, 1, 2))) vt_sh(const char *fmt, .
 	return WEXITSTATUS(st);
 }
 
+/* --- helpers for the network suites (net, groups) -------------------------- */
+/*
+ * V hosts are network namespaces named by `ip netns add` (/run/netns/NAME).
+ * A suite opens vt_root_ns (its initial namespace) in its fixture setup so
+ * vt_ns_leave() can return there; vctl runs are fork + setns + exec, no
+ * shell, so setup can run them often.
+ */
+#include <sched.h>
+#include <net/if.h>
+
+static int vt_root_ns __attribute__((unused)) = -1;
+
+/* Enter namespace ns (this thread); 0 or -errno. */
+static inline int vt_ns_enter(const char *ns)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Back to vt_root_ns (this thread). */
+static inline void vt_ns_leave(void)
+{
+	if (vt_root_ns >= 0 && setns(vt_root_ns, CLONE_NEWNET))
+		perror("setns back to the initial namespace");
+}
+
+/* A V process (socket) of host ns, opened from this process; fd or -errno. */
+static inline int vt_ns_vopen(const char *ns, int nonblock)
+{
+	int fd, ret = vt_ns_enter(ns);
+
+	if (ret)
+		return ret;
+	fd = v_open();
+	vt_ns_leave();
+	if (fd >= 0 && nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+static inline const char *vt_vctl_bin(void)
+{
+	static char path[512];
+	const char *b = getenv("VK_BUILD");
+
+	if (!path[0])
+		snprintf(path, sizeof(path), "%s/tools/vctl", b ? b : "build");
+	return path;
+}
+
+/* vt_vctl_run flags */
+#define VT_VCTL_STDERR	0x1	/* stderr into out as well (else discarded) */
+
+/*
+ * Run `vctl ARGS` (split at spaces) inside namespace ns (NULL: the
+ * caller's): fork, setns, exec.  Output into out (if given), else
+ * discarded.  The exit status, or -1.
+ */
+static inline int vt_vctl_run(const char *ns, const char *args, char *out, size_t len,
+			      int flags)
+{
+	char buf[512], *argv[24], *tok, *save = NULL;
+	int p[2], st, argc = 0;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(buf, sizeof(buf), "%s", args);
+	argv[argc++] = (char *)vt_vctl_bin();
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 23; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(out ? p[1] : null, 1);
+		dup2(out && (flags & VT_VCTL_STDERR) ? p[1] : null, 2);
+		if (ns && vt_ns_enter(ns))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	for (;;) {
+		n = read(p[0], out ? out + got : buf, out ? len - 1 - got : sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out)
+			got += n;
+		if (out && got + 1 >= len)
+			break;
+	}
+	if (out)
+		out[got] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &st, 0) != pid)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Feed script to `ip -batch -` (with force: go on after errors). */
+static inline int vt_ip_batch(const char *script, int force)
+{
+	FILE *f;
+	int st;
+
+	fflush(stdout);
+	fflush(stderr);
+	f = popen(force ? "ip -force -batch - >/dev/null 2>&1" : "ip -batch - >/dev/null 2>&1",
+		  "w");
+	if (!f)
+		return -1;
+	fputs(script, f);
+	st = pclose(f);
+	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+/*
+ * The number after "name": in a JSON text (first occurrence; a quoted
+ * number, decimal or 0x hex, is read too), or -1.
+ */
+static inline long long vt_json_num(const char *json, const char *name)
+{
+	char key[160];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	p = strstr(json, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	if (*p == '"')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	return strtoll(p, NULL, 0);
+}
+
+/* Set IFF_UP on ifname in this thread's namespace; 0 or -1. */
+static inline int vt_if_up(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd, ret = -1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
 #endif /* VTEST_H */

@@ -8,8 +8,10 @@
  *   vctl link del dev IFNAME
  *   vctl [-j] host show
  *   vctl [-j] stats
- *   vctl [-j] proc|alien|map show
- *   vctl set { host-part N | host-down-ms N | max-aliens N } ...
+ *   vctl [-j] proc|alien|map|group show
+ *   vctl map del host HOSTPART
+ *   vctl set { host-part N | host-down-ms N | max-aliens N |
+ *              group-window-ms N | map-age-ms N | max-members N } ...
  *
  * Exit status: 0 on success, 1 on an error from the kernel (or no vkmod),
  * 2 on bad usage.
@@ -75,10 +77,17 @@ static const struct tunable {
 	int attr;
 	uint32_t min, max;
 } tunables[] = {
-	{ "host-part",	  V_A_HOST_PART,       1,   (1U << V_ID_HOST_BITS) - 1 },
-	{ "host-down-ms", V_A_HOST_DOWN_MS,    V_HOST_DOWN_MS_MIN, V_HOST_DOWN_MS_MAX },
-	{ "max-aliens",	  V_A_HOST_MAX_ALIENS, 1,   V_MAX_ALIENS_MAX },
+	{ "host-part",	     V_A_HOST_PART,	      1, V_ID_HOST_MASK },
+	{ "host-down-ms",    V_A_HOST_DOWN_MS,	      V_HOST_DOWN_MS_MIN, V_HOST_DOWN_MS_MAX },
+	{ "max-aliens",	     V_A_HOST_MAX_ALIENS,     1, V_MAX_ALIENS_MAX },
+	{ "group-window-ms", V_A_HOST_GROUP_WINDOW_MS, V_GROUP_WINDOW_MS_MIN, V_GROUP_WINDOW_MS_MAX },
+	{ "map-age-ms",	     V_A_HOST_MAP_AGE_MS,     V_MAP_AGE_MS_MIN, V_MAP_AGE_MS_MAX },
+	{ "max-members",     V_A_HOST_MAX_MEMBERS,    1, V_MAX_MEMBERS_MAX },
 };
+
+#define SET_SYNOPSIS \
+	"vctl set { host-part N | host-down-ms N | max-aliens N |\n" \
+	"                  group-window-ms N | map-age-ms N | max-members N } ...\n"
 
 static const char usage_main[] =
 	"Usage: vctl [-j] link show\n"
@@ -89,7 +98,9 @@ static const char usage_main[] =
 	"       vctl [-j] proc show\n"
 	"       vctl [-j] alien show\n"
 	"       vctl [-j] map show\n"
-	"       vctl set { host-part N | host-down-ms N | max-aliens N } ...\n"
+	"       vctl map del host HOSTPART\n"
+	"       vctl [-j] group show\n"
+	"       " SET_SYNOPSIS
 	"\n"
 	"Configure and inspect the V host of this network namespace (vkmod).\n"
 	"\n"
@@ -110,8 +121,22 @@ static const char usage_link[] =
 static const char usage_host[] =
 	"Usage: vctl [-j] host [show]\n"
 	"\n"
-	"Show this namespace's V host: its host part, host-down bound, number of\n"
-	"V processes, aliens held and their limit, and its counters.\n";
+	"Show this namespace's V host, one NAME VALUE line each (JSON keys in\n"
+	"brackets), then its counters as 'vctl stats' prints them:\n"
+	"\n"
+	"  host-part        the host part of this host's ids, hex [host_part]\n"
+	"  host-down-ms     how long a silent host is waited for [host_down_ms]\n"
+	"  processes        V processes on this host [processes]\n"
+	"  aliens           remote transactions held [aliens]\n"
+	"  max-aliens       their limit [max_aliens]\n"
+	"  group-window-ms  how long further group replies are kept [group_window_ms]\n"
+	"  map-age-ms       when unused mapping entries are dropped [map_age_ms]\n"
+	"  groups           groups with members on this host [groups]\n"
+	"  members          group memberships held on this host [members]\n"
+	"  max-members      their limit [max_members]\n"
+	"\n"
+	"The last five are shown only when vkmod reports them.  In JSON, the\n"
+	"counters are the object \"stats\".\n";
 
 static const char usage_stats[] =
 	"Usage: vctl [-j] stats\n"
@@ -133,20 +158,42 @@ static const char usage_alien[] =
 	"holding them and their age in milliseconds.\n";
 
 static const char usage_map[] =
-	"Usage: vctl [-j] map show\n"
+	"Usage: vctl [-j] map [show]\n"
+	"       vctl map del host HOSTPART\n"
 	"\n"
-	"Show the mapping table: for each host part heard from, the link and the\n"
-	"MAC address it was last heard on.\n";
+	"show: list the mapping table, one line per host part heard from:\n"
+	"  host_part  the host part (hex; a number in JSON)\n"
+	"  ifindex    the link it was last heard on (0 for a fence)\n"
+	"  addr       the MAC address it was heard from (zero for a fence)\n"
+	"  state      learned: frames go to addr; fenced: the host part was\n"
+	"             claimed twice and traffic to it fails with EHOSTUNREACH\n"
+	"  age_ms     milliseconds since it was last heard from\n"
+	"\n"
+	"del: forget the entry (a fence included) for HOSTPART, 1..0x3fffffff,\n"
+	"decimal or 0x-prefixed hexadecimal; it is learned again when the host\n"
+	"is next heard from.  Needs CAP_NET_ADMIN.  'delete' is accepted too.\n";
+
+static const char usage_group[] =
+	"Usage: vctl [-j] group [show]\n"
+	"\n"
+	"List the process groups with members on this host, one line per group:\n"
+	"its id and the ids of its members here, comma-separated.  With -j, an\n"
+	"array of {\"group\": ID, \"members\": [ID, ...]}, ids as hex strings.\n";
 
 static const char usage_set[] =
-	"Usage: vctl set { host-part N | host-down-ms N | max-aliens N } ...\n"
+	"Usage: " SET_SYNOPSIS
 	"\n"
-	"Change tunables of this namespace's V host (needs CAP_NET_ADMIN).\n"
-	"N is decimal or 0x-prefixed hexadecimal.\n"
+	"Change tunables of this namespace's V host (needs CAP_NET_ADMIN), all in\n"
+	"one request.  N is decimal or 0x-prefixed hexadecimal.\n"
 	"\n"
-	"  host-part N     1..0x3fffffff; only before any V socket or link exists\n"
-	"  host-down-ms N  100..600000: how long a silent host is waited for\n"
-	"  max-aliens N    1..1048576: remote senders held at once\n";
+	"  host-part N        1..0x3fffffff; only before any V socket or link exists\n"
+	"  host-down-ms N     100..600000: how long a silent host is waited for\n"
+	"  max-aliens N       1..1048576: remote senders held at once\n"
+	"  group-window-ms N  10..600000: how long the further replies to a group\n"
+	"                     Send are kept for GetReply\n"
+	"  map-age-ms N       1000..86400000: unused mapping entries are dropped\n"
+	"                     after N milliseconds\n"
+	"  max-members N      1..1048576: group memberships held on this host\n";
 
 /* ------------------------------------------------------------------------ */
 /* Netlink plumbing                                                          */
@@ -344,6 +391,19 @@ static struct nl_msg *new_request(struct vnl *v, uint8_t cmd, int flags)
 	return msg;
 }
 
+/* A request with one NLA_U32 attribute and nothing but an ACK in reply. */
+static int request_u32(struct vnl *v, uint8_t cmd, int attr, uint32_t val, const char *what)
+{
+	struct nl_msg *msg = new_request(v, cmd, 0);
+
+	if (!msg || nla_put_u32(msg, attr, val) < 0) {
+		nlmsg_free(msg);
+		fprintf(stderr, "vctl: %s: %s\n", what, strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	return transact(v, msg, what, NULL, NULL);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Output helpers                                                            */
 
@@ -462,16 +522,11 @@ out:
 
 static int link_change(struct vnl *v, bool add, const char *ifname, unsigned int ifindex)
 {
-	struct nl_msg *msg = new_request(v, add ? V_CMD_LINK_ADD : V_CMD_LINK_DEL, 0);
 	char what[64 + IF_NAMESIZE];
 
 	snprintf(what, sizeof(what), "cannot %s %s", add ? "attach" : "detach", ifname);
-	if (!msg || nla_put_u32(msg, V_A_LINK_IFINDEX, ifindex) < 0) {
-		nlmsg_free(msg);
-		fprintf(stderr, "vctl: %s: %s\n", what, strerror(ENOMEM));
-		return EXIT_RUNTIME;
-	}
-	return transact(v, msg, what, NULL, NULL);
+	return request_u32(v, add ? V_CMD_LINK_ADD : V_CMD_LINK_DEL, V_A_LINK_IFINDEX,
+			   ifindex, what);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -479,9 +534,26 @@ static int link_change(struct vnl *v, bool add, const char *ifname, unsigned int
 
 #define STAT_SLOTS 256		/* counters numbered beyond this are ignored */
 
+/*
+ * Host values a newer vkmod reports besides the ones every vkmod has: shown
+ * (text name, JSON key) when present, so vctl still works with an older one.
+ */
+static const struct host_extra {
+	int attr;
+	const char *name, *key;
+} host_extras[] = {
+	{ V_A_HOST_GROUP_WINDOW_MS, "group-window-ms", "group_window_ms" },
+	{ V_A_HOST_MAP_AGE_MS,	    "map-age-ms",      "map_age_ms" },
+	{ V_A_HOST_GROUPS,	    "groups",	       "groups" },
+	{ V_A_HOST_MEMBERS,	    "members",	       "members" },
+	{ V_A_HOST_MAX_MEMBERS,	    "max-members",     "max_members" },
+};
+
 struct host_info {
 	bool have;
 	uint32_t part, down_ms, procs, aliens, max_aliens;
+	uint32_t extra[ARRAY_SIZE(host_extras)];
+	bool has_extra[ARRAY_SIZE(host_extras)];
 	uint64_t stat[STAT_SLOTS];
 	bool has_stat[STAT_SLOTS];
 };
@@ -493,12 +565,18 @@ static struct nla_policy host_policy[V_A_MAX + 1] = {
 	[V_A_HOST_ALIENS]     = { .type = NLA_U32 },
 	[V_A_HOST_MAX_ALIENS] = { .type = NLA_U32 },
 	[V_A_HOST_STATS]      = { .type = NLA_NESTED },
+	[V_A_HOST_GROUP_WINDOW_MS] = { .type = NLA_U32 },
+	[V_A_HOST_MAP_AGE_MS]	   = { .type = NLA_U32 },
+	[V_A_HOST_MAX_MEMBERS]	   = { .type = NLA_U32 },
+	[V_A_HOST_GROUPS]	   = { .type = NLA_U32 },
+	[V_A_HOST_MEMBERS]	   = { .type = NLA_U32 },
 };
 
 static int parse_host(struct nlmsghdr *nlh, void *arg)
 {
 	struct host_info *h = arg;
 	struct nlattr *tb[V_A_MAX + 1], *a;
+	size_t i;
 	int rem;
 
 	if (genlmsg_parse(nlh, 0, tb, V_A_MAX, host_policy) < 0)
@@ -511,6 +589,12 @@ static int parse_host(struct nlmsghdr *nlh, void *arg)
 	h->procs = nla_get_u32(tb[V_A_HOST_PROCS]);
 	h->aliens = nla_get_u32(tb[V_A_HOST_ALIENS]);
 	h->max_aliens = nla_get_u32(tb[V_A_HOST_MAX_ALIENS]);
+	for (i = 0; i < ARRAY_SIZE(host_extras); i++) {
+		a = tb[host_extras[i].attr];
+		h->has_extra[i] = a != NULL;
+		if (a)
+			h->extra[i] = nla_get_u32(a);
+	}
 	nla_for_each_nested(a, tb[V_A_HOST_STATS], rem) {
 		int type = nla_type(a);
 
@@ -572,6 +656,21 @@ static void print_stats(const struct host_info *h, bool json, const char *indent
 		printf("}");
 }
 
+/* JSON: after "stats", each with a leading comma; text: NAME VALUE lines. */
+static void print_host_extras(const struct host_info *h, bool json)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(host_extras); i++) {
+		if (!h->has_extra[i])
+			continue;
+		if (json)
+			printf(",\"%s\":%" PRIu32, host_extras[i].key, h->extra[i]);
+		else
+			printf("%s %" PRIu32 "\n", host_extras[i].name, h->extra[i]);
+	}
+}
+
 static int host_show(struct vnl *v, bool json, bool stats_only)
 {
 	struct host_info *h = calloc(1, sizeof(*h));
@@ -596,6 +695,7 @@ static int host_show(struct vnl *v, bool json, bool stats_only)
 		       ",\"max_aliens\":%" PRIu32 ",\"stats\":",
 		       h->part, h->down_ms, h->procs, h->aliens, h->max_aliens);
 		print_stats(h, true, "");
+		print_host_extras(h, true);
 		printf("}\n");
 	} else {
 		printf("host-part 0x%08" PRIx32 "\n"
@@ -604,6 +704,7 @@ static int host_show(struct vnl *v, bool json, bool stats_only)
 		       "aliens %" PRIu32 "\n"
 		       "max-aliens %" PRIu32 "\n",
 		       h->part, h->down_ms, h->procs, h->aliens, h->max_aliens);
+		print_host_extras(h, false);
 		print_stats(h, false, "");
 	}
 out:
@@ -623,6 +724,17 @@ static bool parse_u32(const char *s, uint32_t *out)
 		return false;
 	*out = (uint32_t)v;
 	return true;
+}
+
+/* parse_u32 within [min, max], or report "vctl: CMD: NAME wants ..." */
+static bool parse_arg(const char *cmd, const char *name, const char *s,
+		      uint32_t min, uint32_t max, uint32_t *out)
+{
+	if (parse_u32(s, out) && *out >= min && *out <= max)
+		return true;
+	fprintf(stderr, "vctl: %s: %s wants %" PRIu32 "..%" PRIu32
+		" (decimal or 0x hex), not '%s'\n", cmd, name, min, max, s);
+	return false;
 }
 
 struct set_req {
@@ -658,13 +770,9 @@ static int parse_set(int argc, char **argv, struct set_req *r)
 			fprintf(stderr, "vctl: set: %s needs a value\n", argv[i]);
 			return EXIT_USAGE;
 		}
-		if (!parse_u32(argv[i + 1], &r->val[t]) ||
-		    r->val[t] < tunables[t].min || r->val[t] > tunables[t].max) {
-			fprintf(stderr, "vctl: set: %s wants %" PRIu32 "..%" PRIu32
-				" (decimal or 0x hex), not '%s'\n", tunables[t].name,
-				tunables[t].min, tunables[t].max, argv[i + 1]);
+		if (!parse_arg("set", tunables[t].name, argv[i + 1], tunables[t].min,
+			       tunables[t].max, &r->val[t]))
 			return EXIT_USAGE;
-		}
 		r->given[t] = true;
 	}
 	return EXIT_OK;
@@ -691,10 +799,10 @@ nomem:
 /* Command line                                                              */
 
 /*
- * Table dumps (proc, alien, map show): one record per message, printed as
- * it arrives, each column one attribute.
+ * Table dumps (proc, alien, map, group show): one record per message,
+ * printed as it arrives, each column one attribute.
  */
-enum col_type { COL_ID, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM };
+enum col_type { COL_ID, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM, COL_IDLIST };
 
 struct col {
 	int attr;
@@ -702,6 +810,7 @@ struct col {
 	enum col_type type;
 	const char *const *names;	/* COL_ENUM: value -> name */
 	size_t nnames;
+	int member;			/* COL_IDLIST: attribute of each id */
 };
 
 struct dump_view {
@@ -719,10 +828,12 @@ struct dump_state {
 
 static const char *const proc_states[] = { "idle", "queued", "received", "remote", "shutdown" };
 static const char *const alien_states[] = { "queued", "received", "replied", "failed", "forwarded" };
+static const char *const map_states[] = { "learned", "fenced" };
 
 #define COL(a, n, t)	{ .attr = (a), .name = (n), .type = (t) }
 #define COL_NAMED(a, n, tbl)	{ .attr = (a), .name = (n), .type = COL_ENUM, \
 				  .names = (tbl), .nnames = ARRAY_SIZE(tbl) }
+#define COL_LIST(a, n, m)	{ .attr = (a), .name = (n), .type = COL_IDLIST, .member = (m) }
 
 static const struct col proc_cols[] = {
 	COL(V_A_PROC_ID, "id", COL_ID),
@@ -745,6 +856,13 @@ static const struct col map_cols[] = {
 	COL(V_A_MAP_HOST, "host_part", COL_HOSTPART),
 	COL(V_A_LINK_IFINDEX, "ifindex", COL_U32),
 	COL(V_A_LINK_ADDR, "addr", COL_MAC),
+	COL_NAMED(V_A_MAP_STATE, "state", map_states),
+	COL(V_A_MAP_AGE_MS, "age_ms", COL_U32),
+};
+
+static const struct col group_cols[] = {
+	COL(V_A_GROUP_ID, "group", COL_ID),
+	COL_LIST(V_A_GROUP_MEMBERS, "members", V_A_GROUP_MEMBER),
 };
 
 static const struct dump_view proc_view = {
@@ -753,12 +871,52 @@ static const struct dump_view alien_view = {
 	V_CMD_ALIEN_GET, "cannot list aliens", alien_cols, ARRAY_SIZE(alien_cols) };
 static const struct dump_view map_view = {
 	V_CMD_MAP_GET, "cannot show the mapping table", map_cols, ARRAY_SIZE(map_cols) };
+static const struct dump_view group_view = {
+	V_CMD_GROUP_GET, "cannot list groups", group_cols, ARRAY_SIZE(group_cols) };
+
+static void print_id(const struct nlattr *a, bool json)
+{
+	printf(json ? "\"0x%016" PRIx64 "\"" : "0x%016" PRIx64, (uint64_t)nla_get_u64(a));
+}
+
+/*
+ * A COL_IDLIST nest: ids of type member, each 8 bytes.  Types 0 and V_A_PAD
+ * are padding (nla_put_u64_64bit); other types are skipped as unknown.
+ */
+static bool idlist_ok(const struct nlattr *list, int member)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, list, rem)
+		if (nla_type(a) == member && nla_len(a) != sizeof(uint64_t))
+			return false;
+	return rem <= 0;	/* nothing truncated left over */
+}
+
+/* Text: comma-separated, "-" when empty; JSON: an array. */
+static void print_idlist(const struct nlattr *list, int member, bool json)
+{
+	struct nlattr *a;
+	bool first = true;
+	int rem;
+
+	printf(json ? "[" : "");
+	nla_for_each_nested(a, list, rem) {
+		if (nla_type(a) != member)
+			continue;
+		printf(first ? "" : ",");
+		print_id(a, json);
+		first = false;
+	}
+	printf(json ? "]" : first ? "-" : "");
+}
 
 static void print_col(const struct col *c, struct nlattr *a, bool json)
 {
 	switch (c->type) {
 	case COL_ID:
-		printf(json ? "\"0x%016" PRIx64 "\"" : "0x%016" PRIx64, (uint64_t)nla_get_u64(a));
+		print_id(a, json);
 		break;
 	case COL_U32:
 		printf("%" PRIu32, nla_get_u32(a));
@@ -780,7 +938,22 @@ static void print_col(const struct col *c, struct nlattr *a, bool json)
 			printf(json ? "\"%u\"" : "%u", v);
 		break;
 	}
+	case COL_IDLIST:
+		print_idlist(a, c->member, json);
+		break;
 	}
+}
+
+static bool col_ok(const struct col *c, const struct nlattr *a)
+{
+	static const int min_len[] = {
+		[COL_ID] = 8, [COL_U32] = 4, [COL_HOSTPART] = 4, [COL_MAC] = ETH_ALEN,
+		[COL_ENUM] = 1, [COL_IDLIST] = 0,
+	};
+
+	if (!a || nla_len(a) < min_len[c->type])
+		return false;
+	return c->type != COL_IDLIST || idlist_ok(a, c->member);
 }
 
 static int parse_row(struct nlmsghdr *nlh, void *arg)
@@ -792,13 +965,9 @@ static int parse_row(struct nlmsghdr *nlh, void *arg)
 
 	if (genlmsg_parse(nlh, 0, tb, V_A_MAX, NULL) < 0)
 		return -1;
-	for (i = 0; i < v->ncols; i++) {
-		struct nlattr *a = tb[v->cols[i].attr];
-		static const int min[] = { 8, 4, 4, ETH_ALEN, 1 };
-
-		if (!a || nla_len(a) < min[v->cols[i].type])
+	for (i = 0; i < v->ncols; i++)
+		if (!col_ok(&v->cols[i], tb[v->cols[i].attr]))
 			return -1;
-	}
 	printf(d->json ? "%s{" : "", d->n ? "," : "");
 	for (i = 0; i < v->ncols; i++) {
 		printf(d->json ? "%s\"%s\":" : "%s%s ", i ? (d->json ? "," : "  ") : "",
@@ -833,6 +1002,20 @@ static bool is_help(const char *s)
 	return !strcmp(s, "-h") || !strcmp(s, "--help") || !strcmp(s, "help");
 }
 
+/* If any argument asks for help, print HELP on stdout and say so. */
+static bool help_asked(int argc, char **argv, const char *help)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(help, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * Options allowed after a command: -h/--help (prints HELP, exit 0) and, for
  * show commands, -j/--json.  Returns -1 to go on, or an exit code.
@@ -842,12 +1025,8 @@ static int tail_opts(int argc, char **argv, const char *cmd, const char *help,
 {
 	int i;
 
-	for (i = 0; i < argc; i++) {
-		if (is_help(argv[i])) {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-	}
+	if (help_asked(argc, argv, help))
+		return EXIT_OK;
 	for (i = 0; i < argc; i++) {
 		if (json && (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))) {
 			*json = true;
@@ -906,6 +1085,16 @@ static int run_set(struct vnl *v, void *arg)
 	return do_set(v, arg);
 }
 
+static int run_map_del(struct vnl *v, void *arg)
+{
+	uint32_t part = *(uint32_t *)arg;
+	char what[64];
+
+	snprintf(what, sizeof(what), "cannot delete the mapping entry of host part 0x%08" PRIx32,
+		 part);
+	return request_u32(v, V_CMD_MAP_DEL, V_A_MAP_HOST, part, what);
+}
+
 static int cmd_link(int argc, char **argv, bool json)
 {
 	struct show_args sa = { .json = json };
@@ -929,12 +1118,8 @@ static int cmd_link(int argc, char **argv, bool json)
 		return EXIT_USAGE;
 	}
 	la.add = !strcmp(argv[0], "add");
-	for (i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
-			fputs(usage_link, stdout);
-			return EXIT_OK;
-		}
-	}
+	if (help_asked(argc - 1, argv + 1, usage_link))
+		return EXIT_OK;
 	/* "dev IFNAME", or just "IFNAME" as ip(8) allows */
 	i = 1;
 	if (i < argc && !strcmp(argv[i], "dev"))
@@ -988,7 +1173,7 @@ static int cmd_stats(int argc, char **argv, bool json)
 	return rc >= 0 ? rc : with_vnl(run_host_show, &sa);
 }
 
-/* vctl proc|alien|map [show] [-j] */
+/* vctl proc|alien|map|group [show] [-j] */
 static int cmd_dump(int argc, char **argv, bool json, const char *cmd, const char *usage,
 		    const struct dump_view *view)
 {
@@ -1005,17 +1190,50 @@ static int cmd_dump(int argc, char **argv, bool json, const char *cmd, const cha
 	return rc >= 0 ? rc : with_vnl(dump_show, &d);
 }
 
+/* vctl map del host HOSTPART (argv after "del") */
+static int cmd_map_del(int argc, char **argv)
+{
+	uint32_t part;
+
+	if (help_asked(argc, argv, usage_map))
+		return EXIT_OK;
+	if (argc == 0 || strcmp(argv[0], "host")) {
+		if (argc)
+			fprintf(stderr, "vctl: map del: unexpected argument '%s'\n", argv[0]);
+		else
+			fprintf(stderr, "vctl: map del: which entry? (host HOSTPART)\n");
+		fputs(usage_map, stderr);
+		return EXIT_USAGE;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "vctl: map del: host needs a value\n");
+		return EXIT_USAGE;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "vctl: map del: unexpected argument '%s'\n", argv[2]);
+		fputs(usage_map, stderr);
+		return EXIT_USAGE;
+	}
+	if (!parse_arg("map del", "host", argv[1], 1, V_ID_HOST_MASK, &part))
+		return EXIT_USAGE;
+	return with_vnl(run_map_del, &part);
+}
+
+/* vctl map [show] [-j] | vctl map del ... */
+static int cmd_map(int argc, char **argv, bool json)
+{
+	if (argc > 0 && (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete")))
+		return cmd_map_del(argc - 1, argv + 1);
+	return cmd_dump(argc, argv, json, "map show", usage_map, &map_view);
+}
+
 static int cmd_set(int argc, char **argv)
 {
 	struct set_req r = { 0 };
-	int i, rc;
+	int rc;
 
-	for (i = 0; i < argc; i++) {
-		if (is_help(argv[i])) {
-			fputs(usage_set, stdout);
-			return EXIT_OK;
-		}
-	}
+	if (help_asked(argc, argv, usage_set))
+		return EXIT_OK;
 	rc = parse_set(argc, argv, &r);
 	return rc ? rc : with_vnl(run_set, &r);
 }
@@ -1070,7 +1288,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "alien"))
 		return cmd_dump(argc, argv, json, "alien show", usage_alien, &alien_view);
 	if (!strcmp(cmd, "map"))
-		return cmd_dump(argc, argv, json, "map show", usage_map, &map_view);
+		return cmd_map(argc, argv, json);
+	if (!strcmp(cmd, "group"))
+		return cmd_dump(argc, argv, json, "group show", usage_group, &group_view);
 	if (!strcmp(cmd, "help")) {
 		fputs(usage_main, stdout);
 		return EXIT_OK;

@@ -5,8 +5,10 @@
  * A REQUEST from another host becomes an alien: a small descriptor whose
  * embedded v_txn sits on the receiving process's queue exactly like a
  * local sender's, so Receive, Reply and Forward treat both alike (ipc.c).
- * One alien is one transaction (client id, seq); the table maps a client
- * to its latest alien.  After the Reply the alien keeps the RESPONSE
+ * One alien is one transaction (client id, seq) at one receiver; the
+ * table maps a client to its latest transaction here: one alien, or for a
+ * group Send (GREQUEST, also handed to the client's own host) one alien
+ * per local member, all with the same seq.  After the Reply the alien keeps the RESPONSE
  * frames, so a retransmitted request is answered from this cache and is
  * never executed twice; a duplicate of a request not yet replied to gets
  * an ACK (reply pending) so the client does not declare us down.
@@ -68,6 +70,7 @@ static struct hlist_head *v_alien_bucket(struct v_host *host, u64 client)
 	return &host->aliens[hash_64(client, ilog2(V_ALIEN_BUCKETS))];
 }
 
+/* An alien of client (any one of a group Send's); alien_lock held. */
 static struct v_alien *v_alien_lookup(struct v_host *host, u64 client)
 {
 	struct v_alien *a;
@@ -78,17 +81,34 @@ static struct v_alien *v_alien_lookup(struct v_host *host, u64 client)
 	return NULL;
 }
 
-/* The latest alien of a remote client, with a reference. */
-struct v_alien *v_alien_find(struct v_host *host, u64 client)
+/*
+ * The latest alien of a client, with a reference.  Of a group Send's
+ * aliens, the one the process holder holds (a member's Reply, MoveTo,
+ * MoveFrom; the client's train frames name the member as dst).
+ */
+struct v_alien *v_alien_find(struct v_host *host, u64 client, u64 holder)
 {
-	struct v_alien *a;
+	struct v_alien *a, *found = NULL;
 
 	spin_lock_bh(&host->alien_lock);
-	a = v_alien_lookup(host, client);
-	if (a)
+	hlist_for_each_entry(a, v_alien_bucket(host, client), hnode) {
+		if (a->client != client)
+			continue;
+		if (a->group) {
+			bool held;
+
+			spin_lock(&host->ipc_lock);
+			held = a->txn.holder && a->txn.holder->id == holder;
+			spin_unlock(&host->ipc_lock);
+			if (!held)
+				continue;
+		}
+		found = a;
 		v_alien_get(a);
+		break;
+	}
 	spin_unlock_bh(&host->alien_lock);
-	return a;
+	return found;
 }
 
 static void v_alien_unhash(struct v_alien *a)
@@ -132,7 +152,7 @@ static void v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, 
 }
 
 /* Answer a duplicate request from what the alien knows. */
-static void v_alien_answer_again(struct v_alien *a)
+static void v_alien_answer_again(struct v_alien *a, bool ack)
 {
 	struct v_host *host = a->host;
 	struct sk_buff *skb, *relay = NULL;
@@ -155,11 +175,14 @@ static void v_alien_answer_again(struct v_alien *a)
 	}
 
 	if (state == V_TXN_FAILED) {
-		v_alien_send_nack(host, a->client, a->client_host, a->txn.seq, 0,
-				  V_WERR_SHUT_DOWN);
+		if (!a->group)	/* a gone member says nothing of the others */
+			v_alien_send_nack(host, a->client, a->client_host, a->txn.seq, 0,
+					  V_WERR_SHUT_DOWN);
 		return;
 	}
 	if (state != V_TXN_DONE) {
+		if (!ack)
+			return;
 		skb = v_net_frame(host, V_PKT_ACK, a->client, a->txn.seq, a->client, 0, 0,
 				  GFP_ATOMIC);
 		v_stat_inc(host, V_A_STAT_ACKS);
@@ -179,12 +202,73 @@ static void v_alien_answer_again(struct v_alien *a)
 		v_net_xmit(host, a->client_host, skb);
 }
 
+/*
+ * A duplicate of (client, seq), which this host holds as the aliens on
+ * the table (one, or a group Send's members); alien_lock held, dropped.
+ * Cached replies go again, and one ACK says the rest are pending.
+ */
+static void v_alien_answer_all(struct v_host *host, u64 client, u32 seq)
+	__releases(&host->alien_lock)
+{
+	struct v_alien *a, *one, **dup = &one;
+	unsigned int n = 0, i;
+	bool acked = false;
+
+	hlist_for_each_entry(a, v_alien_bucket(host, client), hnode)
+		n += a->client == client && a->txn.seq == seq;
+	if (n > 1)
+		dup = kmalloc_array(n, sizeof(*dup), GFP_ATOMIC);
+	if (!dup) {
+		spin_unlock(&host->alien_lock);
+		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+		return;
+	}
+	n = 0;
+	hlist_for_each_entry(a, v_alien_bucket(host, client), hnode)
+		if (a->client == client && a->txn.seq == seq) {
+			v_alien_get(a);
+			dup[n++] = a;
+		}
+	/* Frames go out unlocked: one may come straight back to this host. */
+	spin_unlock(&host->alien_lock);
+	for (i = 0; i < n; i++) {
+		bool pending;
+
+		spin_lock(&host->ipc_lock);
+		pending = v_txn_pending(&dup[i]->txn);
+		spin_unlock(&host->ipc_lock);
+		v_alien_answer_again(dup[i], !acked);
+		acked |= pending;
+		v_alien_put(dup[i]);
+	}
+	if (dup != &one)
+		kfree(dup);
+}
+
+/*
+ * The client moved on to a new transaction: end (-ECANCELED) and drop
+ * every alien of its older one; alien_lock held.
+ */
+static void v_alien_retire(struct v_host *host, u64 client)
+{
+	struct v_alien *old;
+
+	while ((old = v_alien_lookup(host, client))) {
+		spin_lock(&host->ipc_lock);
+		if (v_txn_pending(&old->txn))
+			v_txn_end(&old->txn, -ECANCELED);
+		spin_unlock(&host->ipc_lock);
+		v_alien_unhash(old);
+	}
+}
+
 static void v_alien_nack_work(struct work_struct *work)
 {
 	struct v_alien *a = container_of(work, struct v_alien, nack_work);
 
-	v_alien_send_nack(a->host, a->client, a->client_host, a->txn.seq, 0,
-			  V_WERR_SHUT_DOWN);
+	if (!a->group)
+		v_alien_send_nack(a->host, a->client, a->client_host, a->txn.seq, 0,
+				  V_WERR_SHUT_DOWN);
 	v_alien_put(a);
 }
 
@@ -211,6 +295,28 @@ void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host)
 	a->done_at = jiffies;
 }
 
+/*
+ * May a member still answer the group Send of a local client (held as
+ * alien a)?  While it is in flight or its reply window is open.
+ */
+bool v_alien_group_open(struct v_host *host, struct v_alien *a)
+{
+	struct v_sock *vs = v_id_lookup(host, a->client);
+	bool open = false;
+
+	if (vs) {
+		struct v_txn *t = &vs->txn;
+
+		spin_lock_bh(&host->ipc_lock);
+		open = t->seq == a->txn.seq && t->group == a->group &&
+		       (t->state == V_TXN_REMOTE ||
+			(t->gopen && !time_after(jiffies, t->gclose)));
+		spin_unlock_bh(&host->ipc_lock);
+		sock_put(&vs->sk);
+	}
+	return open;
+}
+
 /* Is the local process client waiting on the network for transaction seq? */
 static bool v_alien_client_waits(struct v_host *host, u64 client, u32 seq)
 {
@@ -226,25 +332,175 @@ static bool v_alien_client_waits(struct v_host *host, u64 client, u32 seq)
 	return waits;
 }
 
+/* A new alien for (client, seq) to be delivered to dst; not yet visible. */
+static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr *h,
+				   const struct v_wire_request *req, const void *piggy,
+				   u32 data_len, u64 group)
+{
+	struct v_alien *a = kzalloc(struct_size(a, piggy, data_len), GFP_ATOMIC);
+
+	if (!a)
+		return NULL;
+	refcount_set(&a->ref, 1);
+	a->host = host;
+	a->client = be64_to_cpu(h->client);
+	a->client_host = v_id_host(a->client);
+	a->group = group;
+	a->done_at = jiffies;		/* arrival, for vctl alien show */
+	a->uid = be32_to_cpu(req->uid);
+	a->gid = be32_to_cpu(req->gid);
+	skb_queue_head_init(&a->resp);
+	skb_queue_head_init(&a->move_q);
+	mutex_init(&a->move_lock);
+	init_waitqueue_head(&a->move_wait);
+	INIT_WORK(&a->nack_work, v_alien_nack_work);
+	a->piggy_len = data_len;
+	memcpy(a->piggy, piggy, data_len);
+	INIT_LIST_HEAD(&a->txn.node);
+	a->txn.alien = a;
+	a->txn.sender_id = a->client;
+	a->txn.seq = be32_to_cpu(h->seq);
+	a->txn.msg = req->msg;
+	a->txn.seg_len = be64_to_cpu(req->seg_len);
+	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
+	a->txn.forwarder = be64_to_cpu(req->forwarder);
+	return a;
+}
+
 /*
- * A REQUEST (softirq).  Lengths of the header and payload were checked by
- * the caller; this checks the request's own fields.
+ * Reserve n alien slots before allocating: requests handled on several
+ * CPUs at once must not all pass a check made before the count rose.
+ */
+static bool v_alien_reserve(struct v_host *host, unsigned int n)
+{
+	bool over = atomic_add_return(n, &host->nr_aliens) > READ_ONCE(host->max_aliens);
+
+	over |= atomic_add_return(n, &v_aliens_global) > v_max_aliens_global;
+	if (over) {
+		atomic_sub(n, &host->nr_aliens);
+		atomic_sub(n, &v_aliens_global);
+	}
+	return !over;
+}
+
+/*
+ * Deliver transaction (client, seq) to the n processes dsts[] (one, or a
+ * group's local members; references held by the caller): all or none.
+ * Returns the NACK to send, or 0.
+ */
+static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
+			   const struct v_wire_request *req, const void *piggy, u32 data_len,
+			   u64 group, struct v_sock **dsts, unsigned int n)
+{
+	u64 client = be64_to_cpu(h->client);
+	u32 seq = be32_to_cpu(h->seq);
+	struct v_alien **as, *one, *old;
+	unsigned int i, made;
+
+	if (be64_to_cpu(req->seg_len) > v_seg_max)
+		return V_WERR_TOO_BIG;
+	if (!v_alien_reserve(host, n)) {
+		v_stat_inc(host, V_A_STAT_BUSY);
+		return V_WERR_BUSY;
+	}
+	as = n == 1 ? &one : kmalloc_array(n, sizeof(*as), GFP_ATOMIC);
+	for (made = 0; as && made < n; made++) {
+		as[made] = v_alien_new(host, h, req, piggy, data_len, group);
+		if (!as[made])
+			break;
+	}
+	if (made < n) {
+		/* Each freed alien gives its slot back; so do the unmade. */
+		atomic_sub(n - made, &host->nr_aliens);
+		atomic_sub(n - made, &v_aliens_global);
+		while (made)
+			v_alien_put(as[--made]);
+		if (as != &one)
+			kfree(as);
+		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+		return 0;
+	}
+
+	spin_lock(&host->alien_lock);
+	old = v_alien_lookup(host, client);
+	if (old && (s32)(seq - old->txn.seq) <= 0) {
+		/* A racing copy of this request got in first. */
+		spin_unlock(&host->alien_lock);
+		for (i = 0; i < n; i++)
+			v_alien_put(as[i]);
+		goto out;
+	}
+	v_alien_retire(host, client);
+	spin_lock(&host->ipc_lock);
+	for (i = 0; i < n; i++) {
+		struct v_txn *t = &as[i]->txn;
+
+		if (dsts[i]->dead) {
+			t->state = V_TXN_FAILED;
+			t->error = -ESRCH;
+		} else {
+			t->holder = dsts[i];
+			t->state = V_TXN_QUEUED;
+			list_add_tail(&t->node, &dsts[i]->rxq);
+			dsts[i]->rxq_len++;
+		}
+	}
+	spin_unlock(&host->ipc_lock);
+	for (i = 0; i < n; i++) {
+		hlist_add_head(&as[i]->hnode, v_alien_bucket(host, client));
+		as[i]->hashed = true;
+	}
+	spin_unlock(&host->alien_lock);
+
+	for (i = 0; i < n; i++)
+		if (as[i]->txn.state != V_TXN_FAILED)
+			dsts[i]->sk.sk_data_ready(&dsts[i]->sk);
+	if (group)
+		atomic64_add(n, &host->stats[V_A_STAT_GROUP_DELIVERED]);
+	queue_delayed_work(v_alien_wq, &host->alien_gc, HZ);
+	if (n == 1 && !group && one->txn.state == V_TXN_FAILED) {
+		if (as != &one)
+			kfree(as);
+		return V_WERR_SHUT_DOWN;
+	}
+out:
+	if (as != &one)
+		kfree(as);
+	return 0;
+}
+
+/*
+ * A REQUEST or GREQUEST (softirq).  Lengths of the header and payload were
+ * checked by the caller; this checks the request's own fields.
  */
 void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
-	const struct v_wire_request *req = (const void *)(h + 1);
-	u32 len = be32_to_cpu(h->len), seq = be32_to_cpu(h->seq), data_len;
-	u64 client = be64_to_cpu(h->client), dst_id = be64_to_cpu(h->dst);
+	bool group = h->type == V_PKT_GREQUEST;
+	size_t off = group ? offsetof(struct v_wire_grequest, req) : 0;
+	const struct v_wire_request *req = (const void *)((const u8 *)(h + 1) + off);
+	u32 len = be32_to_cpu(h->len), seq = be32_to_cpu(h->seq), data_len, nack = 0;
+	u64 client = be64_to_cpu(h->client), dst_id = be64_to_cpu(h->dst), qualifier = 0;
 	u32 client_host = v_id_host(client);	/* src_host may be a forwarder's */
-	struct v_alien *a, *old = NULL;
-	struct v_sock *dst;
-	bool over;
+	struct v_sock *one = NULL, **dsts = &one;
+	unsigned int n = 0, i;
+	struct v_alien *a;
 
-	if (v_id_host(dst_id) != host->host_part) {
+	if (group) {
+		if (len < sizeof(struct v_wire_grequest) || !v_id_group_ok(dst_id)) {
+			v_stat_inc(host, V_A_STAT_DROP_SHORT);
+			goto out;
+		}
+		qualifier = be64_to_cpu(((const struct v_wire_grequest *)(h + 1))->qualifier);
+		if (qualifier && v_id_host(qualifier) != host->host_part) {
+			v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);	/* for another host */
+			goto out;
+		}
+	} else if (v_id_host(dst_id) != host->host_part) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
 		goto out;
 	}
+	len -= off;
 	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
 	if (len < sizeof(*req) || len - sizeof(*req) != data_len || !client ||
 	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !client_host ||
@@ -255,7 +511,8 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 
 	/*
 	 * A request on behalf of a client of this very host only comes back
-	 * forwarded, while that client waits for it on the network.
+	 * forwarded, or as its own group Send, while that client waits for it
+	 * on the network.
 	 */
 	if (client_host == host->host_part && !v_alien_client_waits(host, client, seq)) {
 		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
@@ -265,10 +522,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	spin_lock(&host->alien_lock);
 	a = v_alien_lookup(host, client);
 	if (a && a->txn.seq == seq) {
-		v_alien_get(a);
-		spin_unlock(&host->alien_lock);
-		v_alien_answer_again(a);
-		v_alien_put(a);
+		v_alien_answer_all(host, client, seq);	/* drops alien_lock */
 		goto out;
 	}
 	if (a && (s32)(seq - a->txn.seq) < 0) {
@@ -278,90 +532,39 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	}
 	spin_unlock(&host->alien_lock);
 
-	dst = v_id_lookup(host, dst_id);
-	if (!dst) {
-		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_NO_PROCESS);
-		goto out;
-	}
-	if (be64_to_cpu(req->seg_len) > v_seg_max) {
-		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_TOO_BIG);
-		goto put_dst;
-	}
-	/*
-	 * Reserve the slot before allocating: requests handled on several
-	 * CPUs at once must not all pass a check made before the count rose.
-	 */
-	over = atomic_inc_return(&host->nr_aliens) > READ_ONCE(host->max_aliens);
-	over |= atomic_inc_return(&v_aliens_global) > v_max_aliens_global;
-	if (over) {
-		v_alien_unreserve(host);
-		v_stat_inc(host, V_A_STAT_BUSY);
-		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_BUSY);
-		goto put_dst;
-	}
-	a = kzalloc(struct_size(a, piggy, data_len), GFP_ATOMIC);
-	if (!a) {
-		v_alien_unreserve(host);
-		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
-		goto put_dst;
-	}
-	refcount_set(&a->ref, 1);
-	a->host = host;
-	a->client = client;
-	a->client_host = client_host;
-	a->done_at = jiffies;		/* arrival, for vctl alien show */
-	a->uid = be32_to_cpu(req->uid);
-	a->gid = be32_to_cpu(req->gid);
-	skb_queue_head_init(&a->resp);
-	skb_queue_head_init(&a->move_q);
-	mutex_init(&a->move_lock);
-	init_waitqueue_head(&a->move_wait);
-	INIT_WORK(&a->nack_work, v_alien_nack_work);
-	a->piggy_len = data_len;
-	skb_copy_bits(skb, sizeof(*h) + sizeof(*req), a->piggy, data_len);
-	INIT_LIST_HEAD(&a->txn.node);
-	a->txn.alien = a;
-	a->txn.sender_id = client;
-	a->txn.seq = seq;
-	a->txn.msg = req->msg;
-	a->txn.seg_len = be64_to_cpu(req->seg_len);
-	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
-	a->txn.forwarder = be64_to_cpu(req->forwarder);
-
-	spin_lock(&host->alien_lock);
-	old = v_alien_lookup(host, client);
-	if (old && (s32)(seq - old->txn.seq) <= 0) {
-		/* A racing copy of this request got in first. */
-		spin_unlock(&host->alien_lock);
-		v_alien_put(a);
-		goto put_dst;
-	}
-	spin_lock(&host->ipc_lock);
-	if (old && v_txn_pending(&old->txn))
-		v_txn_end(&old->txn, -ECANCELED);	/* the client moved on */
-	if (dst->dead) {
-		a->txn.state = V_TXN_FAILED;
-		a->txn.error = -ESRCH;
+	if (group) {
+		n = v_group_local(host, dst_id, client, NULL, 0);
+		if (!n) {
+			/* Other hosts may have members; a qualified Send has none. */
+			if (qualifier)
+				nack = V_WERR_NO_MEMBER;
+			goto nack;
+		}
+		if (n > 1)
+			dsts = kmalloc_array(n, sizeof(*dsts), GFP_ATOMIC);
+		if (!dsts) {
+			v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+			goto out;
+		}
+		n = v_group_local(host, dst_id, client, dsts, n);
 	} else {
-		a->txn.holder = dst;
-		a->txn.state = V_TXN_QUEUED;
-		list_add_tail(&a->txn.node, &dst->rxq);
-		dst->rxq_len++;
+		one = v_id_lookup(host, dst_id);
+		n = !!one;
+		if (!one) {
+			nack = V_WERR_NO_PROCESS;
+			goto nack;
+		}
 	}
-	spin_unlock(&host->ipc_lock);
-	if (old)
-		v_alien_unhash(old);
-	hlist_add_head(&a->hnode, v_alien_bucket(host, client));
-	a->hashed = true;
-	spin_unlock(&host->alien_lock);
-
-	if (a->txn.state == V_TXN_FAILED)
-		v_alien_send_nack(host, client, client_host, seq, dst_id, V_WERR_SHUT_DOWN);
-	else
-		dst->sk.sk_data_ready(&dst->sk);
-	queue_delayed_work(v_alien_wq, &host->alien_gc, HZ);
-put_dst:
-	sock_put(&dst->sk);
+	if (n)
+		nack = v_alien_deliver(host, h, req, (const u8 *)(req + 1), data_len,
+				       group ? dst_id : 0, dsts, n);
+	for (i = 0; i < n; i++)
+		sock_put(&dsts[i]->sk);
+	if (dsts != &one)
+		kfree(dsts);
+nack:
+	if (nack)
+		v_alien_send_nack(host, client, client_host, seq, dst_id, nack);
 out:
 	kfree_skb(skb);
 }
@@ -381,6 +584,18 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 	struct sk_buff *skb;
 	int err = 0;
 
+	/*
+	 * A member of this host answering a local client's group Send after
+	 * its window: the contract's ENOENT (remote clients' kernels discard
+	 * such replies themselves), and the message is no longer held.
+	 */
+	if (a->group && a->client_host == host->host_part && !v_alien_group_open(host, a)) {
+		spin_lock_bh(&host->ipc_lock);
+		if (t->holder == vs && t->state == V_TXN_RECEIVED)
+			v_txn_end(t, -ECANCELED);
+		spin_unlock_bh(&host->ipc_lock);
+		return -ENOENT;
+	}
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED)
 		err = -ENOENT;
@@ -529,7 +744,10 @@ full:
 static void v_alien_gc(struct work_struct *work)
 {
 	struct v_host *host = container_of(to_delayed_work(work), struct v_host, alien_gc);
+	/* As long as a client may retransmit: a group Send until its window ends. */
 	unsigned long linger = msecs_to_jiffies(READ_ONCE(host->host_down_ms) + 1000);
+	unsigned long glinger = max(linger,
+				    msecs_to_jiffies(READ_ONCE(host->group_window_ms) + 1000));
 	struct hlist_node *tmp;
 	struct v_alien *a;
 	bool more = false;
@@ -543,7 +761,7 @@ static void v_alien_gc(struct work_struct *work)
 			spin_lock(&host->ipc_lock);
 			ended = !v_txn_pending(&a->txn);
 			spin_unlock(&host->ipc_lock);
-			if (ended && time_after(jiffies, a->done_at + linger))
+			if (ended && time_after(jiffies, a->done_at + (a->group ? glinger : linger)))
 				v_alien_unhash(a);
 			else
 				more = true;

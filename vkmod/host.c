@@ -42,10 +42,29 @@ int v_host_set_host_part(struct v_host *host, u32 host_part)
 	if (!host_part || host_part > V_ID_HOST_MASK)
 		return -EINVAL;
 	mutex_lock(&host->id_lock);
+	if (host->nr_procs) {
+		err = -EBUSY;
+	} else {
+		host->host_part = host_part;
+		WRITE_ONCE(host->part_chosen, true);
+	}
+	mutex_unlock(&host->id_lock);
+	return err;
+}
+
+/*
+ * A host part drawn at random turned out to be taken (map.c): draw again,
+ * which is only possible while no process has an id with the old one.
+ */
+int v_host_redraw(struct v_host *host)
+{
+	int err = 0;
+
+	mutex_lock(&host->id_lock);
 	if (host->nr_procs)
 		err = -EBUSY;
 	else
-		host->host_part = host_part;
+		WRITE_ONCE(host->host_part, v_host_random_part());
 	mutex_unlock(&host->id_lock);
 	return err;
 }
@@ -71,13 +90,16 @@ static int __net_init v_host_net_init(struct net *net)
 	xa_init(&host->regs);
 	INIT_LIST_HEAD(&host->links);
 	INIT_LIST_HEAD(&host->getpid_waits);
-	spin_lock_init(&host->map_lock);
 	host->host_down_ms = V_HOST_DOWN_MS_DEFAULT;
+	v_map_host_init(host);
+	v_group_host_init(host);
 	v_alien_host_init(host);
-	if (net_eq(net, &init_net) && v_init_host_part)
+	if (net_eq(net, &init_net) && v_init_host_part) {
 		host->host_part = v_init_host_part;
-	else
+		host->part_chosen = true;
+	} else {
 		host->host_part = v_host_random_part();
+	}
 	return 0;
 }
 
@@ -87,7 +109,7 @@ static void __net_exit v_host_net_exit(struct net *net)
 
 	v_link_host_exit(host);
 	v_alien_host_exit(host);
-	v_map_flush(host, 0);
+	v_map_host_exit(host);
 
 	/* Every socket pins its namespace, so no process can remain. */
 	WARN_ON_ONCE(!xa_empty(&host->procs));

@@ -71,20 +71,19 @@
 #include <linux/poll.h>
 #include "vkmod.h"
 
-/* The local process a transaction belongs to (t->alien is NULL). */
-static inline struct v_sock *v_txn_sender(struct v_txn *t)
-{
-	return container_of(t, struct v_sock, txn);
-}
-
 struct v_txn *v_peer_txn(const struct v_peer *p)
 {
 	return p->alien ? v_alien_txn(p->alien) : &p->sock->txn;
 }
 
-/* Find the sender named id, local or remote, with a reference. */
-int v_peer_get(struct v_host *host, u64 id, struct v_peer *p)
+/*
+ * Find the sender named id, local or remote, as vs (the caller, who holds
+ * or held its message) sees it, with a reference.
+ */
+int v_peer_get(struct v_sock *vs, u64 id, struct v_peer *p)
 {
+	struct v_host *host = vs->host;
+
 	p->sock = NULL;
 	p->alien = NULL;
 	if (!id || v_id_is_group(id) || (id & V_ID_WELLKNOWN))
@@ -93,17 +92,20 @@ int v_peer_get(struct v_host *host, u64 id, struct v_peer *p)
 		p->sock = v_id_lookup(host, id);
 		/*
 		 * A local client whose Send went to another host may have been
-		 * forwarded back here: its message is then held as an alien.
+		 * forwarded back here, and a local group Send reaches local
+		 * members as aliens (group.c): its message is then held as an
+		 * alien.
 		 */
-		if (p->sock && READ_ONCE(p->sock->txn.state) == V_TXN_REMOTE) {
-			p->alien = v_alien_find(host, id);
+		if (p->sock && (READ_ONCE(p->sock->txn.state) == V_TXN_REMOTE ||
+				READ_ONCE(p->sock->txn.group))) {
+			p->alien = v_alien_find(host, id, vs->id);
 			if (p->alien) {
 				sock_put(&p->sock->sk);
 				p->sock = NULL;
 			}
 		}
 	} else {
-		p->alien = v_alien_find(host, id);
+		p->alien = v_alien_find(host, id, vs->id);
 	}
 	return p->sock || p->alien ? 0 : -ENOENT;
 }
@@ -133,6 +135,8 @@ void v_ipc_init_sock(struct v_sock *vs)
 	INIT_LIST_HEAD(&vs->held);
 	init_waitqueue_head(&vs->tx_wait);
 	INIT_LIST_HEAD(&vs->txn.node);
+	INIT_LIST_HEAD(&vs->txn.greplies);
+	INIT_LIST_HEAD(&vs->groups);
 	skb_queue_head_init(&vs->txn.resp_q);
 	vs->txn.state = V_TXN_IDLE;
 }
@@ -209,12 +213,19 @@ static bool v_signal_cancels(void)
 
 static int v_send_check(const struct v_send *s)
 {
-	if (s->flags || s->qualifier || !s->dst)
+	if (s->flags || !s->dst)
 		return -EINVAL;
-	if (v_id_is_group(s->dst))
-		return -EOPNOTSUPP;	/* groups come with their own issue */
-	if (s->dst & V_ID_WELLKNOWN)
+	if (v_id_is_group(s->dst)) {
+		if (!v_id_group_ok(s->dst))
+			return -EINVAL;
+		/* A qualifier names a process: the host it lives on. */
+		if (s->qualifier && (v_id_is_group(s->qualifier) ||
+				     (s->qualifier & V_ID_WELLKNOWN) ||
+				     !v_id_host(s->qualifier)))
+			return -EINVAL;
+	} else if ((s->dst & V_ID_WELLKNOWN) || s->qualifier) {
 		return -EINVAL;
+	}
 	if (s->seg_len > v_seg_max)
 		return -EMSGSIZE;
 	if (!s->seg_len != !s->seg_access || (s->seg_access & ~V_SEG_ACCESS_MASK))
@@ -230,6 +241,9 @@ static void v_txn_prepare(struct v_txn *t, const struct v_send *s)
 {
 	t->seq++;
 	t->sender_id = v_txn_sender(t)->id;
+	t->group = v_id_is_group(s->dst) ? s->dst : 0;
+	t->qualifier = s->qualifier;
+	t->first_replier = 0;
 	t->alien = NULL;
 	t->msg = s->msg;
 	t->replier = 0;
@@ -381,6 +395,17 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		return err;
 	if (test_and_set_bit_lock(V_SOCK_SENDING, &vs->flags))
 		return -EALREADY;
+	v_group_txn_close(t);	/* the next Send ends a group transaction */
+	if (v_id_is_group(s.dst)) {
+		v_txn_prepare(t, &s);
+		err = v_net_group_send(vs, t);
+		if (err) {
+			v_txn_put(t);
+			goto out_unlock;
+		}
+		trace_v_send(vs->host->host_part, t->sender_id, t->seq, s.dst, s.seg_len);
+		return v_send_complete(vs, uarg, v_txn_wait(vs));
+	}
 	if (v_id_host(s.dst) != vs->host->host_part) {
 		v_txn_prepare(t, &s);
 		err = v_net_send(vs, t, v_id_host(s.dst), s.dst);
@@ -455,7 +480,7 @@ static bool v_ipc_take(struct v_sock *vs, struct v_receive *r, struct v_peer *p,
 	trace_v_receive(vs->host->host_part, t->sender_id, t->seq, vs->id, t->seg_len);
 
 	r->sender = t->sender_id;
-	r->group = 0;
+	r->group = t->alien ? t->alien->group : 0;
 	r->forwarder = t->forwarder;
 	r->seg_len = t->seg_len;
 	r->seg_access = t->seg_access;
@@ -569,7 +594,7 @@ int v_ipc_receive_unwind(struct v_sock *vs, u64 sender_id)
 {
 	struct v_peer p;
 
-	if (!v_peer_get(vs->host, sender_id, &p)) {
+	if (!v_peer_get(vs, sender_id, &p)) {
 		v_ipc_requeue(vs, &p, READ_ONCE(v_peer_txn(&p)->seq));
 		v_peer_put(&p);
 	}
@@ -636,7 +661,7 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 		return -EINVAL;
 	if (!with_seg && (r->seg_offset || r->src_addr || r->src_len))
 		return -EINVAL;
-	if (v_peer_get(vs->host, r->dst, &p))
+	if (v_peer_get(vs, r->dst, &p))
 		return -ENOENT;
 	if (p.alien) {
 		err = v_alien_reply(vs, p.alien, r, with_seg);
@@ -698,7 +723,7 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		return -EOPNOTSUPP;
 	if (f->to & V_ID_WELLKNOWN)
 		return -EINVAL;
-	if (v_peer_get(vs->host, f->from, &p))
+	if (v_peer_get(vs, f->from, &p))
 		return -ENOENT;
 	t = v_peer_txn(&p);
 	if (v_id_host(f->to) != vs->host->host_part) {
@@ -766,6 +791,7 @@ void v_ipc_release(struct v_sock *vs)
 	struct v_txn *t = &vs->txn;
 
 	v_ipc_shutdown(vs);
+	v_group_txn_close(t);
 	if (!test_bit(V_SOCK_SENDING, &vs->flags))
 		return;
 	spin_lock_bh(&vs->host->ipc_lock);

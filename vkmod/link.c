@@ -7,16 +7,22 @@
  * initial namespace): plugging V into every interface of a machine would
  * put it on networks nobody chose.
  *
+ * An attached link listens to V's multicast address (group Sends, see
+ * uapi/linux/v.h), and the host claims its host part on it (map.c).
+ *
  * Locking: the link list of a host changes under RTNL (netlink commands
  * and the netdevice notifier both run under it) and is read under RCU on
  * the data path.  Each link holds a tracked reference on its device, so
- * the notifier must drop it on NETDEV_UNREGISTER.  MTU and address changes
- * need no action: they are read from the device at each send.
+ * the notifier must drop it on NETDEV_UNREGISTER.  MTU changes need no
+ * action (read at each send); after an address change the host claims its
+ * part again, so the other hosts learn the new address at once.
  */
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include "vkmod.h"
+
+static const u8 v_link_mcast[ETH_ALEN] = V_MCAST_ADDR;
 
 static struct v_link *v_link_find(struct v_host *host, int ifindex)
 {
@@ -62,6 +68,7 @@ int v_link_add(struct v_host *host, int ifindex)
 		return -ENOMEM;
 	l->dev = dev;
 	netdev_hold(dev, &l->tracker, GFP_KERNEL);
+	dev_mc_add(dev, v_link_mcast);
 	list_add_tail_rcu(&l->node, &host->links);
 	WRITE_ONCE(host->nr_links, host->nr_links + 1);
 	return 0;
@@ -72,6 +79,7 @@ static void v_link_free(struct v_host *host, struct v_link *l)
 	list_del_rcu(&l->node);
 	WRITE_ONCE(host->nr_links, host->nr_links - 1);
 	v_map_flush(host, l->dev->ifindex);
+	dev_mc_del(l->dev, v_link_mcast);
 	netdev_put(l->dev, &l->tracker);
 	kfree_rcu(l, rcu);
 }
@@ -111,12 +119,16 @@ static int v_link_event(struct notifier_block *nb, unsigned long event, void *pt
 	struct v_host *host;
 	struct v_link *l;
 
-	if (event != NETDEV_UNREGISTER)
+	if (event != NETDEV_UNREGISTER && event != NETDEV_CHANGEADDR)
 		return NOTIFY_DONE;
 	host = v_host_get(dev_net(dev));
 	l = v_link_find(host, dev->ifindex);
-	if (l && l->dev == dev)
+	if (!l || l->dev != dev)
+		return NOTIFY_DONE;
+	if (event == NETDEV_UNREGISTER)
 		v_link_free(host, l);
+	else
+		v_map_announce(host, dev);
 	return NOTIFY_DONE;
 }
 

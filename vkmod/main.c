@@ -71,6 +71,13 @@ static int __init v_attach_ifaces(void)
 	}
 	rtnl_unlock();
 	kfree(list);
+	/* Links attached: claim the host part (v_host_exit detaches them). */
+	if (!err && v_host_get(&init_net)->nr_links) {
+		err = v_map_claim(v_host_get(&init_net));
+		if (err)
+			pr_err("host part %#x is used by another host on the network\n",
+			       v_host_get(&init_net)->host_part);
+	}
 	return err;
 }
 

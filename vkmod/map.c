@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The mapping table: where a host part lives (which attached interface,
- * which MAC address).
+ * which MAC address), and the claims that keep host parts unique.
  *
  * Every accepted frame teaches the table its source host part's interface
  * and address, so an entry corrects itself when a host comes back with
- * another MAC or on another link; a host part with no entry is reached by
- * broadcast (net.c).  Ids never change when addresses do.
+ * another MAC or on another link (such a host also claims its part again,
+ * which tells everyone at once).  A host part with no entry is reached by
+ * broadcast while a WHERE query asks for it (net.c); an entry a client's
+ * retransmissions get no answer through is dropped as stale, and one
+ * nobody used or heard from for the host's map-age is aged out.  Ids
+ * never change when addresses do.
  *
- * Locking: writers (softirq receive, link removal) take map_lock with _bh;
- * readers use RCU; entries are freed with kfree_rcu.  The table is bounded
- * (V_MAP_MAX entries per host); when full, new host parts are not learned
- * and keep being reached by broadcast.
+ * Host parts are claimed when an interface is attached, and collisions
+ * found later are fenced: see "Host parts" in uapi/linux/v.h.
+ *
+ * Locking: writers (softirq receive, link removal, the aging work) take
+ * map_lock with _bh; readers use RCU; entries are freed with kfree_rcu.
+ * map_lock also guards the claim state (claiming, claim_denied).  The
+ * table is bounded (V_MAP_MAX entries per host); when full, new host parts
+ * are not learned and keep being reached by broadcast.
  */
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include "vkmod.h"
@@ -26,8 +35,25 @@ struct v_map_entry {
 	u32 host_part;
 	int ifindex;
 	u8 mac[ETH_ALEN];
+	u8 state;			/* enum v_map_state */
+	unsigned long last;		/* jiffies: last heard from or used */
 	struct rcu_head rcu;
 };
+
+static void v_map_gc_arm(struct v_host *host)
+{
+	unsigned long ivl = msecs_to_jiffies(max(READ_ONCE(host->map_age_ms) / 4, 250U));
+
+	queue_delayed_work(system_wq, &host->map_gc, ivl);
+}
+
+/* Unlink and free e; map_lock held. */
+static void v_map_remove(struct v_host *host, struct v_map_entry *e)
+{
+	hlist_del_rcu(&e->node);
+	host->nr_map--;
+	kfree_rcu(e, rcu);
+}
 
 static struct hlist_head *v_map_bucket(struct v_host *host, u32 host_part)
 {
@@ -54,7 +80,10 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *de
 		return;
 	rcu_read_lock();
 	e = v_map_find(host, host_part);
-	if (e && e->ifindex == dev->ifindex && ether_addr_equal(e->mac, mac)) {
+	if (e && (e->state == V_MAP_FENCED ||
+		  (e->ifindex == dev->ifindex && ether_addr_equal(e->mac, mac)))) {
+		if (e->state != V_MAP_FENCED)
+			WRITE_ONCE(e->last, jiffies);
 		rcu_read_unlock();
 		return;		/* the usual case: nothing new */
 	}
@@ -62,13 +91,16 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *de
 
 	spin_lock_bh(&host->map_lock);
 	e = v_map_find(host, host_part);
-	if (e) {
+	if (e && e->state == V_MAP_FENCED) {
+		/* Only an admin lifts a fence. */
+	} else if (e) {
 		/* Moved: replace, so readers never see half an update. */
 		struct v_map_entry *n = kmemdup(e, sizeof(*e), GFP_ATOMIC);
 
 		if (n) {
 			n->ifindex = dev->ifindex;
 			ether_addr_copy(n->mac, mac);
+			n->last = jiffies;
 			hlist_replace_rcu(&e->node, &n->node);
 			kfree_rcu(e, rcu);
 		}
@@ -78,23 +110,299 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *de
 			e->host_part = host_part;
 			e->ifindex = dev->ifindex;
 			ether_addr_copy(e->mac, mac);
+			e->state = V_MAP_LEARNED;
+			e->last = jiffies;
 			hlist_add_head_rcu(&e->node, v_map_bucket(host, host_part));
 			host->nr_map++;
+			v_map_gc_arm(host);
 		}
 	}
 	spin_unlock_bh(&host->map_lock);
 }
 
-/* Where is host_part?  Caller holds rcu_read_lock(). */
+/* Where is host_part?  Caller holds rcu_read_lock().  A use keeps it. */
 bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac)
 {
 	struct v_map_entry *e = v_map_find(host, host_part);
 
-	if (!e)
+	if (!e || e->state != V_MAP_LEARNED)
 		return false;
 	*ifindex = e->ifindex;
 	ether_addr_copy(mac, e->mac);
+	WRITE_ONCE(e->last, jiffies);
 	return true;
+}
+
+/* Is host_part claimed by two hosts (traffic to it fails)? */
+bool v_map_fenced(struct v_host *host, u32 host_part)
+{
+	struct v_map_entry *e;
+	bool fenced;
+
+	rcu_read_lock();
+	e = v_map_find(host, host_part);
+	fenced = e && e->state == V_MAP_FENCED;
+	rcu_read_unlock();
+	return fenced;
+}
+
+/* Frames to host_part go unanswered: forget where we thought it was. */
+void v_map_stale(struct v_host *host, u32 host_part)
+{
+	struct v_map_entry *e;
+
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (e && e->state == V_MAP_LEARNED) {
+		v_map_remove(host, e);
+		v_stat_inc(host, V_A_STAT_MAP_STALE);
+	}
+	spin_unlock_bh(&host->map_lock);
+}
+
+/* An admin forgets an entry (and so lifts a fence). */
+int v_map_del(struct v_host *host, u32 host_part)
+{
+	struct v_map_entry *e;
+
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (e)
+		v_map_remove(host, e);
+	spin_unlock_bh(&host->map_lock);
+	return e ? 0 : -ENOENT;
+}
+
+/* Mark host_part as claimed twice; softirq. */
+static void v_map_fence(struct v_host *host, u32 host_part)
+{
+	struct v_map_entry *e, *n;
+
+	if (!host_part || host_part == host->host_part)
+		return;
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (!e || e->state != V_MAP_FENCED) {
+		n = e ? kmemdup(e, sizeof(*e), GFP_ATOMIC) : kzalloc(sizeof(*n), GFP_ATOMIC);
+		if (n) {
+			n->host_part = host_part;
+			n->state = V_MAP_FENCED;
+			n->last = jiffies;
+			if (e) {
+				hlist_replace_rcu(&e->node, &n->node);
+				kfree_rcu(e, rcu);
+			} else {
+				hlist_add_head_rcu(&n->node, v_map_bucket(host, host_part));
+				host->nr_map++;
+			}
+			pr_warn_ratelimited("vkmod: host part %#x is claimed by two hosts: fenced\n",
+					    host_part);
+		}
+	}
+	spin_unlock_bh(&host->map_lock);
+}
+
+/* A claim-family frame: the V header and a struct v_wire_claim. */
+static struct sk_buff *v_map_frame(struct v_host *host, u8 type, u32 about)
+{
+	struct sk_buff *skb = v_net_alloc(host, type, sizeof(struct v_wire_claim), GFP_ATOMIC);
+	struct v_wire_claim *c;
+
+	if (!skb)
+		return NULL;
+	c = skb_put_zero(skb, sizeof(*c));
+	c->nonce = cpu_to_be64(host->nonce);
+	c->host = cpu_to_be32(about);
+	return skb;
+}
+
+/* Ask every host where host_part lives (a mapping-table miss). */
+void v_map_query(struct v_host *host, u32 host_part)
+{
+	struct sk_buff *skb = v_map_frame(host, V_PKT_WHERE, host_part);
+
+	if (!skb)
+		return;
+	v_stat_inc(host, V_A_STAT_MAP_QUERIES);
+	v_net_broadcast(host, skb, NULL);
+}
+
+/* Tell the hosts on dev (or every link) that our part lives here. */
+void v_map_announce(struct v_host *host, struct net_device *dev)
+{
+	struct sk_buff *skb = v_map_frame(host, V_PKT_CLAIM, 0);
+
+	if (!skb)
+		return;
+	if (dev)
+		v_net_xmit_dev(host, dev, dev->broadcast, skb);
+	else
+		v_net_broadcast(host, skb, NULL);
+}
+
+/*
+ * Claim our host part on the attached links (process context, no RTNL):
+ * -EADDRINUSE when another host has it.  A part drawn at random while no
+ * process exists yet is drawn again instead.
+ */
+int v_map_claim(struct v_host *host)
+{
+	bool denied;
+	int i, tries;
+
+	for (tries = 0; ; tries++) {
+		spin_lock_bh(&host->map_lock);
+		host->claiming = true;
+		host->claim_denied = false;
+		spin_unlock_bh(&host->map_lock);
+		for (i = 0; i < V_CLAIM_TRIES; i++) {
+			v_map_announce(host, NULL);
+			if (wait_event_timeout(host->claim_wait, READ_ONCE(host->claim_denied),
+					       msecs_to_jiffies(V_CLAIM_MS)))
+				break;
+		}
+		spin_lock_bh(&host->map_lock);
+		host->claiming = false;
+		denied = host->claim_denied;
+		spin_unlock_bh(&host->map_lock);
+		if (!denied)
+			return 0;
+		pr_info_ratelimited("vkmod: host part %#x is in use on the network\n",
+				    host->host_part);
+		if (READ_ONCE(host->part_chosen) || tries == 3 || v_host_redraw(host))
+			return -EADDRINUSE;
+	}
+}
+
+/* Someone else has our host part: count it, say so, and fence it. */
+void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac)
+{
+	struct sk_buff *skb;
+	unsigned long last = READ_ONCE(host->fence_sent);
+
+	v_stat_inc(host, V_A_STAT_COLLISIONS);
+	if (last && time_before(jiffies, last + HZ))
+		return;
+	WRITE_ONCE(host->fence_sent, jiffies ?: 1);
+	pr_warn_ratelimited("vkmod: host part %#x also used by %pM on %s\n",
+			    host->host_part, mac, dev->name);
+	skb = v_map_frame(host, V_PKT_FENCE, host->host_part);
+	if (skb)
+		v_net_broadcast(host, skb, NULL);
+}
+
+/*
+ * CLAIM, DENY, WHERE, HERE and FENCE (softirq, header length checked).
+ * Returns false for every other frame type, which the caller handles.
+ */
+bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_claim *c = (const void *)(h + 1);
+	u32 src = be32_to_cpu(h->src_host);
+	const u8 *mac = eth_hdr(skb)->h_source;
+	struct net_device *dev = skb->dev;
+	struct sk_buff *ans;
+	bool mine = src == host->host_part;
+
+	if (h->type < V_PKT_CLAIM || h->type > V_PKT_FENCE)
+		return false;
+	if (be32_to_cpu(h->len) < sizeof(*c) || !src) {
+		v_stat_inc(host, V_A_STAT_DROP_SHORT);
+		goto out;
+	}
+	if (mine && be64_to_cpu(c->nonce) == host->nonce)
+		goto out;	/* our own frame, looped back */
+
+	switch (h->type) {
+	case V_PKT_CLAIM:
+		if (!mine) {
+			v_map_learn(host, src, dev, mac);
+			break;
+		}
+		/* Our part, claimed by another: say it is ours, and if we are
+		 * claiming it ourselves right now, neither gets it.
+		 */
+		spin_lock_bh(&host->map_lock);
+		if (host->claiming)
+			host->claim_denied = true;
+		spin_unlock_bh(&host->map_lock);
+		wake_up(&host->claim_wait);
+		v_stat_inc(host, V_A_STAT_COLLISIONS);
+		ans = v_map_frame(host, V_PKT_DENY, 0);
+		if (ans)
+			v_net_xmit_dev(host, dev, mac, ans);
+		break;
+	case V_PKT_DENY:
+		if (!mine)
+			break;
+		spin_lock_bh(&host->map_lock);
+		if (host->claiming)
+			host->claim_denied = true;
+		spin_unlock_bh(&host->map_lock);
+		wake_up(&host->claim_wait);
+		v_stat_inc(host, V_A_STAT_COLLISIONS);
+		break;
+	case V_PKT_FENCE:
+		if (mine)
+			v_stat_inc(host, V_A_STAT_COLLISIONS);
+		else
+			v_map_fence(host, be32_to_cpu(c->host));
+		break;
+	default:	/* WHERE, HERE */
+		if (mine) {
+			v_map_collision(host, dev, mac);
+			break;
+		}
+		v_map_learn(host, src, dev, mac);
+		if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == host->host_part) {
+			ans = v_map_frame(host, V_PKT_HERE, 0);
+			if (ans)
+				v_net_xmit_dev(host, dev, mac, ans);
+		}
+	}
+out:
+	kfree_skb(skb);
+	return true;
+}
+
+/* Drop entries nobody used or heard from for map-age. */
+static void v_map_gc(struct work_struct *work)
+{
+	struct v_host *host = container_of(to_delayed_work(work), struct v_host, map_gc);
+	unsigned long age = msecs_to_jiffies(READ_ONCE(host->map_age_ms));
+	struct v_map_entry *e;
+	struct hlist_node *tmp;
+	bool more;
+	int i;
+
+	spin_lock_bh(&host->map_lock);
+	for (i = 0; i < V_MAP_BUCKETS; i++)
+		hlist_for_each_entry_safe(e, tmp, &host->map[i], node)
+			if (e->state == V_MAP_LEARNED &&
+			    time_after(jiffies, READ_ONCE(e->last) + age)) {
+				v_map_remove(host, e);
+				v_stat_inc(host, V_A_STAT_MAP_AGED);
+			}
+	more = host->nr_map;
+	spin_unlock_bh(&host->map_lock);
+	if (more)
+		v_map_gc_arm(host);
+}
+
+void v_map_host_init(struct v_host *host)
+{
+	spin_lock_init(&host->map_lock);
+	init_waitqueue_head(&host->claim_wait);
+	host->nonce = get_random_u64();
+	host->map_age_ms = V_MAP_AGE_MS_DEFAULT;
+	INIT_DELAYED_WORK(&host->map_gc, v_map_gc);
+}
+
+void v_map_host_exit(struct v_host *host)
+{
+	cancel_delayed_work_sync(&host->map_gc);
+	v_map_flush(host, 0);
 }
 
 /* Forget the entries learned on an interface (0: all of them). */
@@ -107,11 +415,8 @@ void v_map_flush(struct v_host *host, int ifindex)
 	spin_lock_bh(&host->map_lock);
 	for (i = 0; i < V_MAP_BUCKETS; i++)
 		hlist_for_each_entry_safe(e, tmp, &host->map[i], node)
-			if (!ifindex || e->ifindex == ifindex) {
-				hlist_del_rcu(&e->node);
-				host->nr_map--;
-				kfree_rcu(e, rcu);
-			}
+			if (!ifindex || (e->ifindex == ifindex && e->state == V_MAP_LEARNED))
+				v_map_remove(host, e);
 	spin_unlock_bh(&host->map_lock);
 }
 
@@ -134,7 +439,10 @@ int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback
 				goto full;
 			if (nla_put_u32(skb, V_A_MAP_HOST, e->host_part) ||
 			    nla_put_u32(skb, V_A_LINK_IFINDEX, e->ifindex) ||
-			    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, e->mac)) {
+			    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, e->mac) ||
+			    nla_put_u8(skb, V_A_MAP_STATE, e->state) ||
+			    nla_put_u32(skb, V_A_MAP_AGE_MS,
+					jiffies_to_msecs(jiffies - READ_ONCE(e->last)))) {
 				genlmsg_cancel(skb, hdr);
 				goto full;
 			}

@@ -25,6 +25,10 @@
 
 #define V_RETX_FIRST_MS	20
 #define V_RETX_MAX_MS	320
+/* Retransmissions unanswered before the mapping entry is suspected stale. */
+#define V_RETX_STALE	2
+/* Frames a host hands to itself (a local group Send) need not fit a link. */
+#define V_LOCAL_PAYLOAD	(8192 - sizeof(struct v_wire_hdr))
 /* Room for a whole MoveTo train and a response beside it. */
 #define V_RESP_QUEUE_MAX	(2 * V_WIRE_TRAIN + V_WIRE_MAX_FRAGS)
 
@@ -64,8 +68,9 @@ struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 	return skb;
 }
 
-static void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
-			   struct sk_buff *skb)
+/* Send a frame (consumed) on dev to mac. */
+void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
+		    struct sk_buff *skb)
 {
 	struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
 
@@ -95,7 +100,6 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb);
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 {
 	struct net_device *dev;
-	struct v_link *l, *last = NULL;
 	u8 mac[ETH_ALEN];
 	int ifindex;
 
@@ -119,18 +123,37 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 			return;
 		}
 	}
+	rcu_read_unlock();
+	if (v_map_fenced(host, dst_host)) {
+		kfree_skb(skb);
+		return;
+	}
+	/* A miss: the frame goes everywhere, and we ask where the host is. */
+	v_net_broadcast(host, skb, NULL);
+	v_map_query(host, dst_host);
+}
+
+/*
+ * Send a frame (consumed) on every attached link, to mac (a multicast
+ * address) or to each link's broadcast address (mac NULL).
+ */
+void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac)
+{
+	struct v_link *l, *last = NULL;
+
+	rcu_read_lock();
 	list_for_each_entry_rcu(l, &host->links, node) {
 		if (last) {
 			/* A copy each: every link writes its own header. */
 			struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
 
 			if (c)
-				v_net_xmit_dev(host, last->dev, last->dev->broadcast, c);
+				v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, c);
 		}
 		last = l;
 	}
 	if (last)
-		v_net_xmit_dev(host, last->dev, last->dev->broadcast, skb);
+		v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, skb);
 	else
 		kfree_skb(skb);
 	rcu_read_unlock();
@@ -145,6 +168,8 @@ unsigned int v_net_payload_max(struct v_host *host, u32 dst_host)
 	u8 mac[ETH_ALEN];
 	int ifindex;
 
+	if (dst_host == host->host_part)
+		return V_LOCAL_PAYLOAD;
 	rcu_read_lock();
 	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
 		dev = dev_get_by_index_rcu(host->net, ifindex);
@@ -166,11 +191,35 @@ static u32 v_net_req_dst_host(const struct v_txn *t)
 	return v_id_host(be64_to_cpu(h->dst));
 }
 
+/*
+ * Send (a copy of) t's request: to its host, or for an unqualified group
+ * Send to this host (when it has members) and by multicast to all others;
+ * a qualified one goes to the qualifier's host only.
+ */
+static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
+{
+	static const u8 mcast[ETH_ALEN] = V_MCAST_ADDR;
+	struct sk_buff *skb = skb_copy(t->req_skb, GFP_KERNEL);
+
+	if (!skb)
+		return;
+	if (!t->group) {
+		v_net_xmit(host, v_net_req_dst_host(t), skb);
+	} else if (t->qualifier) {
+		v_net_xmit(host, v_id_host(t->qualifier), skb);
+	} else {
+		if (v_group_has_members(host, t->group))
+			v_net_xmit(host, host->host_part, skb_copy(skb, GFP_KERNEL));
+		v_net_broadcast(host, skb, mcast);
+	}
+}
+
 /* Arm the client side of t for a REQUEST now in flight; ipc_lock held. */
 static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 {
 	t->req_skb = req;
 	t->resp_frags = 0;
+	t->retx_count = 0;
 	t->mv_xfer = 0;
 	t->mv_mask = 0;
 	t->busy = false;
@@ -205,6 +254,56 @@ static struct sk_buff *v_net_request(struct v_host *host, const struct v_txn *t,
 }
 
 /*
+ * Start a group Send: one GREQUEST for every host with members (group.c,
+ * alien.c), driven like any remote Send from then on.  With no link only
+ * this host's members can answer, so a group without them here fails at
+ * once; a qualifier on this host keeps the Send here.
+ */
+int v_net_group_send(struct v_sock *vs, struct v_txn *t)
+{
+	u32 qhost = t->qualifier ? v_id_host(t->qualifier) : 0;
+	struct v_host *host = vs->host;
+	struct v_wire_grequest *gr;
+	unsigned int max, piggy = 0;
+	struct sk_buff *skb;
+	bool here = !qhost || qhost == host->host_part;
+	bool links = READ_ONCE(host->nr_links);
+
+	if (!here && (!links || v_map_fenced(host, qhost)))
+		return -EHOSTUNREACH;
+	if ((!links || qhost == host->host_part) && !v_group_has_members(host, t->group))
+		return -ESRCH;
+	max = (links && qhost != host->host_part) ? v_net_payload_max(host, qhost) :
+						     V_LOCAL_PAYLOAD;
+	if (max < sizeof(*gr))
+		return -EHOSTUNREACH;
+	if (t->seg_access & V_SEG_READ)
+		piggy = min_t(u64, t->seg_len, max - sizeof(*gr));
+	skb = v_net_frame(host, V_PKT_GREQUEST, t->sender_id, t->seq, t->group, t->sender_id,
+			  sizeof(*gr) + piggy, GFP_KERNEL_ACCOUNT);
+	if (!skb)
+		return -ENOMEM;
+	gr = skb_put_zero(skb, sizeof(*gr));
+	gr->qualifier = cpu_to_be64(t->qualifier);
+	gr->req.msg = t->msg;
+	gr->req.seg_len = cpu_to_be64(t->seg_len);
+	gr->req.seg_access = cpu_to_be32(t->seg_access);
+	gr->req.uid = cpu_to_be32(from_kuid_munged(&init_user_ns, t->uid));
+	gr->req.gid = cpu_to_be32(from_kgid_munged(&init_user_ns, t->gid));
+	gr->req.data_len = cpu_to_be32(piggy);
+	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
+		kfree_skb(skb);
+		return -EFAULT;
+	}
+	spin_lock_bh(&host->ipc_lock);
+	v_net_client_arm(t, skb);
+	spin_unlock_bh(&host->ipc_lock);
+	v_stat_inc(host, V_A_STAT_GROUP_SENDS);
+	v_net_req_xmit(host, t);
+	return 0;
+}
+
+/*
  * Start a remote Send: build the REQUEST (with as much of a read-granted
  * segment as fits), keep it for retransmission and send it.
  */
@@ -214,8 +313,8 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 	unsigned int max, piggy = 0;
 	struct sk_buff *skb;
 
-	if (!READ_ONCE(host->nr_links))
-		return -EHOSTUNREACH;	/* no link: no host can answer */
+	if (!READ_ONCE(host->nr_links) || v_map_fenced(host, dst_host))
+		return -EHOSTUNREACH;	/* no link, or a host part claimed twice */
 	max = v_net_payload_max(host, dst_host);
 	if (max < sizeof(struct v_wire_request))
 		return -EHOSTUNREACH;
@@ -335,6 +434,12 @@ static void v_net_client_response(struct v_sock *vs, struct v_txn *t, struct sk_
 		t->msg = r->msg;
 		t->replier = be64_to_cpu(r->replier);
 		v_txn_end(t, 0);
+		if (t->group) {
+			/* Further replies are kept for GetReply from now on. */
+			t->gopen = true;
+			t->gclose = jiffies +
+				msecs_to_jiffies(READ_ONCE(vs->host->group_window_ms));
+		}
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
 }
@@ -373,12 +478,15 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 	now = jiffies;
 	down = t->last_heard + msecs_to_jiffies(READ_ONCE(host->host_down_ms));
 	if (time_after_eq(now, down)) {
-		v_txn_end(t, t->busy ? -EBUSY : -EHOSTUNREACH);
+		/* A group nobody answers for has no member that could. */
+		v_txn_end(t, t->busy ? -EBUSY : (t->group && !t->qualifier) ? -ESRCH :
+			  -EHOSTUNREACH);
 		v_stat_inc(host, V_A_STAT_HOST_DOWN);
 		goto out;
 	}
 	if (time_after_eq(now, t->next_retx)) {
 		retx = true;
+		t->retx_count++;
 		t->retx_ivl = min_t(unsigned long, t->retx_ivl * 2,
 				    msecs_to_jiffies(V_RETX_MAX_MS));
 		t->next_retx = now + t->retx_ivl;
@@ -391,7 +499,10 @@ out:
 				   be64_to_cpu(((struct v_wire_hdr *)
 						skb_network_header(t->req_skb))->dst), 0);
 		v_stat_inc(host, V_A_STAT_RETRANSMITS);
-		v_net_xmit(host, v_net_req_dst_host(t), skb_copy(t->req_skb, GFP_KERNEL));
+		/* Silence where we send: perhaps the host moved, so ask again. */
+		if (t->retx_count == V_RETX_STALE && !t->group)
+			v_map_stale(host, v_net_req_dst_host(t));
+		v_net_req_xmit(host, t);
 	}
 }
 
@@ -413,15 +524,59 @@ static int v_net_errno(u32 werr)
 	}
 }
 
+/* Tell a member's kernel its group Send was answered: no more moves. */
+static void v_net_seg_closed(struct v_host *host, const struct v_wire_hdr *h)
+{
+	u64 client = be64_to_cpu(h->client);
+	struct sk_buff *skb = v_net_frame(host, V_PKT_NACK, client, be32_to_cpu(h->seq),
+					  be64_to_cpu(h->src), client,
+					  sizeof(struct v_wire_nack), GFP_ATOMIC);
+	struct v_wire_nack *n;
+
+	if (!skb)
+		return;
+	n = skb_put_zero(skb, sizeof(*n));
+	n->error = cpu_to_be32(V_WERR_SEG_CLOSED);
+	v_net_xmit(host, be32_to_cpu(h->src_host), skb);
+}
+
+/*
+ * An answer for a group Send (ipc_lock held): further replies go to the
+ * GetReply list from here, without the sending thread; moves on a Send
+ * already answered are refused.  Returns true when the frame was used.
+ */
+static bool v_net_group_rcv(struct v_host *host, struct v_txn *t, struct sk_buff *skb,
+			    bool *wake, bool *closed)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_response *r = (const void *)(h + 1);
+	u64 replier;
+
+	if (h->type == V_PKT_MOVE_FROM || (h->type == V_PKT_MOVE_DATA && h->src != h->client)) {
+		*closed = t->state != V_TXN_REMOTE;
+		return !*closed;
+	}
+	if (h->type != V_PKT_RESPONSE)
+		return t->state == V_TXN_REMOTE;
+	replier = be64_to_cpu(r->replier);
+	if (t->state == V_TXN_REMOTE && (!t->first_replier || t->first_replier == replier)) {
+		t->first_replier = replier;
+		return true;	/* the reply that will end the Send */
+	}
+	v_group_reply_add(host, t, replier, &r->msg);
+	*wake = true;
+	return false;
+}
+
 /* RESPONSE, ACK or NACK for a client of this host (softirq). */
 static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	u64 client = be64_to_cpu(h->client);
-	u32 len = be32_to_cpu(h->len);
+	u32 len = be32_to_cpu(h->len), nack;
+	bool wake = false, closed = false;
 	struct v_sock *vs;
 	struct v_txn *t;
-	bool wake = false;
 
 	if (v_id_host(client) != host->host_part) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
@@ -452,21 +607,31 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 	}
 	t = &vs->txn;
 	spin_lock(&host->ipc_lock);
-	if (t->state != V_TXN_REMOTE || t->seq != be32_to_cpu(h->seq)) {
+	if (t->seq != be32_to_cpu(h->seq) ||
+	    (t->group ? !v_net_group_rcv(host, t, skb, &wake, &closed) :
+	     t->state != V_TXN_REMOTE)) {
 		spin_unlock(&host->ipc_lock);
+		if (wake)
+			wake_up(&vs->tx_wait);
+		else if (closed)
+			v_net_seg_closed(host, h);
+		else
+			v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
 		sock_put(&vs->sk);
-		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
 		goto drop;
 	}
+	nack = h->type == V_PKT_NACK ? be32_to_cpu(((const struct v_wire_nack *)(h + 1))->error) :
+				       0;
 	/*
 	 * Any answer but "busy" proves the server is working on it; busy
 	 * answers only start the clock once, so a server that stays busy for
-	 * the host-down bound fails the Send with EBUSY.
+	 * the host-down bound fails the Send with EBUSY.  For a group, a
+	 * member that is gone proves nothing about the others.
 	 */
-	if (h->type != V_PKT_NACK ||
-	    be32_to_cpu(((const struct v_wire_nack *)(h + 1))->error) != V_WERR_BUSY) {
+	if (!nack || (nack != V_WERR_BUSY && !t->group)) {
 		t->last_heard = jiffies;
 		t->busy = false;
+		t->retx_count = 0;
 	}
 	switch (h->type) {
 	case V_PKT_ACK:
@@ -474,6 +639,8 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 	case V_PKT_NACK: {
 		const struct v_wire_nack *n = (const void *)(h + 1);
 
+		if (t->group && nack != V_WERR_BUSY && nack != V_WERR_NO_MEMBER)
+			break;	/* one member gone; the others may answer */
 		if (be32_to_cpu(n->error) == V_WERR_BUSY) {
 			/* Back off: ask again later, EBUSY if it lasts. */
 			if (!t->busy)
@@ -542,6 +709,13 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 	}
 	h = (const void *)skb->data;
 	v_stat_inc(host, V_A_STAT_RX_FRAMES);
+	/* Claims and host-part queries (map.c) may carry our own host part. */
+	if (v_map_rcv(host, skb))
+		return NET_RX_SUCCESS;
+	if (be32_to_cpu(h->src_host) == host->host_part) {
+		v_map_collision(host, dev, eth_hdr(skb)->h_source);
+		goto drop_silently;
+	}
 	v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);
 	v_net_dispatch(host, skb);
 	return NET_RX_SUCCESS;
@@ -558,6 +732,7 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
 
 	switch (h->type) {
 	case V_PKT_REQUEST:
+	case V_PKT_GREQUEST:
 		v_alien_rcv_request(host, skb);
 		break;
 	case V_PKT_MOVE_ACK:
@@ -566,6 +741,18 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
 	case V_PKT_GETPID:
 	case V_PKT_GETPID_ANSWER:
 		v_reg_rcv(host, skb);
+		break;
+	case V_PKT_GQUERY:
+	case V_PKT_GMEMBERS:
+		v_group_rcv(host, skb);
+		break;
+	case V_PKT_NACK:
+		/* A client refusing a member's move (src = client): the alien's. */
+		if (h->src == h->client) {
+			v_train_rcv(host, skb);
+			break;
+		}
+		v_net_client_rcv(host, skb);
 		break;
 	case V_PKT_MOVE_DATA:
 		/*

@@ -23,11 +23,27 @@ static struct netlink_range_validation v_max_aliens_range = {
 	.min = 1, .max = V_MAX_ALIENS_MAX,
 };
 
+static struct netlink_range_validation v_group_window_range = {
+	.min = V_GROUP_WINDOW_MS_MIN, .max = V_GROUP_WINDOW_MS_MAX,
+};
+
+static struct netlink_range_validation v_map_age_range = {
+	.min = V_MAP_AGE_MS_MIN, .max = V_MAP_AGE_MS_MAX,
+};
+
+static struct netlink_range_validation v_max_members_range = {
+	.min = 1, .max = V_MAX_MEMBERS_MAX,
+};
+
 static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
 	[V_A_LINK_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[V_A_HOST_PART] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_part_range),
 	[V_A_HOST_DOWN_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_down_range),
 	[V_A_HOST_MAX_ALIENS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_max_aliens_range),
+	[V_A_MAP_HOST] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_part_range),
+	[V_A_HOST_GROUP_WINDOW_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_group_window_range),
+	[V_A_HOST_MAP_AGE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_map_age_range),
+	[V_A_HOST_MAX_MEMBERS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_max_members_range),
 };
 
 static struct genl_family v_genl_family;
@@ -51,6 +67,18 @@ static int v_genl_link_change(struct sk_buff *skb, struct genl_info *info)
 	else
 		err = v_link_del(host, ifindex);
 	rtnl_unlock();
+	/* The claim waits for answers: not under RTNL. */
+	if (!err && info->genlhdr->cmd == V_CMD_LINK_ADD) {
+		err = v_map_claim(host);
+		if (err) {
+			rtnl_lock();
+			v_link_del(host, ifindex);
+			rtnl_unlock();
+			NL_SET_ERR_MSG(info->extack,
+				       "host part already used by another host on this network");
+			return err;
+		}
+	}
 	if (err == -ENODEV)
 		NL_SET_ERR_MSG(info->extack, "no such interface");
 	else if (err == -EINVAL)
@@ -181,6 +209,23 @@ static int v_genl_map_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return v_map_dump(v_host_get(sock_net(skb->sk)), skb, cb);
 }
 
+static int v_genl_map_del(struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, V_A_MAP_HOST))
+		return -EINVAL;
+	err = v_map_del(v_genl_host(info), nla_get_u32(info->attrs[V_A_MAP_HOST]));
+	if (err)
+		NL_SET_ERR_MSG(info->extack, "no mapping entry for that host part");
+	return err;
+}
+
+static int v_genl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return v_group_dump(v_host_get(sock_net(skb->sk)), skb, cb);
+}
+
 static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct v_host *host = v_genl_host(info);
@@ -201,7 +246,12 @@ static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, V_A_HOST_DOWN_MS, READ_ONCE(host->host_down_ms)) ||
 	    nla_put_u32(msg, V_A_HOST_PROCS, READ_ONCE(host->nr_procs)) ||
 	    nla_put_u32(msg, V_A_HOST_ALIENS, atomic_read(&host->nr_aliens)) ||
-	    nla_put_u32(msg, V_A_HOST_MAX_ALIENS, READ_ONCE(host->max_aliens)))
+	    nla_put_u32(msg, V_A_HOST_MAX_ALIENS, READ_ONCE(host->max_aliens)) ||
+	    nla_put_u32(msg, V_A_HOST_GROUP_WINDOW_MS, READ_ONCE(host->group_window_ms)) ||
+	    nla_put_u32(msg, V_A_HOST_MAP_AGE_MS, READ_ONCE(host->map_age_ms)) ||
+	    nla_put_u32(msg, V_A_HOST_MAX_MEMBERS, READ_ONCE(host->max_members)) ||
+	    nla_put_u32(msg, V_A_HOST_GROUPS, READ_ONCE(host->nr_groups)) ||
+	    nla_put_u32(msg, V_A_HOST_MEMBERS, READ_ONCE(host->nr_members)))
 		goto nospace;
 	nest = nla_nest_start(msg, V_A_HOST_STATS);
 	if (!nest)
@@ -239,6 +289,13 @@ static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(host->host_down_ms, nla_get_u32(info->attrs[V_A_HOST_DOWN_MS]));
 	if (info->attrs[V_A_HOST_MAX_ALIENS])
 		WRITE_ONCE(host->max_aliens, nla_get_u32(info->attrs[V_A_HOST_MAX_ALIENS]));
+	if (info->attrs[V_A_HOST_GROUP_WINDOW_MS])
+		WRITE_ONCE(host->group_window_ms,
+			   nla_get_u32(info->attrs[V_A_HOST_GROUP_WINDOW_MS]));
+	if (info->attrs[V_A_HOST_MAP_AGE_MS])
+		WRITE_ONCE(host->map_age_ms, nla_get_u32(info->attrs[V_A_HOST_MAP_AGE_MS]));
+	if (info->attrs[V_A_HOST_MAX_MEMBERS])
+		WRITE_ONCE(host->max_members, nla_get_u32(info->attrs[V_A_HOST_MAX_MEMBERS]));
 	return 0;
 }
 
@@ -270,6 +327,13 @@ static const struct genl_ops v_genl_ops[] = {
 	}, {
 		.cmd = V_CMD_MAP_GET,
 		.dumpit = v_genl_map_dump,
+	}, {
+		.cmd = V_CMD_MAP_DEL,
+		.doit = v_genl_map_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = V_CMD_GROUP_GET,
+		.dumpit = v_genl_group_dump,
 	},
 };
 

@@ -101,7 +101,7 @@ int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg)
 
 	if (m->flags || m->reserved || !m->pid)
 		return -EINVAL;
-	if (v_peer_get(vs->host, m->pid, &p))
+	if (v_peer_get(vs, m->pid, &p))
 		return -ENOENT;
 	if (p.alien) {
 		/* A remote sender's segment moves as packet trains (train.c). */

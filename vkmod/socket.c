@@ -33,6 +33,7 @@ static int v_sock_release(struct socket *sock)
 
 	if (!sk)
 		return 0;
+	v_group_release(v_sk(sk));
 	v_ipc_release(v_sk(sk));
 	v_reg_release(v_sk(sk));
 	v_id_unregister(v_sk(sk));
@@ -141,6 +142,36 @@ static int v_sock_pid(struct v_sock *vs, void __user *argp, bool set)
 	return err;
 }
 
+static int v_sock_group(struct v_sock *vs, unsigned int cmd, void __user *argp)
+{
+	struct v_group g;
+	int err;
+
+	if (copy_from_user(&g, argp, sizeof(g)))
+		return -EFAULT;
+	if (cmd == V_IOC_GROUP_JOIN)
+		return v_group_join(vs, &g);
+	if (cmd == V_IOC_GROUP_LEAVE)
+		return v_group_leave(vs, &g);
+	err = v_group_create(vs, &g);
+	if (!err && copy_to_user(argp, &g, sizeof(g)))
+		err = -EFAULT;
+	return err;
+}
+
+static int v_sock_group_members(struct v_sock *vs, void __user *argp)
+{
+	struct v_group_members m;
+	int err;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	err = v_group_members(vs, &m);
+	if (!err && copy_to_user(argp, &m, sizeof(m)))
+		err = -EFAULT;
+	return err;
+}
+
 static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *argp)
 {
 	struct v_sock *vs = v_sk(sock->sk);
@@ -172,8 +203,15 @@ static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *a
 		return v_sock_pid(vs, argp, true);
 	case V_IOC_GET_PID:
 		return v_sock_pid(vs, argp, false);
+	case V_IOC_GROUP_CREATE:
+	case V_IOC_GROUP_JOIN:
+	case V_IOC_GROUP_LEAVE:
+		return v_sock_group(vs, cmd, argp);
+	case V_IOC_GROUP_MEMBERS:
+		return v_sock_group_members(vs, argp);
+	case V_IOC_GET_REPLY:
+		return v_group_get_reply(vs, argp);
 	default:
-		/* Groups (GROUP_*, GET_REPLY) come with their own issue. */
 		return -EOPNOTSUPP;
 	}
 }
@@ -212,6 +250,7 @@ static int v_sock_shutdown(struct socket *sock, int how)
 	if (how < SHUT_RD || how > SHUT_RDWR)
 		return -EINVAL;
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	v_group_release(v_sk(sk));
 	v_ipc_shutdown(v_sk(sk));
 	return 0;
 }

@@ -16,7 +16,10 @@
  * mover gives up with -EHOSTUNREACH after the host-down bound without
  * progress, and with -ENOENT as soon as the transaction is no longer held
  * (the client moved on, or the caller's process replied from another
- * thread).
+ * thread).  A group Send's member gets -EACCES once the client's kernel
+ * says the Send was answered (NACK SEG_CLOSED): access ends with the first
+ * Reply.  The client's frames name the mover as dst, so they reach the
+ * right one of a group Send's aliens.
  */
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -53,10 +56,11 @@ static u32 v_train_start(struct v_host *host, struct v_alien *a)
 }
 
 /* A MOVE_FROM or MOVE_ACK frame (payload struct v_wire_move). */
-static void v_train_send_move(struct v_host *host, u8 type, u64 client, u32 seq, u64 src,
-			      u32 dst_host, u64 offset, u32 len, u32 block, u32 xfer, u64 mask)
+static void v_train_send_move(struct v_host *host, u8 type, u64 client, u32 seq, u64 dst,
+			      u64 src, u32 dst_host, u64 offset, u32 len, u32 block, u32 xfer,
+			      u64 mask)
 {
-	struct sk_buff *skb = v_net_frame(host, type, client, seq, client, src,
+	struct sk_buff *skb = v_net_frame(host, type, client, seq, dst, src,
 					  sizeof(struct v_wire_move), GFP_KERNEL);
 	struct v_wire_move *mv;
 
@@ -72,11 +76,11 @@ static void v_train_send_move(struct v_host *host, u8 type, u64 client, u32 seq,
 }
 
 /* One MOVE_DATA block from user memory (NULL if that memory faults). */
-static struct sk_buff *v_train_block(struct v_host *host, u64 client, u32 seq, u64 src,
-				     u64 offset, u32 xfer, u16 index, u16 count,
+static struct sk_buff *v_train_block(struct v_host *host, u64 client, u32 seq, u64 dst,
+				     u64 src, u64 offset, u32 xfer, u16 index, u16 count,
 				     const void __user *from, u32 n, int *err)
 {
-	struct sk_buff *skb = v_net_frame(host, V_PKT_MOVE_DATA, client, seq, client, src,
+	struct sk_buff *skb = v_net_frame(host, V_PKT_MOVE_DATA, client, seq, dst, src,
 					  sizeof(struct v_wire_data) + n, GFP_KERNEL);
 	struct v_wire_data *d;
 
@@ -113,10 +117,13 @@ static int v_train_wait(struct v_sock *vs, struct v_alien *a, unsigned long dead
 	if (left > 0) {
 		left = wait_event_interruptible_timeout(a->move_wait,
 							!skb_queue_empty(&a->move_q) ||
+							READ_ONCE(a->seg_closed) ||
 							!v_train_held(vs, a), left);
 		if (left < 0)
 			return -ERESTARTSYS;
 	}
+	if (READ_ONCE(a->seg_closed))
+		return -EACCES;
 	return v_train_held(vs, a) ? 0 : -ENOENT;
 }
 
@@ -132,7 +139,7 @@ static int v_train_fetch(struct v_sock *vs, struct v_alien *a, u64 offset,
 	struct sk_buff *skb;
 	int err = 0;
 
-	v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq, vs->id,
+	v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq, a->client, vs->id,
 			  a->client_host, offset, len, block, xfer, 0);
 	progress = jiffies;
 	next = jiffies + ivl;
@@ -168,8 +175,9 @@ static int v_train_fetch(struct v_sock *vs, struct v_alien *a, u64 offset,
 				break;
 			}
 			v_stat_inc(host, V_A_STAT_RETRANSMITS);
-			v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq, vs->id,
-					  a->client_host, offset, len, block, xfer, mask);
+			v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq,
+					  a->client, vs->id, a->client_host, offset, len, block,
+					  xfer, mask);
 			ivl = min_t(unsigned long, ivl * 2, msecs_to_jiffies(V_TRAIN_RETRY_MAX_MS));
 			next = jiffies + ivl;
 		}
@@ -192,7 +200,7 @@ static int v_train_send(struct v_sock *vs, struct v_alien *a, u64 offset,
 
 	xfer = v_train_start(host, a);
 	for (i = 0; i < count && !err; i++)
-		blocks[i] = v_train_block(host, a->client, a->txn.seq, vs->id,
+		blocks[i] = v_train_block(host, a->client, a->txn.seq, a->client, vs->id,
 					  offset + (u64)i * block, xfer, i, count,
 					  buf + (u64)i * block, min(block, len - i * block), &err);
 	for (i = 0; i < count && !err; i++)
@@ -263,6 +271,11 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 	else if (m->offset > t->seg_len || m->len > t->seg_len - m->offset)
 		err = -ERANGE;
 	spin_unlock_bh(&host->ipc_lock);
+	/* A group Send already answered: access has ended. */
+	if (!err && a->group &&
+	    (READ_ONCE(a->seg_closed) ||
+	     (a->client_host == host->host_part && !v_alien_group_open(host, a))))
+		err = -EACCES;
 	if (err || !m->len)
 		return err;
 	if (!access_ok(u64_to_user_ptr(m->addr), m->len))
@@ -292,7 +305,28 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 	return err;
 }
 
-/* A MOVE_DATA (for MoveFrom) or MOVE_ACK (for MoveTo) for an alien (softirq). */
+/* The client refused a member's move: its group Send was answered. */
+static void v_train_rcv_nack(struct v_host *host, const struct v_wire_hdr *h)
+{
+	const struct v_wire_nack *n = (const void *)(h + 1);
+	struct v_alien *a;
+
+	if (be32_to_cpu(n->error) != V_WERR_SEG_CLOSED)
+		return;
+	a = v_alien_find(host, be64_to_cpu(h->client), be64_to_cpu(h->dst));
+	if (!a)
+		return;
+	if (a->group && a->txn.seq == be32_to_cpu(h->seq)) {
+		WRITE_ONCE(a->seg_closed, true);
+		wake_up(&a->move_wait);
+	}
+	v_alien_put(a);
+}
+
+/*
+ * A MOVE_DATA (for MoveFrom), MOVE_ACK (for MoveTo) or NACK for an alien
+ * (softirq).
+ */
 void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
@@ -300,6 +334,13 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 	struct v_alien *a;
 	bool queued = false;
 
+	if (h->type == V_PKT_NACK) {
+		if (len < sizeof(struct v_wire_nack))
+			goto short_frame;
+		v_train_rcv_nack(host, h);
+		kfree_skb(skb);
+		return;
+	}
 	if (h->type == V_PKT_MOVE_ACK) {
 		if (len < sizeof(struct v_wire_move))
 			goto short_frame;
@@ -311,7 +352,7 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 			goto short_frame;
 		xfer = be32_to_cpu(d->xfer);
 	}
-	a = v_alien_find(host, be64_to_cpu(h->client));
+	a = v_alien_find(host, be64_to_cpu(h->client), be64_to_cpu(h->dst));
 	if (a) {
 		spin_lock(&host->ipc_lock);
 		if (a->txn.seq == be32_to_cpu(h->seq) && a->xfer == xfer &&
@@ -360,8 +401,8 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 
 		if (mask & BIT_ULL(i))
 			continue;
-		b = v_train_block(vs->host, t->sender_id, t->seq, t->sender_id,
-				  off + (u64)i * block, xfer, i, count,
+		b = v_train_block(vs->host, t->sender_id, t->seq, be64_to_cpu(h->src),
+				  t->sender_id, off + (u64)i * block, xfer, i, count,
 				  (const void __user *)(t->seg_addr + off + (u64)i * block),
 				  min(block, len - i * block), &err);
 		if (b)
@@ -396,6 +437,7 @@ void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb
 	}
 	full = v_train_full(count);
 	if (t->mv_mask == full || i == count - 1)
-		v_train_send_move(vs->host, V_PKT_MOVE_ACK, t->sender_id, t->seq, t->sender_id,
-				  be32_to_cpu(h->src_host), 0, 0, 0, xfer, t->mv_mask);
+		v_train_send_move(vs->host, V_PKT_MOVE_ACK, t->sender_id, t->seq,
+				  be64_to_cpu(h->src), t->sender_id, be32_to_cpu(h->src_host),
+				  0, 0, 0, xfer, t->mv_mask);
 }

@@ -12,7 +12,9 @@
  *   segment.c direct copies to and from a sender's segment (MoveTo/MoveFrom)
  *   registry.c logical ids (SetPid / GetPid)
  *   link.c    interfaces attached to V, netdevice notifier
- *   map.c     the mapping table: host part -> link and MAC address
+ *   map.c     the mapping table: host part -> link and MAC address, host
+ *             part claims and collisions, aging
+ *   group.c   process groups: membership, members queries, GetReply
  *   net.c     frames: building, sending, receiving, the client side of
  *             remote transactions (retransmission, host-down)
  *   alien.c   the server side of remote transactions: aliens
@@ -58,6 +60,7 @@ struct v_link {
 
 #define V_MAP_BUCKETS	64
 #define V_ALIEN_BUCKETS	256
+#define V_GROUP_BUCKETS	64
 
 /*
  * One V host per network namespace (host.c).
@@ -91,6 +94,27 @@ struct v_host {
 	struct delayed_work alien_gc;
 	unsigned int host_down_ms;	/* silence after which a host is down */
 	struct list_head getpid_waits;	/* remote GetPids waiting (registry.c) */
+
+	/* host parts and the mapping table's upkeep (map.c) */
+	u64 nonce;			/* this host's incarnation, for claims */
+	bool claiming;			/* a claim is in its window (under map_lock) */
+	bool claim_denied;		/* ... and someone else has the part */
+	bool part_chosen;		/* the host part was set explicitly */
+	wait_queue_head_t claim_wait;
+	unsigned long fence_sent;	/* jiffies of the last FENCE broadcast */
+	unsigned int map_age_ms;
+	struct delayed_work map_gc;
+
+	/* groups (group.c) */
+	spinlock_t group_lock;		/* group table, memberships, queries */
+	struct hlist_head groups[V_GROUP_BUCKETS];
+	unsigned int nr_groups;		/* under group_lock */
+	unsigned int nr_members;	/* under group_lock */
+	unsigned int max_members;
+	u32 next_group;			/* local part of the next group id */
+	struct list_head gquery_waits;	/* members queries waiting */
+	unsigned int group_window_ms;	/* group-reply window */
+
 	atomic64_t stats[__V_A_STAT_MAX];
 };
 
@@ -142,6 +166,16 @@ struct v_txn {
 	bool busy;			/* the server answered busy */
 	u32 mv_xfer;			/* MoveTo train being received (train.c) */
 	u64 mv_mask;			/* its blocks held */
+	unsigned int retx_count;	/* retransmissions without an answer */
+
+	/* group Send (group.c), under host->ipc_lock */
+	u64 group;			/* the group sent to, 0 if none */
+	u64 qualifier;
+	u64 first_replier;		/* whose RESPONSE completes the Send */
+	bool gopen;			/* further replies are being collected */
+	unsigned long gclose;		/* jiffies when the window ends */
+	struct list_head greplies;	/* struct v_greply, in arrival order */
+	unsigned int nr_greplies;
 
 	/* queued: fixed while QUEUED or RECEIVED */
 	u32 seq;			/* tells one Send of this socket from the next */
@@ -174,6 +208,10 @@ struct v_sock {
 	/* under host->reg_lock */
 	unsigned int nr_regs;		/* logical ids naming this process */
 	bool regs_closed;		/* released: no new registrations */
+
+	/* under host->group_lock */
+	struct list_head groups;	/* struct v_member: groups joined */
+	bool groups_closed;		/* shut down: no new memberships */
 };
 
 #define V_SOCK_SENDING	0		/* a Send is in progress */
@@ -196,6 +234,8 @@ struct v_alien {
 	struct work_struct nack_work;
 	struct sk_buff *fwd_skb;	/* forwarded to another host: the REQUEST */
 	u32 fwd_host;
+	u64 group;			/* delivered through this group, or 0 */
+	bool seg_closed;		/* group Send answered: no more moves */
 
 	/* bulk transfer (train.c): one MoveTo/MoveFrom at a time */
 	struct mutex move_lock;
@@ -228,6 +268,7 @@ static inline struct v_sock *v_sk(const struct sock *sk)
 /* host.c */
 struct v_host *v_host_get(const struct net *net);
 int v_host_set_host_part(struct v_host *host, u32 host_part);
+int v_host_redraw(struct v_host *host);
 int v_host_init(void);
 void v_host_exit(void);
 
@@ -235,6 +276,12 @@ void v_host_exit(void);
 int v_id_register(struct v_host *host, struct v_sock *vs);
 void v_id_unregister(struct v_sock *vs);
 struct v_sock *v_id_lookup(struct v_host *host, u64 id);
+
+/* A local V process's transaction (t->alien is NULL). */
+static inline struct v_sock *v_txn_sender(struct v_txn *t)
+{
+	return container_of(t, struct v_sock, txn);
+}
 
 /* ipc.c */
 void v_ipc_init_sock(struct v_sock *vs);
@@ -253,7 +300,7 @@ void v_txn_copy_end(struct v_sock *sender, struct v_copy *c);
 bool v_txn_pending(const struct v_txn *t);
 void v_txn_end(struct v_txn *t, int error);
 struct v_txn *v_peer_txn(const struct v_peer *p);
-int v_peer_get(struct v_host *host, u64 id, struct v_peer *p);
+int v_peer_get(struct v_sock *vs, u64 id, struct v_peer *p);
 void v_peer_put(struct v_peer *p);
 
 /* segment.c */
@@ -282,14 +329,45 @@ void v_link_exit(void);
 void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *dev,
 		 const u8 *mac);
 bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac);
+bool v_map_fenced(struct v_host *host, u32 host_part);
+void v_map_stale(struct v_host *host, u32 host_part);
+int v_map_del(struct v_host *host, u32 host_part);
 void v_map_flush(struct v_host *host, int ifindex);
 int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb);
+void v_map_query(struct v_host *host, u32 host_part);
+int v_map_claim(struct v_host *host);
+void v_map_announce(struct v_host *host, struct net_device *dev);
+bool v_map_rcv(struct v_host *host, struct sk_buff *skb);
+void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac);
+void v_map_host_init(struct v_host *host);
+void v_map_host_exit(struct v_host *host);
+
+/* group.c */
+int v_group_create(struct v_sock *vs, struct v_group *g);
+int v_group_join(struct v_sock *vs, const struct v_group *g);
+int v_group_leave(struct v_sock *vs, const struct v_group *g);
+int v_group_members(struct v_sock *vs, struct v_group_members *m);
+int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg);
+void v_group_release(struct v_sock *vs);
+unsigned int v_group_local(struct v_host *host, u64 gid, u64 except, struct v_sock **out,
+			   unsigned int max);
+bool v_group_has_members(struct v_host *host, u64 gid);
+void v_group_rcv(struct v_host *host, struct sk_buff *skb);
+void v_group_reply_add(struct v_host *host, struct v_txn *t, u64 replier,
+		       const struct v_msg *msg);
+void v_group_txn_close(struct v_txn *t);
+int v_group_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb);
+void v_group_host_init(struct v_host *host);
 
 /* net.c */
 struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t gfp);
 struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 			    u64 dst, u64 src, size_t payload, gfp_t gfp);
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb);
+void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
+		    struct sk_buff *skb);
+void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac);
+int v_net_group_send(struct v_sock *vs, struct v_txn *t);
 unsigned int v_net_payload_max(struct v_host *host, u32 dst_host);
 int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst);
 int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forward *f);
@@ -300,13 +378,14 @@ void v_net_exit(void);
 
 /* alien.c */
 void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb);
-struct v_alien *v_alien_find(struct v_host *host, u64 client);
+struct v_alien *v_alien_find(struct v_host *host, u64 client, u64 holder);
 void v_alien_get(struct v_alien *a);
 void v_alien_put(struct v_alien *a);
 struct v_txn *v_alien_txn(struct v_alien *a);
 void v_alien_fill_creds(struct v_alien *a, struct v_creds *c);
 int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied);
 int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r, bool with_seg);
+bool v_alien_group_open(struct v_host *host, struct v_alien *a);
 void v_alien_ended(struct v_alien *a);
 void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host);
 void v_alien_host_init(struct v_host *host);

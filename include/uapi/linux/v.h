@@ -60,6 +60,7 @@
  *                without CAP_NET_ADMIN in the network namespace's user ns
  *   EEXIST       logical id already registered on this host
  *   EADDRINUSE   host-part collision when attaching an interface
+ *   ENOSPC       the host's limit on group memberships is reached
  *   EFAULT       bad user address
  *   EINVAL       bad argument (reserved field or unknown flag set, malformed
  *                id, zero where an id is required, ...)
@@ -147,6 +148,14 @@ static __inline__ __u32 v_id_generation(__u64 id)
 static __inline__ int v_id_is_group(__u64 id)
 {
 	return (id & V_ID_GROUP) != 0;
+}
+
+/* A well-formed group id: well-known ones have host part 0, others not. */
+static __inline__ int v_id_group_ok(__u64 id)
+{
+	if (!v_id_is_group(id) || !v_id_local(id))
+		return 0;
+	return (id & V_ID_WELLKNOWN) ? !v_id_host(id) : v_id_host(id) != 0;
 }
 
 static __inline__ __u64 v_id_make(__u32 host, __u32 local)
@@ -695,9 +704,11 @@ struct v_wire_nack {
  * Send already answered are refused with NACK SEG_CLOSED.
  *
  * Membership is local knowledge: each host knows its own members only.
- * GQUERY (dst = group, client = asker, seq = query number) is broadcast;
- * every host with members answers GMEMBERS with their ids (as many frames
- * as it takes, each a v_wire_gmembers with count ids after it).
+ * GQUERY (dst = group, client = asker, seq = query number) is broadcast
+ * a few times within the query's wait; every host with members answers
+ * each GQUERY with GMEMBERS (same dst, client and seq) carrying their ids,
+ * in as many frames as it takes (each a v_wire_gmembers with count ids
+ * after it); the asker keeps one copy of each host's frames.
  */
 #define V_MCAST_ADDR		{ 0x09, 0x00, 0x56, 0x00, 0x00, 0x01 }
 
@@ -709,7 +720,8 @@ struct v_wire_grequest {
 
 struct v_wire_gmembers {
 	__be32	count;		/* member ids that follow (be64 each) */
-	__be32	reserved;
+	__be16	frag;		/* this frame of the host's answer, 0..frags-1 */
+	__be16	frags;		/* frames in the host's answer, 1..64 */
 };
 
 /*
