@@ -125,10 +125,10 @@ $(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
 
 # Suite ctl talks generic netlink itself, through libnl.
 $(B)/tests/ctl: EXTRA_LDLIBS = $(NL_LIBS)
+$(B)/tests/ctl: EXTRA_CFLAGS = $(NL_CFLAGS)
 
 # Suite services runs the daemons and tools.
 $(B)/tests/services: | daemons tools
-$(B)/tests/ctl: EXTRA_CFLAGS = $(NL_CFLAGS)
 
 # The cluster suite's server (guest A; no harness) and the protocol that
 # cluster.c takes from it.
