@@ -12,7 +12,6 @@
  * (kids) too: the teardown kills them before deleting the namespaces.
  * VK_SVC_LOG=1 lets the daemons log to stderr.
  */
-#include <sched.h>
 #include <signal.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -79,16 +78,10 @@ static void __attribute__((destructor)) svc_fini(void)
 
 static int ns_enter(int h)
 {
-	char path[64];
-	int fd, ret;
+	char ns[16];
 
-	snprintf(path, sizeof(path), "/run/netns/vks%d", h);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	return ret;
+	snprintf(ns, sizeof(ns), "vks%d", h);
+	return vt_ns_enter(ns);
 }
 
 /*
@@ -937,6 +930,421 @@ TEST_F_TIMEOUT(svc, logical_id_needs_privilege_unless_unprivileged_one, T_SHORT)
 	ASSERT_LT(0, pid);
 	EXPECT_EQ(0, run(2, NULL, "tools/vfile -L 4000 ls /"));
 	EXPECT_EQ(0, daemon_stop(pid));
+}
+
+/* ---- name handling (the name-handling group) ----------------------------- */
+
+struct nm_arg {
+	const char *name;
+	uint64_t manager;	/* expected; 0: expect ENOENT */
+	uint32_t local, type;
+	size_t prefix_len;
+};
+
+static int client_lookups(int fd, void *p)
+{
+	struct nm_arg *a;
+	struct v_name_binding b;
+	int ret;
+
+	for (a = p; a->name; a++) {
+		memset(&b, 0, sizeof(b));
+		ret = v_name_lookup(fd, a->name, V_NAME_NOCACHE, &b);
+		if (!a->manager) {
+			CKEQ(-ENOENT, ret);
+			continue;
+		}
+		CKEQ(0, ret);
+		CKEQ(a->manager, b.manager);
+		CKEQ(a->prefix_len, b.prefix_len);
+		CKEQ(a->local, b.local);
+		CKEQ(a->type, b.type);
+	}
+	return 0;
+}
+
+/* Look up name twice: the second answer comes from the prefix table. */
+static int client_cached(int fd, void *p)
+{
+	const struct nm_arg *a = p;
+	struct v_name_binding b;
+	struct v_file *f;
+	int64_t t0, first, second;
+	char buf[8];
+
+	t0 = vt_now_ms();
+	CKEQ(0, v_name_lookup(fd, a->name, 0, &b));
+	first = vt_now_ms() - t0;
+	CKEQ(a->manager, b.manager);
+	t0 = vt_now_ms();
+	CKEQ(0, v_name_lookup(fd, a->name, 0, &b));
+	second = vt_now_ms() - t0;
+	CKEQ(a->manager, b.manager);
+	CK(first >= V_NAME_WINDOW_MS - 5);	/* the group's replies were collected */
+	CK(second < V_NAME_WINDOW_MS / 2);	/* no group Send this time */
+	/* and the name opens through the binding */
+	CKEQ(0, v_file_open(fd, a->name, VIO_O_READ, &f));
+	CKEQ(a->manager, v_file_server(f));
+	CKEQ(3, v_file_read(f, buf, sizeof(buf), 0));
+	CK(memcmp(buf, "rd\n", 3) == 0);
+	CKEQ(0, v_file_close(f));
+	return 0;
+}
+
+TEST_F_TIMEOUT(svc, name_lookup_finds_prefix_on_another_host, T_SHORT)
+{
+	uint64_t files, named;
+	struct nm_arg a[] = {
+		{ "/files/r.txt", 0, 0, VNAME_TYPE_CONTEXT, 6 },
+		{ "/files", 0, 0, VNAME_TYPE_CONTEXT, 6 },
+		{ "/files/a/very/long/name/beyond/the/inline/head", 0, 0, VNAME_TYPE_CONTEXT, 6 },
+		{ "/filesx", 0, 0, 0, 0 },
+		{ "/other/r.txt", 0, 0, 0, 0 },
+		{ NULL, 0, 0, 0, 0 },
+	};
+	struct nm_arg c = { "/files/r.txt", 0, 0, 0, 0 };
+	char out[256];
+
+	ASSERT_EQ(0, vt_sh("echo rd >" SRV "/r.txt"));
+	ASSERT_LT(0, daemon_start(0, &files, "daemons/vfsd -q -l 0 -p /files/ " SRV));
+	ASSERT_LT(0, daemon_start(0, &named, "daemons/vnamed -q"));
+	a[0].manager = a[1].manager = a[2].manager = files;
+	c.manager = files;
+	EXPECT_EQ(0, on_host(1, client_lookups, a));
+	EXPECT_EQ(0, on_host(2, client_cached, &c));
+	/* the tools resolve names the same way */
+	EXPECT_EQ(0, run(1, CLI "/out", "tools/vfile cat /files/r.txt"));
+	EXPECT_STREQ("rd\n", slurp(CLI "/out", out, sizeof(out)));
+	EXPECT_EQ(1, run(1, NULL, "tools/vfile cat /nowhere/r.txt"));
+}
+
+TEST_F_TIMEOUT(svc, longest_prefix_wins, T_SHORT)
+{
+	uint64_t outer, inner;
+	struct nm_arg a[] = {
+		{ "/files/sub/x", 0, 0, VNAME_TYPE_CONTEXT, 10 },
+		{ "/files/sub", 0, 0, VNAME_TYPE_CONTEXT, 10 },
+		{ "/files/subx", 0, 0, VNAME_TYPE_CONTEXT, 6 },
+		{ "/files/x", 0, 0, VNAME_TYPE_CONTEXT, 6 },
+		{ NULL, 0, 0, 0, 0 },
+	};
+	char out[64];
+
+	ASSERT_EQ(0, vt_sh("mkdir -p " DIR_TOP "/inner && echo in >" DIR_TOP "/inner/x && "
+			   "echo out >" SRV "/x"));
+	ASSERT_LT(0, daemon_start(0, &outer, "daemons/vfsd -q -l 0 -p /files " SRV));
+	ASSERT_LT(0, daemon_start(2, &inner, "daemons/vfsd -q -l 0 -p /files/sub " DIR_TOP "/inner"));
+	a[0].manager = a[1].manager = inner;
+	a[2].manager = a[3].manager = outer;
+	EXPECT_EQ(0, on_host(1, client_lookups, a));
+	EXPECT_EQ(0, run(1, CLI "/out", "tools/vfile cat /files/sub/x"));
+	EXPECT_STREQ("in\n", slurp(CLI "/out", out, sizeof(out)));
+	EXPECT_EQ(0, run(1, CLI "/out", "tools/vfile cat /files/x"));
+	EXPECT_STREQ("out\n", slurp(CLI "/out", out, sizeof(out)));
+}
+
+struct gn_arg {
+	uint64_t named;
+	uid_t uid;
+};
+
+static int client_global_names(int fd, void *p)
+{
+	struct gn_arg *a = p;
+	struct v_name_binding b;
+
+	CKEQ(0, v_name_lookup(fd, "/printer/queue", V_NAME_NOCACHE, &b));
+	CKEQ(0x1234, b.manager);
+	CKEQ(7, b.local);
+	CKEQ(8, b.prefix_len);
+	CKEQ(VNAME_TYPE_OBJECT, b.type);
+	CKEQ(-ENOENT, v_name_lookup(fd, "/mail/box", V_NAME_NOCACHE, &b));
+	CKEQ(0, v_name_add(fd, a->named, "/mail/a/name/longer/than/the/inline/head", 0x99, 3));
+	CKEQ(-EEXIST, v_name_add(fd, a->named, "/mail/a/name/longer/than/the/inline/head", 0x98, 1));
+	CKEQ(0, v_name_lookup(fd, "/mail/a/name/longer/than/the/inline/head/x", V_NAME_NOCACHE, &b));
+	CKEQ(0x99, b.manager);
+	CKEQ(3, b.local);
+	CKEQ(0, v_name_remove(fd, a->named, "/mail/a/name/longer/than/the/inline/head"));
+	CKEQ(-ENOENT, v_name_lookup(fd, "/mail/a/name/longer/than/the/inline/head/x",
+				    V_NAME_NOCACHE, &b));
+	CKEQ(-ENOENT, v_name_remove(fd, a->named, "/mail/a/name/longer/than/the/inline/head"));
+	CKEQ(0, setresuid(1000, 1000, 1000));	/* not root, not -w */
+	CKEQ(-EACCES, v_name_add(fd, a->named, "/mine", 0x77, 0));
+	return 0;
+}
+
+TEST_F_TIMEOUT(svc, vnamed_holds_global_names, T_SHORT)
+{
+	struct gn_arg a;
+
+	ASSERT_LT(0, daemon_start(0, &a.named, "daemons/vnamed -q -a /printer=0x1234:7"));
+	EXPECT_EQ(0, on_host(1, client_global_names, &a));
+}
+
+/* Open a name, read, let the server restart, read again. */
+static int client_rebind_name(int fd, void *p)
+{
+	int ctl = *(int *)p;
+	struct v_file *f;
+	char buf[8], c = 0;
+	uint64_t first;
+
+	CKEQ(0, v_file_open(fd, "/files/r.txt", VIO_O_READ, &f));
+	CKEQ(3, v_file_read(f, buf, sizeof(buf), 0));
+	first = v_file_server(f);
+	CK(write(ctl, "1", 1) == 1);
+	CK(read(ctl, &c, 1) == 1);
+	CKEQ(2, v_file_read(f, buf, sizeof(buf), 1));
+	CK(v_file_server(f) != first);
+	CKEQ(0, v_file_close(f));
+	/* and the prefix table holds the new manager */
+	CKEQ(0, v_file_open(fd, "/files/r.txt", VIO_O_READ, &f));
+	CK(v_file_server(f) != first);
+	CKEQ(0, v_file_close(f));
+	return 0;
+}
+
+TEST_F_TIMEOUT(svc, client_rebinds_by_name_after_restart, T_SHORT)
+{
+	int sv[2];
+	uint64_t id1, id2;
+	pid_t srv, pid;
+	char c;
+
+	ASSERT_EQ(0, vt_sh("echo rd >" SRV "/r.txt"));
+	srv = daemon_start(0, &id1, "daemons/vfsd -q -l 0 -p /files " SRV);
+	ASSERT_LT(0, srv);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = kid_fork(0);
+	if (pid == 0) {
+		int fd;
+
+		CKEQ(0, ns_enter(1));
+		fd = v_open();
+		CK(fd >= 0);
+		_exit(client_rebind_name(fd, &sv[1]));
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, vt_read_full(sv[0], &c, 1, 10000));
+	EXPECT_EQ(0, daemon_stop(srv));
+	ASSERT_LT(0, daemon_start(2, &id2, "daemons/vfsd -q -l 0 -p /files " SRV));
+	EXPECT_NE(id1, id2);
+	ASSERT_EQ(1, write(sv[0], "g", 1));
+	EXPECT_EQ(0, kid_wait(pid));
+}
+
+/* ---- replicated files ------------------------------------------------------ */
+
+struct rep_arg {
+	uint64_t group, ro;
+	size_t len;
+};
+
+static int client_replicate(int fd, void *p)
+{
+	struct rep_arg *a = p;
+	struct v_replica_result res[8];
+	uint8_t *buf = malloc(a->len);
+	unsigned int failed = 99;
+	int n, i, bad = 0;
+
+	CK(buf);
+	fill(buf, a->len, 31, 0);
+	n = v_file_write_group(fd, a->group, "/rep.bin", VIO_O_CREATE | VIO_O_TRUNC, buf, a->len,
+			       0, res, 8, &failed);
+	CKEQ(4, n);
+	CKEQ(1, failed);
+	for (i = 0; i < n; i++) {
+		if (res[i].member == a->ro) {
+			CKEQ(-EACCES, res[i].error);
+			bad++;
+		} else {
+			CKEQ(0, res[i].error);
+		}
+	}
+	CKEQ(1, bad);
+	return 0;
+}
+
+TEST_F_TIMEOUT(svc, replicated_write_updates_every_copy, T_SHORT)
+{
+	struct rep_arg a = { .len = 100000 };
+	uint64_t id[4], h[3], l;
+	char path[64];
+	int fd, i;
+
+	fd = vt_socket();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, v_group_create(fd, &a.group));
+	close(fd);
+	ASSERT_EQ(0, vt_sh("mkdir -p " DIR_TOP "/r0 " DIR_TOP "/r1 " DIR_TOP "/r2 " DIR_TOP "/r3"));
+	for (i = 0; i < 3; i++)
+		ASSERT_LT(0, daemon_start(i, &id[i], "daemons/vfsd -q -l 0 -w 0 -g 0x%llx "
+					  DIR_TOP "/r%d", (unsigned long long)a.group, i));
+	/* a fourth member that may not write: the client must report it */
+	ASSERT_LT(0, daemon_start(1, &id[3], "daemons/vfsd -q -l 0 -g 0x%llx " DIR_TOP "/r3",
+				  (unsigned long long)a.group));
+	a.ro = id[3];
+	EXPECT_EQ(0, on_host(2, client_replicate, &a));
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), DIR_TOP "/r%d/rep.bin", i);
+		h[i] = hash_file(path, &l);
+		EXPECT_EQ(a.len, l) TH_LOG("copy %d", i);
+	}
+	EXPECT_EQ(h[0], h[1]);
+	EXPECT_EQ(h[0], h[2]);
+	EXPECT_NE(0, access(DIR_TOP "/r3/rep.bin", F_OK));
+	/* a read goes to one member */
+	EXPECT_EQ(0, run(0, CLI "/rep", "tools/vfile -s 0x%llx get /rep.bin " CLI "/rep",
+			 (unsigned long long)id[1]));
+	EXPECT_EQ(h[0], hash_file(CLI "/rep", &l));
+}
+
+/* ---- time -------------------------------------------------------------------- */
+
+/* The offsets of the time servers ids[0..n) (read from this process). */
+static int offsets(int h, const uint64_t *ids, int n, struct v_time *t)
+{
+	int fd, i, ret = 0;
+
+	if (ns_enter(h))
+		return -1;
+	fd = v_open();
+	vt_ns_leave();
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < n && !ret; i++)
+		ret = v_time_get(fd, ids[i], &t[i]);
+	close(fd);
+	return ret;
+}
+
+static int64_t spread_ms(const struct v_time *t, int n)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		lo = t[i].offset_ns < lo ? t[i].offset_ns : lo;
+		hi = t[i].offset_ns > hi ? t[i].offset_ns : hi;
+	}
+	return (hi - lo) / 1000000;
+}
+
+/* vtimed on every host, host 2's started 2 s off; their ids and pids. */
+static void time_servers(struct __test_metadata *_metadata, uint64_t *id, pid_t *pid)
+{
+	int i;
+
+	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, vt_root_ns);
+	for (i = 0; i < 3; i++) {
+		pid[i] = daemon_start(i, &id[i], "daemons/vtimed -q -i 200%s",
+				      i == 2 ? " --offset-ms 2000" : "");
+		ASSERT_LT(0, pid[i]);
+		ASSERT_NE(0, id[i]);
+	}
+}
+
+/* Wait (up to 30 s, scaled) until the three agree within 10 ms; the time taken. */
+static int64_t converge(struct __test_metadata *_metadata, const uint64_t *id, struct v_time *t)
+{
+	int64_t t0 = vt_now_ms(), end = t0 + 30000 * vt_scale();
+
+	do {
+		usleep(200000);
+		ASSERT_EQ(0, offsets(1, id, 3, t));
+		if (spread_ms(t, 3) < 10 && t[0].reference && t[0].reference == t[1].reference &&
+		    t[1].reference == t[2].reference)
+			return vt_now_ms() - t0;
+	} while (vt_now_ms() < end);
+	return -1;
+}
+
+TEST_F_TIMEOUT(svc, time_servers_converge, T_SHORT)
+{
+	uint64_t id[3];
+	struct v_time t[3];
+	int64_t took;
+	pid_t pid[3];
+	int r;
+
+	time_servers(_metadata, id, pid);
+	r = id[0] < id[1] ? 0 : 1;
+	r = id[r] < id[2] ? r : 2;
+	took = converge(_metadata, id, t);
+	EXPECT_LE(0, took) TH_LOG("offsets %lld %lld %lld ms",
+				  (long long)t[0].offset_ns / 1000000, (long long)t[1].offset_ns / 1000000,
+				  (long long)t[2].offset_ns / 1000000);
+	EXPECT_EQ(id[r], t[0].reference);
+	/* everybody followed the reference (the lowest id), which did not move */
+	EXPECT_EQ(r == 2 ? 2000000000LL : 0, t[r].offset_ns);
+	TH_LOG("converged in %lld ms", (long long)took);
+}
+
+TEST_F_TIMEOUT(svc, time_set_to_the_group_moves_every_host, T_SHORT)
+{
+	uint64_t id[3], target;
+	struct v_time t[3];
+	struct timespec now;
+	pid_t pid[3];
+	int fd, i;
+
+	time_servers(_metadata, id, pid);
+	ASSERT_LE(0, converge(_metadata, id, t));
+	clock_gettime(CLOCK_REALTIME, &now);
+	target = ((uint64_t)now.tv_sec + 3600) * 1000000000ULL;
+	fd = vt_ns_vopen("vks1", 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(3, v_time_set(fd, V_GROUP_TIME_SERVERS, target));
+	close(fd);
+	ASSERT_EQ(0, offsets(1, id, 3, t));
+	for (i = 0; i < 3; i++)
+		EXPECT_GT(2000, llabs(t[i].offset_ns / 1000000 - 3600000)) TH_LOG("server %d", i);
+	/* and they stay together */
+	ASSERT_LE(0, converge(_metadata, id, t));
+	EXPECT_GT(2000, llabs(t[0].offset_ns / 1000000 - 3600000));
+}
+
+TEST_F_TIMEOUT(svc, vtime_tool_reads_this_host_and_all, T_SHORT)
+{
+	uint64_t id[3];
+	char out[1024], want[32];
+	int lines = 0, i;
+	pid_t pid[3];
+	char *p;
+
+	time_servers(_metadata, id, pid);
+	/* without -s: this host's server (a group Send qualified by the caller) */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, run(i, CLI "/t", "tools/vtime"));
+		snprintf(want, sizeof(want), "0x%016llx ", (unsigned long long)id[i]);
+		EXPECT_EQ(0, strncmp(slurp(CLI "/t", out, sizeof(out)), want, strlen(want)))
+			TH_LOG("host %d: %s", i, out);
+	}
+	ASSERT_EQ(0, run(1, CLI "/t", "tools/vtime all"));
+	slurp(CLI "/t", out, sizeof(out));
+	for (p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	EXPECT_EQ(3, lines) TH_LOG("%s", out);
+	for (i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want), "0x%016llx ", (unsigned long long)id[i]);
+		EXPECT_NE(NULL, strstr(out, want));
+	}
+	EXPECT_EQ(0, daemon_stop(pid[1]));	/* vtimed stops cleanly too */
+}
+
+TEST_F_TIMEOUT(svc, vnamed_and_vtimed_stop_cleanly, T_SHORT)
+{
+	uint64_t a, b;
+	pid_t n, t;
+
+	n = daemon_start(1, &a, "daemons/vnamed -q");
+	t = daemon_start(1, &b, "daemons/vtimed -q");
+	ASSERT_LT(0, n);
+	ASSERT_LT(0, t);
+	EXPECT_EQ(0, daemon_stop(n));
+	EXPECT_EQ(0, daemon_stop(t));
 }
 
 TEST(tools_help_and_usage)
