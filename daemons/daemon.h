@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "libv_services.h"
+#include "../tools/parse.h"
 
 #define VD_THREADS_MAX	64
 #define VD_SEGBUF	(64U << 10)	/* ReceiveWithSegment buffer per worker */
@@ -79,6 +80,42 @@ static inline void __attribute__((format(printf, 2, 3))) vd_log(const struct vd 
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+#define VD_CONTINUE	(-1)
+
+/*
+ * The options every daemon takes, and the rest: -l LID (into *lid), -w UID
+ * (into w, when the daemon has a writers list), -q, -h, and unknown ones.
+ * VD_CONTINUE when parsing goes on, else the exit status for main.
+ */
+static inline int vd_option(struct vd *d, int opt, const char *arg, uint64_t *lid,
+			    struct vd_writers *w, void (*usage)(FILE *))
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'l':
+		if (vtool_parse_u64(arg, 0, UINT32_MAX, lid)) {
+			fprintf(stderr, "%s: -l wants a logical id, not '%s'\n", d->name, arg);
+			return 2;
+		}
+		return VD_CONTINUE;
+	case 'w':
+		if (w && vtool_parse_u64(arg, 0, UINT32_MAX - 1, &v) == 0)
+			return vd_writers_add(w, arg, v) ? 2 : VD_CONTINUE;
+		fprintf(stderr, "%s: -w wants a uid, not '%s'\n", d->name, arg);
+		return 2;
+	case 'q':
+		d->quiet = 1;
+		return VD_CONTINUE;
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
+		usage(stderr);
+		return 2;
+	}
 }
 
 /* Block the stop signals (before any thread starts: all inherit it). */

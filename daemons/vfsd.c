@@ -24,7 +24,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "daemon.h"
-#include "../tools/parse.h"
 
 #define INST_MAX	1024
 #define IOBUF		(1U << 20)	/* bytes per MoveTo / MoveFrom */
@@ -504,13 +503,9 @@ static int do_write_named(const struct v_receive *r, const void *seg, struct v_m
 		return V_BAD_BUFFER;
 	if (!may_write(r))
 		return V_NO_PERMISSION;
-	if (r->copied >= nlen)
-		memcpy(name, seg, nlen);
-	else if (v_move_from(vd.fd, r->sender, 0, name, nlen) < 0)
-		return V_BAD_BUFFER;
-	name[nlen] = '\0';
-	if (strlen(name) != nlen)
-		return V_BAD_ARGS;
+	ret = vio_segment_name(vd.fd, r, seg, nlen, name);
+	if (ret < 0)
+		return -ret;
 	e = open_beneath(name, vio_oflags(flags | VIO_O_WRITE), &fd);
 	if (e)
 		return errno_code(e);
@@ -613,7 +608,7 @@ static void read_reply_seg_max(void)
 int main(int argc, char **argv)
 {
 	uint64_t lid = V_LID_FILE_SERVER, group = 0, v;
-	int opt, i, threads = 4;
+	int opt, i, rc, threads = 4;
 	const char *dir;
 
 	if (vtool_wants_help(argc, argv)) {
@@ -622,14 +617,6 @@ int main(int argc, char **argv)
 	}
 	while ((opt = getopt(argc, argv, "w:p:l:g:t:qh")) != -1) {
 		switch (opt) {
-		case 'w':
-			if (vtool_parse_u64(optarg, 0, UINT32_MAX - 1, &v)) {
-				fprintf(stderr, "vfsd: -w wants a uid, not '%s'\n", optarg);
-				return 2;
-			}
-			if (vd_writers_add(&writers, optarg, v))
-				return 2;
-			break;
 		case 'p':
 			prefix_len = strlen(optarg);
 			while (prefix_len > 1 && optarg[prefix_len - 1] == '/')
@@ -639,12 +626,6 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			memcpy(prefix, optarg, prefix_len);
-			break;
-		case 'l':
-			if (vtool_parse_u64(optarg, 0, UINT32_MAX, &lid)) {
-				fprintf(stderr, "vfsd: -l wants a logical id, not '%s'\n", optarg);
-				return 2;
-			}
 			break;
 		case 'g':
 			if (vtool_parse_u64(optarg, 1, UINT64_MAX, &group) || !v_id_is_group(group)) {
@@ -659,15 +640,10 @@ int main(int argc, char **argv)
 			}
 			threads = (int)v;
 			break;
-		case 'q':
-			vd.quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			rc = vd_option(&vd, opt, optarg, &lid, &writers, usage);
+			if (rc != VD_CONTINUE)
+				return rc;
 		}
 	}
 	if (optind != argc - 1) {

@@ -10,7 +10,6 @@
  */
 #include <getopt.h>
 #include "daemon.h"
-#include "../tools/parse.h"
 
 #define NAMES_MAX	1024
 
@@ -105,20 +104,15 @@ static int do_add(const struct v_receive *r, const void *seg)
 {
 	size_t len = v_msg_get16(&r->msg, VIO_NAME_LEN_OFF);
 	char name[VIO_NAME_MAX + 1];
+	int ret;
 
 	if (r->creds.uid != 0 && !vd_may_write(&writers, r))
 		return V_NO_PERMISSION;
 	if (!len || len > VIO_NAME_MAX)
 		return V_BAD_ARGS;
-	if (!(r->seg_access & V_SEG_READ) || r->seg_len < len)
-		return V_BAD_BUFFER;
-	if (r->copied >= len)
-		memcpy(name, seg, len);
-	else if (v_move_from(vd.fd, r->sender, 0, name, len) < 0)
-		return V_BAD_BUFFER;
-	name[len] = '\0';
-	if (strlen(name) != len)
-		return V_BAD_ARGS;
+	ret = vio_segment_name(vd.fd, r, seg, len, name);
+	if (ret < 0)
+		return -ret;
 	return names_add(name, v_msg_get64(&r->msg, VNAME_ADD_MANAGER_OFF),
 			 v_msg_get32(&r->msg, VNAME_LOCAL_OFF));
 }
@@ -185,8 +179,8 @@ static int parse_entry(char *arg)
 
 int main(int argc, char **argv)
 {
-	uint64_t lid = V_LID_NAME_SERVER, v;
-	int opt;
+	uint64_t lid = V_LID_NAME_SERVER;
+	int opt, rc;
 
 	if (vtool_wants_help(argc, argv)) {
 		usage(stdout);
@@ -201,29 +195,10 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'l':
-			if (vtool_parse_u64(optarg, 0, UINT32_MAX, &lid)) {
-				fprintf(stderr, "vnamed: -l wants a logical id, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'w':
-			if (vtool_parse_u64(optarg, 0, UINT32_MAX - 1, &v)) {
-				fprintf(stderr, "vnamed: -w wants a uid, not '%s'\n", optarg);
-				return 2;
-			}
-			if (vd_writers_add(&writers, optarg, v))
-				return 2;
-			break;
-		case 'q':
-			vd.quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			rc = vd_option(&vd, opt, optarg, &lid, &writers, usage);
+			if (rc != VD_CONTINUE)
+				return rc;
 		}
 	}
 	if (optind != argc) {

@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon.h"
-#include "../tools/parse.h"
 
 #define VTIMED_SLEW_MAX_MS	500
 #define VTIMED_WINDOW_MS	200	/* collecting the group's replies */
@@ -180,7 +179,7 @@ int main(int argc, char **argv)
 	uint64_t lid = V_LID_TIME_SERVER, v;
 	char *end;
 	long long off;
-	int opt;
+	int opt, rc;
 
 	if (vtool_wants_help(argc, argv)) {
 		usage(stdout);
@@ -204,21 +203,10 @@ int main(int argc, char **argv)
 			}
 			interval_ms = (unsigned int)v;
 			break;
-		case 'l':
-			if (vtool_parse_u64(optarg, 0, UINT32_MAX, &lid)) {
-				fprintf(stderr, "vtimed: -l wants a logical id, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'q':
-			vd.quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			rc = vd_option(&vd, opt, optarg, &lid, NULL, usage);
+			if (rc != VD_CONTINUE)
+				return rc;
 		}
 	}
 	if (optind != argc) {

@@ -179,6 +179,13 @@ int vio_name_put(struct v_msg *m, const char *name, size_t len);
 int vio_name_get(int fd, const struct v_receive *r, const void *seg, char *out, size_t cap);
 
 /*
+ * Server side: len name bytes at offset 0 of r's segment (from seg when
+ * ReceiveWithSegment copied them, else MoveFrom), NUL-terminated into out
+ * (at least len + 1 bytes).  Its length or -V_BAD_BUFFER / -V_BAD_ARGS.
+ */
+int vio_segment_name(int fd, const struct v_receive *r, const void *seg, size_t len, char *out);
+
+/*
  * Server side of LOOKUP (group Sends): the name as vio_name_get() reads
  * it, or, when the segment can no longer be read (a member that receives
  * after the first reply), its inline head with *partial set.  Returns the

@@ -46,25 +46,29 @@ int vio_name_put(struct v_msg *m, const char *name, size_t len)
 	return len > VIO_NAME_INLINE;
 }
 
+int vio_segment_name(int fd, const struct v_receive *r, const void *seg, size_t len, char *out)
+{
+	if (r->seg_len < len || !(r->seg_access & V_SEG_READ))
+		return -V_BAD_BUFFER;
+	if (r->copied >= len)
+		memcpy(out, seg, len);
+	else if (v_move_from(fd, r->sender, 0, out, len) < 0)
+		return -V_BAD_BUFFER;
+	out[len] = '\0';
+	return strlen(out) == len ? (int)len : -V_BAD_ARGS;
+}
+
 int vio_name_get(int fd, const struct v_receive *r, const void *seg, char *out, size_t cap)
 {
 	size_t len = v_msg_get16(&r->msg, VIO_NAME_LEN_OFF);
 
 	if (len == 0 || len > VIO_NAME_MAX || len >= cap)
 		return -V_BAD_ARGS;
-	if (len <= VIO_NAME_INLINE) {
-		memcpy(out, &r->msg.b[VIO_NAME_OFF], len);
-	} else if (r->seg_len < len || !(r->seg_access & V_SEG_READ)) {
-		return -V_BAD_BUFFER;
-	} else if (r->copied >= len) {
-		memcpy(out, seg, len);
-	} else if (v_move_from(fd, r->sender, 0, out, len) < 0) {
-		return -V_BAD_BUFFER;
-	}
+	if (len > VIO_NAME_INLINE)
+		return vio_segment_name(fd, r, seg, len, out);
+	memcpy(out, &r->msg.b[VIO_NAME_OFF], len);
 	out[len] = '\0';
-	if (strlen(out) != len)
-		return -V_BAD_ARGS;
-	return (int)len;
+	return strlen(out) == len ? (int)len : -V_BAD_ARGS;
 }
 
 int vio_prefix_match(const char *prefix, size_t plen, const char *name)
