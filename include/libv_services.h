@@ -88,8 +88,11 @@ int v_file_open(int fd, const char *name, unsigned int flags, struct v_file **f)
 /*
  * Open name on a given server: server (a process id), or, when server is
  * 0, the process registered under logical id lid (GetPid, both scopes),
- * which is also how such a file rebinds.  name is relative to the server's
- * root.
+ * which is also how such a file rebinds.  server may also be a group of
+ * replicas (vfsd -g): the OPEN goes to the group, the file binds to the
+ * first member that opened it (the others' instances are closed) and
+ * later calls go to that member alone; a rebind asks the group again.
+ * name is relative to the server's root.
  */
 int v_file_open_on(int fd, uint64_t server, uint32_t lid, const char *name,
 		   unsigned int flags, struct v_file **f);
@@ -124,14 +127,19 @@ int v_file_remove_on(int fd, uint64_t server, uint32_t lid, const char *name);
 /*
  * Replicated write: WRITE_NAMED Sent to group (a group of file servers
  * holding copies of name).  The replies (v_get_reply) are checked off
- * against v_group_members(); a member whose reply is missing or not V_OK
- * is asked once more directly.  res[i] (up to max) reports each member:
- * its id and 0 or the negative errno it failed with.  Returns the number
- * of members, or a negative errno; *failed counts the members that failed.
+ * against v_group_members().  A member whose reply is missing, or that
+ * could not read the data (V_BAD_BUFFER: it received after the first
+ * reply had ended the segment's access; a remote member gets the first
+ * frame's worth with the request itself), is asked once more directly.
+ * res[i] (up to max) reports each member: its id, 0 or the negative errno
+ * it failed with, and whether the direct request was needed.  Returns the
+ * number of members, or a negative errno; *failed counts the members that
+ * failed.
  */
 struct v_replica_result {
 	uint64_t member;
 	int error;
+	int direct;	/* 1: written (or failed) by the direct retry */
 };
 
 int v_file_write_group(int fd, uint64_t group, const char *name, unsigned int flags,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "libv_services.h"
 
 /* Bytes one READ / WRITE Send moves at most (larger calls loop). */
@@ -12,12 +13,13 @@
 #define VFILE_GROUP_WAIT_MS	2000
 #define VFILE_MEMBERS_MAX	64
 
-enum vfile_bind { BIND_FIXED, BIND_LID, BIND_NAME };
+enum vfile_bind { BIND_FIXED, BIND_LID, BIND_NAME, BIND_GROUP };
 
 struct v_file {
 	int fd;
 	enum vfile_bind bind;
 	uint32_t lid;
+	uint64_t group;		/* BIND_GROUP: the replicas' group */
 	uint64_t server;
 	uint32_t context;
 	size_t rel;		/* offset of the part of name the server sees */
@@ -26,6 +28,45 @@ struct v_file {
 	unsigned int flags;
 	char name[];
 };
+
+/* Send with a segment, a timeout and the replier; the kernel's result. */
+static int vfile_send_seg(int fd, uint64_t dst, struct v_msg *m, void *seg, size_t len,
+			  unsigned int access, uint64_t timeout_ns, uint64_t *replier)
+{
+	struct v_send s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.dst = dst;
+	s.msg = *m;
+	s.seg_addr = (uintptr_t)seg;
+	s.seg_len = len;
+	s.seg_access = len ? access : 0;
+	s.timeout_ns = timeout_ns;
+	ret = v_send_ex(fd, &s);
+	if (ret == 0)
+		*m = s.msg;
+	if (replier)
+		*replier = ret == 0 ? s.replier : 0;
+	return ret;
+}
+
+/* One member's WRITE_NAMED result: 0 or -errno. */
+static int vfile_send_named(int fd, uint64_t dst, struct v_msg *m, void *seg, size_t len,
+			    uint64_t timeout_ns, uint64_t *replier)
+{
+	int ret = vfile_send_seg(fd, dst, m, seg, len, V_SEG_READ, timeout_ns, replier);
+
+	return ret < 0 ? ret : -v_reply_errno(v_msg_code(m));
+}
+
+static uint64_t v_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static int stale(int ret, const struct v_msg *m, int instance_op)
 {
@@ -52,14 +93,54 @@ static int vfile_bind(struct v_file *f, int fresh)
 		return 0;
 	case BIND_LID:
 		return v_get_pid(f->fd, f->lid, V_SCOPE_BOTH, &f->server);
+	case BIND_GROUP:
+		f->server = f->group;	/* the next open asks every replica */
+		return 0;
 	default:
 		return fresh ? -ESRCH : 0;
+	}
+}
+
+/*
+ * After a request to a group of replicas (first reply in *m, from who):
+ * collect the further replies for V_NAME_WINDOW_MS, bind f to the first
+ * member that answered V_OK (its reply into *m), and close the instances
+ * the other members opened for an OPEN.
+ */
+static void vfile_group_pick(struct v_file *f, uint16_t code, struct v_msg *m, uint64_t who)
+{
+	uint64_t ids[VFILE_MEMBERS_MAX], now, end;
+	struct v_msg r[VFILE_MEMBERS_MAX];
+	int n = 0, i, pick = -1;
+
+	r[n] = *m;
+	ids[n++] = who;
+	end = v_now_ns() + (uint64_t)V_NAME_WINDOW_MS * 1000000;
+	while (n < VFILE_MEMBERS_MAX && (now = v_now_ns()) < end &&
+	       v_get_reply(f->fd, &r[n], &ids[n], end - now) == 0)
+		n++;
+	for (i = 0; i < n; i++) {
+		if (v_msg_code(&r[i]) != V_OK)
+			continue;
+		if (pick < 0) {
+			pick = i;
+		} else if (code == VIO_OPEN) {
+			struct v_msg c = vio_reply_code(VIO_CLOSE);
+
+			v_msg_put32(&c, 4, v_msg_get32(&r[i], 4));
+			v_send(f->fd, ids[i], &c);
+		}
+	}
+	if (pick >= 0) {
+		*m = r[pick];
+		f->server = ids[pick];
 	}
 }
 
 /* Send a request naming f's name (OPEN, REMOVE); the reply in *m. */
 static int vfile_named(struct v_file *f, uint16_t code, uint16_t flags, struct v_msg *m)
 {
+	uint64_t who = 0;
 	const char *rel;
 	size_t len;
 	int tries, ret, seg;
@@ -76,8 +157,10 @@ static int vfile_named(struct v_file *f, uint16_t code, uint16_t flags, struct v
 		seg = vio_name_put(m, rel, len);
 		if (seg < 0)
 			return seg;
-		ret = v_send_seg(f->fd, f->server, m, seg ? (void *)rel : NULL, seg ? len : 0,
-				 V_SEG_READ);
+		ret = vfile_send_seg(f->fd, f->server, m, seg ? (void *)rel : NULL, seg ? len : 0,
+				     V_SEG_READ, 0, &who);
+		if (ret == 0 && v_id_is_group(f->server))
+			vfile_group_pick(f, code, m, who);
 		if (!stale(ret, m, 0) || tries || f->bind == BIND_FIXED)
 			break;
 		if (vfile_bind(f, 1) < 0)
@@ -137,6 +220,7 @@ static int vfile_new(int fd, enum vfile_bind bind, uint64_t server, uint32_t lid
 	f->fd = fd;
 	f->bind = bind;
 	f->server = server;
+	f->group = bind == BIND_GROUP ? server : 0;
 	f->lid = lid;
 	memcpy(f->name, name, len + 1);
 	ret = vfile_bind(f, 0);
@@ -146,6 +230,11 @@ static int vfile_new(int fd, enum vfile_bind bind, uint64_t server, uint32_t lid
 	}
 	*out = f;
 	return 0;
+}
+
+static enum vfile_bind vfile_bind_of(uint64_t server)
+{
+	return !server ? BIND_LID : v_id_is_group(server) ? BIND_GROUP : BIND_FIXED;
 }
 
 static int vfile_open(struct v_file *f, unsigned int flags, struct v_file **out)
@@ -178,7 +267,7 @@ int v_file_open_on(int fd, uint64_t server, uint32_t lid, const char *name,
 		   unsigned int flags, struct v_file **out)
 {
 	struct v_file *f;
-	int ret = vfile_new(fd, server ? BIND_FIXED : BIND_LID, server, lid, name, &f);
+	int ret = vfile_new(fd, vfile_bind_of(server), server, lid, name, &f);
 
 	return ret < 0 ? ret : vfile_open(f, flags, out);
 }
@@ -203,7 +292,7 @@ int v_file_remove(int fd, const char *name)
 int v_file_remove_on(int fd, uint64_t server, uint32_t lid, const char *name)
 {
 	struct v_file *f;
-	int ret = vfile_new(fd, server ? BIND_FIXED : BIND_LID, server, lid, name, &f);
+	int ret = vfile_new(fd, vfile_bind_of(server), server, lid, name, &f);
 
 	return ret < 0 ? ret : vfile_remove(f);
 }
@@ -358,27 +447,6 @@ uint32_t v_file_instance(const struct v_file *f)
 	return f->inst;
 }
 
-/* One member's WRITE_NAMED result: 0 or -errno. */
-static int vfile_send_named(int fd, uint64_t dst, struct v_msg *m, void *seg, size_t len,
-			    uint64_t timeout_ns, uint64_t *replier)
-{
-	struct v_send s;
-	int ret;
-
-	memset(&s, 0, sizeof(s));
-	s.dst = dst;
-	s.msg = *m;
-	s.seg_addr = (uintptr_t)seg;
-	s.seg_len = len;
-	s.seg_access = V_SEG_READ;
-	s.timeout_ns = timeout_ns;
-	ret = v_send_ex(fd, &s);
-	*m = s.msg;
-	if (replier)
-		*replier = s.replier;
-	return ret < 0 ? ret : -v_reply_errno(v_msg_code(m));
-}
-
 int v_file_write_group(int fd, uint64_t group, const char *name, unsigned int flags,
 		       const void *buf, size_t len, uint64_t off,
 		       struct v_replica_result *res, unsigned int max, unsigned int *failed)
@@ -432,9 +500,11 @@ int v_file_write_group(int fd, uint64_t group, const char *name, unsigned int fl
 			break;		/* ETIMEDOUT or closed: the rest is asked directly */
 		ret = -v_reply_errno(v_msg_code(&m));
 	}
-	/* Members that did not answer V_OK are asked once more, one by one. */
+	/* Members that did not answer or could not read the data: once more, directly. */
 	for (i = 0; i < n; i++) {
-		if (!got[i] || err[i] < 0) {
+		int direct = !got[i] || err[i] == -EFAULT || err[i] == -EAGAIN;
+
+		if (direct) {
 			m = req;
 			err[i] = vfile_send_named(fd, ids[i], &m, seg, nlen + len,
 						  (uint64_t)VFILE_GROUP_WAIT_MS * 1000000, NULL);
@@ -444,6 +514,7 @@ int v_file_write_group(int fd, uint64_t group, const char *name, unsigned int fl
 		if ((unsigned int)i < max) {
 			res[i].member = ids[i];
 			res[i].error = err[i];
+			res[i].direct = direct;
 		}
 	}
 	free(seg);

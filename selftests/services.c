@@ -223,7 +223,7 @@ static int daemon_stop(pid_t pid)
 }
 
 /* Run fn(arg) in a child on host h with its own V process; fn's exit code. */
-static int on_host(int h, int (*fn)(int fd, void *arg), void *arg)
+static pid_t on_host_start(int h, int (*fn)(int fd, void *arg), void *arg)
 {
 	pid_t pid = kid_fork(0);
 	int fd;
@@ -234,6 +234,13 @@ static int on_host(int h, int (*fn)(int fd, void *arg), void *arg)
 		CK(fd >= 0);
 		_exit(fn(fd, arg));
 	}
+	return pid;
+}
+
+static int on_host(int h, int (*fn)(int fd, void *arg), void *arg)
+{
+	pid_t pid = on_host_start(h, fn, arg);
+
 	return pid < 0 ? -1 : kid_wait(pid);
 }
 
@@ -413,15 +420,7 @@ TEST_F_TIMEOUT(svc, eight_concurrent_clients, 120)
 	for (i = 0; i < 8; i++) {
 		a[i].srv = self->fsd_id;
 		a[i].idx = i;
-		pids[i] = kid_fork(0);
-		if (pids[i] == 0) {
-			int fd;
-
-			CKEQ(0, ns_enter(1 + i % 2));
-			fd = v_open();
-			CK(fd >= 0);
-			_exit(client_rw(fd, &a[i]));
-		}
+		pids[i] = on_host_start(1 + i % 2, client_rw, &a[i]);
 		ASSERT_LT(0, pids[i]);
 	}
 	for (i = 0; i < 8; i++) {
@@ -870,15 +869,7 @@ TEST_F_TIMEOUT(svc, client_rebinds_after_server_restart, T_SHORT)
 	ASSERT_EQ(0, vt_sh("echo rd >" SRV "/r.txt"));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	a.aux = (uint64_t)sv[1];
-	pid = kid_fork(0);
-	if (pid == 0) {
-		int fd;
-
-		CKEQ(0, ns_enter(1));
-		fd = v_open();
-		CK(fd >= 0);
-		_exit(client_rebind(fd, &a));
-	}
+	pid = on_host_start(1, client_rebind, &a);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, vt_read_full(sv[0], &c, 1, 10000));
 	EXPECT_EQ(0, daemon_stop(self->fsd));
@@ -1115,15 +1106,7 @@ TEST_F_TIMEOUT(svc, client_rebinds_by_name_after_restart, T_SHORT)
 	srv = daemon_start(0, &id1, "daemons/vfsd -q -l 0 -p /files " SRV);
 	ASSERT_LT(0, srv);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	pid = kid_fork(0);
-	if (pid == 0) {
-		int fd;
-
-		CKEQ(0, ns_enter(1));
-		fd = v_open();
-		CK(fd >= 0);
-		_exit(client_rebind_name(fd, &sv[1]));
-	}
+	pid = on_host_start(1, client_rebind_name, &sv[1]);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, vt_read_full(sv[0], &c, 1, 10000));
 	EXPECT_EQ(0, daemon_stop(srv));
@@ -1140,36 +1123,72 @@ struct rep_arg {
 	size_t len;
 };
 
-static int client_replicate(int fd, void *p)
+/* Write len pattern bytes to the group's /NAME; check each member's result. */
+static int replicate(int fd, const struct rep_arg *a, const char *name, size_t len, int seed)
 {
-	struct rep_arg *a = p;
 	struct v_replica_result res[8];
-	uint8_t *buf = malloc(a->len);
+	uint8_t *buf = malloc(len);
 	unsigned int failed = 99;
+	uint64_t self;
 	int n, i, bad = 0;
 
 	CK(buf);
-	fill(buf, a->len, 31, 0);
-	n = v_file_write_group(fd, a->group, "/rep.bin", VIO_O_CREATE | VIO_O_TRUNC, buf, a->len,
-			       0, res, 8, &failed);
+	CKEQ(0, v_self(fd, &self));
+	fill(buf, len, seed, 0);
+	n = v_file_write_group(fd, a->group, name, VIO_O_CREATE | VIO_O_TRUNC, buf, len, 0,
+			       res, 8, &failed);
 	CKEQ(4, n);
 	CKEQ(1, failed);
 	for (i = 0; i < n; i++) {
 		if (res[i].member == a->ro) {
 			CKEQ(-EACCES, res[i].error);
+			CKEQ(0, res[i].direct);		/* it said so through the group */
 			bad++;
-		} else {
-			CKEQ(0, res[i].error);
+			continue;
 		}
+		CKEQ(0, res[i].error);
+		/* a remote member gets a small write with the request itself */
+		if (len < 4096 && v_id_host(res[i].member) != v_id_host(self))
+			CKEQ(0, res[i].direct);
 	}
 	CKEQ(1, bad);
+	free(buf);
 	return 0;
+}
+
+/* Open through the group: one member that has the file serves the reads. */
+static int read_replica(int fd, const struct rep_arg *a)
+{
+	uint8_t *buf = malloc(a->len + 1);
+	struct v_file *f;
+	uint64_t srv;
+
+	CK(buf);
+	CKEQ(0, v_file_open_on(fd, a->group, 0, "/rep.bin", VIO_O_READ, &f));
+	srv = v_file_server(f);
+	CK(!v_id_is_group(srv));
+	CK(srv != a->ro);		/* it has no copy: V_NOT_FOUND is passed over */
+	CKEQ(a->len, v_file_read(f, buf, a->len + 1, 0));
+	CKEQ(-1, pat_mismatch(buf, a->len, 31, 0));
+	CKEQ(srv, v_file_server(f));
+	CKEQ(0, v_file_close(f));
+	free(buf);
+	return 0;
+}
+
+static int client_replicate(int fd, void *p)
+{
+	struct rep_arg *a = p;
+
+	return replicate(fd, a, "/rep.bin", a->len, 31) || replicate(fd, a, "/small", 3000, 32) ||
+	       read_replica(fd, a);
 }
 
 TEST_F_TIMEOUT(svc, replicated_write_updates_every_copy, T_SHORT)
 {
 	struct rep_arg a = { .len = 100000 };
-	uint64_t id[4], h[3], l;
+	uint64_t id[4], h[3], h2, l;
+	uint8_t *buf;
 	char path[64];
 	int fd, i;
 
@@ -1186,6 +1205,11 @@ TEST_F_TIMEOUT(svc, replicated_write_updates_every_copy, T_SHORT)
 				  (unsigned long long)a.group));
 	a.ro = id[3];
 	EXPECT_EQ(0, on_host(2, client_replicate, &a));
+	buf = malloc(3000);
+	ASSERT_NE(NULL, buf);
+	fill(buf, 3000, 32, 0);
+	h2 = hash_buf(buf, 3000);
+	free(buf);
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), DIR_TOP "/r%d/rep.bin", i);
 		h[i] = hash_file(path, &l);
@@ -1194,10 +1218,67 @@ TEST_F_TIMEOUT(svc, replicated_write_updates_every_copy, T_SHORT)
 	EXPECT_EQ(h[0], h[1]);
 	EXPECT_EQ(h[0], h[2]);
 	EXPECT_NE(0, access(DIR_TOP "/r3/rep.bin", F_OK));
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), DIR_TOP "/r%d/small", i);
+		EXPECT_EQ(h2, hash_file(path, &l)) TH_LOG("small copy %d", i);
+		EXPECT_EQ(3000, l);
+	}
 	/* a read goes to one member */
 	EXPECT_EQ(0, run(0, CLI "/rep", "tools/vfile -s 0x%llx get /rep.bin " CLI "/rep",
 			 (unsigned long long)id[1]));
 	EXPECT_EQ(h[0], hash_file(CLI "/rep", &l));
+}
+
+static int client_replicate_silent(int fd, void *p)
+{
+	struct rep_arg *a = p;
+	struct v_replica_result res[8];
+	unsigned int failed = 99;
+	int n, i, ok = 0;
+
+	n = v_file_write_group(fd, a->group, "/s", VIO_O_CREATE, "abc", 3, 0, res, 8, &failed);
+	CKEQ(3, n);
+	CKEQ(1, failed);
+	for (i = 0; i < n; i++) {
+		if (res[i].member == a->ro) {
+			CKEQ(-ETIMEDOUT, res[i].error);
+			CKEQ(1, res[i].direct);
+		} else {
+			CKEQ(0, res[i].error);
+			ok++;
+		}
+	}
+	CKEQ(2, ok);
+	return 0;
+}
+
+TEST_F_TIMEOUT(svc, replicated_write_reports_a_silent_member, T_SHORT)
+{
+	struct rep_arg a = { 0 };
+	uint64_t id;
+	pid_t stopped = -1;
+	int fd, i;
+
+	fd = vt_socket();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, v_group_create(fd, &a.group));
+	close(fd);
+	ASSERT_EQ(0, vt_sh("mkdir -p " DIR_TOP "/r0 " DIR_TOP "/r1 " DIR_TOP "/r2"));
+	for (i = 0; i < 3; i++) {
+		pid_t pid = daemon_start(i, &id, "daemons/vfsd -q -l 0 -w 0 -g 0x%llx " DIR_TOP "/r%d",
+					 (unsigned long long)a.group, i);
+
+		ASSERT_LT(0, pid);
+		if (i == 1) {
+			stopped = pid;
+			a.ro = id;
+		}
+	}
+	ASSERT_EQ(0, kill(stopped, SIGSTOP));	/* a member that never answers */
+	EXPECT_EQ(0, on_host(2, client_replicate_silent, &a));
+	EXPECT_EQ(0, access(DIR_TOP "/r0/s", F_OK));
+	EXPECT_EQ(0, access(DIR_TOP "/r2/s", F_OK));
+	EXPECT_NE(0, access(DIR_TOP "/r1/s", F_OK));
 }
 
 /* ---- time -------------------------------------------------------------------- */
