@@ -4,6 +4,8 @@
 #   make check      install what is missing, build, run every suite in QEMU
 #   make check T=base   run one suite (or a space-separated list)
 #   make demo       install what is missing, build, show vkmod in a guest
+#   make bench      install what is missing, build, run vbench in a guest:
+#                   build/bench.json, its table, docs/bench.png
 #   make lint       checkpatch --strict and sparse (C=2) on the module
 #   make modules-all    build the module against every installed kernel
 #   make install    install module, libv, headers, tools, man page (PREFIX, DESTDIR)
@@ -26,7 +28,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net groups fuzz ctl flood services install
+SUITES ?= base local net groups fuzz ctl flood perf services install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -38,14 +40,14 @@ MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
-TOOLS := vid vping vecho vctl vfile vtime vrun
+TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 DAEMONS := vfsd vnamed vtimed
-TESTS := base local net groups cluster fuzz ctl flood services
+TESTS := base local net groups cluster fuzz ctl flood perf services
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h $(LIBV_HDR)
 
-.PHONY: all module modules-all libv tools daemons tests deps check check-run demo demo-run lint clean
+.PHONY: all module modules-all libv tools daemons tests deps check check-run demo demo-run bench bench-run lint clean
 .PHONY: install uninstall dkms-install dkms-uninstall
 
 all: module libv tools daemons tests
@@ -255,6 +257,14 @@ demo: deps
 
 demo-run: all
 	selftests/qemu/run.sh -k $(KVER) -m demo -S 300 -t 600
+
+# vbench in one guest (VK_BENCH_N=iterations, VK_BENCH_SECS=per-row budget,
+# VK_BENCH_ONLY=rows); the plot is drawn here afterwards.
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all
+	selftests/qemu/bench.sh -k $(KVER)
 
 # --- lint ------------------------------------------------------------------
 # checkpatch.pl --strict and sparse on vkmod's own files; findings inside

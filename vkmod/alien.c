@@ -761,7 +761,8 @@ static void v_alien_gc(struct work_struct *work)
 			spin_lock(&host->ipc_lock);
 			ended = !v_txn_pending(&a->txn);
 			spin_unlock(&host->ipc_lock);
-			if (ended && time_after(jiffies, a->done_at + (a->group ? glinger : linger)))
+			if (ended &&
+			    time_after(jiffies, a->done_at + (a->group ? glinger : linger)))
 				v_alien_unhash(a);
 			else
 				more = true;

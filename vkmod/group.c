@@ -37,6 +37,9 @@
 #define V_GQUERY_TRIES		3	/* GQUERY sent this many times per wait */
 #define V_GQUERY_HOSTS_MAX	256	/* hosts one query keeps answers from */
 #define V_GQUERY_WAIT_MAX_MS	10000
+/* A GetReply waiting asks again after this, doubling up to the max. */
+#define V_GREPLY_AGAIN_MS	50
+#define V_GREPLY_AGAIN_MAX_MS	400
 
 struct v_grp {
 	struct hlist_node node;		/* host->groups */
@@ -529,15 +532,28 @@ drop:
 void v_group_txn_close(struct v_txn *t)
 {
 	struct v_sock *vs = v_txn_sender(t);
+	struct sk_buff *req = NULL;
 	struct v_greply *r, *tmp;
 	LIST_HEAD(gone);
 
+	/*
+	 * Nothing to end after an ordinary Send (the fast path): replies are
+	 * only kept, and the request only held, while t->group is set, and
+	 * only the socket's own Send, GetReply and release change it.
+	 */
+	if (!READ_ONCE(t->group))
+		return;
 	spin_lock_bh(&vs->host->ipc_lock);
-	t->gopen = false;
+	if (t->gopen) {
+		req = t->req_skb;	/* kept for GetReply (net.c) */
+		t->req_skb = NULL;
+	}
+	WRITE_ONCE(t->gopen, false);
 	WRITE_ONCE(t->group, 0);
 	list_splice_init(&t->greplies, &gone);
 	t->nr_greplies = 0;
 	spin_unlock_bh(&vs->host->ipc_lock);
+	kfree_skb(req);
 	list_for_each_entry_safe(r, tmp, &gone, node)
 		kfree(r);
 }
@@ -548,8 +564,8 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	spinlock_t *lock = &vs->host->ipc_lock;
 	struct v_txn *t = &vs->txn;
+	unsigned long deadline, again, ivl = msecs_to_jiffies(V_GREPLY_AGAIN_MS);
 	struct v_greply *r = NULL;
-	unsigned long deadline;
 	struct v_get_reply g;
 	bool closed = false;
 	int err = 0;
@@ -557,6 +573,7 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 	if (copy_from_user(&g, uarg, sizeof(g)))
 		return -EFAULT;
 	deadline = jiffies + nsecs_to_jiffies(min_t(u64, g.timeout_ns, NSEC_PER_SEC * 3600));
+	again = jiffies + ivl;
 
 	add_wait_queue(&vs->tx_wait, &wait);
 	for (;;) {
@@ -592,7 +609,12 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 			err = -ERESTARTSYS;	/* nothing taken: a restart loses nothing */
 			break;
 		}
-		wait_woken(&wait, TASK_INTERRUPTIBLE, left);
+		if (time_after_eq(jiffies, again)) {
+			v_net_group_again(vs->host, t);
+			ivl = min(ivl * 2, msecs_to_jiffies(V_GREPLY_AGAIN_MAX_MS));
+			again = jiffies + ivl;
+		}
+		wait_woken(&wait, TASK_INTERRUPTIBLE, min(left, (long)(again - jiffies)));
 	}
 	remove_wait_queue(&vs->tx_wait, &wait);
 	if (closed)

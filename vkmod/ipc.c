@@ -633,12 +633,19 @@ int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 void v_txn_copy_end(struct v_sock *sender, struct v_copy *c)
 {
 	struct v_txn *t = &sender->txn;
-	bool last;
+	bool wake;
 
+	/*
+	 * Only a Send whose transaction has ended waits for the copiers
+	 * (v_txn_wait_copiers() runs after the end, which ipc_lock orders
+	 * against this count).  Waking a sender whose transaction is still
+	 * pending would only make it look and sleep again: two context
+	 * switches per MoveTo/MoveFrom.
+	 */
 	spin_lock_bh(&sender->host->ipc_lock);
-	last = !--t->copiers;
+	wake = !--t->copiers && !v_txn_pending(t);
 	spin_unlock_bh(&sender->host->ipc_lock);
-	if (last)
+	if (wake)
 		wake_up(&sender->tx_wait);
 	mmdrop(c->mm);
 }

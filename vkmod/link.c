@@ -17,6 +17,7 @@
  * action (read at each send); after an address change the host claims its
  * part again, so the other hosts learn the new address at once.
  */
+#include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -47,6 +48,25 @@ bool v_link_attached(struct v_host *host, const struct net_device *dev)
 		}
 	rcu_read_unlock();
 	return found;
+}
+
+/*
+ * Is mac the address of one of our own links?  A host with two links on
+ * one segment hears its own broadcasts, which are not collisions.
+ */
+bool v_link_own_addr(struct v_host *host, const u8 *mac)
+{
+	struct v_link *l;
+	bool own = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(l, &host->links, node)
+		if (ether_addr_equal(l->dev->dev_addr, mac)) {
+			own = true;
+			break;
+		}
+	rcu_read_unlock();
+	return own;
 }
 
 /* Attach; RTNL held. */

@@ -390,6 +390,13 @@ static void v_map_gc(struct work_struct *work)
 		v_map_gc_arm(host);
 }
 
+/* A new map-age: entries are looked at again now, and at its pace. */
+void v_map_set_age(struct v_host *host, unsigned int ms)
+{
+	WRITE_ONCE(host->map_age_ms, ms);
+	mod_delayed_work(system_wq, &host->map_gc, 0);
+}
+
 void v_map_host_init(struct v_host *host)
 {
 	spin_lock_init(&host->map_lock);

@@ -222,6 +222,7 @@ static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 	t->retx_count = 0;
 	t->mv_xfer = 0;
 	t->mv_mask = 0;
+	t->mv_src = 0;
 	t->busy = false;
 	t->last_heard = jiffies;
 	t->retx_ivl = msecs_to_jiffies(V_RETX_FIRST_MS);
@@ -271,8 +272,9 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 
 	if (!here && (!links || v_map_fenced(host, qhost)))
 		return -EHOSTUNREACH;
-	if ((!links || qhost == host->host_part) && !v_group_has_members(host, t->group))
-		return -ESRCH;
+	if ((!links || qhost == host->host_part) &&
+	    !v_group_local(host, t->group, t->sender_id, NULL, 0))
+		return -ESRCH;	/* only members here could answer, and there are none */
 	max = (links && qhost != host->host_part) ? v_net_payload_max(host, qhost) :
 						     V_LOCAL_PAYLOAD;
 	if (max < sizeof(*gr))
@@ -506,12 +508,47 @@ out:
 	}
 }
 
-/* The transaction has ended: drop what the network side kept for it. */
+/*
+ * The transaction has ended: drop what the network side kept for it.  An
+ * answered group Send keeps its request while the reply window is open,
+ * for GetReply to ask again (v_net_group_again(); v_group_txn_close()
+ * frees it).
+ */
 void v_net_client_done(struct v_txn *t)
 {
+	skb_queue_purge(&t->resp_q);
+	if (READ_ONCE(t->gopen))
+		return;
 	kfree_skb(t->req_skb);
 	t->req_skb = NULL;
-	skb_queue_purge(&t->resp_q);
+}
+
+/*
+ * GetReply waits: ask the other hosts again, so replies lost on the way
+ * are sent again from their reply caches (each kept once).  The request
+ * is copied under ipc_lock: another thread's Send may end the window.
+ */
+void v_net_group_again(struct v_host *host, struct v_txn *t)
+{
+	static const u8 mcast[ETH_ALEN] = V_MCAST_ADDR;
+	struct sk_buff *skb = NULL;
+	u64 q = 0;
+
+	spin_lock_bh(&host->ipc_lock);
+	if (t->gopen && t->req_skb) {
+		skb = skb_copy(t->req_skb, GFP_ATOMIC);
+		q = t->qualifier;
+	}
+	spin_unlock_bh(&host->ipc_lock);
+	if (!skb)
+		return;
+	v_stat_inc(host, V_A_STAT_RETRANSMITS);
+	if (!q)
+		v_net_broadcast(host, skb, mcast);
+	else if (v_id_host(q) != host->host_part)
+		v_net_xmit(host, v_id_host(q), skb);
+	else
+		kfree_skb(skb);	/* our own members answered without loss */
 }
 
 static int v_net_errno(u32 werr)
@@ -540,32 +577,38 @@ static void v_net_seg_closed(struct v_host *host, const struct v_wire_hdr *h)
 	v_net_xmit(host, be32_to_cpu(h->src_host), skb);
 }
 
+/* What becomes of an answer to a transaction of this host. */
+enum v_net_fate {
+	V_NET_USE,		/* the transaction in flight takes it */
+	V_NET_KEPT,		/* a further group reply, kept (or an echo ignored) */
+	V_NET_CLOSED,		/* a move on a group Send already answered: refuse */
+	V_NET_DROP,		/* no such transaction */
+};
+
 /*
  * An answer for a group Send (ipc_lock held): further replies go to the
  * GetReply list from here, without the sending thread; moves on a Send
- * already answered are refused.  Returns true when the frame was used.
+ * already answered are refused.
  */
-static bool v_net_group_rcv(struct v_host *host, struct v_txn *t, struct sk_buff *skb,
-			    bool *wake, bool *closed)
+static enum v_net_fate v_net_group_rcv(struct v_host *host, struct v_txn *t,
+				       struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_response *r = (const void *)(h + 1);
+	bool remote = t->state == V_TXN_REMOTE;
 	u64 replier;
 
-	if (h->type == V_PKT_MOVE_FROM || (h->type == V_PKT_MOVE_DATA && h->src != h->client)) {
-		*closed = t->state != V_TXN_REMOTE;
-		return !*closed;
-	}
-	if (h->type != V_PKT_RESPONSE)
-		return t->state == V_TXN_REMOTE;
+	if (h->type == V_PKT_MOVE_FROM || (h->type == V_PKT_MOVE_DATA && h->src != h->client))
+		return remote ? V_NET_USE : V_NET_CLOSED;
+	if (h->type != V_PKT_RESPONSE)	/* ACKs and NACKs of GetReply's requests */
+		return remote ? V_NET_USE : t->gopen ? V_NET_KEPT : V_NET_DROP;
 	replier = be64_to_cpu(r->replier);
-	if (t->state == V_TXN_REMOTE && (!t->first_replier || t->first_replier == replier)) {
+	if (remote && (!t->first_replier || t->first_replier == replier)) {
 		t->first_replier = replier;
-		return true;	/* the reply that will end the Send */
+		return V_NET_USE;	/* the reply that will end the Send */
 	}
 	v_group_reply_add(host, t, replier, &r->msg);
-	*wake = true;
-	return false;
+	return V_NET_KEPT;
 }
 
 /* RESPONSE, ACK or NACK for a client of this host (softirq). */
@@ -574,7 +617,8 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	u64 client = be64_to_cpu(h->client);
 	u32 len = be32_to_cpu(h->len), nack;
-	bool wake = false, closed = false;
+	enum v_net_fate fate;
+	bool wake = false;
 	struct v_sock *vs;
 	struct v_txn *t;
 
@@ -607,13 +651,17 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 	}
 	t = &vs->txn;
 	spin_lock(&host->ipc_lock);
-	if (t->seq != be32_to_cpu(h->seq) ||
-	    (t->group ? !v_net_group_rcv(host, t, skb, &wake, &closed) :
-	     t->state != V_TXN_REMOTE)) {
+	if (t->seq != be32_to_cpu(h->seq))
+		fate = V_NET_DROP;
+	else if (t->group)
+		fate = v_net_group_rcv(host, t, skb);
+	else
+		fate = t->state == V_TXN_REMOTE ? V_NET_USE : V_NET_DROP;
+	if (fate != V_NET_USE) {
 		spin_unlock(&host->ipc_lock);
-		if (wake)
+		if (fate == V_NET_KEPT)
 			wake_up(&vs->tx_wait);
-		else if (closed)
+		else if (fate == V_NET_CLOSED)
 			v_net_seg_closed(host, h);
 		else
 			v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
@@ -713,7 +761,8 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 	if (v_map_rcv(host, skb))
 		return NET_RX_SUCCESS;
 	if (be32_to_cpu(h->src_host) == host->host_part) {
-		v_map_collision(host, dev, eth_hdr(skb)->h_source);
+		if (!v_link_own_addr(host, eth_hdr(skb)->h_source))
+			v_map_collision(host, dev, eth_hdr(skb)->h_source);
 		goto drop_silently;
 	}
 	v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);

@@ -293,7 +293,7 @@ static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(host->group_window_ms,
 			   nla_get_u32(info->attrs[V_A_HOST_GROUP_WINDOW_MS]));
 	if (info->attrs[V_A_HOST_MAP_AGE_MS])
-		WRITE_ONCE(host->map_age_ms, nla_get_u32(info->attrs[V_A_HOST_MAP_AGE_MS]));
+		v_map_set_age(host, nla_get_u32(info->attrs[V_A_HOST_MAP_AGE_MS]));
 	if (info->attrs[V_A_HOST_MAX_MEMBERS])
 		WRITE_ONCE(host->max_members, nla_get_u32(info->attrs[V_A_HOST_MAX_MEMBERS]));
 	return 0;

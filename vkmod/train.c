@@ -422,6 +422,12 @@ void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb
 
 	if (!count || count > V_WIRE_TRAIN || i >= count)
 		return;
+	/* Each of a group Send's members numbers its own trains. */
+	if (h->src != t->mv_src) {
+		t->mv_src = h->src;
+		t->mv_xfer = 0;
+		t->mv_mask = 0;
+	}
 	if (xfer != t->mv_xfer) {
 		if ((s32)(xfer - t->mv_xfer) < 0 && t->mv_xfer)
 			return;		/* a late block of an earlier train */

@@ -166,6 +166,7 @@ struct v_txn {
 	bool busy;			/* the server answered busy */
 	u32 mv_xfer;			/* MoveTo train being received (train.c) */
 	u64 mv_mask;			/* its blocks held */
+	__be64 mv_src;			/* the member moving it (group Sends) */
 	unsigned int retx_count;	/* retransmissions without an answer */
 
 	/* group Send (group.c), under host->ipc_lock */
@@ -321,6 +322,7 @@ void v_host_stats(struct v_host *host, u64 *out);
 int v_link_add(struct v_host *host, int ifindex);
 int v_link_del(struct v_host *host, int ifindex);
 bool v_link_attached(struct v_host *host, const struct net_device *dev);
+bool v_link_own_addr(struct v_host *host, const u8 *mac);
 void v_link_host_exit(struct v_host *host);
 int v_link_init(void);
 void v_link_exit(void);
@@ -332,6 +334,7 @@ bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac);
 bool v_map_fenced(struct v_host *host, u32 host_part);
 void v_map_stale(struct v_host *host, u32 host_part);
 int v_map_del(struct v_host *host, u32 host_part);
+void v_map_set_age(struct v_host *host, unsigned int ms);
 void v_map_flush(struct v_host *host, int ifindex);
 int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb);
 void v_map_query(struct v_host *host, u32 host_part);
@@ -373,6 +376,7 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst);
 int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forward *f);
 void v_net_client_work(struct v_sock *vs, long *timeo);
 void v_net_client_done(struct v_txn *t);
+void v_net_group_again(struct v_host *host, struct v_txn *t);
 int v_net_init(void);
 void v_net_exit(void);
 

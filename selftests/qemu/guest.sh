@@ -7,7 +7,7 @@
 #
 # Environment from the kernel command line:
 #   vkkver     kernel version (selects build/kmod/$vkkver/vkmod.ko)
-#   vkmode     check | demo
+#   vkmode     check | demo | bench
 #   vksuites   comma-separated suite names (check mode)
 #   vkstimeout per-suite timeout in seconds
 #   vkscale    timeout scale for tests (VK_TIMEOUT_SCALE)
@@ -45,6 +45,33 @@ demo)
 	say "# suite: demo"
 	timeout -k 5 "${vkstimeout:-600}" bash "$R/selftests/demo.sh" >&3 2>&1
 	say "# vk-exit: demo rc=$? start=$t0 end=$(up)"
+	;;
+bench)
+	# vbench with its own two V hosts; the JSON goes out between markers
+	# (bench.sh keeps it as build/bench.json).  VK_BENCH_N, VK_BENCH_ONLY
+	# and VK_BENCH_SECS (per-row budget) come through vkargs.
+	t0=$(up)
+	say "# suite: bench"
+	args=(-o /tmp/bench.json --remote-setup -n "${VK_BENCH_N:-2000}" -t "${VK_BENCH_SECS:-5}")
+	[ -n "${VK_BENCH_ONLY:-}" ] && args+=(--only "$VK_BENCH_ONLY")
+	prof=()
+	# VK_BENCH_PROFILE=1: the run under perf record (cpu-clock, every CPU),
+	# and the hottest symbols after it.
+	[ -n "${VK_BENCH_PROFILE:-}" ] && command -v perf >/dev/null &&
+		prof=(perf record -q -a -g -e cpu-clock -o /tmp/perf.data --)
+	(cd /tmp && timeout -k 5 "${vkstimeout:-900}" "${prof[@]}" "$B/tools/vbench" "${args[@]}") >&3 2>&1
+	rc=$?
+	if [ ${#prof[@]} -gt 0 ]; then
+		say "# vk-profile:"
+		perf report -i /tmp/perf.data --stdio --no-children --sort dso,sym -g none 2>/dev/null |
+			grep -v '^$' | head -60 | sed 's/^/# prof /' >&3
+	fi
+	if [ -s /tmp/bench.json ]; then
+		say "# vk-bench-json-begin"
+		cat /tmp/bench.json >&3
+		say "# vk-bench-json-end"
+	fi
+	say "# vk-exit: bench rc=$rc start=$t0 end=$(up)"
 	;;
 cluster)
 	# Two guests (cluster.sh): B runs the suite and reports it; A serves

@@ -4,7 +4,7 @@
 # shared read-only, run suites in the guest, print their TAP and a summary,
 # and fail on anything the kernel reports or on a guest that does not finish.
 #
-#   run.sh [-k KVER] [-m check|demo] [-s "suite ..."] [-t SECONDS] [-o DIR]
+#   run.sh [-k KVER] [-m check|demo|bench] [-s "suite ..."] [-t SECONDS] [-o DIR]
 #
 # Exit status: 0 when every test passed and the guest was clean.
 set -uo pipefail
@@ -21,7 +21,7 @@ while getopts "k:m:s:t:o:S:" o; do
 	t) timeout=$OPTARG ;;
 	S) stimeout=$OPTARG ;;
 	o) outdir=$OPTARG ;;
-	*) echo "usage: $0 [-k KVER] [-m check|demo] [-s SUITES] [-t SECS] [-o DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-k KVER] [-m check|demo|bench] [-s SUITES] [-t SECS] [-o DIR]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] || { echo "run.sh: -k KVER required" >&2; exit 2; }
