@@ -30,7 +30,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net groups fuzz ctl auth flood perf fault install
+SUITES ?= base local net groups fuzz ctl auth flood perf fault services install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -41,18 +41,19 @@ USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(USER_CPPFLAGS)
 MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
-LIBV_HDR := include/libv.h include/uapi/linux/v.h
-TOOLS := vid vping vecho vctl vbench
-TESTS := base local net groups cluster fuzz ctl auth flood perf fault
+LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
+TOOLS := vid vping vecho vctl vbench vfile vtime vrun
+DAEMONS := vfsd vnamed vtimed
+TESTS := base local net groups cluster fuzz ctl auth flood perf fault services
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)
 
-.PHONY: all module modules-all libv tools tests deps check check-run check-debug check-debug-run
+.PHONY: all module modules-all libv tools daemons tests deps check check-run check-debug check-debug-run
 .PHONY: demo demo-run bench bench-run lint clean
 .PHONY: install uninstall dkms-install dkms-uninstall
 
-all: module libv tools tests
+all: module libv tools daemons tests
 
 deps:
 	@if [ -z "$$VK_NO_DEPS" ]; then bash scripts/deps.sh; fi
@@ -95,9 +96,16 @@ $(B)/lib/libv.pc: libv/libv.pc.in
 # --- tools -----------------------------------------------------------------
 tools: $(addprefix $(B)/tools/,$(TOOLS))
 
-$(B)/tools/%: tools/%.c tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
+$(B)/tools/%: tools/%.c tools/parse.h tools/vsvc.h $(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
+
+# --- daemons ---------------------------------------------------------------
+daemons: $(addprefix $(B)/daemons/,$(DAEMONS))
+
+$(B)/daemons/%: daemons/%.c daemons/daemon.h tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a -lpthread
 
 # vctl speaks generic netlink through libnl.
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
@@ -125,6 +133,9 @@ $(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
 $(B)/tests/ctl: EXTRA_LDLIBS = $(NL_LIBS)
 $(B)/tests/ctl: EXTRA_CFLAGS = $(NL_CFLAGS)
 
+# Suite services runs the daemons and tools.
+$(B)/tests/services: | daemons tools
+
 # The cluster suite's server (guest A; no harness) and the protocol that
 # cluster.c takes from it.
 $(B)/tests/cluster: selftests/cluster_peer.c
@@ -151,11 +162,15 @@ $(B)/tests/compat32: selftests/compat32.c $(LIBV_SRC) $(LIBV_HDR)
 # make install [PREFIX=/usr/local] [DESTDIR=] [KVER=]: the module through the
 # kernel's modules_install into /lib/modules/KVER/extra (then depmod, unless
 # DESTDIR is set), libv (static, shared with soname links, libv.pc for
-# PREFIX), the headers, the tools and vctl.8.  Only what is built already is
-# read from build/: install writes nothing into the repository.
+# PREFIX), the headers, the tools and vctl.8, the daemons into sbin and
+# their systemd units into lib/systemd/system (ExecStart pointing at sbin).
+# Only what is built already is read from build/: install writes nothing
+# into the repository.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
+SBINDIR = $(PREFIX)/sbin
+UNITDIR = $(PREFIX)/lib/systemd/system
 LIBDIR = $(PREFIX)/lib
 INCLUDEDIR = $(PREFIX)/include
 MAN8DIR = $(PREFIX)/share/man/man8
@@ -163,14 +178,16 @@ PCDIR = $(LIBDIR)/pkgconfig
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
 INST_FILES = $(addprefix $(DESTDIR)$(LIBDIR)/,libv.a libv.so.$(VERSION) libv.so.0 libv.so) \
 	$(DESTDIR)$(PCDIR)/libv.pc $(DESTDIR)$(INCLUDEDIR)/libv.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h \
-	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8
+	$(DESTDIR)$(INCLUDEDIR)/libv_services.h $(DESTDIR)$(INCLUDEDIR)/vio.h \
+	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8 \
+	$(addprefix $(DESTDIR)$(SBINDIR)/,$(DAEMONS)) $(addprefix $(DESTDIR)$(UNITDIR)/,$(addsuffix .service,$(DAEMONS)))
 SBIN_PATH = PATH=$$PATH:/usr/sbin:/sbin
 
 # modules.order names the module by the absolute path it was built at, so
 # modules_install runs on a copy in a temporary directory (the repository may
 # have moved, or be mounted elsewhere and read-only).  Distribution headers
 # carry no signing key: then modules_install is told not to sign.
-install: module libv tools
+install: module libv tools daemons
 	@t=$$(mktemp -d) && trap 'rm -rf "$$t"' EXIT && \
 	cp $(B)/kmod/$(KVER)/vkmod.ko "$$t/" && \
 	sed "s|.*/|$$t/|" $(B)/kmod/$(KVER)/modules.order >"$$t/modules.order" && \
@@ -180,7 +197,7 @@ install: module libv tools
 	set -x && $(MAKE) -C $$kb M="$$t" $$nosign \
 		INSTALL_MOD_PATH=$(abspath $(DESTDIR)) INSTALL_MOD_DIR=extra DEPMOD=true modules_install
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
-		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR)
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR)
 	install -m 644 $(B)/lib/libv.a $(DESTDIR)$(LIBDIR)/libv.a
 	install -m 755 $(B)/lib/libv.so.0 $(DESTDIR)$(LIBDIR)/libv.so.$(VERSION)
 	ln -sfn libv.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libv.so.0
@@ -189,8 +206,12 @@ install: module libv tools
 	chmod 644 $(DESTDIR)$(PCDIR)/libv.pc
 	install -m 644 include/libv.h $(DESTDIR)$(INCLUDEDIR)/libv.h
 	install -m 644 include/uapi/linux/v.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h
+	install -m 644 include/libv_services.h include/vio.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(addprefix $(B)/tools/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
 	install -m 644 tools/vctl.8 $(DESTDIR)$(MAN8DIR)/vctl.8
+	install -m 755 $(addprefix $(B)/daemons/,$(DAEMONS)) $(DESTDIR)$(SBINDIR)/
+	for d in $(DAEMONS); do sed 's|@SBINDIR@|$(SBINDIR)|' daemons/$$d.service \
+		>$(DESTDIR)$(UNITDIR)/$$d.service && chmod 644 $(DESTDIR)$(UNITDIR)/$$d.service; done
 	@if [ -z "$(DESTDIR)" ]; then set -x; $(SBIN_PATH) depmod -a $(KVER) && $(SBIN_PATH) ldconfig; fi
 
 # Files only; of the directories, those that are ours alone (and the
@@ -198,7 +219,8 @@ install: module libv tools
 uninstall:
 	rm -f $(MODDIR)/vkmod.ko $(MODDIR)/vkmod.ko.gz $(MODDIR)/vkmod.ko.xz $(MODDIR)/vkmod.ko.zst
 	rm -f $(INST_FILES)
-	@for d in $(MODDIR) $(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PCDIR); do \
+	@for d in $(MODDIR) $(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PCDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/lib/systemd; do \
 		if [ -d "$$d" ]; then rmdir --ignore-fail-on-non-empty "$$d"; fi; done
 	@if [ -z "$(DESTDIR)" ]; then set -x; $(SBIN_PATH) depmod -a $(KVER) && $(SBIN_PATH) ldconfig; fi
 

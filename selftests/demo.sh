@@ -65,8 +65,10 @@ echo "== the README example (build/tests/readme_example):"
 echo
 echo "== a V cluster: three hosts (network namespaces) on one bridge"
 V=$B/tools/vctl
+svc_pids=()
 cleanup() {
 	[ -n "${rvecho:-}" ] && kill -TERM "$rvecho" 2>/dev/null && wait "$rvecho" 2>/dev/null
+	for p in "${svc_pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	for h in vh1 vh2 vh3; do ip netns del "$h" 2>/dev/null; done
 	ip link del vbr 2>/dev/null
 }
@@ -99,6 +101,57 @@ ip netns exec vh3 "$B/tools/vping" -q -c 200 "$id" || rc=1
 echo
 echo "-- frame counters of host vh2 afterwards:"
 ip netns exec vh2 "$V" stats | grep -E 'tx_frames|rx_frames|retransmits|duplicates'
+kill -TERM "$rvecho" && wait "$rvecho"
+rvecho=
+[ $rc -eq 0 ] || { cleanup; exit 1; }
+
+echo
+echo "== V services: file server (vfsd) and name server (vnamed) on vh1, a time server"
+echo "   (vtimed) on every host (vh3's started 2 s off), a client on vh3"
+S=/tmp/vdemo
+rm -rf $S && mkdir -p $S/srv || { cleanup; exit 1; }
+cp "$B/tools/vid" $S/srv/vid && echo "served by vfsd" >$S/srv/motd
+# start HOST LOG PROGRAM ARGS...: in the background, its ready line shown
+start() {
+	local h=$1 log=$S/$2
+	shift 2
+	ip netns exec "$h" "$@" >"$log.out" 2>"$log.err" &
+	svc_pids+=($!)
+	for _ in $(seq 150); do grep -q ' as 0x' "$log.out" && break; sleep 0.1; done
+	grep -q ' as 0x' "$log.out" || { echo "$* did not start:"; cat "$log.err"; return 1; }
+	echo "$h: $(cat "$log.out")"
+}
+C="ip netns exec vh3"
+start vh1 vfsd "$B/daemons/vfsd" -w 0 -p /files $S/srv &&
+start vh1 vnamed "$B/daemons/vnamed" &&
+start vh1 vtimed1 "$B/daemons/vtimed" -i 200 &&
+start vh2 vtimed2 "$B/daemons/vtimed" -i 200 &&
+start vh3 vtimed3 "$B/daemons/vtimed" -i 200 --offset-ms 2000 || { cleanup; exit 1; }
+echo
+echo "-- the V clocks right after the start (server, clock ns, offset ms, reference):"
+$C "$B/tools/vtime" all || rc=1
+echo
+echo "-- vh3: vfile ls /files (the name resolved through the name-handling group):"
+$C "$B/tools/vfile" ls /files || rc=1
+echo "-- vh3: write /files/note.txt, read it back, compare:"
+seq 1 20000 >$S/note.txt
+$C "$B/tools/vfile" put $S/note.txt /files/note.txt &&
+$C "$B/tools/vfile" get /files/note.txt $S/note.back &&
+cmp $S/note.txt $S/note.back && echo "   $(wc -c <$S/note.txt) bytes written and read back: identical" || rc=1
+cmp -s $S/note.txt $S/srv/note.txt && echo "   and identical on the server" || rc=1
+$C "$B/tools/vfile" cat /files/motd || rc=1
+spread() { $C "$B/tools/vtime" all | awk '{ o = $3 + 0; if (NR == 1 || o < lo) lo = o; if (NR == 1 || o > hi) hi = o } END { printf "%.3f", hi - lo }'; }
+for _ in $(seq 60); do
+	awk -v s="$(spread)" 'BEGIN { exit !(s < 10) }' && break
+	sleep 0.5
+done
+echo
+echo "-- the V clocks once in agreement (spread $(spread) ms):"
+$C "$B/tools/vtime" all || rc=1
+awk -v s="$(spread)" 'BEGIN { exit !(s < 10) }' || { echo "clocks did not agree"; rc=1; }
+echo
+echo "-- vh3: vrun /files/vid -n 2 (the program loaded over V with MoveTo into a memfd):"
+$C "$B/tools/vrun" /files/vid -n 2 || rc=1
 cleanup
 [ $rc -eq 0 ] || exit 1
 echo

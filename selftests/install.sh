@@ -51,7 +51,7 @@ step() {
 # of the kernel's own modules.  Narrow on purpose: the host root is live, and
 # other work may change it meanwhile.
 files_list() {
-	inroot "$1" 120 "{ find $PREFIX/bin $PREFIX/lib $PREFIX/include $PREFIX/share/man \
+	inroot "$1" 120 "{ find $PREFIX/bin $PREFIX/sbin $PREFIX/lib $PREFIX/include $PREFIX/share/man \
 		/lib/modules/$k /usr/src/vkmod-[0-9]* /var/lib/dkms \
 		-path /lib/modules/$k/kernel -prune -o -path /lib/modules/$k/build -prune \
 		-o -path /lib/modules/$k/source -prune -o ! -type d -print 2>/dev/null; } |
@@ -97,6 +97,11 @@ files_list before
 files="$PREFIX/lib/libv.a $PREFIX/lib/libv.so $PREFIX/lib/libv.so.0 $PREFIX/lib/libv.so.0.1
 	$PREFIX/lib/pkgconfig/libv.pc $PREFIX/include/libv.h $PREFIX/include/linux/v.h
 	$PREFIX/bin/vid $PREFIX/bin/vping $PREFIX/bin/vecho $PREFIX/bin/vctl
+	$PREFIX/bin/vfile $PREFIX/bin/vtime $PREFIX/bin/vrun
+	$PREFIX/sbin/vfsd $PREFIX/sbin/vnamed $PREFIX/sbin/vtimed
+	$PREFIX/lib/systemd/system/vfsd.service $PREFIX/lib/systemd/system/vnamed.service
+	$PREFIX/lib/systemd/system/vtimed.service
+	$PREFIX/include/libv_services.h $PREFIX/include/vio.h
 	$PREFIX/share/man/man8/vctl.8"
 t1=$SECONDS
 step "make install PREFIX=$PREFIX from the read-only repository" install 300 \

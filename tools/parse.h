@@ -4,6 +4,7 @@
 #define VTOOL_PARSE_H
 
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Parse all of s as an unsigned number, decimal or 0x-prefixed hex (no
@@ -40,6 +41,12 @@ static inline int vtool_parse_u64(const char *s, uint64_t min, uint64_t max, uin
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* Is the first argument --help (every tool and daemon takes it)? */
+static inline int vtool_wants_help(int argc, char **argv)
+{
+	return argc > 1 && !strcmp(argv[1], "--help");
 }
 
 #endif /* VTOOL_PARSE_H */

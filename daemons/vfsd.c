@@ -1,0 +1,675 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfsd: a V file server.  Serves a directory over the V I/O protocol
+ * (<vio.h>) to any number of clients, from a pool of threads Receiving on
+ * one V process; registers under a logical id (SetPid) and, with -p, joins
+ * the name-handling group as the manager of a prefix; with -g it joins a
+ * group of file servers holding copies (replicated writes).
+ *
+ *   vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] DIR
+ *
+ * Paths never leave DIR: every open goes through openat2() with
+ * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS ("..", absolute symlinks and
+ * symlinks out of DIR fail).  The export is read-only except for senders
+ * whose uid (as Receive reports it; for a remote sender the uid its kernel
+ * claims) was given with -w.
+ */
+#include <dirent.h>
+#include <endian.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/openat2.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "daemon.h"
+
+#define INST_MAX	1024
+#define IOBUF		(1U << 20)	/* bytes per MoveTo / MoveFrom */
+
+struct inst {
+	int fd;			/* -1: free */
+	uint64_t owner;		/* the V process that opened it */
+	uint16_t gen;
+	uint8_t type;
+	uint8_t writable;
+};
+
+static struct vd vd = { .name = "vfsd" };
+static int rootfd = -1;
+static struct vd_writers writers;
+static char prefix[VIO_NAME_MAX + 1];
+static size_t prefix_len;
+static size_t reply_seg_max = V_REPLY_SEG_MAX_DEFAULT;
+static struct inst insts[INST_MAX];
+static pthread_mutex_t inst_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread void *iobuf;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] DIR\n"
+		"\n"
+		"Serve DIR over the V I/O protocol.  Prints \"vfsd: serving DIR as 0x<id>\"\n"
+		"once ready; SIGTERM or SIGINT stops it (exit status 0).\n"
+		"\n"
+		"  -w UID     allow writes (create, write, remove) from senders with this uid\n"
+		"             (repeatable; remote senders are judged by the uid they claim);\n"
+		"             without -w the export is read-only\n"
+		"  -p PREFIX  join the name-handling group as the manager of PREFIX (e.g. /files)\n"
+		"  -l LID     register under logical id LID (default %u, the file server;\n"
+		"             ids below %u need CAP_NET_ADMIN; 0: do not register)\n"
+		"  -g GROUP   join the file-server group GROUP (an id; replicated files)\n"
+		"  -t N       worker threads Receiving on the V process (default 4, at most %u)\n"
+		"  -q         log less\n"
+		"  -h         show this help\n"
+		"\n"
+		"Exit status: 0 after a clean stop, 1 on an error, 2 on bad usage.\n",
+		V_LID_FILE_SERVER, V_LID_PRIVILEGED, VD_THREADS_MAX);
+}
+
+/* ---- instances ---------------------------------------------------------- */
+
+static uint32_t inst_new(int fd, uint64_t owner, uint8_t type, int writable)
+{
+	uint32_t id = 0;
+	int i;
+
+	pthread_mutex_lock(&inst_lock);
+	for (i = 0; i < INST_MAX; i++)
+		if (insts[i].fd < 0) {
+			insts[i].fd = fd;
+			insts[i].owner = owner;
+			insts[i].type = type;
+			insts[i].writable = (uint8_t)writable;
+			insts[i].gen++;
+			id = (uint32_t)insts[i].gen << 16 | (uint32_t)(i + 1);
+			break;
+		}
+	pthread_mutex_unlock(&inst_lock);
+	return id;
+}
+
+/*
+ * The instance id names for sender, or NULL.  Only its owner uses it, and a
+ * V process has one Send at a time, so no other thread touches it meanwhile.
+ */
+static struct inst *inst_get(uint32_t id, uint64_t sender)
+{
+	uint32_t slot = id & 0xffff;
+	struct inst *in = NULL;
+
+	if (slot == 0 || slot > INST_MAX)
+		return NULL;
+	pthread_mutex_lock(&inst_lock);
+	if (insts[slot - 1].fd >= 0 && insts[slot - 1].gen == id >> 16 &&
+	    insts[slot - 1].owner == sender)
+		in = &insts[slot - 1];
+	pthread_mutex_unlock(&inst_lock);
+	return in;
+}
+
+static void inst_free(struct inst *in)
+{
+	pthread_mutex_lock(&inst_lock);
+	close(in->fd);
+	in->fd = -1;
+	pthread_mutex_unlock(&inst_lock);
+}
+
+/* ---- paths -------------------------------------------------------------- */
+
+static unsigned int errno_code(int e)
+{
+	switch (e) {
+	case ENOENT: case ENOTDIR:	return V_NOT_FOUND;
+	case EXDEV: case EACCES: case EPERM: case ELOOP: case EROFS:
+					return V_NO_PERMISSION;
+	case EEXIST:			return V_DUPLICATE_NAME;
+	case EISDIR: case ENOTEMPTY: case EBUSY:
+					return V_BAD_STATE;
+	case ENAMETOOLONG: case EINVAL:	return V_BAD_ARGS;
+	case EMFILE: case ENFILE: case ENOSPC: case ENOMEM: case EDQUOT:
+					return V_NO_SERVER_RESOURCES;
+	default:			return V_IO_ERROR;
+	}
+}
+
+/* openat2 beneath the served root; name relative to it ('/' = the root). */
+static int open_beneath(const char *name, uint64_t flags, int *fd)
+{
+	struct open_how how;
+	long ret;
+
+	while (*name == '/')
+		name++;
+	if (!*name)
+		name = ".";
+	memset(&how, 0, sizeof(how));
+	how.flags = flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY);
+	how.mode = (flags & O_CREAT) ? 0644 : 0;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	ret = syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	if (ret < 0)
+		return errno;
+	*fd = (int)ret;
+	return 0;
+}
+
+static int may_write(const struct v_receive *r)
+{
+	return vd_may_write(&writers, r);
+}
+
+static uint8_t mode_type(mode_t m)
+{
+	return S_ISREG(m) ? VIO_TYPE_FILE : S_ISDIR(m) ? VIO_TYPE_DIR : VIO_TYPE_OTHER;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+}
+
+/* open(2) flags for VIO_O_* flags. */
+static uint64_t vio_oflags(unsigned int f)
+{
+	uint64_t o = (f & VIO_O_WRITE) ? ((f & VIO_O_READ) ? O_RDWR : O_WRONLY) : O_RDONLY;
+
+	if (f & VIO_O_CREATE)
+		o |= O_CREAT;
+	if (f & VIO_O_TRUNC)
+		o |= O_TRUNC;
+	if (f & VIO_O_EXCL)
+		o |= O_EXCL;
+	return o | O_NONBLOCK;	/* a fifo must not hang a worker */
+}
+
+/* ---- data movement ------------------------------------------------------ */
+
+/*
+ * Write len bytes from the sender's segment (at seg_off, the first bytes
+ * possibly already in seg) to fd at off.  Returns 0 or a reply code; *n
+ * counts the bytes written.  -1: the sender is gone.
+ */
+static int seg_to_file(const struct v_receive *r, const void *seg, uint64_t seg_off,
+		       uint64_t len, int fd, uint64_t off, uint64_t *n)
+{
+	uint64_t done = 0, chunk;
+	ssize_t w;
+	int ret;
+
+	*n = 0;
+	while (done < len) {
+		const char *src;
+
+		if (seg_off + done < r->copied) {
+			src = (const char *)seg + seg_off + done;
+			chunk = r->copied - seg_off - done;
+			if (chunk > len - done)
+				chunk = len - done;
+		} else {
+			chunk = len - done < IOBUF ? len - done : IOBUF;
+			ret = v_move_from(vd.fd, r->sender, seg_off + done, iobuf, chunk);
+			if (ret == -ENOENT)
+				return -1;
+			if (ret < 0)
+				return V_BAD_BUFFER;
+			src = iobuf;
+		}
+		w = pwrite(fd, src, chunk, (off_t)(off + done));
+		if (w < 0)
+			return errno_code(errno);
+		done += (uint64_t)w;
+		*n = done;
+		if ((uint64_t)w < chunk)
+			return V_NO_SERVER_RESOURCES;
+	}
+	return 0;
+}
+
+static ssize_t pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static int do_open(const struct v_receive *r, const void *seg, struct v_msg *reply)
+{
+	unsigned int flags = v_msg_get16(&r->msg, VIO_FLAGS_OFF);
+	char name[VIO_NAME_MAX + 1];
+	struct stat st;
+	uint32_t id;
+	int ret, fd, e;
+
+	if ((flags & ~VIO_O_MASK) || v_msg_get32(&r->msg, VIO_CONTEXT_OFF) ||
+	    ((flags & VIO_O_TRUNC) && !(flags & VIO_O_WRITE)))
+		return V_BAD_ARGS;
+	ret = vio_name_get(vd.fd, r, seg, name, sizeof(name));
+	if (ret < 0)
+		return -ret;
+	if ((flags & (VIO_O_WRITE | VIO_O_CREATE | VIO_O_TRUNC)) && !may_write(r))
+		return V_NO_PERMISSION;
+	if ((flags & VIO_O_CREATE) && !(flags & VIO_O_WRITE))
+		flags |= VIO_O_WRITE;
+	e = open_beneath(name, vio_oflags(flags), &fd);
+	if (e)
+		return errno_code(e);
+	if (fstat(fd, &st) < 0 || mode_type(st.st_mode) == VIO_TYPE_OTHER) {
+		close(fd);
+		return V_NOT_SUPPORTED;
+	}
+	id = inst_new(fd, r->sender, mode_type(st.st_mode), !!(flags & VIO_O_WRITE));
+	if (!id) {
+		close(fd);
+		return V_NO_SERVER_RESOURCES;
+	}
+	v_msg_put16(reply, 2, mode_type(st.st_mode));
+	v_msg_put32(reply, 4, id);
+	v_msg_put64(reply, 8, (uint64_t)st.st_size);
+	v_msg_put64(reply, 16, ts_ns(&st.st_mtim));
+	v_msg_put32(reply, 24, VIO_BLOCK_SIZE);
+	return V_OK;
+}
+
+/* Offset and length in bytes of a READ / WRITE (or block form); 0 or code. */
+static int io_range(const struct v_msg *m, int blocks, uint64_t *off, uint64_t *len)
+{
+	uint64_t unit = blocks ? VIO_BLOCK_SIZE : 1;
+
+	*off = v_msg_get64(m, 8);
+	*len = v_msg_get64(m, 16);
+	if (*off > INT64_MAX / unit || *len > INT64_MAX / unit)
+		return V_BAD_ARGS;
+	*off *= unit;
+	*len *= unit;
+	if (*off > INT64_MAX - *len)
+		return V_BAD_ARGS;
+	return 0;
+}
+
+static int do_read(const struct v_receive *r, struct inst *in, int blocks, struct v_msg *reply)
+{
+	uint64_t off, len, done = 0;
+	ssize_t n;
+	int ret = io_range(&r->msg, blocks, &off, &len);
+
+	if (ret)
+		return ret;
+	if (in->type != VIO_TYPE_FILE)
+		return V_BAD_STATE;
+	if (len && (!(r->seg_access & V_SEG_WRITE) || r->seg_len < len))
+		return V_BAD_BUFFER;
+	while (done < len) {
+		size_t chunk = len - done < IOBUF ? len - done : IOBUF;
+
+		n = pread_full(in->fd, iobuf, chunk, (off_t)(off + done));
+		if (n < 0)
+			return errno_code(errno);
+		if (n == 0)
+			break;
+		if (done == 0 && len <= reply_seg_max) {
+			/* The whole answer fits one ReplyWithSegment. */
+			v_msg_put64(reply, 8, (uint64_t)n);
+			ret = v_reply_with_segment(vd.fd, r->sender, reply, 0, iobuf, (size_t)n);
+			if (ret == 0 || ret == -ENOENT)
+				return -2;
+			return V_BAD_BUFFER;
+		}
+		ret = v_move_to(vd.fd, r->sender, done, iobuf, (size_t)n);
+		if (ret == -ENOENT)
+			return -1;
+		if (ret < 0)
+			return V_BAD_BUFFER;
+		done += (uint64_t)n;
+		if ((size_t)n < chunk)
+			break;
+	}
+	if (done == 0 && len)
+		return V_END_OF_FILE;
+	v_msg_put64(reply, 8, done);
+	return V_OK;
+}
+
+static int do_write(const struct v_receive *r, const void *seg, struct inst *in, int blocks,
+		    struct v_msg *reply)
+{
+	uint64_t off, len, n;
+	struct stat st;
+	int ret = io_range(&r->msg, blocks, &off, &len);
+
+	if (ret)
+		return ret;
+	if (in->type != VIO_TYPE_FILE)
+		return V_BAD_STATE;
+	if (!in->writable || !may_write(r))
+		return V_NO_PERMISSION;
+	if (len && (!(r->seg_access & V_SEG_READ) || r->seg_len < len))
+		return V_BAD_BUFFER;
+	ret = seg_to_file(r, seg, 0, len, in->fd, off, &n);
+	if (ret)
+		return ret;
+	v_msg_put64(reply, 8, n);
+	v_msg_put64(reply, 16, fstat(in->fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+	return V_OK;
+}
+
+static int do_query(struct inst *in, struct v_msg *reply)
+{
+	struct stat st;
+
+	if (fstat(in->fd, &st) < 0)
+		return errno_code(errno);
+	v_msg_put16(reply, 2, mode_type(st.st_mode));
+	v_msg_put32(reply, 4, st.st_mode & 07777);
+	v_msg_put64(reply, 8, (uint64_t)st.st_size);
+	v_msg_put64(reply, 16, ts_ns(&st.st_mtim));
+	v_msg_put64(reply, 24, ts_ns(&st.st_ctim));
+	return V_OK;
+}
+
+static int do_list(const struct v_receive *r, struct inst *in, struct v_msg *reply)
+{
+	uint64_t cursor = v_msg_get64(&r->msg, 8), idx = 0;
+	uint64_t cap = v_msg_get32(&r->msg, 16);
+	uint32_t want = v_msg_get32(&r->msg, 20), count = 0;
+	size_t used = 0, nlen, rec;
+	struct vio_dirent d;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int dfd, ret;
+
+	if (in->type != VIO_TYPE_DIR)
+		return V_BAD_STATE;
+	if (cap > r->seg_len)
+		cap = r->seg_len;
+	if (cap > IOBUF)
+		cap = IOBUF;
+	if (!(r->seg_access & V_SEG_WRITE) || cap < sizeof(d) + 8)
+		return V_BAD_BUFFER;
+	dfd = openat(in->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno_code(errno);
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return V_NO_SERVER_RESOURCES;
+	}
+	while ((de = readdir(dir)) && (!want || count < want)) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (idx++ < cursor)
+			continue;
+		nlen = strlen(de->d_name);
+		rec = (sizeof(d) + nlen + 7) & ~(size_t)7;
+		if (used + rec > cap) {
+			idx--;
+			break;
+		}
+		memset(&d, 0, sizeof(d));
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			d.size = htole64((uint64_t)st.st_size);
+			d.mtime_ns = htole64(ts_ns(&st.st_mtim));
+			d.type = mode_type(st.st_mode);
+		} else {
+			d.type = VIO_TYPE_OTHER;
+		}
+		d.reclen = htole16((uint16_t)rec);
+		d.name_len = (uint8_t)nlen;
+		memset((char *)iobuf + used, 0, rec);
+		memcpy((char *)iobuf + used, &d, sizeof(d));
+		memcpy((char *)iobuf + used + sizeof(d), de->d_name, nlen);
+		used += rec;
+		count++;
+	}
+	closedir(dir);
+	if (count == 0 && used == 0 && idx <= cursor)
+		return V_END_OF_FILE;
+	if (count == 0)
+		return V_BAD_BUFFER;
+	v_msg_put64(reply, 8, cursor + count);
+	v_msg_put32(reply, 16, (uint32_t)used);
+	v_msg_put32(reply, 20, count);
+	if (used <= reply_seg_max) {
+		ret = v_reply_with_segment(vd.fd, r->sender, reply, 0, iobuf, used);
+		return ret == 0 || ret == -ENOENT ? -2 : V_BAD_BUFFER;
+	}
+	ret = v_move_to(vd.fd, r->sender, 0, iobuf, used);
+	if (ret == -ENOENT)
+		return -1;
+	return ret < 0 ? V_BAD_BUFFER : V_OK;
+}
+
+static int do_remove(const struct v_receive *r, const void *seg)
+{
+	char name[VIO_NAME_MAX + 1], *last, *p;
+	int ret, pfd, e;
+
+	ret = vio_name_get(vd.fd, r, seg, name, sizeof(name));
+	if (ret < 0)
+		return -ret;
+	if (!may_write(r))
+		return V_NO_PERMISSION;
+	for (p = name + strlen(name); p > name && p[-1] == '/'; )
+		*--p = '\0';
+	last = strrchr(name, '/');
+	if (last)
+		*last++ = '\0';
+	else
+		last = name;
+	if (!*last || !strcmp(last, ".") || !strcmp(last, ".."))
+		return V_BAD_ARGS;	/* the root itself, or not a name in a directory */
+	e = open_beneath(last == name ? "." : name, O_PATH | O_DIRECTORY, &pfd);
+	if (e)
+		return errno_code(e);
+	ret = unlinkat(pfd, last, 0);
+	if (ret < 0 && errno == EISDIR)
+		ret = unlinkat(pfd, last, AT_REMOVEDIR);
+	e = errno;
+	close(pfd);
+	return ret < 0 ? errno_code(e) : V_OK;
+}
+
+static int do_write_named(const struct v_receive *r, const void *seg, struct v_msg *reply)
+{
+	unsigned int flags = v_msg_get16(&r->msg, VIO_FLAGS_OFF);
+	uint64_t nlen = v_msg_get16(&r->msg, VIO_NAME_LEN_OFF);
+	uint64_t dlen = v_msg_get32(&r->msg, VIO_WN_DATA_LEN_OFF);
+	uint64_t off = v_msg_get64(&r->msg, VIO_WN_OFFSET_OFF), n;
+	char name[VIO_NAME_MAX + 1];
+	struct stat st;
+	int fd, e, ret;
+
+	if ((flags & ~(VIO_O_CREATE | VIO_O_TRUNC)) || nlen == 0 || nlen > VIO_NAME_MAX ||
+	    off > INT64_MAX - dlen)
+		return V_BAD_ARGS;
+	if (!(r->seg_access & V_SEG_READ) || r->seg_len < nlen + dlen)
+		return V_BAD_BUFFER;
+	if (!may_write(r))
+		return V_NO_PERMISSION;
+	ret = vio_segment_name(vd.fd, r, seg, nlen, name);
+	if (ret < 0)
+		return -ret;
+	e = open_beneath(name, vio_oflags(flags | VIO_O_WRITE), &fd);
+	if (e)
+		return errno_code(e);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return V_BAD_STATE;
+	}
+	ret = seg_to_file(r, seg, nlen, dlen, fd, off, &n);
+	if (ret == 0 && fsync(fd) < 0)
+		ret = V_IO_ERROR;
+	v_msg_put64(reply, 8, n);
+	v_msg_put64(reply, 16, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+	close(fd);
+	return ret;
+}
+
+static int do_lookup(const struct v_receive *r, const void *seg, struct v_msg *reply)
+{
+	char name[VIO_NAME_MAX + 1];
+	int partial, ret;
+
+	ret = vio_name_lookup_get(vd.fd, r, seg, name, sizeof(name), &partial);
+	if (ret < 0)
+		return -ret;
+	if (!prefix_len || !vio_prefix_owns(prefix, prefix_len, name, partial))
+		return V_NOT_FOUND;
+	v_msg_put16(reply, VNAME_PREFIX_LEN_OFF, (uint16_t)prefix_len);
+	v_msg_put32(reply, VNAME_LOCAL_OFF, 0);
+	v_msg_put64(reply, VNAME_MANAGER_OFF, vd.self);
+	v_msg_put32(reply, VNAME_TYPE_OFF, VNAME_TYPE_CONTEXT);
+	return V_OK;
+}
+
+static int handle(int fd, const struct v_receive *r, const void *seg, struct v_msg *reply)
+{
+	uint16_t code = v_msg_code(&r->msg);
+	struct inst *in = NULL;
+	int ret;
+
+	(void)fd;
+	memset(reply, 0, sizeof(*reply));
+	if (!iobuf && !(iobuf = malloc(IOBUF))) {
+		v_msg_set_code(reply, V_NO_SERVER_RESOURCES);
+		return 0;
+	}
+	if (code >= VIO_READ && code <= VIO_CLOSE && code != VIO_REMOVE) {
+		in = inst_get(v_msg_get32(&r->msg, 4), r->sender);
+		if (!in) {
+			v_msg_set_code(reply, V_NOT_FOUND);
+			return 0;
+		}
+	}
+	switch (code) {
+	case VIO_OPEN:		ret = do_open(r, seg, reply); break;
+	case VIO_READ:		ret = do_read(r, in, 0, reply); break;
+	case VIO_READ_BLOCK:	ret = do_read(r, in, 1, reply); break;
+	case VIO_WRITE:		ret = do_write(r, seg, in, 0, reply); break;
+	case VIO_WRITE_BLOCK:	ret = do_write(r, seg, in, 1, reply); break;
+	case VIO_QUERY:		ret = do_query(in, reply); break;
+	case VIO_LIST:		ret = do_list(r, in, reply); break;
+	case VIO_REMOVE:	ret = do_remove(r, seg); break;
+	case VIO_CLOSE:		inst_free(in); ret = V_OK; break;
+	case VIO_WRITE_NAMED:	ret = do_write_named(r, seg, reply); break;
+	case VNAME_LOOKUP:	ret = do_lookup(r, seg, reply); break;
+	default:		ret = V_ILLEGAL_REQUEST; break;
+	}
+	if (ret == -2)
+		return 1;	/* replied with a segment */
+	if (ret == -1)
+		return -1;	/* the sender went away */
+	if (ret != V_OK)
+		memset(reply, 0, sizeof(*reply));
+	v_msg_set_code(reply, (uint16_t)ret);
+	return 0;
+}
+
+/* Every instance holds a descriptor: make room for a full table. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < INST_MAX + 64) {
+		rl.rlim_cur = rl.rlim_max < INST_MAX + 64 ? rl.rlim_max : INST_MAX + 64;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			vd_log(&vd, "cannot raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
+static void read_reply_seg_max(void)
+{
+	FILE *f = fopen("/sys/module/vkmod/parameters/reply_seg_max", "r");
+	unsigned long v;
+
+	if (f && fscanf(f, "%lu", &v) == 1 && v > 0)
+		reply_seg_max = v;
+	if (f)
+		fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t lid = V_LID_FILE_SERVER, group = 0, v;
+	int opt, i, rc, threads = 4;
+	const char *dir;
+
+	if (vtool_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	while ((opt = getopt(argc, argv, "w:p:l:g:t:qh")) != -1) {
+		switch (opt) {
+		case 'p':
+			prefix_len = strlen(optarg);
+			while (prefix_len > 1 && optarg[prefix_len - 1] == '/')
+				prefix_len--;
+			if (optarg[0] != '/' || prefix_len > VIO_NAME_MAX) {
+				fprintf(stderr, "vfsd: -p wants an absolute prefix like /files\n");
+				return 2;
+			}
+			memcpy(prefix, optarg, prefix_len);
+			break;
+		case 'g':
+			if (vtool_parse_u64(optarg, 1, UINT64_MAX, &group) || !v_id_is_group(group)) {
+				fprintf(stderr, "vfsd: -g wants a group id, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			if (vtool_parse_u64(optarg, 1, VD_THREADS_MAX, &v)) {
+				fprintf(stderr, "vfsd: -t wants 1..%d, not '%s'\n", VD_THREADS_MAX, optarg);
+				return 2;
+			}
+			threads = (int)v;
+			break;
+		default:
+			rc = vd_option(&vd, opt, optarg, &lid, &writers, usage);
+			if (rc != VD_CONTINUE)
+				return rc;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	dir = argv[optind];
+	rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		fprintf(stderr, "vfsd: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < INST_MAX; i++)
+		insts[i].fd = -1;
+	raise_fd_limit();
+	read_reply_seg_max();
+	vd.handle = handle;
+	if (vd_open(&vd) || (lid && vd_register(&vd, (uint32_t)lid, V_SCOPE_BOTH)) ||
+	    (prefix_len && vd_join(&vd, V_GROUP_NAME_HANDLERS, "the name-handling group")) ||
+	    (group && vd_join(&vd, group, "the file-server group")))
+		return 1;
+	printf("vfsd: serving %s as 0x%016" PRIx64 "\n", dir, vd.self);
+	fflush(stdout);
+	if (!vd.quiet)
+		vd_log(&vd, "%d threads, %s%s%s, %d writer uid(s)", threads,
+		       prefix_len ? "prefix " : "no prefix", prefix_len ? prefix : "",
+		       group ? ", replicated" : "", writers.n);
+	return vd_run(&vd, threads);
+}

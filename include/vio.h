@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vio.h: the V service protocols spoken over vkmod IPC -- the V I/O
+ * protocol (files and directories), the name-handling protocol and the
+ * time protocol.
+ *
+ * Why here and not in include/uapi/linux/: the kernel never reads these
+ * messages (to vkmod a message is 32 opaque bytes), so they are not part of
+ * the kernel's ABI and must not be able to force a uapi change.  They are a
+ * contract between user-space programs (libv's stubs, the daemons, the
+ * tools, anyone's own client), installed beside libv.h.  Field encoding
+ * follows <linux/v.h>: little-endian, read and written with
+ * v_msg_get16/32/64 and v_msg_put16/32/64 at the byte offsets given here.
+ *
+ * Every request starts with its 16-bit request code (bytes 0-1), numbered
+ * from V_REQ_SERVICE_BASE so that it is never mistaken for a reply code;
+ * every reply starts with a standard reply code (enum v_reply_code: V_OK,
+ * V_NOT_FOUND, ...).  Fields not listed are reserved: senders put zero,
+ * receivers ignore them.  A reply to a request a server does not know is
+ * V_ILLEGAL_REQUEST; malformed fields get V_BAD_ARGS; a segment that is
+ * missing, too small or granted with the wrong access gets V_BAD_BUFFER.
+ *
+ * Names.  The first min(name_len, VIO_NAME_INLINE) bytes of a name travel
+ * inline in bytes VIO_NAME_OFF.. of the message; a longer name travels
+ * whole in the sender's segment as well (granted with read access, at
+ * offset 0; the server reads it with ReceiveWithSegment or MoveFrom).  The
+ * inline head is there for group Sends: a member that receives after the
+ * first reply ended the segment's access can still match a short prefix.
+ * name_len counts bytes, no NUL; names longer than VIO_NAME_MAX are
+ * V_BAD_ARGS, and so is a NUL byte inside one.
+ */
+#ifndef VIO_H
+#define VIO_H
+
+#include <linux/v.h>
+
+/* ======================================================================= */
+/* Shared layout of requests that carry a name (OPEN, REMOVE, LOOKUP, ...) */
+
+#define VIO_FLAGS_OFF		2	/* u16: request flags */
+#define VIO_CONTEXT_OFF		4	/* u32: context (local id of a directory
+					 * a lookup returned; 0 = the server's
+					 * root) */
+#define VIO_NAME_LEN_OFF	8	/* u16: name length in bytes */
+#define VIO_NAME_OFF		10	/* name bytes, when inline */
+#define VIO_NAME_INLINE		(V_MSG_SIZE - VIO_NAME_OFF)	/* 22 */
+#define VIO_NAME_MAX		4095
+
+/* ======================================================================= */
+/* The V I/O protocol                                                       */
+
+/*
+ * An open file or directory is an *instance*, named by the server's id plus
+ * a 32-bit local instance id (the object id of the V OS page "Objects");
+ * it lives until CLOSE, the server's exit, or the client's: an instance may
+ * only be used by the V process that opened it (others get V_NOT_FOUND).
+ * Files are read and written by byte range (READ/WRITE) or by block
+ * (READ_BLOCK/WRITE_BLOCK, blocks of VIO_BLOCK_SIZE bytes, V's page size).
+ */
+#define VIO_BLOCK_SIZE		512
+
+enum vio_request {
+	/*
+	 * OPEN: the name layout above, relative to the context.  A leading
+	 * '/' means the served root; no component may leave it ("..",
+	 * symlinks pointing out, magic links: V_NO_PERMISSION).
+	 *   2  u16 flags: VIO_O_*
+	 * reply: 2 u16 type (VIO_TYPE_*), 4 u32 instance, 8 u64 size,
+	 *        16 u64 mtime (ns since the epoch), 24 u32 block size
+	 * errors: V_NOT_FOUND, V_DUPLICATE_NAME (VIO_O_EXCL), V_NO_PERMISSION,
+	 *         V_BAD_STATE (VIO_O_WRITE on a directory),
+	 *         V_NO_SERVER_RESOURCES (instance table full)
+	 */
+	VIO_OPEN = V_REQ_SERVICE_BASE,
+	/*
+	 * READ: 4 u32 instance, 8 u64 offset, 16 u64 length; the segment is
+	 * granted with write access and is at least length bytes.  The
+	 * server writes the data at segment offset 0 (ReplyWithSegment up to
+	 * the reply-segment limit, MoveTo beyond).
+	 * reply: 8 u64 bytes read (less than length only at end of file);
+	 *        V_END_OF_FILE when offset is at or past the end (0 bytes).
+	 */
+	VIO_READ,
+	/*
+	 * WRITE: 4 u32 instance, 8 u64 offset, 16 u64 length; the segment,
+	 * granted with read access, holds the data at offset 0 (a page fits
+	 * one ReceiveWithSegment; the rest is read with MoveFrom).
+	 * reply: 8 u64 bytes written, 16 u64 new size of the file.
+	 */
+	VIO_WRITE,
+	/* READ_BLOCK / WRITE_BLOCK: as READ / WRITE, 8 u64 first block,
+	 * 16 u64 block count (in VIO_BLOCK_SIZE units); replies count bytes. */
+	VIO_READ_BLOCK,
+	VIO_WRITE_BLOCK,
+	/*
+	 * QUERY: 4 u32 instance.
+	 * reply: 2 u16 type, 4 u32 mode (permission bits), 8 u64 size,
+	 *        16 u64 mtime ns, 24 u64 ctime ns (status change)
+	 */
+	VIO_QUERY,
+	/*
+	 * LIST: 4 u32 instance (a directory), 8 u64 cursor (0 = first
+	 * entry), 16 u32 buffer length, 20 u32 most entries wanted (0: as
+	 * many as fit); the segment, write access, receives struct
+	 * vio_dirent records back to back.
+	 * reply: 8 u64 next cursor, 16 u32 bytes written, 20 u32 entries;
+	 *        V_END_OF_FILE (0 entries) when the cursor is at the end;
+	 *        V_BAD_BUFFER when not even one entry fits.
+	 */
+	VIO_LIST,
+	/*
+	 * REMOVE: the name layout; removes a file or an empty directory.
+	 * errors: V_NOT_FOUND, V_NO_PERMISSION, V_BAD_STATE (not empty)
+	 */
+	VIO_REMOVE,
+	/* CLOSE: 4 u32 instance (releases it); reply V_OK or V_NOT_FOUND. */
+	VIO_CLOSE,
+	/*
+	 * WRITE_NAMED: write without an instance, the form a group Send to a
+	 * set of replicas uses (instances are per server).  2 u16 flags
+	 * (VIO_O_CREATE, VIO_O_TRUNC), 4 u32 context, 8 u16 name length,
+	 * 12 u32 data length, 16 u64 file offset; the segment (read access)
+	 * holds the name then the data.  reply: as WRITE.
+	 */
+	VIO_WRITE_NAMED,
+	VIO_REQUEST_END
+};
+
+/* WRITE_NAMED's own fields (its name is never inline). */
+#define VIO_WN_DATA_LEN_OFF	12
+#define VIO_WN_OFFSET_OFF	16
+
+/* OPEN flags (u16 at VIO_FLAGS_OFF). */
+#define VIO_O_READ		0x0001
+#define VIO_O_WRITE		0x0002
+#define VIO_O_CREATE		0x0004	/* create a file if missing */
+#define VIO_O_TRUNC		0x0008	/* truncate to 0 (needs VIO_O_WRITE) */
+#define VIO_O_EXCL		0x0010	/* with CREATE: fail if it exists */
+#define VIO_O_MASK		0x001f
+
+/* Object types (OPEN, QUERY, LIST). */
+#define VIO_TYPE_FILE		1
+#define VIO_TYPE_DIR		2
+#define VIO_TYPE_OTHER		3	/* symlink inside, device, fifo, ... */
+
+/*
+ * A LIST record, all fields little-endian: reclen is the record's length
+ * including the name, rounded up to a multiple of 8 (the next record starts
+ * there); the name has name_len bytes and no NUL.
+ */
+struct vio_dirent {
+	__le64	size;
+	__le64	mtime_ns;
+	__le16	reclen;
+	__u8	type;		/* VIO_TYPE_* */
+	__u8	name_len;	/* 1..255 */
+	__u8	reserved[4];
+	char	name[];
+};
+
+/* ======================================================================= */
+/* The name-handling protocol (V OS page "Objects")                         */
+
+/*
+ * Object managers join V_GROUP_NAME_HANDLERS and own name prefixes; a
+ * client resolves a name by sending LOOKUP to the group and keeps the
+ * longest prefix among the replies.  Every member answers every LOOKUP:
+ * V_OK when it owns a prefix of the name, V_NOT_FOUND otherwise.  A prefix
+ * matches when it equals the name or is followed in it by '/'.  vnamed,
+ * the manager of the root context, holds the global names no other manager
+ * owns (VNAME_ADD) and answers like any other member: V_OK when one of its
+ * names is a prefix of the looked-up name.
+ */
+enum vname_request {
+	/*
+	 * LOOKUP: the name layout (context 0).
+	 * reply: 2 u16 matched prefix length, 4 u32 local id (context the
+	 *        rest of the name is relative to, or the object the name
+	 *        names in a vnamed entry), 8 u64 manager id (the process to
+	 *        send the rest of the name to), 16 u32 type (VNAME_TYPE_*)
+	 */
+	VNAME_LOOKUP = V_REQ_SERVICE_BASE + 0x40,
+	/*
+	 * ADD (vnamed): a global name for an object: 2 u16 flags, 4 u32
+	 * local id, 8 u16 name length, 16 u64 manager id; the name always in
+	 * the segment.  errors: V_DUPLICATE_NAME, V_NO_PERMISSION
+	 */
+	VNAME_ADD,
+	/* REMOVE (vnamed): the name layout.  errors: V_NOT_FOUND */
+	VNAME_REMOVE,
+	VNAME_REQUEST_END
+};
+
+#define VNAME_PREFIX_LEN_OFF	2
+#define VNAME_LOCAL_OFF		4
+#define VNAME_MANAGER_OFF	8
+#define VNAME_TYPE_OFF		16
+#define VNAME_ADD_MANAGER_OFF	16
+
+#define VNAME_TYPE_CONTEXT	1	/* a directory served by a manager */
+#define VNAME_TYPE_OBJECT	2	/* a single object (a vnamed entry) */
+
+/* ======================================================================= */
+/* The time protocol                                                        */
+
+/*
+ * A V clock is the host's system clock (CLOCK_REALTIME) plus an offset
+ * kept by that host's vtimed; vtimed instances (one per host) join
+ * V_GROUP_TIME_SERVERS and slew their offsets towards the member with the
+ * lowest id (the reference).
+ */
+enum vtime_request {
+	/*
+	 * GET: no arguments.
+	 * reply: 8 u64 V clock (ns since the epoch, at the time of the
+	 *        reply), 16 s64 offset (ns, V clock - system clock),
+	 *        24 u64 the reference this server follows (itself when it
+	 *        is the reference, 0 while it knows no other member)
+	 */
+	VTIME_GET = V_REQ_SERVICE_BASE + 0x80,
+	/*
+	 * SET: 8 u64 the new V time (ns since the epoch).  Sent to the group
+	 * it sets the cluster's time.  reply: as GET, after the change.
+	 * errors: V_NO_PERMISSION (a local sender other than root)
+	 */
+	VTIME_SET,
+	VTIME_REQUEST_END
+};
+
+#define VTIME_CLOCK_OFF		8
+#define VTIME_OFFSET_OFF	16
+#define VTIME_REFERENCE_OFF	24
+
+#endif /* VIO_H */
