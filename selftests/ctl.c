@@ -50,15 +50,7 @@ static int run(char *out, size_t len, const char *fmt, ...)
 
 static int json_ok(const char *json)
 {
-	char path[] = "/tmp/vkctl-json-XXXXXX";
-	int fd = mkstemp(path), rc;
-
-	if (fd < 0 || write(fd, json, strlen(json)) != (ssize_t)strlen(json))
-		return -1;
-	close(fd);
-	rc = run(NULL, 0, "python3 -m json.tool %s >/dev/null 2>&1", path);
-	unlink(path);
-	return rc;
+	return vt_json_valid(json);
 }
 
 /* ------------------------------------------------------------------------ */
