@@ -72,29 +72,10 @@ static int flood_scale(void)
 /* Shell, namespaces, vctl                                                  */
 
 
-static const char *vctl_bin(void)
-{
-	static char path[512];
-	const char *b = getenv("VK_BUILD");
-
-	if (!path[0])
-		snprintf(path, sizeof(path), "%s/tools/vctl", b ? b : "build");
-	return path;
-}
-
 /* Enter namespace ns (this thread); 0 or -1. */
 static int ns_enter(const char *ns)
 {
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return ret;
+	return vt_ns_enter(ns) ? -1 : 0;
 }
 
 static int root_ns = -1;
@@ -105,61 +86,10 @@ static void ns_leave(void)
 		perror("setns back to the initial namespace");
 }
 
-/*
- * Run `vctl ARGS` (split at spaces) in namespace ns (NULL: the caller's):
- * fork, setns, exec.  Output into out (if given); the exit status or -1.
- */
+/* `vctl ARGS` in namespace ns (NULL: the caller's); vtest.h's runner. */
 static int vctl_run(const char *ns, const char *args, char *out, size_t len)
 {
-	char buf[512], *argv[24], *tok, *save = NULL;
-	int p[2], st, argc = 0;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	snprintf(buf, sizeof(buf), "%s", args);
-	argv[argc++] = (char *)vctl_bin();
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 23; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	if (pipe2(p, O_CLOEXEC))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(out ? p[1] : null, 1);
-		dup2(null, 2);
-		if (ns && ns_enter(ns))
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	for (;;) {
-		n = read(p[0], out ? out + got : buf, out ? len - 1 - got : sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out)
-			got += n;
-		if (out && got + 1 >= len)
-			break;
-	}
-	if (out)
-		out[got] = '\0';
-	close(p[0]);
-	while (waitpid(pid, &st, 0) != pid)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return vt_vctl_run(ns, args, out, len, 0);
 }
 
 static int __attribute__((format(printf, 2, 3))) vctl(const char *ns, const char *fmt, ...)

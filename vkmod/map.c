@@ -291,6 +291,17 @@ void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac)
 		v_net_broadcast(host, skb, NULL);
 }
 
+/* Another host has our part: a claim in its window fails; count it. */
+static void v_map_denied(struct v_host *host)
+{
+	spin_lock_bh(&host->map_lock);
+	if (host->claiming)
+		host->claim_denied = true;
+	spin_unlock_bh(&host->map_lock);
+	wake_up(&host->claim_wait);
+	v_stat_inc(host, V_A_STAT_COLLISIONS);
+}
+
 /*
  * CLAIM, DENY, WHERE, HERE and FENCE (softirq, header length checked).
  * Returns false for every other frame type, which the caller handles.
@@ -323,25 +334,14 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		/* Our part, claimed by another: say it is ours, and if we are
 		 * claiming it ourselves right now, neither gets it.
 		 */
-		spin_lock_bh(&host->map_lock);
-		if (host->claiming)
-			host->claim_denied = true;
-		spin_unlock_bh(&host->map_lock);
-		wake_up(&host->claim_wait);
-		v_stat_inc(host, V_A_STAT_COLLISIONS);
+		v_map_denied(host);
 		ans = v_map_frame(host, V_PKT_DENY, 0);
 		if (ans)
 			v_net_xmit_dev(host, dev, mac, ans);
 		break;
 	case V_PKT_DENY:
-		if (!mine)
-			break;
-		spin_lock_bh(&host->map_lock);
-		if (host->claiming)
-			host->claim_denied = true;
-		spin_unlock_bh(&host->map_lock);
-		wake_up(&host->claim_wait);
-		v_stat_inc(host, V_A_STAT_COLLISIONS);
+		if (mine)
+			v_map_denied(host);
 		break;
 	case V_PKT_FENCE:
 		if (mine)

@@ -235,18 +235,27 @@ static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 	t->state = V_TXN_REMOTE;
 }
 
-/* The REQUEST of transaction t (client, seq) as sent on by src. */
-static struct sk_buff *v_net_request(struct v_host *host, const struct v_txn *t, u32 seq,
-				     u64 dst, u64 src, const struct v_msg *msg, u64 forwarder,
-				     u32 uid, u32 gid, unsigned int piggy, gfp_t gfp)
+/*
+ * The REQUEST (or, for a group Send, GREQUEST with t's qualifier) of
+ * transaction t (client, seq) as sent on by src; piggy bytes to follow.
+ */
+static struct sk_buff *v_net_request(struct v_host *host, const struct v_txn *t, u8 type,
+				     u32 seq, u64 dst, u64 src, const struct v_msg *msg,
+				     u64 forwarder, u32 uid, u32 gid, unsigned int piggy, gfp_t gfp)
 {
+	size_t pre = type == V_PKT_GREQUEST ? offsetof(struct v_wire_grequest, req) : 0;
 	struct v_wire_request *req;
 	struct sk_buff *skb;
 
-	skb = v_net_frame(host, V_PKT_REQUEST, t->sender_id, seq, dst, src,
-			  sizeof(*req) + piggy, gfp);
+	skb = v_net_frame(host, type, t->sender_id, seq, dst, src, pre + sizeof(*req) + piggy,
+			  gfp);
 	if (!skb)
 		return NULL;
+	if (pre) {
+		struct v_wire_grequest *gr = skb_put_zero(skb, pre);
+
+		gr->qualifier = cpu_to_be64(t->qualifier);
+	}
 	req = skb_put_zero(skb, sizeof(*req));
 	req->msg = *msg;
 	req->seg_len = cpu_to_be64(t->seg_len);
@@ -285,18 +294,11 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len, max - sizeof(*gr));
-	skb = v_net_frame(host, V_PKT_GREQUEST, t->sender_id, t->seq, t->group, t->sender_id,
-			  sizeof(*gr) + piggy, GFP_KERNEL_ACCOUNT);
+	skb = v_net_request(host, t, V_PKT_GREQUEST, t->seq, t->group, t->sender_id, &t->msg, 0,
+			    from_kuid_munged(&init_user_ns, t->uid),
+			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
 	if (!skb)
 		return -ENOMEM;
-	gr = skb_put_zero(skb, sizeof(*gr));
-	gr->qualifier = cpu_to_be64(t->qualifier);
-	gr->req.msg = t->msg;
-	gr->req.seg_len = cpu_to_be64(t->seg_len);
-	gr->req.seg_access = cpu_to_be32(t->seg_access);
-	gr->req.uid = cpu_to_be32(from_kuid_munged(&init_user_ns, t->uid));
-	gr->req.gid = cpu_to_be32(from_kgid_munged(&init_user_ns, t->gid));
-	gr->req.data_len = cpu_to_be32(piggy);
 	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
 		kfree_skb(skb);
 		return -EFAULT;
@@ -326,7 +328,7 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len, max - sizeof(struct v_wire_request));
-	skb = v_net_request(host, t, t->seq, dst, t->sender_id, &t->msg, 0,
+	skb = v_net_request(host, t, V_PKT_REQUEST, t->seq, dst, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
 			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
 	if (!skb)
@@ -381,7 +383,8 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 		uid = from_kuid_munged(&init_user_ns, t->uid);
 		gid = from_kgid_munged(&init_user_ns, t->gid);
 	}
-	skb = v_net_request(host, t, seq, f->to, vs->id, &f->msg, vs->id, uid, gid, piggy,
+	skb = v_net_request(host, t, V_PKT_REQUEST, seq, f->to, vs->id, &f->msg, vs->id, uid,
+			    gid, piggy,
 			    GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
