@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$repo/build
 
-kver="" mode=check suites="" timeout=1800 outdir="" stimeout=900
+kver="" mode=check suites="" timeout=3600 outdir="" stimeout=900
 image=${VK_KERNEL_IMAGE:-} kmoddir=${VK_KMOD_DIR:-} extra_args=${VK_CMDLINE_EXTRA:-} kmemleak=0
 while getopts "k:m:s:t:o:S:i:d:A:L" o; do
 	case $o in
