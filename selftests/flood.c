@@ -103,22 +103,10 @@ static int __attribute__((format(printf, 2, 3))) vctl(const char *ns, const char
 	return vctl_run(ns, args, NULL, 0);
 }
 
-/* The number after "name": in a JSON text, or -1. */
+/* The number after "name": in a JSON text, or -1 (vtest.h's reader). */
 static long long json_num(const char *json, const char *name)
 {
-	char key[64];
-	const char *p;
-
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	p = strstr(json, key);
-	if (!p)
-		return -1;
-	p += strlen(key);
-	if (*p == '"')
-		p++;
-	if (*p < '0' || *p > '9')
-		return -1;
-	return strtoll(p, NULL, 0);
+	return vt_json_num(json, name);
 }
 
 /* `vctl -j host show` of one host. */
