@@ -250,12 +250,27 @@ static void key_bytes(const char *hex, uint8_t *out)
 		out[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
 }
 
-static uint64_t real_ns(void)
+/*
+ * A counter as the contract defines it: epoch (CLOCK_REALTIME seconds)
+ * in the upper 32 bits, frame count n in the lower.
+ */
+static uint64_t epoch_ctr(int64_t secs_off, uint32_t n)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (uint64_t)(uint32_t)(ts.tv_sec + secs_off) << 32 | n;
+}
+
+/* The trailer's counter of a captured frame. */
+static uint64_t frame_ctr(const uint8_t *frame)
+{
+	struct v_wire_hdr h;
+	uint64_t be;
+
+	memcpy(&h, frame + ETH_HLEN, sizeof(h));
+	memcpy(&be, frame + HDRS + ntohl(h.len), sizeof(be));
+	return be64toh(be);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -566,7 +581,7 @@ TEST_F_TIMEOUT(auth, forged_frames_dropped, 90)
 		n = req_frame(frame, &k2, k0.mac, from, 100 + i, self->srv_id,
 			      i % 3 == 2 ? 0 : V_WIRE_F_AUTH);
 		if (i % 3 != 2)
-			n = sign(frame, n, real_ns(), NULL);
+			n = sign(frame, n, epoch_ctr(0, (uint32_t)i), NULL);
 		ASSERT_EQ(0, inject(&k2, frame, n));
 		sent++;
 	}
@@ -593,7 +608,7 @@ TEST_F_TIMEOUT(auth, forged_frames_dropped, 90)
 TEST_F_TIMEOUT(auth, tag_format_window_and_freshness, 90)
 {
 	uint8_t key[V_HOST_KEY_LEN], frame[2048], again[2048];
-	uint64_t now = real_ns(), sec = 1000000000ULL;
+	uint64_t now = epoch_ctr(0, 1000), sec = 1ULL << 32;
 	long long rp, au;
 	struct v_receive r;
 	struct vt_pk k0, k2;
@@ -651,6 +666,81 @@ TEST_F_TIMEOUT(auth, tag_format_window_and_freshness, 90)
 	usleep(100000);
 	ASSERT_EQ(-EAGAIN, recv_now(self->srv, &r));
 	ASSERT_EQ(rp + 4, nstat(0, "drop_replay"));
+	close(k0.fd);
+	close(k2.fd);
+}
+
+/*
+ * Counters count frames: the REQUESTs host 1 sends for round trips tens
+ * of milliseconds apart carry counters a few frames apart (not the
+ * nanoseconds between them) in an epoch within the freshness bound of
+ * the real time, so the 64-counter window covers 64 frames of
+ * reordering.  Frames the test signs in one epoch and injects in reverse
+ * order, all inside the window, are each delivered.
+ */
+TEST_F_TIMEOUT(auth, counters_dense_reordering_tolerated, 90)
+{
+	uint8_t frame[2048], key[V_HOST_KEY_LEN];
+	uint8_t frames[8][2048];
+	size_t lens[8];
+	uint64_t c[3], base, got = 0;
+	long long rp;
+	struct vt_pk k0, k2;
+	struct v_receive r;
+	int n, i;
+
+	ASSERT_EQ(0, key_set(3, KEY1));
+	ASSERT_EQ(0, vt_pk_open(hname(0), VETH, &k0, vt_root_ns));
+	for (i = 0; i < 3; i++) {
+		pk_drain(&k0);
+		round_trip(_metadata, self, 1, 0xc0 + i);
+		n = pk_find(&k0, V_PKT_REQUEST, self->hp[1], frame, sizeof(frame), MS_WAIT);
+		ASSERT_LT(0, n);
+		c[i] = frame_ctr(frame);
+		usleep(20000);
+	}
+	TH_LOG("host 1's REQUEST counters: %#llx %#llx %#llx", (unsigned long long)c[0],
+	       (unsigned long long)c[1], (unsigned long long)c[2]);
+	for (i = 0; i < 3; i++) {
+		int64_t secs = (int64_t)(c[i] >> 32) - (int64_t)(epoch_ctr(0, 0) >> 32);
+
+		ASSERT_GE(V_WIRE_AUTH_FRESH_MS / 1000, secs < 0 ? -secs : secs);
+	}
+	for (i = 1; i < 3; i++) {
+		ASSERT_LT(c[i - 1], c[i]);
+		/* A few frames between (ACKs, replies elsewhere), never 20 ms of ns. */
+		if (c[i] >> 32 == c[i - 1] >> 32)
+			ASSERT_GT(64, c[i] - c[i - 1]);
+	}
+	close(k0.fd);
+
+	/* Injected out of order inside the window: every one delivered. */
+	key_bytes(KEY1, key);
+	ASSERT_EQ(0, vt_pk_open(hname(2), VETH, &k2, vt_root_ns));
+	ASSERT_EQ(0, vt_pk_open(hname(0), VETH, &k0, vt_root_ns));
+	rp = nstat(0, "drop_replay");
+	base = epoch_ctr(0, 5000);
+	for (i = 0; i < 8; i++) {
+		/* Distinct clients: each request is its own transaction. */
+		uint64_t client = htobe64(v_id_make(0x1240, 10 + i));
+		struct v_wire_hdr h;
+		size_t len = req_frame(frames[i], &k2, k0.mac, 0x1240, 1 + i, self->srv_id,
+				       V_WIRE_F_AUTH);
+
+		memcpy(&h, frames[i] + ETH_HLEN, sizeof(h));
+		memcpy(&h.client, &client, 8);
+		memcpy(&h.src, &client, 8);
+		memcpy(frames[i] + ETH_HLEN, &h, sizeof(h));
+		lens[i] = sign(frames[i], len, base + 8 * i, key);
+	}
+	for (i = 7; i >= 0; i--)
+		ASSERT_EQ(0, inject(&k2, frames[i], lens[i]));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT)) TH_LOG("%d delivered", i);
+		got |= 1ULL << (v_msg_get64(&r.msg, 8) - 1);
+	}
+	ASSERT_EQ(0xffULL, got);
+	ASSERT_EQ(rp, nstat(0, "drop_replay"));
 	close(k0.fd);
 	close(k2.fd);
 }

@@ -727,6 +727,47 @@ TEST_F_TIMEOUT(fault, partition_port_down_heals, 120)
 		       "ip link set vkxh1 up");
 }
 
+/*
+ * Hosts with different host-down bounds: the client's (20 s) is far longer
+ * than the server's (500 ms, so the server alone would keep a finished
+ * transaction 1.5 s).  The REQUEST says how long the client retransmits
+ * (retx_ms), so after the Reply is lost in a 4 s partition the server
+ * still holds the answer: the client's retransmission after healing is
+ * answered from the cache, and the request is never run a second time.
+ */
+TEST_F_TIMEOUT(fault, partition_longer_client_bound_once, 120)
+{
+	struct v_msg rep = mk(V_OK, 0xb0d);
+	struct cspec s = cs(1, vt_id(self->srv));
+	struct v_receive r;
+	long long dup0;
+	struct cres res;
+	struct kid k;
+
+	ASSERT_EQ(0, vctl(0, "set host-down-ms 500"));
+	ASSERT_EQ(0, vctl(1, "set host-down-ms 20000"));
+	s.arg = 0xb0;
+	ASSERT_EQ(0, spawn_send(&s, &k));
+	ASSERT_NE(0, kid_id(&k));
+	ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT));
+	ASSERT_EQ(0xb0, v_msg_get64(&r.msg, 8));
+	ASSERT_EQ(0, vt_sh("ip link set vkxh1 down"));
+	dup0 = nstat(0, "duplicates");
+	ASSERT_EQ(0, v_reply(self->srv, r.sender, &rep));	/* lost */
+	/* Past the server's own linger (1.5 s) and a GC pass or two. */
+	sleep(4);
+	ASSERT_EQ(1, hshow(0, "aliens"));
+	ASSERT_EQ(0, vt_wait_blocked(k.pid, k.pid, MS_WAIT));
+	ASSERT_EQ(0, vt_sh("ip link set vkxh1 up"));
+	ASSERT_EQ(0, send_result(&k, &res, 4 * MS_WAIT));
+	ASSERT_EQ(0, res.ret) TH_LOG("%s", strerror(-res.ret));
+	ASSERT_TRUE(msg_eq(&rep, &res.msg));
+	ASSERT_EQ(vt_id(self->srv), res.replier);
+	ASSERT_EQ(0, kid_end(&k));
+	ASSERT_EQ(-ETIME, recv_wait(self->srv, &r, 1000));	/* not executed again */
+	ASSERT_LT(dup0, nstat(0, "duplicates"));		/* answered from the cache */
+}
+
 /* ======================================================================== */
 /* A host that crashes while it holds a message                             */
 

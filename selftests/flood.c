@@ -509,7 +509,9 @@ TEST_F_TIMEOUT(flood, requests, 150)
 
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms 500", FLOOD_MAX_ALIENS));
+	/* The whole table for B's clients (the share is the next test's). */
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 500",
+			  FLOOD_MAX_ALIENS, FLOOD_MAX_ALIENS));
 	/* The real client may stay busy until A's finished aliens age out. */
 	ASSERT_EQ(0, vctl(NS_B, "set host-down-ms %d", b_down));
 	srv = ns_vopen(NS_A, 1);
@@ -681,6 +683,124 @@ TEST_F_TIMEOUT(flood, requests, 150)
 	close(srv);
 }
 
+/*
+ * One client host cannot fill a server's whole queue: with max-aliens 64
+ * and the default share (half), a flood from the clients of one host part
+ * X leaves A holding exactly 32 of them, the rest refused busy (counted in
+ * busy and busy_host alike), and a real client of another host (B) is
+ * queued at once behind them and served, never refused.  An explicit
+ * max-aliens-host is what `vctl host show` reports from then on.
+ */
+#define SHARE_MAX	64
+#define SHARE_FLOOD	200
+
+TEST_F_TIMEOUT(flood, fair_share_per_client_host, 120)
+{
+	long long busy_host0 = -1, busy_host1 = -1, share = -1;
+	struct hinfo a0, a1, a2, b0;
+	struct legit_res lr;
+	struct v_receive r;
+	char buf[4096];
+	int srv, i, p[2], fakes = 0, real = 0;
+	uint64_t sid, cid = 0;
+	uint32_t hx;
+	struct inj k;
+	pid_t pid;
+
+	ASSERT_EQ(0, topo_create());
+	self->topo = 1;
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms 500", SHARE_MAX));
+	srv = ns_vopen(NS_A, 1);
+	ASSERT_LE(0, srv);
+	sid = vt_id(srv);
+	ASSERT_EQ(0, host_info(NS_A, &a0));
+	ASSERT_EQ(0, host_info(NS_B, &b0));
+	ASSERT_EQ(0, vctl_run(NS_A, "-j host show", buf, sizeof(buf)));
+	share = json_num(buf, "max_aliens_host");
+	busy_host0 = json_num(buf, "busy_host");
+	ASSERT_EQ(SHARE_MAX / 2, share) TH_LOG("%s", buf);
+	ASSERT_LE(0, busy_host0);
+	/* Clients of a third host part X, injected over B's link. */
+	hx = ((uint32_t)b0.part + 0x100) & V_ID_HOST_MASK;
+	ASSERT_NE(a0.part, hx);
+	ASSERT_NE(b0.part, hx);
+	ASSERT_EQ(0, inj_open(&k, sid, hx));
+	for (i = 0; i < SHARE_FLOOD; i++)
+		ASSERT_EQ(0, inj_request(&k, fake_client(hx, i), 1, i));
+	close(k.fd);
+	ASSERT_LE(0, rx_settle(NS_A));
+	ASSERT_EQ(0, host_info(NS_A, &a1));
+	ASSERT_EQ(0, vctl_run(NS_A, "-j host show", buf, sizeof(buf)));
+	busy_host1 = json_num(buf, "busy_host");
+	TH_LOG("X's flood: rx +%lld, aliens %lld, busy +%lld, busy_host +%lld",
+	       a1.rx - a0.rx, a1.aliens, a1.busy - a0.busy, busy_host1 - busy_host0);
+	ASSERT_EQ(SHARE_MAX / 2, a1.aliens);
+	ASSERT_EQ(a1.rx - a0.rx, a1.aliens + (a1.busy - a0.busy));
+	ASSERT_EQ(SHARE_FLOOD - SHARE_MAX / 2, a1.busy - a0.busy);
+	ASSERT_EQ(a1.busy - a0.busy, busy_host1 - busy_host0);
+	ASSERT_EQ(a0.nomem, a1.nomem);
+
+	/* A real client of B: room for it, though X is refused. */
+	ASSERT_EQ(0, pipe(p));
+	pid = kid_fork(0);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct v_send s;
+		int fd;
+
+		close(p[0]);
+		CK(ns_enter(NS_B) == 0);
+		fd = v_open();
+		CK(fd >= 0);
+		cid = vt_id(fd);
+		CK(write(p[1], &cid, sizeof(cid)) == sizeof(cid));
+		memset(&s, 0, sizeof(s));
+		s.dst = sid;
+		s.msg = mk(LEGIT_CODE, 0xfa1);
+		memset(&lr, 0, sizeof(lr));
+		lr.ret = v_send_ex(fd, &s);
+		lr.replier = s.replier;
+		lr.msg = s.msg;
+		CK(write(p[1], &lr, sizeof(lr)) == sizeof(lr));
+		_exit(0);
+	}
+	close(p[1]);
+	ASSERT_EQ(0, vt_read_full(p[0], &cid, sizeof(cid), 10000));
+	ASSERT_EQ(b0.part, v_id_host(cid));
+	/* FIFO: X's 32 first, then B's client, with no busy refusal for it. */
+	while (!real) {
+		struct v_msg rep;
+
+		memset(&r, 0, sizeof(r));
+		ASSERT_NE(0, vt_wait_poll(srv, POLLIN, 10000) & POLLIN);
+		ASSERT_EQ(0, v_receive_ex(srv, &r));
+		if (r.sender == cid) {
+			real = 1;
+			rep = mk(V_OK, 0xfa2);
+		} else {
+			ASSERT_EQ(hx, v_id_host(r.sender));
+			fakes++;
+			rep = mk(V_OK, fakes);
+		}
+		ASSERT_EQ(0, v_reply(srv, r.sender, &rep));
+	}
+	ASSERT_EQ(SHARE_MAX / 2, fakes);
+	ASSERT_EQ(0, vt_read_full(p[0], &lr, sizeof(lr), 10000));
+	close(p[0]);
+	ASSERT_EQ(0, kid_wait(pid));
+	ASSERT_EQ(0, lr.ret) TH_LOG("B's client: %s", strerror(-lr.ret));
+	ASSERT_EQ(sid, lr.replier);
+	ASSERT_EQ(0, host_info(NS_A, &a2));
+	ASSERT_EQ(a1.busy, a2.busy);	/* B's client was never refused */
+
+	/* An explicit share is what host show reports. */
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens-host 5"));
+	ASSERT_EQ(0, vctl_run(NS_A, "host show", buf, sizeof(buf)));
+	ASSERT_NE(NULL, strstr(buf, "\nmax-aliens-host 5\n")) TH_LOG("%s", buf);
+	ASSERT_NE(0, vctl(NS_A, "set max-aliens-host 1048577"));
+	close(srv);
+}
+
 /* ------------------------------------------------------------------------ */
 /* 2. Memory returns to baseline                                            */
 
@@ -696,7 +816,7 @@ TEST_F_TIMEOUT(flood, memory, 120)
 
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms 500", n));
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 500", n, n));
 	srv = ns_vopen(NS_A, 1);
 	ASSERT_LE(0, srv);
 	sid = vt_id(srv);

@@ -11,6 +11,7 @@
  *   vctl [-j] proc|alien|map|group show
  *   vctl map del host HOSTPART
  *   vctl set { host-part N | host-down-ms N | max-aliens N |
+ *              max-aliens-host N |
  *              group-window-ms N | map-age-ms N | max-members N |
  *              key { HEX64 | - | none } } ...
  *
@@ -70,6 +71,7 @@ static const char *const stat_names[] = {
 	[V_A_STAT_GROUP_DROPPED] = "group_dropped",
 	[V_A_STAT_DROP_AUTH]	 = "drop_auth",
 	[V_A_STAT_DROP_REPLAY]	 = "drop_replay",
+	[V_A_STAT_BUSY_HOST]	 = "busy_host",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");
@@ -83,6 +85,7 @@ static const struct tunable {
 	{ "host-part",	     V_A_HOST_PART,	      1, V_ID_HOST_MASK },
 	{ "host-down-ms",    V_A_HOST_DOWN_MS,	      V_HOST_DOWN_MS_MIN, V_HOST_DOWN_MS_MAX },
 	{ "max-aliens",	     V_A_HOST_MAX_ALIENS,     1, V_MAX_ALIENS_MAX },
+	{ "max-aliens-host", V_A_HOST_MAX_ALIENS_HOST, 0, V_MAX_ALIENS_MAX },
 	{ "group-window-ms", V_A_HOST_GROUP_WINDOW_MS, V_GROUP_WINDOW_MS_MIN, V_GROUP_WINDOW_MS_MAX },
 	{ "map-age-ms",	     V_A_HOST_MAP_AGE_MS,     V_MAP_AGE_MS_MIN, V_MAP_AGE_MS_MAX },
 	{ "max-members",     V_A_HOST_MAX_MEMBERS,    1, V_MAX_MEMBERS_MAX },
@@ -90,6 +93,7 @@ static const struct tunable {
 
 #define SET_SYNOPSIS \
 	"vctl set { host-part N | host-down-ms N | max-aliens N |\n" \
+	"                  max-aliens-host N |\n" \
 	"                  group-window-ms N | map-age-ms N | max-members N |\n" \
 	"                  key { HEX64 | - | none } } ...\n"
 
@@ -133,6 +137,8 @@ static const char usage_host[] =
 	"  processes        V processes on this host [processes]\n"
 	"  aliens           remote transactions held [aliens]\n"
 	"  max-aliens       their limit [max_aliens]\n"
+	"  max-aliens-host  how many of them the clients of one host may hold\n"
+	"                   [max_aliens_host]\n"
 	"  group-window-ms  how long further group replies are kept [group_window_ms]\n"
 	"  map-age-ms       when unused mapping entries are dropped [map_age_ms]\n"
 	"  groups           groups with members on this host [groups]\n"
@@ -141,7 +147,7 @@ static const char usage_host[] =
 	"  keyed            1 if frames are authenticated with a cluster key [keyed]\n"
 	"                   (the key itself is never shown)\n"
 	"\n"
-	"The last six are shown only when vkmod reports them.  In JSON, the\n"
+	"The last seven are shown only when vkmod reports them.  In JSON, the\n"
 	"counters are the object \"stats\".\n";
 
 static const char usage_stats[] =
@@ -195,6 +201,8 @@ static const char usage_set[] =
 	"  host-part N        1..0x3fffffff; only before any V socket or link exists\n"
 	"  host-down-ms N     100..600000: how long a silent host is waited for\n"
 	"  max-aliens N       1..1048576: remote senders held at once\n"
+	"  max-aliens-host N  0..1048576: how many of those the clients of one\n"
+	"                     host may hold (0: half of max-aliens)\n"
 	"  group-window-ms N  10..600000: how long the further replies to a group\n"
 	"                     Send are kept for GetReply\n"
 	"  map-age-ms N       1000..86400000: unused mapping entries are dropped\n"
@@ -554,6 +562,7 @@ static const struct host_extra {
 	int attr;
 	const char *name, *key;
 } host_extras[] = {
+	{ V_A_HOST_MAX_ALIENS_HOST, "max-aliens-host", "max_aliens_host" },
 	{ V_A_HOST_GROUP_WINDOW_MS, "group-window-ms", "group_window_ms" },
 	{ V_A_HOST_MAP_AGE_MS,	    "map-age-ms",      "map_age_ms" },
 	{ V_A_HOST_GROUPS,	    "groups",	       "groups" },
@@ -579,6 +588,7 @@ static struct nla_policy host_policy[V_A_MAX + 1] = {
 	[V_A_HOST_ALIENS]     = { .type = NLA_U32 },
 	[V_A_HOST_MAX_ALIENS] = { .type = NLA_U32 },
 	[V_A_HOST_STATS]      = { .type = NLA_NESTED },
+	[V_A_HOST_MAX_ALIENS_HOST] = { .type = NLA_U32 },
 	[V_A_HOST_GROUP_WINDOW_MS] = { .type = NLA_U32 },
 	[V_A_HOST_MAP_AGE_MS]	   = { .type = NLA_U32 },
 	[V_A_HOST_MAX_MEMBERS]	   = { .type = NLA_U32 },

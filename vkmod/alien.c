@@ -14,10 +14,13 @@
  * an ACK (reply pending) so the client does not declare us down.
  *
  * Bounds: at most host->max_aliens per host and v_max_aliens_global in
- * all; beyond them a request is refused with a BUSY NACK (the client backs
- * off and retries) and counted - never dropped silently.  Finished aliens
- * linger for the host-down bound plus a second (as long as a client may
- * retransmit), then the per-host GC frees them.
+ * all, and at most a fair share (v_alien_host_share()) for the clients of
+ * any one host part, so one busy client host cannot fill a server's whole
+ * queue; beyond them a request is refused with a BUSY NACK (the client
+ * backs off and retries) and counted - never dropped silently.  Finished aliens
+ * linger for the longer of this host's host-down bound and the client's
+ * (the REQUEST's retx_ms) plus a second, as long as the client may
+ * retransmit, then the per-host GC frees them.
  *
  * Locking: host->alien_lock (bh) protects the table; it nests outside
  * ipc_lock (alien_lock -> ipc_lock), never the other way.  The response
@@ -36,6 +39,63 @@
 
 static atomic_t v_aliens_global = ATOMIC_INIT(0);
 static struct workqueue_struct *v_alien_wq;
+
+/*
+ * The aliens on the table of one client host part (under alien_lock):
+ * what its fair share (v_alien_host_share()) is checked against.  Exists
+ * while n > 0, so there are never more of them than aliens.
+ */
+struct v_alien_src {
+	struct hlist_node node;
+	u32 host_part;
+	unsigned int n;
+};
+
+/* Aliens one client host may hold here at once: 0 means half the limit. */
+unsigned int v_alien_host_share(struct v_host *host)
+{
+	unsigned int share = READ_ONCE(host->max_aliens_host);
+
+	return share ?: DIV_ROUND_UP(READ_ONCE(host->max_aliens), 2);
+}
+
+static struct hlist_head *v_alien_src_bucket(struct v_host *host, u32 host_part)
+{
+	return &host->alien_srcs[hash_32(host_part, ilog2(V_ALIEN_SRC_BUCKETS))];
+}
+
+/*
+ * Room for n more aliens of client host host_part; alien_lock held.
+ * The entry, found or made; NULL (*busy set when it is the share that
+ * is full) if there is none.
+ */
+static struct v_alien_src *v_alien_src_get(struct v_host *host, u32 host_part,
+					   unsigned int n, bool *busy)
+{
+	struct v_alien_src *src;
+
+	*busy = false;
+	hlist_for_each_entry(src, v_alien_src_bucket(host, host_part), node)
+		if (src->host_part == host_part)
+			break;
+	if (src) {
+		if (src->n + n > v_alien_host_share(host)) {
+			*busy = true;
+			return NULL;
+		}
+		return src;
+	}
+	if (n > v_alien_host_share(host)) {
+		*busy = true;
+		return NULL;
+	}
+	src = kzalloc(sizeof(*src), GFP_ATOMIC);
+	if (src) {
+		src->host_part = host_part;
+		hlist_add_head(&src->node, v_alien_src_bucket(host, host_part));
+	}
+	return src;
+}
 
 struct v_txn *v_alien_txn(struct v_alien *a)
 {
@@ -113,8 +173,15 @@ struct v_alien *v_alien_find(struct v_host *host, u64 client, u64 holder)
 
 static void v_alien_unhash(struct v_alien *a)
 {
+	struct v_alien_src *src = a->src;
+
 	hlist_del(&a->hnode);
 	a->hashed = false;
+	a->src = NULL;
+	if (!--src->n) {
+		hlist_del(&src->node);
+		kfree(src);
+	}
 	v_alien_put(a);
 }
 
@@ -364,6 +431,7 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->txn.seg_len = be64_to_cpu(req->seg_len);
 	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
 	a->txn.forwarder = be64_to_cpu(req->forwarder);
+	a->txn.retx_ms = min_t(u32, be32_to_cpu(req->retx_ms), V_HOST_DOWN_MS_MAX);
 	return a;
 }
 
@@ -395,7 +463,10 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	u64 client = be64_to_cpu(h->client);
 	u32 seq = be32_to_cpu(h->seq);
 	struct v_alien **as, *one, *old;
+	struct v_alien_src *src;
 	unsigned int i, made;
+	u32 nack = 0;
+	bool busy;
 
 	if (be64_to_cpu(req->seg_len) > v_seg_max)
 		return V_WERR_TOO_BIG;
@@ -431,6 +502,20 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 		goto out;
 	}
 	v_alien_retire(host, client);
+	src = v_alien_src_get(host, v_id_host(client), n, &busy);
+	if (!src) {
+		spin_unlock(&host->alien_lock);
+		for (i = 0; i < n; i++)
+			v_alien_put(as[i]);
+		if (busy) {
+			v_stat_inc(host, V_A_STAT_BUSY);
+			v_stat_inc(host, V_A_STAT_BUSY_HOST);
+			nack = V_WERR_BUSY;
+		} else {
+			v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+		}
+		goto out;
+	}
 	spin_lock(&host->ipc_lock);
 	for (i = 0; i < n; i++) {
 		struct v_txn *t = &as[i]->txn;
@@ -449,7 +534,9 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	for (i = 0; i < n; i++) {
 		hlist_add_head(&as[i]->hnode, v_alien_bucket(host, client));
 		as[i]->hashed = true;
+		as[i]->src = src;
 	}
+	src->n += n;
 	spin_unlock(&host->alien_lock);
 
 	for (i = 0; i < n; i++)
@@ -466,7 +553,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 out:
 	if (as != &one)
 		kfree(as);
-	return 0;
+	return nack;
 }
 
 /*
@@ -744,10 +831,12 @@ full:
 static void v_alien_gc(struct work_struct *work)
 {
 	struct v_host *host = container_of(to_delayed_work(work), struct v_host, alien_gc);
-	/* As long as a client may retransmit: a group Send until its window ends. */
-	unsigned long linger = msecs_to_jiffies(READ_ONCE(host->host_down_ms) + 1000);
-	unsigned long glinger = max(linger,
-				    msecs_to_jiffies(READ_ONCE(host->group_window_ms) + 1000));
+	/*
+	 * As long as a client may retransmit (the longer of its bound and
+	 * ours), and a group Send until its window ends.
+	 */
+	unsigned int down = READ_ONCE(host->host_down_ms);
+	unsigned int window = READ_ONCE(host->group_window_ms);
 	struct hlist_node *tmp;
 	struct v_alien *a;
 	bool more = false;
@@ -756,13 +845,15 @@ static void v_alien_gc(struct work_struct *work)
 	spin_lock_bh(&host->alien_lock);
 	for (i = 0; i < V_ALIEN_BUCKETS; i++) {
 		hlist_for_each_entry_safe(a, tmp, &host->aliens[i], hnode) {
+			unsigned int ms = max(down, a->txn.retx_ms);
 			bool ended;
 
+			if (a->group)
+				ms = max(ms, window);
 			spin_lock(&host->ipc_lock);
 			ended = !v_txn_pending(&a->txn);
 			spin_unlock(&host->ipc_lock);
-			if (ended &&
-			    time_after(jiffies, a->done_at + (a->group ? glinger : linger)))
+			if (ended && time_after(jiffies, a->done_at + msecs_to_jiffies(ms + 1000)))
 				v_alien_unhash(a);
 			else
 				more = true;
@@ -780,6 +871,8 @@ void v_alien_host_init(struct v_host *host)
 	spin_lock_init(&host->alien_lock);
 	for (i = 0; i < V_ALIEN_BUCKETS; i++)
 		INIT_HLIST_HEAD(&host->aliens[i]);
+	for (i = 0; i < V_ALIEN_SRC_BUCKETS; i++)
+		INIT_HLIST_HEAD(&host->alien_srcs[i]);
 	atomic_set(&host->nr_aliens, 0);
 	host->max_aliens = V_MAX_ALIENS_DEFAULT;
 	INIT_DELAYED_WORK(&host->alien_gc, v_alien_gc);

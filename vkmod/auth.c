@@ -34,8 +34,13 @@
  * Limits, by design: a key removed and set again starts with no replay
  * state, so frames captured in the freshness bound before can be replayed
  * once; frames one sender's CPUs put on the wire out of counter order by
- * more than the window are dropped as replays (V recovers them by
- * retransmission); the Ethernet header is not covered.
+ * more than the window (64 frames), or across the start of its next epoch
+ * (every V_WIRE_AUTH_EPOCH_S seconds of traffic), are dropped as replays
+ * (V recovers them by retransmission); the Ethernet header is not covered.
+ *
+ * Counters count frames, not nanoseconds: a window of 64 nanoseconds
+ * would drop as replays frames that two CPUs sent a microsecond apart
+ * and a busy link delivered in the other order.
  */
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
@@ -48,7 +53,7 @@
 #define V_AUTH_BUCKETS		64
 #define V_AUTH_PEERS_MAX	4096
 #define V_AUTH_WINDOW		64	/* counters below the highest remembered */
-#define V_AUTH_FRESH_NS		((u64)V_WIRE_AUTH_FRESH_MS * NSEC_PER_MSEC)
+#define V_AUTH_FRESH_S		(V_WIRE_AUTH_FRESH_MS / MSEC_PER_SEC)
 
 struct v_auth_peer {
 	struct hlist_node node;
@@ -64,6 +69,18 @@ struct v_auth {
 	unsigned int nr_peers;
 	struct hlist_head peers[V_AUTH_BUCKETS];
 };
+
+/* The first counter of an epoch starting at second now. */
+static u64 v_auth_epoch(time64_t now)
+{
+	return (u64)(u32)now << 32;
+}
+
+/* The epoch (seconds) a counter belongs to. */
+static time64_t v_auth_ctr_secs(u64 ctr)
+{
+	return ctr >> 32;
+}
 
 static void v_auth_free(struct v_auth *a)
 {
@@ -110,7 +127,7 @@ int v_auth_set(struct v_host *host, const u8 *key, unsigned int len)
 		spin_lock_init(&a->lock);
 		for (i = 0; i < V_AUTH_BUCKETS; i++)
 			INIT_HLIST_HEAD(&a->peers[i]);
-		atomic64_set(&a->ctr, ktime_get_real_ns());
+		atomic64_set(&a->ctr, v_auth_epoch(ktime_get_real_seconds()));
 	}
 	old = unrcu_pointer(xchg(&host->auth, RCU_INITIALIZER(a)));
 	if (old && a) {
@@ -153,12 +170,22 @@ static int v_auth_tag(struct v_auth *a, const u8 *data, unsigned int len, u8 *ta
 	return err;
 }
 
+/*
+ * The next counter: one more than the last, or the start of a new epoch
+ * once the current one is V_WIRE_AUTH_EPOCH_S old (a receiver with no
+ * state takes only fresh epochs; dense counters keep reordered frames
+ * inside its 64-frame window).  A clock that goes back never takes the
+ * counter with it.
+ */
 static u64 v_auth_next(struct v_auth *a)
 {
-	s64 now = ktime_get_real_ns(), old = atomic64_read(&a->ctr), next;
+	time64_t now = ktime_get_real_seconds();
+	s64 old = atomic64_read(&a->ctr), next;
 
 	do {
-		next = max(old + 1, now);
+		next = old + 1;
+		if (v_auth_ctr_secs(old) + V_WIRE_AUTH_EPOCH_S <= now)
+			next = max_t(u64, next, v_auth_epoch(now));
 	} while (!atomic64_try_cmpxchg(&a->ctr, &old, next));
 	return next;
 }
@@ -204,7 +231,7 @@ static struct hlist_head *v_auth_bucket(struct v_auth *a, u32 host_part)
 }
 
 /* Drop the peers whose counters are all past the freshness bound; locked. */
-static void v_auth_evict(struct v_auth *a, u64 now)
+static void v_auth_evict(struct v_auth *a, time64_t now)
 {
 	struct v_auth_peer *p;
 	struct hlist_node *tmp;
@@ -212,7 +239,7 @@ static void v_auth_evict(struct v_auth *a, u64 now)
 
 	for (i = 0; i < V_AUTH_BUCKETS; i++)
 		hlist_for_each_entry_safe(p, tmp, &a->peers[i], node)
-			if (p->top + V_AUTH_FRESH_NS < now) {
+			if (v_auth_ctr_secs(p->top) + V_AUTH_FRESH_S < now) {
 				hlist_del(&p->node);
 				kfree(p);
 				a->nr_peers--;
@@ -227,16 +254,18 @@ static void v_auth_evict(struct v_auth *a, u64 now)
 static int v_auth_fresh(struct v_auth *a, u32 host_part, u64 ctr)
 {
 	struct v_auth_peer *p;
-	u64 now, d;
+	time64_t now, secs;
 	int err = 0;
+	u64 d;
 
 	spin_lock(&a->lock);
 	hlist_for_each_entry(p, v_auth_bucket(a, host_part), node)
 		if (p->host_part == host_part)
 			break;
 	if (!p) {
-		now = ktime_get_real_ns();
-		if (ctr + V_AUTH_FRESH_NS < now || ctr > now + V_AUTH_FRESH_NS) {
+		now = ktime_get_real_seconds();
+		secs = v_auth_ctr_secs(ctr);
+		if (secs + V_AUTH_FRESH_S < now || secs > now + V_AUTH_FRESH_S) {
 			err = -EEXIST;
 			goto out;
 		}

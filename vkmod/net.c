@@ -264,6 +264,7 @@ static struct sk_buff *v_net_request(struct v_host *host, const struct v_txn *t,
 	req->uid = cpu_to_be32(uid);
 	req->gid = cpu_to_be32(gid);
 	req->data_len = cpu_to_be32(piggy);
+	req->retx_ms = cpu_to_be32(t->retx_ms);
 	return skb;
 }
 
@@ -294,6 +295,7 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len, max - sizeof(*gr));
+	t->retx_ms = READ_ONCE(host->host_down_ms);
 	skb = v_net_request(host, t, V_PKT_GREQUEST, t->seq, t->group, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
 			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
@@ -328,6 +330,7 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len, max - sizeof(struct v_wire_request));
+	t->retx_ms = READ_ONCE(host->host_down_ms);
 	skb = v_net_request(host, t, V_PKT_REQUEST, t->seq, dst, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
 			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
@@ -382,6 +385,11 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	} else {
 		uid = from_kuid_munged(&init_user_ns, t->uid);
 		gid = from_kgid_munged(&init_user_ns, t->gid);
+		/*
+		 * The client's thread retransmits from now on; it reads this
+		 * only once the Send is REMOTE (an alien's came off the wire).
+		 */
+		t->retx_ms = READ_ONCE(host->host_down_ms);
 	}
 	skb = v_net_request(host, t, V_PKT_REQUEST, seq, f->to, vs->id, &f->msg, vs->id, uid,
 			    gid, piggy,
@@ -485,7 +493,11 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 	if (t->state != V_TXN_REMOTE)
 		goto out;
 	now = jiffies;
-	down = t->last_heard + msecs_to_jiffies(READ_ONCE(host->host_down_ms));
+	/*
+	 * A bound lowered since the Send started applies; a raised one does
+	 * not, as the server keeps our answer only as long as the REQUEST said.
+	 */
+	down = t->last_heard + msecs_to_jiffies(min(READ_ONCE(host->host_down_ms), t->retx_ms));
 	if (time_after_eq(now, down)) {
 		/* A group nobody answers for has no member that could. */
 		v_txn_end(t, t->busy ? -EBUSY : (t->group && !t->qualifier) ? -ESRCH :

@@ -23,6 +23,10 @@ static struct netlink_range_validation v_max_aliens_range = {
 	.min = 1, .max = V_MAX_ALIENS_MAX,
 };
 
+static struct netlink_range_validation v_max_aliens_host_range = {
+	.min = 0, .max = V_MAX_ALIENS_MAX,
+};
+
 static struct netlink_range_validation v_group_window_range = {
 	.min = V_GROUP_WINDOW_MS_MIN, .max = V_GROUP_WINDOW_MS_MAX,
 };
@@ -40,6 +44,7 @@ static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
 	[V_A_HOST_PART] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_part_range),
 	[V_A_HOST_DOWN_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_down_range),
 	[V_A_HOST_MAX_ALIENS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_max_aliens_range),
+	[V_A_HOST_MAX_ALIENS_HOST] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_max_aliens_host_range),
 	[V_A_MAP_HOST] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_host_part_range),
 	[V_A_HOST_GROUP_WINDOW_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_group_window_range),
 	[V_A_HOST_MAP_AGE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_map_age_range),
@@ -249,6 +254,7 @@ static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, V_A_HOST_PROCS, READ_ONCE(host->nr_procs)) ||
 	    nla_put_u32(msg, V_A_HOST_ALIENS, atomic_read(&host->nr_aliens)) ||
 	    nla_put_u32(msg, V_A_HOST_MAX_ALIENS, READ_ONCE(host->max_aliens)) ||
+	    nla_put_u32(msg, V_A_HOST_MAX_ALIENS_HOST, v_alien_host_share(host)) ||
 	    nla_put_u32(msg, V_A_HOST_GROUP_WINDOW_MS, READ_ONCE(host->group_window_ms)) ||
 	    nla_put_u32(msg, V_A_HOST_MAP_AGE_MS, READ_ONCE(host->map_age_ms)) ||
 	    nla_put_u32(msg, V_A_HOST_MAX_MEMBERS, READ_ONCE(host->max_members)) ||
@@ -305,6 +311,9 @@ static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(host->host_down_ms, nla_get_u32(info->attrs[V_A_HOST_DOWN_MS]));
 	if (info->attrs[V_A_HOST_MAX_ALIENS])
 		WRITE_ONCE(host->max_aliens, nla_get_u32(info->attrs[V_A_HOST_MAX_ALIENS]));
+	if (info->attrs[V_A_HOST_MAX_ALIENS_HOST])
+		WRITE_ONCE(host->max_aliens_host,
+			   nla_get_u32(info->attrs[V_A_HOST_MAX_ALIENS_HOST]));
 	if (info->attrs[V_A_HOST_GROUP_WINDOW_MS])
 		WRITE_ONCE(host->group_window_ms,
 			   nla_get_u32(info->attrs[V_A_HOST_GROUP_WINDOW_MS]));

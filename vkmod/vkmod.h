@@ -50,6 +50,7 @@ extern unsigned int v_ethertype;
 extern unsigned int v_max_aliens_global;
 
 struct v_alien;
+struct v_alien_src;
 struct v_auth;
 
 /* An interface attached to V (link.c). */
@@ -63,6 +64,7 @@ struct v_link {
 #define V_MAP_BUCKETS	64
 #define V_ALIEN_BUCKETS	256
 #define V_GROUP_BUCKETS	64
+#define V_ALIEN_SRC_BUCKETS 64
 
 /*
  * One V host per network namespace (host.c).
@@ -93,6 +95,8 @@ struct v_host {
 	struct hlist_head aliens[V_ALIEN_BUCKETS];
 	atomic_t nr_aliens;		/* allocated aliens */
 	unsigned int max_aliens;
+	unsigned int max_aliens_host;	/* one client host's share, 0: half */
+	struct hlist_head alien_srcs[V_ALIEN_SRC_BUCKETS]; /* struct v_alien_src */
 	struct delayed_work alien_gc;
 	unsigned int host_down_ms;	/* silence after which a host is down */
 	struct list_head getpid_waits;	/* remote GetPids waiting (registry.c) */
@@ -173,6 +177,9 @@ struct v_txn {
 	u64 mv_mask;			/* its blocks held */
 	__be64 mv_src;			/* the member moving it (group Sends) */
 	unsigned int retx_count;	/* retransmissions without an answer */
+	unsigned int retx_ms;		/* the client's retransmission bound (the
+					 * REQUEST's retx_ms), ms
+					 */
 
 	/* group Send (group.c), under host->ipc_lock */
 	u64 group;			/* the group sent to, 0 if none */
@@ -229,6 +236,7 @@ struct v_sock {
 struct v_alien {
 	struct hlist_node hnode;	/* host->aliens, under alien_lock */
 	bool hashed;
+	struct v_alien_src *src;	/* its client host's share, while hashed */
 	refcount_t ref;
 	struct v_host *host;
 	u64 client;
@@ -397,6 +405,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 bool v_alien_group_open(struct v_host *host, struct v_alien *a);
 void v_alien_ended(struct v_alien *a);
 void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host);
+unsigned int v_alien_host_share(struct v_host *host);
 void v_alien_host_init(struct v_host *host);
 void v_alien_host_exit(struct v_host *host);
 int v_alien_init(void);

@@ -547,10 +547,14 @@ struct v_get_reply {
  * appends a struct v_wire_auth trailer right after the payload (not
  * counted in len; Ethernet padding may follow it):
  *
- *   counter  64 bits, per sending host, strictly increasing: each frame
- *            carries max(previous + 1, the sender's CLOCK_REALTIME in ns),
- *            so it starts at the real time when the key is set and a
- *            restarted host does not reuse counters
+ *   counter  64 bits, per sending host, strictly increasing by one per
+ *            frame: the upper 32 bits are an epoch in seconds of the
+ *            sender's CLOCK_REALTIME, the lower 32 a frame count in it.
+ *            A sender starts an epoch (epoch = now, count = 0) when the
+ *            key is set and whenever its epoch is V_WIRE_AUTH_EPOCH_S or
+ *            more behind its clock (never going back), so a restarted
+ *            host does not reuse counters and counters stay dense: the
+ *            replay window below covers the last 64 frames, not 64 ns
  *   tag      HMAC-SHA256 with the 32-byte key over the header (flags and
  *            len as sent), the payload and the counter, truncated to
  *            V_WIRE_AUTH_TAG_LEN bytes
@@ -562,18 +566,21 @@ struct v_get_reply {
  * receiver keeps the highest counter accepted and a 64-bit window (IPsec
  * style) of the counters below it already seen; a counter below the
  * window or already seen is dropped, and so is, when it holds nothing for
- * that host part yet, a counter more than V_WIRE_AUTH_FRESH_MS older or
- * newer than its own real-time clock (hosts of a keyed cluster keep their
- * clocks within that of each other).  Frames reordered by more than 64
- * counter values are dropped as replays too; retransmission recovers them.
+ * that host part yet, a counter whose epoch is more than
+ * V_WIRE_AUTH_FRESH_MS older or newer than its own real-time clock (hosts
+ * of a keyed cluster keep their clocks within that of each other).  Frames
+ * of one sender reordered by more than 64 frames, or across the start of
+ * its next epoch, are dropped as replays too; retransmission recovers
+ * them.
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		1
+#define V_WIRE_VERSION		2	/* 2: v_wire_request.retx_ms, epoch counters */
 
 #define V_WIRE_F_AUTH		0x0001	/* v_wire_hdr.flags: a v_wire_auth trailer follows */
 #define V_WIRE_AUTH_TAG_LEN	16
 #define V_WIRE_AUTH_FRESH_MS	30000	/* first counter from a host part: within +-this */
+#define V_WIRE_AUTH_EPOCH_S	10	/* a sender's epoch is at most this old */
 #define V_HOST_KEY_LEN		32	/* cluster key bytes (V_A_HOST_KEY) */
 
 enum v_pkt_type {
@@ -621,6 +628,14 @@ struct v_wire_auth {
  * then the first bytes of a read-granted segment (piggy-backed, as many as
  * fit the link's MTU), so ReceiveWithSegment of a small segment needs no
  * further round trip.
+ *
+ * retx_ms is how long the client may go on retransmitting after it last
+ * heard from the server: its host's host-down bound when the Send started.
+ * The server keeps a finished transaction (and its cached RESPONSE) for
+ * the longer of that and its own bound, plus a second, so a client with
+ * a longer bound than the server's is still answered from the cache after
+ * a long silence, never by running the request again.  Receivers clamp it
+ * to V_HOST_DOWN_MS_MAX.
  */
 struct v_wire_request {
 	struct v_msg	msg;
@@ -630,6 +645,8 @@ struct v_wire_request {
 	__be32		uid;		/* the client's uid, as its kernel claims */
 	__be32		gid;
 	__be32		data_len;	/* piggy-backed segment bytes that follow */
+	__be32		retx_ms;	/* the client's retransmission bound */
+	__be32		reserved;	/* 0; ignored on receipt */
 };
 
 /*
@@ -879,6 +896,26 @@ struct v_wire_claim {
  *    V_CMD_HOST_GET V_A_HOST_KEYED: NLA_U8, 1 if this host has a key; the
  *                                   key itself is never reported
  *
+ * Fair share of the alien table:
+ *    V_CMD_HOST_SET (admin) V_A_HOST_MAX_ALIENS_HOST: NLA_U32,
+ *                                   0..V_MAX_ALIENS_MAX: aliens the clients
+ *                                   of one host part may hold here at once
+ *                                   (finished ones kept for retransmissions
+ *                                   included), so one client host cannot
+ *                                   take the whole table; 0 (the default)
+ *                                   means half of V_A_HOST_MAX_ALIENS,
+ *                                   rounded up.  Beyond it requests get a
+ *                                   BUSY NACK like any over the host limit
+ *                                   (counted in V_A_STAT_BUSY and
+ *                                   V_A_STAT_BUSY_HOST).  A group Send is
+ *                                   delivered to all local members or none,
+ *                                   so a group with more members here than
+ *                                   the share never is: its Sends fail
+ *                                   EBUSY (or ESRCH if no other host
+ *                                   answers).
+ *    V_CMD_HOST_GET V_A_HOST_MAX_ALIENS_HOST: NLA_U32, the share in force
+ *                                   (never 0)
+ *
  * In V_A_HOST_STATS, attributes of type V_A_STAT_UNSPEC (0) are padding
  * (nla_put_u64_64bit on architectures that need 64-bit alignment) and must
  * be skipped; counter types a reader does not know may be skipped too.
@@ -956,6 +993,7 @@ enum v_genl_attr {
 	V_A_HOST_MEMBERS,
 	V_A_HOST_KEY,
 	V_A_HOST_KEYED,
+	V_A_HOST_MAX_ALIENS_HOST,
 	__V_A_MAX
 };
 
@@ -1011,6 +1049,10 @@ enum v_stat {
 					 */
 	V_A_STAT_DROP_REPLAY,		/* dropped: counter seen, below the window
 					 * or not fresh (authenticated frames)
+					 */
+	V_A_STAT_BUSY_HOST,		/* of V_A_STAT_BUSY: refused because the
+					 * client's host holds its share
+					 * (V_A_HOST_MAX_ALIENS_HOST)
 					 */
 	__V_A_STAT_MAX
 };
