@@ -542,6 +542,8 @@ FIXTURE_SETUP(fault)
 		ASSERT_LE(0, fd);
 		self->hp[i] = v_id_host(vt_id(fd));
 		close(fd);
+		if (vt_scale() > 1)
+			ASSERT_EQ(0, vctl(i, "set host-down-ms %d", vt_down_ms_scaled()));
 	}
 	ASSERT_NE(self->hp[0], self->hp[1]);
 	ASSERT_NE(self->hp[1], self->hp[2]);
@@ -1607,8 +1609,12 @@ TEST_F_TIMEOUT(fault, wire_claims_and_headers, 90)
 	l.len[l.n] -= 8;
 	fr_next(&l);
 	(void)h;
-	h = fr_add(&l, C_VERSION, "version 2", V_PKT_REQUEST, 0, 0, 0, 0, FAKE_HP, NULL, 0, &k);
-	h[0] = 2;
+	h = fr_add(&l, C_VERSION, "the next version", V_PKT_REQUEST, 0, 0, 0, 0, FAKE_HP, NULL, 0,
+		   &k);
+	h[0] = V_WIRE_VERSION + 1;
+	fr_next(&l);
+	h = fr_add(&l, C_VERSION, "version 1", V_PKT_REQUEST, 0, 0, 0, 0, FAKE_HP, NULL, 0, &k);
+	h[0] = 1;
 	fr_next(&l);
 	h = fr_add(&l, C_TYPE, "type 0", V_PKT_REQUEST, 0, 0, 0, 0, FAKE_HP, NULL, 0, &k);
 	h[1] = 0;

@@ -640,6 +640,8 @@ FIXTURE_SETUP(net)
 		self->hp[i] = v_id_host(vt_id(fd));
 		close(fd);
 		ASSERT_NE(0, self->hp[i]);
+		if (vt_scale() > 1)
+			ASSERT_EQ(0, vctl(i, "set host-down-ms %d", vt_down_ms_scaled()));
 	}
 	ASSERT_NE(self->hp[0], self->hp[1]);
 	ASSERT_NE(self->hp[0], self->hp[2]);
@@ -1497,15 +1499,23 @@ TEST_F_TIMEOUT(net, busy_max_aliens_delays_not_loses, 60)
 	struct cres res;
 	long long busy0, busy1;
 
-	/* A short host-down bound on the server host: finished aliens linger less. */
+	/*
+	 * Short host-down bounds on the server host and on client 1's: its
+	 * finished alien lingers only 1.5 s (a server keeps an answer as long
+	 * as the longer of the two bounds, plus a second), well inside client
+	 * 2's bound (10 s, scaled) of busy answers.  Client 1 first, then 2.
+	 */
 	ASSERT_EQ(0, vctl(0, "set max-aliens 1 host-down-ms 500"));
+	ASSERT_EQ(0, vctl(1, "set host-down-ms 500"));
+	ASSERT_EQ(0, vctl(2, "set host-down-ms %d", 10000 * vt_scale()));
 	busy0 = nstat(0, "busy");
 	ASSERT_LE(0, busy0);
 	s1.arg = 1;
 	s2.arg = 2;
 	ASSERT_EQ(0, spawn(&s1, &c1));
-	ASSERT_EQ(0, spawn(&s2, &c2));
 	ASSERT_EQ(0, recv_wait(self->srv, &r1, MS_WAIT));
+	ASSERT_EQ(1, v_msg_get64(&r1.msg, 8));
+	ASSERT_EQ(0, spawn(&s2, &c2));
 	busy1 = nstat_wait_above(0, "busy", busy0, MS_WAIT);
 	ASSERT_LT(busy0, busy1);
 	/* Only one alien: the other request is not here. */

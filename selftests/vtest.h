@@ -35,6 +35,19 @@ static inline int vt_scale(void)
 }
 
 /*
+ * The default host-down bound scaled like the waits, for suites to set on
+ * their hosts when VK_TIMEOUT_SCALE > 1: a debug kernel under netem can
+ * stall for longer than the real default (tests that time the bound set
+ * their own).
+ */
+static inline int vt_down_ms_scaled(void)
+{
+	long long ms = (long long)V_HOST_DOWN_MS_DEFAULT * vt_scale();
+
+	return ms < V_HOST_DOWN_MS_MAX ? (int)ms : V_HOST_DOWN_MS_MAX;
+}
+
+/*
  * TEST_HARNESS_MAIN with every test's timeout (the harness's alarm, 30 s or
  * TEST_F_TIMEOUT's) times VK_TIMEOUT_SCALE too.  A macro: it names the
  * harness's internals, so it expands after kselftest_harness.h.
