@@ -25,6 +25,7 @@
  * VK_FLOOD_SCALE (default 1) multiplies the heavy counts: REQUESTs of the
  * flood (FLOOD_REQS, 5 gives the 100000 of the full-size run), aliens of the
  * memory test and local senders.  VK_TIMEOUT_SCALE lengthens the waits.
+ * VK_FLOOD_ONLY=a:b (or a,b) runs only the tests named.
  */
 #include <endian.h>
 #include <pthread.h>
@@ -1004,11 +1005,25 @@ static void __attribute__((constructor)) __constructor_order_last(void)
 
 int main(int argc, char **argv)
 {
+	const char *only = getenv("VK_FLOOD_ONLY");
 	struct __fixture_metadata *f;
-	struct __test_metadata *t;
+	struct __test_metadata *t, **link;
+	char list[1024], name[160], *p;
 
-	for (f = __fixture_list; f; f = f->next)
+	snprintf(list, sizeof(list), ",%s,", only ? only : "");
+	for (p = list; (p = strchr(p, ':')); )
+		*p = ',';	/* VK_GUEST_ENV separates its variables by commas */
+	for (f = __fixture_list; f; f = f->next) {
+		/* VK_FLOOD_ONLY=a:b (or a,b): only the tests named. */
+		for (link = &f->tests; only && *link;) {
+			snprintf(name, sizeof(name), ",%s,", (*link)->name);
+			if (strstr(list, name))
+				link = &(*link)->next;
+			else
+				*link = (*link)->next;
+		}
 		for (t = f->tests; t; t = t->next)
 			t->timeout *= vt_scale() * flood_scale();
+	}
 	return test_harness_run(argc, argv);
 }
