@@ -996,6 +996,377 @@ TEST_F_TIMEOUT(flood, local_senders, 150)
 	free(buf);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Groups: shared helpers                                                   */
+
+#define GREQ_CODE	0x0f20
+#define MANY_GROUPS	5000	/* test many_groups: groups per unit of scale */
+#define MANY_SOCKS	4	/* test many_groups: V processes joining them */
+#define MANY_KID_JOINS	8	/* test many_groups: joins of the child process */
+#define BIG_MEMBERS	600	/* test group_many_members: members per host per unit */
+#define BIG_MEMBERS_MAX	1300	/* ... at most: `vctl group show` lists about 1360
+				 * members of one group (one netlink message)
+				 */
+#define BUSY_MEMBERS	100	/* test group_over_max_aliens: members on host A */
+#define GF_MEMBERS	4	/* test group_send_flood: members per host */
+#define GF_CLIENTS	8	/* test group_send_flood: clients per host per unit */
+#define GF_CLIENTS_MAX	32
+#define GF_SENDS	20	/* test group_send_flood: group Sends per client */
+#define GF_MAX_ALIENS	48	/* test group_send_flood: max-aliens of both hosts, */
+#define GF_DOWN_MS	1000	/* ... their host-down-ms */
+#define GF_WINDOW_MS	2000	/* ... and group-window-ms */
+
+/* Group fields of `vctl -j host show`: groups, members, max_members. */
+static int host_groups(const char *ns, long long *groups, long long *members,
+		       long long *max_members)
+{
+	char buf[4096];
+
+	if (vctl_run(ns, "-j host show", buf, sizeof(buf)) != 0)
+		return -1;
+	*groups = json_num(buf, "groups");
+	*members = json_num(buf, "members");
+	if (max_members)
+		*max_members = json_num(buf, "max_members");
+	return *groups < 0 || *members < 0 ? -1 : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * `vctl -j group show` (in namespace ns) into a buffer of its own; for
+ * each group listed calls fn(gid, member ids, count, arg).  The number of
+ * groups listed, or -1 (output not JSON, truncated, unparsable).
+ */
+static int group_show(const char *ns, size_t len, int (*fn)(uint64_t, const uint64_t *, int, void *),
+		      void *arg)
+{
+	char *buf = malloc(len), *p, *e;
+	uint64_t *ids = calloc(8192, sizeof(*ids));
+	int n = 0, k, ret;
+
+	if (!buf || !ids)
+		goto fail;
+	ret = vctl_run(ns, "-j group show", buf, len);
+	if (ret != 0 || strlen(buf) + 1 >= len || vt_json_valid(buf))
+		goto fail;
+	for (p = strstr(buf, "\"group\":\""); p; p = strstr(e, "\"group\":\"")) {
+		uint64_t gid = strtoull(p + 9, &e, 16);
+		char *end;
+
+		p = strstr(e, "\"members\":[");
+		if (!p)
+			goto fail;
+		end = strchr(p, ']');
+		if (!end)
+			goto fail;
+		for (k = 0, p += 11; p < end && k < 8192; k++) {
+			p = strstr(p, "0x");
+			if (!p || p > end)
+				break;
+			ids[k] = strtoull(p, &p, 16);
+		}
+		if (fn && fn(gid, ids, k, arg))
+			goto fail;
+		n++;
+		e = end;
+	}
+	free(buf);
+	free(ids);
+	return n;
+fail:
+	free(buf);
+	free(ids);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 4. Very many groups on one host                                          */
+
+struct many {
+	int ng;
+	uint64_t *gids;			/* sorted */
+	int *idx;			/* gids[k] was created as group idx[k] */
+	uint64_t sock_ids[MANY_SOCKS];
+	uint64_t kid_id;
+	int kid_joined;			/* the child is in groups 0..kid_joined-1 */
+	unsigned char (*in)[MANY_SOCKS];	/* group i (creation order): sockets in it */
+	long long listed_members, wrong;
+};
+
+/* Group i (in creation order) is joined by V processes i % 4 and (i + 1) % 4. */
+static int many_joined(int i, int s)
+{
+	return s == i % MANY_SOCKS || s == (i + 1) % MANY_SOCKS;
+}
+
+static int many_check(uint64_t gid, const uint64_t *ids, int n, void *arg)
+{
+	struct many *m = arg;
+	uint64_t *hit = bsearch(&gid, m->gids, m->ng, sizeof(*m->gids), cmp_u64);
+	int i, s, k, want = 0, found;
+
+	if (!hit) {
+		m->wrong++;
+		return 0;
+	}
+	i = m->idx[hit - m->gids];
+	for (s = 0; s < MANY_SOCKS; s++) {
+		if (!m->in[i][s])
+			continue;
+		want++;
+		for (k = 0, found = 0; k < n; k++)
+			found += ids[k] == m->sock_ids[s];
+		if (found != 1)
+			m->wrong++;
+	}
+	if (i < m->kid_joined) {
+		want++;
+		for (k = 0, found = 0; k < n; k++)
+			found += ids[k] == m->kid_id;
+		if (found != 1)
+			m->wrong++;
+	}
+	if (n != want)
+		m->wrong++;
+	m->listed_members += n;
+	return 0;
+}
+
+/* Groups with a member, and memberships, by m->in (the child's included). */
+static void many_expect(const struct many *m, long long *groups, long long *members)
+{
+	int i, s, c;
+
+	*groups = *members = 0;
+	for (i = 0; i < m->ng; i++) {
+		for (s = 0, c = 0; s < MANY_SOCKS; s++)
+			c += m->in[i][s];
+		c += i < m->kid_joined;
+		*groups += c > 0;
+		*members += c;
+	}
+}
+
+TEST_F_TIMEOUT(flood, many_groups, 120)
+{
+	int ng = MANY_GROUPS * flood_scale(), i, s, ret, p[2], q[2], listed;
+	long long limit = 2LL * ng + MANY_KID_JOINS, groups, members, maxm, eg, em;
+	long long base, peak, after, tol;
+	int fd[MANY_SOCKS];
+	uint64_t *created, extra;
+	struct many m;
+	size_t showlen;
+	int64_t t0;
+	pid_t pid;
+	char c;
+
+	memset(&m, 0, sizeof(m));
+	m.ng = ng;
+	created = calloc(ng, sizeof(*created));
+	m.gids = calloc(ng, sizeof(*m.gids));
+	m.idx = calloc(ng, sizeof(*m.idx));
+	m.in = calloc(ng, sizeof(*m.in));
+	ASSERT_TRUE(created && m.gids && m.idx && m.in);
+	showlen = 4096 + (size_t)ng * 160;
+
+	/* A V host of our own. */
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, &maxm));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(V_MAX_MEMBERS_DEFAULT, maxm);
+	ASSERT_EQ(0, vctl(NULL, "set max-members %lld", limit));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, &maxm));
+	ASSERT_EQ(limit, maxm);
+	sleep(1);
+	base = vt_slab_active_bytes();
+	ASSERT_LT(0, base);
+
+	for (s = 0; s < MANY_SOCKS; s++) {
+		fd[s] = v_open();
+		ASSERT_LE(0, fd[s]);
+		m.sock_ids[s] = vt_id(fd[s]);
+		ASSERT_NE(0, m.sock_ids[s]);
+	}
+	/* ng groups, created by V process 0: distinct ids of this host. */
+	t0 = vt_now_ms();
+	for (i = 0; i < ng; i++) {
+		ASSERT_EQ(0, v_group_create(fd[0], &created[i]));
+		ASSERT_TRUE(v_id_group_ok(created[i]));
+		ASSERT_EQ(v_id_host(m.sock_ids[0]), v_id_host(created[i]));
+		m.gids[i] = created[i];
+	}
+	qsort(m.gids, ng, sizeof(*m.gids), cmp_u64);
+	for (i = 1; i < ng; i++) {
+		ASSERT_NE(m.gids[i - 1], m.gids[i]);
+	}
+	for (i = 0; i < ng; i++) {
+		uint64_t *hit = bsearch(&created[i], m.gids, ng, sizeof(*m.gids), cmp_u64);
+
+		m.idx[hit - m.gids] = i;
+	}
+	/* Creating takes no membership. */
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+
+	/* Two memberships per group, from four V processes. */
+	for (i = 0; i < ng; i++)
+		for (s = 0; s < MANY_SOCKS; s++)
+			if (many_joined(i, s)) {
+				ret = v_group_join(fd[s], created[i]);
+				ASSERT_EQ(0, ret) TH_LOG("group %d, V process %d: %s", i, s,
+							 strerror(-ret));
+				m.in[i][s] = 1;
+			}
+	TH_LOG("%d groups created, %lld memberships joined in %lld ms", ng, 2LL * ng,
+	       (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(2LL * ng, members);
+
+	/* A child process takes the last MANY_KID_JOINS; its next join is refused. */
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, pipe(q));
+	pid = kid_fork(0);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int kfd, res[MANY_KID_JOINS + 2];
+		uint64_t kid;
+
+		close(p[0]);
+		close(q[1]);
+		kfd = v_open();
+		CK(kfd >= 0);
+		kid = vt_id(kfd);
+		for (i = 0; i < MANY_KID_JOINS; i++)
+			res[i] = v_group_join(kfd, created[i]);
+		res[MANY_KID_JOINS] = v_group_join(kfd, created[MANY_KID_JOINS]);
+		/* Already a member: that is not a new membership. */
+		res[MANY_KID_JOINS + 1] = v_group_join(kfd, created[0]);
+		CK(write(p[1], &kid, sizeof(kid)) == sizeof(kid));
+		CK(write(p[1], res, sizeof(res)) == sizeof(res));
+		/* Hold the memberships until killed. */
+		CK(read(q[0], &c, 1) >= 0);
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	{
+		int res[MANY_KID_JOINS + 2];
+
+		ASSERT_EQ(0, vt_read_full(p[0], &m.kid_id, sizeof(m.kid_id), 10000));
+		ASSERT_EQ(0, vt_read_full(p[0], res, sizeof(res), 10000));
+		for (i = 0; i < MANY_KID_JOINS; i++) {
+			ASSERT_EQ(0, res[i]) TH_LOG("child's join %d: %s", i, strerror(-res[i]));
+		}
+		ASSERT_EQ(-ENOSPC, res[MANY_KID_JOINS]) TH_LOG("join beyond max-members: %s",
+							       strerror(-res[MANY_KID_JOINS]));
+		ASSERT_EQ(-EEXIST, res[MANY_KID_JOINS + 1]);
+	}
+	close(p[0]);
+	m.kid_joined = MANY_KID_JOINS;
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(limit, members);
+	/* At the limit: no V process joins anything more, no group appears. */
+	ASSERT_EQ(-ENOSPC, v_group_join(fd[0], created[2]));
+	ASSERT_EQ(0, v_group_create(fd[0], &extra));
+	ASSERT_EQ(-ENOSPC, v_group_join(fd[2], extra));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(limit, members);
+
+	/* vctl group show lists every group with exactly its members. */
+	peak = vt_slab_active_bytes();
+	t0 = vt_now_ms();
+	listed = group_show(NULL, showlen, many_check, &m);
+	TH_LOG("vctl group show: %d groups, %lld members listed in %lld ms", listed,
+	       m.listed_members, (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(ng, listed);
+	ASSERT_EQ(0, m.wrong);
+	ASSERT_EQ(limit, m.listed_members);
+
+	/* The child exits: its memberships go, and there is room again. */
+	kill(pid, SIGKILL);
+	ASSERT_EQ(1000 + SIGKILL, kid_wait(pid));
+	close(q[1]);
+	m.kid_joined = 0;
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(2LL * ng, members);
+	ASSERT_EQ(0, v_group_join(fd[2], extra));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng + 1, groups);
+	ASSERT_EQ(2LL * ng + 1, members);
+	ASSERT_EQ(0, v_group_leave(fd[2], extra));
+	ASSERT_EQ(-ENOENT, v_group_leave(fd[2], extra));
+
+	/* V process 0 leaves each of its groups: the others stay in them. */
+	for (i = 0; i < ng; i++) {
+		ret = v_group_leave(fd[0], created[i]);
+		if (m.in[i][0]) {
+			ASSERT_EQ(0, ret) TH_LOG("leave %d: %s", i, strerror(-ret));
+			m.in[i][0] = 0;
+		} else {
+			ASSERT_EQ(-ENOENT, ret);
+		}
+	}
+	many_expect(&m, &eg, &em);
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(eg, groups);
+	ASSERT_EQ(em, members);
+	/* V process 1 is closed, 2 shut down: their groups with nobody else go. */
+	ASSERT_EQ(0, close(fd[1]));
+	for (i = 0; i < ng; i++)
+		m.in[i][1] = 0;
+	many_expect(&m, &eg, &em);
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(eg, groups);
+	ASSERT_EQ(em, members);
+	ASSERT_EQ(0, shutdown(fd[2], SHUT_RDWR));
+	for (i = 0; i < ng; i++)
+		m.in[i][2] = 0;
+	many_expect(&m, &eg, &em);
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(eg, groups);
+	ASSERT_EQ(em, members);
+	m.listed_members = m.wrong = 0;
+	ASSERT_EQ(eg, group_show(NULL, showlen, many_check, &m));
+	ASSERT_EQ(0, m.wrong);
+	ASSERT_EQ(em, m.listed_members);
+	ASSERT_EQ(0, close(fd[2]));
+	ASSERT_EQ(0, close(fd[3]));
+	ASSERT_EQ(0, close(fd[0]));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(0, group_show(NULL, showlen, NULL, NULL));
+
+	/* The memory of groups and memberships is given back. */
+	sleep(1);
+	after = vt_slab_active_bytes();
+	tol = (peak - base) / 4;
+	if (tol < 256 * 1024)
+		tol = 256 * 1024;
+	TH_LOG("active slab bytes: base %lld, at %lld memberships %+lld, after closing %+lld "
+	       "(tolerance %lld)", base, limit, peak - base, after - base, tol);
+	/* The measurement sees the memberships at all ... */
+	ASSERT_LE(limit * 48, peak - base);
+	/* ... and they are gone. */
+	ASSERT_GT(tol, after - base);
+	free(created);
+	free(m.gids);
+	free(m.idx);
+	free(m.in);
+}
+
 /* TEST_HARNESS_MAIN, with the timeouts scaled like the waits. */
 static void __attribute__((constructor)) __constructor_order_last(void)
 {
