@@ -1085,6 +1085,294 @@ fail:
 	return -1;
 }
 
+/* A reply of member id to the request with tag: V_OK, id, tag, ~id. */
+static struct v_msg greply(uint64_t id, uint64_t tag)
+{
+	struct v_msg m;
+
+	memset(&m, 0, sizeof(m));
+	v_msg_set_code(&m, V_OK);
+	v_msg_put64(&m, 8, id);
+	v_msg_put64(&m, 16, tag);
+	v_msg_put64(&m, 24, ~id);
+	return m;
+}
+
+/* Is id in the sorted ids[0..n)? */
+static int in_sorted(uint64_t id, const uint64_t *ids, int n)
+{
+	return bsearch(&id, ids, n, sizeof(*ids), cmp_u64) != NULL;
+}
+
+/*
+ * A member pool: a child process with n V processes on host ns (NULL: the
+ * caller's), all joined to gid, serving: every message is received once
+ * and replied to with greply(member, tag), the tag (bytes 8..15 of the
+ * request) below ntags recorded per member, so a second delivery of one
+ * transaction to one member shows as a duplicate.  Commands on its pipe:
+ * 'R' reports its counters, 'Q' takes what is still queued, reports the
+ * counters and the members' tag bitmaps and exits.
+ */
+struct pool_stats {
+	int32_t err;		/* setup: 0 or -errno of the failing call */
+	int32_t line;		/* ... and where */
+	int64_t received, dups, bad, wrong_group, reply_enoent, reply_err, joined;
+};
+
+struct pool {
+	pid_t pid;
+	int ctl, res;		/* the parent's ends */
+	int n, ntags;
+	uint64_t *ids;		/* member i's id */
+	uint64_t *sorted;	/* the same, sorted */
+	unsigned char *seen;	/* after pool_quit: member i, tag t at bit i * ntags + t */
+	struct pool_stats st;
+};
+
+static void pool_take(int fd, int i, const uint64_t *ids, uint64_t gid, int ntags,
+		      unsigned char *seen, struct pool_stats *st)
+{
+	struct v_receive r;
+	struct v_msg rep;
+	uint64_t tag, bit;
+	int ret;
+
+	for (;;) {
+		memset(&r, 0, sizeof(r));
+		if (v_receive_ex(fd, &r))
+			return;
+		st->received++;
+		if (r.group != gid)
+			st->wrong_group++;
+		tag = v_msg_get64(&r.msg, 8);
+		if (v_msg_code(&r.msg) != GREQ_CODE || tag >= (uint64_t)ntags) {
+			st->bad++;
+		} else {
+			bit = (uint64_t)i * ntags + tag;
+			if (seen[bit / 8] & (1u << (bit % 8)))
+				st->dups++;
+			seen[bit / 8] |= 1u << (bit % 8);
+		}
+		rep = greply(ids[i], tag);
+		ret = v_reply(fd, r.sender, &rep);
+		if (ret == -ENOENT)
+			st->reply_enoent++;	/* the client moved on: cancelled */
+		else if (ret)
+			st->reply_err++;
+	}
+}
+
+static void __attribute__((noreturn)) pool_main(const char *ns, uint64_t gid, int n, int ntags,
+						int ctl, int res)
+{
+	size_t seen_len = ((size_t)n * ntags + 7) / 8;
+	struct epoll_event ev, evs[64];
+	struct pool_stats st;
+	unsigned char *seen;
+	uint64_t *ids;
+	struct rlimit rl;
+	int *fds, ep, i, k, m, ret;
+	char cmd;
+
+	memset(&st, 0, sizeof(st));
+	rl.rlim_cur = rl.rlim_max = n + 64;
+	fds = calloc(n, sizeof(*fds));
+	ids = calloc(n, sizeof(*ids));
+	seen = calloc(seen_len, 1);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+#define POOL_FAIL(e) do { st.err = (e); st.line = __LINE__; goto report; } while (0)
+	if (!fds || !ids || !seen || ep < 0)
+		POOL_FAIL(-ENOMEM);
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		POOL_FAIL(-errno);
+	if (ns && ns_enter(ns))
+		POOL_FAIL(-ENOENT);
+	for (i = 0; i < n; i++) {
+		fds[i] = v_open();
+		if (fds[i] < 0)
+			POOL_FAIL(fds[i]);
+		if (fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK))
+			POOL_FAIL(-errno);
+		ids[i] = vt_id(fds[i]);
+		if (!ids[i])
+			POOL_FAIL(-EINVAL);
+		ret = v_group_join(fds[i], gid);
+		if (ret)
+			POOL_FAIL(ret);
+		st.joined++;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev))
+			POOL_FAIL(-errno);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = n;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, ctl, &ev))
+		POOL_FAIL(-errno);
+report:
+	if (write(res, &st, sizeof(st)) != sizeof(st) ||
+	    (!st.err && write(res, ids, n * sizeof(*ids)) != (ssize_t)(n * sizeof(*ids))))
+		_exit(1);
+	if (st.err) {
+		/* Wait to be told: the parent reads the report first. */
+		while (read(ctl, &cmd, 1) < 0 && errno == EINTR)
+			;
+		_exit(2);
+	}
+	for (;;) {
+		m = epoll_wait(ep, evs, 64, -1);
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m < 0)
+			_exit(3);
+		for (k = 0; k < m; k++) {
+			if (evs[k].data.u32 != (uint32_t)n) {
+				i = evs[k].data.u32;
+				pool_take(fds[i], i, ids, gid, ntags, seen, &st);
+				continue;
+			}
+			if (read(ctl, &cmd, 1) != 1)
+				_exit(0);	/* the parent is gone */
+			if (cmd == 'Q')
+				for (i = 0; i < n; i++)
+					pool_take(fds[i], i, ids, gid, ntags, seen, &st);
+			if (write(res, &st, sizeof(st)) != sizeof(st))
+				_exit(4);
+			if (cmd == 'Q') {
+				if (write(res, seen, seen_len) != (ssize_t)seen_len)
+					_exit(5);
+				_exit(0);
+			}
+		}
+	}
+#undef POOL_FAIL
+}
+
+/* Start pool p (n members of gid on host ns); 0, or the setup error. */
+static int pool_start(struct pool *p, const char *ns, uint64_t gid, int n, int ntags)
+{
+	int c[2], r[2];
+
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->ntags = ntags;
+	p->ctl = p->res = -1;
+	p->ids = calloc(n, sizeof(*p->ids));
+	p->sorted = calloc(n, sizeof(*p->sorted));
+	p->seen = calloc(((size_t)n * ntags + 7) / 8, 1);
+	if (!p->ids || !p->sorted || !p->seen || pipe2(c, O_CLOEXEC))
+		return -ENOMEM;
+	if (pipe2(r, O_CLOEXEC)) {
+		close(c[0]);
+		close(c[1]);
+		return -ENOMEM;
+	}
+	p->pid = kid_fork(600 * vt_scale() * flood_scale());
+	if (p->pid < 0)
+		return -errno;
+	if (p->pid == 0) {
+		close(c[1]);
+		close(r[0]);
+		pool_main(ns, gid, n, ntags, c[0], r[1]);
+	}
+	close(c[0]);
+	close(r[1]);
+	p->ctl = c[1];
+	p->res = r[0];
+	if (vt_read_full(p->res, &p->st, sizeof(p->st), 60000))
+		return -ETIMEDOUT;
+	if (p->st.err) {
+		fprintf(stderr, "# pool on %s: setup failed at line %d: %s (%lld joined)\n",
+			ns ? ns : "this host", p->st.line, strerror(-p->st.err),
+			(long long)p->st.joined);
+		return p->st.err;
+	}
+	if (vt_read_full(p->res, p->ids, n * sizeof(*p->ids), 60000))
+		return -ETIMEDOUT;
+	memcpy(p->sorted, p->ids, n * sizeof(*p->ids));
+	qsort(p->sorted, n, sizeof(*p->sorted), cmp_u64);
+	return 0;
+}
+
+/* Pool p's counters now; 0 or -1. */
+static int pool_report(struct pool *p)
+{
+	char cmd = 'R';
+
+	if (write(p->ctl, &cmd, 1) != 1)
+		return -1;
+	return vt_read_full(p->res, &p->st, sizeof(p->st), 30000);
+}
+
+/* Wait (up to ms, scaled) until pool p has received at least want messages. */
+static int pool_wait_received(struct pool *p, long long want, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+
+	for (;;) {
+		if (pool_report(p))
+			return -1;
+		if (p->st.received >= want)
+			return 0;
+		if (vt_now_ms() > end)
+			return -1;
+		usleep(100000);
+	}
+}
+
+/* End pool p: its last counters and bitmaps, then reap it; 0 or -1. */
+static int pool_quit(struct pool *p)
+{
+	size_t seen_len = ((size_t)p->n * p->ntags + 7) / 8;
+	char cmd = 'Q';
+	int ret = -1;
+
+	if (p->pid <= 0)
+		return -1;
+	if (write(p->ctl, &cmd, 1) == 1 &&
+	    !vt_read_full(p->res, &p->st, sizeof(p->st), 30000) &&
+	    !vt_read_full(p->res, p->seen, seen_len, 30000))
+		ret = 0;
+	if (kid_wait(p->pid) != 0)
+		ret = -1;
+	p->pid = 0;
+	return ret;
+}
+
+static int pool_seen(const struct pool *p, int i, uint64_t tag)
+{
+	uint64_t bit = (uint64_t)i * p->ntags + tag;
+
+	return (p->seen[bit / 8] >> (bit % 8)) & 1;
+}
+
+static void pool_free(struct pool *p)
+{
+	if (p->ctl >= 0)
+		close(p->ctl);
+	if (p->res >= 0)
+		close(p->res);
+	free(p->ids);
+	free(p->sorted);
+	free(p->seen);
+	p->ctl = p->res = -1;
+	p->ids = p->sorted = NULL;
+	p->seen = NULL;
+}
+
+/* Index of member id in pool p, or -1. */
+static int pool_index(const struct pool *p, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->ids[i] == id)
+			return i;
+	return -1;
+}
+
 /* ------------------------------------------------------------------------ */
 /* 4. Very many groups on one host                                          */
 
@@ -1365,6 +1653,171 @@ TEST_F_TIMEOUT(flood, many_groups, 120)
 	free(m.gids);
 	free(m.idx);
 	free(m.in);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 5. Very many members of one group, on two hosts                          */
+
+static int one_group_members(uint64_t gid, const uint64_t *ids, int n, void *arg)
+{
+	long long *res = arg;	/* [0] the gid, [1] members listed, [2] other groups */
+
+	if (gid == (uint64_t)res[0])
+		res[1] = n;
+	else
+		res[2]++;
+	(void)ids;
+	return 0;
+}
+
+TEST_F_TIMEOUT(flood, group_many_members, 150)
+{
+	int na = BIG_MEMBERS * flood_scale(), nb, total, i, ret, cli, further = 0, nids;
+	long long groups, members, rep0, drop0, rep1, drop1, got, show[3];
+	uint64_t gid, replier, *all, *ids, *fur;
+	struct pool pa, pb;
+	struct v_send sd;
+	struct v_msg msg, want;
+	int64_t t0;
+
+	if (na > BIG_MEMBERS_MAX)
+		na = BIG_MEMBERS_MAX;
+	nb = na;
+	total = na + nb;
+	all = calloc(total, sizeof(*all));
+	ids = calloc(V_GROUP_MEMBERS_MAX, sizeof(*ids));
+	fur = calloc(total, sizeof(*fur));
+	ASSERT_TRUE(all && ids && fur);
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	pa.ctl = pa.res = pb.ctl = pb.res = -1;
+
+	ASSERT_EQ(0, topo_create());
+	self->topo = 1;
+	/* Further replies are kept as long as the test may take to fetch them. */
+	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms %d", 120000));
+	cli = ns_vopen(NS_A, 0);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, v_group_create(cli, &gid));
+	t0 = vt_now_ms();
+	ASSERT_EQ(0, pool_start(&pa, NS_A, gid, na, 1));
+	ASSERT_EQ(0, pool_start(&pb, NS_B, gid, nb, 1));
+	TH_LOG("%d members on host A, %d on host B, joined in %lld ms", na, nb,
+	       (long long)(vt_now_ms() - t0));
+	memcpy(all, pa.ids, na * sizeof(*all));
+	memcpy(all + na, pb.ids, nb * sizeof(*all));
+	qsort(all, total, sizeof(*all), cmp_u64);
+	for (i = 1; i < total; i++) {
+		ASSERT_NE(all[i - 1], all[i]);
+	}
+	ASSERT_EQ(0, host_groups(NS_A, &groups, &members, NULL));
+	ASSERT_EQ(1, groups);
+	ASSERT_EQ(na, members);
+	ASSERT_EQ(0, host_groups(NS_B, &groups, &members, NULL));
+	ASSERT_EQ(1, groups);
+	ASSERT_EQ(nb, members);
+	/* Each host lists its own members, all of them. */
+	show[0] = (long long)gid;
+	show[1] = -1;
+	show[2] = 0;
+	ASSERT_EQ(1, group_show(NS_A, 4096 + (size_t)na * 40, one_group_members, show));
+	EXPECT_EQ(na, show[1]) TH_LOG("vctl group show on host A lists %lld of %d members",
+				      show[1], na);
+	show[1] = -1;
+	ASSERT_EQ(1, group_show(NS_B, 4096 + (size_t)nb * 40, one_group_members, show));
+	EXPECT_EQ(nb, show[1]) TH_LOG("vctl group show on host B lists %lld of %d members",
+				      show[1], nb);
+	/* The members query finds both hosts' members. */
+	nids = v_group_members(cli, gid, ids, V_GROUP_MEMBERS_MAX, 2000000000ULL * vt_scale());
+	ASSERT_EQ(total, nids);
+	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	ASSERT_EQ(0, memcmp(ids, all, total * sizeof(*ids)));
+
+	rep0 = vt_stat(NS_A, "group_replies");
+	drop0 = vt_stat(NS_A, "group_dropped");
+	ASSERT_LE(0, rep0);
+	ASSERT_LE(0, drop0);
+
+	/* One group Send: the first reply completes it. */
+	memset(&sd, 0, sizeof(sd));
+	sd.dst = gid;
+	sd.msg = mk(GREQ_CODE, 0);
+	sd.timeout_ns = 60000000000ULL * vt_scale();
+	t0 = vt_now_ms();
+	ret = v_send_ex(cli, &sd);
+	ASSERT_EQ(0, ret) TH_LOG("group Send: %s", strerror(-ret));
+	TH_LOG("first reply after %lld ms, from host %s", (long long)(vt_now_ms() - t0),
+	       pool_index(&pa, sd.replier) >= 0 ? "A" : "B");
+	ASSERT_TRUE(in_sorted(sd.replier, all, total));
+	want = greply(sd.replier, 0);
+	ASSERT_TRUE(msg_eq(&want, &sd.msg));
+
+	/* Every member receives it (each once, checked below). */
+	ASSERT_EQ(0, pool_wait_received(&pa, na, 60000)) TH_LOG("host A members received %lld of %d",
+							       (long long)pa.st.received, na);
+	ASSERT_EQ(0, pool_wait_received(&pb, nb, 60000)) TH_LOG("host B members received %lld of %d",
+							       (long long)pb.st.received, nb);
+	TH_LOG("all %d members received it %lld ms after the Send", total,
+	       (long long)(vt_now_ms() - t0));
+
+	/* GetReply: further replies, each replier once, up to V_GROUP_REPLIES_MAX. */
+	for (;;) {
+		ret = v_get_reply(cli, &msg, &replier, 3000000000ULL * vt_scale());
+		if (ret)
+			break;
+		ASSERT_GT(total, further);
+		ASSERT_NE(sd.replier, replier);
+		ASSERT_TRUE(in_sorted(replier, all, total));
+		want = greply(replier, 0);
+		ASSERT_TRUE(msg_eq(&want, &msg));
+		fur[further++] = replier;
+	}
+	ASSERT_EQ(-ETIMEDOUT, ret) TH_LOG("GetReply after %d: %s", further, strerror(-ret));
+	qsort(fur, further, sizeof(*fur), cmp_u64);
+	for (i = 1; i < further; i++) {
+		ASSERT_NE(fur[i - 1], fur[i]) TH_LOG("replier %#llx returned twice",
+						     (unsigned long long)fur[i]);
+	}
+	rep1 = vt_stat(NS_A, "group_replies");
+	drop1 = vt_stat(NS_A, "group_dropped");
+	TH_LOG("GetReply returned %d further replies of %d; host A group_replies +%lld, "
+	       "group_dropped +%lld", further, total - 1, rep1 - rep0, drop1 - drop0);
+	ASSERT_EQ(total - 1 < V_GROUP_REPLIES_MAX ? total - 1 : V_GROUP_REPLIES_MAX, further);
+	ASSERT_EQ(further, rep1 - rep0);
+	ASSERT_LE(total - 1 - further, drop1 - drop0);
+
+	/* Each member got the message exactly once, and replied. */
+	ASSERT_EQ(0, pool_quit(&pa));
+	ASSERT_EQ(0, pool_quit(&pb));
+	for (i = 0; i < na; i++) {
+		ASSERT_TRUE(pool_seen(&pa, i, 0)) TH_LOG("member %d of host A", i);
+	}
+	for (i = 0; i < nb; i++) {
+		ASSERT_TRUE(pool_seen(&pb, i, 0)) TH_LOG("member %d of host B", i);
+	}
+	ASSERT_EQ(na, pa.st.received);
+	ASSERT_EQ(nb, pb.st.received);
+	ASSERT_EQ(0, pa.st.dups + pb.st.dups);
+	ASSERT_EQ(0, pa.st.bad + pb.st.bad);
+	ASSERT_EQ(0, pa.st.wrong_group + pb.st.wrong_group);
+	ASSERT_EQ(0, pa.st.reply_enoent + pa.st.reply_err + pb.st.reply_enoent + pb.st.reply_err);
+
+	/* Members gone, transaction closed: nothing is held any more. */
+	ASSERT_EQ(0, host_groups(NS_A, &groups, &members, NULL));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(0, host_groups(NS_B, &groups, &members, NULL));
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(0, close(cli));
+	/* Group aliens linger for the group-reply window (+ 1 s): shorten it. */
+	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms 1000"));
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
+	ASSERT_LE(0, aliens_wait(NS_B, 0, 20000, &got)) TH_LOG("host B: %lld aliens", got);
+	pool_free(&pa);
+	pool_free(&pb);
+	free(all);
+	free(ids);
+	free(fur);
 }
 
 /* TEST_HARNESS_MAIN, with the timeouts scaled like the waits. */
