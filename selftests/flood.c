@@ -1820,6 +1820,116 @@ TEST_F_TIMEOUT(flood, group_many_members, 150)
 	free(fur);
 }
 
+/* ------------------------------------------------------------------------ */
+/* 6. More local members than max-aliens                                    */
+
+TEST_F_TIMEOUT(flood, group_over_max_aliens, 120)
+{
+	int n = BUSY_MEMBERS, i, ret, cli, clib, further;
+	long long busy0, busy1, got;
+	uint64_t gid, replier;
+	struct pool pa, pb;
+	struct v_msg msg, want;
+	struct v_send sd;
+	int64_t t0;
+
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	pa.ctl = pa.res = pb.ctl = pb.res = -1;
+	ASSERT_EQ(0, topo_create());
+	self->topo = 1;
+	/* Room for one alien fewer than the group has members here. */
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms 1000 group-window-ms 60000", n - 1));
+	ASSERT_EQ(0, vctl(NS_B, "set host-down-ms 1000"));
+	cli = ns_vopen(NS_A, 0);
+	ASSERT_LE(0, cli);
+	clib = ns_vopen(NS_B, 0);
+	ASSERT_LE(0, clib);
+	ASSERT_EQ(0, v_group_create(cli, &gid));
+	ASSERT_EQ(0, pool_start(&pa, NS_A, gid, n, 4));
+	busy0 = vt_stat(NS_A, "busy");
+	ASSERT_LE(0, busy0);
+
+	/* From host A itself: all or none, so none; busy until the Send gives up. */
+	memset(&sd, 0, sizeof(sd));
+	sd.dst = gid;
+	sd.msg = mk(GREQ_CODE, 0);
+	sd.timeout_ns = 60000000000ULL * vt_scale();
+	t0 = vt_now_ms();
+	ret = v_send_ex(cli, &sd);
+	TH_LOG("group Send from host A to %d members there (max-aliens %d): %s after %lld ms",
+	       n, n - 1, strerror(-ret), (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(-EBUSY, ret);
+	/* From host B: host A refuses it busy all the same. */
+	sd.msg = mk(GREQ_CODE, 1);
+	t0 = vt_now_ms();
+	ret = v_send_ex(clib, &sd);
+	TH_LOG("group Send from host B: %s after %lld ms", strerror(-ret),
+	       (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(-EBUSY, ret);
+	busy1 = vt_stat(NS_A, "busy");
+	ASSERT_LT(busy0 + 1, busy1);
+	ASSERT_EQ(0, pool_report(&pa));
+	ASSERT_EQ(0, pa.st.received);
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 1000, &got)) TH_LOG("host A: %lld aliens", got);
+
+	/* With members on host B too the Send is answered, from B only. */
+	ASSERT_EQ(0, pool_start(&pb, NS_B, gid, 3, 4));
+	sd.msg = mk(GREQ_CODE, 2);
+	ret = v_send_ex(cli, &sd);
+	ASSERT_EQ(0, ret) TH_LOG("group Send with members on host B: %s", strerror(-ret));
+	ASSERT_LE(0, pool_index(&pb, sd.replier));
+	want = greply(sd.replier, 2);
+	ASSERT_TRUE(msg_eq(&want, &sd.msg));
+	ASSERT_EQ(0, pool_wait_received(&pb, 3, 10000));
+	for (further = 0; !(ret = v_get_reply(cli, &msg, &replier, 2000000000ULL * vt_scale()));
+	     further++) {
+		ASSERT_LE(0, pool_index(&pb, replier));
+		ASSERT_NE(sd.replier, replier);
+	}
+	ASSERT_EQ(-ETIMEDOUT, ret);
+	ASSERT_EQ(2, further);
+	ASSERT_EQ(0, pool_report(&pa));
+	TH_LOG("host A's %d members received %lld (all or none: none), host A busy +%lld",
+	       n, (long long)pa.st.received, vt_stat(NS_A, "busy") - busy0);
+	ASSERT_EQ(0, pa.st.received);
+
+	/* One more slot and host A takes it: every member once. */
+	ASSERT_EQ(0, pool_quit(&pb));
+	ASSERT_EQ(3, pb.st.received);
+	ASSERT_EQ(0, pb.st.dups);
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 10000, &got)) TH_LOG("host A: %lld aliens", got);
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d", n));
+	sd.msg = mk(GREQ_CODE, 3);
+	ret = v_send_ex(cli, &sd);
+	ASSERT_EQ(0, ret) TH_LOG("group Send with max-aliens %d: %s", n, strerror(-ret));
+	ASSERT_LE(0, pool_index(&pa, sd.replier));
+	want = greply(sd.replier, 3);
+	ASSERT_TRUE(msg_eq(&want, &sd.msg));
+	ASSERT_EQ(0, pool_wait_received(&pa, n, 30000));
+	for (further = 0; !(ret = v_get_reply(cli, &msg, &replier, 2000000000ULL * vt_scale()));
+	     further++) {
+		ASSERT_LE(0, pool_index(&pa, replier));
+		want = greply(replier, 3);
+		ASSERT_TRUE(msg_eq(&want, &msg));
+	}
+	ASSERT_EQ(-ETIMEDOUT, ret);
+	ASSERT_EQ(n - 1, further);
+	ASSERT_EQ(0, pool_quit(&pa));
+	ASSERT_EQ(n, pa.st.received);
+	ASSERT_EQ(0, pa.st.dups + pa.st.bad + pa.st.reply_err + pa.st.reply_enoent);
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(pool_seen(&pa, i, 3));
+		ASSERT_FALSE(pool_seen(&pa, i, 0) || pool_seen(&pa, i, 1) || pool_seen(&pa, i, 2));
+	}
+	ASSERT_EQ(0, close(cli));
+	ASSERT_EQ(0, close(clib));
+	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms 1000"));
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
+	pool_free(&pa);
+	pool_free(&pb);
+}
+
 /* TEST_HARNESS_MAIN, with the timeouts scaled like the waits. */
 static void __attribute__((constructor)) __constructor_order_last(void)
 {
