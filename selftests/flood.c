@@ -41,7 +41,7 @@
 #include <net/if.h>
 #include "vtest.h"
 #include "vwire.h"
-#define VT_KIDS_MAX	16
+#define VT_KIDS_MAX	80
 #define VT_KID_ALARM_S	120
 #include "vkids.h"
 #include "kselftest_harness.h"
@@ -1928,6 +1928,194 @@ TEST_F_TIMEOUT(flood, group_over_max_aliens, 120)
 	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
 	pool_free(&pa);
 	pool_free(&pb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 7. A flood of group Sends from many clients                              */
+
+struct gf_res {
+	int32_t ret;
+	int32_t further;	/* GetReply returned this many */
+	int32_t bad;		/* wrong first reply or further reply */
+	int32_t last;		/* the GetReply error that ended the collection */
+	uint64_t replier;
+};
+
+static void __attribute__((noreturn)) gf_client(const char *ns, uint64_t gid, int ci, int nsend,
+						 const uint64_t *all, int nall, int go, int res)
+{
+	struct gf_res r[GF_SENDS];
+	uint64_t seen[2 * GF_MEMBERS], replier;
+	struct v_msg msg, want;
+	struct v_send sd;
+	int fd, s, k;
+	char c;
+
+	memset(r, 0, sizeof(r));
+	CK(ns_enter(ns) == 0);
+	fd = v_open();
+	CK(fd >= 0);
+	CK(read(go, &c, 1) == 0);	/* the parent closes it: all start at once */
+	for (s = 0; s < nsend; s++) {
+		uint64_t tag = (uint64_t)ci * nsend + s;
+
+		memset(&sd, 0, sizeof(sd));
+		sd.dst = gid;
+		sd.msg = mk(GREQ_CODE, tag);
+		sd.timeout_ns = 60000000000ULL * vt_scale();
+		r[s].ret = v_send_ex(fd, &sd);
+		if (r[s].ret)
+			continue;
+		r[s].replier = sd.replier;
+		want = greply(sd.replier, tag);
+		if (!in_sorted(sd.replier, all, nall) || !msg_eq(&want, &sd.msg))
+			r[s].bad++;
+		/* The further replies come now: each replier once, this tag only. */
+		seen[0] = sd.replier;
+		for (k = 1;; k++) {
+			int j, dup = 0;
+
+			r[s].last = v_get_reply(fd, &msg, &replier, 0);
+			if (r[s].last)
+				break;
+			want = greply(replier, tag);
+			for (j = 0; j < k && j < 2 * GF_MEMBERS; j++)
+				dup |= seen[j] == replier;
+			if (dup || k >= 2 * GF_MEMBERS || !in_sorted(replier, all, nall) ||
+			    !msg_eq(&want, &msg)) {
+				r[s].bad++;
+				break;
+			}
+			seen[k] = replier;
+			r[s].further++;
+		}
+	}
+	CK(write(res, r, nsend * sizeof(r[0])) == (ssize_t)(nsend * sizeof(r[0])));
+	close(fd);
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(flood, group_send_flood, 150)
+{
+	int nc = GF_CLIENTS * flood_scale(), ncl, nall = 2 * GF_MEMBERS, c, s, go[2], cli;
+	int res[2 * GF_CLIENTS_MAX];
+	long long ok = 0, busy = 0, other = 0, bad = 0, further = 0, notseen = 0, got;
+	long long ga, gb, busya, busyb, dl0, dl1;
+	uint64_t gid, *all;
+	struct pool pa, pb;
+	struct gf_res (*r)[GF_SENDS];
+	pid_t pids[2 * GF_CLIENTS_MAX];
+	int64_t t0;
+
+	if (nc > GF_CLIENTS_MAX)
+		nc = GF_CLIENTS_MAX;
+	ncl = 2 * nc;
+	all = calloc(nall, sizeof(*all));
+	r = calloc(ncl, sizeof(*r));
+	ASSERT_TRUE(all && r);
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	pa.ctl = pa.res = pb.ctl = pb.res = -1;
+	ASSERT_EQ(0, topo_create());
+	self->topo = 1;
+	/* Fewer aliens than the clients could ask for at once: some get busy. */
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms %d group-window-ms %d",
+			  GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
+	ASSERT_EQ(0, vctl(NS_B, "set max-aliens %d host-down-ms %d group-window-ms %d",
+			  GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
+	cli = ns_vopen(NS_A, 0);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, v_group_create(cli, &gid));
+	close(cli);
+	ASSERT_EQ(0, pool_start(&pa, NS_A, gid, GF_MEMBERS, ncl * GF_SENDS));
+	ASSERT_EQ(0, pool_start(&pb, NS_B, gid, GF_MEMBERS, ncl * GF_SENDS));
+	memcpy(all, pa.ids, GF_MEMBERS * sizeof(*all));
+	memcpy(all + GF_MEMBERS, pb.ids, GF_MEMBERS * sizeof(*all));
+	qsort(all, nall, sizeof(*all), cmp_u64);
+	busya = vt_stat(NS_A, "busy");
+	busyb = vt_stat(NS_B, "busy");
+	dl0 = vt_stat(NS_A, "group_delivered") + vt_stat(NS_B, "group_delivered");
+
+	/* Half the clients on each host, all starting at once. */
+	ASSERT_EQ(0, pipe(go));
+	for (c = 0; c < ncl; c++) {
+		int p[2];
+
+		ASSERT_EQ(0, pipe(p));
+		pids[c] = kid_fork(300 * vt_scale());
+		ASSERT_LE(0, pids[c]);
+		if (pids[c] == 0) {
+			close(go[1]);
+			close(p[0]);
+			gf_client(c % 2 ? NS_B : NS_A, gid, c, GF_SENDS, all, nall, go[0], p[1]);
+		}
+		close(p[1]);
+		res[c] = p[0];
+	}
+	close(go[0]);
+	usleep(200000);
+	t0 = vt_now_ms();
+	close(go[1]);
+	for (c = 0; c < ncl; c++) {
+		ASSERT_EQ(0, vt_read_full(res[c], r[c], sizeof(r[c]), 240000))
+			TH_LOG("client %d reported nothing", c);
+		close(res[c]);
+		ASSERT_EQ(0, kid_wait(pids[c])) TH_LOG("client %d", c);
+	}
+	ASSERT_EQ(0, pool_quit(&pa));
+	ASSERT_EQ(0, pool_quit(&pb));
+	dl1 = vt_stat(NS_A, "group_delivered") + vt_stat(NS_B, "group_delivered");
+	for (c = 0; c < ncl; c++)
+		for (s = 0; s < GF_SENDS; s++) {
+			struct gf_res *x = &r[c][s];
+			uint64_t tag = (uint64_t)c * GF_SENDS + s;
+			int ia = pool_index(&pa, x->replier), ib = pool_index(&pb, x->replier);
+
+			bad += x->bad;
+			if (x->ret == 0) {
+				ok++;
+				further += x->further;
+				if (x->last != -ETIMEDOUT && x->last != -ENOENT)
+					bad++;
+				/* The member that replied did receive it. */
+				if (!(ia >= 0 && pool_seen(&pa, ia, tag)) &&
+				    !(ib >= 0 && pool_seen(&pb, ib, tag)))
+					notseen++;
+			} else if (x->ret == -EBUSY) {
+				busy++;
+			} else {
+				other++;
+				TH_LOG("client %d, Send %d: %s", c, s, strerror(-x->ret));
+			}
+		}
+	ga = pa.st.received;
+	gb = pb.st.received;
+	TH_LOG("%d clients x %d group Sends to %d members in %lld ms: %lld answered (%lld "
+	       "further replies by GetReply), %lld EBUSY, %lld other errors; members received "
+	       "A %lld, B %lld (group_delivered +%lld), cancelled replies A %lld B %lld; busy "
+	       "refusals A +%lld B +%lld", ncl, GF_SENDS, nall, (long long)(vt_now_ms() - t0),
+	       ok, further, busy, other, ga, gb, dl1 - dl0, (long long)pa.st.reply_enoent,
+	       (long long)pb.st.reply_enoent, vt_stat(NS_A, "busy") - busya,
+	       vt_stat(NS_B, "busy") - busyb);
+	/* Each transaction: answered once, by a member that got it, or EBUSY. */
+	ASSERT_EQ((long long)ncl * GF_SENDS, ok + busy + other);
+	ASSERT_EQ(0, other);
+	ASSERT_EQ(0, bad);
+	ASSERT_EQ(0, notseen);
+	ASSERT_LT(0, ok);
+	/* No member got one transaction twice; none got anything else. */
+	ASSERT_EQ(0, pa.st.dups + pb.st.dups);
+	ASSERT_EQ(0, pa.st.bad + pb.st.bad + pa.st.wrong_group + pb.st.wrong_group);
+	ASSERT_EQ(0, pa.st.reply_err + pb.st.reply_err);
+	/* Delivered and then cancelled (the client moved on) is not received. */
+	ASSERT_LE(ga + gb, dl1 - dl0);
+	/* Everything is let go. */
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
+	ASSERT_LE(0, aliens_wait(NS_B, 0, 20000, &got)) TH_LOG("host B: %lld aliens", got);
+	pool_free(&pa);
+	pool_free(&pb);
+	free(all);
+	free(r);
 }
 
 /* TEST_HARNESS_MAIN, with the timeouts scaled like the waits. */
