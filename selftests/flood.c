@@ -18,14 +18,47 @@
  *                  in Send to one server: all are queued, each gets its own
  *                  reply exactly once, and the module's reference count
  *                  returns to 0 once they are closed.
+ *   many_groups    one host, 5000 groups joined twice each by four V
+ *                  processes and a few times by a child process up to
+ *                  max-members exactly: the next join fails ENOSPC (an
+ *                  existing membership still EEXIST), `vctl -j host show`
+ *                  counts groups and memberships, `vctl group show` lists
+ *                  every group with exactly its members; leave, exit,
+ *                  close and shutdown() free memberships (and groups left
+ *                  empty), the limit has room again, and slab usage
+ *                  returns to its baseline.
+ *   group_many_members
+ *                  one group of 600 members on each host: the members query
+ *                  finds all, each host lists its own; one group Send
+ *                  reaches every member exactly once, the first reply
+ *                  completes it, GetReply returns exactly
+ *                  V_GROUP_REPLIES_MAX further replies, each replier once
+ *                  (the rest counted dropped); aliens return to 0.
+ *   group_over_max_aliens
+ *                  a group with one member more on host A than A's
+ *                  max-aliens: delivery there is all or none, so none; a
+ *                  group Send from A or from B fails EBUSY (A counts busy
+ *                  refusals); with members on B too it is answered from B
+ *                  only; with max-aliens = members every member gets it once.
+ *   group_send_flood
+ *                  16 client processes (8 per host) each make 20 group Sends
+ *                  to a group of 4 members per host with max-aliens 48:
+ *                  each Send is answered once, by a member that received it,
+ *                  with its own reply (GetReply: this transaction's, each
+ *                  replier once), or fails EBUSY; no member receives a
+ *                  transaction twice; aliens return to 0.
  *
  * Topology of the remote tests: network namespaces vkfa (host A) and vkfb
  * (host B) joined by the veth pair vkfa0 / vkfb0, both attached to V.
+ * many_groups and local_senders make a V host of their own (unshare).
  *
  * VK_FLOOD_SCALE (default 1) multiplies the heavy counts: REQUESTs of the
  * flood (FLOOD_REQS, 5 gives the 100000 of the full-size run), aliens of the
- * memory test and local senders.  VK_TIMEOUT_SCALE lengthens the waits.
- * VK_FLOOD_ONLY=a:b (or a,b) runs only the tests named.
+ * memory test, local senders, groups of many_groups, members per host of
+ * group_many_members (at most 1300: `vctl group show` lists about 1360
+ * members of one group, what fits one netlink message) and clients of
+ * group_send_flood.  VK_TIMEOUT_SCALE lengthens the waits.  VK_FLOOD_ONLY=a:b
+ * (or a,b) runs only the tests named.
  */
 #include <endian.h>
 #include <pthread.h>
