@@ -18,13 +18,47 @@
  *                  in Send to one server: all are queued, each gets its own
  *                  reply exactly once, and the module's reference count
  *                  returns to 0 once they are closed.
+ *   many_groups    one host, 5000 groups joined twice each by four V
+ *                  processes and a few times by a child process up to
+ *                  max-members exactly: the next join fails ENOSPC (an
+ *                  existing membership still EEXIST), `vctl -j host show`
+ *                  counts groups and memberships, `vctl group show` lists
+ *                  every group with exactly its members; leave, exit,
+ *                  close and shutdown() free memberships (and groups left
+ *                  empty), the limit has room again, and slab usage
+ *                  returns to its baseline.
+ *   group_many_members
+ *                  one group of 600 members on each host: the members query
+ *                  finds all, each host lists its own; one group Send
+ *                  reaches every member exactly once, the first reply
+ *                  completes it, GetReply returns exactly
+ *                  V_GROUP_REPLIES_MAX further replies, each replier once
+ *                  (the rest counted dropped); aliens return to 0.
+ *   group_over_max_aliens
+ *                  a group with one member more on host A than A's
+ *                  max-aliens: delivery there is all or none, so none; a
+ *                  group Send from A or from B fails EBUSY (A counts busy
+ *                  refusals); with members on B too it is answered from B
+ *                  only; with max-aliens = members every member gets it once.
+ *   group_send_flood
+ *                  16 client processes (8 per host) each make 20 group Sends
+ *                  to a group of 4 members per host with max-aliens 48:
+ *                  each Send is answered once, by a member that received it,
+ *                  with its own reply (GetReply: this transaction's, each
+ *                  replier once), or fails EBUSY; no member receives a
+ *                  transaction twice; aliens return to 0.
  *
  * Topology of the remote tests: network namespaces vkfa (host A) and vkfb
  * (host B) joined by the veth pair vkfa0 / vkfb0, both attached to V.
+ * many_groups and local_senders make a V host of their own (unshare).
  *
  * VK_FLOOD_SCALE (default 1) multiplies the heavy counts: REQUESTs of the
  * flood (FLOOD_REQS, 5 gives the 100000 of the full-size run), aliens of the
- * memory test and local senders.  VK_TIMEOUT_SCALE lengthens the waits.
+ * memory test, local senders, groups of many_groups, members per host of
+ * group_many_members (at most 1300: `vctl group show` lists about 1360
+ * members of one group, what fits one netlink message) and clients of
+ * group_send_flood.  VK_TIMEOUT_SCALE lengthens the waits.  VK_FLOOD_ONLY=a:b
+ * (or a,b) runs only the tests named.
  */
 #include <endian.h>
 #include <pthread.h>
@@ -40,7 +74,7 @@
 #include <net/if.h>
 #include "vtest.h"
 #include "vwire.h"
-#define VT_KIDS_MAX	16
+#define VT_KIDS_MAX	80
 #define VT_KID_ALARM_S	120
 #include "vkids.h"
 #include "kselftest_harness.h"
@@ -1115,6 +1149,1129 @@ TEST_F_TIMEOUT(flood, local_senders, 150)
 	free(buf);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Groups: shared helpers                                                   */
+
+#define GREQ_CODE	0x0f20
+#define MANY_GROUPS	5000	/* test many_groups: groups per unit of scale */
+#define MANY_SOCKS	4	/* test many_groups: V processes joining them */
+#define MANY_KID_JOINS	8	/* test many_groups: joins of the child process */
+#define BIG_MEMBERS	600	/* test group_many_members: members per host per unit */
+#define BIG_MEMBERS_MAX	1300	/* ... at most: `vctl group show` lists about 1360
+				 * members of one group (one netlink message)
+				 */
+#define BUSY_MEMBERS	100	/* test group_over_max_aliens: members on host A */
+#define GF_MEMBERS	4	/* test group_send_flood: members per host */
+#define GF_CLIENTS	8	/* test group_send_flood: clients per host per unit */
+#define GF_CLIENTS_MAX	32
+#define GF_SENDS	20	/* test group_send_flood: group Sends per client */
+#define GF_MAX_ALIENS	48	/* test group_send_flood: max-aliens of both hosts, */
+#define GF_DOWN_MS	1000	/* ... their host-down-ms */
+#define GF_WINDOW_MS	2000	/* ... and group-window-ms */
+
+/* Group fields of `vctl -j host show`: groups, members, max_members. */
+static int host_groups(const char *ns, long long *groups, long long *members,
+		       long long *max_members)
+{
+	char buf[4096];
+
+	if (vctl_run(ns, "-j host show", buf, sizeof(buf)) != 0)
+		return -1;
+	*groups = json_num(buf, "groups");
+	*members = json_num(buf, "members");
+	if (max_members)
+		*max_members = json_num(buf, "max_members");
+	return *groups < 0 || *members < 0 ? -1 : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * `vctl -j group show` (in namespace ns) into a buffer of its own; for
+ * each group listed calls fn(gid, member ids, count, arg).  The number of
+ * groups listed, or -1 (output not JSON, truncated, unparsable).
+ */
+static int group_show(const char *ns, size_t len, int (*fn)(uint64_t, const uint64_t *, int, void *),
+		      void *arg)
+{
+	char *buf = malloc(len), *p, *e;
+	uint64_t *ids = calloc(8192, sizeof(*ids));
+	int n = 0, k, ret;
+
+	if (!buf || !ids)
+		goto fail;
+	ret = vctl_run(ns, "-j group show", buf, len);
+	if (ret != 0 || strlen(buf) + 1 >= len || vt_json_valid(buf))
+		goto fail;
+	for (p = strstr(buf, "\"group\":\""); p; p = strstr(e, "\"group\":\"")) {
+		uint64_t gid = strtoull(p + 9, &e, 16);
+		char *end;
+
+		p = strstr(e, "\"members\":[");
+		if (!p)
+			goto fail;
+		end = strchr(p, ']');
+		if (!end)
+			goto fail;
+		for (k = 0, p += 11; p < end && k < 8192; k++) {
+			p = strstr(p, "0x");
+			if (!p || p > end)
+				break;
+			ids[k] = strtoull(p, &p, 16);
+		}
+		if (fn && fn(gid, ids, k, arg))
+			goto fail;
+		n++;
+		e = end;
+	}
+	free(buf);
+	free(ids);
+	return n;
+fail:
+	free(buf);
+	free(ids);
+	return -1;
+}
+
+/* A reply of member id to the request with tag: V_OK, id, tag, ~id. */
+static struct v_msg greply(uint64_t id, uint64_t tag)
+{
+	struct v_msg m;
+
+	memset(&m, 0, sizeof(m));
+	v_msg_set_code(&m, V_OK);
+	v_msg_put64(&m, 8, id);
+	v_msg_put64(&m, 16, tag);
+	v_msg_put64(&m, 24, ~id);
+	return m;
+}
+
+/* Is id in the sorted ids[0..n)? */
+static int in_sorted(uint64_t id, const uint64_t *ids, int n)
+{
+	return bsearch(&id, ids, n, sizeof(*ids), cmp_u64) != NULL;
+}
+
+/*
+ * A member pool: a child process with n V processes on host ns (NULL: the
+ * caller's), all joined to gid, serving: every message is received once
+ * and replied to with greply(member, tag), the tag (bytes 8..15 of the
+ * request) below ntags recorded per member, so a second delivery of one
+ * transaction to one member shows as a duplicate.  Commands on its pipe:
+ * 'R' reports its counters, 'Q' takes what is still queued, reports the
+ * counters and the members' tag bitmaps and exits.
+ */
+struct pool_stats {
+	int32_t err;		/* setup: 0 or -errno of the failing call */
+	int32_t line;		/* ... and where */
+	int64_t received, dups, bad, wrong_group, reply_enoent, reply_err, joined;
+};
+
+struct pool {
+	pid_t pid;
+	int ctl, res;		/* the parent's ends */
+	int n, ntags;
+	uint64_t *ids;		/* member i's id */
+	uint64_t *sorted;	/* the same, sorted */
+	unsigned char *seen;	/* after pool_quit: member i, tag t at bit i * ntags + t */
+	struct pool_stats st;
+};
+
+static void pool_take(int fd, int i, const uint64_t *ids, uint64_t gid, int ntags,
+		      unsigned char *seen, struct pool_stats *st)
+{
+	struct v_receive r;
+	struct v_msg rep;
+	uint64_t tag, bit;
+	int ret;
+
+	for (;;) {
+		memset(&r, 0, sizeof(r));
+		if (v_receive_ex(fd, &r))
+			return;
+		st->received++;
+		if (r.group != gid)
+			st->wrong_group++;
+		tag = v_msg_get64(&r.msg, 8);
+		if (v_msg_code(&r.msg) != GREQ_CODE || tag >= (uint64_t)ntags) {
+			st->bad++;
+		} else {
+			bit = (uint64_t)i * ntags + tag;
+			if (seen[bit / 8] & (1u << (bit % 8)))
+				st->dups++;
+			seen[bit / 8] |= 1u << (bit % 8);
+		}
+		rep = greply(ids[i], tag);
+		ret = v_reply(fd, r.sender, &rep);
+		if (ret == -ENOENT)
+			st->reply_enoent++;	/* the client moved on: cancelled */
+		else if (ret)
+			st->reply_err++;
+	}
+}
+
+static void __attribute__((noreturn)) pool_main(const char *ns, uint64_t gid, int n, int ntags,
+						int ctl, int res)
+{
+	size_t seen_len = ((size_t)n * ntags + 7) / 8;
+	struct epoll_event ev, evs[64];
+	struct pool_stats st;
+	unsigned char *seen;
+	uint64_t *ids;
+	struct rlimit rl;
+	int *fds, ep, i, k, m, ret;
+	char cmd;
+
+	memset(&st, 0, sizeof(st));
+	rl.rlim_cur = rl.rlim_max = n + 64;
+	fds = calloc(n, sizeof(*fds));
+	ids = calloc(n, sizeof(*ids));
+	seen = calloc(seen_len, 1);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+#define POOL_FAIL(e) do { st.err = (e); st.line = __LINE__; goto report; } while (0)
+	if (!fds || !ids || !seen || ep < 0)
+		POOL_FAIL(-ENOMEM);
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		POOL_FAIL(-errno);
+	if (ns && ns_enter(ns))
+		POOL_FAIL(-ENOENT);
+	for (i = 0; i < n; i++) {
+		fds[i] = v_open();
+		if (fds[i] < 0)
+			POOL_FAIL(fds[i]);
+		if (fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK))
+			POOL_FAIL(-errno);
+		ids[i] = vt_id(fds[i]);
+		if (!ids[i])
+			POOL_FAIL(-EINVAL);
+		ret = v_group_join(fds[i], gid);
+		if (ret)
+			POOL_FAIL(ret);
+		st.joined++;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev))
+			POOL_FAIL(-errno);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = n;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, ctl, &ev))
+		POOL_FAIL(-errno);
+report:
+	if (write(res, &st, sizeof(st)) != sizeof(st) ||
+	    (!st.err && write(res, ids, n * sizeof(*ids)) != (ssize_t)(n * sizeof(*ids))))
+		_exit(1);
+	if (st.err) {
+		/* Wait to be told: the parent reads the report first. */
+		while (read(ctl, &cmd, 1) < 0 && errno == EINTR)
+			;
+		_exit(2);
+	}
+	for (;;) {
+		m = epoll_wait(ep, evs, 64, -1);
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m < 0)
+			_exit(3);
+		for (k = 0; k < m; k++) {
+			if (evs[k].data.u32 != (uint32_t)n) {
+				i = evs[k].data.u32;
+				pool_take(fds[i], i, ids, gid, ntags, seen, &st);
+				continue;
+			}
+			if (read(ctl, &cmd, 1) != 1)
+				_exit(0);	/* the parent is gone */
+			if (cmd == 'Q')
+				for (i = 0; i < n; i++)
+					pool_take(fds[i], i, ids, gid, ntags, seen, &st);
+			if (write(res, &st, sizeof(st)) != sizeof(st))
+				_exit(4);
+			if (cmd == 'Q') {
+				if (write(res, seen, seen_len) != (ssize_t)seen_len)
+					_exit(5);
+				_exit(0);
+			}
+		}
+	}
+#undef POOL_FAIL
+}
+
+/* Start pool p (n members of gid on host ns); 0, or the setup error. */
+static int pool_start(struct pool *p, const char *ns, uint64_t gid, int n, int ntags)
+{
+	int c[2], r[2];
+
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->ntags = ntags;
+	p->ctl = p->res = -1;
+	p->ids = calloc(n, sizeof(*p->ids));
+	p->sorted = calloc(n, sizeof(*p->sorted));
+	p->seen = calloc(((size_t)n * ntags + 7) / 8, 1);
+	if (!p->ids || !p->sorted || !p->seen || pipe2(c, O_CLOEXEC))
+		return -ENOMEM;
+	if (pipe2(r, O_CLOEXEC)) {
+		close(c[0]);
+		close(c[1]);
+		return -ENOMEM;
+	}
+	p->pid = kid_fork(600 * vt_scale() * flood_scale());
+	if (p->pid < 0)
+		return -errno;
+	if (p->pid == 0) {
+		close(c[1]);
+		close(r[0]);
+		pool_main(ns, gid, n, ntags, c[0], r[1]);
+	}
+	close(c[0]);
+	close(r[1]);
+	p->ctl = c[1];
+	p->res = r[0];
+	if (vt_read_full(p->res, &p->st, sizeof(p->st), 60000))
+		return -ETIMEDOUT;
+	if (p->st.err) {
+		fprintf(stderr, "# pool on %s: setup failed at line %d: %s (%lld joined)\n",
+			ns ? ns : "this host", p->st.line, strerror(-p->st.err),
+			(long long)p->st.joined);
+		return p->st.err;
+	}
+	if (vt_read_full(p->res, p->ids, n * sizeof(*p->ids), 60000))
+		return -ETIMEDOUT;
+	memcpy(p->sorted, p->ids, n * sizeof(*p->ids));
+	qsort(p->sorted, n, sizeof(*p->sorted), cmp_u64);
+	return 0;
+}
+
+/* Pool p's counters now; 0 or -1. */
+static int pool_report(struct pool *p)
+{
+	char cmd = 'R';
+
+	if (write(p->ctl, &cmd, 1) != 1)
+		return -1;
+	return vt_read_full(p->res, &p->st, sizeof(p->st), 30000);
+}
+
+/* Wait (up to ms, scaled) until pool p has received at least want messages. */
+static int pool_wait_received(struct pool *p, long long want, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+
+	for (;;) {
+		if (pool_report(p))
+			return -1;
+		if (p->st.received >= want)
+			return 0;
+		if (vt_now_ms() > end)
+			return -1;
+		usleep(100000);
+	}
+}
+
+/* End pool p: its last counters and bitmaps, then reap it; 0 or -1. */
+static int pool_quit(struct pool *p)
+{
+	size_t seen_len = ((size_t)p->n * p->ntags + 7) / 8;
+	char cmd = 'Q';
+	int ret = -1;
+
+	if (p->pid <= 0)
+		return -1;
+	if (write(p->ctl, &cmd, 1) == 1 &&
+	    !vt_read_full(p->res, &p->st, sizeof(p->st), 30000) &&
+	    !vt_read_full(p->res, p->seen, seen_len, 30000))
+		ret = 0;
+	if (kid_wait(p->pid) != 0)
+		ret = -1;
+	p->pid = 0;
+	return ret;
+}
+
+static int pool_seen(const struct pool *p, int i, uint64_t tag)
+{
+	uint64_t bit = (uint64_t)i * p->ntags + tag;
+
+	return (p->seen[bit / 8] >> (bit % 8)) & 1;
+}
+
+static void pool_free(struct pool *p)
+{
+	if (p->ctl >= 0)
+		close(p->ctl);
+	if (p->res >= 0)
+		close(p->res);
+	free(p->ids);
+	free(p->sorted);
+	free(p->seen);
+	p->ctl = p->res = -1;
+	p->ids = p->sorted = NULL;
+	p->seen = NULL;
+}
+
+/* Index of member id in pool p, or -1. */
+static int pool_index(const struct pool *p, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->ids[i] == id)
+			return i;
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* 4. Very many groups on one host                                          */
+
+struct many {
+	int ng;
+	uint64_t *gids;			/* sorted */
+	int *idx;			/* gids[k] was created as group idx[k] */
+	uint64_t sock_ids[MANY_SOCKS];
+	uint64_t kid_id;
+	int kid_joined;			/* the child is in groups 0..kid_joined-1 */
+	unsigned char (*in)[MANY_SOCKS];	/* group i (creation order): sockets in it */
+	long long listed_members, wrong;
+};
+
+/* Group i (in creation order) is joined by V processes i % 4 and (i + 1) % 4. */
+static int many_joined(int i, int s)
+{
+	return s == i % MANY_SOCKS || s == (i + 1) % MANY_SOCKS;
+}
+
+static int many_check(uint64_t gid, const uint64_t *ids, int n, void *arg)
+{
+	struct many *m = arg;
+	uint64_t *hit = bsearch(&gid, m->gids, m->ng, sizeof(*m->gids), cmp_u64);
+	int i, s, k, want = 0, found;
+
+	if (!hit) {
+		m->wrong++;
+		return 0;
+	}
+	i = m->idx[hit - m->gids];
+	for (s = 0; s < MANY_SOCKS; s++) {
+		if (!m->in[i][s])
+			continue;
+		want++;
+		for (k = 0, found = 0; k < n; k++)
+			found += ids[k] == m->sock_ids[s];
+		if (found != 1)
+			m->wrong++;
+	}
+	if (i < m->kid_joined) {
+		want++;
+		for (k = 0, found = 0; k < n; k++)
+			found += ids[k] == m->kid_id;
+		if (found != 1)
+			m->wrong++;
+	}
+	if (n != want)
+		m->wrong++;
+	m->listed_members += n;
+	return 0;
+}
+
+/* Groups with a member, and memberships, by m->in (the child's included). */
+static void many_expect(const struct many *m, long long *groups, long long *members)
+{
+	int i, s, c;
+
+	*groups = *members = 0;
+	for (i = 0; i < m->ng; i++) {
+		for (s = 0, c = 0; s < MANY_SOCKS; s++)
+			c += m->in[i][s];
+		c += i < m->kid_joined;
+		*groups += c > 0;
+		*members += c;
+	}
+}
+
+TEST_F_TIMEOUT(flood, many_groups, 120)
+{
+	int ng = MANY_GROUPS * flood_scale(), i, s, ret, p[2], q[2], listed;
+	long long limit = 2LL * ng + MANY_KID_JOINS, groups, members, maxm, eg, em;
+	long long base, peak, after, tol;
+	int fd[MANY_SOCKS];
+	uint64_t *created, extra;
+	struct many m;
+	size_t showlen;
+	int64_t t0;
+	pid_t pid;
+	char c;
+
+	memset(&m, 0, sizeof(m));
+	m.ng = ng;
+	created = calloc(ng, sizeof(*created));
+	m.gids = calloc(ng, sizeof(*m.gids));
+	m.idx = calloc(ng, sizeof(*m.idx));
+	m.in = calloc(ng, sizeof(*m.in));
+	ASSERT_TRUE(created && m.gids && m.idx && m.in);
+	showlen = 4096 + (size_t)ng * 160;
+
+	/* A V host of our own. */
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, &maxm));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(V_MAX_MEMBERS_DEFAULT, maxm);
+	ASSERT_EQ(0, vctl(NULL, "set max-members %lld", limit));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, &maxm));
+	ASSERT_EQ(limit, maxm);
+	sleep(1);
+	base = vt_slab_active_bytes();
+	ASSERT_LT(0, base);
+
+	for (s = 0; s < MANY_SOCKS; s++) {
+		fd[s] = v_open();
+		ASSERT_LE(0, fd[s]);
+		m.sock_ids[s] = vt_id(fd[s]);
+		ASSERT_NE(0, m.sock_ids[s]);
+	}
+	/* ng groups, created by V process 0: distinct ids of this host. */
+	t0 = vt_now_ms();
+	for (i = 0; i < ng; i++) {
+		ASSERT_EQ(0, v_group_create(fd[0], &created[i]));
+		ASSERT_TRUE(v_id_group_ok(created[i]));
+		ASSERT_EQ(v_id_host(m.sock_ids[0]), v_id_host(created[i]));
+		m.gids[i] = created[i];
+	}
+	qsort(m.gids, ng, sizeof(*m.gids), cmp_u64);
+	for (i = 1; i < ng; i++) {
+		ASSERT_NE(m.gids[i - 1], m.gids[i]);
+	}
+	for (i = 0; i < ng; i++) {
+		uint64_t *hit = bsearch(&created[i], m.gids, ng, sizeof(*m.gids), cmp_u64);
+
+		m.idx[hit - m.gids] = i;
+	}
+	/* Creating takes no membership. */
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+
+	/* Two memberships per group, from four V processes. */
+	for (i = 0; i < ng; i++)
+		for (s = 0; s < MANY_SOCKS; s++)
+			if (many_joined(i, s)) {
+				ret = v_group_join(fd[s], created[i]);
+				ASSERT_EQ(0, ret) TH_LOG("group %d, V process %d: %s", i, s,
+							 strerror(-ret));
+				m.in[i][s] = 1;
+			}
+	TH_LOG("%d groups created, %lld memberships joined in %lld ms", ng, 2LL * ng,
+	       (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(2LL * ng, members);
+
+	/* A child process takes the last MANY_KID_JOINS; its next join is refused. */
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, pipe(q));
+	pid = kid_fork(0);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int kfd, res[MANY_KID_JOINS + 2];
+		uint64_t kid;
+
+		close(p[0]);
+		close(q[1]);
+		kfd = v_open();
+		CK(kfd >= 0);
+		kid = vt_id(kfd);
+		for (i = 0; i < MANY_KID_JOINS; i++)
+			res[i] = v_group_join(kfd, created[i]);
+		res[MANY_KID_JOINS] = v_group_join(kfd, created[MANY_KID_JOINS]);
+		/* Already a member: that is not a new membership. */
+		res[MANY_KID_JOINS + 1] = v_group_join(kfd, created[0]);
+		CK(write(p[1], &kid, sizeof(kid)) == sizeof(kid));
+		CK(write(p[1], res, sizeof(res)) == sizeof(res));
+		/* Hold the memberships until killed. */
+		CK(read(q[0], &c, 1) >= 0);
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	{
+		int res[MANY_KID_JOINS + 2];
+
+		ASSERT_EQ(0, vt_read_full(p[0], &m.kid_id, sizeof(m.kid_id), 10000));
+		ASSERT_EQ(0, vt_read_full(p[0], res, sizeof(res), 10000));
+		for (i = 0; i < MANY_KID_JOINS; i++) {
+			ASSERT_EQ(0, res[i]) TH_LOG("child's join %d: %s", i, strerror(-res[i]));
+		}
+		ASSERT_EQ(-ENOSPC, res[MANY_KID_JOINS]) TH_LOG("join beyond max-members: %s",
+							       strerror(-res[MANY_KID_JOINS]));
+		ASSERT_EQ(-EEXIST, res[MANY_KID_JOINS + 1]);
+	}
+	close(p[0]);
+	m.kid_joined = MANY_KID_JOINS;
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(limit, members);
+	/* At the limit: no V process joins anything more, no group appears. */
+	ASSERT_EQ(-ENOSPC, v_group_join(fd[0], created[2]));
+	ASSERT_EQ(0, v_group_create(fd[0], &extra));
+	ASSERT_EQ(-ENOSPC, v_group_join(fd[2], extra));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(limit, members);
+
+	/* vctl group show lists every group with exactly its members. */
+	peak = vt_slab_active_bytes();
+	t0 = vt_now_ms();
+	listed = group_show(NULL, showlen, many_check, &m);
+	TH_LOG("vctl group show: %d groups, %lld members listed in %lld ms", listed,
+	       m.listed_members, (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(ng, listed);
+	ASSERT_EQ(0, m.wrong);
+	ASSERT_EQ(limit, m.listed_members);
+
+	/* The child exits: its memberships go, and there is room again. */
+	kill(pid, SIGKILL);
+	ASSERT_EQ(1000 + SIGKILL, kid_wait(pid));
+	close(q[1]);
+	m.kid_joined = 0;
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng, groups);
+	ASSERT_EQ(2LL * ng, members);
+	ASSERT_EQ(0, v_group_join(fd[2], extra));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(ng + 1, groups);
+	ASSERT_EQ(2LL * ng + 1, members);
+	ASSERT_EQ(0, v_group_leave(fd[2], extra));
+	ASSERT_EQ(-ENOENT, v_group_leave(fd[2], extra));
+
+	/* V process 0 leaves each of its groups: the others stay in them. */
+	for (i = 0; i < ng; i++) {
+		ret = v_group_leave(fd[0], created[i]);
+		if (m.in[i][0]) {
+			ASSERT_EQ(0, ret) TH_LOG("leave %d: %s", i, strerror(-ret));
+			m.in[i][0] = 0;
+		} else {
+			ASSERT_EQ(-ENOENT, ret);
+		}
+	}
+	many_expect(&m, &eg, &em);
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(eg, groups);
+	ASSERT_EQ(em, members);
+	/* V process 1 is closed, 2 shut down: their groups with nobody else go. */
+	ASSERT_EQ(0, close(fd[1]));
+	for (i = 0; i < ng; i++)
+		m.in[i][1] = 0;
+	many_expect(&m, &eg, &em);
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(eg, groups);
+	ASSERT_EQ(em, members);
+	ASSERT_EQ(0, shutdown(fd[2], SHUT_RDWR));
+	for (i = 0; i < ng; i++)
+		m.in[i][2] = 0;
+	many_expect(&m, &eg, &em);
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(eg, groups);
+	ASSERT_EQ(em, members);
+	m.listed_members = m.wrong = 0;
+	ASSERT_EQ(eg, group_show(NULL, showlen, many_check, &m));
+	ASSERT_EQ(0, m.wrong);
+	ASSERT_EQ(em, m.listed_members);
+	ASSERT_EQ(0, close(fd[2]));
+	ASSERT_EQ(0, close(fd[3]));
+	ASSERT_EQ(0, close(fd[0]));
+	ASSERT_EQ(0, host_groups(NULL, &groups, &members, NULL));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(0, group_show(NULL, showlen, NULL, NULL));
+
+	/* The memory of groups and memberships is given back. */
+	sleep(1);
+	after = vt_slab_active_bytes();
+	tol = (peak - base) / 4;
+	if (tol < 256 * 1024)
+		tol = 256 * 1024;
+	TH_LOG("active slab bytes: base %lld, at %lld memberships %+lld, after closing %+lld "
+	       "(tolerance %lld)", base, limit, peak - base, after - base, tol);
+	/* The measurement sees the memberships at all ... */
+	ASSERT_LE(limit * 48, peak - base);
+	/* ... and they are gone. */
+	ASSERT_GT(tol, after - base);
+	free(created);
+	free(m.gids);
+	free(m.idx);
+	free(m.in);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 5. Very many members of one group, on two hosts                          */
+
+static int one_group_members(uint64_t gid, const uint64_t *ids, int n, void *arg)
+{
+	long long *res = arg;	/* [0] the gid, [1] members listed, [2] other groups */
+
+	if (gid == (uint64_t)res[0])
+		res[1] = n;
+	else
+		res[2]++;
+	(void)ids;
+	return 0;
+}
+
+TEST_F_TIMEOUT(flood, group_many_members, 150)
+{
+	int na = BIG_MEMBERS * flood_scale(), nb, total, i, ret, cli, further = 0, nids;
+	long long groups, members, rep0, drop0, rep1, drop1, got, show[3];
+	uint64_t gid, replier, *all, *ids, *fur;
+	struct pool pa, pb;
+	struct v_send sd;
+	struct v_msg msg, want;
+	int64_t t0;
+
+	if (na > BIG_MEMBERS_MAX)
+		na = BIG_MEMBERS_MAX;
+	nb = na;
+	total = na + nb;
+	all = calloc(total, sizeof(*all));
+	ids = calloc(V_GROUP_MEMBERS_MAX, sizeof(*ids));
+	fur = calloc(total, sizeof(*fur));
+	ASSERT_TRUE(all && ids && fur);
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	pa.ctl = pa.res = pb.ctl = pb.res = -1;
+
+	ASSERT_EQ(0, topo_create());
+	self->topo = 1;
+	/* Further replies are kept as long as the test may take to fetch them. */
+	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms %d", 120000));
+	cli = ns_vopen(NS_A, 0);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, v_group_create(cli, &gid));
+	t0 = vt_now_ms();
+	ASSERT_EQ(0, pool_start(&pa, NS_A, gid, na, 1));
+	ASSERT_EQ(0, pool_start(&pb, NS_B, gid, nb, 1));
+	TH_LOG("%d members on host A, %d on host B, joined in %lld ms", na, nb,
+	       (long long)(vt_now_ms() - t0));
+	memcpy(all, pa.ids, na * sizeof(*all));
+	memcpy(all + na, pb.ids, nb * sizeof(*all));
+	qsort(all, total, sizeof(*all), cmp_u64);
+	for (i = 1; i < total; i++) {
+		ASSERT_NE(all[i - 1], all[i]);
+	}
+	ASSERT_EQ(0, host_groups(NS_A, &groups, &members, NULL));
+	ASSERT_EQ(1, groups);
+	ASSERT_EQ(na, members);
+	ASSERT_EQ(0, host_groups(NS_B, &groups, &members, NULL));
+	ASSERT_EQ(1, groups);
+	ASSERT_EQ(nb, members);
+	/* Each host lists its own members, all of them. */
+	show[0] = (long long)gid;
+	show[1] = -1;
+	show[2] = 0;
+	ASSERT_EQ(1, group_show(NS_A, 4096 + (size_t)na * 40, one_group_members, show));
+	EXPECT_EQ(na, show[1]) TH_LOG("vctl group show on host A lists %lld of %d members",
+				      show[1], na);
+	show[1] = -1;
+	ASSERT_EQ(1, group_show(NS_B, 4096 + (size_t)nb * 40, one_group_members, show));
+	EXPECT_EQ(nb, show[1]) TH_LOG("vctl group show on host B lists %lld of %d members",
+				      show[1], nb);
+	/* The members query finds both hosts' members. */
+	nids = v_group_members(cli, gid, ids, V_GROUP_MEMBERS_MAX, 2000000000ULL * vt_scale());
+	ASSERT_EQ(total, nids);
+	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	ASSERT_EQ(0, memcmp(ids, all, total * sizeof(*ids)));
+
+	rep0 = vt_stat(NS_A, "group_replies");
+	drop0 = vt_stat(NS_A, "group_dropped");
+	ASSERT_LE(0, rep0);
+	ASSERT_LE(0, drop0);
+
+	/* One group Send: the first reply completes it. */
+	memset(&sd, 0, sizeof(sd));
+	sd.dst = gid;
+	sd.msg = mk(GREQ_CODE, 0);
+	sd.timeout_ns = 60000000000ULL * vt_scale();
+	t0 = vt_now_ms();
+	ret = v_send_ex(cli, &sd);
+	ASSERT_EQ(0, ret) TH_LOG("group Send: %s", strerror(-ret));
+	TH_LOG("first reply after %lld ms, from host %s", (long long)(vt_now_ms() - t0),
+	       pool_index(&pa, sd.replier) >= 0 ? "A" : "B");
+	ASSERT_TRUE(in_sorted(sd.replier, all, total));
+	want = greply(sd.replier, 0);
+	ASSERT_TRUE(msg_eq(&want, &sd.msg));
+
+	/* Every member receives it (each once, checked below). */
+	ASSERT_EQ(0, pool_wait_received(&pa, na, 60000)) TH_LOG("host A members received %lld of %d",
+							       (long long)pa.st.received, na);
+	ASSERT_EQ(0, pool_wait_received(&pb, nb, 60000)) TH_LOG("host B members received %lld of %d",
+							       (long long)pb.st.received, nb);
+	TH_LOG("all %d members received it %lld ms after the Send", total,
+	       (long long)(vt_now_ms() - t0));
+
+	/* GetReply: further replies, each replier once, up to V_GROUP_REPLIES_MAX. */
+	for (;;) {
+		ret = v_get_reply(cli, &msg, &replier, 3000000000ULL * vt_scale());
+		if (ret)
+			break;
+		ASSERT_GT(total, further);
+		ASSERT_NE(sd.replier, replier);
+		ASSERT_TRUE(in_sorted(replier, all, total));
+		want = greply(replier, 0);
+		ASSERT_TRUE(msg_eq(&want, &msg));
+		fur[further++] = replier;
+	}
+	ASSERT_EQ(-ETIMEDOUT, ret) TH_LOG("GetReply after %d: %s", further, strerror(-ret));
+	qsort(fur, further, sizeof(*fur), cmp_u64);
+	for (i = 1; i < further; i++) {
+		ASSERT_NE(fur[i - 1], fur[i]) TH_LOG("replier %#llx returned twice",
+						     (unsigned long long)fur[i]);
+	}
+	rep1 = vt_stat(NS_A, "group_replies");
+	drop1 = vt_stat(NS_A, "group_dropped");
+	TH_LOG("GetReply returned %d further replies of %d; host A group_replies +%lld, "
+	       "group_dropped +%lld", further, total - 1, rep1 - rep0, drop1 - drop0);
+	ASSERT_EQ(total - 1 < V_GROUP_REPLIES_MAX ? total - 1 : V_GROUP_REPLIES_MAX, further);
+	ASSERT_EQ(further, rep1 - rep0);
+	ASSERT_LE(total - 1 - further, drop1 - drop0);
+
+	/* Each member got the message exactly once, and replied. */
+	ASSERT_EQ(0, pool_quit(&pa));
+	ASSERT_EQ(0, pool_quit(&pb));
+	for (i = 0; i < na; i++) {
+		ASSERT_TRUE(pool_seen(&pa, i, 0)) TH_LOG("member %d of host A", i);
+	}
+	for (i = 0; i < nb; i++) {
+		ASSERT_TRUE(pool_seen(&pb, i, 0)) TH_LOG("member %d of host B", i);
+	}
+	ASSERT_EQ(na, pa.st.received);
+	ASSERT_EQ(nb, pb.st.received);
+	ASSERT_EQ(0, pa.st.dups + pb.st.dups);
+	ASSERT_EQ(0, pa.st.bad + pb.st.bad);
+	ASSERT_EQ(0, pa.st.wrong_group + pb.st.wrong_group);
+	ASSERT_EQ(0, pa.st.reply_enoent + pa.st.reply_err + pb.st.reply_enoent + pb.st.reply_err);
+
+	/* Members gone, transaction closed: nothing is held any more. */
+	ASSERT_EQ(0, host_groups(NS_A, &groups, &members, NULL));
+	ASSERT_EQ(0, groups);
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(0, host_groups(NS_B, &groups, &members, NULL));
+	ASSERT_EQ(0, members);
+	ASSERT_EQ(0, close(cli));
+	/* Group aliens linger for the group-reply window (+ 1 s): shorten it. */
+	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms 1000"));
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
+	ASSERT_LE(0, aliens_wait(NS_B, 0, 20000, &got)) TH_LOG("host B: %lld aliens", got);
+	pool_free(&pa);
+	pool_free(&pb);
+	free(all);
+	free(ids);
+	free(fur);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 6. More local members than max-aliens                                    */
+
+TEST_F_TIMEOUT(flood, group_over_max_aliens, 120)
+{
+	int n = BUSY_MEMBERS, i, ret, cli, clib, further;
+	long long busy0, busy1, got;
+	uint64_t gid, replier;
+	struct pool pa, pb;
+	struct v_msg msg, want;
+	struct v_send sd;
+	int64_t t0;
+
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	pa.ctl = pa.res = pb.ctl = pb.res = -1;
+	ASSERT_EQ(0, topo_create());
+	self->topo = 1;
+	/* Room for one alien fewer than the group has members here. */
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 1000 "
+			  "group-window-ms 60000", n - 1, n - 1));
+	ASSERT_EQ(0, vctl(NS_B, "set host-down-ms 1000"));
+	cli = ns_vopen(NS_A, 0);
+	ASSERT_LE(0, cli);
+	clib = ns_vopen(NS_B, 0);
+	ASSERT_LE(0, clib);
+	ASSERT_EQ(0, v_group_create(cli, &gid));
+	ASSERT_EQ(0, pool_start(&pa, NS_A, gid, n, 4));
+	busy0 = vt_stat(NS_A, "busy");
+	ASSERT_LE(0, busy0);
+
+	/* From host A itself: all or none, so none; busy until the Send gives up. */
+	memset(&sd, 0, sizeof(sd));
+	sd.dst = gid;
+	sd.msg = mk(GREQ_CODE, 0);
+	sd.timeout_ns = 60000000000ULL * vt_scale();
+	t0 = vt_now_ms();
+	ret = v_send_ex(cli, &sd);
+	TH_LOG("group Send from host A to %d members there (max-aliens %d): %s after %lld ms",
+	       n, n - 1, strerror(-ret), (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(-EBUSY, ret);
+	/* From host B: host A refuses it busy all the same. */
+	sd.msg = mk(GREQ_CODE, 1);
+	t0 = vt_now_ms();
+	ret = v_send_ex(clib, &sd);
+	TH_LOG("group Send from host B: %s after %lld ms", strerror(-ret),
+	       (long long)(vt_now_ms() - t0));
+	ASSERT_EQ(-EBUSY, ret);
+	busy1 = vt_stat(NS_A, "busy");
+	ASSERT_LT(busy0 + 1, busy1);
+	ASSERT_EQ(0, pool_report(&pa));
+	ASSERT_EQ(0, pa.st.received);
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 1000, &got)) TH_LOG("host A: %lld aliens", got);
+
+	/* With members on host B too the Send is answered, from B only. */
+	ASSERT_EQ(0, pool_start(&pb, NS_B, gid, 3, 4));
+	sd.msg = mk(GREQ_CODE, 2);
+	ret = v_send_ex(cli, &sd);
+	ASSERT_EQ(0, ret) TH_LOG("group Send with members on host B: %s", strerror(-ret));
+	ASSERT_LE(0, pool_index(&pb, sd.replier));
+	want = greply(sd.replier, 2);
+	ASSERT_TRUE(msg_eq(&want, &sd.msg));
+	ASSERT_EQ(0, pool_wait_received(&pb, 3, 10000));
+	for (further = 0; !(ret = v_get_reply(cli, &msg, &replier, 2000000000ULL * vt_scale()));
+	     further++) {
+		ASSERT_LE(0, pool_index(&pb, replier));
+		ASSERT_NE(sd.replier, replier);
+	}
+	ASSERT_EQ(-ETIMEDOUT, ret);
+	ASSERT_EQ(2, further);
+	ASSERT_EQ(0, pool_report(&pa));
+	TH_LOG("host A's %d members received %lld (all or none: none), host A busy +%lld",
+	       n, (long long)pa.st.received, vt_stat(NS_A, "busy") - busy0);
+	ASSERT_EQ(0, pa.st.received);
+
+	/* One more slot and host A takes it: every member once. */
+	ASSERT_EQ(0, pool_quit(&pb));
+	ASSERT_EQ(3, pb.st.received);
+	ASSERT_EQ(0, pb.st.dups);
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 10000, &got)) TH_LOG("host A: %lld aliens", got);
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d", n, n));
+	sd.msg = mk(GREQ_CODE, 3);
+	ret = v_send_ex(cli, &sd);
+	ASSERT_EQ(0, ret) TH_LOG("group Send with max-aliens %d: %s", n, strerror(-ret));
+	ASSERT_LE(0, pool_index(&pa, sd.replier));
+	want = greply(sd.replier, 3);
+	ASSERT_TRUE(msg_eq(&want, &sd.msg));
+	ASSERT_EQ(0, pool_wait_received(&pa, n, 30000));
+	for (further = 0; !(ret = v_get_reply(cli, &msg, &replier, 2000000000ULL * vt_scale()));
+	     further++) {
+		ASSERT_LE(0, pool_index(&pa, replier));
+		want = greply(replier, 3);
+		ASSERT_TRUE(msg_eq(&want, &msg));
+	}
+	ASSERT_EQ(-ETIMEDOUT, ret);
+	ASSERT_EQ(n - 1, further);
+	ASSERT_EQ(0, pool_quit(&pa));
+	ASSERT_EQ(n, pa.st.received);
+	ASSERT_EQ(0, pa.st.dups + pa.st.bad + pa.st.reply_err + pa.st.reply_enoent);
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(pool_seen(&pa, i, 3));
+		ASSERT_FALSE(pool_seen(&pa, i, 0) || pool_seen(&pa, i, 1) || pool_seen(&pa, i, 2));
+	}
+	ASSERT_EQ(0, close(cli));
+	ASSERT_EQ(0, close(clib));
+	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms 1000"));
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
+	pool_free(&pa);
+	pool_free(&pb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 7. A flood of group Sends from many clients                              */
+
+struct gf_res {
+	int32_t ret;
+	int32_t further;	/* GetReply returned this many */
+	int32_t bad;		/* wrong first reply or further reply */
+	int32_t last;		/* the GetReply error that ended the collection */
+	uint64_t replier;
+};
+
+static void __attribute__((noreturn)) gf_client(const char *ns, uint64_t gid, int ci, int nsend,
+						 const uint64_t *all, int nall, int go, int res)
+{
+	struct gf_res r[GF_SENDS];
+	uint64_t seen[2 * GF_MEMBERS], replier;
+	struct v_msg msg, want;
+	struct v_send sd;
+	int fd, s, k;
+	char c;
+
+	memset(r, 0, sizeof(r));
+	CK(ns_enter(ns) == 0);
+	fd = v_open();
+	CK(fd >= 0);
+	CK(read(go, &c, 1) == 0);	/* the parent closes it: all start at once */
+	for (s = 0; s < nsend; s++) {
+		uint64_t tag = (uint64_t)ci * nsend + s;
+
+		memset(&sd, 0, sizeof(sd));
+		sd.dst = gid;
+		sd.msg = mk(GREQ_CODE, tag);
+		sd.timeout_ns = 60000000000ULL * vt_scale();
+		r[s].ret = v_send_ex(fd, &sd);
+		if (r[s].ret)
+			continue;
+		r[s].replier = sd.replier;
+		want = greply(sd.replier, tag);
+		if (!in_sorted(sd.replier, all, nall) || !msg_eq(&want, &sd.msg))
+			r[s].bad++;
+		/* The further replies come now: each replier once, this tag only. */
+		seen[0] = sd.replier;
+		for (k = 1;; k++) {
+			int j, dup = 0;
+
+			r[s].last = v_get_reply(fd, &msg, &replier, 0);
+			if (r[s].last)
+				break;
+			want = greply(replier, tag);
+			for (j = 0; j < k && j < 2 * GF_MEMBERS; j++)
+				dup |= seen[j] == replier;
+			if (dup || k >= 2 * GF_MEMBERS || !in_sorted(replier, all, nall) ||
+			    !msg_eq(&want, &msg)) {
+				r[s].bad++;
+				break;
+			}
+			seen[k] = replier;
+			r[s].further++;
+		}
+	}
+	CK(write(res, r, nsend * sizeof(r[0])) == (ssize_t)(nsend * sizeof(r[0])));
+	close(fd);
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(flood, group_send_flood, 150)
+{
+	int nc = GF_CLIENTS * flood_scale(), ncl, nall = 2 * GF_MEMBERS, c, s, go[2], cli;
+	int res[2 * GF_CLIENTS_MAX];
+	long long ok = 0, busy = 0, other = 0, bad = 0, further = 0, notseen = 0, got;
+	long long ga, gb, busya, busyb, dl0, dl1;
+	uint64_t gid, *all;
+	struct pool pa, pb;
+	struct gf_res (*r)[GF_SENDS];
+	pid_t pids[2 * GF_CLIENTS_MAX];
+	int64_t t0;
+
+	if (nc > GF_CLIENTS_MAX)
+		nc = GF_CLIENTS_MAX;
+	ncl = 2 * nc;
+	all = calloc(nall, sizeof(*all));
+	r = calloc(ncl, sizeof(*r));
+	ASSERT_TRUE(all && r);
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	pa.ctl = pa.res = pb.ctl = pb.res = -1;
+	ASSERT_EQ(0, topo_create());
+	self->topo = 1;
+	/* Fewer aliens than the clients could ask for at once: some get busy. */
+	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms %d group-window-ms %d",
+			  GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
+	ASSERT_EQ(0, vctl(NS_B, "set max-aliens %d host-down-ms %d group-window-ms %d",
+			  GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
+	cli = ns_vopen(NS_A, 0);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, v_group_create(cli, &gid));
+	close(cli);
+	ASSERT_EQ(0, pool_start(&pa, NS_A, gid, GF_MEMBERS, ncl * GF_SENDS));
+	ASSERT_EQ(0, pool_start(&pb, NS_B, gid, GF_MEMBERS, ncl * GF_SENDS));
+	memcpy(all, pa.ids, GF_MEMBERS * sizeof(*all));
+	memcpy(all + GF_MEMBERS, pb.ids, GF_MEMBERS * sizeof(*all));
+	qsort(all, nall, sizeof(*all), cmp_u64);
+	busya = vt_stat(NS_A, "busy");
+	busyb = vt_stat(NS_B, "busy");
+	dl0 = vt_stat(NS_A, "group_delivered") + vt_stat(NS_B, "group_delivered");
+
+	/* Half the clients on each host, all starting at once. */
+	ASSERT_EQ(0, pipe(go));
+	for (c = 0; c < ncl; c++) {
+		int p[2];
+
+		ASSERT_EQ(0, pipe(p));
+		pids[c] = kid_fork(300 * vt_scale());
+		ASSERT_LE(0, pids[c]);
+		if (pids[c] == 0) {
+			close(go[1]);
+			close(p[0]);
+			gf_client(c % 2 ? NS_B : NS_A, gid, c, GF_SENDS, all, nall, go[0], p[1]);
+		}
+		close(p[1]);
+		res[c] = p[0];
+	}
+	close(go[0]);
+	usleep(200000);
+	t0 = vt_now_ms();
+	close(go[1]);
+	for (c = 0; c < ncl; c++) {
+		ASSERT_EQ(0, vt_read_full(res[c], r[c], sizeof(r[c]), 240000))
+			TH_LOG("client %d reported nothing", c);
+		close(res[c]);
+		ASSERT_EQ(0, kid_wait(pids[c])) TH_LOG("client %d", c);
+	}
+	ASSERT_EQ(0, pool_quit(&pa));
+	ASSERT_EQ(0, pool_quit(&pb));
+	dl1 = vt_stat(NS_A, "group_delivered") + vt_stat(NS_B, "group_delivered");
+	for (c = 0; c < ncl; c++)
+		for (s = 0; s < GF_SENDS; s++) {
+			struct gf_res *x = &r[c][s];
+			uint64_t tag = (uint64_t)c * GF_SENDS + s;
+			int ia = pool_index(&pa, x->replier), ib = pool_index(&pb, x->replier);
+
+			bad += x->bad;
+			if (x->ret == 0) {
+				ok++;
+				further += x->further;
+				if (x->last != -ETIMEDOUT && x->last != -ENOENT)
+					bad++;
+				/* The member that replied did receive it. */
+				if (!(ia >= 0 && pool_seen(&pa, ia, tag)) &&
+				    !(ib >= 0 && pool_seen(&pb, ib, tag)))
+					notseen++;
+			} else if (x->ret == -EBUSY) {
+				busy++;
+			} else {
+				other++;
+				TH_LOG("client %d, Send %d: %s", c, s, strerror(-x->ret));
+			}
+		}
+	ga = pa.st.received;
+	gb = pb.st.received;
+	TH_LOG("%d clients x %d group Sends to %d members in %lld ms: %lld answered (%lld "
+	       "further replies by GetReply), %lld EBUSY, %lld other errors; members received "
+	       "A %lld, B %lld (group_delivered +%lld), cancelled replies A %lld B %lld; busy "
+	       "refusals A +%lld B +%lld", ncl, GF_SENDS, nall, (long long)(vt_now_ms() - t0),
+	       ok, further, busy, other, ga, gb, dl1 - dl0, (long long)pa.st.reply_enoent,
+	       (long long)pb.st.reply_enoent, vt_stat(NS_A, "busy") - busya,
+	       vt_stat(NS_B, "busy") - busyb);
+	/* Each transaction: answered once, by a member that got it, or EBUSY. */
+	ASSERT_EQ((long long)ncl * GF_SENDS, ok + busy + other);
+	ASSERT_EQ(0, other);
+	ASSERT_EQ(0, bad);
+	ASSERT_EQ(0, notseen);
+	ASSERT_LT(0, ok);
+	/* No member got one transaction twice; none got anything else. */
+	ASSERT_EQ(0, pa.st.dups + pb.st.dups);
+	ASSERT_EQ(0, pa.st.bad + pb.st.bad + pa.st.wrong_group + pb.st.wrong_group);
+	ASSERT_EQ(0, pa.st.reply_err + pb.st.reply_err);
+	/* Delivered and then cancelled (the client moved on) is not received. */
+	ASSERT_LE(ga + gb, dl1 - dl0);
+	/* Everything is let go. */
+	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
+	ASSERT_LE(0, aliens_wait(NS_B, 0, 20000, &got)) TH_LOG("host B: %lld aliens", got);
+	pool_free(&pa);
+	pool_free(&pb);
+	free(all);
+	free(r);
+}
+
 /* TEST_HARNESS_MAIN, with the timeouts scaled like the waits. */
 static void __attribute__((constructor)) __constructor_order_last(void)
 {
@@ -1124,11 +2281,25 @@ static void __attribute__((constructor)) __constructor_order_last(void)
 
 int main(int argc, char **argv)
 {
+	const char *only = getenv("VK_FLOOD_ONLY");
 	struct __fixture_metadata *f;
-	struct __test_metadata *t;
+	struct __test_metadata *t, **link;
+	char list[1024], name[160], *p;
 
-	for (f = __fixture_list; f; f = f->next)
+	snprintf(list, sizeof(list), ",%s,", only ? only : "");
+	for (p = list; (p = strchr(p, ':')); )
+		*p = ',';	/* VK_GUEST_ENV separates its variables by commas */
+	for (f = __fixture_list; f; f = f->next) {
+		/* VK_FLOOD_ONLY=a:b (or a,b): only the tests named. */
+		for (link = &f->tests; only && *link;) {
+			snprintf(name, sizeof(name), ",%s,", (*link)->name);
+			if (strstr(list, name))
+				link = &(*link)->next;
+			else
+				*link = (*link)->next;
+		}
 		for (t = f->tests; t; t = t->next)
 			t->timeout *= vt_scale() * flood_scale();
+	}
 	return test_harness_run(argc, argv);
 }
