@@ -470,6 +470,19 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 
 	if (be64_to_cpu(req->seg_len) > v_seg_max)
 		return V_WERR_TOO_BIG;
+	/*
+	 * A new transaction of the client ends its older one here whether or
+	 * not there is room for the new: retire first, so the client's own
+	 * finished aliens do not count against the limits it is checked by.
+	 */
+	spin_lock(&host->alien_lock);
+	old = v_alien_lookup(host, client);
+	if (old && (s32)(seq - old->txn.seq) <= 0) {
+		spin_unlock(&host->alien_lock);
+		return 0;	/* a racing copy of this request got in first */
+	}
+	v_alien_retire(host, client);
+	spin_unlock(&host->alien_lock);
 	if (!v_alien_reserve(host, n)) {
 		v_stat_inc(host, V_A_STAT_BUSY);
 		return V_WERR_BUSY;
@@ -495,7 +508,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	spin_lock(&host->alien_lock);
 	old = v_alien_lookup(host, client);
 	if (old && (s32)(seq - old->txn.seq) <= 0) {
-		/* A racing copy of this request got in first. */
+		/* A racing copy of this request got in meanwhile. */
 		spin_unlock(&host->alien_lock);
 		for (i = 0; i < n; i++)
 			v_alien_put(as[i]);
