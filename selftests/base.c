@@ -294,6 +294,48 @@ TEST_F(module, host_part_parameter)
 	ASSERT_EQ(0, vt_module_load(NULL));
 }
 
+/*
+ * max_members= caps group memberships over all namespaces: with 3, the
+ * initial namespace's two and another namespace's one fill it, a fourth
+ * join anywhere is ENOSPC (each host's own limit is far away), and a leave
+ * makes room again.
+ */
+TEST_F(module, max_members_parameter)
+{
+	uint64_t g[4];
+	int a, b, i;
+
+	ASSERT_EQ(0, vt_module_unload());
+	ASSERT_EQ(0, vt_module_load("max_members=3"));
+	ASSERT_EQ(3, vt_param("max_members"));
+	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, vt_root_ns);
+	ASSERT_EQ(0, system("ip netns add vkbm"));
+	a = vt_socket();
+	ASSERT_LE(0, a);
+	b = vt_ns_vopen("vkbm", 0);
+	ASSERT_LE(0, b);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, v_group_create(a, &g[i]));
+	ASSERT_EQ(0, v_group_join(a, g[0]));
+	ASSERT_EQ(0, v_group_join(a, g[1]));
+	ASSERT_EQ(0, v_group_join(b, g[2]));
+	ASSERT_EQ(-ENOSPC, v_group_join(b, g[3]));
+	ASSERT_EQ(-ENOSPC, v_group_join(a, g[3]));
+	ASSERT_EQ(0, v_group_leave(a, g[0]));
+	ASSERT_EQ(0, v_group_join(b, g[3]));
+	ASSERT_EQ(-ENOSPC, v_group_join(a, g[0]));
+	/* Closing a socket gives its memberships back. */
+	close(b);
+	ASSERT_EQ(0, v_group_join(a, g[0]));
+	close(a);
+	ASSERT_EQ(0, system("ip netns del vkbm"));
+	close(vt_root_ns);
+	vt_root_ns = -1;
+	ASSERT_EQ(0, vt_module_unload());
+	ASSERT_EQ(0, vt_module_load(NULL));
+}
+
 TEST_F(module, bad_parameters_refused)
 {
 	ASSERT_EQ(0, vt_module_unload());

@@ -16,7 +16,8 @@
  *
  * Locking: host->group_lock (bh; softirq reads memberships to deliver a
  * group message and answer queries) protects the group table, every
- * socket's membership list and groups_closed, the counts, and the list of
+ * socket's membership list and groups_closed, the host's counts (the
+ * module-wide count of memberships is an atomic), and the list of
  * members queries waiting.  It nests inside nothing and nothing is taken
  * under it.  A group transaction's reply list and window are under
  * host->ipc_lock, like the rest of the transaction.
@@ -33,6 +34,9 @@
 #include <linux/sched/signal.h>
 #include <net/genetlink.h>
 #include "vkmod.h"
+
+/* Memberships in all namespaces (under no lock: v_max_members_global caps it). */
+static atomic_t v_members_global = ATOMIC_INIT(0);
 
 #define V_GQUERY_TRIES		3	/* GQUERY sent this many times per wait */
 #define V_GQUERY_HOSTS_MAX	256	/* hosts one query keeps answers from */
@@ -145,6 +149,10 @@ int v_group_join(struct v_sock *vs, const struct v_group *g)
 		err = -EEXIST;
 	else if (host->nr_members >= READ_ONCE(host->max_members))
 		err = -ENOSPC;
+	else if (atomic_inc_return(&v_members_global) > v_max_members_global) {
+		atomic_dec(&v_members_global);
+		err = -ENOSPC;
+	}
 	if (!err) {
 		grp = v_group_find(host, g->gid);
 		if (!grp) {
@@ -178,6 +186,7 @@ static struct v_grp *v_group_unlink(struct v_host *host, struct v_member *m)
 	list_del(&m->gnode);
 	list_del(&m->snode);
 	host->nr_members--;
+	atomic_dec(&v_members_global);
 	if (--grp->nr)
 		return NULL;
 	hlist_del(&grp->node);

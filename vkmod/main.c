@@ -44,6 +44,10 @@ unsigned int v_max_aliens_global = 65536;
 module_param_named(max_aliens, v_max_aliens_global, uint, 0444);
 MODULE_PARM_DESC(max_aliens, "Hard cap on aliens (remote senders held) in all namespaces");
 
+unsigned int v_max_members_global = V_MAX_MEMBERS_MAX;
+module_param_named(max_members, v_max_members_global, uint, 0444);
+MODULE_PARM_DESC(max_members, "Hard cap on group memberships in all namespaces");
+
 static char *v_ifaces = "";
 module_param_named(ifaces, v_ifaces, charp, 0444);
 MODULE_PARM_DESC(ifaces, "Interfaces of the initial namespace to attach at load, comma-separated");

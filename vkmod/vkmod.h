@@ -48,6 +48,7 @@ extern unsigned int v_reply_seg_max;
 extern unsigned int v_init_host_part;
 extern unsigned int v_ethertype;
 extern unsigned int v_max_aliens_global;
+extern unsigned int v_max_members_global;
 
 struct v_alien;
 struct v_alien_src;

@@ -60,7 +60,8 @@
  *                without CAP_NET_ADMIN in the network namespace's user ns
  *   EEXIST       logical id already registered on this host
  *   EADDRINUSE   host-part collision when attaching an interface
- *   ENOSPC       the host's limit on group memberships is reached
+ *   ENOSPC       the host's limit on group memberships is reached (or
+ *                the module's, parameter max_members, over all hosts)
  *   EFAULT       bad user address
  *   EINVAL       bad argument (reserved field or unknown flag set, malformed
  *                id, zero where an id is required, ...)
