@@ -523,9 +523,56 @@ struct legit_res {
 	struct v_msg msg;
 };
 
+/*
+ * A real client child on host ns: one Send of mk(LEGIT_CODE, arg) to sid.
+ * It writes its id, then its struct legit_res, to the pipe whose read end
+ * is returned in *rfd.  The child's pid, or -1.
+ */
+static pid_t legit_spawn(const char *ns, uint64_t sid, uint64_t arg, int *rfd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = kid_fork(0);
+	if (pid == 0) {
+		struct legit_res lr;
+		struct v_send s;
+		uint64_t cid;
+		int64_t t0;
+		int fd;
+
+		close(p[0]);
+		CK(ns_enter(ns) == 0);
+		fd = v_open();
+		CK(fd >= 0);
+		cid = vt_id(fd);
+		CK(write(p[1], &cid, sizeof(cid)) == sizeof(cid));
+		memset(&s, 0, sizeof(s));
+		s.dst = sid;
+		s.msg = mk(LEGIT_CODE, arg);
+		t0 = vt_now_ms();
+		memset(&lr, 0, sizeof(lr));
+		lr.ret = v_send_ex(fd, &s);
+		lr.elapsed_ms = vt_now_ms() - t0;
+		lr.replier = s.replier;
+		lr.msg = s.msg;
+		CK(write(p[1], &lr, sizeof(lr)) == sizeof(lr));
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	*rfd = p[0];
+	return pid;
+}
+
 TEST_F_TIMEOUT(flood, requests, 150)
 {
-	int n = FLOOD_REQS * flood_scale(), scale = vt_scale(), i, srv, p[2];
+	int n = FLOOD_REQS * flood_scale(), scale = vt_scale(), i, srv, rfd;
 	int b_down = 10000 * scale;
 	long long rx, queued_now, fakes = 0, legit_seen = 0, bad_sender = 0;
 	uint64_t sid, cid = 0;
@@ -620,33 +667,9 @@ TEST_F_TIMEOUT(flood, requests, 150)
 	ASSERT_NE(0, vt_wait_poll(srv, POLLIN, 0) & POLLIN);
 
 	/* A real client of host B now: refused busy while the table is full. */
-	ASSERT_EQ(0, pipe(p));
-	pid = kid_fork(0);
+	pid = legit_spawn(NS_B, sid, 0x1e917, &rfd);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct v_send s;
-		int fd;
-
-		close(p[0]);
-		CK(ns_enter(NS_B) == 0);
-		fd = v_open();
-		CK(fd >= 0);
-		cid = vt_id(fd);
-		CK(write(p[1], &cid, sizeof(cid)) == sizeof(cid));
-		memset(&s, 0, sizeof(s));
-		s.dst = sid;
-		s.msg = mk(LEGIT_CODE, 0x1e917);
-		t0 = vt_now_ms();
-		memset(&lr, 0, sizeof(lr));
-		lr.ret = v_send_ex(fd, &s);
-		lr.elapsed_ms = vt_now_ms() - t0;
-		lr.replier = s.replier;
-		lr.msg = s.msg;
-		CK(write(p[1], &lr, sizeof(lr)) == sizeof(lr));
-		_exit(0);
-	}
-	close(p[1]);
-	ASSERT_EQ(0, vt_read_full(p[0], &cid, sizeof(cid), 10000));
+	ASSERT_EQ(0, vt_read_full(rfd, &cid, sizeof(cid), 10000));
 	ASSERT_EQ(b0.part, v_id_host(cid));
 	ASSERT_NE(FAKE_GEN, v_id_generation(cid));
 	/* Its request (and retransmissions) are answered busy. */
@@ -703,8 +726,8 @@ TEST_F_TIMEOUT(flood, requests, 150)
 	ASSERT_EQ(0, bad_sender);
 	ASSERT_EQ(FLOOD_MAX_ALIENS, fakes);
 	ASSERT_EQ(1, legit_seen);
-	ASSERT_EQ(0, vt_read_full(p[0], &lr, sizeof(lr), 10000));
-	close(p[0]);
+	ASSERT_EQ(0, vt_read_full(rfd, &lr, sizeof(lr), 10000));
+	close(rfd);
 	ASSERT_EQ(0, lr.ret) TH_LOG("the real client's Send: %s", strerror(-lr.ret));
 	ASSERT_EQ(sid, lr.replier);
 	want = mk(V_OK, 0x5e7ed);
@@ -735,7 +758,7 @@ TEST_F_TIMEOUT(flood, fair_share_per_client_host, 120)
 	struct legit_res lr;
 	struct v_receive r;
 	char buf[4096];
-	int srv, i, p[2], fakes = 0, real = 0;
+	int srv, i, rfd, fakes = 0, real = 0;
 	uint64_t sid, cid = 0;
 	uint32_t hx;
 	struct inj k;
@@ -775,31 +798,9 @@ TEST_F_TIMEOUT(flood, fair_share_per_client_host, 120)
 	ASSERT_EQ(a0.nomem, a1.nomem);
 
 	/* A real client of B: room for it, though X is refused. */
-	ASSERT_EQ(0, pipe(p));
-	pid = kid_fork(0);
+	pid = legit_spawn(NS_B, sid, 0xfa1, &rfd);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct v_send s;
-		int fd;
-
-		close(p[0]);
-		CK(ns_enter(NS_B) == 0);
-		fd = v_open();
-		CK(fd >= 0);
-		cid = vt_id(fd);
-		CK(write(p[1], &cid, sizeof(cid)) == sizeof(cid));
-		memset(&s, 0, sizeof(s));
-		s.dst = sid;
-		s.msg = mk(LEGIT_CODE, 0xfa1);
-		memset(&lr, 0, sizeof(lr));
-		lr.ret = v_send_ex(fd, &s);
-		lr.replier = s.replier;
-		lr.msg = s.msg;
-		CK(write(p[1], &lr, sizeof(lr)) == sizeof(lr));
-		_exit(0);
-	}
-	close(p[1]);
-	ASSERT_EQ(0, vt_read_full(p[0], &cid, sizeof(cid), 10000));
+	ASSERT_EQ(0, vt_read_full(rfd, &cid, sizeof(cid), 10000));
 	ASSERT_EQ(b0.part, v_id_host(cid));
 	/* FIFO: X's 32 first, then B's client, with no busy refusal for it. */
 	while (!real) {
@@ -819,8 +820,8 @@ TEST_F_TIMEOUT(flood, fair_share_per_client_host, 120)
 		ASSERT_EQ(0, v_reply(srv, r.sender, &rep));
 	}
 	ASSERT_EQ(SHARE_MAX / 2, fakes);
-	ASSERT_EQ(0, vt_read_full(p[0], &lr, sizeof(lr), 10000));
-	close(p[0]);
+	ASSERT_EQ(0, vt_read_full(rfd, &lr, sizeof(lr), 10000));
+	close(rfd);
 	ASSERT_EQ(0, kid_wait(pid));
 	ASSERT_EQ(0, lr.ret) TH_LOG("B's client: %s", strerror(-lr.ret));
 	ASSERT_EQ(sid, lr.replier);
