@@ -918,12 +918,18 @@ struct dump_view {
 	const char *what;
 	const struct col *cols;
 	size_t ncols;
+	bool join;	/* consecutive records with the same first column (an id)
+			 * are one row: the last column (an id list) goes on
+			 */
 };
 
 struct dump_state {
 	const struct dump_view *view;
 	bool json;
 	size_t n;
+	bool open;	/* join: a row's id list is not closed yet */
+	bool listed;	/* ... and has an id already */
+	uint64_t key;	/* ... its first column */
 };
 
 static const char *const proc_states[] = { "idle", "queued", "received", "remote", "shutdown" };
@@ -966,13 +972,13 @@ static const struct col group_cols[] = {
 };
 
 static const struct dump_view proc_view = {
-	V_CMD_PROC_GET, "cannot list V processes", proc_cols, ARRAY_SIZE(proc_cols) };
+	V_CMD_PROC_GET, "cannot list V processes", proc_cols, ARRAY_SIZE(proc_cols), false };
 static const struct dump_view alien_view = {
-	V_CMD_ALIEN_GET, "cannot list aliens", alien_cols, ARRAY_SIZE(alien_cols) };
+	V_CMD_ALIEN_GET, "cannot list aliens", alien_cols, ARRAY_SIZE(alien_cols), false };
 static const struct dump_view map_view = {
-	V_CMD_MAP_GET, "cannot show the mapping table", map_cols, ARRAY_SIZE(map_cols) };
+	V_CMD_MAP_GET, "cannot show the mapping table", map_cols, ARRAY_SIZE(map_cols), false };
 static const struct dump_view group_view = {
-	V_CMD_GROUP_GET, "cannot list groups", group_cols, ARRAY_SIZE(group_cols) };
+	V_CMD_GROUP_GET, "cannot list groups", group_cols, ARRAY_SIZE(group_cols), true };
 
 static void print_id(const struct nlattr *a, bool json)
 {
@@ -994,22 +1000,35 @@ static bool idlist_ok(const struct nlattr *list, int member)
 	return rem <= 0;	/* nothing truncated left over */
 }
 
-/* Text: comma-separated, "-" when empty; JSON: an array. */
-static void print_idlist(const struct nlattr *list, int member, bool json)
+/* The ids of an id list, comma-separated; *listed: one was printed before. */
+static void print_ids(const struct nlattr *list, int member, bool json, bool *listed)
 {
 	struct nlattr *a;
-	bool first = true;
 	int rem;
 
-	printf(json ? "[" : "");
 	nla_for_each_nested(a, list, rem) {
 		if (nla_type(a) != member)
 			continue;
-		printf(first ? "" : ",");
+		printf(*listed ? "," : "");
 		print_id(a, json);
-		first = false;
+		*listed = true;
 	}
-	printf(json ? "]" : first ? "-" : "");
+}
+
+/* The end of an id list: "-" in text when it was empty; JSON closes it. */
+static void end_idlist(bool json, bool listed)
+{
+	printf(json ? "]" : listed ? "" : "-");
+}
+
+/* Text: comma-separated, "-" when empty; JSON: an array. */
+static void print_idlist(const struct nlattr *list, int member, bool json)
+{
+	bool listed = false;
+
+	printf(json ? "[" : "");
+	print_ids(list, member, json, &listed);
+	end_idlist(json, listed);
 }
 
 static void print_col(const struct col *c, struct nlattr *a, bool json)
@@ -1056,10 +1075,21 @@ static bool col_ok(const struct col *c, const struct nlattr *a)
 	return c->type != COL_IDLIST || idlist_ok(a, c->member);
 }
 
+/* A joined row left open (its id list may have gone on) ends here. */
+static void row_close(struct dump_state *d)
+{
+	if (!d->open)
+		return;
+	end_idlist(d->json, d->listed);
+	printf(d->json ? "}" : "\n");
+	d->open = false;
+}
+
 static int parse_row(struct nlmsghdr *nlh, void *arg)
 {
 	struct dump_state *d = arg;
 	const struct dump_view *v = d->view;
+	const struct col *last = &v->cols[v->ncols - 1];
 	struct nlattr *tb[V_A_MAX + 1];
 	size_t i;
 
@@ -1068,14 +1098,32 @@ static int parse_row(struct nlmsghdr *nlh, void *arg)
 	for (i = 0; i < v->ncols; i++)
 		if (!col_ok(&v->cols[i], tb[v->cols[i].attr]))
 			return -1;
+	if (v->join) {
+		uint64_t key = nla_get_u64(tb[v->cols[0].attr]);
+
+		if (d->open && key == d->key) {
+			print_ids(tb[last->attr], last->member, d->json, &d->listed);
+			return 0;
+		}
+		row_close(d);
+		d->key = key;
+	}
 	printf(d->json ? "%s{" : "", d->n ? "," : "");
 	for (i = 0; i < v->ncols; i++) {
 		printf(d->json ? "%s\"%s\":" : "%s%s ", i ? (d->json ? "," : "  ") : "",
 		       v->cols[i].name);
+		if (v->join && &v->cols[i] == last) {
+			printf(d->json ? "[" : "");
+			d->listed = false;
+			print_ids(tb[last->attr], last->member, d->json, &d->listed);
+			d->open = true;
+			break;
+		}
 		print_col(&v->cols[i], tb[v->cols[i].attr], d->json);
 	}
-	printf(d->json ? "}" : "\n");
 	d->n++;
+	if (!d->open)
+		printf(d->json ? "}" : "\n");
 	return 0;
 }
 
@@ -1092,6 +1140,7 @@ static int dump_show(struct vnl *v, void *arg)
 	if (d->json)
 		printf("[");
 	rc = transact(v, msg, d->view->what, parse_row, d);
+	row_close(d);
 	if (d->json)
 		printf("]\n");
 	return rc;

@@ -644,16 +644,21 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 /* Dump the groups with members here (cb->args: bucket, position in it). */
 int v_group_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb)
 {
-	long bucket = cb->args[0], skip = cb->args[1], i;
+	long bucket = cb->args[0], skip = cb->args[1], from = cb->args[2], i;
 	struct v_member *m;
 	struct nlattr *nest;
 	struct v_grp *grp;
 
+	/*
+	 * cb->args: bucket, groups of it done, members of the next group
+	 * already sent.  A group with more members than one message holds
+	 * goes on in the next message, under the same V_A_GROUP_ID.
+	 */
 	spin_lock_bh(&host->group_lock);
-	for (; bucket < V_GROUP_BUCKETS; bucket++, skip = 0) {
+	for (; bucket < V_GROUP_BUCKETS; bucket++, skip = 0, from = 0) {
 		i = 0;
 		hlist_for_each_entry(grp, &host->groups[bucket], node) {
-			bool first = !skb->len;
+			long n = 0, put = 0;
 			void *hdr;
 
 			if (i++ < skip)
@@ -666,16 +671,24 @@ int v_group_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callba
 			nest = nla_nest_start(skb, V_A_GROUP_MEMBERS);
 			if (!nest)
 				goto cancel;
-			list_for_each_entry(m, &grp->members, gnode)
+			list_for_each_entry(m, &grp->members, gnode) {
+				if (n++ < from)
+					continue;
 				if (nla_put_u64_64bit(skb, V_A_GROUP_MEMBER, m->vs->id, V_A_PAD)) {
-					/* A group too big for one message shows what fits. */
-					if (!first)
-						goto cancel;
-					break;
+					if (!put)
+						goto cancel;	/* all of it in the next one */
+					nla_nest_end(skb, nest);
+					genlmsg_end(skb, hdr);
+					cb->args[2] = n - 1;
+					goto full;
 				}
+				put++;
+			}
 			nla_nest_end(skb, nest);
 			genlmsg_end(skb, hdr);
 			cb->args[1] = i;
+			cb->args[2] = 0;
+			from = 0;
 			continue;
 cancel:
 			genlmsg_cancel(skb, hdr);
@@ -683,6 +696,7 @@ cancel:
 		}
 		cb->args[0] = bucket + 1;
 		cb->args[1] = 0;
+		cb->args[2] = 0;
 	}
 full:
 	spin_unlock_bh(&host->group_lock);

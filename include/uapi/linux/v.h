@@ -759,6 +759,14 @@ struct v_wire_nack {
  * until the group-reply window ends.  MOVE_FROM / MOVE_DATA for a group
  * Send already answered are refused with NACK SEG_CLOSED.
  *
+ * Delivery is per host and all or none: a host with no room for an alien
+ * per local member (max-aliens, or the client host's share) answers BUSY
+ * and delivers to none of them.  The Send fails EBUSY only if no member
+ * anywhere answers within the host-down bound; once one has answered, the
+ * client stops retransmitting, so members of a host that stayed busy never
+ * see that message (V's group Send promises the first reply, not delivery
+ * to every member).  Counted on that host in V_A_STAT_BUSY.
+ *
  * Membership is local knowledge: each host knows its own members only.
  * GQUERY (dst = group, client = asker, seq = query number) is broadcast
  * a few times within the query's wait; every host with members answers
@@ -874,7 +882,10 @@ struct v_wire_claim {
  * V_CMD_MAP_DEL (admin): forget one entry (a fence included)
  *    V_A_MAP_HOST: NLA_U32          errors: ENOENT no such entry
  *
- * V_CMD_GROUP_GET (dump): one message per group with members on this host:
+ * V_CMD_GROUP_GET (dump): one message per group with members on this host
+ * (a group with more members than one message holds goes on in the next
+ * messages, each with the same V_A_GROUP_ID: readers join consecutive
+ * messages of one group):
  *    V_A_GROUP_ID: NLA_U64
  *    V_A_GROUP_MEMBERS: NLA_NESTED  V_A_GROUP_MEMBER (NLA_U64) per member
  *
