@@ -149,10 +149,8 @@ int v_group_join(struct v_sock *vs, const struct v_group *g)
 		err = -EEXIST;
 	else if (host->nr_members >= READ_ONCE(host->max_members))
 		err = -ENOSPC;
-	else if (atomic_inc_return(&v_members_global) > v_max_members_global) {
-		atomic_dec(&v_members_global);
-		err = -ENOSPC;
-	}
+	else if (!atomic_add_unless(&v_members_global, 1, v_max_members_global))
+		err = -ENOSPC;	/* the module's cap, over all namespaces */
 	if (!err) {
 		grp = v_group_find(host, g->gid);
 		if (!grp) {
