@@ -1909,6 +1909,8 @@ TEST_F_TIMEOUT(fault, userns_reserved_ids_own_namespace_only, 60)
 	int p[2], init_fd;
 	struct kid k;
 
+	if (!vt_userns_supported())
+		SKIP(return, "this kernel has no user namespaces (CONFIG_USER_NS)");
 	init_fd = vt_socket();		/* a V process of the initial namespace */
 	ASSERT_LE(0, init_fd);
 	ASSERT_EQ(0, pipe(p));
@@ -2004,6 +2006,8 @@ TEST_F_TIMEOUT(fault, userns_host_set_eperm, 60)
 	long long d0, dinit;
 	int st;
 
+	if (!vt_userns_supported())
+		SKIP(return, "this kernel has no user namespaces (CONFIG_USER_NS)");
 	d0 = hshow(0, "host_down_ms");
 	ASSERT_LT(0, d0);
 	ASSERT_NE(1234, d0);

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,23 @@ static inline int vt_scale(void)
 	int v = s ? atoi(s) : 1;
 
 	return v > 0 ? v : 1;
+}
+
+/*
+ * Whether this kernel has user namespaces (CONFIG_USER_NS; the debug
+ * kernel of make check-debug was first built without): unshare() in a
+ * child, EINVAL there meaning no.
+ */
+static inline int vt_userns_supported(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) && errno == EINVAL ? 1 : 0);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 1;	/* cannot tell: let the test find out */
+	return !(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 }
 
 /*
