@@ -16,6 +16,9 @@
 # (the baseline's too) do not.  Lockdep and atomic-sleep reports are named
 # here although WARNING: and BUG: catch them already.
 function bad_kernel_line(l) {
+	# dmesg may colour its lines (ESC [ ... m between prefix and text).
+	if (ESC == "") ESC = sprintf("%c", 27)
+	gsub(ESC "\\[[0-9;]*m", "", l)
 	if (l ~ /loading out-of-tree module taints kernel/) return 0
 	if (l ~ /kmemleak: (Kernel memory leak detector|Automatic memory scanning)/) return 0
 	if (kml_checked && l ~ /kmemleak: [0-9]+ new suspected memory leaks/) return 0
