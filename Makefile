@@ -133,8 +133,9 @@ $(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
 $(B)/tests/ctl: EXTRA_LDLIBS = $(NL_LIBS)
 $(B)/tests/ctl: EXTRA_CFLAGS = $(NL_CFLAGS)
 
-# Suite services runs the daemons and tools.
+# Suite services runs the daemons and tools; suite perf runs vbench, which starts vfsd.
 $(B)/tests/services: | daemons tools
+$(B)/tests/perf: | daemons tools
 
 # The cluster suite's server (guest A; no harness) and the protocol that
 # cluster.c takes from it.

@@ -23,7 +23,8 @@ awk '
 		else if (key ~ /_1m_mbps$/ && key !~ /remote|tcp_stream/) g = "bw1m"
 		else if (key ~ /_rr_us$|^remote_srr_us$/) g = "rlat"
 		else if (key ~ /_64k_ms$/) g = "r64"
-		else if (key ~ /remote_movefrom_1m|tcp_stream_1m/) g = "r1m"
+		else if (key ~ /remote_movefrom_1m|tcp_stream_1m|file_read_mbps$/) g = "r1m"
+		else if (key ~ /file.*_page_us$/) g = "rfile"
 		else if (key ~ /_per_s_/) g = "rate"
 		if (g != "") printf "%s %s %s\n", g, key, val
 	}' "$json" >"$dat"
@@ -49,7 +50,8 @@ panel() {	# group, title, ylabel
 	panel rate "Send-Receive-Reply per second" "1/s"
 	panel rlat "remote round trip, 32 bytes" "us (median)"
 	panel r64 "remote 64 KiB (MoveTo / raw frames)" "ms (median)"
-	panel r1m "remote 1 MiB (MoveFrom / TCP)" "MB/s"
+	panel r1m "remote 1 MiB (MoveFrom, vfsd read / TCP)" "MB/s"
+	panel rfile "remote 4 KiB file page read (vfsd / TCP pread)" "us (median)"
 	echo "unset multiplot"
 } >"$dat.gp"
 # pngcairo is in gnuplot-nox; fall back to the plain png terminal.

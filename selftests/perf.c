@@ -4,7 +4,9 @@
  * hosts, timed.  The times are printed as TAP diagnostics ("# ...": min,
  * median, p99); what is asserted is only that every reply came back right,
  * never a time (the guest may be emulated and the machine shared).
- * tools/vbench measures everything else (make bench).
+ * tools/vbench measures everything else (make bench); the test vbench.files
+ * runs its file rows briefly (vfsd started by vbench itself, a TCP pread
+ * server beside it) and asserts that each produced a figure.
  *
  * The remote test makes its own two V hosts: namespaces vkp0 (client) and
  * vkp1 (server) joined by one veth pair vkpe0/vkpe1, both attached with
@@ -260,6 +262,73 @@ TEST_F(hosts, remote_srr)
 	EXPECT_EQ(0, r.bad);
 	ASSERT_EQ(n, r.ok);
 	report("remote Send-Receive-Reply, 32 bytes, over veth", &r, 1e3, "us");
+}
+
+/*
+ * vbench's file rows, few iterations: vfsd in one namespace read from the
+ * other through libv's file stubs, pread over TCP beside it.  Asserted: the
+ * JSON is valid and every file row has a value (none is skipped).  vbench
+ * runs under timeout(1) and its progress lines (stderr) are shown as TAP
+ * diagnostics, so a slow run says where it was.
+ */
+FIXTURE(vbench) {
+	char log[64];
+};
+
+FIXTURE_SETUP(vbench)
+{
+	snprintf(self->log, sizeof(self->log), "/tmp/vkperf-vbench.%d", (int)getpid());
+}
+
+/* What vbench --remote-setup makes, should it have been stopped midway. */
+FIXTURE_TEARDOWN(vbench)
+{
+	unlink(self->log);
+	vt_sh("ip netns del vbench-a >/dev/null 2>&1; ip netns del vbench-b >/dev/null 2>&1");
+}
+
+TEST_F_TIMEOUT(vbench, files, 240)
+{
+	static const char *const keys[] = {
+		"file_seq_read_page_us", "tcp_file_page_us", "file_read_mbps",
+		"tcp_file_read_mbps",
+	};
+	const char *b = getenv("VK_BUILD");
+	char cmd[700], key[80], line[256];
+	static char out[16384];
+	const char *row;
+	size_t got = 0, n, i;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "timeout -k 5 %d %s/tools/vbench -j -n 60 -r 1 -t 5 --remote-setup --only file "
+		 "2>%s", 200 * vt_scale(), b ? b : "build", self->log);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	while (got < sizeof(out) - 1 && (n = fread(out + got, 1, sizeof(out) - 1 - got, f)) > 0)
+		got += n;
+	out[got] = '\0';
+	st = pclose(f);
+	f = fopen(self->log, "r");
+	while (f && fgets(line, sizeof(line), f))
+		printf("# %s", line);
+	if (f)
+		fclose(f);
+	ASSERT_EQ(0, st);
+	ASSERT_EQ(0, vt_json_valid(out));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(key, sizeof(key), "\"%s\": {\"value\": ", keys[i]);
+		row = strstr(out, key);
+		if (!row) {
+			snprintf(key, sizeof(key), "\"%s\"", keys[i]);
+			row = strstr(out, key);
+			printf("# %.200s\n", row ? row : keys[i]);
+		}
+		EXPECT_NE(NULL, row);
+		if (row)
+			printf("# vbench %s: %.20s\n", keys[i], row + strlen(key));
+	}
 }
 
 TEST_HARNESS_MAIN

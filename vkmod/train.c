@@ -103,6 +103,39 @@ static struct sk_buff *v_train_block(struct v_host *host, u64 client, u32 seq, u
 }
 
 /*
+ * Queue on q the copy of a kept block that goes on the wire.  A clone
+ * shares the data, but transmitting writes into it (net.c sets the V
+ * length, the link layer pushes its header into the headroom), so, as TCP
+ * does with its retransmission queue, a block is cloned only while no
+ * earlier clone of it is still around (queued at the client, or in a
+ * driver), and copied otherwise.  Signing (auth.c) unclones before it
+ * writes.
+ */
+static void v_train_queue_copy(struct sk_buff_head *q, struct sk_buff *block)
+{
+	struct sk_buff *skb = skb_cloned(block) ? skb_copy(block, GFP_KERNEL) :
+						  skb_clone(block, GFP_KERNEL);
+
+	if (skb)
+		__skb_queue_tail(q, skb);
+}
+
+/*
+ * Transmit the frames of q back to back.  They are all made before the
+ * first one goes out, so that no allocation or fault (each a voluntary
+ * preemption point) falls between two of them: the peer's thread, woken
+ * by every frame and often on this CPU, then runs once per train rather
+ * than once per block.
+ */
+static void v_train_xmit_queue(struct v_host *host, u32 dst_host, struct sk_buff_head *q)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(q)))
+		v_net_xmit(host, dst_host, skb);
+}
+
+/*
  * Wait for frames on a->move_q until deadline; -ERESTARTSYS on a signal,
  * -ENOENT when the transaction is no longer held.
  */
@@ -194,17 +227,20 @@ static int v_train_send(struct v_sock *vs, struct v_alien *a, u64 offset,
 	unsigned long ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS), progress, next;
 	u64 full = v_train_full(count), acked = 0;
 	struct sk_buff *blocks[V_WIRE_TRAIN] = {};
+	struct sk_buff_head out;
 	struct sk_buff *skb;
 	u32 xfer;
 	int err = 0;
 
+	__skb_queue_head_init(&out);
 	xfer = v_train_start(host, a);
 	for (i = 0; i < count && !err; i++)
 		blocks[i] = v_train_block(host, a->client, a->txn.seq, a->client, vs->id,
 					  offset + (u64)i * block, xfer, i, count,
 					  buf + (u64)i * block, min(block, len - i * block), &err);
 	for (i = 0; i < count && !err; i++)
-		v_net_xmit(host, a->client_host, skb_copy(blocks[i], GFP_KERNEL));
+		v_train_queue_copy(&out, blocks[i]);
+	v_train_xmit_queue(host, a->client_host, &out);
 
 	progress = jiffies;
 	next = jiffies + ivl;
@@ -233,9 +269,9 @@ static int v_train_send(struct v_sock *vs, struct v_alien *a, u64 offset,
 			for (i = 0; i < count; i++)
 				if (!(acked & BIT_ULL(i))) {
 					v_stat_inc(host, V_A_STAT_RETRANSMITS);
-					v_net_xmit(host, a->client_host,
-						   skb_copy(blocks[i], GFP_KERNEL));
+					v_train_queue_copy(&out, blocks[i]);
 				}
+			v_train_xmit_queue(host, a->client_host, &out);
 			next = jiffies + ivl;
 		} else if (time_after_eq(jiffies, next)) {
 			if (time_after(jiffies, progress +
@@ -245,7 +281,8 @@ static int v_train_send(struct v_sock *vs, struct v_alien *a, u64 offset,
 			}
 			/* Silence: the last block draws an ACK with the bitmap. */
 			v_stat_inc(host, V_A_STAT_RETRANSMITS);
-			v_net_xmit(host, a->client_host, skb_copy(blocks[count - 1], GFP_KERNEL));
+			v_train_queue_copy(&out, blocks[count - 1]);
+			v_train_xmit_queue(host, a->client_host, &out);
 			ivl = min_t(unsigned long, ivl * 2, msecs_to_jiffies(V_TRAIN_RETRY_MAX_MS));
 			next = jiffies + ivl;
 		}
@@ -400,6 +437,7 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 	u64 off = be64_to_cpu(mv->offset), mask = be64_to_cpu(mv->mask);
 	u32 len = be32_to_cpu(mv->len), block = be32_to_cpu(mv->block);
 	u32 xfer = be32_to_cpu(mv->xfer), server_host = be32_to_cpu(h->src_host);
+	struct sk_buff_head out;
 	unsigned int count, i, max;
 	int err = 0;
 
@@ -412,6 +450,7 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 	if (count > V_WIRE_TRAIN || max < sizeof(struct v_wire_data) ||
 	    block > max - sizeof(struct v_wire_data))
 		return;
+	__skb_queue_head_init(&out);
 	for (i = 0; i < count && !err; i++) {
 		struct sk_buff *b;
 
@@ -422,8 +461,10 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 				  (const void __user *)(t->seg_addr + off + (u64)i * block),
 				  min(block, len - i * block), &err);
 		if (b)
-			v_net_xmit(vs->host, server_host, b);
+			__skb_queue_tail(&out, b);
 	}
+	/* The blocks read before a fault still go; the server asks again for the rest. */
+	v_train_xmit_queue(vs->host, server_host, &out);
 }
 
 /* Client side: a block of a MoveTo train; ACK when the train is whole. */
