@@ -104,7 +104,7 @@ files="$PREFIX/lib/libv.a $PREFIX/lib/libv.so $PREFIX/lib/libv.so.0 $PREFIX/lib/
 	$PREFIX/include/libv_services.h $PREFIX/include/vio.h
 	$PREFIX/share/man/man8/vctl.8"
 t1=$SECONDS
-step "make install PREFIX=$PREFIX from the read-only repository" install 300 \
+step "make install PREFIX=$PREFIX from the read-only repository" install 900 \
 	"make -C /mnt/repo install PREFIX=$PREFIX KVER=$k"
 echo "# make install: $((SECONDS - t1)) s"
 
