@@ -74,21 +74,14 @@ static struct v_alien_src *v_alien_src_get(struct v_host *host, u32 host_part,
 {
 	struct v_alien_src *src;
 
-	*busy = false;
 	hlist_for_each_entry(src, v_alien_src_bucket(host, host_part), node)
 		if (src->host_part == host_part)
 			break;
-	if (src) {
-		if (src->n + n > v_alien_host_share(host)) {
-			*busy = true;
-			return NULL;
-		}
-		return src;
-	}
-	if (n > v_alien_host_share(host)) {
-		*busy = true;
+	*busy = (src ? src->n : 0) + n > v_alien_host_share(host);
+	if (*busy)
 		return NULL;
-	}
+	if (src)
+		return src;
 	src = kzalloc(sizeof(*src), GFP_ATOMIC);
 	if (src) {
 		src->host_part = host_part;

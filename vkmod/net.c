@@ -238,8 +238,11 @@ static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 /*
  * The REQUEST (or, for a group Send, GREQUEST with t's qualifier) of
  * transaction t (client, seq) as sent on by src; piggy bytes to follow.
+ * A local client's retransmission bound is this host's from now on (an
+ * alien's came off the wire); the client's thread reads it only once the
+ * Send is REMOTE.
  */
-static struct sk_buff *v_net_request(struct v_host *host, const struct v_txn *t, u8 type,
+static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 type,
 				     u32 seq, u64 dst, u64 src, const struct v_msg *msg,
 				     u64 forwarder, u32 uid, u32 gid, unsigned int piggy, gfp_t gfp)
 {
@@ -264,6 +267,8 @@ static struct sk_buff *v_net_request(struct v_host *host, const struct v_txn *t,
 	req->uid = cpu_to_be32(uid);
 	req->gid = cpu_to_be32(gid);
 	req->data_len = cpu_to_be32(piggy);
+	if (!t->alien)
+		t->retx_ms = READ_ONCE(host->host_down_ms);
 	req->retx_ms = cpu_to_be32(t->retx_ms);
 	return skb;
 }
@@ -295,7 +300,6 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len, max - sizeof(*gr));
-	t->retx_ms = READ_ONCE(host->host_down_ms);
 	skb = v_net_request(host, t, V_PKT_GREQUEST, t->seq, t->group, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
 			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
@@ -330,7 +334,6 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len, max - sizeof(struct v_wire_request));
-	t->retx_ms = READ_ONCE(host->host_down_ms);
 	skb = v_net_request(host, t, V_PKT_REQUEST, t->seq, dst, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
 			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
@@ -385,11 +388,6 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	} else {
 		uid = from_kuid_munged(&init_user_ns, t->uid);
 		gid = from_kgid_munged(&init_user_ns, t->gid);
-		/*
-		 * The client's thread retransmits from now on; it reads this
-		 * only once the Send is REMOTE (an alien's came off the wire).
-		 */
-		t->retx_ms = READ_ONCE(host->host_down_ms);
 	}
 	skb = v_net_request(host, t, V_PKT_REQUEST, seq, f->to, vs->id, &f->msg, vs->id, uid,
 			    gid, piggy,
