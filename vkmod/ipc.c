@@ -293,10 +293,19 @@ static int v_txn_wait(struct v_sock *vs)
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	spinlock_t *lock = &vs->host->ipc_lock;
 	struct v_txn *t = &vs->txn;
+	bool waiting = false;
 	long timeo;
 	int err;
 
-	add_wait_queue(&vs->tx_wait, &wait);
+	/*
+	 * The Send has just woken its receiver, here or (through the
+	 * REQUEST's softirq) on a host beside us.  Let it run now, while we
+	 * are still runnable, as the return to user space after a write()
+	 * to a pipe would: it usually replies before we wait, so we need no
+	 * wake-up of our own - one wake-up per round trip fewer.  Nor do we
+	 * join the wait queue until we have seen that we must wait.
+	 */
+	cond_resched();
 	for (;;) {
 		timeo = MAX_SCHEDULE_TIMEOUT;
 		if (t->req_skb)
@@ -340,10 +349,17 @@ static int v_txn_wait(struct v_sock *vs)
 			break;
 		}
 		spin_unlock_bh(lock);
+		if (!waiting) {
+			/* Look once more, on the queue: no wake-up is lost. */
+			add_wait_queue(&vs->tx_wait, &wait);
+			waiting = true;
+			continue;
+		}
 		wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
 	}
 	spin_unlock_bh(lock);
-	remove_wait_queue(&vs->tx_wait, &wait);
+	if (waiting)
+		remove_wait_queue(&vs->tx_wait, &wait);
 	if (err != -ERESTARTNOINTR)
 		v_txn_wait_copiers(vs);
 	return err;
@@ -535,8 +551,8 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	spinlock_t *lock = &vs->host->ipc_lock;
 	long timeo = sock_rcvtimeo(&vs->sk, nonblock);
+	bool taken = false, waiting = false;
 	struct v_peer p;
-	bool taken = false;
 	u32 seq = 0;
 	int err = 0;
 
@@ -545,7 +561,7 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 	if (with_seg && !access_ok(u64_to_user_ptr(r->buf_addr), r->buf_len))
 		return -EFAULT;
 
-	add_wait_queue_exclusive(sk_sleep(&vs->sk), &wait);
+	/* A message already queued is taken without joining the wait queue. */
 	for (;;) {
 		spin_lock_bh(lock);
 		if (vs->dead)
@@ -563,9 +579,16 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 			err = sock_intr_errno(timeo);
 			break;
 		}
+		if (!waiting) {
+			/* Look once more, on the queue: no wake-up is lost. */
+			add_wait_queue_exclusive(sk_sleep(&vs->sk), &wait);
+			waiting = true;
+			continue;
+		}
 		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
 	}
-	remove_wait_queue(sk_sleep(&vs->sk), &wait);
+	if (waiting)
+		remove_wait_queue(sk_sleep(&vs->sk), &wait);
 	if (err) {
 		/* Pass on a wake-up this thread may have taken from another. */
 		if (READ_ONCE(vs->rxq_len))
