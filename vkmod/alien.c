@@ -109,9 +109,12 @@ static void v_alien_unreserve(struct v_host *host)
 
 void v_alien_put(struct v_alien *a)
 {
+	struct sk_buff *skb;
+
 	if (!refcount_dec_and_test(&a->ref))
 		return;
-	skb_queue_purge(&a->resp);
+	while ((skb = skb_dequeue(&a->resp)))
+		consume_skb(skb);	/* a reply that has served its time */
 	skb_queue_purge(&a->move_q);
 	kfree_skb(a->fwd_skb);
 	v_alien_unreserve(a->host);
@@ -252,7 +255,7 @@ static void v_alien_answer_again(struct v_alien *a, bool ack)
 	__skb_queue_head_init(&again);
 	spin_lock_bh(&a->resp.lock);
 	skb_queue_walk(&a->resp, skb) {
-		struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
+		struct sk_buff *c = v_net_copy_kept(skb, GFP_ATOMIC);
 
 		if (c)
 			__skb_queue_tail(&again, c);
@@ -582,16 +585,16 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	if (group) {
 		if (len < sizeof(struct v_wire_grequest) || !v_id_group_ok(dst_id)) {
 			v_stat_inc(host, V_A_STAT_DROP_SHORT);
-			goto out;
+			goto drop;
 		}
 		qualifier = be64_to_cpu(((const struct v_wire_grequest *)(h + 1))->qualifier);
 		if (qualifier && v_id_host(qualifier) != host->host_part) {
 			v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);	/* for another host */
-			goto out;
+			goto drop;
 		}
 	} else if (v_id_host(dst_id) != host->host_part) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
-		goto out;
+		goto drop;
 	}
 	len -= off;
 	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
@@ -599,7 +602,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !client_host ||
 	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK)) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
-		goto out;
+		goto drop;
 	}
 
 	/*
@@ -609,7 +612,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	 */
 	if (client_host == host->host_part && !v_alien_client_waits(host, client, seq)) {
 		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
-		goto out;
+		goto drop;
 	}
 
 	spin_lock(&host->alien_lock);
@@ -621,7 +624,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	if (a && (s32)(seq - a->txn.seq) < 0) {
 		spin_unlock(&host->alien_lock);
 		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);	/* older than what we hold */
-		goto out;
+		goto drop;
 	}
 	spin_unlock(&host->alien_lock);
 
@@ -637,7 +640,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 			dsts = kmalloc_array(n, sizeof(*dsts), GFP_ATOMIC);
 		if (!dsts) {
 			v_stat_inc(host, V_A_STAT_DROP_NOMEM);
-			goto out;
+			goto drop;
 		}
 		n = v_group_local(host, dst_id, client, dsts, n);
 	} else {
@@ -659,6 +662,9 @@ nack:
 	if (nack)
 		v_alien_send_nack(host, client, client_host, seq, dst_id, nack);
 out:
+	consume_skb(skb);	/* answered: queued, refused or from the cache */
+	return;
+drop:
 	kfree_skb(skb);
 }
 
@@ -759,7 +765,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 		goto fail;
 	spin_lock_bh(&a->resp.lock);
 	skb_queue_walk(&a->resp, skb) {
-		struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
+		struct sk_buff *c = v_net_copy_kept(skb, GFP_ATOMIC);
 
 		if (c)
 			__skb_queue_tail(&frames, c);

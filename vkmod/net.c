@@ -69,6 +69,20 @@ struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 	return skb;
 }
 
+/*
+ * The copy of a kept frame (a request kept for retransmission, a cached
+ * reply, a MoveTo block) that goes on the wire.  A clone shares the data,
+ * but transmitting writes into it (v_net_xmit_dev() sets the V length,
+ * the link layer pushes its header into the headroom), so, as TCP does
+ * with its retransmission queue, a frame is cloned only while no earlier
+ * clone of it is still around (queued at a receiver, or in a driver),
+ * and copied otherwise.  Signing (auth.c) unclones before it writes.
+ */
+struct sk_buff *v_net_copy_kept(struct sk_buff *kept, gfp_t gfp)
+{
+	return skb_cloned(kept) ? skb_copy(kept, gfp) : skb_clone(kept, gfp);
+}
+
 /* Send a frame (consumed) on dev to mac, signed when the host has a key. */
 void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
 		    struct sk_buff *skb)
@@ -203,7 +217,7 @@ static u32 v_net_req_dst_host(const struct v_txn *t)
 static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 {
 	static const u8 mcast[ETH_ALEN] = V_MCAST_ADDR;
-	struct sk_buff *skb = skb_copy(t->req_skb, GFP_KERNEL);
+	struct sk_buff *skb = v_net_copy_kept(t->req_skb, GFP_KERNEL);
 
 	if (!skb)
 		return;
@@ -346,8 +360,7 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 	spin_lock_bh(&host->ipc_lock);
 	v_net_client_arm(t, skb);
 	spin_unlock_bh(&host->ipc_lock);
-	/* Send copies: the kept request must not share its header room. */
-	v_net_xmit(host, dst_host, skb_copy(skb, GFP_KERNEL));
+	v_net_xmit(host, dst_host, v_net_copy_kept(skb, GFP_KERNEL));
 	return 0;
 }
 
@@ -419,7 +432,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	}
 	if (p->sock)
 		wake_up(&p->sock->tx_wait);
-	v_net_xmit(host, to_host, skb_copy(skb, GFP_KERNEL));
+	v_net_xmit(host, to_host, v_net_copy_kept(skb, GFP_KERNEL));
 	return 0;
 }
 
@@ -484,7 +497,7 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 			v_train_client_data(vs, t, skb);
 			break;
 		}
-		kfree_skb(skb);
+		consume_skb(skb);
 	}
 
 	spin_lock_bh(&host->ipc_lock);
@@ -536,7 +549,7 @@ void v_net_client_done(struct v_txn *t)
 	skb_queue_purge(&t->resp_q);
 	if (READ_ONCE(t->gopen))
 		return;
-	kfree_skb(t->req_skb);
+	consume_skb(t->req_skb);
 	t->req_skb = NULL;
 }
 

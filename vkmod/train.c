@@ -102,19 +102,10 @@ static struct sk_buff *v_train_block(struct v_host *host, u64 client, u32 seq, u
 	return skb;
 }
 
-/*
- * Queue on q the copy of a kept block that goes on the wire.  A clone
- * shares the data, but transmitting writes into it (net.c sets the V
- * length, the link layer pushes its header into the headroom), so, as TCP
- * does with its retransmission queue, a block is cloned only while no
- * earlier clone of it is still around (queued at the client, or in a
- * driver), and copied otherwise.  Signing (auth.c) unclones before it
- * writes.
- */
+/* Queue on q the copy of a kept block that goes on the wire. */
 static void v_train_queue_copy(struct sk_buff_head *q, struct sk_buff *block)
 {
-	struct sk_buff *skb = skb_cloned(block) ? skb_copy(block, GFP_KERNEL) :
-						  skb_clone(block, GFP_KERNEL);
+	struct sk_buff *skb = v_net_copy_kept(block, GFP_KERNEL);
 
 	if (skb)
 		__skb_queue_tail(q, skb);

@@ -378,6 +378,7 @@ void v_group_host_init(struct v_host *host);
 
 /* net.c */
 struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t gfp);
+struct sk_buff *v_net_copy_kept(struct sk_buff *kept, gfp_t gfp);
 struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 			    u64 dst, u64 src, size_t payload, gfp_t gfp);
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb);
