@@ -113,6 +113,7 @@ struct row {
 	char skipped[200];
 	/* gathered over the rounds */
 	uint64_t *acc, nacc, ops, lost;
+	uint64_t frames, iters;	/* round trips: frames on the link, iterations */
 	int rounds;
 	size_t bytes;		/* bulk rows: bytes per sample */
 	double div;		/* latency rows: ns per unit */
@@ -220,6 +221,7 @@ struct shm {
 	uint64_t lost;			/* raw frames: iterations lost */
 	char err[200];
 	uint64_t n;			/* timed samples so far */
+	uint64_t iters;			/* iterations, warm-up included */
 	uint64_t s[SAMPLES_MAX];	/* ns each */
 };
 
@@ -286,6 +288,7 @@ static int more(const struct job *j, uint64_t i, uint64_t t_start)
 
 static void record(const struct job *j, uint64_t i, uint64_t ns)
 {
+	G->iters++;
 	if (i >= j->warm && G->n < SAMPLES_MAX)
 		G->s[G->n++] = ns;
 }
@@ -1740,6 +1743,84 @@ static void lat_row(const char *key, int ret, double div)
 	finish(key, ret, 0, div);
 }
 
+/*
+ * Frames that crossed the link, both ways (IF_A's received and sent
+ * packets, read in NS_A), or -1.  What a remote round trip costs on the
+ * wire: and whether it used the link at all, as TIPC between two
+ * namespaces of one kernel does not (it hands messages across directly).
+ */
+static int64_t link_frames(void)
+{
+	unsigned long long rx, tx;
+	int64_t frames = -1;
+	char line[512];
+	int fds[2];
+	pid_t pid;
+	FILE *f;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (!pid) {
+		close(fds[0]);
+		f = enter_ns(NS_A) ? NULL : fopen("/proc/self/net/dev", "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *p = strchr(line, ':');
+
+			*(p ? p : line) = '\0';
+			if (p && !strcmp(line + strspn(line, " "), IF_A) &&
+			    sscanf(p + 1, "%*u %llu %*u %*u %*u %*u %*u %*u %*u %llu", &rx, &tx) == 2)
+				frames = (int64_t)(rx + tx);
+		}
+		if (write(fds[1], &frames, sizeof(frames)) != sizeof(frames))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &frames, sizeof(frames)) != sizeof(frames))
+		frames = -1;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return frames;
+}
+
+/* A remote round-trip row, with the frames each round trip put on the link. */
+static void rr_row(const char *key, int (*job)(int), int arg)
+{
+	int64_t f0 = link_frames(), f1;
+	struct row *r = row_get(key);
+	int ret = job(arg);
+
+	f1 = link_frames();
+	if (!ret && f0 >= 0 && f1 >= f0) {
+		r->frames += (uint64_t)(f1 - f0);
+		r->iters += G->iters;
+	}
+	lat_row(key, ret, 1e3);
+}
+
+static int v_echo_job(int arg)
+{
+	(void)arg;
+	return v_job(NS_B, NS_A, V_ECHO, 0, 0, 1, 1, 0);
+}
+
+static int net_rr_job(int kind)
+{
+	return net_job(kind, 0, 1);
+}
+
+static int raw_rr_job(int arg)
+{
+	(void)arg;
+	return raw_job(0, 1);
+}
+
 static void bw_row(const char *key, int ret, size_t bytes)
 {
 	finish(key, ret, bytes, 1);
@@ -1830,20 +1911,20 @@ static void run_rows(void)
 
 		if (remote_ok) {
 			if (WANT("remote_srr_us"))
-				lat_row("remote_srr_us", v_job(NS_B, NS_A, V_ECHO, 0, 0, 1, 1, 0), 1e3);
+				rr_row("remote_srr_us", v_echo_job, 0);
 			if (WANT("udp_rr_us"))
-				lat_row("udp_rr_us", net_job(N_UDP, 0, 1), 1e3);
+				rr_row("udp_rr_us", net_rr_job, N_UDP);
 			if (WANT("tcp_rr_us"))
-				lat_row("tcp_rr_us", net_job(N_TCP, 0, 1), 1e3);
+				rr_row("tcp_rr_us", net_rr_job, N_TCP);
 			if (WANT("tipc_rr_us")) {
 				why = tipc_prepare();
 				if (why)
 					row_skip("tipc_rr_us", "%s", why);
 				else
-					lat_row("tipc_rr_us", net_job(N_TIPC, 0, 1), 1e3);
+					rr_row("tipc_rr_us", net_rr_job, N_TIPC);
 			}
 			if (WANT("raw_packet_rr_us"))
-				lat_row("raw_packet_rr_us", raw_job(0, 1), 1e3);
+				rr_row("raw_packet_rr_us", raw_rr_job, 0);
 			if (WANT("remote_moveto_64k_ms"))
 				lat_row("remote_moveto_64k_ms",
 					v_job(NS_B, NS_A, V_MOVETO, KB64, 1, 8, 1, 0), 1e6);
@@ -1938,6 +2019,9 @@ static void json_out(FILE *f)
 			if (r->kind == R_LAT)
 				fprintf(f, ", \"p99\": %.6g", r->p99);
 			fprintf(f, ", \"samples\": %" PRIu64, r->samples);
+			if (r->iters)
+				fprintf(f, ", \"link_frames_per_rt\": %.3g",
+					(double)r->frames / (double)r->iters);
 		}
 		fprintf(f, "}%s\n", i + 1 < NROWS ? "," : "");
 	}
@@ -1995,6 +2079,11 @@ static void table(void)
 		v = r->vref ? measured(r->vref) : NULL;
 		if (v)
 			printf("%8.2f", v->value / r->value);
+		else if (r->iters)
+			printf("%8s", "");
+		if (r->iters)
+			printf("  %.2f frames/rt on the link",
+			       (double)r->frames / (double)r->iters);
 		printf("\n");
 	}
 	printf("\ntargets (V / baseline):\n");
@@ -2043,7 +2132,10 @@ static void usage(FILE *f)
 		"                  are removed at the end.  Without it remote rows are skipped.\n"
 		"                  The file rows start vfsd (../daemons/vfsd or ../sbin/vfsd\n"
 		"                  beside vbench) in " NS_B " on a file in $TMPDIR (or /tmp)\n"
-		"                  and remove both afterwards.\n"
+		"                  and remove both afterwards.  Remote round-trip rows also\n"
+		"                  count the frames each round trip put on the link\n"
+		"                  (JSON link_frames_per_rt): TIPC between two namespaces\n"
+		"                  of one kernel bypasses the link and shows about 0.\n"
 		"  -h, --help      show this help\n"
 		"\n"
 		"vkmod must be loaded.  Binder needs /dev/binder (binder_linux; vbench loads\n"

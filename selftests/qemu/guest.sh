@@ -79,11 +79,22 @@ bench)
 	prof=()
 	# VK_BENCH_PROFILE=1: the run under perf record (cpu-clock, every CPU),
 	# and the hottest symbols after it.
-	[ -n "${VK_BENCH_PROFILE:-}" ] && command -v perf >/dev/null &&
+	# VK_BENCH_PROFILE=stat: counts instead (context switches, wake-ups,
+	# syscalls, softirqs, frames sent, allocations) over the whole run;
+	# select one row and divide by its iterations.
+	if [ "${VK_BENCH_PROFILE:-}" = stat ] && command -v perf >/dev/null; then
+		prof=(perf stat -a -o /tmp/perf.stat -e context-switches,sched:sched_wakeup
+		      -e raw_syscalls:sys_enter,irq:softirq_entry,net:net_dev_xmit
+		      -e kmem:kmalloc,kmem:kmem_cache_alloc,skb:kfree_skb,skb:consume_skb --)
+	elif [ -n "${VK_BENCH_PROFILE:-}" ] && command -v perf >/dev/null; then
 		prof=(perf record -q -a -g -e cpu-clock -o /tmp/perf.data --)
+	fi
 	(cd /tmp && timeout -k 5 "${vkstimeout:-900}" "${prof[@]}" "$B/tools/vbench" "${args[@]}") >&3 2>&1
 	rc=$?
-	if [ ${#prof[@]} -gt 0 ]; then
+	if [ -s /tmp/perf.stat ]; then
+		say "# vk-profile:"
+		grep -v '^$' /tmp/perf.stat | sed 's/^/# prof /' >&3
+	elif [ ${#prof[@]} -gt 0 ]; then
 		say "# vk-profile:"
 		perf report -i /tmp/perf.data --stdio --no-children --sort dso,sym -g none 2>/dev/null |
 			grep -v '^$' | head -60 | sed 's/^/# prof /' >&3
