@@ -72,11 +72,12 @@ struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 /*
  * The copy of a kept frame (a request kept for retransmission, a cached
  * reply, a MoveTo block) that goes on the wire.  A clone shares the data,
- * but transmitting writes into it (v_net_xmit_dev() sets the V length,
- * the link layer pushes its header into the headroom), so, as TCP does
- * with its retransmission queue, a frame is cloned only while no earlier
- * clone of it is still around (queued at a receiver, or in a driver),
- * and copied otherwise.  Signing (auth.c) unclones before it writes.
+ * but transmitting writes into it (v_net_xmit_dev() sets the V length the
+ * first time, the link layer pushes its header into the headroom), so, as
+ * TCP does with its retransmission queue, a frame is cloned only while no
+ * earlier clone of it is still around (queued at a receiver, or in a
+ * driver), and copied otherwise.  Signing (auth.c) unclones before it
+ * writes.
  */
 struct sk_buff *v_net_copy_kept(struct sk_buff *kept, gfp_t gfp)
 {
@@ -88,8 +89,11 @@ void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
 		    struct sk_buff *skb)
 {
 	struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
+	__be32 len = cpu_to_be32(skb->len - sizeof(*h));
 
-	h->len = cpu_to_be32(skb->len - sizeof(*h));
+	/* A clone of a kept frame shares its header: write only a change. */
+	if (h->len != len)
+		h->len = len;
 	if (!(dev->flags & IFF_UP) || v_auth_sign(host, skb) || skb->len > dev->mtu) {
 		kfree_skb(skb);
 		return;
