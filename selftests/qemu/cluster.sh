@@ -142,10 +142,21 @@ start_guest() {
 start_guest a
 start_guest b
 
-# Watch B's result stream for the kill request; enforce the timeout.
+# Watch B's result stream for the kill request; enforce the timeout, and
+# VK_BOOT_TIMEOUT (as run.sh) for each guest to start guest.sh.
 end=$(( $(date +%s) + timeout ))
-killed_a="" a_noted=""
+boot_s=${VK_BOOT_TIMEOUT:-$((300 * scale))}
+boot_end=$(( $(date +%s) + boot_s ))
+killed_a="" a_noted="" noboot=""
 while running b; do
+	if [ -n "$boot_end" ] && [ "$(date +%s)" -ge "$boot_end" ]; then
+		for r in a b; do
+			grep -aqs '^# vk-boot' "$outdir/result-$r.txt" ||
+				{ problem "guest $r did not boot: no \"# vk-boot\" within $boot_s s"; noboot=1; }
+		done
+		[ -n "$noboot" ] && break
+		boot_end=""
+	fi
 	if [ -z "$killed_a" ] && grep -qF "# vk-cluster: kill-a" "$outdir/result-b.txt"; then
 		if running a; then
 			kill -KILL "${qpid[a]}"

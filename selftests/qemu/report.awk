@@ -5,7 +5,7 @@
 # message of the kinds V-SPEC.md lists (in the console or in dmesg), a module
 # that would not unload, and a guest that did not finish (panic, timeout).
 #
-# Variables: qrc t0 t1 kver mode want console outdir (run.sh), and for
+# Variables: qrc noboot t0 t1 kver mode want console outdir (run.sh), and for
 # several guests (cluster.sh): more_consoles, further console logs to scan
 # (space-separated), and host_problems, a file of failures the host side
 # saw itself, one a line.
@@ -111,7 +111,9 @@ END {
 			print "not ok - " w[i] ": suite did not run"
 			failed++
 		}
-	if (!done)
+	if (noboot)
+		problem(sprintf("guest did not boot: no \"# vk-boot\" within %d s (VK_BOOT_TIMEOUT)", noboot))
+	else if (!done)
 		problem(sprintf("guest did not finish (qemu status %d: panic, timeout or crash)", qrc))
 	else if (qrc != 0)
 		problem(sprintf("qemu exited with status %d", qrc))

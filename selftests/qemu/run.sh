@@ -8,7 +8,9 @@
 #          [-o DIR] [-i IMAGE] [-d KMODDIR] [-A "kernel args"] [-L]
 #
 #   -k  kernel release (names build/kmod/KVER, the initramfs, the output)
-#   -t  whole guest timeout, -S per-suite timeout (both times VK_TIMEOUT_SCALE)
+#   -t  whole guest timeout, -S per-suite timeout (both times VK_TIMEOUT_SCALE);
+#       a guest that has not started guest.sh after VK_BOOT_TIMEOUT seconds
+#       (default 300 times the scale) is stopped then, not at -t
 #   -i  kernel image (or VK_KERNEL_IMAGE; default /boot/vmlinuz-KVER)
 #   -d  directory of the vkmod.ko to load (or VK_KMOD_DIR; default
 #       build/kmod/KVER); on the host root, which the guest sees read-only
@@ -94,6 +96,7 @@ cmdline+=" vkstimeout=$stimeout vkscale=$scale vkargs=${VK_GUEST_ENV:-}"
 cmdline+=" vkkmod=$gkmoddir vkleakscan=$kmemleak${extra_args:+ $extra_args}"
 echo "# kernel: $image, vkmod: $kmoddir/vkmod.ko, scale $scale (guest ${timeout} s, suite ${stimeout} s)"
 
+boot_s=${VK_BOOT_TIMEOUT:-$((300 * scale))}
 t0=$(date +%s.%N)
 timeout -k 10 "$timeout" qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m 1G \
 	-nographic -no-reboot -kernel "$image" -initrd "$initrd" \
@@ -101,10 +104,25 @@ timeout -k 10 "$timeout" qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-device pvpanic -action panic=exit-failure \
 	-serial mon:stdio -serial "file:$outdir/result.txt" \
-	</dev/null >"$outdir/console.log" 2>&1
+	</dev/null >"$outdir/console.log" 2>&1 &
+qpid=$!
+trap 'kill -TERM "$qpid" 2>/dev/null; exit 130' INT TERM
+# Boot watchdog: a kernel that hangs before guest.sh says "# vk-boot" would
+# otherwise hold the run for the whole guest timeout (an hour, four with
+# the debug kernel's scale).
+noboot=0
+while kill -0 "$qpid" 2>/dev/null && ! grep -aqs '^# vk-boot' "$outdir/result.txt"; do
+	if [ "$(($(date +%s) - ${t0%.*}))" -ge "$boot_s" ]; then
+		noboot=$boot_s
+		kill -TERM "$qpid" 2>/dev/null
+		break
+	fi
+	sleep 1
+done
+wait "$qpid"
 qrc=$?
 t1=$(date +%s.%N)
 
-exec awk -v qrc="$qrc" -v t0="$t0" -v t1="$t1" -v kver="$kver" -v mode="$mode" \
+exec awk -v qrc="$qrc" -v noboot="$noboot" -v t0="$t0" -v t1="$t1" -v kver="$kver" -v mode="$mode" \
 	-v want="$suites" -v console="$outdir/console.log" -v outdir="$outdir" \
 	-f "$here/report.awk" "$outdir/result.txt"
