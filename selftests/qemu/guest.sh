@@ -81,11 +81,14 @@ bench)
 	# and the hottest symbols after it.
 	# VK_BENCH_PROFILE=stat: counts instead (context switches, wake-ups,
 	# syscalls, softirqs, frames sent, allocations) over the whole run;
-	# select one row and divide by its iterations.
+	# select one row and divide by its iterations.  VK_BENCH_PROFILE=wake:
+	# wake-ups and switches to each task name (vbench's are the row's).
 	if [ "${VK_BENCH_PROFILE:-}" = stat ] && command -v perf >/dev/null; then
 		prof=(perf stat -a -o /tmp/perf.stat -e context-switches,sched:sched_wakeup
 		      -e raw_syscalls:sys_enter,irq:softirq_entry,net:net_dev_xmit
 		      -e kmem:kmalloc,kmem:kmem_cache_alloc,skb:kfree_skb,skb:consume_skb --)
+	elif [ "${VK_BENCH_PROFILE:-}" = wake ]; then
+		prof=(perf record -q -a -e sched:sched_wakeup -e sched:sched_switch -o /tmp/perf.data --)
 	elif [ -n "${VK_BENCH_PROFILE:-}" ] && command -v perf >/dev/null; then
 		prof=(perf record -q -a -g -e cpu-clock -o /tmp/perf.data --)
 	fi
@@ -94,6 +97,13 @@ bench)
 	if [ -s /tmp/perf.stat ]; then
 		say "# vk-profile:"
 		grep -v '^$' /tmp/perf.stat | sed 's/^/# prof /' >&3
+	elif [ "${VK_BENCH_PROFILE:-}" = wake ]; then
+		say "# vk-profile:"
+		perf script -i /tmp/perf.data -F event,trace 2>/dev/null | awk '
+			/sched_wakeup/ { t = $0; sub(/.*comm=/, "", t); sub(/ pid=.*/, "", t); w[t]++ }
+			/sched_switch/ { t = $0; sub(/.*next_comm=/, "", t); sub(/ next_pid=.*/, "", t); s[t]++ }
+			END { for (t in w) print "wake-ups", w[t], t; for (t in s) print "switches-to", s[t], t }' |
+			sort -k2 -n -r | head -20 | sed 's/^/# prof /' >&3
 	elif [ ${#prof[@]} -gt 0 ]; then
 		say "# vk-profile:"
 		perf report -i /tmp/perf.data --stdio --no-children --sort dso,sym -g none 2>/dev/null |
