@@ -84,16 +84,21 @@ struct sk_buff *v_net_copy_kept(struct sk_buff *kept, gfp_t gfp)
 	return skb_cloned(kept) ? skb_copy(kept, gfp) : skb_clone(kept, gfp);
 }
 
-/* Send a frame (consumed) on dev to mac, signed when the host has a key. */
-void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
-		    struct sk_buff *skb)
+/* Set the V length of a frame about to go; a clone's header is shared. */
+static void v_net_set_len(struct sk_buff *skb)
 {
 	struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
 	__be32 len = cpu_to_be32(skb->len - sizeof(*h));
 
-	/* A clone of a kept frame shares its header: write only a change. */
-	if (h->len != len)
+	if (h->len != len)	/* only the first copy of a kept frame writes */
 		h->len = len;
+}
+
+/* Send a frame (consumed) on dev to mac, signed when the host has a key. */
+void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
+		    struct sk_buff *skb)
+{
+	v_net_set_len(skb);
 	if (!(dev->flags & IFF_UP) || v_auth_sign(host, skb) || skb->len > dev->mtu) {
 		kfree_skb(skb);
 		return;
@@ -125,9 +130,7 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 	if (!skb)
 		return;
 	if (dst_host == host->host_part) {
-		struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
-
-		h->len = cpu_to_be32(skb->len - sizeof(*h));
+		v_net_set_len(skb);
 		local_bh_disable();
 		v_net_dispatch(host, skb);
 		local_bh_enable();
