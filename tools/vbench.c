@@ -238,7 +238,7 @@ struct job {
 	size_t size;			/* bytes moved per iteration */
 	int mode;			/* role-specific */
 	int server_times;		/* V moves: the server times its calls */
-	unsigned int moves;		/* local V moves: calls per message */
+	unsigned int moves;		/* V moves: calls per message (local: LOCAL_MOVES) */
 	int scaling;			/* clients count transactions until the deadline */
 	uint64_t count, warm;		/* timed and untimed iterations */
 	int fds[4];			/* made before the fork, for both sides */
@@ -532,7 +532,7 @@ static void v_srv(struct job *j, int idx)
 		reply = r.msg;
 		if (j->mode == V_ECHO)
 			continue;
-		for (m = 0; m < (j->moves ? j->moves : 1); m++) {
+		for (m = 0; m < j->moves; m++) {
 			t0 = now_ns();
 			if (j->mode == V_MOVEFROM)
 				ret = v_move_from(fd, from, 0, buf, j->size);
@@ -642,7 +642,7 @@ static int v_job(const char *srv_ns, const char *cli_ns, int mode, size_t size, 
 		 uint64_t div, int pairs, int scaling)
 {
 	struct job j = { .srv = v_srv, .cli = v_cli, .srv_ns = srv_ns, .cli_ns = cli_ns,
-			 .pairs = pairs, .size = size, .mode = mode,
+			 .pairs = pairs, .size = size, .mode = mode, .moves = 1,
 			 .server_times = server_times, .scaling = scaling };
 
 	iters(&j, div);

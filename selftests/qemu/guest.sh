@@ -87,7 +87,7 @@ bench)
 		prof=(perf stat -a -o /tmp/perf.stat -e context-switches,sched:sched_wakeup
 		      -e raw_syscalls:sys_enter,irq:softirq_entry,net:net_dev_xmit
 		      -e kmem:kmalloc,kmem:kmem_cache_alloc,skb:kfree_skb,skb:consume_skb --)
-	elif [ "${VK_BENCH_PROFILE:-}" = wake ]; then
+	elif [ "${VK_BENCH_PROFILE:-}" = wake ] && command -v perf >/dev/null; then
 		prof=(perf record -q -a -e sched:sched_wakeup -e sched:sched_switch -o /tmp/perf.data --)
 	elif [ -n "${VK_BENCH_PROFILE:-}" ] && command -v perf >/dev/null; then
 		prof=(perf record -q -a -g -e cpu-clock -o /tmp/perf.data --)
@@ -97,7 +97,7 @@ bench)
 	if [ -s /tmp/perf.stat ]; then
 		say "# vk-profile:"
 		grep -v '^$' /tmp/perf.stat | sed 's/^/# prof /' >&3
-	elif [ "${VK_BENCH_PROFILE:-}" = wake ]; then
+	elif [ "${VK_BENCH_PROFILE:-}" = wake ] && [ ${#prof[@]} -gt 0 ]; then
 		say "# vk-profile:"
 		perf script -i /tmp/perf.data -F event,trace 2>/dev/null | awk '
 			/sched_wakeup/ { t = $0; sub(/.*comm=/, "", t); sub(/ pid=.*/, "", t); w[t]++ }
