@@ -11,7 +11,8 @@
  * The remote test makes its own two V hosts: namespaces vkp0 (client) and
  * vkp1 (server) joined by one veth pair vkpe0/vkpe1, both attached with
  * vctl; the fixture removes them.  Client and server run on CPU 0.
- * VK_PERF_N sets the round trips (500).
+ * VK_PERF_N sets the round trips (500).  hosts.vbench_peer runs vbench
+ * --serve in vkp1 and vbench --peer in vkp0 (10.197.0.2 and .1 on the veth).
  */
 #include <sched.h>
 #include <signal.h>
@@ -262,6 +263,68 @@ TEST_F(hosts, remote_srr)
 	EXPECT_EQ(0, r.bad);
 	ASSERT_EQ(n, r.ok);
 	report("remote Send-Receive-Reply, 32 bytes, over veth", &r, 1e3, "us");
+}
+
+/*
+ * vbench --peer against vbench --serve in the other namespace, as make
+ * bench runs them in two guests: every peer_ row has a value, and the
+ * server ends on SIGTERM with status 0.  Bad --peer / --serve arguments:
+ * status 2 (usage), a device that does not exist 1.
+ */
+TEST_F_TIMEOUT(hosts, vbench_peer, 240)
+{
+	static const char *const keys[] = {
+		"peer_srr_us", "peer_udp_rr_us", "peer_tcp_rr_us", "peer_tipc_rr_us",
+		"peer_raw_packet_rr_us",
+	};
+	const char *b = getenv("VK_BUILD");
+	char vbench[512], cmd[900], key[80];
+	static char out[16384];
+	size_t got = 0, n, i;
+	const char *row;
+	int st, sst;
+	pid_t srv;
+	FILE *f;
+
+	ASSERT_EQ(1, self->up);
+	snprintf(vbench, sizeof(vbench), "%s/tools/vbench", b ? b : "build");
+	EXPECT_EQ(2, vt_sh("%s --peer 10.197.0 >/dev/null 2>&1", vbench));
+	EXPECT_EQ(2, vt_sh("%s --serve '' >/dev/null 2>&1", vbench));
+	EXPECT_EQ(1, vt_sh("%s --serve vkpe-none >/dev/null 2>&1", vbench));
+	ASSERT_EQ(0, vt_sh("ip -n " NS_C " addr add 10.197.0.1/24 dev vkpe0 && "
+			   "ip -n " NS_S " addr add 10.197.0.2/24 dev vkpe1"));
+	fflush(stdout);
+	srv = fork();
+	ASSERT_LE(0, srv);
+	if (!srv) {
+		dup2(2, 1);	/* its "serving" line is not TAP */
+		execlp("ip", "ip", "netns", "exec", NS_S, vbench, "--serve", "vkpe1", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec " NS_C " timeout -k 5 %d %s -j -n 60 -r 1 -t 5 --peer 10.197.0.2 "
+		 "--only peer_ 2>/dev/null", 200 * vt_scale(), vbench);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	while (got < sizeof(out) - 1 && (n = fread(out + got, 1, sizeof(out) - 1 - got, f)) > 0)
+		got += n;
+	out[got] = '\0';
+	st = pclose(f);
+	kill(srv, SIGTERM);
+	ASSERT_EQ(srv, waitpid(srv, &sst, 0));
+	EXPECT_TRUE(WIFEXITED(sst));
+	EXPECT_EQ(0, WEXITSTATUS(sst));
+	ASSERT_EQ(0, st);
+	ASSERT_EQ(0, vt_json_valid(out));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(key, sizeof(key), "\"%s\": {\"value\": ", keys[i]);
+		row = strstr(out, key);
+		if (!row) {
+			snprintf(key, sizeof(key), "\"%s\"", keys[i]);
+			printf("# %.200s\n", strstr(out, key) ? strstr(out, key) : keys[i]);
+		}
+		EXPECT_NE(NULL, row);
+	}
 }
 
 /*

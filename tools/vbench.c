@@ -2,7 +2,9 @@
 /*
  * vbench: V IPC beside the Linux alternatives, measured in one run.
  *
- *   vbench [-n N] [-t SECS] [-d MS] [-r ROUNDS] [-c CPU|any] [-j] [-o FILE] [--only KEYS] [--remote-setup]
+ *   vbench [-n N] [-t SECS] [-d MS] [-r ROUNDS] [-c CPU|any] [-j] [-o FILE] [--only KEYS]
+ *          [--remote-setup] [--peer IP]
+ *   vbench --serve DEV
  *
  * Every row is one measurement (docs/PERFORMANCE.md lists them): local and
  * remote Send-Receive-Reply beside pipes, Unix sockets, eventfd, binder,
@@ -19,7 +21,10 @@
  * joined by what is measured, with results in shared memory.  The remote
  * rows need two V hosts: with --remote-setup (root) vbench makes them
  * itself, two network namespaces joined by one veth pair, both ends
- * attached to V with vctl, and removes them at the end.
+ * attached to V with vctl, and removes them at the end.  Both are in one
+ * kernel, which TIPC notices and short-cuts; so the peer_ rows measure
+ * the round trips again to another kernel (--peer IP), where
+ * "vbench --serve DEV" runs their servers.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +51,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -80,6 +86,7 @@
 #define FILE_SIZE	(4u << 20)	/* the file read through vfsd and over TCP */
 #define FILE_PAGE	4096u		/* file_seq_read_page_us: bytes per read */
 #define FILE_NAME	"data"
+#define VB_LID		0x5642		/* the V echo server of vbench --serve */
 
 /* ------------------------------------------------------------------------ */
 /* Options and results                                                       */
@@ -92,6 +99,8 @@ static struct {
 	int cpu;		/* pin both sides of a row to this CPU; -1: no pinning */
 	int json;
 	int remote_setup;
+	const char *serve_dev;	/* --serve DEV */
+	const char *peer_ip;	/* --peer IP */
 	const char *out;
 	const char *only;
 	char bindir[PATH_MAX];	/* where vbench itself is */
@@ -100,6 +109,18 @@ static struct {
 
 static int remote_ok;		/* the two hosts exist */
 static char remote_why[160] = "no second V host (run as root with --remote-setup)";
+
+/*
+ * The other kernel of the peer_ rows (--peer): a host running vbench
+ * --serve, reached over dev.  Its MAC and dev come from the neighbour
+ * table, its V echo server from GetPid(VB_LID).
+ */
+static struct {
+	int tried, ok;
+	char dev[IF_NAMESIZE];
+	uint64_t mac, v_id;
+	char why[200];
+} peer = { .why = "no other kernel (--peer IP of a host running vbench --serve)" };
 
 enum { R_LAT, R_BW, R_RATE };	/* latency (p99 too), MB/s, per second */
 
@@ -141,6 +162,11 @@ static struct row rows[] = {
 	ROW("tcp_rr_us", "us", R_LAT, "remote_srr_us"),
 	ROW("tipc_rr_us", "us", R_LAT, "remote_srr_us"),
 	ROW("raw_packet_rr_us", "us", R_LAT, "remote_srr_us"),
+	ROW("peer_srr_us", "us", R_LAT, NULL),
+	ROW("peer_udp_rr_us", "us", R_LAT, "peer_srr_us"),
+	ROW("peer_tcp_rr_us", "us", R_LAT, "peer_srr_us"),
+	ROW("peer_tipc_rr_us", "us", R_LAT, "peer_srr_us"),
+	ROW("peer_raw_packet_rr_us", "us", R_LAT, "peer_srr_us"),
 	ROW("remote_moveto_64k_ms", "ms", R_LAT, NULL),
 	ROW("raw_packet_64k_ms", "ms", R_LAT, "remote_moveto_64k_ms"),
 	ROW("remote_movefrom_1m_mbps", "MB/s", R_BW, NULL),
@@ -234,6 +260,7 @@ typedef void (*role_fn)(struct job *j, int idx);
 struct job {
 	role_fn srv, cli;
 	const char *srv_ns, *cli_ns;	/* NULL: this namespace */
+	int peer;			/* the server is the --peer host's (srv NULL) */
 	int pairs;
 	size_t size;			/* bytes moved per iteration */
 	int mode;			/* role-specific */
@@ -352,6 +379,8 @@ static pid_t spawn(struct job *j, role_fn fn, const char *ns, int idx, int alarm
 	if (pid != 0)
 		return pid;
 	alarm(alarm_s);
+	if (opt.serve_dev)	/* --serve: its servers end with it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (opt.cpu >= 0) {
 		/* Latency rows: both sides on one CPU; pairs: pair i on CPU i. */
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -577,7 +606,7 @@ static void v_cli(struct job *j, int idx)
 	uint8_t *seg = alloc_touched(j->size, 5);
 	unsigned int access = j->mode == V_MOVEFROM ? V_SEG_READ :
 			      j->mode == V_MOVETO ? V_SEG_WRITE : 0;
-	uint64_t dst = G->token[idx], i, t0, t_start, ops = 0;
+	uint64_t dst = j->peer ? peer.v_id : G->token[idx], i, t0, t_start, ops = 0;
 	struct v_msg m, want;
 	int fd = v_open(), ret;
 
@@ -1029,6 +1058,7 @@ static void net_srv(struct job *j, int idx)
 	struct sockaddr_tipc t;
 	struct sockaddr_storage from;
 	socklen_t flen;
+	uint8_t *data;
 	char buf[MSG];
 	ssize_t n;
 	int fd, c;
@@ -1064,23 +1094,21 @@ static void net_srv(struct job *j, int idx)
 				_exit(0);
 		}
 	}
-	c = accept(fd, NULL, NULL);
-	if (c < 0)
-		_exit(0);
-	if (j->mode == N_TCP)
-		sock_opt1(c, IPPROTO_TCP, TCP_NODELAY);
-	if (j->size) {		/* TCP stream: a byte asks for size bytes */
-		uint8_t *data = alloc_touched(j->size, 3);
-
-		for (;;)
-			if (!data || read(c, buf, 1) != 1 || wr_full(c, data, j->size))
-				_exit(0);
+	data = j->size ? alloc_touched(j->size, 3) : NULL;
+	/* One client after the other: vbench --serve outlives its clients. */
+	while ((c = accept(fd, NULL, NULL)) >= 0) {
+		if (j->mode == N_TCP)
+			sock_opt1(c, IPPROTO_TCP, TCP_NODELAY);
+		if (j->size)	/* TCP stream: a byte asks for size bytes */
+			while (data && read(c, buf, 1) == 1 && !wr_full(c, data, j->size))
+				;
+		else
+			while (!(j->mode == N_TCP ? rd_full(c, buf, MSG) :
+				 read(c, buf, MSG) == MSG ? 0 : -1) && !wr_full(c, buf, MSG))
+				;
+		close(c);
 	}
-	for (;;) {
-		if ((j->mode == N_TCP ? rd_full(c, buf, MSG) : (read(c, buf, MSG) == MSG ? 0 : -1)) ||
-		    wr_full(c, buf, MSG))
-			_exit(0);
-	}
+	_exit(0);
 }
 
 static int net_connect(struct job *j, int idx)
@@ -1090,7 +1118,7 @@ static int net_connect(struct job *j, int idx)
 	uint64_t end = now_ns() + 20000000000ULL;
 	int fd;
 
-	inet_pton(AF_INET, j->size ? IP_A : IP_B, &a.sin_addr);
+	inet_pton(AF_INET, j->peer ? opt.peer_ip : j->size ? IP_A : IP_B, &a.sin_addr);
 	if (j->mode != N_TIPC) {
 		fd = socket(AF_INET, j->mode == N_UDP ? SOCK_DGRAM : SOCK_STREAM, 0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
@@ -1229,11 +1257,11 @@ static void raw_hdr(struct rawf *f, uint64_t dst, const uint8_t src[6])
 static void raw_srv(struct job *j, int idx)
 {
 	static struct rawf f;
-	uint8_t mac[6], peer[6];
+	uint8_t mac[6], from[6];
 	uint32_t seq = ~0u;
 	uint64_t have = 0, need = 0;
 	ssize_t n;
-	int fd = raw_open(j->size ? IF_A : IF_B, mac);
+	int fd = raw_open(j->peer ? peer.dev : j->size ? IF_A : IF_B, mac);
 
 	if (fd < 0)
 		die(j, "AF_PACKET socket", -fd);
@@ -1244,8 +1272,8 @@ static void raw_srv(struct job *j, int idx)
 		if (n < (ssize_t)offsetof(struct rawf, data))
 			continue;
 		if (!j->size) {
-			memcpy(peer, f.eh.ether_shost, 6);
-			raw_hdr(&f, mac64(peer), mac);
+			memcpy(from, f.eh.ether_shost, 6);
+			raw_hdr(&f, mac64(from), mac);
 			if (send(fd, &f, (size_t)n, 0) != n)
 				_exit(0);
 			continue;
@@ -1257,8 +1285,8 @@ static void raw_srv(struct job *j, int idx)
 		}
 		have |= 1ULL << (f.index & 63);
 		if (have == need) {
-			memcpy(peer, f.eh.ether_shost, 6);
-			raw_hdr(&f, mac64(peer), mac);
+			memcpy(from, f.eh.ether_shost, 6);
+			raw_hdr(&f, mac64(from), mac);
 			f.index = 0xffff;
 			if (send(fd, &f, 60, 0) != 60)
 				_exit(0);
@@ -1271,12 +1299,12 @@ static void raw_cli(struct job *j, int idx)
 {
 	static struct rawf f, back;
 	struct timeval tv = { .tv_sec = 1 };
-	uint64_t dst = G->token[idx], i, t0, t_start;
+	uint64_t dst = j->peer ? peer.mac : G->token[idx], i, t0, t_start;
 	uint16_t count = (uint16_t)((j->size + sizeof(f.data) - 1) / sizeof(f.data)), k;
 	uint8_t mac[6];
 	size_t len;
 	ssize_t n;
-	int fd = raw_open(j->size ? IF_B : IF_A, mac), lost;
+	int fd = raw_open(j->peer ? peer.dev : j->size ? IF_B : IF_A, mac), lost;
 
 	if (fd < 0) {
 		fail("AF_PACKET socket: %s", strerror(-fd));
@@ -1726,28 +1754,202 @@ static void remote_setup(void)
 	remote_ok = 1;
 }
 
-static const char *tipc_prepare_once(void)
+/* A TIPC bearer on dev in network namespace ns (NULL: this one): NULL, or why not. */
+static const char *tipc_enable(const char *ns, const char *dev)
 {
+	char in[64] = "";
+
 	if (access("/sys/module/tipc", F_OK) && sh("modprobe -q tipc 2>/dev/null"))
 		return "tipc module cannot be loaded";
 	if (sh("command -v tipc >/dev/null 2>&1"))
 		return "no tipc tool (iproute2) to enable bearers";
-	if (sh("ip netns exec " NS_A " tipc bearer enable media eth dev " IF_A " >/dev/null 2>&1 && "
-	       "ip netns exec " NS_B " tipc bearer enable media eth dev " IF_B " >/dev/null 2>&1"))
+	if (ns)
+		snprintf(in, sizeof(in), "ip netns exec %s ", ns);
+	/* A second enable fails: one made before (another vbench) is as good. */
+	if (sh("%stipc bearer list 2>/dev/null | grep -qx 'eth:%s' || "
+	       "%stipc bearer enable media eth dev %s >/dev/null 2>&1", in, dev, in, dev))
 		return "tipc bearer enable failed";
 	return NULL;
 }
 
-/* Bearers are enabled once (a second enable fails). */
+/* Bearers on the veth, once. */
 static const char *tipc_prepare(void)
 {
 	static const char *why;
 	static int done;
 
-	if (!done)
-		why = tipc_prepare_once();
+	if (!done) {
+		why = tipc_enable(NS_A, IF_A);
+		if (!why)
+			why = tipc_enable(NS_B, IF_B);
+	}
 	done = 1;
 	return why;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The other kernel: --peer (client side) and --serve (its servers)         */
+
+/*
+ * Our device towards the --peer host and its MAC, from the neighbour table
+ * (a UDP datagram to its echo port makes the entry): 0, or -1.
+ */
+static int peer_neigh(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT_BASE) };
+	char line[256], ip[64], hw[32], dev[IF_NAMESIZE];
+	unsigned int flags, m[6];
+	uint8_t mac[6];
+	int fd, k;
+	FILE *f;
+
+	inet_pton(AF_INET, opt.peer_ip, &a.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		(void)!send(fd, "?", 1, MSG_DONTWAIT);
+	if (fd >= 0)
+		close(fd);
+	usleep(200000);
+	f = fopen("/proc/net/arp", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %*s %x %31s %*s %15s", ip, &flags, hw, dev) == 4 &&
+		    !strcmp(ip, opt.peer_ip) && (flags & 0x2) &&
+		    sscanf(hw, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6) {
+			for (k = 0; k < 6; k++)
+				mac[k] = (uint8_t)m[k];
+			peer.mac = mac64(mac);
+			snprintf(peer.dev, sizeof(peer.dev), "%s", dev);
+		}
+	if (f)
+		fclose(f);
+	return peer.dev[0] ? 0 : -1;
+}
+
+/*
+ * Find the --peer host, once: device and MAC (peer_neigh), its V echo
+ * server by GetPid(VB_LID).  Waits up to a minute for a peer that is still
+ * starting.
+ */
+static void peer_setup(void)
+{
+	uint64_t end = now_ns() + 60000000000ULL;
+	int fd, ret;
+
+	peer.tried = 1;
+	while (peer_neigh())
+		if (now_ns() > end) {
+			snprintf(peer.why, sizeof(peer.why),
+				 "no neighbour entry for %s (not on a directly attached Ethernet link?)",
+				 opt.peer_ip);
+			return;
+		}
+	fd = v_open();
+	do {
+		ret = fd < 0 ? fd : v_get_pid(fd, VB_LID, V_SCOPE_REMOTE, &peer.v_id);
+		if (ret == -ESRCH && now_ns() < end)
+			usleep(200000);
+	} while (ret == -ESRCH && now_ns() < end);
+	if (fd >= 0)
+		v_close(fd);
+	if (ret < 0) {
+		snprintf(peer.why, sizeof(peer.why),
+			 "GetPid(%#x) found no V server beyond %s: %s (vbench --serve there, both "
+			 "ends attached with vctl link add?)", VB_LID, peer.dev, strerror(-ret));
+		return;
+	}
+	peer.ok = 1;
+}
+
+static volatile sig_atomic_t serve_stop;
+
+static void serve_signal(int sig)
+{
+	(void)sig;
+	serve_stop = 1;
+}
+
+/*
+ * --serve DEV: the other kernel's half of the peer_ rows, until a signal.
+ * Echo servers for V (registered as VB_LID for other hosts), UDP and TCP
+ * (port PORT_BASE), TIPC (name {TIPC_TYPE, 1}) and raw frames on DEV; one
+ * that ends is started again.
+ */
+static int serve(void)
+{
+	static struct job jobs[] = {
+		{ .srv = v_srv, .mode = V_ECHO, .pairs = 1, .moves = 1 },
+		{ .srv = net_srv, .mode = N_UDP, .pairs = 1 },
+		{ .srv = net_srv, .mode = N_TCP, .pairs = 1 },
+		{ .srv = net_srv, .mode = N_TIPC, .pairs = 1 },
+		{ .srv = raw_srv, .peer = 1, .pairs = 1 },
+	};
+	static const char *const what[] = { "V", "UDP", "TCP", "TIPC", "raw frame" };
+	struct sigaction sa = { .sa_handler = serve_signal };
+	pid_t pid[5] = { 0 }, w;
+	int p[2], i, fd, ret, said = 0, rc = 1;
+	const char *no_tipc;
+
+	snprintf(peer.dev, sizeof(peer.dev), "%s", opt.serve_dev);
+	if (!if_nametoindex(peer.dev)) {
+		fprintf(stderr, "vbench: --serve %s: %s\n", peer.dev, strerror(errno));
+		return 1;
+	}
+	no_tipc = tipc_enable(NULL, peer.dev);
+	if (no_tipc)
+		fprintf(stderr, "vbench: --serve: no TIPC server: %s\n", no_tipc);
+	fd = v_open();
+	if (fd < 0 || pipe(p)) {
+		fprintf(stderr, "vbench: --serve: %s\n", strerror(fd < 0 ? -fd : errno));
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	while (!serve_stop) {
+		for (i = 0; i < 5; i++) {
+			if (pid[i] || (i == 3 && no_tipc))
+				continue;
+			G->err[0] = '\0';
+			jobs[i].ready_w = p[1];
+			pid[i] = spawn(&jobs[i], jobs[i].srv, NULL, 0, 0);
+			if (pid[i] < 0 || wait_ready(p[0], 1, 30000)) {
+				fprintf(stderr, "vbench: --serve: the %s server did not start: %s\n",
+					what[i], G->err[0] ? G->err : "?");
+				goto out;
+			}
+			if (i)
+				continue;
+			v_set_pid(fd, VB_LID, 0, V_SCOPE_REMOTE);
+			ret = v_set_pid(fd, VB_LID, G->token[0], V_SCOPE_REMOTE);
+			if (ret < 0) {
+				fprintf(stderr, "vbench: --serve: SetPid(%#x): %s\n", VB_LID,
+					strerror(-ret));
+				goto out;
+			}
+		}
+		if (!said++) {
+			printf("vbench: serving on %s: V %#" PRIx64 " (logical id %#x), UDP and TCP "
+			       "port %d, TIPC {%d, 1}%s, raw frames of type %#x\n", peer.dev,
+			       G->token[0], VB_LID, PORT_BASE, TIPC_TYPE, no_tipc ? " (off)" : "",
+			       ETH_P_VBENCH);
+			fflush(stdout);
+		}
+		w = wait(NULL);
+		if (w < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < 5; i++)
+			if (w > 0 && pid[i] == w) {
+				fprintf(stderr, "vbench: --serve: the %s server ended; again\n",
+					what[i]);
+				pid[i] = 0;
+				sleep(1);
+			}
+	}
+	rc = 0;
+out:
+	for (i = 0; i < 5; i++)
+		reap(pid[i], SIGKILL);
+	v_close(fd);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1759,12 +1961,12 @@ static void lat_row(const char *key, int ret, double div)
 }
 
 /*
- * Frames that crossed the link, both ways (IF_A's received and sent
- * packets, read in NS_A), or -1.  What a remote round trip costs on the
+ * Frames that crossed the link, both ways (dev's received and sent
+ * packets, read in namespace ns), or -1.  What a remote round trip costs on the
  * wire: and whether it used the link at all, as TIPC between two
  * namespaces of one kernel does not (it hands messages across directly).
  */
-static int64_t link_frames(void)
+static int64_t link_frames(const char *ns, const char *dev)
 {
 	unsigned long long rx, tx;
 	int64_t frames = -1;
@@ -1783,12 +1985,12 @@ static int64_t link_frames(void)
 	}
 	if (!pid) {
 		close(fds[0]);
-		f = enter_ns(NS_A) ? NULL : fopen("/proc/self/net/dev", "r");
+		f = enter_ns(ns) ? NULL : fopen("/proc/self/net/dev", "r");
 		while (f && fgets(line, sizeof(line), f)) {
 			char *p = strchr(line, ':');
 
 			*(p ? p : line) = '\0';
-			if (p && !strcmp(line + strspn(line, " "), IF_A) &&
+			if (p && !strcmp(line + strspn(line, " "), dev) &&
 			    sscanf(p + 1, "%*u %llu %*u %*u %*u %*u %*u %*u %*u %llu", &rx, &tx) == 2)
 				frames = (int64_t)(rx + tx);
 		}
@@ -1804,36 +2006,46 @@ static int64_t link_frames(void)
 	return frames;
 }
 
-/* A remote round-trip row, with the frames each round trip put on the link. */
-static void rr_row(const char *key, int (*job)(int), int arg)
-{
-	int64_t f0 = link_frames(), f1;
-	struct row *r = row_get(key);
-	int ret = job(arg);
+enum { RR_V, RR_UDP, RR_TCP, RR_TIPC, RR_RAW };
 
-	f1 = link_frames();
+/*
+ * A remote round-trip row (32 bytes): V or a baseline, across the veth of
+ * --remote-setup or (on_peer) to the --peer host's server, with the frames
+ * each round trip put on the link.
+ */
+static void rr_row(const char *key, int kind, int on_peer)
+{
+	static const int net_mode[] = { [RR_UDP] = N_UDP, [RR_TCP] = N_TCP, [RR_TIPC] = N_TIPC };
+	struct job j = { .srv = net_srv, .cli = net_cli, .pairs = 1, .moves = 1,
+			 .peer = on_peer, .mode = net_mode[kind] };
+	const char *ns = on_peer ? NULL : NS_A, *dev = on_peer ? peer.dev : IF_A;
+	struct row *r = row_get(key);
+	int64_t f0, f1;
+	int ret;
+
+	if (kind == RR_V) {
+		j.srv = v_srv;
+		j.cli = v_cli;
+		j.mode = V_ECHO;
+	} else if (kind == RR_RAW) {
+		j.srv = raw_srv;
+		j.cli = raw_cli;
+	}
+	if (on_peer) {
+		j.srv = NULL;
+	} else {
+		j.srv_ns = NS_B;
+		j.cli_ns = NS_A;
+	}
+	iters(&j, 1);
+	f0 = link_frames(ns, dev);
+	ret = run_job(&j, 0);
+	f1 = link_frames(ns, dev);
 	if (!ret && f0 >= 0 && f1 >= f0) {
 		r->frames += (uint64_t)(f1 - f0);
 		r->iters += G->iters;
 	}
 	lat_row(key, ret, 1e3);
-}
-
-static int v_echo_job(int arg)
-{
-	(void)arg;
-	return v_job(NS_B, NS_A, V_ECHO, 0, 0, 1, 1, 0);
-}
-
-static int net_rr_job(int kind)
-{
-	return net_job(kind, 0, 1);
-}
-
-static int raw_rr_job(int arg)
-{
-	(void)arg;
-	return raw_job(0, 1);
 }
 
 static void bw_row(const char *key, int ret, size_t bytes)
@@ -1872,6 +2084,11 @@ static void run_rows(void)
 		"tcp_stream_1m_mbps", "file_seq_read_page_us", "tcp_file_page_us",
 		"file_read_mbps", "tcp_file_read_mbps", "remote_srr_per_s_1",
 		"remote_srr_per_s_2", "remote_srr_per_s_4",
+	};
+	/* By RR_ kind. */
+	static const char *const peer_rows[] = {
+		"peer_srr_us", "peer_udp_rr_us", "peer_tcp_rr_us", "peer_tipc_rr_us",
+		"peer_raw_packet_rr_us",
 	};
 	size_t k;
 
@@ -1926,20 +2143,20 @@ static void run_rows(void)
 
 		if (remote_ok) {
 			if (WANT("remote_srr_us"))
-				rr_row("remote_srr_us", v_echo_job, 0);
+				rr_row("remote_srr_us", RR_V, 0);
 			if (WANT("udp_rr_us"))
-				rr_row("udp_rr_us", net_rr_job, N_UDP);
+				rr_row("udp_rr_us", RR_UDP, 0);
 			if (WANT("tcp_rr_us"))
-				rr_row("tcp_rr_us", net_rr_job, N_TCP);
+				rr_row("tcp_rr_us", RR_TCP, 0);
 			if (WANT("tipc_rr_us")) {
 				why = tipc_prepare();
 				if (why)
 					row_skip("tipc_rr_us", "%s", why);
 				else
-					rr_row("tipc_rr_us", net_rr_job, N_TIPC);
+					rr_row("tipc_rr_us", RR_TIPC, 0);
 			}
 			if (WANT("raw_packet_rr_us"))
-				rr_row("raw_packet_rr_us", raw_rr_job, 0);
+				rr_row("raw_packet_rr_us", RR_RAW, 0);
 			if (WANT("remote_moveto_64k_ms"))
 				lat_row("remote_moveto_64k_ms",
 					v_job(NS_B, NS_A, V_MOVETO, KB64, 1, 8, 1, 0), 1e6);
@@ -1950,6 +2167,20 @@ static void run_rows(void)
 				       v_job(NS_B, NS_A, V_MOVEFROM, MB1, 1, 40, 1, 0), MB1);
 			if (WANT("tcp_stream_1m_mbps"))
 				bw_row("tcp_stream_1m_mbps", net_job(N_TCP, MB1, 40), MB1);
+		}
+
+		for (k = 0; opt.peer_ip && k < sizeof(peer_rows) / sizeof(peer_rows[0]); k++) {
+			if (!WANT(peer_rows[k]))
+				continue;
+			if (!peer.tried)
+				peer_setup();
+			if (!peer.ok)
+				break;
+			why = k == RR_TIPC ? tipc_enable(NULL, peer.dev) : NULL;
+			if (why)
+				row_skip(peer_rows[k], "%s", why);
+			else
+				rr_row(peer_rows[k], (int)k, 1);
 		}
 
 		if (remote_ok && (WANT("file_seq_read_page_us") || WANT("tcp_file_page_us") ||
@@ -1992,7 +2223,8 @@ static void run_rows(void)
 		if (!selected(rows[s].key))
 			row_skip(rows[s].key, "not selected (--only)");
 		else
-			row_skip(rows[s].key, "%s", remote_why);
+			row_skip(rows[s].key, "%s",
+				 strncmp(rows[s].key, "peer_", 5) ? remote_why : peer.why);
 	}
 #undef WANT
 	file_cleanup();
@@ -2110,12 +2342,18 @@ static void table(void)
 	target("remote_srr_us < tipc_rr_us", "remote_srr_us", "tipc_rr_us", 0, 1.0);
 	target("remote_moveto_64k_ms <= 1.15 x raw_packet_64k_ms", "remote_moveto_64k_ms",
 	       "raw_packet_64k_ms", 0, 1.15);
+	printf("between two kernels (--peer; not targets of their own):\n");
+	target("peer_srr_us < peer_udp_rr_us", "peer_srr_us", "peer_udp_rr_us", 0, 1.0);
+	target("peer_srr_us < peer_tipc_rr_us (TIPC over the link)", "peer_srr_us",
+	       "peer_tipc_rr_us", 0, 1.0);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vbench [-n N] [-t SECS] [-d MS] [-r ROUNDS] [-c CPU|any] [-j] [-o FILE] [--only KEYS] [--remote-setup]\n"
+		"Usage: vbench [-n N] [-t SECS] [-d MS] [-r ROUNDS] [-c CPU|any] [-j] [-o FILE] [--only KEYS]\n"
+		"              [--remote-setup] [--peer IP]\n"
+		"       vbench --serve DEV\n"
 		"\n"
 		"Measure V IPC (vkmod) beside the Linux alternatives in one run and print\n"
 		"a table with V/baseline ratios (or JSON).  Every row is one figure:\n"
@@ -2151,11 +2389,25 @@ static void usage(FILE *f)
 		"                  count the frames each round trip put on the link\n"
 		"                  (JSON link_frames_per_rt): TIPC between two namespaces\n"
 		"                  of one kernel bypasses the link and shows about 0.\n"
+		"  --peer IP       also measure the round trips to another kernel (rows\n"
+		"                  peer_*): IP is a host on a directly attached Ethernet\n"
+		"                  link running vbench --serve, both ends attached to V\n"
+		"                  with vctl link add.  vbench takes the device and MAC\n"
+		"                  from the neighbour table (after a UDP datagram to IP's\n"
+		"                  echo port), finds the V server by\n"
+		"                  GetPid (logical id %#x, remote scope) and (root) enables a\n"
+		"                  TIPC bearer on the device; it waits up to a minute for\n"
+		"                  the peer.  Without it the peer_ rows are skipped.\n"
+		"  --serve DEV     be that other kernel until SIGTERM/SIGINT: echo servers\n"
+		"                  for V (registered as logical id %#x), UDP and TCP (port\n"
+		"                  %d), TIPC (name {%d, 1}, bearer on DEV) and raw frames\n"
+		"                  (type %#x) on DEV.  Runs no rows.\n"
 		"  -h, --help      show this help\n"
 		"\n"
 		"vkmod must be loaded.  Binder needs /dev/binder (binder_linux; vbench loads\n"
 		"it when run as root).  Exit status: 0 when the run finished (skipped rows\n"
-		"included), 1 when vkmod is missing, 2 on bad usage.\n", MIN_SAMPLES);
+		"included), 1 when vkmod is missing, 2 on bad usage.\n", MIN_SAMPLES, VB_LID,
+		VB_LID, PORT_BASE, TIPC_TYPE, ETH_P_VBENCH);
 }
 
 int main(int argc, char **argv)
@@ -2164,6 +2416,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "only", required_argument, NULL, 'O' },
 		{ "remote-setup", no_argument, NULL, 'R' },
+		{ "peer", required_argument, NULL, 'P' },
+		{ "serve", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char self[PATH_MAX];
@@ -2223,6 +2477,25 @@ int main(int argc, char **argv)
 		case 'R':
 			opt.remote_setup = 1;
 			break;
+		case 'P': {
+			struct in_addr a;
+
+			if (inet_pton(AF_INET, optarg, &a) != 1) {
+				fprintf(stderr, "vbench: --peer wants an IPv4 address, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			opt.peer_ip = optarg;
+			break;
+		}
+		case 'S':
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE) {
+				fprintf(stderr, "vbench: --serve wants an interface name, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			opt.serve_dev = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -2259,6 +2532,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (opt.serve_dev)
+		return serve();
 
 	run_rows();
 
