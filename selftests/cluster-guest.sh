@@ -1,12 +1,14 @@
 #!/bin/bash
 # Guest side of the cluster suite (guest.sh runs it in vkmode=cluster):
 #
-#   cluster-guest.sh a   serve: selftests/cluster_peer.c, for ever
-#   cluster-guest.sh b   test:  selftests/cluster.c (TAP on stdout)
+#   cluster-guest.sh a       serve: selftests/cluster_peer.c, for ever
+#   cluster-guest.sh b       test:  selftests/cluster.c (TAP on stdout)
+#   cluster-guest.sh serve   make bench, guest A: vbench --serve, for ever
+#   cluster-guest.sh link    make bench, guest B: the interface only
 #
-# Both guests first bring up their virtio-net interface (the one with MAC
-# $vkmac from the kernel command line) and attach it to V with
-# `vctl link add`.  Each guest is one V host; B's host-down bound is
+# Every role first brings up the virtio-net interface (the one with MAC
+# $vkmac from the kernel command line), gives it the address $vkip when
+# the command line has one, and attaches it to V with `vctl link add`.  Each guest is one V host; B's host-down bound is
 # VK_HOST_DOWN_MS, exported to the tests.  The host side is
 # selftests/qemu/cluster.sh.
 set -u
@@ -29,12 +31,22 @@ for _ in $(seq 100); do
 done
 [ -n "$dev" ] || fail "no interface with MAC ${vkmac:-?}"
 ip link set "$dev" up || fail "ip link set $dev up failed"
+if [ -n "${vkip:-}" ]; then
+	ip addr add "$vkip/24" dev "$dev" || fail "ip addr add $vkip/24 dev $dev failed"
+fi
 "$vctl" link add dev "$dev" || fail "vctl link add dev $dev failed"
 
 case $role in
 a)
 	log "serving on $dev ($("$vctl" host show | tr '\n' ' '))"
 	exec "$B/tests/cluster_peer"
+	;;
+serve)
+	log "vbench --serve on $dev ($vkip)"
+	exec "$B/tools/vbench" --serve "$dev"
+	;;
+link)
+	log "link $dev ($vkip) up and attached"
 	;;
 b)
 	"$vctl" set host-down-ms "$VK_HOST_DOWN_MS" || fail "vctl set host-down-ms failed"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: boot the guest in bench mode (run.sh -m bench), where vbench
-# runs every row with two V hosts of its own; keep its JSON as
+# `make bench`: boot the guest in bench mode, where vbench runs every row
+# with two V hosts of its own, and a second guest for the rows between two
+# kernels (cluster.sh -m bench: it runs vbench --serve); keep its JSON as
 # build/bench.json, print its table, and plot docs/bench.png (gnuplot, on
 # this machine, after the guest has finished).
 #
@@ -28,14 +29,21 @@ for v in VK_BENCH_N VK_BENCH_SECS VK_BENCH_ONLY VK_BENCH_PROFILE; do
 	[ -n "${!v:-}" ] && env+="${env:+,}$v=${!v}"
 done
 out=$build/run/bench-$kver
-VK_GUEST_ENV=$env "$here/run.sh" -k "$kver" -m bench -S 840 -t 900 -o "$out"
-rc=$?
+# Two guests (cluster.sh -m bench), so that the peer_ rows have another
+# kernel; VK_BENCH_PEER=0: one guest, the peer_ rows skipped.
+if [ "${VK_BENCH_PEER:-1}" = 0 ]; then
+	VK_GUEST_ENV=$env "$here/run.sh" -k "$kver" -m bench -S 840 -t 900 -o "$out"
+	rc=$? result=$out/result.txt
+else
+	VK_GUEST_ENV=$env "$here/cluster.sh" -k "$kver" -m bench -S 840 -t 900 -o "$out"
+	rc=$? result=$out/result-b.txt
+fi
 
 awk '{ sub(/\r$/, "") } /^# vk-bench-json-end/ { f = 0 } f { print } /^# vk-bench-json-begin/ { f = 1 }' \
-	"$out/result.txt" >"$build/bench.json.tmp"
+	"$result" >"$build/bench.json.tmp"
 if [ ! -s "$build/bench.json.tmp" ]; then
 	rm -f "$build/bench.json.tmp"
-	echo "bench.sh: no JSON from the guest (see $out/result.txt)" >&2
+	echo "bench.sh: no JSON from the guest (see $result)" >&2
 	exit 1
 fi
 mv "$build/bench.json.tmp" "$build/bench.json"

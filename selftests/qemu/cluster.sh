@@ -3,11 +3,14 @@
 # tap devices on a bridge inside a network namespace this script creates
 # (vkcl-PID; the machine's own interfaces are never touched).
 #
-#   cluster.sh [-k KVER] [-t SECONDS] [-o DIR]
+#   cluster.sh [-k KVER] [-m cluster|bench] [-t SECONDS] [-S SECONDS] [-o DIR]
 #
 # Guest A (vkrole=a) runs selftests/cluster_peer.c, guest B (vkrole=b) the
 # suite selftests/cluster.c; both through guest.sh in vkmode=cluster and
-# selftests/cluster-guest.sh.  When B prints "# vk-cluster: kill-a" on its
+# selftests/cluster-guest.sh.  With -m bench (make bench, bench.sh) guest A
+# runs "vbench --serve" (vkrole=serve) and guest B, with two CPUs, the
+# whole of vbench in guest.sh's bench mode, its peer_ rows against A
+# (addresses ip[] below); the report is then run.sh's for -m bench.  When B prints "# vk-cluster: kill-a" on its
 # result stream, this script kills A's QEMU (the host disappears: that is
 # what the last test checks; A's death is not a failure).  Everything else
 # fails the run: B's TAP through report.awk, a kernel warning or oops in
@@ -21,17 +24,24 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$repo/build
 
-kver="" timeout=300 outdir=""
-while getopts "k:t:o:" o; do
+kver="" mode=cluster timeout=300 stimeout="" outdir=""
+while getopts "k:m:t:S:o:" o; do
 	case $o in
 	k) kver=$OPTARG ;;
+	m) mode=$OPTARG ;;
 	t) timeout=$OPTARG ;;
+	S) stimeout=$OPTARG ;;
 	o) outdir=$OPTARG ;;
-	*) echo "usage: $0 [-k KVER] [-t SECS] [-o DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-k KVER] [-m cluster|bench] [-t SECS] [-S SECS] [-o DIR]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] || { echo "cluster.sh: -k KVER required" >&2; exit 2; }
-outdir=${outdir:-$build/run/cluster-$kver}
+case $mode in
+cluster|bench) ;;
+*) echo "cluster.sh: -m cluster or bench, not '$mode'" >&2; exit 2 ;;
+esac
+stimeout=${stimeout:-$timeout}
+outdir=${outdir:-$build/run/$mode-$kver}
 rm -rf "$outdir" && mkdir -p "$outdir" || exit 2
 problems=$outdir/host-problems.txt
 : >"$problems"
@@ -40,6 +50,7 @@ problem() { echo "$*" >>"$problems"; }
 ns=vkcl-$$
 br=vkclbr
 declare -A mac=([a]=52:54:00:76:6b:01 [b]=52:54:00:76:6b:02)
+declare -A ip=([a]=10.198.0.1 [b]=10.198.0.2)
 declare -A qpid=()
 t0=$(date +%s.%N)
 
@@ -47,8 +58,10 @@ report() {
 	local qrc=${1:-1}
 	trap - EXIT
 	cleanup
-	exec awk -v qrc="$qrc" -v t0="$t0" -v t1="$(date +%s.%N)" -v kver="$kver" -v mode=check \
-		-v want=cluster -v console="$outdir/console-b.log" -v outdir="$outdir" \
+	local rmode=check want=cluster
+	[ "$mode" = bench ] && rmode=bench want=""
+	exec awk -v qrc="$qrc" -v t0="$t0" -v t1="$(date +%s.%N)" -v kver="$kver" -v mode="$rmode" \
+		-v want="$want" -v console="$outdir/console-b.log" -v outdir="$outdir" \
 		-v more_consoles="$outdir/console-a.log $outdir/result-a.txt" \
 		-v host_problems="$problems" -f "$here/report.awk" "$outdir/result-b.txt"
 }
@@ -68,8 +81,9 @@ trap 'problem "cluster.sh: interrupted"; report 1' INT TERM
 
 # Preconditions: each missing one is reported as a failure of the suite.
 touch "$outdir/result-b.txt" "$outdir/console-b.log" "$outdir/console-a.log" "$outdir/result-a.txt"
-for f in "/boot/vmlinuz-$kver" "$build/kmod/$kver/vkmod.ko" "$build/tests/cluster" \
-	 "$build/tests/cluster_peer" "$build/tools/vctl"; do
+needs=("$build/tests/cluster" "$build/tests/cluster_peer")
+[ "$mode" = bench ] && needs=("$build/tools/vbench")
+for f in "/boot/vmlinuz-$kver" "$build/kmod/$kver/vkmod.ko" "${needs[@]}" "$build/tools/vctl"; do
 	[ -e "$f" ] || problem "cluster.sh: $f missing"
 done
 [ "$(id -u)" = 0 ] || problem "cluster.sh: network namespaces need root"
@@ -114,12 +128,16 @@ fi
 
 scale=${VK_TIMEOUT_SCALE:-1}
 start_guest() {
-	local r=$1 cmdline
+	local r=$1 cmdline gmode=cluster role=$1 smp=1
+	if [ "$mode" = bench ]; then
+		if [ "$r" = a ]; then role=serve; else gmode=bench smp=2; fi
+	fi
 	cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
-	cmdline+=" vkrepo=$repo vkkver=$kver vkmode=cluster vkrole=$r vkmac=${mac[$r]}"
-	cmdline+=" vkstimeout=$timeout vkscale=$scale vkargs=${VK_GUEST_ENV:-}"
+	cmdline+=" vkrepo=$repo vkkver=$kver vkmode=$gmode vkrole=$role vkmac=${mac[$r]}"
+	[ "$mode" = bench ] && cmdline+=" vkip=${ip[$r]} vkpeer=${ip[a]}"
+	cmdline+=" vkstimeout=$stimeout vkscale=$scale vkargs=${VK_GUEST_ENV:-}"
 	(
-		ip netns exec "$ns" qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 1 -m 1G \
+		ip netns exec "$ns" qemu-system-x86_64 -machine q35 "${accel[@]}" -smp "$smp" -m 1G \
 			-nographic -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 			-append "$cmdline" \
 			-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

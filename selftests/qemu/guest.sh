@@ -15,8 +15,11 @@
 #   vkstimeout per-suite timeout in seconds
 #   vkscale    timeout scale for tests (VK_TIMEOUT_SCALE)
 #   vkargs     extra environment for the suites, comma-separated K=V
-#   vkrole     cluster mode: a (serve) or b (run the suite "cluster")
+#   vkrole     cluster mode: a (serve) or b (run the suite "cluster"), or
+#              serve (vbench --serve for make bench's other guest)
 #   vkmac      cluster mode: MAC of the interface to the other guest
+#   vkip       address of that interface (make bench's two guests)
+#   vkpeer     bench mode: the other guest's address (vbench --peer)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C
 R=/mnt/repo
@@ -76,6 +79,15 @@ bench)
 	say "# suite: bench"
 	args=(-o /tmp/bench.json --remote-setup -n "${VK_BENCH_N:-2000}" -t "${VK_BENCH_SECS:-5}")
 	[ -n "${VK_BENCH_ONLY:-}" ] && args+=(--only "$VK_BENCH_ONLY")
+	# Two guests (bench.sh through cluster.sh -m bench): the other one
+	# runs vbench --serve at $vkpeer, for the peer_ rows.
+	if [ -n "${vkpeer:-}" ]; then
+		if bash "$R/selftests/cluster-guest.sh" link >&3 2>&1; then
+			args+=(--peer "$vkpeer")
+		else
+			say "# vk-bench: no link to the other guest: peer_ rows skipped"
+		fi
+	fi
 	prof=()
 	# VK_BENCH_PROFILE=1: the run under perf record (cpu-clock, every CPU),
 	# and the hottest symbols after it.
