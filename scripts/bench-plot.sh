@@ -18,7 +18,8 @@ awk '
 		split(s, f, " ")
 		key = f[1]; val = f[3]
 		g = ""
-		if (key ~ /_rr_ns$|^local_srr_ns$/) g = "lat"
+		if (key ~ /^peer_/) g = "plat"
+		else if (key ~ /_rr_ns$|^local_srr_ns$/) g = "lat"
 		else if (key ~ /_64k_mbps$/) g = "bw64"
 		else if (key ~ /_1m_mbps$/ && key !~ /remote|tcp_stream/) g = "bw1m"
 		else if (key ~ /_rr_us$|^remote_srr_us$/) g = "rlat"
@@ -39,11 +40,11 @@ panel() {	# group, title, ylabel
 }
 
 {
-	echo "set terminal pngcairo size 1600,1000 noenhanced font 'sans,9' 2>/dev/null"
+	echo "set terminal pngcairo size 1600,1400 noenhanced font 'sans,9' 2>/dev/null"
 	echo "set output '$png'"
 	echo "set style fill solid 0.8; set boxwidth 0.6; set grid ytics"
 	echo "set xtics rotate by -40; set yrange [0:*]"
-	echo "set multiplot layout 2,4 title 'vkmod: V IPC beside Linux IPC ($(basename "$json"))'"
+	echo "set multiplot layout 3,3 title 'vkmod: V IPC beside Linux IPC ($(basename "$json"))'"
 	panel lat "local round trip, 32 bytes" "ns (median)"
 	panel bw64 "local copy, 64 KiB" "MB/s"
 	panel bw1m "local copy, 1 MiB" "MB/s"
@@ -52,11 +53,12 @@ panel() {	# group, title, ylabel
 	panel r64 "remote 64 KiB (MoveTo / raw frames)" "ms (median)"
 	panel r1m "remote 1 MiB (MoveFrom, vfsd read / TCP)" "MB/s"
 	panel rfile "remote 4 KiB file page read (vfsd / TCP pread)" "us (median)"
+	panel plat "round trip to another kernel (--peer), 32 bytes" "us (median)"
 	echo "unset multiplot"
 } >"$dat.gp"
 # pngcairo is in gnuplot-nox; fall back to the plain png terminal.
 if ! gnuplot "$dat.gp" 2>/dev/null; then
-	sed -i 's/^set terminal pngcairo.*/set terminal png size 1600,1000 noenhanced/' "$dat.gp"
+	sed -i 's/^set terminal pngcairo.*/set terminal png size 1600,1400 noenhanced/' "$dat.gp"
 	gnuplot "$dat.gp"
 fi
 rm -f "$dat.gp"
