@@ -25,7 +25,7 @@ done
 [ -n "$kver" ] || { echo "bench.sh: -k KVER required" >&2; exit 2; }
 
 env=${VK_GUEST_ENV:-}
-for v in VK_BENCH_N VK_BENCH_SECS VK_BENCH_ONLY VK_BENCH_PROFILE; do
+for v in VK_BENCH_N VK_BENCH_SECS VK_BENCH_ROUNDS VK_BENCH_ONLY VK_BENCH_PROFILE; do
 	[ -n "${!v:-}" ] && env+="${env:+,}$v=${!v}"
 done
 out=$build/run/bench-$kver

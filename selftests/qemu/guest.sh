@@ -79,6 +79,7 @@ bench)
 	say "# suite: bench"
 	args=(-o /tmp/bench.json --remote-setup -n "${VK_BENCH_N:-2000}" -t "${VK_BENCH_SECS:-5}")
 	[ -n "${VK_BENCH_ONLY:-}" ] && args+=(--only "$VK_BENCH_ONLY")
+	[ -n "${VK_BENCH_ROUNDS:-}" ] && args+=(-r "$VK_BENCH_ROUNDS")
 	# Two guests (bench.sh through cluster.sh -m bench): the other one
 	# runs vbench --serve at $vkpeer, for the peer_ rows.
 	if [ -n "${vkpeer:-}" ]; then
