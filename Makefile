@@ -6,8 +6,9 @@
 #   make check-debug    build (once, cached) a KASAN/lockdep/kmemleak kernel,
 #                   run suites local and net (and fault) on it (slow)
 #   make demo       install what is missing, build, show vkmod in a guest
-#   make bench      install what is missing, build, run vbench in a guest:
-#                   build/bench.json, its table, docs/bench.png
+#   make bench      install what is missing, build, run vbench in a guest
+#                   (a second one serving the peer_ rows): build/bench.json,
+#                   its table, docs/bench.png
 #   make lint       checkpatch --strict and sparse (C=2) on the module
 #   make modules-all    build the module against every installed kernel
 #   make install    install module, libv, headers, tools, man page (PREFIX, DESTDIR)
@@ -282,8 +283,10 @@ demo: deps
 demo-run: all
 	selftests/qemu/run.sh -k $(KVER) -m demo -S 300 -t 600
 
-# vbench in one guest (VK_BENCH_N=iterations, VK_BENCH_SECS=per-row budget,
-# VK_BENCH_ONLY=rows); the plot is drawn here afterwards.
+# vbench in a guest, and a second guest running vbench --serve for the rows
+# between two kernels (VK_BENCH_N=iterations, VK_BENCH_SECS=per-row budget,
+# VK_BENCH_ONLY=rows, VK_BENCH_PEER=0: one guest); the plot is drawn here
+# afterwards.
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
 
