@@ -225,7 +225,7 @@ static void v_alien_answer_again(struct v_alien *a, bool ack)
 	spin_lock_bh(&host->ipc_lock);
 	state = a->txn.state;
 	if (a->fwd_skb)
-		relay = skb_copy(a->fwd_skb, GFP_ATOMIC);
+		relay = v_net_copy_kept(a->fwd_skb, GFP_ATOMIC);
 	spin_unlock_bh(&host->ipc_lock);
 	v_stat_inc(host, V_A_STAT_DUPLICATES);
 	/* The client is alive and may retransmit again: keep the alien. */

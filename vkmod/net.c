@@ -573,7 +573,7 @@ void v_net_group_again(struct v_host *host, struct v_txn *t)
 
 	spin_lock_bh(&host->ipc_lock);
 	if (t->gopen && t->req_skb) {
-		skb = skb_copy(t->req_skb, GFP_ATOMIC);
+		skb = v_net_copy_kept(t->req_skb, GFP_ATOMIC);
 		q = t->qualifier;
 	}
 	spin_unlock_bh(&host->ipc_lock);
