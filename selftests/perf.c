@@ -265,6 +265,39 @@ TEST_F(hosts, remote_srr)
 	report("remote Send-Receive-Reply, 32 bytes, over veth", &r, 1e3, "us");
 }
 
+/* Run vbench (cmd, a shell command), its JSON into out: pclose()'s status. */
+static int vbench_json(const char *cmd, char *out, size_t len)
+{
+	size_t got = 0, n;
+	FILE *f = popen(cmd, "r");
+
+	if (!f)
+		return -1;
+	while (got < len - 1 && (n = fread(out + got, 1, len - 1 - got, f)) > 0)
+		got += n;
+	out[got] = '\0';
+	return pclose(f);
+}
+
+/*
+ * Row key of vbench's JSON out: the text after its "value", or NULL when
+ * it has none (its skip reason, if any, is printed).
+ */
+static const char *vbench_value(const char *out, const char *key)
+{
+	const char *row;
+	char k[80];
+
+	snprintf(k, sizeof(k), "\"%s\": {\"value\": ", key);
+	row = strstr(out, k);
+	if (row)
+		return row + strlen(k);
+	snprintf(k, sizeof(k), "\"%s\"", key);
+	row = strstr(out, k);
+	printf("# %.200s\n", row ? row : key);
+	return NULL;
+}
+
 /*
  * vbench --peer against vbench --serve in the other namespace, as make
  * bench runs them in two guests: every peer_ row has a value, and the
@@ -278,13 +311,11 @@ TEST_F_TIMEOUT(hosts, vbench_peer, 240)
 		"peer_raw_packet_rr_us",
 	};
 	const char *b = getenv("VK_BUILD");
-	char vbench[512], cmd[900], key[80];
+	char vbench[512], cmd[900];
 	static char out[16384];
-	size_t got = 0, n, i;
-	const char *row;
 	int st, sst;
 	pid_t srv;
-	FILE *f;
+	size_t i;
 
 	ASSERT_EQ(1, self->up);
 	snprintf(vbench, sizeof(vbench), "%s/tools/vbench", b ? b : "build");
@@ -304,27 +335,15 @@ TEST_F_TIMEOUT(hosts, vbench_peer, 240)
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec " NS_C " timeout -k 5 %d %s -j -n 60 -r 1 -t 5 --peer 10.197.0.2 "
 		 "--only peer_ 2>/dev/null", 200 * vt_scale(), vbench);
-	f = popen(cmd, "r");
-	ASSERT_NE(NULL, f);
-	while (got < sizeof(out) - 1 && (n = fread(out + got, 1, sizeof(out) - 1 - got, f)) > 0)
-		got += n;
-	out[got] = '\0';
-	st = pclose(f);
+	st = vbench_json(cmd, out, sizeof(out));
 	kill(srv, SIGTERM);
 	ASSERT_EQ(srv, waitpid(srv, &sst, 0));
 	EXPECT_TRUE(WIFEXITED(sst));
 	EXPECT_EQ(0, WEXITSTATUS(sst));
 	ASSERT_EQ(0, st);
 	ASSERT_EQ(0, vt_json_valid(out));
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		snprintf(key, sizeof(key), "\"%s\": {\"value\": ", keys[i]);
-		row = strstr(out, key);
-		if (!row) {
-			snprintf(key, sizeof(key), "\"%s\"", keys[i]);
-			printf("# %.200s\n", strstr(out, key) ? strstr(out, key) : keys[i]);
-		}
-		EXPECT_NE(NULL, row);
-	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		EXPECT_NE(NULL, vbench_value(out, keys[i]));
 }
 
 /*
@@ -357,22 +376,17 @@ TEST_F_TIMEOUT(vbench, files, 240)
 		"tcp_file_read_mbps",
 	};
 	const char *b = getenv("VK_BUILD");
-	char cmd[700], key[80], line[256];
+	char cmd[700], line[256];
 	static char out[16384];
 	const char *row;
-	size_t got = 0, n, i;
+	size_t i;
 	FILE *f;
 	int st;
 
 	snprintf(cmd, sizeof(cmd),
 		 "timeout -k 5 %d %s/tools/vbench -j -n 60 -r 1 -t 5 --remote-setup --only file "
 		 "2>%s", 200 * vt_scale(), b ? b : "build", self->log);
-	f = popen(cmd, "r");
-	ASSERT_NE(NULL, f);
-	while (got < sizeof(out) - 1 && (n = fread(out + got, 1, sizeof(out) - 1 - got, f)) > 0)
-		got += n;
-	out[got] = '\0';
-	st = pclose(f);
+	st = vbench_json(cmd, out, sizeof(out));
 	f = fopen(self->log, "r");
 	while (f && fgets(line, sizeof(line), f))
 		printf("# %s", line);
@@ -381,16 +395,10 @@ TEST_F_TIMEOUT(vbench, files, 240)
 	ASSERT_EQ(0, st);
 	ASSERT_EQ(0, vt_json_valid(out));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		snprintf(key, sizeof(key), "\"%s\": {\"value\": ", keys[i]);
-		row = strstr(out, key);
-		if (!row) {
-			snprintf(key, sizeof(key), "\"%s\"", keys[i]);
-			row = strstr(out, key);
-			printf("# %.200s\n", row ? row : keys[i]);
-		}
-		EXPECT_NE(NULL, row);
+		row = vbench_value(out, keys[i]);
+		EXPECT_NE(NULL, row);	/* a skipped row fails too */
 		if (row)
-			printf("# vbench %s: %.20s\n", keys[i], row + strlen(key));
+			printf("# vbench %s: %.20s\n", keys[i], row);
 	}
 }
 
