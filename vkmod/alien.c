@@ -432,19 +432,34 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 }
 
 /*
+ * Take n of the max slots counted by cnt, or none.  Compare and exchange
+ * rather than add and take back: the count, which netlink reports, never
+ * passes max even for a moment.
+ */
+static bool v_alien_slots_take(atomic_t *cnt, unsigned int n, unsigned int max)
+{
+	int old = atomic_read(cnt);
+
+	do {
+		if ((unsigned int)old + n > max)
+			return false;
+	} while (!atomic_try_cmpxchg(cnt, &old, old + (int)n));
+	return true;
+}
+
+/*
  * Reserve n alien slots before allocating: requests handled on several
  * CPUs at once must not all pass a check made before the count rose.
  */
 static bool v_alien_reserve(struct v_host *host, unsigned int n)
 {
-	bool over = atomic_add_return(n, &host->nr_aliens) > READ_ONCE(host->max_aliens);
-
-	over |= atomic_add_return(n, &v_aliens_global) > v_max_aliens_global;
-	if (over) {
+	if (!v_alien_slots_take(&host->nr_aliens, n, READ_ONCE(host->max_aliens)))
+		return false;
+	if (!v_alien_slots_take(&v_aliens_global, n, v_max_aliens_global)) {
 		atomic_sub(n, &host->nr_aliens);
-		atomic_sub(n, &v_aliens_global);
+		return false;
 	}
-	return !over;
+	return true;
 }
 
 /*
