@@ -1884,10 +1884,12 @@ static int serve(void)
 		{ .srv = raw_srv, .peer = 1, .pairs = 1 },
 	};
 	static const char *const what[] = { "V", "UDP", "TCP", "TIPC", "raw frame" };
+	enum { S_V, S_TIPC = 3, S_N = sizeof(jobs) / sizeof(jobs[0]) };
 	struct sigaction sa = { .sa_handler = serve_signal };
-	pid_t pid[5] = { 0 }, w;
+	pid_t pid[S_N] = { 0 }, w;
 	int p[2], i, fd, ret, said = 0, rc = 1;
 	const char *no_tipc;
+	uint64_t v_id = 0;
 
 	snprintf(peer.dev, sizeof(peer.dev), "%s", opt.serve_dev);
 	if (!if_nametoindex(peer.dev)) {
@@ -1905,8 +1907,8 @@ static int serve(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	while (!serve_stop) {
-		for (i = 0; i < 5; i++) {
-			if (pid[i] || (i == 3 && no_tipc))
+		for (i = 0; i < S_N; i++) {
+			if (pid[i] || (i == S_TIPC && no_tipc))
 				continue;
 			G->err[0] = '\0';
 			jobs[i].ready_w = p[1];
@@ -1916,10 +1918,11 @@ static int serve(void)
 					what[i], G->err[0] ? G->err : "?");
 				goto out;
 			}
-			if (i)
+			if (i != S_V)
 				continue;
+			v_id = G->token[0];
 			v_set_pid(fd, VB_LID, 0, V_SCOPE_REMOTE);
-			ret = v_set_pid(fd, VB_LID, G->token[0], V_SCOPE_REMOTE);
+			ret = v_set_pid(fd, VB_LID, v_id, V_SCOPE_REMOTE);
 			if (ret < 0) {
 				fprintf(stderr, "vbench: --serve: SetPid(%#x): %s\n", VB_LID,
 					strerror(-ret));
@@ -1929,14 +1932,14 @@ static int serve(void)
 		if (!said++) {
 			printf("vbench: serving on %s: V %#" PRIx64 " (logical id %#x), UDP and TCP "
 			       "port %d, TIPC {%d, 1}%s, raw frames of type %#x\n", peer.dev,
-			       G->token[0], VB_LID, PORT_BASE, TIPC_TYPE, no_tipc ? " (off)" : "",
+			       v_id, VB_LID, PORT_BASE, TIPC_TYPE, no_tipc ? " (off)" : "",
 			       ETH_P_VBENCH);
 			fflush(stdout);
 		}
 		w = wait(NULL);
 		if (w < 0 && errno != EINTR)
 			break;
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < S_N; i++)
 			if (w > 0 && pid[i] == w) {
 				fprintf(stderr, "vbench: --serve: the %s server ended; again\n",
 					what[i]);
@@ -1946,7 +1949,7 @@ static int serve(void)
 	}
 	rc = 0;
 out:
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < S_N; i++)
 		reap(pid[i], SIGKILL);
 	v_close(fd);
 	return rc;
