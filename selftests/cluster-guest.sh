@@ -8,9 +8,9 @@
 #
 # Every role first brings up the virtio-net interface (the one with MAC
 # $vkmac from the kernel command line), gives it the address $vkip when
-# the command line has one, and attaches it to V with `vctl link add`.  Each guest is one V host; B's host-down bound is
-# VK_HOST_DOWN_MS, exported to the tests.  The host side is
-# selftests/qemu/cluster.sh.
+# the command line has one, and attaches it to V with `vctl link add`.
+# Each guest is one V host; B's host-down bound is VK_HOST_DOWN_MS,
+# exported to the tests.  The host side is selftests/qemu/cluster.sh.
 set -u
 role=${1:?role a or b}
 B=${VK_BUILD:?}

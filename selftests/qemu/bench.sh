@@ -30,8 +30,14 @@ for v in VK_BENCH_N VK_BENCH_SECS VK_BENCH_ROUNDS VK_BENCH_ONLY VK_BENCH_PROFILE
 done
 out=$build/run/bench-$kver
 # Two guests (cluster.sh -m bench), so that the peer_ rows have another
-# kernel; VK_BENCH_PEER=0: one guest, the peer_ rows skipped.
-if [ "${VK_BENCH_PEER:-1}" = 0 ]; then
+# kernel; VK_BENCH_PEER=0, or not root (the taps and their bridge need
+# it): one guest, the peer_ rows skipped.
+peer=${VK_BENCH_PEER:-1}
+if [ "$peer" != 0 ] && [ "$(id -u)" != 0 ]; then
+	echo "# bench.sh: not root: one guest, the peer_ rows are skipped"
+	peer=0
+fi
+if [ "$peer" = 0 ]; then
 	VK_GUEST_ENV=$env "$here/run.sh" -k "$kver" -m bench -S 840 -t 900 -o "$out"
 	rc=$? result=$out/result.txt
 else

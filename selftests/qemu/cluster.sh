@@ -10,12 +10,13 @@
 # selftests/cluster-guest.sh.  With -m bench (make bench, bench.sh) guest A
 # runs "vbench --serve" (vkrole=serve) and guest B, with two CPUs, the
 # whole of vbench in guest.sh's bench mode, its peer_ rows against A
-# (addresses ip[] below); the report is then run.sh's for -m bench.  When B prints "# vk-cluster: kill-a" on its
-# result stream, this script kills A's QEMU (the host disappears: that is
-# what the last test checks; A's death is not a failure).  Everything else
-# fails the run: B's TAP through report.awk, a kernel warning or oops in
-# either console, A ending before it was killed, either guest outliving
-# the timeout (both are killed then).  The network namespace (bridge, taps)
+# (addresses ip[] below); the report is then run.sh's for -m bench.
+# When B prints "# vk-cluster: kill-a" on its result stream, this script
+# kills A's QEMU (the host disappears: that is what the last test checks;
+# A's death is not a failure).  Everything else fails the run: B's TAP
+# through report.awk, a kernel warning or oops in either console, A ending
+# before it was killed, either guest outliving the timeout (both are
+# killed then).  The network namespace (bridge, taps)
 # is deleted and both QEMUs are killed on every exit path.
 #
 # Exit status: 0 when every test passed and both guests were clean.
