@@ -119,6 +119,7 @@ static struct {
 	int tried, ok;
 	char dev[IF_NAMESIZE];
 	uint64_t mac, v_id;
+	const char *no_tipc;	/* why there is no TIPC bearer on dev, or NULL */
 	char why[200];
 } peer = { .why = "no other kernel (--peer IP of a host running vbench --serve)" };
 
@@ -1827,8 +1828,8 @@ static int peer_neigh(void)
 
 /*
  * Find the --peer host, once: device and MAC (peer_neigh), its V echo
- * server by GetPid(VB_LID).  Waits up to a minute for a peer that is still
- * starting.
+ * server by GetPid(VB_LID), a TIPC bearer on the device.  Waits up to a
+ * minute for a peer that is still starting.
  */
 static void peer_setup(void)
 {
@@ -1857,6 +1858,7 @@ static void peer_setup(void)
 			 "ends attached with vctl link add?)", VB_LID, peer.dev, strerror(-ret));
 		return;
 	}
+	peer.no_tipc = tipc_enable(NULL, peer.dev);
 	peer.ok = 1;
 }
 
@@ -2179,9 +2181,8 @@ static void run_rows(void)
 				peer_setup();
 			if (!peer.ok)
 				break;
-			why = k == RR_TIPC ? tipc_enable(NULL, peer.dev) : NULL;
-			if (why)
-				row_skip(peer_rows[k], "%s", why);
+			if (k == RR_TIPC && peer.no_tipc)
+				row_skip(peer_rows[k], "%s", peer.no_tipc);
 			else
 				rr_row(peer_rows[k], (int)k, 1);
 		}
@@ -2397,10 +2398,10 @@ static void usage(FILE *f)
 		"                  link running vbench --serve, both ends attached to V\n"
 		"                  with vctl link add.  vbench takes the device and MAC\n"
 		"                  from the neighbour table (after a UDP datagram to IP's\n"
-		"                  echo port), finds the V server by\n"
-		"                  GetPid (logical id %#x, remote scope) and (root) enables a\n"
-		"                  TIPC bearer on the device; it waits up to a minute for\n"
-		"                  the peer.  Without it the peer_ rows are skipped.\n"
+		"                  echo port), finds the V server by GetPid (logical id\n"
+		"                  %#x, remote scope) and (root) enables a TIPC bearer on\n"
+		"                  the device; it waits up to a minute for the peer.\n"
+		"                  Without it the peer_ rows are skipped.\n"
 		"  --serve DEV     be that other kernel until SIGTERM/SIGINT: echo servers\n"
 		"                  for V (registered as logical id %#x), UDP and TCP (port\n"
 		"                  %d), TIPC (name {%d, 1}, bearer on DEV) and raw frames\n"
