@@ -489,10 +489,16 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 	struct v_host *host = vs->host;
 	struct v_txn *t = &vs->txn;
 	unsigned long now, down;
+	unsigned int n = skb_queue_len(&t->resp_q);
 	struct sk_buff *skb;
 	bool retx = false;
 
-	while ((skb = skb_dequeue(&t->resp_q))) {
+	/*
+	 * Only what is queued now: a mover that keeps trains in flight keeps
+	 * this queue full, and the caller must look at signals (SIGKILL) and
+	 * deadlines between rounds.
+	 */
+	while (n-- && (skb = skb_dequeue(&t->resp_q))) {
 		switch (((struct v_wire_hdr *)skb->data)->type) {
 		case V_PKT_RESPONSE:
 			v_net_client_response(vs, t, skb);
@@ -506,6 +512,9 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 		}
 		consume_skb(skb);
 	}
+	/* Frames left for the next round: no sleep before it. */
+	if (!skb_queue_empty(&t->resp_q))
+		*timeo = 0;
 
 	spin_lock_bh(&host->ipc_lock);
 	if (t->state != V_TXN_REMOTE)
