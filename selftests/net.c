@@ -1756,6 +1756,161 @@ TEST_F_TIMEOUT(net, remote_move_sizes, 120)
 		move_case(_metadata, self->srv, 1 + i % 2, self->srv_id, m[i].off, m[i].len);
 }
 
+/*
+ * A Move on another thread of the test process (the server), so the test
+ * can watch the wire while it runs.
+ */
+struct mover {
+	pthread_t th;
+	int fd, to_seg, ret;
+	uint64_t sender, off;
+	void *buf;
+	size_t len;
+};
+
+static void *mover_main(void *p)
+{
+	struct mover *m = p;
+
+	m->ret = m->to_seg ? v_move_to(m->fd, m->sender, m->off, m->buf, m->len) :
+			     v_move_from(m->fd, m->sender, m->off, m->buf, m->len);
+	return NULL;
+}
+
+/*
+ * Frames of type `type` on k for ms milliseconds: the distinct train
+ * numbers in *xfers (at most max, in order of first sight), and the number
+ * of distinct (train, block) pairs of MOVE_DATA in *blocks.  Returns the
+ * number of distinct trains.
+ */
+static int watch_trains(struct vt_pk *k, uint8_t type, int ms, uint32_t *xfers, int max,
+			int *blocks, uint32_t *ask_len)
+{
+	static uint8_t seen[8][V_WIRE_TRAIN];
+	int64_t end = vt_now_ms() + ms;
+	uint8_t f[2048];
+	int n = 0, i;
+
+	memset(seen, 0, sizeof(seen));
+	*blocks = 0;
+	while (vt_now_ms() < end) {
+		struct pollfd pfd = { .fd = k->fd, .events = POLLIN };
+		struct v_wire_hdr h;
+		uint32_t xfer;
+		uint16_t index = 0;
+		ssize_t got;
+
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		got = recv(k->fd, f, sizeof(f), 0);
+		if (got < VT_HDRS + (ssize_t)sizeof(struct v_wire_move))
+			continue;
+		memcpy(&h, f + ETH_HLEN, sizeof(h));
+		if (h.type != type)
+			continue;
+		if (type == V_PKT_MOVE_FROM) {
+			struct v_wire_move mv;
+
+			memcpy(&mv, f + VT_HDRS, sizeof(mv));
+			xfer = ntohl(mv.xfer);
+			*ask_len = ntohl(mv.len);
+		} else {
+			struct v_wire_data d;
+
+			memcpy(&d, f + VT_HDRS, sizeof(d));
+			xfer = ntohl(d.xfer);
+			index = ntohs(d.index);
+		}
+		for (i = 0; i < n && xfers[i] != xfer; i++)
+			;
+		if (i == n) {
+			if (n == max)
+				return max + 1;
+			xfers[n++] = xfer;
+		}
+		if (type == V_PKT_MOVE_DATA && i < 8 && index < V_WIRE_TRAIN && !seen[i][index]) {
+			seen[i][index] = 1;
+			(*blocks)++;
+		}
+	}
+	return n;
+}
+
+/*
+ * The window of trains: while the client's thread is stopped (it alone
+ * answers moves on its segment), a 1 MiB MoveFrom has asked for exactly
+ * V_WIRE_TRAIN_WINDOW whole trains, numbered one after the other, and a
+ * 1 MiB MoveTo has sent exactly that many whole trains of blocks, and no
+ * block of a later one.  Once the client runs again, both complete and
+ * move the right bytes.
+ */
+TEST_F_TIMEOUT(net, remote_move_window, 90)
+{
+	const size_t len = 1 << 20;
+	struct cspec s = cs(1, self->srv_id);
+	struct v_msg reply = mk(V_OK, 0x3d);
+	uint32_t xfers[8], ask_len = 0;
+	struct mover mv;
+	struct v_receive r;
+	struct client c;
+	struct cres res;
+	struct vt_pk k;
+	uint8_t *buf, *want;
+	int n, blocks, i;
+
+	buf = malloc(len);
+	want = malloc(len);
+	ASSERT_TRUE(buf && want);
+	s.seg_len = len;
+	s.access = SEG_RW;
+	s.seed = 0x3d3d;
+	ASSERT_EQ(0, vt_pk_open("vkn1", VETH_NS, &k, vt_root_ns));
+	ASSERT_EQ(0, spawn(&s, &c));
+	ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT));
+	ASSERT_EQ(len, r.seg_len);
+
+	for (mv.to_seg = 0; mv.to_seg < 2; mv.to_seg++) {
+		ASSERT_EQ(0, kill(c.pid, SIGSTOP));
+		ASSERT_EQ(0, vt_wait_state(c.pid, c.pid, 'T', MS_WAIT));
+		while (recv(k.fd, buf, 64, 0) > 0)
+			;	/* what came before */
+		mv.fd = self->srv;
+		mv.sender = r.sender;
+		mv.off = 0;
+		mv.buf = buf;
+		mv.len = len;
+		mv.ret = 1;
+		if (mv.to_seg)
+			fill(buf, len, 0x7e7e, 0);
+		ASSERT_EQ(0, pthread_create(&mv.th, NULL, mover_main, &mv));
+		n = watch_trains(&k, mv.to_seg ? V_PKT_MOVE_DATA : V_PKT_MOVE_FROM, 1000, xfers,
+				 8, &blocks, &ask_len);
+		TH_LOG("%s while the client is stopped: %d trains, first %u, %d blocks",
+		       mv.to_seg ? "MoveTo" : "MoveFrom", n, n ? xfers[0] : 0, blocks);
+		ASSERT_EQ(0, kill(c.pid, SIGCONT));
+		ASSERT_EQ(0, pthread_join(mv.th, NULL));
+		ASSERT_EQ(0, mv.ret);
+		ASSERT_EQ(V_WIRE_TRAIN_WINDOW, n);
+		for (i = 1; i < n; i++)
+			ASSERT_EQ(xfers[0] + i, xfers[i]);
+		if (mv.to_seg) {
+			ASSERT_EQ(V_WIRE_TRAIN_WINDOW * V_WIRE_TRAIN, blocks);
+		} else {
+			ASSERT_EQ(MOVE_TRAIN(1500), ask_len);
+			ASSERT_EQ(-1, pat_mismatch(buf, len, s.seed, 0));
+		}
+	}
+	fill(want, len, 0x7e7e, 0);
+	ASSERT_EQ(0, v_reply(self->srv, r.sender, &reply));
+	ASSERT_EQ(0, client_result(&c, &res));
+	ASSERT_EQ(0, res.ret);
+	ASSERT_EQ(hash_buf(want, len), res.hash);
+	ASSERT_EQ(0, client_end(&c));
+	close(k.fd);
+	free(buf);
+	free(want);
+}
+
 /* A PROT_NONE page and a read-only page: bad local buffers. */
 static void *page_with(int prot)
 {

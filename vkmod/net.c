@@ -245,9 +245,7 @@ static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 	t->req_skb = req;
 	t->resp_frags = 0;
 	t->retx_count = 0;
-	t->mv_xfer = 0;
-	t->mv_mask = 0;
-	t->mv_src = 0;
+	v_train_client_reset(t, 0);
 	t->busy = false;
 	t->last_heard = jiffies;
 	t->retx_ivl = msecs_to_jiffies(V_RETX_FIRST_MS);

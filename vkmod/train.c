@@ -7,19 +7,21 @@
  * (net.c hands it MOVE_FROM and MOVE_DATA frames), because only that
  * thread may touch the client's memory.  Softirq only queues frames.  The
  * protocol is described in uapi/linux/v.h ("Bulk transfer"): trains of up
- * to V_WIRE_TRAIN blocks, one acknowledgment (a bitmap) per train, and
- * only missing blocks are sent again.
+ * to V_WIRE_TRAIN blocks, one acknowledgment (a bitmap) per train, only
+ * missing blocks sent again, and up to V_WIRE_TRAIN_WINDOW trains in
+ * flight.
  *
  * Server-side state: one mover per alien at a time (a->move_lock); the
- * current train number a->xfer is changed and compared under ipc_lock, so
- * late frames of an earlier train are dropped before they are queued.  A
- * mover gives up with -EHOSTUNREACH after the host-down bound without
- * progress, and with -ENOENT as soon as the transaction is no longer held
- * (the client moved on, or the caller's process replied from another
- * thread).  A group Send's member gets -EACCES once the client's kernel
- * says the Send was answered (NACK SEG_CLOSED): access ends with the first
- * Reply.  The client's frames name the mover as dst, so they reach the
- * right one of a group Send's aliens.
+ * newest train number a->xfer is changed and compared under ipc_lock, so
+ * late frames of trains no longer in flight are dropped before they are
+ * queued.  A mover gives up with -EHOSTUNREACH after the host-down bound
+ * without progress, and with -ENOENT as soon as the transaction is no
+ * longer held (the client moved on, or the caller's process replied from
+ * another thread).  A group Send's member gets -EACCES once the client's
+ * kernel says the Send was answered (NACK SEG_CLOSED): access ends with
+ * the first Reply.  The client's frames name the mover as dst, so they
+ * reach the right one of a group Send's aliens.  Client-side state (the
+ * masks of the MoveTo trains in flight) is the sending thread's own.
  */
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -27,7 +29,7 @@
 
 #define V_TRAIN_RETRY_MS	20
 #define V_TRAIN_RETRY_MAX_MS	320
-#define V_TRAIN_QUEUE_MAX	(2 * V_WIRE_TRAIN)
+#define V_TRAIN_QUEUE_MAX	(V_WIRE_TRAIN_WINDOW * V_WIRE_TRAIN)
 
 static u64 v_train_full(unsigned int count)
 {
@@ -44,15 +46,28 @@ static bool v_train_held(struct v_sock *vs, struct v_alien *a)
 	return held;
 }
 
+/*
+ * A Move's first train.  Its number skips a whole window, so that no late
+ * frame of the previous Move's trains is let through by v_train_rcv().
+ */
 static u32 v_train_start(struct v_host *host, struct v_alien *a)
 {
 	u32 xfer;
 
 	spin_lock_bh(&host->ipc_lock);
-	xfer = ++a->xfer;
+	a->xfer += V_WIRE_TRAIN_WINDOW;
+	xfer = a->xfer;
 	spin_unlock_bh(&host->ipc_lock);
 	skb_queue_purge(&a->move_q);
 	return xfer;
+}
+
+/* A further train of the same Move: the window moves on to it. */
+static void v_train_advance(struct v_host *host, struct v_alien *a, u32 xfer)
+{
+	spin_lock_bh(&host->ipc_lock);
+	a->xfer = xfer;
+	spin_unlock_bh(&host->ipc_lock);
 }
 
 /* A MOVE_FROM or MOVE_ACK frame (payload struct v_wire_move). */
@@ -151,135 +166,212 @@ static int v_train_wait(struct v_sock *vs, struct v_alien *a, unsigned long dead
 	return v_train_held(vs, a) ? 0 : -ENOENT;
 }
 
-/* MoveFrom, one train: ask for the blocks, collect them into buf. */
-static int v_train_fetch(struct v_sock *vs, struct v_alien *a, u64 offset,
-			 void __user *buf, u32 len, u32 block)
+/*
+ * One train of a Move in flight.  Train xfer lives in slot
+ * xfer % V_WIRE_TRAIN_WINDOW, and a new train is started only when that
+ * slot is free, so the trains in flight are always the newest
+ * V_WIRE_TRAIN_WINDOW: what v_train_rcv() lets through, and what the
+ * client keeps masks for.
+ */
+struct v_train_slot {
+	void __user *buf;
+	u64 offset;		/* of block 0 in the client's segment */
+	u32 len;		/* bytes in the train; 0: the slot is free */
+	u32 xfer;
+	u64 mask;		/* MoveFrom: blocks in; MoveTo: blocks acknowledged */
+	struct sk_buff *blocks[V_WIRE_TRAIN];	/* MoveTo: kept to send again */
+};
+
+struct v_train_mover {
+	struct v_sock *vs;
+	struct v_alien *a;
+	u32 block;		/* bytes per block */
+	bool to_seg;		/* MoveTo */
+	unsigned int busy;	/* trains in flight */
+	struct v_train_slot slot[V_WIRE_TRAIN_WINDOW];
+};
+
+static unsigned int v_train_count(const struct v_train_mover *mv, const struct v_train_slot *s)
 {
-	struct v_host *host = vs->host;
-	unsigned int count = DIV_ROUND_UP(len, block);
-	unsigned long ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS), progress, next;
-	u64 full = v_train_full(count), mask = 0;
-	u32 xfer = v_train_start(host, a);
-	struct sk_buff *skb;
+	return DIV_ROUND_UP(s->len, mv->block);
+}
+
+enum v_train_go {
+	V_TRAIN_FIRST,		/* the train starts */
+	V_TRAIN_MISSING,	/* MoveTo: an ACK lacks blocks */
+	V_TRAIN_SILENCE,	/* nothing heard for a while */
+};
+
+/*
+ * Put train s on the wire: MoveFrom asks for the blocks it lacks; MoveTo
+ * sends every block not acknowledged, or after a silence the last one
+ * (acknowledged or not), which draws an ACK with the bitmap.  Every frame but the first counts as
+ * a retransmission.
+ */
+static void v_train_go(struct v_train_mover *mv, struct v_train_slot *s, enum v_train_go why)
+{
+	struct v_host *host = mv->vs->host;
+	struct v_alien *a = mv->a;
+	unsigned int count = v_train_count(mv, s), i;
+	struct sk_buff_head out;
+
+	if (!mv->to_seg) {
+		if (why != V_TRAIN_FIRST)
+			v_stat_inc(host, V_A_STAT_RETRANSMITS);
+		v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq, a->client,
+				  mv->vs->id, a->client_host, s->offset, s->len, mv->block,
+				  s->xfer, s->mask);
+		return;
+	}
+	__skb_queue_head_init(&out);
+	for (i = why == V_TRAIN_SILENCE ? count - 1 : 0; i < count; i++) {
+		/* The last block draws an ACK even if the client holds it. */
+		if ((s->mask & BIT_ULL(i)) && why != V_TRAIN_SILENCE)
+			continue;
+		if (why != V_TRAIN_FIRST)
+			v_stat_inc(host, V_A_STAT_RETRANSMITS);
+		v_train_queue_copy(&out, s->blocks[i]);
+	}
+	v_train_xmit_queue(host, a->client_host, &out);
+}
+
+static void v_train_end(struct v_train_mover *mv, struct v_train_slot *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < V_WIRE_TRAIN; i++) {
+		kfree_skb(s->blocks[i]);
+		s->blocks[i] = NULL;
+	}
+	s->len = 0;
+	mv->busy--;
+}
+
+/* Start train xfer of len bytes at done bytes into the Move m. */
+static int v_train_begin(struct v_train_mover *mv, const struct v_move *m, u64 done, u32 xfer)
+{
+	struct v_train_slot *s = &mv->slot[xfer % V_WIRE_TRAIN_WINDOW];
+	struct v_alien *a = mv->a;
+	unsigned int count, i;
 	int err = 0;
 
-	v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq, a->client, vs->id,
-			  a->client_host, offset, len, block, xfer, 0);
+	s->buf = u64_to_user_ptr(m->addr + done);
+	s->offset = m->offset + done;
+	s->len = min_t(u64, m->len - done, (u64)mv->block * V_WIRE_TRAIN);
+	s->xfer = xfer;
+	s->mask = 0;
+	mv->busy++;
+	count = v_train_count(mv, s);
+	for (i = 0; mv->to_seg && i < count && !err; i++)
+		s->blocks[i] = v_train_block(mv->vs->host, a->client, a->txn.seq, a->client,
+					     mv->vs->id, s->offset + (u64)i * mv->block, xfer, i,
+					     count, s->buf + (u64)i * mv->block,
+					     min(mv->block, s->len - i * mv->block), &err);
+	if (!err)
+		v_train_go(mv, s, V_TRAIN_FIRST);
+	return err;
+}
+
+/*
+ * A frame for the mover: a MOVE_DATA block (MoveFrom) or a MOVE_ACK
+ * (MoveTo) of a train in flight.  Returns whether it told us something
+ * new; *err on a fault writing the caller's buffer.
+ */
+static bool v_train_take(struct v_train_mover *mv, struct sk_buff *skb, int *err)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_move *ack = (const void *)(h + 1);
+	const struct v_wire_data *d = (const void *)(h + 1);
+	u32 xfer = be32_to_cpu(mv->to_seg ? ack->xfer : d->xfer);
+	struct v_train_slot *s = &mv->slot[xfer % V_WIRE_TRAIN_WINDOW];
+	u64 full = v_train_full(v_train_count(mv, s));
+	u16 i = be16_to_cpu(d->index);
+	u32 n = be32_to_cpu(d->data_len);
+
+	if (h->type != (mv->to_seg ? V_PKT_MOVE_ACK : V_PKT_MOVE_DATA) || !s->len ||
+	    s->xfer != xfer)
+		return false;
+	if (mv->to_seg) {
+		/*
+		 * Any ACK proves the client alive, even one that holds
+		 * nothing new (the blocks sent again were lost again).
+		 */
+		s->mask |= be64_to_cpu(ack->mask) & full;
+		if (s->mask == full)
+			v_train_end(mv, s);
+		else	/* selective retransmission: only what the ACK lacks */
+			v_train_go(mv, s, V_TRAIN_MISSING);
+		return true;
+	}
+	if (i >= v_train_count(mv, s) || (s->mask & BIT_ULL(i)) ||
+	    be64_to_cpu(d->offset) != s->offset + (u64)i * mv->block ||
+	    n != min(mv->block, s->len - i * mv->block))
+		return false;
+	if (copy_to_user(s->buf + (u64)i * mv->block, d + 1, n))
+		*err = -EFAULT;
+	s->mask |= BIT_ULL(i);
+	if (s->mask == full)
+		v_train_end(mv, s);
+	return true;
+}
+
+/*
+ * Move m as trains, up to V_WIRE_TRAIN_WINDOW of them in flight: while
+ * this thread collects one, the client's thread already answers the next,
+ * so the link does not idle for a round trip between trains (TCP's window
+ * keeps it busy the same way).  Silence is answered with back-off: each
+ * train in flight asks again for what it lacks.
+ */
+static int v_train_run(struct v_train_mover *mv, const struct v_move *m)
+{
+	struct v_host *host = mv->vs->host;
+	struct v_alien *a = mv->a;
+	unsigned long ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS), progress, next;
+	u32 first = v_train_start(host, a), xfer = first;
+	struct sk_buff *skb;
+	u64 done = 0;
+	unsigned int k;
+	int err = 0;
+
 	progress = jiffies;
 	next = jiffies + ivl;
-	while (mask != full) {
-		err = v_train_wait(vs, a, next);
+	for (;;) {
+		while (done < m->len && !mv->slot[xfer % V_WIRE_TRAIN_WINDOW].len && !err) {
+			if (xfer != first)
+				v_train_advance(host, a, xfer);
+			err = v_train_begin(mv, m, done, xfer);
+			done += mv->slot[xfer++ % V_WIRE_TRAIN_WINDOW].len;
+		}
+		if (err || !mv->busy)
+			break;
+		err = v_train_wait(mv->vs, a, next);
 		if (err)
 			break;
 		while ((skb = skb_dequeue(&a->move_q))) {
-			const struct v_wire_data *d = (const void *)(skb->data +
-							sizeof(struct v_wire_hdr));
-			u16 i = be16_to_cpu(d->index);
-			u32 n = be32_to_cpu(d->data_len);
-
-			if (be32_to_cpu(d->xfer) == xfer && i < count && !(mask & BIT_ULL(i)) &&
-			    be64_to_cpu(d->offset) == offset + (u64)i * block &&
-			    n == min(block, len - i * block)) {
-				if (copy_to_user(buf + (u64)i * block, d + 1, n))
-					err = -EFAULT;
-				mask |= BIT_ULL(i);
-				/* Blocks flow: the next silence starts the back-off anew. */
+			if (v_train_take(mv, skb, &err)) {
+				/* Trains move: the next silence starts the back-off anew. */
 				progress = jiffies;
 				ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS);
 				next = jiffies + ivl;
 			}
 			kfree_skb(skb);
 		}
-		if (err || mask == full)
+		if (err || !mv->busy || time_before(jiffies, next))
+			continue;
+		if (time_after(jiffies,
+			       progress + msecs_to_jiffies(READ_ONCE(host->host_down_ms)))) {
+			err = -EHOSTUNREACH;
 			break;
-		if (time_after_eq(jiffies, next)) {
-			if (time_after(jiffies, progress +
-				       msecs_to_jiffies(READ_ONCE(host->host_down_ms)))) {
-				err = -EHOSTUNREACH;
-				break;
-			}
-			v_stat_inc(host, V_A_STAT_RETRANSMITS);
-			v_train_send_move(host, V_PKT_MOVE_FROM, a->client, a->txn.seq,
-					  a->client, vs->id, a->client_host, offset, len, block,
-					  xfer, mask);
-			ivl = min_t(unsigned long, ivl * 2, msecs_to_jiffies(V_TRAIN_RETRY_MAX_MS));
-			next = jiffies + ivl;
 		}
+		for (k = 0; k < V_WIRE_TRAIN_WINDOW; k++)
+			if (mv->slot[k].len)
+				v_train_go(mv, &mv->slot[k], V_TRAIN_SILENCE);
+		ivl = min_t(unsigned long, ivl * 2, msecs_to_jiffies(V_TRAIN_RETRY_MAX_MS));
+		next = jiffies + ivl;
 	}
-	return err;
-}
-
-/* MoveTo, one train: send the blocks, resend what the client lacks. */
-static int v_train_send(struct v_sock *vs, struct v_alien *a, u64 offset,
-			const void __user *buf, u32 len, u32 block)
-{
-	struct v_host *host = vs->host;
-	unsigned int count = DIV_ROUND_UP(len, block), i;
-	unsigned long ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS), progress, next;
-	u64 full = v_train_full(count), acked = 0;
-	struct sk_buff *blocks[V_WIRE_TRAIN] = {};
-	struct sk_buff_head out;
-	struct sk_buff *skb;
-	u32 xfer;
-	int err = 0;
-
-	__skb_queue_head_init(&out);
-	xfer = v_train_start(host, a);
-	for (i = 0; i < count && !err; i++)
-		blocks[i] = v_train_block(host, a->client, a->txn.seq, a->client, vs->id,
-					  offset + (u64)i * block, xfer, i, count,
-					  buf + (u64)i * block, min(block, len - i * block), &err);
-	for (i = 0; i < count && !err; i++)
-		v_train_queue_copy(&out, blocks[i]);
-	v_train_xmit_queue(host, a->client_host, &out);
-
-	progress = jiffies;
-	next = jiffies + ivl;
-	while (!err && acked != full) {
-		bool heard = false;
-
-		err = v_train_wait(vs, a, next);
-		if (err)
-			break;
-		while ((skb = skb_dequeue(&a->move_q))) {
-			const struct v_wire_move *mv = (const void *)(skb->data +
-							sizeof(struct v_wire_hdr));
-
-			if (be32_to_cpu(mv->xfer) == xfer) {
-				acked |= be64_to_cpu(mv->mask) & full;
-				heard = true;
-			}
-			kfree_skb(skb);
-		}
-		if (acked == full)
-			break;
-		if (heard) {
-			/* Selective retransmission: only what the ACK lacks. */
-			progress = jiffies;
-			ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS);
-			for (i = 0; i < count; i++)
-				if (!(acked & BIT_ULL(i))) {
-					v_stat_inc(host, V_A_STAT_RETRANSMITS);
-					v_train_queue_copy(&out, blocks[i]);
-				}
-			v_train_xmit_queue(host, a->client_host, &out);
-			next = jiffies + ivl;
-		} else if (time_after_eq(jiffies, next)) {
-			if (time_after(jiffies, progress +
-				       msecs_to_jiffies(READ_ONCE(host->host_down_ms)))) {
-				err = -EHOSTUNREACH;
-				break;
-			}
-			/* Silence: the last block draws an ACK with the bitmap. */
-			v_stat_inc(host, V_A_STAT_RETRANSMITS);
-			v_train_queue_copy(&out, blocks[count - 1]);
-			v_train_xmit_queue(host, a->client_host, &out);
-			ivl = min_t(unsigned long, ivl * 2, msecs_to_jiffies(V_TRAIN_RETRY_MAX_MS));
-			next = jiffies + ivl;
-		}
-	}
-	for (i = 0; i < count; i++)
-		kfree_skb(blocks[i]);
+	for (k = 0; k < V_WIRE_TRAIN_WINDOW; k++)
+		if (mv->slot[k].len)
+			v_train_end(mv, &mv->slot[k]);
 	return err;
 }
 
@@ -288,7 +380,8 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 {
 	struct v_host *host = vs->host;
 	struct v_txn *t = &a->txn;
-	u64 done, block;
+	struct v_train_mover *mv;
+	u64 block;
 	int err = 0;
 
 	spin_lock_bh(&host->ipc_lock);
@@ -311,21 +404,21 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 	block = v_net_payload_max(host, a->client_host);
 	if (block < sizeof(struct v_wire_data) + 64)
 		return -EHOSTUNREACH;
-	block -= sizeof(struct v_wire_data);
+	mv = kzalloc(sizeof(*mv), GFP_KERNEL);
+	if (!mv)
+		return -ENOMEM;
+	mv->vs = vs;
+	mv->a = a;
+	mv->block = block - sizeof(struct v_wire_data);
+	mv->to_seg = to_seg;
 
-	if (mutex_lock_killable(&a->move_lock))
+	if (mutex_lock_killable(&a->move_lock)) {
+		kfree(mv);
 		return -EINTR;
-	for (done = 0; done < m->len && !err; ) {
-		u32 n = min_t(u64, m->len - done, block * V_WIRE_TRAIN);
-		void __user *buf = u64_to_user_ptr(m->addr + done);
-
-		if (to_seg)
-			err = v_train_send(vs, a, m->offset + done, buf, n, block);
-		else
-			err = v_train_fetch(vs, a, m->offset + done, buf, n, block);
-		done += n;
 	}
+	err = v_train_run(mv, m);
 	mutex_unlock(&a->move_lock);
+	kfree(mv);
 	if (!err && to_seg)
 		trace_v_move_to(host->host_part, a->client, t->seq, vs->id, m->len);
 	else if (!err)
@@ -399,7 +492,7 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 	a = v_alien_find(host, be64_to_cpu(h->client), be64_to_cpu(h->dst));
 	if (a) {
 		spin_lock(&host->ipc_lock);
-		if (a->txn.seq == be32_to_cpu(h->seq) && a->xfer == xfer &&
+		if (a->txn.seq == be32_to_cpu(h->seq) && a->xfer - xfer < V_WIRE_TRAIN_WINDOW &&
 		    a->txn.state == V_TXN_RECEIVED &&
 		    skb_queue_len(&a->move_q) < V_TRAIN_QUEUE_MAX) {
 			skb_queue_tail(&a->move_q, skb);
@@ -458,6 +551,15 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 	v_train_xmit_queue(vs->host, server_host, &out);
 }
 
+/* Client side: forget the MoveTo trains; src moves the next ones. */
+void v_train_client_reset(struct v_txn *t, __be64 src)
+{
+	memset(t->mv_xfer, 0, sizeof(t->mv_xfer));
+	memset(t->mv_mask, 0, sizeof(t->mv_mask));
+	t->mv_newest = 0;
+	t->mv_src = src;
+}
+
 /* Client side: a block of a MoveTo train; ACK when the train is whole. */
 void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb)
 {
@@ -466,32 +568,33 @@ void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb
 	u64 off = be64_to_cpu(d->offset);
 	u32 n = be32_to_cpu(d->data_len), xfer = be32_to_cpu(d->xfer);
 	u16 i = be16_to_cpu(d->index), count = be16_to_cpu(d->count);
+	unsigned int k = xfer % V_WIRE_TRAIN_WINDOW;
 	u64 full;
 
 	if (!count || count > V_WIRE_TRAIN || i >= count)
 		return;
 	/* Each of a group Send's members numbers its own trains. */
-	if (h->src != t->mv_src) {
-		t->mv_src = h->src;
-		t->mv_xfer = 0;
-		t->mv_mask = 0;
+	if (h->src != t->mv_src)
+		v_train_client_reset(t, h->src);
+	if (t->mv_newest && (s32)(xfer - t->mv_newest) <= -V_WIRE_TRAIN_WINDOW)
+		return;		/* a late block of a train no longer in flight */
+	if (!t->mv_newest || (s32)(xfer - t->mv_newest) > 0)
+		t->mv_newest = xfer;
+	if (t->mv_xfer[k] != xfer) {
+		/* The slot's train is V_WIRE_TRAIN_WINDOW older: whole. */
+		t->mv_xfer[k] = xfer;
+		t->mv_mask[k] = 0;
 	}
-	if (xfer != t->mv_xfer) {
-		if ((s32)(xfer - t->mv_xfer) < 0 && t->mv_xfer)
-			return;		/* a late block of an earlier train */
-		t->mv_xfer = xfer;
-		t->mv_mask = 0;
-	}
-	if (!(t->mv_mask & BIT_ULL(i))) {
+	if (!(t->mv_mask[k] & BIT_ULL(i))) {
 		if (!(t->seg_access & V_SEG_WRITE) || off > t->seg_len || n > t->seg_len - off)
 			return;		/* outside what this process granted */
 		if (copy_to_user((void __user *)(t->seg_addr + off), d + 1, n))
 			return;
-		t->mv_mask |= BIT_ULL(i);
+		t->mv_mask[k] |= BIT_ULL(i);
 	}
 	full = v_train_full(count);
-	if (t->mv_mask == full || i == count - 1)
+	if (t->mv_mask[k] == full || i == count - 1)
 		v_train_send_move(vs->host, V_PKT_MOVE_ACK, t->sender_id, t->seq,
 				  be64_to_cpu(h->src), t->sender_id, be32_to_cpu(h->src_host),
-				  0, 0, 0, xfer, t->mv_mask);
+				  0, 0, 0, xfer, t->mv_mask[k]);
 }

@@ -174,8 +174,10 @@ struct v_txn {
 	unsigned int retx_ivl;		/* current back-off, jiffies */
 	u64 resp_frags;			/* bitmap of fragments received */
 	bool busy;			/* the server answered busy */
-	u32 mv_xfer;			/* MoveTo train being received (train.c) */
-	u64 mv_mask;			/* its blocks held */
+	/* MoveTo trains being received (train.c), train x in slot x % window */
+	u32 mv_xfer[V_WIRE_TRAIN_WINDOW];
+	u64 mv_mask[V_WIRE_TRAIN_WINDOW];	/* their blocks held */
+	u32 mv_newest;			/* the newest train seen */
 	__be64 mv_src;			/* the member moving it (group Sends) */
 	unsigned int retx_count;	/* retransmissions without an answer */
 	unsigned int retx_ms;		/* the client's retransmission bound (the
@@ -256,7 +258,7 @@ struct v_alien {
 	struct mutex move_lock;
 	wait_queue_head_t move_wait;
 	struct sk_buff_head move_q;	/* MOVE_DATA / MOVE_ACK for the mover */
-	u32 xfer;			/* current train, under ipc_lock */
+	u32 xfer;			/* newest train in flight, under ipc_lock */
 
 	u32 piggy_len;
 	u8 piggy[];			/* segment bytes the request carried */
@@ -420,6 +422,7 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb);
 bool v_train_data_ok(const struct v_wire_hdr *h);
 void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
 void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb);
+void v_train_client_reset(struct v_txn *t, __be64 src);
 
 /* auth.c */
 int v_auth_set(struct v_host *host, const u8 *key, unsigned int len);

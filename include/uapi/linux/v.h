@@ -576,7 +576,9 @@ struct v_get_reply {
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		2	/* 2: v_wire_request.retx_ms, epoch counters */
+#define V_WIRE_VERSION		3	/* 2: v_wire_request.retx_ms, epoch counters;
+					 * 3: V_WIRE_TRAIN_WINDOW trains in flight
+					 */
 
 #define V_WIRE_F_AUTH		0x0001	/* v_wire_hdr.flags: a v_wire_auth trailer follows */
 #define V_WIRE_AUTH_TAG_LEN	16
@@ -686,11 +688,22 @@ struct v_wire_response {
  *             server sends the missing blocks again (and the last one when
  *             it hears nothing, to draw an ACK).
  *
+ * A mover keeps up to V_WIRE_TRAIN_WINDOW trains of one Move in flight
+ * (numbered xfer, xfer + 1, ...): it asks for (MoveFrom) or sends (MoveTo)
+ * the next train while the client still answers the one before, so the
+ * link does not idle for a round trip between trains.  A new train goes
+ * only once the one V_WIRE_TRAIN_WINDOW before it is whole, so the trains
+ * in flight are always the newest V_WIRE_TRAIN_WINDOW; the client keeps
+ * the mask of that many MoveTo trains and drops blocks of older ones.  A
+ * Move's first train skips V_WIRE_TRAIN_WINDOW numbers, so no late frame
+ * of the previous Move is taken for one of its own.
+ *
  * The client's kernel checks every block against the segment and access
  * its process granted; the server's kernel checks a MoveTo / MoveFrom
  * against the segment length and access the REQUEST announced.
  */
 #define V_WIRE_TRAIN		64
+#define V_WIRE_TRAIN_WINDOW	2
 
 struct v_wire_move {
 	__be64	offset;		/* segment offset of block 0 */
