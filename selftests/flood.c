@@ -126,17 +126,6 @@ static int vctl_run(const char *ns, const char *args, char *out, size_t len)
 	return vt_vctl_run(ns, args, out, len, 0);
 }
 
-static int __attribute__((format(printf, 2, 3))) vctl(const char *ns, const char *fmt, ...)
-{
-	char args[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return vctl_run(ns, args, NULL, 0);
-}
-
 /* The number after "name": in a JSON text, or -1 (vtest.h's reader). */
 static long long json_num(const char *json, const char *name)
 {
@@ -260,7 +249,7 @@ static int topo_create(void)
 	       " && ip -n " NS_A " link set lo up && ip -n " NS_B " link set lo up"
 	       " && ip -n " NS_A " link set " IF_A " up && ip -n " NS_B " link set " IF_B " up"))
 		return -1;
-	if (vctl(NS_A, "link add dev " IF_A) || vctl(NS_B, "link add dev " IF_B))
+	if (vt_ns_vctl(NS_A, "link add dev " IF_A) || vt_ns_vctl(NS_B, "link add dev " IF_B))
 		return -1;
 	return 0;
 }
@@ -591,10 +580,10 @@ TEST_F_TIMEOUT(flood, requests, 150)
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
 	/* The whole table for B's clients (the share is the next test's). */
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 500",
-			  FLOOD_MAX_ALIENS, FLOOD_MAX_ALIENS));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 500",
+				FLOOD_MAX_ALIENS, FLOOD_MAX_ALIENS));
 	/* The real client may stay busy until A's finished aliens age out. */
-	ASSERT_EQ(0, vctl(NS_B, "set host-down-ms %d", b_down));
+	ASSERT_EQ(0, vt_ns_vctl(NS_B, "set host-down-ms %d", b_down));
 	srv = ns_vopen(NS_A, 1);
 	ASSERT_LE(0, srv);
 	sid = vt_id(srv);
@@ -766,7 +755,7 @@ TEST_F_TIMEOUT(flood, fair_share_per_client_host, 120)
 
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms 500", SHARE_MAX));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d host-down-ms 500", SHARE_MAX));
 	srv = ns_vopen(NS_A, 1);
 	ASSERT_LE(0, srv);
 	sid = vt_id(srv);
@@ -829,10 +818,10 @@ TEST_F_TIMEOUT(flood, fair_share_per_client_host, 120)
 	ASSERT_EQ(a1.busy, a2.busy);	/* B's client was never refused */
 
 	/* An explicit share is what host show reports. */
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens-host 5"));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens-host 5"));
 	ASSERT_EQ(0, vctl_run(NS_A, "host show", buf, sizeof(buf)));
 	ASSERT_NE(NULL, strstr(buf, "\nmax-aliens-host 5\n")) TH_LOG("%s", buf);
-	ASSERT_NE(0, vctl(NS_A, "set max-aliens-host 1048577"));
+	ASSERT_NE(0, vt_ns_vctl(NS_A, "set max-aliens-host 1048577"));
 	close(srv);
 }
 
@@ -851,7 +840,7 @@ TEST_F_TIMEOUT(flood, memory, 120)
 
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 500", n, n));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 500", n, n));
 	srv = ns_vopen(NS_A, 1);
 	ASSERT_LE(0, srv);
 	sid = vt_id(srv);
@@ -1624,7 +1613,7 @@ TEST_F_TIMEOUT(flood, many_groups, 120)
 	ASSERT_EQ(0, groups);
 	ASSERT_EQ(0, members);
 	ASSERT_EQ(V_MAX_MEMBERS_DEFAULT, maxm);
-	ASSERT_EQ(0, vctl(NULL, "set max-members %lld", limit));
+	ASSERT_EQ(0, vt_ns_vctl(NULL, "set max-members %lld", limit));
 	ASSERT_EQ(0, host_groups(NULL, &groups, &members, &maxm));
 	ASSERT_EQ(limit, maxm);
 	sleep(1);
@@ -1851,7 +1840,7 @@ TEST_F_TIMEOUT(flood, group_many_members, 150)
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
 	/* Further replies are kept as long as the test may take to fetch them. */
-	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms %d", 120000));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set group-window-ms %d", 120000));
 	cli = ns_vopen(NS_A, 0);
 	ASSERT_LE(0, cli);
 	ASSERT_EQ(0, v_group_create(cli, &gid));
@@ -1966,7 +1955,7 @@ TEST_F_TIMEOUT(flood, group_many_members, 150)
 	ASSERT_EQ(0, members);
 	ASSERT_EQ(0, close(cli));
 	/* Group aliens linger for the group-reply window (+ 1 s): shorten it. */
-	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms 1000"));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set group-window-ms 1000"));
 	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
 	ASSERT_LE(0, aliens_wait(NS_B, 0, 20000, &got)) TH_LOG("host B: %lld aliens", got);
 	pool_free(&pa);
@@ -1995,9 +1984,9 @@ TEST_F_TIMEOUT(flood, group_over_max_aliens, 120)
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
 	/* Room for one alien fewer than the group has members here. */
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 1000 "
-			  "group-window-ms 60000", n - 1, n - 1));
-	ASSERT_EQ(0, vctl(NS_B, "set host-down-ms 1000"));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 1000 "
+				"group-window-ms 60000", n - 1, n - 1));
+	ASSERT_EQ(0, vt_ns_vctl(NS_B, "set host-down-ms 1000"));
 	cli = ns_vopen(NS_A, 0);
 	ASSERT_LE(0, cli);
 	clib = ns_vopen(NS_B, 0);
@@ -2056,7 +2045,7 @@ TEST_F_TIMEOUT(flood, group_over_max_aliens, 120)
 	ASSERT_EQ(3, pb.st.received);
 	ASSERT_EQ(0, pb.st.dups);
 	ASSERT_LE(0, aliens_wait(NS_A, 0, 10000, &got)) TH_LOG("host A: %lld aliens", got);
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d max-aliens-host %d", n, n));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d max-aliens-host %d", n, n));
 	sd.msg = mk(GREQ_CODE, 3);
 	ret = v_send_ex(cli, &sd);
 	ASSERT_EQ(0, ret) TH_LOG("group Send with max-aliens %d: %s", n, strerror(-ret));
@@ -2081,7 +2070,7 @@ TEST_F_TIMEOUT(flood, group_over_max_aliens, 120)
 	}
 	ASSERT_EQ(0, close(cli));
 	ASSERT_EQ(0, close(clib));
-	ASSERT_EQ(0, vctl(NS_A, "set group-window-ms 1000"));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set group-window-ms 1000"));
 	ASSERT_LE(0, aliens_wait(NS_A, 0, 20000, &got)) TH_LOG("host A: %lld aliens", got);
 	pool_free(&pa);
 	pool_free(&pb);
@@ -2176,10 +2165,10 @@ TEST_F_TIMEOUT(flood, group_send_flood, 150)
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
 	/* Fewer aliens than the clients could ask for at once: some get busy. */
-	ASSERT_EQ(0, vctl(NS_A, "set max-aliens %d host-down-ms %d group-window-ms %d",
-			  GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
-	ASSERT_EQ(0, vctl(NS_B, "set max-aliens %d host-down-ms %d group-window-ms %d",
-			  GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
+	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d host-down-ms %d group-window-ms %d",
+				GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
+	ASSERT_EQ(0, vt_ns_vctl(NS_B, "set max-aliens %d host-down-ms %d group-window-ms %d",
+				GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
 	cli = ns_vopen(NS_A, 0);
 	ASSERT_LE(0, cli);
 	ASSERT_EQ(0, v_group_create(cli, &gid));

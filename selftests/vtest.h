@@ -431,6 +431,31 @@ static inline int vt_vctl_run(const char *ns, const char *args, char *out, size_
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * `vctl ARGS`, ARGS a printf format, inside namespace ns (NULL: the
+ * caller's), quietly: its exit status (vt_vctl_run).
+ */
+static inline int __attribute__((format(printf, 2, 0)))
+vt_ns_vctlv(const char *ns, const char *fmt, va_list ap)
+{
+	char args[512];
+
+	vsnprintf(args, sizeof(args), fmt, ap);
+	return vt_vctl_run(ns, args, NULL, 0, 0);
+}
+
+static inline int __attribute__((format(printf, 2, 3)))
+vt_ns_vctl(const char *ns, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vt_ns_vctlv(ns, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
 /* Feed script to `ip -batch -` (with force: go on after errors). */
 static inline int vt_ip_batch(const char *script, int force)
 {
