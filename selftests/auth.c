@@ -43,94 +43,26 @@
 static const char KEY1[] = "00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210";
 static const char KEY2[] = "ffeeddccbbaa99887766554433221100f0e1d2c3b4a5968778695a4b3c2d1e0f";
 
+static const struct vt_topo topo = { NS_FMT, VETH_BR_FMT, VETH, BRIDGE, NH, .netem = 0 };
+
 static const char *hname(int h)
 {
-	static char names[NH][16];
-
-	snprintf(names[h], sizeof(names[0]), NS_FMT, h);
-	return names[h];
+	return vt_topo_ns(&topo, h);
 }
 
 /* `vctl ARGS` inside host h, quietly: its exit status. */
-static int __attribute__((format(printf, 2, 3))) vctl(int h, const char *fmt, ...)
-{
-	char args[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return vt_vctl_run(hname(h), args, NULL, 0, 0);
-}
+#define vctl(h, ...)	vt_topo_vctl(&topo, (h), __VA_ARGS__)
 
 /* A counter of host h, or -1. */
 static long long nstat(int h, const char *name)
 {
-	char buf[4096];
-
-	if (vt_vctl_run(hname(h), "-j stats", buf, sizeof(buf), 0))
-		return -1;
-	return vt_json_num(buf, name);
+	return vt_stat(hname(h), name);
 }
 
 /* Wait (up to ms, scaled) until counter name of host h is above than. */
 static long long nstat_wait_above(int h, const char *name, long long than, int ms)
 {
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
-	long long v;
-
-	for (;;) {
-		v = nstat(h, name);
-		if (v > than || vt_now_ms() > end)
-			return v;
-		usleep(20000);
-	}
-}
-
-static void topo_destroy(void)
-{
-	char script[512];
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < NH; i++)
-		n += snprintf(script + n, sizeof(script) - n,
-			      "link del " VETH_BR_FMT "\nnetns del " NS_FMT "\n", i, i);
-	snprintf(script + n, sizeof(script) - n, "link del " BRIDGE "\n");
-	vt_ip_batch(script, 1);
-}
-
-static int topo_create(void)
-{
-	char script[2048];
-	size_t n = 0;
-	int i, ret;
-
-	if (access("/sys/module/veth", F_OK))
-		vt_sh("modprobe -q veth");
-	if (access("/sys/module/bridge", F_OK))
-		vt_sh("modprobe -q bridge");
-	for (i = 0; i < NH; i++)
-		n += snprintf(script + n, sizeof(script) - n, "netns add " NS_FMT "\n", i);
-	if (vt_ip_batch(script, 0))
-		return -1;
-	n = snprintf(script, sizeof(script),
-		     "link add " BRIDGE " type bridge\nlink set " BRIDGE " up\n");
-	for (i = 0; i < NH; i++)
-		n += snprintf(script + n, sizeof(script) - n,
-			      "link add " VETH_BR_FMT " type veth peer name " VETH " netns " NS_FMT "\n"
-			      "link set " VETH_BR_FMT " master " BRIDGE " up\n", i, i, i);
-	if (vt_ip_batch(script, 0))
-		return -1;
-	for (i = 0; i < NH; i++) {
-		if (vt_ns_enter(hname(i)))
-			return -1;
-		ret = vt_if_up("lo") || vt_if_up(VETH);
-		vt_ns_leave();
-		if (ret || vctl(i, "link add dev " VETH))
-			return -1;
-	}
-	return 0;
+	return vt_stat_wait_above(hname(h), name, than, ms, 20);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -395,9 +327,9 @@ FIXTURE_SETUP(auth)
 	srandom((unsigned int)getpid());
 	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, vt_root_ns);
-	topo_destroy();		/* whatever a killed test left */
+	vt_topo_destroy(&topo);		/* whatever a killed test left */
 	self->ready = 1;
-	ASSERT_EQ(0, topo_create()) TH_LOG("cannot build the namespaces / bridge / links");
+	ASSERT_EQ(0, vt_topo_create(&topo)) TH_LOG("cannot build the namespaces / bridge / links");
 	for (i = 0; i < NH; i++) {
 		fd = vt_ns_vopen(hname(i), 0);
 		ASSERT_LE(0, fd);
@@ -418,7 +350,7 @@ FIXTURE_TEARDOWN(auth)
 	if (self->srv >= 0)
 		close(self->srv);
 	if (self->ready)
-		topo_destroy();
+		vt_topo_destroy(&topo);
 	if (vt_root_ns >= 0)
 		close(vt_root_ns);
 	vt_root_ns = -1;

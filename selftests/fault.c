@@ -54,7 +54,7 @@
 #define FAKE_HP		0x2f0f0f1U	/* a host part nobody owns */
 #define SEG_RW		(V_SEG_READ | V_SEG_WRITE)
 
-static const struct vt_topo topo = { "vkx%d", "vkxh%d", VETH, "vkxbr", NH };
+static const struct vt_topo topo = { "vkx%d", "vkxh%d", VETH, "vkxbr", NH, .netem = 1 };
 static const uint8_t fake_mac[ETH_ALEN] = { 0x02, 0x76, 0x6b, 0x0f, 0x0f, 0x01 };
 
 static const char *hname(int h)
@@ -62,16 +62,8 @@ static const char *hname(int h)
 	return vt_topo_ns(&topo, h);
 }
 
-static int __attribute__((format(printf, 2, 3))) vctl(int h, const char *fmt, ...)
-{
-	char args[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return vt_vctl_run(h < 0 ? NULL : hname(h), args, NULL, 0, 0);
-}
+/* `vctl ARGS` inside host h (h < 0: here), quietly: its exit status. */
+#define vctl(h, ...)	vt_topo_vctl(&topo, (h), __VA_ARGS__)
 
 static long long nstat(int h, const char *name)
 {
@@ -81,39 +73,19 @@ static long long nstat(int h, const char *name)
 /* A number of `vctl -j host show` of host h, or -1. */
 static long long hshow(int h, const char *name)
 {
-	char buf[4096];
-
-	if (vt_vctl_run(hname(h), "-j host show", buf, sizeof(buf), 0))
-		return -1;
-	return vt_json_num(buf, name);
+	return vt_host_show(hname(h), name);
 }
 
 /* Wait (up to ms, scaled) until host h holds no alien; the last count. */
 static long long aliens_zero(int h, int ms)
 {
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
-	long long n;
-
-	for (;;) {
-		n = hshow(h, "aliens");
-		if (n == 0 || vt_now_ms() > end)
-			return n;
-		usleep(100000);
-	}
+	return vt_host_num_wait(vt_host_show, hname(h), "aliens", 0, 0, ms, 100);
 }
 
 /* Wait (up to MS_WAIT, scaled) until counter name of host h is > than. */
 static long long nstat_wait(int h, const char *name, long long than)
 {
-	int64_t end = vt_now_ms() + (int64_t)MS_WAIT * vt_scale();
-	long long v;
-
-	for (;;) {
-		v = nstat(h, name);
-		if (v > than || vt_now_ms() > end)
-			return v;
-		usleep(50000);
-	}
+	return vt_stat_wait_above(hname(h), name, than, MS_WAIT, 50);
 }
 
 /* netem on host h's veth (egress of that host). */

@@ -86,12 +86,12 @@
 /* ------------------------------------------------------------------------ */
 /* Hosts                                                                    */
 
+/* Up to NHMAX hosts; topo_build() makes them (vt_topo_* find and delete them). */
+static const struct vt_topo topo = { NS_FMT, PORT_FMT, VETH_NS, BRIDGE, NHMAX, .netem = 0 };
+
 static const char *hn(int h)
 {
-	static char names[NHMAX][16];
-
-	snprintf(names[h % NHMAX], sizeof(names[0]), NS_FMT, h);
-	return names[h % NHMAX];
+	return vt_topo_ns(&topo, h);
 }
 
 static int gopen(int h)
@@ -99,16 +99,7 @@ static int gopen(int h)
 	return vt_ns_vopen(hn(h), 0);
 }
 
-static int __attribute__((format(printf, 2, 3))) vctl(int h, const char *fmt, ...)
-{
-	char args[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return vt_vctl_run(hn(h), args, NULL, 0, 0);
-}
+#define vctl(h, ...)	vt_topo_vctl(&topo, (h), __VA_ARGS__)
 
 static int vctl_out(int h, const char *args, char *out, size_t len)
 {
@@ -124,56 +115,12 @@ static long long nstat(int h, const char *name)
 /* A number of `vctl -j host show` of host h, or -1. */
 static long long hstat(int h, const char *name)
 {
-	char buf[4096];
-
-	if (vctl_out(h, "-j host show", buf, sizeof(buf)) != 0)
-		return -1;
-	/* The host's own fields follow the counters; no counter has their names. */
-	return vt_json_num(buf, name);
+	return vt_host_show(hn(h), name);
 }
 
 static long long nstat_wait_above(int h, const char *name, long long than, int ms)
 {
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
-	long long v;
-
-	for (;;) {
-		v = nstat(h, name);
-		if (v > than || vt_now_ms() > end)
-			return v;
-		usleep(50000);
-	}
-}
-
-static int topo_exists(void)
-{
-	char path[64];
-	int i;
-
-	if (access("/sys/class/net/" BRIDGE, F_OK) == 0)
-		return 1;
-	for (i = 0; i < NHMAX; i++) {
-		snprintf(path, sizeof(path), "/run/netns/" NS_FMT, i);
-		if (access(path, F_OK) == 0)
-			return 1;
-		snprintf(path, sizeof(path), "/sys/class/net/" PORT_FMT, i);
-		if (access(path, F_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static void topo_destroy(void)
-{
-	char script[1024];
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < NHMAX; i++)
-		n += snprintf(script + n, sizeof(script) - n,
-			      "link del " PORT_FMT "\nnetns del " NS_FMT "\n", i, i);
-	snprintf(script + n, sizeof(script) - n, "link del " BRIDGE "\n");
-	vt_ip_batch(script, 1);
+	return vt_stat_wait_above(hn(h), name, than, ms, 50);
 }
 
 /*
@@ -926,8 +873,8 @@ FIXTURE_SETUP(groups)
 	nkids = 0;
 	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, vt_root_ns);
-	if (topo_exists())
-		topo_destroy();
+	if (vt_topo_exists(&topo))
+		vt_topo_destroy(&topo);
 	self->ready = 1;
 	ASSERT_EQ(0, topo_build(NH, NULL, 0, (1U << NH) - 1))
 		TH_LOG("cannot build the namespaces / bridge / links");
@@ -954,7 +901,7 @@ FIXTURE_TEARDOWN(groups)
 		return;
 	kids_kill_all();
 	if (self->ready)
-		topo_destroy();
+		vt_topo_destroy(&topo);
 	if (timing())
 		TH_LOG("test %lld ms, teardown %lld ms", (long long)(t1 - self->t0),
 		       (long long)(vt_now_ms() - t1));
@@ -1917,8 +1864,8 @@ FIXTURE_SETUP(hosts)
 	nkids = 0;
 	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, vt_root_ns);
-	if (topo_exists())
-		topo_destroy();
+	if (vt_topo_exists(&topo))
+		vt_topo_destroy(&topo);
 	self->ready = 1;
 }
 
@@ -1928,7 +1875,7 @@ FIXTURE_TEARDOWN(hosts)
 		return;
 	kids_kill_all();
 	if (self->ready)
-		topo_destroy();
+		vt_topo_destroy(&topo);
 	if (vt_root_ns >= 0)
 		close(vt_root_ns);
 	vt_root_ns = -1;

@@ -48,37 +48,21 @@
 /* ------------------------------------------------------------------------ */
 /* Shell commands, vctl, namespaces                                          */
 
+static const struct vt_topo topo = { NS_FMT, VETH_BR_FMT, VETH_NS, BRIDGE, NH, .netem = 1 };
+
 /* The name of host h's namespace. */
 static const char *hname(int h)
 {
-	static char names[8][16];
-
-	snprintf(names[h & 7], sizeof(names[0]), NS_FMT, h);
-	return names[h & 7];
-}
-
-/* `vctl ARGS` inside host h (vt_vctl_run): its exit status. */
-static int vctl_run(int h, const char *args, char *out, size_t len)
-{
-	return vt_vctl_run(hname(h), args, out, len, 0);
+	return vt_topo_ns(&topo, h);
 }
 
 /* Run `vctl ARGS` inside host h, quietly: its exit status. */
-static int __attribute__((format(printf, 2, 3))) vctl(int h, const char *fmt, ...)
-{
-	char args[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return vctl_run(h, args, NULL, 0);
-}
+#define vctl(h, ...)	vt_topo_vctl(&topo, (h), __VA_ARGS__)
 
 /* Output of `vctl ARGS` inside host h into buf; its exit status. */
 static int vctl_out(int h, const char *args, char *buf, size_t len)
 {
-	return vctl_run(h, args, buf, len);
+	return vt_vctl_run(hname(h), args, buf, len, 0);
 }
 
 /* A counter of host h (`vctl -j stats`), or -1. */
@@ -90,15 +74,7 @@ static long long nstat(int h, const char *name)
 /* Wait (up to ms, scaled) until counter name of host h is > than; its value. */
 static long long nstat_wait_above(int h, const char *name, long long than, int ms)
 {
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
-	long long v;
-
-	for (;;) {
-		v = nstat(h, name);
-		if (v > than || vt_now_ms() > end)
-			return v;
-		usleep(50000);
-	}
+	return vt_stat_wait_above(hname(h), name, than, ms, 50);
 }
 
 /* Enter host h's namespace (this thread); 0 or -errno. */
@@ -111,23 +87,6 @@ static int ns_enter(int h)
 static int ns_vopen(int h, int nonblock)
 {
 	return vt_ns_vopen(hname(h), nonblock);
-}
-
-static const struct vt_topo topo = { NS_FMT, VETH_BR_FMT, VETH_NS, BRIDGE, NH };
-
-static int topo_exists(void)
-{
-	return vt_topo_exists(&topo);
-}
-
-static void topo_destroy(void)
-{
-	vt_topo_destroy(&topo);
-}
-
-static int topo_create(void)
-{
-	return vt_topo_create(&topo);
 }
 
 /* MTU of every veth end and the bridge. */
@@ -630,10 +589,10 @@ FIXTURE_SETUP(net)
 	nkids = 0;
 	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, vt_root_ns);
-	if (topo_exists())
-		topo_destroy();		/* whatever a killed test left */
+	if (vt_topo_exists(&topo))
+		vt_topo_destroy(&topo);		/* whatever a killed test left */
 	self->ready = 1;
-	ASSERT_EQ(0, topo_create()) TH_LOG("cannot build the namespaces / bridge / links");
+	ASSERT_EQ(0, vt_topo_create(&topo)) TH_LOG("cannot build the namespaces / bridge / links");
 	for (i = 0; i < NH; i++) {
 		fd = ns_vopen(i, 0);
 		ASSERT_LE(0, fd) TH_LOG("v_open in " NS_FMT ": %s", i, strerror(-fd));
@@ -665,7 +624,7 @@ FIXTURE_TEARDOWN(net)
 	if (self->srv >= 0)
 		close(self->srv);
 	if (self->ready)
-		topo_destroy();
+		vt_topo_destroy(&topo);
 	if (getenv("VK_NET_TIMING"))
 		TH_LOG("test %lld ms, teardown %lld ms", (long long)(t1 - self->t0),
 		       (long long)(vt_now_ms() - t1));
@@ -1166,16 +1125,7 @@ static pid_t server_child(int mode, int *rfd, int *gofd)
 /* Wait (up to ms, scaled) until host h holds an alien; the count or -1. */
 static long long aliens_wait(int h, int ms)
 {
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
-	char out[2048];
-	long long n;
-
-	for (;;) {
-		n = vctl_out(h, "-j host show", out, sizeof(out)) ? -1 : vt_json_num(out, "aliens");
-		if (n > 0 || vt_now_ms() > end)
-			return n;
-		usleep(50000);
-	}
+	return vt_host_num_wait(vt_host_show, hname(h), "aliens", 1, LLONG_MAX, ms, 50);
 }
 
 /* The remote receiver exits with the message queued / held: ESRCH. */

@@ -11,6 +11,7 @@
 #define VWIRE_H
 
 #include <endian.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -24,10 +25,13 @@
  * n hosts: namespace ns_fmt(i), each with a veth `veth` whose peer
  * port_fmt(i) sits in bridge `bridge` of the initial namespace, up, and
  * attached to V (`vctl link add`).  Formats take the host number (%d).
+ * vt_topo_create() loads veth and bridge where they are not loaded, and
+ * sch_netem too with netem set (for suites that put netem on the hosts).
  */
 struct vt_topo {
 	const char *ns_fmt, *port_fmt, *veth, *bridge;
 	int n;
+	int netem;
 };
 
 static inline const char *vt_topo_ns(const struct vt_topo *t, int h)
@@ -83,6 +87,19 @@ static inline void vt_topo_destroy(const struct vt_topo *t)
 	vt_ip_batch(script, 1);
 }
 
+/* `vctl ARGS` (a printf format) inside host h (h < 0: the caller's namespace), quietly. */
+static inline int __attribute__((format(printf, 3, 4)))
+vt_topo_vctl(const struct vt_topo *t, int h, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vt_ns_vctlv(h < 0 ? NULL : vt_topo_ns(t, h), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
 static inline int vt_topo_create(const struct vt_topo *t)
 {
 	static const char *const mods[] = { "veth", "bridge", "sch_netem" };
@@ -92,6 +109,8 @@ static inline int vt_topo_create(const struct vt_topo *t)
 	int i, ret;
 
 	for (m = 0; m < sizeof(mods) / sizeof(mods[0]); m++) {
+		if (!t->netem && !strcmp(mods[m], "sch_netem"))
+			continue;
 		snprintf(path, sizeof(path), "/sys/module/%s", mods[m]);
 		if (access(path, F_OK))
 			vt_sh("modprobe -q %s", mods[m]);
@@ -113,16 +132,13 @@ static inline int vt_topo_create(const struct vt_topo *t)
 	if (vt_ip_batch(script, 0))
 		return -1;
 	for (i = 0; i < t->n; i++) {
-		char args[128];
-
 		if (vt_ns_enter(vt_topo_ns(t, i)))
 			return -1;
 		ret = vt_if_up("lo") || vt_if_up(t->veth);
 		vt_ns_leave();
 		if (ret)
 			return -1;
-		snprintf(args, sizeof(args), "link add dev %s", t->veth);
-		if (vt_vctl_run(vt_topo_ns(t, i), args, NULL, 0, 0))
+		if (vt_topo_vctl(t, i, "link add dev %s", t->veth))
 			return -1;
 	}
 	return 0;
@@ -139,6 +155,43 @@ static inline long long vt_stat(const char *ns, const char *name)
 	if (vt_vctl_run(ns, "-j stats", buf, sizeof(buf), 0) != 0)
 		return -1;
 	return vt_json_num(buf, name);
+}
+
+/* A number of `vctl -j host show` of the host in namespace ns, or -1. */
+static inline long long vt_host_show(const char *ns, const char *name)
+{
+	char buf[4096];
+
+	if (vt_vctl_run(ns, "-j host show", buf, sizeof(buf), 0) != 0)
+		return -1;
+	/* The host's own fields follow the counters; no counter has their names. */
+	return vt_json_num(buf, name);
+}
+
+/*
+ * Wait (up to ms, scaled) until get(ns, name) -- vt_stat or vt_host_show --
+ * is within [lo, hi], reading it every step_ms; the last value read.
+ */
+static inline long long vt_host_num_wait(long long (*get)(const char *ns, const char *name),
+					 const char *ns, const char *name, long long lo,
+					 long long hi, int ms, int step_ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	long long v;
+
+	for (;;) {
+		v = get(ns, name);
+		if ((v >= lo && v <= hi) || vt_now_ms() > end)
+			return v;
+		usleep(step_ms * 1000);
+	}
+}
+
+/* Wait (up to ms, scaled) until counter name of host ns is above than; its last value. */
+static inline long long vt_stat_wait_above(const char *ns, const char *name, long long than,
+					   int ms, int step_ms)
+{
+	return vt_host_num_wait(vt_stat, ns, name, than + 1, LLONG_MAX, ms, step_ms);
 }
 
 /* MAC address and ifindex of ifname in namespace ns (NULL: this one). */
