@@ -325,8 +325,7 @@ FIXTURE_SETUP(auth)
 	self->srv = -1;
 	nkids = 0;
 	srandom((unsigned int)getpid());
-	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, vt_root_ns);
+	ASSERT_LE(0, vt_root_open());
 	vt_topo_destroy(&topo);		/* whatever a killed test left */
 	self->ready = 1;
 	ASSERT_EQ(0, vt_topo_create(&topo)) TH_LOG("cannot build the namespaces / bridge / links");
@@ -347,13 +346,8 @@ FIXTURE_TEARDOWN(auth)
 	if (getpid() != self->owner)
 		return;
 	kids_kill_all();
-	if (self->srv >= 0)
-		close(self->srv);
-	if (self->ready)
-		vt_topo_destroy(&topo);
-	if (vt_root_ns >= 0)
-		close(vt_root_ns);
-	vt_root_ns = -1;
+	vt_topo_teardown(&topo, self->srv, self->ready);
+	vt_root_close();
 }
 
 /* One plain round trip from host h to the server; asserts it worked. */

@@ -501,8 +501,7 @@ FIXTURE_SETUP(fault)
 	self->owner = getpid();
 	self->srv = -1;
 	nkids = 0;
-	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, vt_root_ns);
+	ASSERT_LE(0, vt_root_open());
 	if (!vt_module_loaded())
 		ASSERT_EQ(0, vt_module_load(NULL));
 	if (vt_topo_exists(&topo))
@@ -530,17 +529,12 @@ FIXTURE_TEARDOWN(fault)
 	if (getpid() != self->owner)
 		return;
 	kids_kill_all();
-	if (self->srv >= 0)
-		close(self->srv);
-	if (self->ready)
-		vt_topo_destroy(&topo);
+	vt_topo_teardown(&topo, self->srv, self->ready);
 	vt_sh("ip netns del vkxiso >/dev/null 2>&1");
 	/* Later suites and the runner's final rmmod need the module. */
 	if (!vt_module_loaded())
 		vt_module_load(NULL);
-	if (vt_root_ns >= 0)
-		close(vt_root_ns);
-	vt_root_ns = -1;
+	vt_root_close();
 }
 
 /* ======================================================================== */

@@ -112,14 +112,6 @@ static int ns_enter(const char *ns)
 	return vt_ns_enter(ns) ? -1 : 0;
 }
 
-static int root_ns = -1;
-
-static void ns_leave(void)
-{
-	if (root_ns >= 0 && setns(root_ns, CLONE_NEWNET))
-		perror("setns back to the initial namespace");
-}
-
 /* `vctl ARGS` in namespace ns (NULL: the caller's); vtest.h's runner. */
 static int vctl_run(const char *ns, const char *args, char *out, size_t len)
 {
@@ -254,22 +246,6 @@ static int topo_create(void)
 	return 0;
 }
 
-/* A V process of host ns opened from this thread. */
-static int ns_vopen(const char *ns, int nonblock)
-{
-	int fd;
-
-	if (ns_enter(ns))
-		return -1;
-	fd = v_open();
-	ns_leave();
-	if (fd >= 0 && nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 
 /*
  * The injector: an AF_PACKET socket of host B that only sends (protocol 0:
@@ -297,7 +273,7 @@ static int inj_open(struct inj *k, uint64_t server, uint32_t hb)
 	if (ns_enter(NS_B))
 		return -1;
 	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	ns_leave();
+	vt_ns_leave();
 	if (k->fd < 0)
 		return -1;
 	k->to.sll_family = AF_PACKET;
@@ -420,9 +396,7 @@ FIXTURE(flood) {
 
 FIXTURE_SETUP(flood)
 {
-	root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, root_ns);
-	vt_root_ns = root_ns;	/* for vwire.h's namespace changes */
+	ASSERT_LE(0, vt_root_open());
 	self->topo = 0;
 	nkids = 0;
 }
@@ -432,10 +406,7 @@ FIXTURE_TEARDOWN(flood)
 	kids_kill_all();
 	if (self->topo)
 		topo_destroy();
-	if (root_ns >= 0)
-		close(root_ns);
-	root_ns = -1;
-	vt_root_ns = -1;
+	vt_root_close();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -584,7 +555,7 @@ TEST_F_TIMEOUT(flood, requests, 150)
 				FLOOD_MAX_ALIENS, FLOOD_MAX_ALIENS));
 	/* The real client may stay busy until A's finished aliens age out. */
 	ASSERT_EQ(0, vt_ns_vctl(NS_B, "set host-down-ms %d", b_down));
-	srv = ns_vopen(NS_A, 1);
+	srv = vt_ns_vopen(NS_A, 1);
 	ASSERT_LE(0, srv);
 	sid = vt_id(srv);
 	ASSERT_NE(0, sid);
@@ -756,7 +727,7 @@ TEST_F_TIMEOUT(flood, fair_share_per_client_host, 120)
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
 	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d host-down-ms 500", SHARE_MAX));
-	srv = ns_vopen(NS_A, 1);
+	srv = vt_ns_vopen(NS_A, 1);
 	ASSERT_LE(0, srv);
 	sid = vt_id(srv);
 	ASSERT_EQ(0, host_info(NS_A, &a0));
@@ -841,7 +812,7 @@ TEST_F_TIMEOUT(flood, memory, 120)
 	ASSERT_EQ(0, topo_create());
 	self->topo = 1;
 	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 500", n, n));
-	srv = ns_vopen(NS_A, 1);
+	srv = vt_ns_vopen(NS_A, 1);
 	ASSERT_LE(0, srv);
 	sid = vt_id(srv);
 	ASSERT_NE(0, sid);
@@ -1841,7 +1812,7 @@ TEST_F_TIMEOUT(flood, group_many_members, 150)
 	self->topo = 1;
 	/* Further replies are kept as long as the test may take to fetch them. */
 	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set group-window-ms %d", 120000));
-	cli = ns_vopen(NS_A, 0);
+	cli = vt_ns_vopen(NS_A, 0);
 	ASSERT_LE(0, cli);
 	ASSERT_EQ(0, v_group_create(cli, &gid));
 	t0 = vt_now_ms();
@@ -1987,9 +1958,9 @@ TEST_F_TIMEOUT(flood, group_over_max_aliens, 120)
 	ASSERT_EQ(0, vt_ns_vctl(NS_A, "set max-aliens %d max-aliens-host %d host-down-ms 1000 "
 				"group-window-ms 60000", n - 1, n - 1));
 	ASSERT_EQ(0, vt_ns_vctl(NS_B, "set host-down-ms 1000"));
-	cli = ns_vopen(NS_A, 0);
+	cli = vt_ns_vopen(NS_A, 0);
 	ASSERT_LE(0, cli);
-	clib = ns_vopen(NS_B, 0);
+	clib = vt_ns_vopen(NS_B, 0);
 	ASSERT_LE(0, clib);
 	ASSERT_EQ(0, v_group_create(cli, &gid));
 	ASSERT_EQ(0, pool_start(&pa, NS_A, gid, n, 4));
@@ -2169,7 +2140,7 @@ TEST_F_TIMEOUT(flood, group_send_flood, 150)
 				GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
 	ASSERT_EQ(0, vt_ns_vctl(NS_B, "set max-aliens %d host-down-ms %d group-window-ms %d",
 				GF_MAX_ALIENS, GF_DOWN_MS, GF_WINDOW_MS));
-	cli = ns_vopen(NS_A, 0);
+	cli = vt_ns_vopen(NS_A, 0);
 	ASSERT_LE(0, cli);
 	ASSERT_EQ(0, v_group_create(cli, &gid));
 	close(cli);

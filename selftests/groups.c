@@ -871,8 +871,7 @@ FIXTURE_SETUP(groups)
 	self->owner = getpid();
 	self->t0 = vt_now_ms();
 	nkids = 0;
-	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, vt_root_ns);
+	ASSERT_LE(0, vt_root_open());
 	if (vt_topo_exists(&topo))
 		vt_topo_destroy(&topo);
 	self->ready = 1;
@@ -905,9 +904,7 @@ FIXTURE_TEARDOWN(groups)
 	if (timing())
 		TH_LOG("test %lld ms, teardown %lld ms", (long long)(t1 - self->t0),
 		       (long long)(vt_now_ms() - t1));
-	if (vt_root_ns >= 0)
-		close(vt_root_ns);
-	vt_root_ns = -1;
+	vt_root_close();
 }
 
 /* ======================================================================== */
@@ -1862,8 +1859,7 @@ FIXTURE_SETUP(hosts)
 {
 	self->owner = getpid();
 	nkids = 0;
-	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, vt_root_ns);
+	ASSERT_LE(0, vt_root_open());
 	if (vt_topo_exists(&topo))
 		vt_topo_destroy(&topo);
 	self->ready = 1;
@@ -1876,9 +1872,7 @@ FIXTURE_TEARDOWN(hosts)
 	kids_kill_all();
 	if (self->ready)
 		vt_topo_destroy(&topo);
-	if (vt_root_ns >= 0)
-		close(vt_root_ns);
-	vt_root_ns = -1;
+	vt_root_close();
 }
 
 /* A host part for the collision tests, away from random ones by chance. */

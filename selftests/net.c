@@ -587,8 +587,7 @@ FIXTURE_SETUP(net)
 	self->t0 = vt_now_ms();
 	self->srv = -1;
 	nkids = 0;
-	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, vt_root_ns);
+	ASSERT_LE(0, vt_root_open());
 	if (vt_topo_exists(&topo))
 		vt_topo_destroy(&topo);		/* whatever a killed test left */
 	self->ready = 1;
@@ -621,16 +620,11 @@ FIXTURE_TEARDOWN(net)
 	if (getpid() != self->owner)
 		return;
 	kids_kill_all();
-	if (self->srv >= 0)
-		close(self->srv);
-	if (self->ready)
-		vt_topo_destroy(&topo);
+	vt_topo_teardown(&topo, self->srv, self->ready);
 	if (getenv("VK_NET_TIMING"))
 		TH_LOG("test %lld ms, teardown %lld ms", (long long)(t1 - self->t0),
 		       (long long)(vt_now_ms() - t1));
-	if (vt_root_ns >= 0)
-		close(vt_root_ns);
-	vt_root_ns = -1;
+	vt_root_close();
 }
 
 /* ======================================================================== */

@@ -321,6 +321,21 @@ static inline int __attribute__((format(printf, 1, 2))) vt_sh(const char *fmt, .
 
 static int vt_root_ns __attribute__((unused)) = -1;
 
+/* Open vt_root_ns on this thread's namespace (a fixture's setup): the fd or -1. */
+static inline int vt_root_open(void)
+{
+	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return vt_root_ns;
+}
+
+/* Close vt_root_ns (a fixture's teardown). */
+static inline void vt_root_close(void)
+{
+	if (vt_root_ns >= 0)
+		close(vt_root_ns);
+	vt_root_ns = -1;
+}
+
 /* Enter namespace ns (this thread); 0 or -errno. */
 static inline int vt_ns_enter(const char *ns)
 {

@@ -87,6 +87,19 @@ static inline void vt_topo_destroy(const struct vt_topo *t)
 	vt_ip_batch(script, 1);
 }
 
+/*
+ * A topology fixture's teardown, its children already killed: its server
+ * socket srv closed (if open), then the topology deleted if setup began to
+ * build it (built), so the runner's rmmod works.
+ */
+static inline void vt_topo_teardown(const struct vt_topo *t, int srv, int built)
+{
+	if (srv >= 0)
+		close(srv);
+	if (built)
+		vt_topo_destroy(t);
+}
+
 /* `vctl ARGS` (a printf format) inside host h (h < 0: the caller's namespace), quietly. */
 static inline int __attribute__((format(printf, 3, 4)))
 vt_topo_vctl(const struct vt_topo *t, int h, const char *fmt, ...)
