@@ -2123,19 +2123,4 @@ TEST_F_TIMEOUT(fault, rmmod_refused_while_blocked, 90)
  * TEST_HARNESS_MAIN, in the order of this file (rmmod last), with every
  * timeout scaled by VK_TIMEOUT_SCALE.
  */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-int main(int argc, char **argv)
-{
-	struct __fixture_metadata *f;
-	struct __test_metadata *t;
-
-	for (f = __fixture_list; f; f = f->next)
-		for (t = f->tests; t; t = t->next)
-			t->timeout *= vt_scale();
-	return test_harness_run(argc, argv);
-}
+VT_HARNESS_MAIN

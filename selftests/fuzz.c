@@ -457,27 +457,9 @@ static void dump_stacks(pid_t p)
 	closedir(d);
 }
 
-static int sh_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh_cmd(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	fflush(stderr);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 static void topo_destroy(void)
 {
-	sh_cmd("ip netns del " NS_A " >/dev/null 2>&1; ip netns del " NS_B " >/dev/null 2>&1");
+	vt_sh("ip netns del " NS_A " >/dev/null 2>&1; ip netns del " NS_B " >/dev/null 2>&1");
 }
 
 FIXTURE(fuzz) {
@@ -1529,34 +1511,10 @@ TEST_F_TIMEOUT(fuzz, multi_process, 120)
 #define HDRS		VT_HDRS
 #define FRAME_MAX	1514
 
-static const char *vctl_path(void)
-{
-	static char path[512];
-	const char *b = getenv("VK_BUILD");
-
-	if (!path[0])
-		snprintf(path, sizeof(path), "%s/tools/vctl", b ? b : "build");
-	return path;
-}
-
 /* A counter of the host in namespace ns (`vctl -j stats`), or -1. */
 static long long ns_stat(const char *ns, const char *name)
 {
 	return vt_stat(ns, name);
-}
-
-static int ns_enter(const char *ns)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return ret;
 }
 
 
@@ -1567,7 +1525,7 @@ static int w_vopen(const char *ns, int rcvtimeo_ms)
 {
 	int fd;
 
-	if (ns_enter(ns))
+	if (vt_ns_enter(ns))
 		return -1;
 	fd = vfd_open(0);
 	if (fd >= 0 && rcvtimeo_ms)
@@ -2481,19 +2439,19 @@ TEST_F_TIMEOUT(fuzz, wire, 240)
 	ASSERT_LE(0, root);
 	topo_destroy();
 	if (access("/sys/module/veth", F_OK))
-		sh_cmd("modprobe -q veth");
+		vt_sh("modprobe -q veth");
 	self->topo = 1;
-	ASSERT_EQ(0, sh_cmd("ip netns add " NS_A " && ip netns add " NS_B " && "
-			    "ip link add " IF_A " netns " NS_A " type veth peer name " IF_B
-			    " netns " NS_B " && ip -n " NS_A " link set lo up && ip -n " NS_B
-			    " link set lo up && ip -n " NS_A " link set " IF_A " up && ip -n " NS_B
-			    " link set " IF_B " up"));
+	ASSERT_EQ(0, vt_sh("ip netns add " NS_A " && ip netns add " NS_B " && "
+			   "ip link add " IF_A " netns " NS_A " type veth peer name " IF_B
+			   " netns " NS_B " && ip -n " NS_A " link set lo up && ip -n " NS_B
+			   " link set lo up && ip -n " NS_A " link set " IF_A " up && ip -n " NS_B
+			   " link set " IF_B " up"));
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, sh_cmd("ip netns exec %s %s link add dev %s", ns[i], vctl_path(),
-				    i ? IF_B : IF_A));
+		ASSERT_EQ(0, vt_sh("ip netns exec %s %s link add dev %s", ns[i], vt_vctl_bin(),
+				   i ? IF_B : IF_A));
 	/* Server-side moves towards fake clients give up sooner. */
-	ASSERT_EQ(0, sh_cmd("ip netns exec " NS_A " %s set host-down-ms %d", vctl_path(),
-			    1500 * scale));
+	ASSERT_EQ(0, vt_sh("ip netns exec " NS_A " %s set host-down-ms %d", vt_vctl_bin(),
+			   1500 * scale));
 	ASSERT_EQ(0, vt_pk_open(NS_A, IF_A, &w->pa, root));
 	ASSERT_EQ(0, vt_pk_open(NS_B, IF_B, &w->pb, root));
 	memcpy(w->pa.peer, w->pb.mac, ETH_ALEN);
