@@ -114,26 +114,10 @@ static int recv_wait(int fd, struct v_receive *r, int ms)
 /* ------------------------------------------------------------------------ */
 /* Requests and replies of the loop clients                                 */
 
+/* vkids.h's loop requests, tag 0; the server answers vt_loop_reply(request). */
 static struct v_msg lreq(uint64_t self, uint32_t seq)
 {
-	struct v_msg m;
-
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, REQ_CODE);
-	v_msg_put32(&m, 8, seq);
-	v_msg_put64(&m, 16, self);
-	v_msg_put64(&m, 24, mix64(self ^ seq));
-	return m;
-}
-
-static struct v_msg lrep(const struct v_msg *req)
-{
-	struct v_msg m = *req;
-
-	v_msg_set_code(&m, V_OK);
-	v_msg_put32(&m, 12, v_msg_get32(req, 8) + 1);
-	v_msg_put64(&m, 24, ~v_msg_get64(req, 24));
-	return m;
+	return vt_loop_req(REQ_CODE, self, 0, seq);
 }
 
 /* What one thread of a loop client reports. */
@@ -171,7 +155,7 @@ static void *lthread(void *p)
 		memset(&sv, 0, sizeof(sv));
 		sv.dst = t->s->dst;
 		sv.msg = lreq(t->r.id, i);
-		want = lrep(&sv.msg);
+		want = vt_loop_reply(&sv.msg);
 		ret = v_send_ex(fd, &sv);
 		t->r.ret[i] = ret ? ret : !msg_eq(&want, &sv.msg) || sv.replier != t->s->dst;
 	}
@@ -245,7 +229,7 @@ static void srv_one(int fd, struct srvstat *st, const struct v_receive *r)
 {
 	uint64_t id = v_msg_get64(&r->msg, 16);
 	uint32_t seq = v_msg_get32(&r->msg, 8);
-	struct v_msg rep = lrep(&r->msg);
+	struct v_msg rep = vt_loop_reply(&r->msg);
 	int i;
 
 	st->total++;

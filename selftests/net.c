@@ -274,31 +274,13 @@ static struct cspec cs(int ns, uint64_t dst)
 /* Loop clients: many Sends from threads of one process on host ns          */
 
 /*
- * Request i of a loop client with id self: code REQ_CODE, seq at 8, the
- * client's id at 16 (so the server can check the sender), tag at 4.  The
- * server answers echo_reply(request).
+ * Request i of a loop client with id self: vt_loop_req() with code
+ * REQ_CODE (the client's id at 16, so the server can check the sender).
+ * The server answers vt_loop_reply(request).
  */
 static struct v_msg loop_req(uint64_t self, uint32_t tag, uint32_t seq)
 {
-	struct v_msg m;
-
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, REQ_CODE);
-	v_msg_put32(&m, 4, tag);
-	v_msg_put32(&m, 8, seq);
-	v_msg_put64(&m, 16, self);
-	v_msg_put64(&m, 24, mix64(self ^ seq));
-	return m;
-}
-
-static struct v_msg echo_reply(const struct v_msg *req)
-{
-	struct v_msg m = *req;
-
-	v_msg_set_code(&m, V_OK);
-	v_msg_put32(&m, 12, v_msg_get32(req, 8) + 1);
-	v_msg_put64(&m, 24, ~v_msg_get64(req, 24));
-	return m;
+	return vt_loop_req(REQ_CODE, self, tag, seq);
 }
 
 struct lspec {
@@ -343,7 +325,7 @@ static void *loop_thread(void *p)
 		memset(&sv, 0, sizeof(sv));
 		sv.dst = t->s->dst;
 		sv.msg = loop_req(self, t->s->tag, i);
-		want = echo_reply(&sv.msg);
+		want = vt_loop_reply(&sv.msg);
 		ret = v_send_ex(fd, &sv);
 		if (ret == 0 && msg_eq(&want, &sv.msg) && sv.replier == t->s->dst) {
 			t->ok++;
@@ -478,7 +460,7 @@ static void srv_account(struct srvstat *st, const struct v_receive *r, struct v_
 	uint32_t seq = v_msg_get32(&r->msg, 8);
 	int i;
 
-	*reply = echo_reply(&r->msg);
+	*reply = vt_loop_reply(&r->msg);
 	st->total++;
 	if (v_msg_code(&r->msg) != REQ_CODE || id != r->sender || seq >= SRV_SEQ ||
 	    !(r->creds.flags & V_CRED_REMOTE) || r->creds.host != v_id_host(r->sender) ||

@@ -169,4 +169,34 @@ static inline int msg_eq(const struct v_msg *a, const struct v_msg *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/*
+ * Request seq of a loop client with id self (many Sends in a row, net and
+ * fault): code, tag at 4, seq at 8, the client's id at 16 (so the server
+ * can check the sender), mix64(self ^ seq) at 24.  The server answers
+ * vt_loop_reply(request).
+ */
+static inline struct v_msg vt_loop_req(uint16_t code, uint64_t self, uint32_t tag, uint32_t seq)
+{
+	struct v_msg m;
+
+	memset(&m, 0, sizeof(m));
+	v_msg_set_code(&m, code);
+	v_msg_put32(&m, 4, tag);
+	v_msg_put32(&m, 8, seq);
+	v_msg_put64(&m, 16, self);
+	v_msg_put64(&m, 24, mix64(self ^ seq));
+	return m;
+}
+
+/* The reply to a loop request: V_OK, seq + 1 at 12, bytes 24..31 inverted. */
+static inline struct v_msg vt_loop_reply(const struct v_msg *req)
+{
+	struct v_msg m = *req;
+
+	v_msg_set_code(&m, V_OK);
+	v_msg_put32(&m, 12, v_msg_get32(req, 8) + 1);
+	v_msg_put64(&m, 24, ~v_msg_get64(req, 24));
+	return m;
+}
+
 #endif /* VKIDS_H */
