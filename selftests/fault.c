@@ -395,21 +395,17 @@ static int spawn_send(const struct cspec *s, struct kid *k)
 
 static uint64_t kid_id(struct kid *k)
 {
-	uint64_t id = 0;
-
-	return vt_read_full(k->rfd, &id, 8, 2 * MS_WAIT) ? 0 : id;
+	return vt_kid_read_id(k->rfd, 2 * MS_WAIT);
 }
 
 static int send_result(struct kid *k, struct cres *r, int ms)
 {
-	memset(r, 0, sizeof(*r));
-	return vt_read_full(k->rfd, r, sizeof(*r), ms);
+	return vt_kid_read(k->rfd, r, sizeof(*r), ms);
 }
 
 static int kid_end(struct kid *k)
 {
-	close(k->rfd);
-	return kid_wait(k->pid);
+	return vt_kid_end(k->pid, k->rfd);
 }
 
 static struct cspec cs(int h, uint64_t dst)

@@ -203,8 +203,7 @@ static int spawn(const struct cspec *s, struct client *c)
 
 static int client_result(struct client *c, struct cres *r)
 {
-	memset(r, 0, sizeof(*r));
-	return vt_read_full(c->rfd, r, sizeof(*r), 4 * MS_WAIT);
+	return vt_kid_read(c->rfd, r, sizeof(*r), 4 * MS_WAIT);
 }
 
 static void client_go(struct client *c)

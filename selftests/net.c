@@ -240,23 +240,17 @@ static int spawn(const struct cspec *s, struct client *c)
 /* With s->early: the client's id, sent before its Send. */
 static uint64_t client_early_id(struct client *c)
 {
-	uint64_t id = 0;
-
-	if (vt_read_full(c->rfd, &id, sizeof(id), 2 * MS_WAIT))
-		return 0;
-	return id;
+	return vt_kid_read_id(c->rfd, 2 * MS_WAIT);
 }
 
 static int client_result(struct client *c, struct cres *r)
 {
-	memset(r, 0, sizeof(*r));
-	return vt_read_full(c->rfd, r, sizeof(*r), 4 * MS_WAIT);
+	return vt_kid_read(c->rfd, r, sizeof(*r), 4 * MS_WAIT);
 }
 
 static int client_end(struct client *c)
 {
-	close(c->rfd);
-	return kid_wait(c->pid);
+	return vt_kid_end(c->pid, c->rfd);
 }
 
 static struct cspec cs(int ns, uint64_t dst)

@@ -76,6 +76,30 @@ static inline void kids_kill_all(void)
 	nkids = 0;
 }
 
+/*
+ * A child's report pipe rfd: a u64 (the child's id, sent first) within ms
+ * (scaled), or 0; a report of len bytes into r, zeroed first (0 or -1);
+ * the end: the pipe closed and the child reaped (kid_wait's exit code).
+ */
+static inline uint64_t vt_kid_read_id(int rfd, int ms)
+{
+	uint64_t id = 0;
+
+	return vt_read_full(rfd, &id, sizeof(id), ms) ? 0 : id;
+}
+
+static inline int vt_kid_read(int rfd, void *r, size_t len, int ms)
+{
+	memset(r, 0, len);
+	return vt_read_full(rfd, r, len, ms);
+}
+
+static inline int vt_kid_end(pid_t pid, int rfd)
+{
+	close(rfd);
+	return kid_wait(pid);
+}
+
 static inline void __attribute__((noreturn, format(printf, 2, 3)))
 ck_fail(int line, const char *fmt, ...)
 {
