@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the suites that fork V processes (local, net): the
- * children a test started (reaped or killed by its teardown), checks that
- * work inside a child (CK, CKEQ: exit with the line number), and
- * deterministic data patterns with a hash to check copies by, and the
- * test messages (mk, msg_eq).
+ * children a test started (reaped or killed by its teardown) and their
+ * report pipes, checks that work inside a child (CK, CKEQ: exit with the
+ * line number), and deterministic data patterns with a hash to check
+ * copies by, and the test messages (mk, msg_eq, the loop clients'
+ * vt_loop_req / vt_loop_reply).
  *
  * A suite may set VT_KIDS_MAX (children at once) and VT_KID_ALARM_S (each
  * child's default alarm, scaled by VK_TIMEOUT_SCALE) before including it.
