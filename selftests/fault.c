@@ -813,7 +813,11 @@ TEST_F_TIMEOUT(fault, crash_namespace_deleted_holding, 90)
 /* ======================================================================== */
 /* Killed in the middle of a large remote MoveTo / MoveFrom                 */
 
-#define BIG	(8 << 20)
+/*
+ * Large enough that a move still runs well after the kill at 150 ms: with
+ * two trains in flight an 8 MiB MoveFrom sometimes ended before it.
+ */
+#define BIG	(32 << 20)
 
 struct mover {
 	pthread_t th;
