@@ -205,8 +205,8 @@ enum v_train_go {
 /*
  * Put train s on the wire: MoveFrom asks for the blocks it lacks; MoveTo
  * sends every block not acknowledged, or after a silence the last one
- * (acknowledged or not), which draws an ACK with the bitmap.  Every frame but the first counts as
- * a retransmission.
+ * (acknowledged or not), which draws an ACK with the bitmap.  Every frame
+ * but the first counts as a retransmission.
  */
 static void v_train_go(struct v_train_mover *mv, struct v_train_slot *s, enum v_train_go why)
 {
