@@ -2,6 +2,7 @@
 #
 #   make            build the module (for KVER), libv, tools and tests
 #   make check      install what is missing, build, run every suite in QEMU
+#                   guests (VK_JOBS at once, default 4)
 #   make check T=base   run one suite (or a space-separated list)
 #   make check-debug    build (once, cached) a KASAN/lockdep/kmemleak kernel,
 #                   run suites local and net (and fault) on it (slow)
@@ -250,9 +251,10 @@ dkms-uninstall:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-# The suites of T run in one guest (run.sh), except cluster, which needs two
-# (cluster.sh); check.sh runs both and sums them up in one closing line.
-# Without T on the command line the cluster suite runs too.
+# Each suite of T runs in a guest of its own (run.sh; cluster in two,
+# cluster.sh), VK_JOBS (default 4) guests at once; check.sh prints each
+# suite's output whole, in the order of T, and sums them up in one closing
+# line.  Without T on the command line the cluster suite runs too.
 CHECK_SUITES = $(T)$(if $(filter file,$(origin T)), cluster)
 
 check-run: all modules-all

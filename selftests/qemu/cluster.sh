@@ -92,9 +92,12 @@ command -v qemu-system-x86_64 >/dev/null || problem "cluster.sh: qemu-system-x86
 [ -s "$problems" ] && report 1
 
 initrd=$build/initramfs-$kver.cpio.gz
+exec 9>"$build/.guest-prep.lock"	# run.sh's lock: one makes it, the others wait
+flock 9
 if [ ! -e "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
 	"$here/mkinitramfs.sh" "$kver" "$initrd" || { problem "cluster.sh: mkinitramfs failed"; report 1; }
 fi
+exec 9>&-
 
 # KVM only where run.sh found it working (build/accel-probe) or when forced.
 accel=(-accel tcg -cpu max,la57=off)

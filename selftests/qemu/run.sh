@@ -59,6 +59,10 @@ esac
 outdir=${outdir:-$build/run/$mode-$kver}
 rm -rf "$outdir" && mkdir -p "$outdir"
 
+# Guests of a pool (check.sh) start together: the first makes the initramfs
+# and probes KVM, the others wait for it (the lock goes with fd 9).
+exec 9>"$build/.guest-prep.lock"
+flock 9
 initrd=$build/initramfs-$kver.cpio.gz
 if [ ! -e "$initrd" ] || [ "$here/init" -nt "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
 	"$here/mkinitramfs.sh" "$kver" "$initrd" || exit 1
@@ -87,6 +91,7 @@ elif [ "${VK_ACCEL:-}" != tcg ] && [ -w /dev/kvm ]; then
 	fi
 	[ "$(cat "$probe")" = kvm ] && accel=("${kvm[@]}")
 fi
+exec 9>&-
 echo "# qemu: ${accel[*]}"
 scale=${VK_TIMEOUT_SCALE:-1}
 timeout=$((timeout * scale)) stimeout=$((stimeout * scale))
