@@ -1698,18 +1698,20 @@ static void *mover_main(void *p)
 }
 
 /*
- * Frames of type `type` on k for ms milliseconds: the distinct train
- * numbers in *xfers (at most max, in order of first sight), and the number
- * of distinct (train, block) pairs of MOVE_DATA in *blocks.  Returns the
- * number of distinct trains.
+ * Frames of type `type` on k: the distinct train numbers in *xfers (at most
+ * max, in order of first sight), and the number of distinct (train, block)
+ * pairs of MOVE_DATA in *blocks.  Returns the number of distinct trains.
+ * Watches until `want` is seen (blocks of MOVE_DATA, trains of MOVE_FROM),
+ * then settle_ms more for anything beyond it, and ms at most: a loaded host
+ * may take longer than a quiet one to send the window, but not to exceed it.
  */
-static int watch_trains(struct vt_pk *k, uint8_t type, int ms, uint32_t *xfers, int max,
-			int *blocks, uint32_t *ask_len)
+static int watch_trains(struct vt_pk *k, uint8_t type, int ms, int want, int settle_ms,
+			uint32_t *xfers, int max, int *blocks, uint32_t *ask_len)
 {
 	static uint8_t seen[8][V_WIRE_TRAIN];
 	int64_t end = vt_now_ms() + ms;
 	uint8_t f[2048];
-	int n = 0, i;
+	int n = 0, i, settled = 0;
 
 	memset(seen, 0, sizeof(seen));
 	*blocks = 0;
@@ -1751,6 +1753,11 @@ static int watch_trains(struct vt_pk *k, uint8_t type, int ms, uint32_t *xfers, 
 		if (type == V_PKT_MOVE_DATA && i < 8 && index < V_WIRE_TRAIN && !seen[i][index]) {
 			seen[i][index] = 1;
 			(*blocks)++;
+		}
+		if (!settled && (type == V_PKT_MOVE_DATA ? *blocks : n) >= want) {
+			settled = 1;
+			if (end > vt_now_ms() + settle_ms)
+				end = vt_now_ms() + settle_ms;
 		}
 	}
 	return n;
@@ -1803,8 +1810,10 @@ TEST_F_TIMEOUT(net, remote_move_window, 90)
 		if (mv.to_seg)
 			fill(buf, len, 0x7e7e, 0);
 		ASSERT_EQ(0, pthread_create(&mv.th, NULL, mover_main, &mv));
-		n = watch_trains(&k, mv.to_seg ? V_PKT_MOVE_DATA : V_PKT_MOVE_FROM, 1000, xfers,
-				 8, &blocks, &ask_len);
+		n = watch_trains(&k, mv.to_seg ? V_PKT_MOVE_DATA : V_PKT_MOVE_FROM,
+				 5000 * vt_scale(),
+				 mv.to_seg ? V_WIRE_TRAIN_WINDOW * V_WIRE_TRAIN : V_WIRE_TRAIN_WINDOW,
+				 500, xfers, 8, &blocks, &ask_len);
 		TH_LOG("%s while the client is stopped: %d trains, first %u, %d blocks",
 		       mv.to_seg ? "MoveTo" : "MoveFrom", n, n ? xfers[0] : 0, blocks);
 		ASSERT_EQ(0, kill(c.pid, SIGCONT));
