@@ -38,7 +38,11 @@ function close_suite(rc, dur,    missing) {
 		failed += missing; sfail += missing
 		print "not ok - " suite ": " missing " planned test(s) did not report"
 	}
-	if (rc != 0 && sfail == 0) {
+	if (rc == 124 || rc == 137) {
+		# guest.sh's `timeout` ended it: say so, whatever else it reported.
+		if (sfail == 0) { failed++; sfail++ }
+		print "not ok - " suite ": timed out: killed after the suite timeout (" dur " s)"
+	} else if (rc != 0 && sfail == 0) {
 		failed++; sfail++
 		print "not ok - " suite ": exited with status " rc
 	}
