@@ -35,14 +35,20 @@ struct v_getpid_wait {
 
 struct v_reg {
 	u64 pid;
+	u64 by;				/* the process that registered it */
 	u32 scope;
 	struct rcu_head rcu;
 };
 
+/* CAP_NET_ADMIN over the namespace, checked on the caller (not the opener). */
+static bool v_reg_admin(struct v_sock *vs)
+{
+	return ns_capable(sock_net(&vs->sk)->user_ns, CAP_NET_ADMIN);
+}
+
 static bool v_reg_may(struct v_sock *vs, u32 lid)
 {
-	return lid >= V_LID_PRIVILEGED ||
-	       ns_capable(sock_net(&vs->sk)->user_ns, CAP_NET_ADMIN);
+	return lid >= V_LID_PRIVILEGED || v_reg_admin(vs);
 }
 
 static int v_reg_check(const struct v_pid *p)
@@ -52,23 +58,37 @@ static int v_reg_check(const struct v_pid *p)
 	return 0;
 }
 
-static int v_reg_unset(struct v_host *host, u32 lid)
+/*
+ * Only the registered process, the one that registered it, or an
+ * administrator may remove a registration: otherwise anyone could take
+ * another user's logical id over (remove it, then register itself).
+ */
+static int v_reg_unset(struct v_sock *vs, u32 lid)
 {
-	struct v_reg *reg;
+	struct v_host *host = vs->host;
 	struct v_sock *owner;
+	struct v_reg *reg;
+	int err = 0;
 
 	mutex_lock(&host->reg_lock);
-	reg = xa_erase(&host->regs, lid);
-	if (reg) {
-		owner = v_id_lookup(host, reg->pid);
-		if (owner) {
-			owner->nr_regs--;
-			sock_put(&owner->sk);
-		}
-		kfree_rcu(reg, rcu);
+	reg = xa_load(&host->regs, lid);
+	if (!reg)
+		err = -ENOENT;
+	else if (reg->pid != vs->id && reg->by != vs->id && !v_reg_admin(vs))
+		err = -EPERM;
+	if (err) {
+		mutex_unlock(&host->reg_lock);
+		return err;
 	}
+	xa_erase(&host->regs, lid);
+	owner = v_id_lookup(host, reg->pid);
+	if (owner) {
+		owner->nr_regs--;
+		sock_put(&owner->sk);
+	}
+	kfree_rcu(reg, rcu);
 	mutex_unlock(&host->reg_lock);
-	return reg ? 0 : -ENOENT;
+	return 0;
 }
 
 int v_reg_set(struct v_sock *vs, const struct v_pid *p)
@@ -86,9 +106,12 @@ int v_reg_set(struct v_sock *vs, const struct v_pid *p)
 	if (!v_reg_may(vs, p->logical_id))
 		return -EPERM;
 	if (!p->pid)
-		return v_reg_unset(host, p->logical_id);
+		return v_reg_unset(vs, p->logical_id);
 	if (v_id_is_group(p->pid) || (p->pid & V_ID_WELLKNOWN))
 		return -EINVAL;
+	/* A process registers itself; only an administrator registers others. */
+	if (p->pid != vs->id && !v_reg_admin(vs))
+		return -EPERM;
 	owner = v_id_lookup(host, p->pid);
 	if (!owner)
 		return -ESRCH;
@@ -99,6 +122,7 @@ int v_reg_set(struct v_sock *vs, const struct v_pid *p)
 		goto out;
 	}
 	reg->pid = p->pid;
+	reg->by = vs->id;
 	reg->scope = p->scope;
 	mutex_lock(&host->reg_lock);
 	if (owner->regs_closed || READ_ONCE(owner->dead))

@@ -435,6 +435,18 @@ struct v_move {
  * logical id in the given scope.  GetPid looks it up: local scope on this
  * host, remote scope answered by the other hosts (first answer wins), both
  * tries local first.  ESRCH when nobody has it.
+ *
+ * Who may: a process registers only itself (pid is the calling socket's id);
+ * a registration is removed only by the registered process, the process that
+ * registered it, or a caller with CAP_NET_ADMIN over the network namespace's
+ * user namespace, who may also register any process of the host.  Else
+ * EPERM.  A registered id is not replaced: EEXIST until it is removed.
+ *
+ * Capabilities are checked on the caller at each ioctl, never on the opener
+ * of the socket: a V socket passed to another process does not carry its
+ * opener's privileges (this holds for every V ioctl; the generic netlink
+ * commands check both the netlink socket's opener and the caller, as the
+ * kernel's netlink_ns_capable() does).
  */
 struct v_pid {
 	__aligned_u64	pid;		/* SetPid in, GetPid out */
@@ -869,6 +881,12 @@ struct v_wire_claim {
  *                   exist)
  *    V_A_HOST_DOWN_MS: NLA_U32, V_HOST_DOWN_MS_MIN..V_HOST_DOWN_MS_MAX
  *    V_A_HOST_MAX_ALIENS: NLA_U32, 1..V_MAX_ALIENS_MAX
+ *
+ * The dumps V_CMD_PROC_GET, V_CMD_ALIEN_GET and V_CMD_GROUP_GET show every
+ * process, alien and member to CAP_NET_ADMIN over the namespace's user
+ * namespace (the netlink socket's opener and the caller); anyone else sees
+ * only the processes whose V socket its effective uid owns, the aliens they
+ * hold and the groups they are members of (with those members alone).
  *
  * V_CMD_PROC_GET (dump): one message per V process of this host:
  *    V_A_PROC_ID: NLA_U64           its id
