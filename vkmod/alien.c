@@ -815,6 +815,7 @@ static u8 v_alien_state(const struct v_alien *a)
 int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb)
 {
 	long bucket = cb->args[0], skip = cb->args[1], i;
+	bool all = v_genl_sees_all(cb);
 	struct v_alien *a;
 
 	spin_lock_bh(&host->alien_lock);
@@ -823,6 +824,7 @@ int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callba
 		hlist_for_each_entry(a, &host->aliens[bucket], hnode) {
 			u64 holder;
 			void *hdr;
+			bool see;
 			u8 state;
 
 			if (i++ < skip)
@@ -830,7 +832,12 @@ int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callba
 			spin_lock(&host->ipc_lock);
 			state = v_alien_state(a);
 			holder = a->txn.holder ? a->txn.holder->id : 0;
+			see = v_genl_sees(all, a->txn.holder);
 			spin_unlock(&host->ipc_lock);
+			if (!see) {
+				cb->args[1] = i;	/* not the caller's: skipped */
+				continue;
+			}
 			hdr = v_genl_dump_start(skb, cb, V_CMD_ALIEN_GET);
 			if (!hdr)
 				goto full;

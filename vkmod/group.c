@@ -640,9 +640,23 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 }
 
 /* Dump the groups with members here (cb->args: bucket, position in it). */
+/* Whether a dump shows grp at all: to an administrator, or with a member of the caller's. */
+static bool v_group_dump_sees(struct v_grp *grp, bool all)
+{
+	struct v_member *m;
+
+	if (all)
+		return true;
+	list_for_each_entry(m, &grp->members, gnode)
+		if (v_genl_sees(false, m->vs))
+			return true;
+	return false;
+}
+
 int v_group_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb)
 {
 	long bucket = cb->args[0], skip = cb->args[1], from = cb->args[2], i;
+	bool all = v_genl_sees_all(cb);
 	struct v_member *m;
 	struct nlattr *nest;
 	struct v_grp *grp;
@@ -661,6 +675,10 @@ int v_group_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callba
 
 			if (i++ < skip)
 				continue;
+			if (!v_group_dump_sees(grp, all)) {
+				cb->args[1] = i;	/* no member of the caller's */
+				continue;
+			}
 			hdr = v_genl_dump_start(skb, cb, V_CMD_GROUP_GET);
 			if (!hdr)
 				goto full;
@@ -670,7 +688,7 @@ int v_group_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callba
 			if (!nest)
 				goto cancel;
 			list_for_each_entry(m, &grp->members, gnode) {
-				if (n++ < from)
+				if (n++ < from || !v_genl_sees(all, m->vs))
 					continue;
 				if (nla_put_u64_64bit(skb, V_A_GROUP_MEMBER, m->vs->id, V_A_PAD)) {
 					if (!put)

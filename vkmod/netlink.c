@@ -135,6 +135,23 @@ static int v_genl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * Dumps of processes, aliens and groups name who waits on whom, remote
+ * clients and group members: the detail of a process goes to CAP_NET_ADMIN
+ * over the namespace (checked as for the admin commands: the netlink
+ * socket's opener and the caller), and otherwise only to the user that owns
+ * its V socket (the caller's effective uid).
+ */
+bool v_genl_sees_all(struct netlink_callback *cb)
+{
+	return netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+}
+
+bool v_genl_sees(bool all, const struct v_sock *vs)
+{
+	return all || (vs && uid_eq(vs->sk.sk_uid, current_euid()));
+}
+
 /* Start one message of a dump; NULL when the skb is full. */
 void *v_genl_dump_start(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
 {
@@ -168,6 +185,7 @@ static u8 v_genl_proc_state(struct v_sock *vs, u64 *peer)
 static int v_genl_proc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct v_host *host = v_host_get(sock_net(skb->sk));
+	bool all = v_genl_sees_all(cb);
 	unsigned long index = cb->args[0];
 	struct v_sock *vs;
 
@@ -179,6 +197,10 @@ static int v_genl_proc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		u64 peer;
 		u8 state;
 
+		if (!v_genl_sees(all, vs)) {
+			cb->args[0] = index + 1;
+			continue;
+		}
 		spin_lock_bh(&host->ipc_lock);
 		state = v_genl_proc_state(vs, &peer);
 		queued = vs->rxq_len;

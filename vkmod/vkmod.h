@@ -435,6 +435,8 @@ void v_auth_host_exit(struct v_host *host);
 /* netlink.c */
 struct netlink_callback;
 void *v_genl_dump_start(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd);
+bool v_genl_sees_all(struct netlink_callback *cb);
+bool v_genl_sees(bool all, const struct v_sock *vs);
 int v_netlink_init(void);
 void v_netlink_exit(void);
 
