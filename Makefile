@@ -32,7 +32,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net groups fuzz ctl auth flood perf fault services install
+SUITES ?= base local net groups fuzz ctl auth flood perf fault services sec install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -46,7 +46,7 @@ LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 DAEMONS := vfsd vnamed vtimed
-TESTS := base local net groups cluster fuzz ctl auth flood perf fault services
+TESTS := base local net groups cluster fuzz ctl auth flood perf fault services sec
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Suite "sec": who may do what on a host shared by several users, each
+ * test the refusal (or the narrowing) a fix made, so each fails on the
+ * module before it (5c3a75e) and passes now.  docs/SECURITY.md has the
+ * threat model; docs/TESTING.md records the runs against the old module.
+ *
+ *   setpid_*        a process registers only itself, and only it, its
+ *                   registrant or an administrator removes a registration
+ *   dumps_*         vctl proc / group show: other users' processes only for
+ *                   CAP_NET_ADMIN
+ *
+ * Unprivileged callers are children that setuid() to another uid (which
+ * drops every capability) after taking what they need from the parent.
+ */
+#include <grp.h>
+#include <sys/prctl.h>
+#include "kselftest_harness.h"
+#include "vtest.h"
+#include "vkids.h"
+
+#define UID_A		1000
+#define UID_B		65534
+#define LID		4000		/* above V_LID_PRIVILEGED: anyone may register */
+
+/* Become uid (no capabilities left, no supplementary groups). */
+static void sec_become(uid_t uid)
+{
+	CKEQ(0, setgroups(0, NULL));
+	CKEQ(0, setgid(uid));
+	CKEQ(0, setuid(uid));
+	CKEQ(0, prctl(PR_SET_DUMPABLE, 1));
+}
+
+/* Run fn(arg) in a child as uid; its exit status (0: every check held). */
+static int sec_as(uid_t uid, void (*fn)(void *), void *arg)
+{
+	pid_t pid = kid_fork(0);
+
+	if (pid == 0) {
+		sec_become(uid);
+		fn(arg);
+		_exit(0);
+	}
+	return pid < 0 ? -1 : kid_wait(pid);
+}
+
+struct sec_reg {
+	int fd_a, fd_b;
+	uint64_t id_a, id_b;
+};
+
+static void reg_a_self(void *arg)
+{
+	struct sec_reg *r = arg;
+
+	CKEQ(0, v_set_pid(r->fd_a, LID, r->id_a, V_SCOPE_LOCAL));
+}
+
+/* Another user's registration: neither removed, replaced nor imitated. */
+static void reg_b_cannot(void *arg)
+{
+	struct sec_reg *r = arg;
+	uint64_t got = 0;
+
+	CKEQ(-EPERM, v_set_pid(r->fd_b, LID, 0, V_SCOPE_LOCAL));
+	CKEQ(-EEXIST, v_set_pid(r->fd_b, LID, r->id_b, V_SCOPE_LOCAL));
+	/* Nor may it register another process, under any id. */
+	CKEQ(-EPERM, v_set_pid(r->fd_b, LID + 1, r->id_a, V_SCOPE_LOCAL));
+	CKEQ(-ESRCH, v_get_pid(r->fd_b, LID + 1, V_SCOPE_LOCAL, &got));
+	CKEQ(0, v_get_pid(r->fd_b, LID, V_SCOPE_LOCAL, &got));
+	CKEQ(r->id_a, got);
+	/* Its own process it may register, and remove again. */
+	CKEQ(0, v_set_pid(r->fd_b, LID + 2, r->id_b, V_SCOPE_LOCAL));
+	CKEQ(0, v_set_pid(r->fd_b, LID + 2, 0, V_SCOPE_LOCAL));
+}
+
+static void reg_a_unsets(void *arg)
+{
+	struct sec_reg *r = arg;
+
+	CKEQ(0, v_set_pid(r->fd_a, LID, 0, V_SCOPE_LOCAL));
+}
+
+/*
+ * Item 9 of the review: uid 65534 took logical id 4000 from uid 1000's
+ * server by removing it and registering itself.  Now only the registered
+ * process, its registrant or CAP_NET_ADMIN removes a registration, and a
+ * process registers only itself (an administrator registers anyone).
+ */
+TEST(setpid_owner_only)
+{
+	struct sec_reg r;
+	uint64_t got = 0;
+
+	r.fd_a = v_open();
+	r.fd_b = v_open();
+	ASSERT_LE(0, r.fd_a);
+	ASSERT_LE(0, r.fd_b);
+	r.id_a = vt_id(r.fd_a);
+	r.id_b = vt_id(r.fd_b);
+	ASSERT_EQ(0, sec_as(UID_A, reg_a_self, &r));
+	ASSERT_EQ(0, sec_as(UID_B, reg_b_cannot, &r)) TH_LOG("another user changed a registration");
+	ASSERT_EQ(0, v_get_pid(r.fd_b, LID, V_SCOPE_LOCAL, &got));
+	ASSERT_EQ(r.id_a, got);
+	/* The administrator may register any process and remove it. */
+	ASSERT_EQ(0, v_set_pid(r.fd_b, LID + 3, r.id_a, V_SCOPE_LOCAL));
+	ASSERT_EQ(0, v_set_pid(r.fd_b, LID + 3, 0, V_SCOPE_LOCAL));
+	/* The registered process itself removes its registration. */
+	ASSERT_EQ(0, sec_as(UID_A, reg_a_unsets, &r));
+	ASSERT_EQ(-ESRCH, v_get_pid(r.fd_b, LID, V_SCOPE_LOCAL, &got));
+	close(r.fd_a);
+	close(r.fd_b);
+}
+
+/* A registration by an administrator of another process: that process may remove it. */
+TEST(setpid_registered_process_may_unset)
+{
+	struct sec_reg r;
+	uint64_t got;
+
+	r.fd_a = v_open();
+	ASSERT_LE(0, r.fd_a);
+	r.id_a = vt_id(r.fd_a);
+	r.fd_b = v_open();
+	ASSERT_LE(0, r.fd_b);
+	ASSERT_EQ(0, v_set_pid(r.fd_b, LID, r.id_a, V_SCOPE_LOCAL));
+	ASSERT_EQ(0, sec_as(UID_A, reg_a_unsets, &r));
+	ASSERT_EQ(-ESRCH, v_get_pid(r.fd_b, LID, V_SCOPE_LOCAL, &got));
+	close(r.fd_a);
+	close(r.fd_b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dumps                                                                    */
+
+struct sec_dump {
+	uint64_t root_id, own_id, gid_root, gid_both;
+	int fd;		/* the unprivileged user's own V process */
+};
+
+static int has_id(const char *out, uint64_t id)
+{
+	char hex[32];
+
+	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)id);
+	return strstr(out, hex) != NULL;
+}
+
+/* As uid B: its own process listed, root's not; groups with its members only. */
+static void dump_as_user(void *arg)
+{
+	struct sec_dump *d = arg;
+	static char out[65536];
+
+	d->fd = v_open();
+	CK(d->fd >= 0);
+	d->own_id = vt_id(d->fd);
+	CKEQ(0, v_group_join(d->fd, d->gid_both));
+	CKEQ(0, vt_vctl_run(NULL, "-j proc show", out, sizeof(out), 0));
+	CK(has_id(out, d->own_id));
+	CK(!has_id(out, d->root_id));
+	CKEQ(0, vt_vctl_run(NULL, "-j group show", out, sizeof(out), 0));
+	CK(!has_id(out, d->gid_root));
+	CK(has_id(out, d->gid_both));
+	CK(has_id(out, d->own_id));
+	CK(!has_id(out, d->root_id));
+	CKEQ(0, vt_vctl_run(NULL, "proc show", out, sizeof(out), 0));
+	CK(!has_id(out, d->root_id));
+}
+
+/*
+ * Item 12: `vctl proc show` and `group show` showed every user's processes
+ * (and who waits on whom) to anyone in the namespace.  Now a user without
+ * CAP_NET_ADMIN sees its own processes, and groups only with its own
+ * members; root still sees everything.
+ */
+TEST(dumps_own_processes_only)
+{
+	static char out[65536];
+	struct sec_dump d = { 0 };
+	int fd = v_open();
+
+	ASSERT_LE(0, fd);
+	d.root_id = vt_id(fd);
+	ASSERT_EQ(0, v_group_create(fd, &d.gid_root));
+	ASSERT_EQ(0, v_group_join(fd, d.gid_root));
+	ASSERT_EQ(0, v_group_create(fd, &d.gid_both));
+	ASSERT_EQ(0, v_group_join(fd, d.gid_both));
+	ASSERT_EQ(0, sec_as(UID_B, dump_as_user, &d)) TH_LOG("another user's processes were shown");
+	/* Root sees its own, and the groups whole. */
+	ASSERT_EQ(0, vt_vctl_run(NULL, "-j proc show", out, sizeof(out), 0));
+	ASSERT_TRUE(has_id(out, d.root_id));
+	ASSERT_EQ(0, vt_vctl_run(NULL, "-j group show", out, sizeof(out), 0));
+	ASSERT_TRUE(has_id(out, d.gid_root));
+	ASSERT_TRUE(has_id(out, d.gid_both));
+	close(fd);
+}
+
+VT_HARNESS_MAIN
