@@ -298,7 +298,7 @@ nospace:
 	return -EMSGSIZE;
 }
 
-static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
+static int v_genl_host_apply(struct genl_info *info)
 {
 	struct v_host *host = v_genl_host(info);
 	struct nlattr *key = info->attrs[V_A_HOST_KEY];
@@ -344,6 +344,20 @@ static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[V_A_HOST_MAX_MEMBERS])
 		WRITE_ONCE(host->max_members, nla_get_u32(info->attrs[V_A_HOST_MAX_MEMBERS]));
 	return 0;
+}
+
+static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *key = info->attrs[V_A_HOST_KEY];
+	int err = v_genl_host_apply(info);
+
+	/*
+	 * The request holds the key in clear; whatever the outcome, leave no
+	 * copy of it but the tfm's (which crypto frees with kfree_sensitive).
+	 */
+	if (key)
+		memzero_explicit(nla_data(key), nla_len(key));
+	return err;
 }
 
 static const struct genl_ops v_genl_ops[] = {
