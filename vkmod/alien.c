@@ -31,7 +31,9 @@
  * v_peer that names it and every pending NACK work item.  Fields set
  * when the alien is created never change.
  */
+#include <linux/cred.h>
 #include <linux/hash.h>
+#include <linux/pid_namespace.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <net/genetlink.h>
@@ -181,12 +183,44 @@ static void v_alien_unhash(struct v_alien *a)
 	v_alien_put(a);
 }
 
+/*
+ * A group Send of a client of this very host reaches this host's members
+ * through an alien like a remote one, but they are told who sent it as for
+ * a local Send: uid and gid in the receiver's user namespace and its pid,
+ * taken from the client's transaction while it still waits for this one
+ * (else the uids it sent, mapped from the initial namespace, and no pid).
+ * A container's members never see the host's raw uids.  ipc_lock held.
+ */
+static void v_alien_fill_local_creds(struct v_alien *a, struct v_creds *c)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct v_sock *vs = v_id_lookup(a->host, a->client);
+
+	c->uid = from_kuid_munged(ns, make_kuid(&init_user_ns, a->uid));
+	c->gid = from_kgid_munged(ns, make_kgid(&init_user_ns, a->gid));
+	c->pid = 0;
+	c->flags = 0;
+	if (!vs)
+		return;
+	if (vs->txn.state == V_TXN_REMOTE && vs->txn.seq == a->txn.seq) {
+		c->uid = from_kuid_munged(ns, vs->txn.uid);
+		c->gid = from_kgid_munged(ns, vs->txn.gid);
+		c->pid = pid_nr_ns(vs->txn.tgid, task_active_pid_ns(current));
+	}
+	sock_put(&vs->sk);
+}
+
+/* The credentials Receive reports for a's client; ipc_lock held. */
 void v_alien_fill_creds(struct v_alien *a, struct v_creds *c)
 {
+	c->host = a->client_host;
+	if (a->client_host == READ_ONCE(a->host->host_part)) {
+		v_alien_fill_local_creds(a, c);
+		return;
+	}
 	c->uid = a->uid;
 	c->gid = a->gid;
 	c->pid = 0;
-	c->host = a->client_host;
 	c->flags = V_CRED_REMOTE;
 }
 

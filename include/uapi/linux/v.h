@@ -302,7 +302,9 @@ struct sockaddr_v {
  * (0 when not visible there).  For a remote sender V_CRED_REMOTE is set,
  * uid and gid are what the remote kernel claims (ids of its initial user
  * namespace), pid is 0, and host is the sender's host part.  A forwarded
- * message keeps the original sender's credentials.
+ * message keeps the original sender's credentials.  A group Send of a
+ * process of the receiver's own host is a local sender's (no V_CRED_REMOTE,
+ * translated ids, its pid), though it travels like a remote one.
  */
 #define V_CRED_REMOTE		0x1
 
