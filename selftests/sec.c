@@ -7,6 +7,8 @@
  *
  *   setpid_*        a process registers only itself, and only it, its
  *                   registrant or an administrator removes a registration
+ *   group_send_*    a local member of a group gets a local sender's
+ *                   credentials
  *   dumps_*         vctl proc / group show: other users' processes only for
  *                   CAP_NET_ADMIN
  *
@@ -14,6 +16,7 @@
  * drops every capability) after taking what they need from the parent.
  */
 #include <grp.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include "kselftest_harness.h"
 #include "vtest.h"
@@ -129,6 +132,62 @@ TEST(setpid_registered_process_may_unset)
 	ASSERT_EQ(-ESRCH, v_get_pid(r.fd_b, LID, V_SCOPE_LOCAL, &got));
 	close(r.fd_a);
 	close(r.fd_b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Credentials                                                              */
+
+struct sec_gsend {
+	uint64_t gid;
+};
+
+static void gsend_as_user(void *arg)
+{
+	struct sec_gsend *g = arg;
+	struct v_msg m = mk(V_REQ_SERVICE_BASE, 0x5ec);
+	int fd = v_open();
+
+	CK(fd >= 0);
+	CKEQ(0, v_send(fd, g->gid, &m));
+	CKEQ(V_OK, v_msg_code(&m));
+}
+
+/*
+ * Item 11: a local member of a group was told that a group Send of a
+ * process of its own host came from a remote client, with pid 0 and the
+ * initial namespace's uid.  It now gets the local credentials, as for a
+ * unicast Send: no V_CRED_REMOTE, the sender's uid and pid.
+ */
+TEST(group_send_local_member_gets_local_creds)
+{
+	struct sec_gsend g;
+	struct v_receive r;
+	struct v_msg ok = mk(V_OK, 0);
+	int fd = v_open();
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, v_group_create(fd, &g.gid));
+	ASSERT_EQ(0, v_group_join(fd, g.gid));
+	pid = kid_fork(0);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		sec_become(UID_A);
+		gsend_as_user(&g);
+		_exit(0);
+	}
+	ASSERT_LT(0, vt_wait_poll(fd, POLLIN, 5000 * vt_scale()));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, v_receive_ex(fd, &r));
+	ASSERT_EQ(0, v_reply(fd, r.sender, &ok));
+	ASSERT_EQ(0, kid_wait(pid));
+	ASSERT_EQ(g.gid, r.group);
+	EXPECT_EQ(0, r.creds.flags & V_CRED_REMOTE);
+	EXPECT_EQ(UID_A, r.creds.uid);
+	EXPECT_EQ(UID_A, r.creds.gid);
+	EXPECT_EQ(pid, (pid_t)r.creds.pid);
+	EXPECT_EQ(v_id_host(vt_id(fd)), r.creds.host);
+	close(fd);
 }
 
 /* ------------------------------------------------------------------------ */
