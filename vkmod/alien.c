@@ -221,7 +221,7 @@ void v_alien_fill_creds(struct v_alien *a, struct v_creds *c)
 	c->uid = a->uid;
 	c->gid = a->gid;
 	c->pid = 0;
-	c->flags = V_CRED_REMOTE;
+	c->flags = V_CRED_REMOTE | (a->keyed ? V_CRED_KEYED : 0);
 }
 
 int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied)
@@ -446,6 +446,8 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->done_at = jiffies;		/* arrival, for vctl alien show */
 	a->uid = be32_to_cpu(req->uid);
 	a->gid = be32_to_cpu(req->gid);
+	/* A flagged frame got here only with a valid tag (v_auth_rcv()). */
+	a->keyed = !!(h->flags & htons(V_WIRE_F_AUTH));
 	skb_queue_head_init(&a->resp);
 	skb_queue_head_init(&a->move_q);
 	mutex_init(&a->move_lock);

@@ -245,6 +245,7 @@ struct v_alien {
 	u64 client;
 	u32 client_host;
 	u32 uid, gid;
+	bool keyed;			/* the REQUEST carried a valid tag */
 	struct v_txn txn;
 	struct sk_buff_head resp;	/* the cached RESPONSE frames */
 	unsigned long done_at;		/* answered, or last heard from since */

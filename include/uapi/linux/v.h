@@ -307,6 +307,13 @@ struct sockaddr_v {
  * translated ids, its pid), though it travels like a remote one.
  */
 #define V_CRED_REMOTE		0x1
+/*
+ * A remote sender whose request carried a valid tag of this host's cluster
+ * key: its kernel holds the key, so the uid and gid it claims are a keyed
+ * host's word.  Without it anyone on the LAN could have claimed them; a
+ * service trusts remote uids only with V_CRED_KEYED (vtimed does).
+ */
+#define V_CRED_KEYED		0x2
 
 struct v_creds {
 	__u32	uid;
