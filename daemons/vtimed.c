@@ -32,7 +32,9 @@ static void usage(FILE *f)
 		"Usage: vtimed [-q] [--offset-ms MS] [-i MS] [-l LID]\n"
 		"\n"
 		"The V time server of this host.  Prints \"vtimed: serving as 0x<id>\" once\n"
-		"ready; SIGTERM or SIGINT stops it (exit status 0).\n"
+		"ready; SIGTERM or SIGINT stops it (exit status 0).  SetTime is taken from\n"
+		"root of this host, or from root of a host holding the cluster key (its\n"
+		"request tagged: see vctl set key); anyone else gets V_NO_PERMISSION.\n"
 		"\n"
 		"  --offset-ms MS  start with the V clock MS milliseconds off the system\n"
 		"                  clock (may be negative)\n"
@@ -63,6 +65,19 @@ static void fill_time(struct v_msg *reply)
 	pthread_mutex_unlock(&clock_lock);
 }
 
+/*
+ * Who may set the V clock: root of this host, or root of a host that holds
+ * the cluster key (its REQUEST was tagged: V_CRED_KEYED).  A remote uid on
+ * an unkeyed link is anyone's claim, and a local user's group Send is
+ * reported with its own uid (no V_CRED_REMOTE).
+ */
+static int may_set_time(const struct v_receive *r)
+{
+	if (r->creds.flags & V_CRED_REMOTE)
+		return (r->creds.flags & V_CRED_KEYED) && r->creds.uid == 0;
+	return r->creds.uid == 0;
+}
+
 static int handle(int fd, const struct v_receive *r, const void *seg, struct v_msg *reply)
 {
 	(void)fd;
@@ -72,7 +87,7 @@ static int handle(int fd, const struct v_receive *r, const void *seg, struct v_m
 	case VTIME_GET:
 		break;
 	case VTIME_SET:
-		if (!(r->creds.flags & V_CRED_REMOTE) && r->creds.uid != 0) {
+		if (!may_set_time(r)) {
 			*reply = vio_reply_code(V_NO_PERMISSION);
 			return 0;
 		}

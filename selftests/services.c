@@ -12,6 +12,7 @@
  * (kids) too: the teardown kills them before deleting the namespaces.
  * VK_SVC_LOG=1 lets the daemons log to stderr.
  */
+#include <grp.h>
 #include <signal.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -1363,6 +1364,69 @@ TEST_F_TIMEOUT(svc, time_servers_converge, T_SHORT)
 	TH_LOG("converged in %lld ms", (long long)took);
 }
 
+#define TIME_KEY	"5ec0000000000000000000000000000000000000000000000000000000000001"
+
+/* The cluster key on (key) or off (NULL) on every host. */
+static int hosts_key(const char *key)
+{
+	char ns[16];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(ns, sizeof(ns), "vks%d", i);
+		if (vt_ns_vctl(ns, "set key %s", key ? key : "none"))
+			return -1;
+	}
+	return 0;
+}
+
+/* SetTime to the group from host 1 as uid; the number of servers that took it. */
+static int time_set_as(uid_t uid, uint64_t target)
+{
+	int p[2], n = -1, fd;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = kid_fork(0);
+	if (pid == 0) {
+		close(p[0]);
+		fd = vt_ns_vopen("vks1", 0);
+		if (fd < 0 || setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			_exit(1);
+		n = v_time_set(fd, V_GROUP_TIME_SERVERS, target);
+		_exit(write(p[1], &n, sizeof(n)) != sizeof(n));
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &n, sizeof(n)) != sizeof(n))
+		n = -1;
+	close(p[0]);
+	if (pid > 0 && kid_wait(pid))
+		n = -1;
+	return n;
+}
+
+/*
+ * Who may set the V clock (review item 10): root of this host, or root of
+ * a host with the cluster key.  Without a key the remote hosts refuse
+ * root's SetTime (a remote uid is anyone's claim on an unkeyed link), and
+ * every host refuses another local user's (whose group Send its own host
+ * used to report as a remote client's).
+ */
+TEST_F_TIMEOUT(svc, time_set_needs_root_and_a_keyed_link, T_SHORT)
+{
+	struct timespec now;
+	uint64_t id[3], target;
+	pid_t pid[3];
+
+	ASSERT_EQ(0, hosts_key(NULL));
+	time_servers(_metadata, id, pid);
+	clock_gettime(CLOCK_REALTIME, &now);
+	target = ((uint64_t)now.tv_sec + 7200) * 1000000000ULL;
+	EXPECT_EQ(0, time_set_as(1000, target));
+	EXPECT_EQ(1, time_set_as(0, target));	/* host 1's own server only */
+}
+
 TEST_F_TIMEOUT(svc, time_set_to_the_group_moves_every_host, T_SHORT)
 {
 	uint64_t id[3], target;
@@ -1371,6 +1435,8 @@ TEST_F_TIMEOUT(svc, time_set_to_the_group_moves_every_host, T_SHORT)
 	pid_t pid[3];
 	int fd, i;
 
+	/* Remote SetTime is taken only from a keyed host. */
+	ASSERT_EQ(0, hosts_key(TIME_KEY));
 	time_servers(_metadata, id, pid);
 	ASSERT_LE(0, converge(_metadata, id, t));
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -1385,6 +1451,7 @@ TEST_F_TIMEOUT(svc, time_set_to_the_group_moves_every_host, T_SHORT)
 	/* and they stay together */
 	ASSERT_LE(0, converge(_metadata, id, t));
 	EXPECT_GT(2000, llabs(t[0].offset_ns / 1000000 - 3600000));
+	EXPECT_EQ(0, hosts_key(NULL));
 }
 
 TEST_F_TIMEOUT(svc, vtime_tool_reads_this_host_and_all, T_SHORT)
