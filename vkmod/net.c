@@ -344,7 +344,7 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 {
 	struct v_host *host = vs->host;
 	unsigned int max, piggy = 0;
-	struct sk_buff *skb;
+	struct sk_buff *skb, *first;
 
 	if (!READ_ONCE(host->nr_links) || v_map_fenced(host, dst_host))
 		return -EHOSTUNREACH;	/* no link, or a host part claimed twice */
@@ -362,10 +362,12 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 		kfree_skb(skb);
 		return -EFAULT;
 	}
+	/* Copied before req_skb is shared; NULL: the retransmission sends it. */
+	first = v_net_copy_kept(skb, GFP_KERNEL);
 	spin_lock_bh(&host->ipc_lock);
 	v_net_client_arm(t, skb);
 	spin_unlock_bh(&host->ipc_lock);
-	v_net_xmit(host, dst_host, v_net_copy_kept(skb, GFP_KERNEL));
+	v_net_xmit(host, dst_host, first);
 	return 0;
 }
 
@@ -384,7 +386,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	struct v_txn *t = v_peer_txn(p);
 	u32 to_host = v_id_host(f->to), seq, uid, gid;
 	unsigned int max, piggy = 0;
-	struct sk_buff *skb;
+	struct sk_buff *skb, *first;
 	int err = 0;
 
 	if (!READ_ONCE(host->nr_links))
@@ -414,6 +416,12 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 		return -ENOMEM;
 	if (piggy)
 		skb_put_data(skb, p->alien->piggy, piggy);
+	/*
+	 * The copy that goes out is taken before skb is published: once it is
+	 * the client's req_skb (or the alien's fwd_skb) and ipc_lock is
+	 * dropped, the client may end its transaction and free it.
+	 */
+	first = v_net_copy_kept(skb, GFP_KERNEL);	/* NULL: as a lost frame */
 
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED || t->seq != seq) {
@@ -432,12 +440,13 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	}
 	spin_unlock_bh(&host->ipc_lock);
 	if (err) {
+		kfree_skb(first);
 		kfree_skb(skb);
 		return err;
 	}
 	if (p->sock)
 		wake_up(&p->sock->tx_wait);
-	v_net_xmit(host, to_host, v_net_copy_kept(skb, GFP_KERNEL));
+	v_net_xmit(host, to_host, first);
 	return 0;
 }
 
