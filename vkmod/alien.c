@@ -375,7 +375,7 @@ static void v_alien_nack_work(struct work_struct *work)
  */
 void v_alien_ended(struct v_alien *a)
 {
-	a->done_at = jiffies;
+	WRITE_ONCE(a->done_at, jiffies);
 	v_alien_get(a);
 	if (!queue_work(v_alien_wq, &a->nack_work))
 		v_alien_put(a);
@@ -389,7 +389,7 @@ void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host)
 {
 	a->fwd_skb = req;		/* the alien owns it now */
 	a->fwd_host = to_host;
-	a->done_at = jiffies;
+	WRITE_ONCE(a->done_at, jiffies);
 }
 
 /*
@@ -510,8 +510,8 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	u64 client = be64_to_cpu(h->client);
 	u32 seq = be32_to_cpu(h->seq);
 	struct v_alien **as, *one, *old;
+	unsigned int i, made, failed = 0;
 	struct v_alien_src *src;
-	unsigned int i, made;
 	u32 nack = 0;
 	bool busy;
 
@@ -583,6 +583,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 		if (dsts[i]->dead) {
 			t->state = V_TXN_FAILED;
 			t->error = -ESRCH;
+			failed++;
 		} else {
 			t->holder = dsts[i];
 			t->state = V_TXN_QUEUED;
@@ -599,13 +600,18 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	src->n += n;
 	spin_unlock(&host->alien_lock);
 
+	/*
+	 * From here on the aliens are the table's: a newer REQUEST of the
+	 * client on another CPU may retire and free them, so nothing of
+	 * theirs is read again (the receivers are the caller's references).
+	 * A receiver that was shut down has nobody to wake: harmless.
+	 */
 	for (i = 0; i < n; i++)
-		if (as[i]->txn.state != V_TXN_FAILED)
-			dsts[i]->sk.sk_data_ready(&dsts[i]->sk);
+		dsts[i]->sk.sk_data_ready(&dsts[i]->sk);
 	if (group)
 		atomic64_add(n, &host->stats[V_A_STAT_GROUP_DELIVERED]);
 	queue_delayed_work(v_alien_wq, &host->alien_gc, HZ);
-	if (n == 1 && !group && one->txn.state == V_TXN_FAILED) {
+	if (n == 1 && !group && failed) {
 		if (as != &one)
 			kfree(as);
 		return V_WERR_SHUT_DOWN;
@@ -809,7 +815,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 		t->replier = vs->id;
 		trace_v_reply(host->host_part, t->sender_id, t->seq, vs->id, len);
 		v_txn_end(t, 0);
-		a->done_at = jiffies;
+		WRITE_ONCE(a->done_at, jiffies);
 	}
 	spin_unlock_bh(&host->ipc_lock);
 	if (err)
@@ -923,7 +929,8 @@ static void v_alien_gc(struct work_struct *work)
 			spin_lock(&host->ipc_lock);
 			ended = !v_txn_pending(&a->txn);
 			spin_unlock(&host->ipc_lock);
-			if (ended && time_after(jiffies, a->done_at + msecs_to_jiffies(ms + 1000)))
+			if (ended && time_after(jiffies, READ_ONCE(a->done_at) +
+						msecs_to_jiffies(ms + 1000)))
 				v_alien_unhash(a);
 			else
 				more = true;
