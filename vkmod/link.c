@@ -74,6 +74,7 @@ int v_link_add(struct v_host *host, int ifindex)
 {
 	struct net_device *dev;
 	struct v_link *l;
+	int err;
 
 	ASSERT_RTNL();
 	dev = __dev_get_by_index(host->net, ifindex);
@@ -86,9 +87,14 @@ int v_link_add(struct v_host *host, int ifindex)
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
+	/* Without the V group address the link would miss every multicast. */
+	err = dev_mc_add(dev, v_link_mcast);
+	if (err) {
+		kfree(l);
+		return err;
+	}
 	l->dev = dev;
 	netdev_hold(dev, &l->tracker, GFP_KERNEL);
-	dev_mc_add(dev, v_link_mcast);
 	list_add_tail_rcu(&l->node, &host->links);
 	WRITE_ONCE(host->nr_links, host->nr_links + 1);
 	return 0;
