@@ -440,7 +440,7 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 		return NULL;
 	refcount_set(&a->ref, 1);
 	a->host = host;
-	a->client = be64_to_cpu(h->client);
+	a->client = get_unaligned_be64(&h->client);
 	a->client_host = v_id_host(a->client);
 	a->group = group;
 	a->done_at = jiffies;		/* arrival, for vctl alien show */
@@ -460,9 +460,9 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->txn.sender_id = a->client;
 	a->txn.seq = be32_to_cpu(h->seq);
 	a->txn.msg = req->msg;
-	a->txn.seg_len = be64_to_cpu(req->seg_len);
+	a->txn.seg_len = get_unaligned_be64(&req->seg_len);
 	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
-	a->txn.forwarder = be64_to_cpu(req->forwarder);
+	a->txn.forwarder = get_unaligned_be64(&req->forwarder);
 	a->txn.retx_ms = min_t(u32, be32_to_cpu(req->retx_ms), V_HOST_DOWN_MS_MAX);
 	return a;
 }
@@ -507,7 +507,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 			   const struct v_wire_request *req, const void *piggy, u32 data_len,
 			   u64 group, struct v_sock **dsts, unsigned int n)
 {
-	u64 client = be64_to_cpu(h->client);
+	u64 client = get_unaligned_be64(&h->client);
 	u32 seq = be32_to_cpu(h->seq);
 	struct v_alien **as, *one, *old;
 	unsigned int i, made, failed = 0;
@@ -515,7 +515,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	u32 nack = 0;
 	bool busy;
 
-	if (be64_to_cpu(req->seg_len) > v_seg_max)
+	if (get_unaligned_be64(&req->seg_len) > v_seg_max)
 		return V_WERR_TOO_BIG;
 	/*
 	 * A new transaction of the client ends its older one here whether or
@@ -632,8 +632,10 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	bool group = h->type == V_PKT_GREQUEST;
 	size_t off = group ? offsetof(struct v_wire_grequest, req) : 0;
 	const struct v_wire_request *req = (const void *)((const u8 *)(h + 1) + off);
+	const struct v_wire_grequest *gr = (const void *)(h + 1);
 	u32 len = be32_to_cpu(h->len), seq = be32_to_cpu(h->seq), data_len, nack = 0;
-	u64 client = be64_to_cpu(h->client), dst_id = be64_to_cpu(h->dst), qualifier = 0;
+	u64 client = get_unaligned_be64(&h->client), dst_id = get_unaligned_be64(&h->dst);
+	u64 qualifier = 0;
 	u32 client_host = v_id_host(client);	/* src_host may be a forwarder's */
 	struct v_sock *one = NULL, **dsts = &one;
 	unsigned int n = 0, i;
@@ -644,7 +646,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 			v_stat_inc(host, V_A_STAT_DROP_SHORT);
 			goto drop;
 		}
-		qualifier = be64_to_cpu(((const struct v_wire_grequest *)(h + 1))->qualifier);
+		qualifier = get_unaligned_be64(&gr->qualifier);
 		if (qualifier && v_id_host(qualifier) != host->host_part) {
 			v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);	/* for another host */
 			goto drop;

@@ -11,6 +11,13 @@
 #include <linux/mm.h>
 #include <linux/version.h>
 
+/* 6.12 moved the unaligned accessors from asm/ to linux/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.5 dropped the vmas argument of pin_user_pages_remote(). */
 static inline long v_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
 					   unsigned long nr_pages, unsigned int gup_flags,

@@ -390,9 +390,9 @@ out:
 /* Answer a GQUERY with our members (softirq). */
 static void v_group_answer(struct v_host *host, const struct v_wire_hdr *h)
 {
-	unsigned int max = v_net_payload_max(host, v_id_host(be64_to_cpu(h->client)));
+	unsigned int max = v_net_payload_max(host, v_id_host(get_unaligned_be64(&h->client)));
 	unsigned int per, n, frags, f, i;
-	u64 gid = be64_to_cpu(h->dst);
+	u64 gid = get_unaligned_be64(&h->dst);
 	u64 *ids;
 
 	if (max <= sizeof(struct v_wire_gmembers))
@@ -415,7 +415,7 @@ static void v_group_answer(struct v_host *host, const struct v_wire_hdr *h)
 		struct sk_buff *skb;
 		__be64 *out;
 
-		skb = v_net_frame(host, V_PKT_GMEMBERS, be64_to_cpu(h->client),
+		skb = v_net_frame(host, V_PKT_GMEMBERS, get_unaligned_be64(&h->client),
 				  be32_to_cpu(h->seq), gid, 0, sizeof(*gm) + cnt * sizeof(u64),
 				  GFP_ATOMIC);
 		if (!skb)
@@ -427,7 +427,7 @@ static void v_group_answer(struct v_host *host, const struct v_wire_hdr *h)
 		out = skb_put(skb, cnt * sizeof(u64));
 		for (i = 0; i < cnt; i++)
 			out[i] = cpu_to_be64(ids[f * per + i]);
-		v_net_xmit(host, v_id_host(be64_to_cpu(h->client)), skb);
+		v_net_xmit(host, v_id_host(get_unaligned_be64(&h->client)), skb);
 	}
 	kfree(ids);
 }
@@ -444,8 +444,8 @@ static void v_group_collect(struct v_host *host, const struct v_wire_hdr *h)
 
 	spin_lock(&host->group_lock);
 	list_for_each_entry(w, &host->gquery_waits, node)
-		if (w->asker == be64_to_cpu(h->client) && w->nonce == be32_to_cpu(h->seq) &&
-		    w->gid == be64_to_cpu(h->dst))
+		if (w->asker == get_unaligned_be64(&h->client) && w->nonce == be32_to_cpu(h->seq) &&
+		    w->gid == get_unaligned_be64(&h->dst))
 			break;
 	if (list_entry_is_head(w, &host->gquery_waits, node)) {
 		spin_unlock(&host->group_lock);
@@ -463,7 +463,7 @@ static void v_group_collect(struct v_host *host, const struct v_wire_hdr *h)
 	if (qh && !(qh->frags & BIT_ULL(frag))) {
 		qh->frags |= BIT_ULL(frag);
 		for (i = 0; i < cnt && w->nr < V_GROUP_MEMBERS_MAX; i++)
-			w->ids[w->nr++] = be64_to_cpu(ids[i]);
+			w->ids[w->nr++] = get_unaligned_be64(&ids[i]);
 	}
 	spin_unlock(&host->group_lock);
 }
@@ -474,7 +474,7 @@ void v_group_rcv(struct v_host *host, struct sk_buff *skb)
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	u32 len = be32_to_cpu(h->len);
 
-	if (!v_id_group_ok(be64_to_cpu(h->dst))) {
+	if (!v_id_group_ok(get_unaligned_be64(&h->dst))) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
 		goto out;
 	}
@@ -490,7 +490,7 @@ void v_group_rcv(struct v_host *host, struct sk_buff *skb)
 			v_stat_inc(host, V_A_STAT_DROP_SHORT);
 			goto out;
 		}
-		if (v_id_host(be64_to_cpu(h->client)) != host->host_part) {
+		if (v_id_host(get_unaligned_be64(&h->client)) != host->host_part) {
 			v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
 			goto out;
 		}

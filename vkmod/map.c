@@ -322,7 +322,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
 		goto out;
 	}
-	if (mine && be64_to_cpu(c->nonce) == host->nonce)
+	if (mine && get_unaligned_be64(&c->nonce) == host->nonce)
 		goto out;	/* our own frame, looped back */
 
 	switch (h->type) {

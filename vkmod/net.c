@@ -213,7 +213,7 @@ static u32 v_net_req_dst_host(const struct v_txn *t)
 {
 	const struct v_wire_hdr *h = (const void *)skb_network_header(t->req_skb);
 
-	return v_id_host(be64_to_cpu(h->dst));
+	return v_id_host(get_unaligned_be64(&h->dst));
 }
 
 /*
@@ -457,7 +457,7 @@ static void v_net_client_response(struct v_sock *vs, struct v_txn *t, struct sk_
 	const struct v_wire_response *r = (const void *)(h + 1);
 	u32 len = be32_to_cpu(r->data_len);
 	u16 frag = be16_to_cpu(r->frag), frags = be16_to_cpu(r->frags);
-	u64 off = be64_to_cpu(r->seg_offset);
+	u64 off = get_unaligned_be64(&r->seg_offset);
 	bool done;
 
 	/* Lengths and fragment numbers were checked on receipt. */
@@ -474,7 +474,7 @@ static void v_net_client_response(struct v_sock *vs, struct v_txn *t, struct sk_
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (done && t->state == V_TXN_REMOTE) {
 		t->msg = r->msg;
-		t->replier = be64_to_cpu(r->replier);
+		t->replier = get_unaligned_be64(&r->replier);
 		v_txn_end(t, 0);
 		if (t->group) {
 			/* Further replies are kept for GetReply from now on. */
@@ -551,7 +551,7 @@ out:
 	spin_unlock_bh(&host->ipc_lock);
 	if (retx) {
 		trace_v_retransmit(host->host_part, t->sender_id, t->seq,
-				   be64_to_cpu(((struct v_wire_hdr *)
+				   get_unaligned_be64(&((struct v_wire_hdr *)
 						skb_network_header(t->req_skb))->dst), 0);
 		v_stat_inc(host, V_A_STAT_RETRANSMITS);
 		/* Silence where we send: perhaps the host moved, so ask again. */
@@ -617,9 +617,9 @@ static int v_net_errno(u32 werr)
 /* Tell a member's kernel its group Send was answered: no more moves. */
 static void v_net_seg_closed(struct v_host *host, const struct v_wire_hdr *h)
 {
-	u64 client = be64_to_cpu(h->client);
+	u64 client = get_unaligned_be64(&h->client);
 	struct sk_buff *skb = v_net_frame(host, V_PKT_NACK, client, be32_to_cpu(h->seq),
-					  be64_to_cpu(h->src), client,
+					  get_unaligned_be64(&h->src), client,
 					  sizeof(struct v_wire_nack), GFP_ATOMIC);
 	struct v_wire_nack *n;
 
@@ -655,7 +655,7 @@ static enum v_net_fate v_net_group_rcv(struct v_host *host, struct v_txn *t,
 		return remote ? V_NET_USE : V_NET_CLOSED;
 	if (h->type != V_PKT_RESPONSE)	/* ACKs and NACKs of GetReply's requests */
 		return remote ? V_NET_USE : t->gopen ? V_NET_KEPT : V_NET_DROP;
-	replier = be64_to_cpu(r->replier);
+	replier = get_unaligned_be64(&r->replier);
 	if (remote && (!t->first_replier || t->first_replier == replier)) {
 		t->first_replier = replier;
 		return V_NET_USE;	/* the reply that will end the Send */
@@ -668,7 +668,7 @@ static enum v_net_fate v_net_group_rcv(struct v_host *host, struct v_txn *t,
 static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
-	u64 client = be64_to_cpu(h->client);
+	u64 client = get_unaligned_be64(&h->client);
 	u32 len = be32_to_cpu(h->len), nack;
 	enum v_net_fate fate;
 	bool wake = false;

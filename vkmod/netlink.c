@@ -174,9 +174,12 @@ static u8 v_genl_proc_state(struct v_sock *vs, u64 *peer)
 	case V_TXN_RECEIVED:
 		*peer = t->holder->id;
 		return V_PROC_RECEIVED;
-	case V_TXN_REMOTE:
-		*peer = be64_to_cpu(((struct v_wire_hdr *)skb_network_header(t->req_skb))->dst);
+	case V_TXN_REMOTE: {
+		const struct v_wire_hdr *h = (const void *)skb_network_header(t->req_skb);
+
+		*peer = get_unaligned_be64(&h->dst);
 		return V_PROC_REMOTE;
+	}
 	default:
 		return V_PROC_IDLE;
 	}

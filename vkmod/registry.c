@@ -230,7 +230,7 @@ void v_reg_rcv(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_getpid *g = (const void *)(h + 1);
-	u64 asker = be64_to_cpu(h->client), pid;
+	u64 asker = get_unaligned_be64(&h->client), pid;
 	u32 nonce = be32_to_cpu(h->seq), lid;
 	struct v_getpid_wait *w;
 
@@ -246,7 +246,7 @@ void v_reg_rcv(struct v_host *host, struct sk_buff *skb)
 				   v_id_host(asker));
 		goto out;
 	}
-	pid = be64_to_cpu(g->pid);
+	pid = get_unaligned_be64(&g->pid);
 	if (v_id_host(asker) != host->host_part || !pid || v_id_is_group(pid)) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
 		goto out;

@@ -296,7 +296,7 @@ static bool v_train_take(struct v_train_mover *mv, struct sk_buff *skb, int *err
 		 * Any ACK proves the client alive, even one that holds
 		 * nothing new (the blocks sent again were lost again).
 		 */
-		s->mask |= be64_to_cpu(ack->mask) & full;
+		s->mask |= get_unaligned_be64(&ack->mask) & full;
 		if (s->mask == full)
 			v_train_end(mv, s);
 		else	/* selective retransmission: only what the ACK lacks */
@@ -304,7 +304,7 @@ static bool v_train_take(struct v_train_mover *mv, struct sk_buff *skb, int *err
 		return true;
 	}
 	if (i >= v_train_count(mv, s) || (s->mask & BIT_ULL(i)) ||
-	    be64_to_cpu(d->offset) != s->offset + (u64)i * mv->block ||
+	    get_unaligned_be64(&d->offset) != s->offset + (u64)i * mv->block ||
 	    n != min(mv->block, s->len - i * mv->block))
 		return false;
 	if (copy_to_user(s->buf + (u64)i * mv->block, d + 1, n))
@@ -434,7 +434,7 @@ static void v_train_rcv_nack(struct v_host *host, const struct v_wire_hdr *h)
 
 	if (be32_to_cpu(n->error) != V_WERR_SEG_CLOSED)
 		return;
-	a = v_alien_find(host, be64_to_cpu(h->client), be64_to_cpu(h->dst));
+	a = v_alien_find(host, get_unaligned_be64(&h->client), get_unaligned_be64(&h->dst));
 	if (!a)
 		return;
 	if (a->group && a->txn.seq == be32_to_cpu(h->seq)) {
@@ -489,7 +489,7 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 			goto short_frame;
 		xfer = be32_to_cpu(((const struct v_wire_data *)(h + 1))->xfer);
 	}
-	a = v_alien_find(host, be64_to_cpu(h->client), be64_to_cpu(h->dst));
+	a = v_alien_find(host, get_unaligned_be64(&h->client), get_unaligned_be64(&h->dst));
 	if (a) {
 		spin_lock(&host->ipc_lock);
 		if (a->txn.seq == be32_to_cpu(h->seq) && a->xfer - xfer < V_WIRE_TRAIN_WINDOW &&
@@ -518,7 +518,7 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_move *mv = (const void *)(h + 1);
-	u64 off = be64_to_cpu(mv->offset), mask = be64_to_cpu(mv->mask);
+	u64 off = get_unaligned_be64(&mv->offset), mask = get_unaligned_be64(&mv->mask);
 	u32 len = be32_to_cpu(mv->len), block = be32_to_cpu(mv->block);
 	u32 xfer = be32_to_cpu(mv->xfer), server_host = be32_to_cpu(h->src_host);
 	struct sk_buff_head out;
@@ -540,7 +540,7 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 
 		if (mask & BIT_ULL(i))
 			continue;
-		b = v_train_block(vs->host, t->sender_id, t->seq, be64_to_cpu(h->src),
+		b = v_train_block(vs->host, t->sender_id, t->seq, get_unaligned_be64(&h->src),
 				  t->sender_id, off + (u64)i * block, xfer, i, count,
 				  (const void __user *)(t->seg_addr + off + (u64)i * block),
 				  min(block, len - i * block), &err);
@@ -565,7 +565,7 @@ void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_data *d = (const void *)(h + 1);
-	u64 off = be64_to_cpu(d->offset);
+	u64 off = get_unaligned_be64(&d->offset);
 	u32 n = be32_to_cpu(d->data_len), xfer = be32_to_cpu(d->xfer);
 	u16 i = be16_to_cpu(d->index), count = be16_to_cpu(d->count);
 	unsigned int k = xfer % V_WIRE_TRAIN_WINDOW;
@@ -595,6 +595,6 @@ void v_train_client_data(struct v_sock *vs, struct v_txn *t, struct sk_buff *skb
 	full = v_train_full(count);
 	if (t->mv_mask[k] == full || i == count - 1)
 		v_train_send_move(vs->host, V_PKT_MOVE_ACK, t->sender_id, t->seq,
-				  be64_to_cpu(h->src), t->sender_id, be32_to_cpu(h->src_host),
-				  0, 0, 0, xfer, t->mv_mask[k]);
+				  get_unaligned_be64(&h->src), t->sender_id,
+				  be32_to_cpu(h->src_host), 0, 0, 0, xfer, t->mv_mask[k]);
 }

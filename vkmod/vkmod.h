@@ -39,6 +39,7 @@
 #include <linux/netdevice.h>
 #include <net/sock.h>
 #include <uapi/linux/v.h>
+#include "compat.h"
 #include "trace.h"
 
 /* Module parameters (main.c). */
