@@ -1791,6 +1791,8 @@ TEST_F_TIMEOUT(net, remote_move_window, 90)
 	s.seg_len = len;
 	s.access = SEG_RW;
 	s.seed = 0x3d3d;
+	/* The mover hears nothing while the client is stopped: not a host down. */
+	ASSERT_EQ(0, vctl(0, "set host-down-ms %d", 30000 * vt_scale()));
 	ASSERT_EQ(0, vt_pk_open("vkn1", VETH_NS, &k, vt_root_ns));
 	ASSERT_EQ(0, spawn(&s, &c));
 	ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT));
