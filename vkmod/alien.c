@@ -355,6 +355,8 @@ static void v_alien_retire(struct v_host *host, u64 client)
 		if (v_txn_pending(&old->txn))
 			v_txn_end(&old->txn, -ECANCELED);
 		spin_unlock(&host->ipc_lock);
+		/* A mover waiting on it learns now, not at its next back-off tick. */
+		wake_up(&old->move_wait);
 		v_alien_unhash(old);
 	}
 }
