@@ -9,8 +9,8 @@
  *                   registrant or an administrator removes a registration
  *   group_send_*    a local member of a group gets a local sender's
  *                   credentials
- *   dumps_*         vctl proc / group show: other users' processes only for
- *                   CAP_NET_ADMIN
+ *   dumps_*         vctl proc / group / alien show: other users' processes
+ *                   (and the aliens they hold) only for CAP_NET_ADMIN
  *
  * Unprivileged callers are children that setuid() to another uid (which
  * drops every capability) after taking what they need from the parent.
@@ -21,6 +21,7 @@
 #include "kselftest_harness.h"
 #include "vtest.h"
 #include "vkids.h"
+#include "vwire.h"
 
 #define UID_A		1000
 #define UID_B		65534
@@ -254,6 +255,101 @@ TEST(dumps_own_processes_only)
 	ASSERT_TRUE(has_id(out, d.gid_root));
 	ASSERT_TRUE(has_id(out, d.gid_both));
 	close(fd);
+}
+
+/* Two V hosts on a bridge, for what needs a remote client. */
+static const struct vt_topo topo = {
+	.ns_fmt = "vksec%d", .port_fmt = "vksecp%d", .veth = "eth0", .bridge = "vksecbr", .n = 2,
+};
+
+struct sec_alien {
+	uint64_t client;
+	int ok;
+};
+
+/* As uid B in host 0: the alien held by root's server is not listed. */
+static void alien_as_user(void *arg)
+{
+	struct sec_alien *a = arg;
+	static char out[65536];
+
+	CKEQ(0, vt_vctl_run(NULL, "-j alien show", out, sizeof(out), 0));
+	CK(!has_id(out, a->client));
+	CKEQ(0, vt_vctl_run(NULL, "alien show", out, sizeof(out), 0));
+	CK(!has_id(out, a->client));
+}
+
+/*
+ * Item 12, aliens: `vctl alien show` named every remote client a server
+ * holds to anyone on the host.  Without CAP_NET_ADMIN only the aliens held
+ * by the caller's own processes are listed.
+ */
+FIXTURE(wire) {
+	pid_t owner;
+};
+
+FIXTURE_SETUP(wire)
+{
+	self->owner = getpid();
+	ASSERT_LE(0, vt_root_open());
+	if (vt_topo_exists(&topo))
+		vt_topo_destroy(&topo);	/* whatever a killed run left */
+	ASSERT_EQ(0, vt_topo_create(&topo));
+}
+
+FIXTURE_TEARDOWN(wire)
+{
+	if (getpid() != self->owner)
+		return;
+	kids_kill_all();
+	vt_topo_destroy(&topo);
+	vt_root_close();
+}
+
+TEST_F_TIMEOUT(wire, dumps_aliens_of_own_processes_only, 60)
+{
+	struct v_msg m = mk(V_REQ_SERVICE_BASE, 0xa1);
+	static char out[65536];
+	struct sec_alien a = { 0 };
+	struct v_receive r;
+	int srv, fd, p[2];
+	uint64_t srv_id;
+	pid_t pid, kid;
+
+	srv = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
+	ASSERT_LE(0, srv);
+	srv_id = vt_id(srv);
+	ASSERT_EQ(0, pipe(p));
+	pid = kid_fork(0);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		fd = vt_ns_vopen(vt_topo_ns(&topo, 1), 0);
+		CK(fd >= 0);
+		a.client = vt_id(fd);
+		CKEQ(8, write(p[1], &a.client, 8));
+		CKEQ(0, v_send(fd, srv_id, &m));
+		_exit(0);
+	}
+	ASSERT_EQ(8, read(p[0], &a.client, 8));
+	ASSERT_LT(0, vt_wait_poll(srv, POLLIN, 10000 * vt_scale()));
+	/* Queued, then held: neither is another user's to see. */
+	kid = kid_fork(0);
+	ASSERT_LE(0, kid);
+	if (kid == 0) {
+		CKEQ(0, vt_ns_enter(vt_topo_ns(&topo, 0)));
+		sec_become(UID_B);
+		alien_as_user(&a);
+		_exit(0);
+	}
+	EXPECT_EQ(0, kid_wait(kid)) TH_LOG("another user's alien was shown");
+	ASSERT_EQ(0, vt_vctl_run(vt_topo_ns(&topo, 0), "-j alien show", out, sizeof(out), 0));
+	EXPECT_TRUE(has_id(out, a.client)) TH_LOG("%s", out);
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, v_receive_ex(srv, &r));
+	ASSERT_EQ(a.client, r.sender);
+	ASSERT_EQ(0, v_reply(srv, r.sender, &m));
+	ASSERT_EQ(0, kid_wait(pid));
+	close(srv);
 }
 
 VT_HARNESS_MAIN
