@@ -535,12 +535,33 @@ drop:
 	v_stat_inc(host, V_A_STAT_GROUP_DROPPED);
 }
 
-/* End the group transaction of t (next Send, close, window over). */
+/* Take t's group state out into *req and gone; ipc_lock held. */
+static void v_group_txn_detach(struct v_txn *t, struct sk_buff **req, struct list_head *gone)
+{
+	if (t->gopen) {
+		*req = t->req_skb;	/* kept for GetReply (net.c) */
+		t->req_skb = NULL;
+	}
+	WRITE_ONCE(t->gopen, false);
+	WRITE_ONCE(t->group, 0);
+	list_splice_init(&t->greplies, gone);
+	t->nr_greplies = 0;
+}
+
+static void v_group_txn_free(struct sk_buff *req, struct list_head *gone)
+{
+	struct v_greply *r, *tmp;
+
+	kfree_skb(req);
+	list_for_each_entry_safe(r, tmp, gone, node)
+		kfree(r);
+}
+
+/* End the group transaction of t (next Send, close). */
 void v_group_txn_close(struct v_txn *t)
 {
 	struct v_sock *vs = v_txn_sender(t);
 	struct sk_buff *req = NULL;
-	struct v_greply *r, *tmp;
 	LIST_HEAD(gone);
 
 	/*
@@ -551,18 +572,9 @@ void v_group_txn_close(struct v_txn *t)
 	if (!READ_ONCE(t->group))
 		return;
 	spin_lock_bh(&vs->host->ipc_lock);
-	if (t->gopen) {
-		req = t->req_skb;	/* kept for GetReply (net.c) */
-		t->req_skb = NULL;
-	}
-	WRITE_ONCE(t->gopen, false);
-	WRITE_ONCE(t->group, 0);
-	list_splice_init(&t->greplies, &gone);
-	t->nr_greplies = 0;
+	v_group_txn_detach(t, &req, &gone);
 	spin_unlock_bh(&vs->host->ipc_lock);
-	kfree_skb(req);
-	list_for_each_entry_safe(r, tmp, &gone, node)
-		kfree(r);
+	v_group_txn_free(req, &gone);
 }
 
 /* GetReply: the next further reply, each once. */
@@ -573,8 +585,9 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 	struct v_txn *t = &vs->txn;
 	unsigned long deadline, again, ivl = msecs_to_jiffies(V_GREPLY_AGAIN_MS);
 	struct v_greply *r = NULL;
+	struct sk_buff *req = NULL;
 	struct v_get_reply g;
-	bool closed = false;
+	LIST_HEAD(gone);
 	int err = 0;
 
 	if (copy_from_user(&g, uarg, sizeof(g)))
@@ -590,7 +603,12 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 		if (!t->gopen || test_bit(V_SOCK_SENDING, &vs->flags)) {
 			err = -ENOENT;
 		} else if (time_after(jiffies, t->gclose)) {
-			closed = true;
+			/*
+			 * The window is over: closed under the lock that saw
+			 * it open, so a group Send another thread of this
+			 * socket starts next keeps its own state and replies.
+			 */
+			v_group_txn_detach(t, &req, &gone);
 			err = -ENOENT;
 		} else {
 			list_for_each_entry(r, &t->greplies, node)
@@ -624,8 +642,7 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 		wait_woken(&wait, TASK_INTERRUPTIBLE, min(left, (long)(again - jiffies)));
 	}
 	remove_wait_queue(&vs->tx_wait, &wait);
-	if (closed)
-		v_group_txn_close(t);
+	v_group_txn_free(req, &gone);
 	if (err)
 		return err;
 	if (copy_to_user(uarg, &g, sizeof(g))) {
@@ -639,7 +656,6 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 	return 0;
 }
 
-/* Dump the groups with members here (cb->args: bucket, position in it). */
 /* Whether a dump shows grp at all: to an administrator, or with a member of the caller's. */
 static bool v_group_dump_sees(struct v_grp *grp, bool all)
 {
@@ -653,6 +669,7 @@ static bool v_group_dump_sees(struct v_grp *grp, bool all)
 	return false;
 }
 
+/* Dump the groups with members here (cb->args: bucket, position in it). */
 int v_group_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb)
 {
 	long bucket = cb->args[0], skip = cb->args[1], from = cb->args[2], i;
