@@ -540,7 +540,7 @@ static void v_group_txn_detach(struct v_txn *t, struct sk_buff **req, struct lis
 {
 	if (t->gopen) {
 		*req = t->req_skb;	/* kept for GetReply (net.c) */
-		t->req_skb = NULL;
+		WRITE_ONCE(t->req_skb, NULL);
 	}
 	WRITE_ONCE(t->gopen, false);
 	WRITE_ONCE(t->group, 0);

@@ -45,7 +45,7 @@ int v_host_set_host_part(struct v_host *host, u32 host_part)
 	if (host->nr_procs) {
 		err = -EBUSY;
 	} else {
-		host->host_part = host_part;
+		WRITE_ONCE(host->host_part, host_part);	/* softirq reads it unlocked */
 		WRITE_ONCE(host->part_chosen, true);
 	}
 	mutex_unlock(&host->id_lock);

@@ -239,7 +239,7 @@ static int v_send_check(const struct v_send *s)
 /* Fill the sender's half of a new transaction (not yet visible). */
 static void v_txn_prepare(struct v_txn *t, const struct v_send *s)
 {
-	t->seq++;
+	WRITE_ONCE(t->seq, t->seq + 1);	/* softirq compares it under ipc_lock */
 	t->sender_id = v_txn_sender(t)->id;
 	t->group = v_id_is_group(s->dst) ? s->dst : 0;
 	t->qualifier = s->qualifier;
@@ -308,7 +308,7 @@ static int v_txn_wait(struct v_sock *vs)
 	cond_resched();
 	for (;;) {
 		timeo = MAX_SCHEDULE_TIMEOUT;
-		if (t->req_skb)
+		if (READ_ONCE(t->req_skb))
 			v_net_client_work(vs, &timeo);	/* answers, retransmission */
 		spin_lock_bh(lock);
 		if (!v_txn_pending(t)) {

@@ -242,7 +242,7 @@ static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 /* Arm the client side of t for a REQUEST now in flight; ipc_lock held. */
 static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 {
-	t->req_skb = req;
+	WRITE_ONCE(t->req_skb, req);
 	t->resp_frags = 0;
 	t->retx_count = 0;
 	v_train_client_reset(t, 0);
@@ -573,7 +573,7 @@ void v_net_client_done(struct v_txn *t)
 	if (READ_ONCE(t->gopen))
 		return;
 	consume_skb(t->req_skb);
-	t->req_skb = NULL;
+	WRITE_ONCE(t->req_skb, NULL);
 }
 
 /*
