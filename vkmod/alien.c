@@ -119,6 +119,7 @@ void v_alien_put(struct v_alien *a)
 		consume_skb(skb);	/* a reply that has served its time */
 	skb_queue_purge(&a->move_q);
 	kfree_skb(a->fwd_skb);
+	put_pid(a->tgid);
 	v_alien_unreserve(a->host);
 	kfree(a);
 }
@@ -183,39 +184,17 @@ static void v_alien_unhash(struct v_alien *a)
 	v_alien_put(a);
 }
 
-/*
- * A group Send of a client of this very host reaches this host's members
- * through an alien like a remote one, but they are told who sent it as for
- * a local Send: uid and gid in the receiver's user namespace and its pid,
- * taken from the client's transaction while it still waits for this one
- * (else the uids it sent, mapped from the initial namespace, and no pid).
- * A container's members never see the host's raw uids.  ipc_lock held.
- */
-static void v_alien_fill_local_creds(struct v_alien *a, struct v_creds *c)
-{
-	struct user_namespace *ns = current_user_ns();
-	struct v_sock *vs = v_id_lookup(a->host, a->client);
-
-	c->uid = from_kuid_munged(ns, make_kuid(&init_user_ns, a->uid));
-	c->gid = from_kgid_munged(ns, make_kgid(&init_user_ns, a->gid));
-	c->pid = 0;
-	c->flags = 0;
-	if (!vs)
-		return;
-	if (vs->txn.state == V_TXN_REMOTE && vs->txn.seq == a->txn.seq) {
-		c->uid = from_kuid_munged(ns, vs->txn.uid);
-		c->gid = from_kgid_munged(ns, vs->txn.gid);
-		c->pid = pid_nr_ns(vs->txn.tgid, task_active_pid_ns(current));
-	}
-	sock_put(&vs->sk);
-}
-
 /* The credentials Receive reports for a's client; ipc_lock held. */
 void v_alien_fill_creds(struct v_alien *a, struct v_creds *c)
 {
+	struct user_namespace *ns = current_user_ns();
+
 	c->host = a->client_host;
-	if (a->client_host == READ_ONCE(a->host->host_part)) {
-		v_alien_fill_local_creds(a, c);
+	if (a->local) {
+		c->uid = from_kuid_munged(ns, a->kuid);
+		c->gid = from_kgid_munged(ns, a->kgid);
+		c->pid = pid_nr_ns(a->tgid, task_active_pid_ns(current));
+		c->flags = 0;
 		return;
 	}
 	c->uid = a->uid;
@@ -432,6 +411,33 @@ static bool v_alien_client_waits(struct v_host *host, u64 client, u32 seq)
 }
 
 /* A new alien for (client, seq) to be delivered to dst; not yet visible. */
+/*
+ * A frame whose source is this host itself was handed over here, never
+ * received from a link (v_net_rcv() drops those): a group Send of a client
+ * of this host.  Its members are told who sent it as for a local Send, from
+ * the client's transaction while it waits for exactly this one, never from
+ * what the frame says; otherwise it is reported like any remote sender.
+ * Softirq, no lock held.
+ */
+static void v_alien_local_sender(struct v_alien *a)
+{
+	struct v_sock *vs = v_id_lookup(a->host, a->client);
+	struct v_txn *t;
+
+	if (!vs)
+		return;
+	t = &vs->txn;
+	spin_lock(&a->host->ipc_lock);
+	if (t->state == V_TXN_REMOTE && t->seq == a->txn.seq && t->group == a->group) {
+		a->local = true;
+		a->kuid = t->uid;
+		a->kgid = t->gid;
+		a->tgid = get_pid(t->tgid);
+	}
+	spin_unlock(&a->host->ipc_lock);
+	sock_put(&vs->sk);
+}
+
 static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr *h,
 				   const struct v_wire_request *req, const void *piggy,
 				   u32 data_len, u64 group)
@@ -448,8 +454,12 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->done_at = jiffies;		/* arrival, for vctl alien show */
 	a->uid = be32_to_cpu(req->uid);
 	a->gid = be32_to_cpu(req->gid);
-	/* A flagged frame got here only with a valid tag (v_auth_rcv()). */
-	a->keyed = !!(h->flags & htons(V_WIRE_F_AUTH));
+	/*
+	 * A flagged frame got here only with a valid tag (v_auth_rcv()); a
+	 * forwarded one vouches only for its forwarder, which may have heard
+	 * the client on an unkeyed link.
+	 */
+	a->keyed = (h->flags & htons(V_WIRE_F_AUTH)) && !req->forwarder;
 	skb_queue_head_init(&a->resp);
 	skb_queue_head_init(&a->move_q);
 	mutex_init(&a->move_lock);
@@ -466,6 +476,8 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
 	a->txn.forwarder = get_unaligned_be64(&req->forwarder);
 	a->txn.retx_ms = min_t(u32, be32_to_cpu(req->retx_ms), V_HOST_DOWN_MS_MAX);
+	if (be32_to_cpu(h->src_host) == host->host_part)
+		v_alien_local_sender(a);
 	return a;
 }
 

@@ -247,6 +247,10 @@ struct v_alien {
 	u32 client_host;
 	u32 uid, gid;
 	bool keyed;			/* the REQUEST carried a valid tag */
+	bool local;			/* a client of this host: its own creds */
+	kuid_t kuid;			/* local: the client's */
+	kgid_t kgid;
+	struct pid *tgid;		/* local: the client's thread group */
 	struct v_txn txn;
 	struct sk_buff_head resp;	/* the cached RESPONSE frames */
 	unsigned long done_at;		/* answered, or last heard from since */

@@ -309,8 +309,9 @@ struct sockaddr_v {
 #define V_CRED_REMOTE		0x1
 /*
  * A remote sender whose request carried a valid tag of this host's cluster
- * key: its kernel holds the key, so the uid and gid it claims are a keyed
- * host's word.  Without it anyone on the LAN could have claimed them; a
+ * key and was not forwarded (a forwarder vouches only for itself): its
+ * kernel holds the key, so the uid and gid it claims are a keyed host's
+ * word.  Without it anyone on the LAN could have claimed them; a
  * service trusts remote uids only with V_CRED_KEYED (vtimed does).
  */
 #define V_CRED_KEYED		0x2
