@@ -913,6 +913,13 @@ int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callba
 		}
 		cb->args[0] = bucket + 1;
 		cb->args[1] = 0;
+		/*
+		 * A bucket at a time: a caller who sees few aliens would
+		 * otherwise walk the whole table with BH off in one call.
+		 */
+		spin_unlock_bh(&host->alien_lock);
+		cond_resched();
+		spin_lock_bh(&host->alien_lock);
 	}
 full:
 	spin_unlock_bh(&host->alien_lock);

@@ -730,6 +730,10 @@ cancel:
 		cb->args[0] = bucket + 1;
 		cb->args[1] = 0;
 		cb->args[2] = 0;
+		/* A bucket at a time (see v_alien_dump()). */
+		spin_unlock_bh(&host->group_lock);
+		cond_resched();
+		spin_lock_bh(&host->group_lock);
 	}
 full:
 	spin_unlock_bh(&host->group_lock);
