@@ -72,7 +72,7 @@ $(B)/kmod/%/vkmod.ko: $(MOD_SRC)
 	@cp -a --parents $(MOD_SRC) $(B)/kmod/$*/
 	$(MAKE) -C $(or $(VK_KDIR),/lib/modules/$*/build) M=$(abspath $(B)/kmod/$*) modules
 
-modules-all:
+modules-all: module
 	@for k in $(KVERS_ALL); do $(MAKE) --no-print-directory $(B)/kmod/$$k/vkmod.ko || exit 1; done
 
 # --- libv ------------------------------------------------------------------
