@@ -69,6 +69,7 @@ mapfile -t start_order < <(for s in "${order[@]}"; do echo "${est[$s]:-60} $s"; 
 # removes it.
 run_suite() {
 	local s=$1 secs=$((${est[$1]:-60} * 3)) rc env=${VK_GUEST_ENV:-} prio=5
+	shift	# the rest: run.sh's options
 	[ "$secs" -ge 240 ] || secs=240
 	# The longest suite is the pool's critical path: its guest gets the
 	# CPU first (the others run at nice 5), so it ends closer to the rest.
