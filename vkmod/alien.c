@@ -410,7 +410,6 @@ static bool v_alien_client_waits(struct v_host *host, u64 client, u32 seq)
 	return waits;
 }
 
-/* A new alien for (client, seq) to be delivered to dst; not yet visible. */
 /*
  * A frame whose source is this host itself was handed over here, never
  * received from a link (v_net_rcv() drops those): a group Send of a client
@@ -438,6 +437,7 @@ static void v_alien_local_sender(struct v_alien *a)
 	sock_put(&vs->sk);
 }
 
+/* A new alien for (client, seq) to be delivered to dst; not yet visible. */
 static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr *h,
 				   const struct v_wire_request *req, const void *piggy,
 				   u32 data_len, u64 group)
