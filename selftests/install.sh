@@ -201,12 +201,16 @@ else
 	notok "dkms.conf PACKAGE_VERSION is the Makefile's VERSION ($V)"
 fi
 t1=$SECONDS
+# What a DKMS install must leave, wherever it was built.
+dkms_installed() {
+	dkms status -m vkmod -v $V | tee /tmp/dkms.status
+	grep -q "^vkmod/$V, $k, [^:]*: installed" /tmp/dkms.status && test -f /usr/src/vkmod-$V/dkms.conf
+}
 dkms_install() {
 	make -C /mnt/repo dkms-install KVER=$k
 	local rc=$?
 	[ $rc = 0 ] || { tail -40 /var/lib/dkms/vkmod/$V/build/make.log 2>/dev/null; return $rc; }
-	dkms status -m vkmod -v $V | tee /tmp/dkms.status
-	grep -q "^vkmod/$V, $k, [^:]*: installed" /tmp/dkms.status && test -f /usr/src/vkmod-$V/dkms.conf
+	dkms_installed
 }
 # check.sh runs this build on the host (selftests/qemu/dkms-stage.sh: the
 # same command, chrooted into an overlay of the same root) and passes what it
@@ -216,17 +220,16 @@ dkms_staged() {
 	local st=$1
 	[ -e "$st/ok" ] || { echo "the host-side build failed:"; tail -40 "$st/log"; return 1; }
 	cp -a "$st/root/." / || return 1
-	dkms status -m vkmod -v $V | tee /tmp/dkms.status
-	grep -q "^vkmod/$V, $k, [^:]*: installed" /tmp/dkms.status && test -f /usr/src/vkmod-$V/dkms.conf
+	dkms_installed
 }
 if [ -n "${VK_DKMS_STAGE:-}" ]; then
 	step "make dkms-install: dkms add, build and install for $k" dkms 120 \
-		"$(declare -p k V); $(declare -f dkms_staged); set -x; dkms_staged $VK_DKMS_STAGE"
+		"$(declare -p k V); $(declare -f dkms_installed dkms_staged); set -x; dkms_staged $VK_DKMS_STAGE"
 	echo "# dkms build and install: on the host in $(cat "$VK_DKMS_STAGE/ok" 2>/dev/null || echo ?) s" \
 		"(selftests/qemu/dkms-stage.sh), put in place here in $((SECONDS - t1)) s"
 else
 	step "make dkms-install: dkms add, build and install for $k" dkms 600 \
-		"$(declare -p k V); $(declare -f dkms_install); set -x; dkms_install"
+		"$(declare -p k V); $(declare -f dkms_installed dkms_install); set -x; dkms_install"
 	echo "# dkms build and install: $((SECONDS - t1)) s"
 fi
 grep -m1 "^vkmod/" "$work/dkms" | sed 's/^/# dkms status: /'

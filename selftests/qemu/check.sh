@@ -127,6 +127,8 @@ while [ "$shown" -lt "${#order[@]}" ]; do
 		s=${pid_of[$done_pid]:-}
 		if [ -n "$s" ]; then
 			running=$((running - 1))
+			# Killed before it could say: a failure, not a wait for ever.
+			[ -e "$out/$s.rc" ] || echo "1 $(date +%s)" >"$out/$s.rc"
 			echo "# check: +$(since) s $s ended after $(($(date +%s) - started[$s])) s" \
 				"(rc $(cut -d' ' -f1 "$out/$s.rc" 2>/dev/null))" >&2
 		fi
