@@ -50,21 +50,28 @@
  *     begin checks the caller still holds the transaction, takes a
  *     reference on the sender's mm and counts the copier.  A Send does not
  *     return to user space while copiers are counted, so no byte of the
- *     sender's memory changes after its Send has returned.
+ *     sender's memory changes after its Send has returned.  A copier that
+ *     must wait for a fault in its own memory pauses (segment.c), so a
+ *     slow receiver cannot hold a Send past its timeout or its signals.
  *
  * Signals
  *
  *   A fatal signal or one with a handler cancels the transaction: Send
  *   returns -EINTR and is never restarted (a restart would run the request
  *   twice).  Any other wake-up (job-control stop, ptrace, the freezer, a
- *   signal without a handler) marks the transaction detached and returns
- *   -ERESTARTNOINTR: the same thread's restarted ioctl finds the detached
- *   transaction and waits on, so the request runs once.  Should a signal
- *   with a handler arrive in the short window after that decision, the
- *   handler runs and the Send then resumes - it is never cancelled silently.
+ *   signal without a handler) marks the transaction detached, writes a
+ *   random token into the caller's replier and returns -ERESTARTNOINTR:
+ *   the restarted ioctl reads the same struct, finds the token and waits
+ *   on, so the request runs once.  A Send without the token is a new one,
+ *   never a restart: should a handler run in the short window after that
+ *   decision and leave by siglongjmp(), the thread's next Send (or, while
+ *   the thread is not parked in a stop, another thread's) abandons the
+ *   detached transaction with -EINTR and starts its own; a restart that
+ *   finds its transaction abandoned returns -EINTR.
  */
 #include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
+#include <linux/freezer.h>
 #include <linux/pid_namespace.h>
 #include <linux/cred.h>
 #include <linux/uaccess.h>
@@ -344,6 +351,7 @@ static int v_txn_wait(struct v_sock *vs)
 			} else {
 				t->detached = true;
 				t->waiter = task_pid_nr(current);
+				t->restart = get_random_u64() | 1;
 				err = -ERESTARTNOINTR;
 			}
 			break;
@@ -365,20 +373,104 @@ static int v_txn_wait(struct v_sock *vs)
 	return err;
 }
 
+/* Drop a Send that has ended (or been ended) and make the socket free. */
+static void v_send_finish(struct v_sock *vs)
+{
+	struct v_txn *t = &vs->txn;
+
+	v_net_client_done(t);
+	v_txn_put(t);
+	clear_bit_unlock(V_SOCK_SENDING, &vs->flags);
+}
+
+/*
+ * End a detached transaction nobody will restart (its thread left by
+ * siglongjmp(), or sends anew); ipc_lock held.  Its token is kept, so that
+ * a late restart carrying it learns of the end (v_send_rejoin()).
+ */
+static void v_send_abandon_locked(struct v_txn *t)
+{
+	if (v_txn_pending(t))
+		v_txn_end(t, -EINTR);
+	t->detached = false;
+	WRITE_ONCE(t->abandoned, t->restart);
+}
+
 /* Finish a Send: hand back the reply and make the socket free to Send. */
 static int v_send_complete(struct v_sock *vs, struct v_send __user *uarg, int err)
 {
 	struct v_txn *t = &vs->txn;
 
-	if (err == -ERESTARTNOINTR)
-		return err;
-	v_net_client_done(t);
-	v_txn_put(t);
+	if (err == -ERESTARTNOINTR) {
+		if (!put_user(t->restart, &uarg->replier))
+			return err;
+		/* No token, no restart: a new Send must not rejoin it. */
+		spin_lock_bh(&vs->host->ipc_lock);
+		v_send_abandon_locked(t);
+		spin_unlock_bh(&vs->host->ipc_lock);
+		v_txn_wait_copiers(vs);
+		err = -EFAULT;
+	}
 	if (!err && (copy_to_user(&uarg->msg, &t->msg, sizeof(t->msg)) ||
 		     put_user(t->replier, &uarg->replier)))
 		err = -EFAULT;
-	clear_bit_unlock(V_SOCK_SENDING, &vs->flags);
+	v_send_finish(vs);
 	return err;
+}
+
+/*
+ * May the thread that detached vs's Send still restart it: it is stopped,
+ * traced or frozen, or about to be (a signal it has not dequeued yet)?
+ * Otherwise it is running user code - a handler, or wherever siglongjmp()
+ * took it - or gone.
+ */
+static bool v_send_parked(pid_t tid)
+{
+	struct task_struct *task;
+	bool parked;
+
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
+	/* frozen() is not exported; TASK_FROZEN is what it reads. */
+	parked = task && (task_is_stopped_or_traced(task) || freezing(task) ||
+			  (READ_ONCE(task->__state) & TASK_FROZEN) ||
+			  signal_pending(task));
+	rcu_read_unlock();
+	return parked;
+}
+
+/*
+ * A Send on a socket with a Send in progress, or carrying an abandoned
+ * Send's token.  0: token is the detached transaction's, rejoin it.
+ * -EINTR: a restart whose transaction was abandoned.  -EALREADY: another
+ * Send is in progress.  -EAGAIN: go on with a new Send (the detached
+ * transaction, if any, has been abandoned).
+ */
+static int v_send_rejoin(struct v_sock *vs, u64 token)
+{
+	struct v_txn *t = &vs->txn;
+	bool abandon = false;
+	int err = -EAGAIN;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	if (token && token == t->restart && t->detached &&
+	    t->waiter == task_pid_nr(current)) {
+		t->detached = false;
+		err = 0;
+	} else if (token && token == t->abandoned) {
+		WRITE_ONCE(t->abandoned, 0);
+		err = -EINTR;
+	} else if (t->detached && (t->waiter == task_pid_nr(current) ||
+				   !v_send_parked(t->waiter))) {
+		v_send_abandon_locked(t);
+		abandon = true;
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+	if (!abandon)
+		return err;
+	v_txn_wait_copiers(vs);
+	v_send_finish(vs);
+	return -EAGAIN;
 }
 
 int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
@@ -387,25 +479,20 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	struct v_txn *t = &vs->txn;
 	struct v_sock *dst;
 	struct v_send s;
-	bool rejoin;
 	int err;
-
-	/*
-	 * A Send restarted after a stop rejoins its transaction (which can
-	 * only exist while V_SOCK_SENDING is set, so the usual Send skips this).
-	 */
-	if (test_bit(V_SOCK_SENDING, &vs->flags)) {
-		spin_lock_bh(lock);
-		rejoin = t->detached && t->waiter == task_pid_nr(current);
-		if (rejoin)
-			t->detached = false;
-		spin_unlock_bh(lock);
-		if (rejoin)
-			return v_send_complete(vs, uarg, v_txn_wait(vs));
-	}
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
 		return -EFAULT;
+	/*
+	 * A restart after a stop, a Send finding a detached one, or the late
+	 * restart of an abandoned one (the usual Send skips this).
+	 */
+	if (test_bit(V_SOCK_SENDING, &vs->flags) ||
+	    unlikely(s.replier && s.replier == READ_ONCE(t->abandoned))) {
+		err = v_send_rejoin(vs, s.replier);
+		if (err != -EAGAIN)
+			return err ? err : v_send_complete(vs, uarg, v_txn_wait(vs));
+	}
 	err = v_send_check(&s);
 	if (err)
 		return err;
@@ -535,7 +622,7 @@ static int v_ipc_receive_seg(struct v_sock *vs, struct v_receive *r,
 	if (err)
 		return err;
 	err = v_seg_copy(&c, u64_to_user_ptr(r->buf_addr), n, false);
-	v_txn_copy_end(p->sock, &c);
+	v_txn_copy_end(&c);
 	if (!err)
 		r->copied = n;
 	return err;
@@ -647,17 +734,21 @@ int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 		mmgrab(c->mm);
 		c->addr = t->seg_addr + offset;
 		c->seq = t->seq;
+		c->vs = vs;
+		c->sender = sender;
+		c->counted = true;
 		t->copiers++;
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
 	return err;
 }
 
-void v_txn_copy_end(struct v_sock *sender, struct v_copy *c)
+/* Stop counting c as a copier; ipc_lock held.  Whether to wake the sender. */
+static bool v_txn_copy_uncount(struct v_copy *c)
 {
-	struct v_txn *t = &sender->txn;
-	bool wake;
+	struct v_txn *t = &c->sender->txn;
 
+	c->counted = false;
 	/*
 	 * Only a Send whose transaction has ended waits for the copiers
 	 * (v_txn_wait_copiers() runs after the end, which ipc_lock orders
@@ -665,11 +756,45 @@ void v_txn_copy_end(struct v_sock *sender, struct v_copy *c)
 	 * pending would only make it look and sleep again: two context
 	 * switches per MoveTo/MoveFrom.
 	 */
-	spin_lock_bh(&sender->host->ipc_lock);
-	wake = !--t->copiers && !v_txn_pending(t);
-	spin_unlock_bh(&sender->host->ipc_lock);
+	return !--t->copiers && !v_txn_pending(t);
+}
+
+/*
+ * The copier is about to wait for its own memory (a page fault that
+ * userfaultfd or FUSE may take any time over): it stops counting, so the
+ * sender's timeout or signal can end the Send meanwhile.
+ */
+void v_txn_copy_pause(struct v_copy *c)
+{
+	spinlock_t *lock = &c->vs->host->ipc_lock;
+	bool wake;
+
+	spin_lock_bh(lock);
+	wake = c->counted && v_txn_copy_uncount(c);
+	spin_unlock_bh(lock);
 	if (wake)
-		wake_up(&sender->tx_wait);
+		wake_up(&c->sender->tx_wait);
+}
+
+/* Count again, if the copier still holds the same transaction. */
+int v_txn_copy_resume(struct v_copy *c)
+{
+	struct v_txn *t = &c->sender->txn;
+	int err = -ENOENT;
+
+	spin_lock_bh(&c->vs->host->ipc_lock);
+	if (t->holder == c->vs && t->state == V_TXN_RECEIVED && t->seq == c->seq) {
+		t->copiers++;
+		c->counted = true;
+		err = 0;
+	}
+	spin_unlock_bh(&c->vs->host->ipc_lock);
+	return err;
+}
+
+void v_txn_copy_end(struct v_copy *c)
+{
+	v_txn_copy_pause(c);
 	mmdrop(c->mm);
 }
 
@@ -713,7 +838,7 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 			goto out;
 		seq = c.seq;
 		err = v_seg_copy(&c, u64_to_user_ptr(r->src_addr), r->src_len, true);
-		v_txn_copy_end(sender, &c);
+		v_txn_copy_end(&c);
 		if (err)
 			goto out;
 	}
@@ -829,7 +954,5 @@ void v_ipc_release(struct v_sock *vs)
 		v_txn_end(t, -ESHUTDOWN);
 	spin_unlock_bh(&vs->host->ipc_lock);
 	v_txn_wait_copiers(vs);
-	v_net_client_done(t);
-	v_txn_put(t);
-	clear_bit_unlock(V_SOCK_SENDING, &vs->flags);
+	v_send_finish(vs);
 }

@@ -164,6 +164,8 @@ struct v_txn {
 	unsigned int copiers;		/* segment copies in flight */
 	bool detached;			/* sender left the ioctl to be stopped */
 	pid_t waiter;			/* the thread that sent it (for its restart) */
+	u64 restart;			/* token of a detached Send (its replier) */
+	u64 abandoned;			/* token of the last one abandoned */
 	u64 sender_id;			/* the client: owner's id or the alien's */
 	struct v_alien *alien;		/* remote sender, or NULL */
 
@@ -281,6 +283,9 @@ struct v_copy {
 	struct mm_struct *mm;
 	unsigned long addr;
 	u32 seq;
+	struct v_sock *vs;		/* the copier, who holds the message */
+	struct v_sock *sender;
+	bool counted;			/* in sender->txn.copiers */
 };
 
 static inline struct v_sock *v_sk(const struct sock *sk)
@@ -318,7 +323,9 @@ void v_ipc_release(struct v_sock *vs);
 struct v_sock *v_ipc_find(struct v_sock *vs, u64 id, int *err);
 int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 		     u64 offset, u64 len, u32 seq, struct v_copy *c);
-void v_txn_copy_end(struct v_sock *sender, struct v_copy *c);
+void v_txn_copy_end(struct v_copy *c);
+void v_txn_copy_pause(struct v_copy *c);
+int v_txn_copy_resume(struct v_copy *c);
 
 bool v_txn_pending(const struct v_txn *t);
 void v_txn_end(struct v_txn *t, int error);
@@ -327,7 +334,7 @@ int v_peer_get(struct v_sock *vs, u64 id, struct v_peer *p);
 void v_peer_put(struct v_peer *p);
 
 /* segment.c */
-int v_seg_copy(const struct v_copy *c, void __user *ubuf, size_t len, bool to_seg);
+int v_seg_copy(struct v_copy *c, void __user *ubuf, size_t len, bool to_seg);
 int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg);
 
 /* registry.c */
