@@ -331,6 +331,15 @@ struct v_creds {
  * Blocks until the receiver Replies; the reply overwrites msg and replier
  * names the process that replied (dst itself, another process after a
  * Forward, or the first replying member of a group).
+ *
+ * A stop (job control, ptrace, the freezer) does not end a Send: the
+ * kernel writes a restart token into replier and restarts the ioctl, which
+ * finds the token and waits on.  A Send whose replier holds no such token
+ * is a new request: when a signal handler leaves a stopped Send by
+ * siglongjmp(), the thread's next Send (or another thread's, while that
+ * thread is not stopped) ends the old one, and the receiver's Reply to
+ * it then fails with ENOENT.  So set replier to 0 (or leave the last
+ * reply's replier) in a new request; libv does.
  */
 struct v_send {
 	__aligned_u64	dst;		/* in: process or group id */
@@ -343,7 +352,9 @@ struct v_send {
 					 * at most the seg_max parameter
 					 */
 	__aligned_u64	timeout_ns;	/* in: 0 = wait for ever */
-	__aligned_u64	replier;	/* out: who replied */
+	__aligned_u64	replier;	/* out: who replied (in: the restart
+					 * token, see above)
+					 */
 	__u32		seg_access;	/* in: V_SEG_* (0 iff seg_len is 0) */
 	__u32		flags;		/* in: zero */
 	struct v_msg	msg;		/* in: request; out: reply */
