@@ -262,11 +262,12 @@ check-run: all modules-all
 
 # The debug kernel (scripts/debug-kernel.sh: linux-source-6.1 with KASAN,
 # lockdep, kmemleak, ..., built once into /var/cache/vkmod-debug-kernel),
-# vkmod built against it, and suites local, net (and fault, once SUITES has
-# it) on it, with the timeouts times VK_TIMEOUT_SCALE (default 4 here) and
-# kmemleak scans before and after (run.sh -L).  T=... picks other suites
+# vkmod built against it, and suites sec, local, net and fault on it, with
+# the timeouts times VK_TIMEOUT_SCALE (default 4 here) and
+# kmemleak scans before and after (run.sh -L); the module has the race
+# windows of vkmod/race.c (VK_RACE_DELAY=y).  T=... picks other suites
 # (not cluster).  Not part of make check: it takes an hour.
-DEBUG_SUITES = local net $(filter fault,$(SUITES))
+DEBUG_SUITES = sec local net fault
 DEBUG_T = $(filter-out cluster,$(if $(filter command line,$(origin T)),$(T),$(DEBUG_SUITES)))
 
 check-debug: deps
@@ -275,7 +276,7 @@ check-debug: deps
 check-debug-run: all
 	@set -e; kenv=$$(scripts/debug-kernel.sh); eval "$$kenv"; \
 	echo "# debug kernel $$KREL: $$KDIR (build $$BUILD_SECS s)"; \
-	$(MAKE) --no-print-directory $(B)/kmod/$$KREL/vkmod.ko VK_KDIR=$$KDIR; \
+	$(MAKE) --no-print-directory $(B)/kmod/$$KREL/vkmod.ko VK_KDIR=$$KDIR VK_RACE_DELAY=y; \
 	VK_TIMEOUT_SCALE=$(or $(VK_TIMEOUT_SCALE),4) selftests/qemu/check.sh -k $$KREL -s "$(DEBUG_T)" -- \
 		-i $$IMAGE -L -A "log_buf_len=8M"
 

@@ -16,6 +16,10 @@
  *   longjmp_*       a Send stopped, then left by siglongjmp() from a
  *                   handler, is never rejoined by a new Send and does not
  *                   keep other threads out of the socket
+ *   race.*          races of the review (items 1, 2, 4, 8), their windows
+ *                   held open by a VK_RACE_DELAY module (make check-debug,
+ *                   where KASAN sees a use after free); in other builds
+ *                   the same steps, unwidened
  *
  * Unprivileged callers are children that setuid() to another uid (which
  * drops every capability) after taking what they need from the parent.
@@ -23,6 +27,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
@@ -648,6 +653,412 @@ TEST_F_TIMEOUT(longjmp, socket_not_wedged_for_others, 90)
 	EXPECT_EQ(-ETIMEDOUT, v_send_ex(self->c, &s)) TH_LOG("the socket stayed busy");
 	/* The abandoned Send is over: its Reply finds nothing. */
 	EXPECT_EQ(-ENOENT, v_reply(self->r, self->cid, &m));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Races, widened by a VK_RACE_DELAY module (vkmod/race.c)                  */
+
+/* enum v_race_site (vkmod.h) */
+#define RACE_FORWARD		0
+#define RACE_DELIVER		1
+#define RACE_GREPLY_CLOSE	2
+#define RACE_TRAIN_WAIT		3
+
+#define RACE_PARAM	"/sys/module/vkmod/parameters/"
+#define FAKE_HOST	0x7e57u		/* a host part neither host has */
+
+/* Hold the windows of sites open ms each; 0 when the module has none. */
+static int race_open(unsigned int sites, unsigned int ms)
+{
+	FILE *f = fopen(RACE_PARAM "race_ms", "w");
+
+	if (!f)
+		return 0;
+	fprintf(f, "%u\n", ms);
+	fclose(f);
+	f = fopen(RACE_PARAM "race_sites", "w");
+	if (!f)
+		return 0;
+	fprintf(f, "%u\n", sites);
+	fclose(f);
+	return 1;
+}
+
+/* One libv call in a thread of its own. */
+struct race_call {
+	pthread_t th;
+	_Atomic int done;
+	int ret;
+	int fd;
+	uint64_t a, b;
+	struct v_msg msg;
+	int (*fn)(struct race_call *c);
+};
+
+static void *race_call_fn(void *arg)
+{
+	struct race_call *c = arg;
+
+	c->ret = c->fn(c);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+static int race_start(struct race_call *c)
+{
+	atomic_store(&c->done, 0);
+	return pthread_create(&c->th, NULL, race_call_fn, c);
+}
+
+/* Wait (ms, scaled) for c to return; whether it did. */
+static int race_returned(struct race_call *c, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+
+	while (!atomic_load(&c->done) && vt_now_ms() < end)
+		usleep(2000);
+	return atomic_load(&c->done);
+}
+
+static int call_send(struct race_call *c)
+{
+	return v_send(c->fd, c->a, &c->msg);
+}
+
+static int call_forward(struct race_call *c)
+{
+	return v_forward(c->fd, c->a, c->b, &c->msg);
+}
+
+static int call_get_reply(struct race_call *c)
+{
+	return v_get_reply(c->fd, &c->msg, &c->b, c->a * 1000000ULL * vt_scale());
+}
+
+static int call_move_to(struct race_call *c)
+{
+	static char buf[1 << 20];
+
+	return v_move_to(c->fd, c->a, 0, buf, c->b);
+}
+
+FIXTURE(race) {
+	pid_t owner;
+	int hook;
+};
+
+FIXTURE_SETUP(race)
+{
+	struct sigaction sa;
+
+	self->owner = getpid();
+	ASSERT_LE(0, vt_root_open());
+	if (vt_topo_exists(&topo))
+		vt_topo_destroy(&topo);
+	ASSERT_EQ(0, vt_topo_create(&topo));
+	self->hook = race_open(0, 200);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = slow_on_usr1;	/* no SA_RESTART */
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	TH_LOG("race windows: %s", self->hook ? "held open" : "none (not a VK_RACE_DELAY build)");
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	if (getpid() != self->owner)
+		return;
+	race_open(0, 200);
+	kids_kill_all();
+	vt_topo_destroy(&topo);
+	vt_root_close();
+}
+
+/*
+ * Item 1: X forwards the message of its local client C to Y on the other
+ * host; C's Send ends (a signal) while the forward is between publishing
+ * the REQUEST as C's and sending it.  5c3a75e sent the copy of a REQUEST
+ * C had freed.
+ */
+TEST_F_TIMEOUT(race, forward_while_client_ends, 120)
+{
+	struct race_call c = { 0 }, f = { 0 };
+	struct v_receive r;
+	int x, y;
+
+	c.fd = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
+	x = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
+	y = vt_ns_vopen(vt_topo_ns(&topo, 1), 0);
+	ASSERT_LE(0, c.fd);
+	ASSERT_LE(0, x);
+	ASSERT_LE(0, y);
+	c.a = vt_id(x);
+	c.msg = mk(V_REQ_SERVICE_BASE, 1);
+	c.fn = call_send;
+	ASSERT_EQ(0, race_start(&c));
+	ASSERT_LT(0, vt_wait_poll(x, POLLIN, 10000));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, v_receive_ex(x, &r));
+	race_open(1u << RACE_FORWARD, 1000 * vt_scale());
+	f.fd = x;
+	f.a = r.sender;
+	f.b = vt_id(y);
+	f.msg = r.msg;
+	f.fn = call_forward;
+	ASSERT_EQ(0, race_start(&f));
+	usleep(300000 * vt_scale());
+	ASSERT_EQ(0, pthread_kill(c.th, SIGUSR1));
+	pthread_join(c.th, NULL);
+	pthread_join(f.th, NULL);
+	EXPECT_EQ(-EINTR, c.ret);
+	EXPECT_EQ(0, f.ret);
+	close(c.fd);
+	close(x);
+	close(y);
+}
+
+/* A REQUEST of a fake client of FAKE_HOST to dst, sent into host 0 on its bridge port. */
+struct race_inj {
+	int fd;
+	int cpu;
+	struct sockaddr_ll to;
+	uint8_t frame[VT_HDRS + sizeof(struct v_wire_request)];
+};
+
+static int race_inj_open(struct race_inj *k, uint64_t dst, uint64_t client, uint64_t seg_len)
+{
+	static const uint8_t fake_mac[ETH_ALEN] = { 0x02, 0x7e, 0x57, 0, 0, 1 };
+	struct v_wire_request rq;
+	uint8_t mac0[ETH_ALEN], macp[ETH_ALEN];
+	char port[IFNAMSIZ];
+	int ifidx, ifport;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(port, sizeof(port), "%.15s", vt_topo_port(&topo, 0));
+	if (vt_if_info(vt_topo_ns(&topo, 0), topo.veth, mac0, &ifidx) ||
+	    vt_if_info(NULL, port, macp, &ifport))
+		return -1;
+	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (k->fd < 0)
+		return -1;
+	k->to.sll_family = AF_PACKET;
+	k->to.sll_protocol = htons(V_ETHERTYPE_DEFAULT);
+	k->to.sll_ifindex = ifport;
+	k->to.sll_halen = ETH_ALEN;
+	memcpy(k->to.sll_addr, mac0, ETH_ALEN);
+	vt_frame_hdr(k->frame, mac0, fake_mac, V_PKT_REQUEST, 0, client, dst, client,
+		     FAKE_HOST, sizeof(rq));
+	memset(&rq, 0, sizeof(rq));
+	v_msg_set_code(&rq.msg, V_REQ_SERVICE_BASE);
+	rq.seg_len = htobe64(seg_len);
+	rq.seg_access = htonl(seg_len ? V_SEG_WRITE : 0);
+	memcpy(k->frame + VT_HDRS, &rq, sizeof(rq));
+	return 0;
+}
+
+static int race_inj_send(struct race_inj *k, uint32_t seq)
+{
+	struct v_wire_hdr *h = (struct v_wire_hdr *)(k->frame + ETH_HLEN);
+	uint32_t s = htonl(seq);
+
+	memcpy(&h->seq, &s, sizeof(s));
+	return sendto(k->fd, k->frame, sizeof(k->frame), 0, (struct sockaddr *)&k->to,
+		      sizeof(k->to)) == (ssize_t)sizeof(k->frame) ? 0 : -1;
+}
+
+/* Send seq from a thread pinned to k->cpu: the frame is received on that CPU. */
+struct race_pinned {
+	struct race_inj *k;
+	uint32_t seq;
+	int delay_ms;
+	int ret;
+};
+
+static void *race_pinned_fn(void *arg)
+{
+	struct race_pinned *p = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(p->k->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	usleep(p->delay_ms * 1000);
+	p->ret = race_inj_send(p->k, p->seq);
+	return NULL;
+}
+
+/*
+ * Item 2: a fake client's REQUEST 1 is being delivered on one CPU when its
+ * REQUEST 2 retires it on the other.  5c3a75e read the retired (freed)
+ * alien after publishing it.
+ */
+TEST_F_TIMEOUT(race, deliver_while_newer_request_retires, 120)
+{
+	struct race_inj k1, k2;
+	struct race_pinned p1, p2;
+	pthread_t t1, t2;
+	struct v_receive r;
+	uint64_t client;
+	int srv;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	srv = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
+	ASSERT_LE(0, srv);
+	client = v_id_make(FAKE_HOST, (0xfffU << V_ID_GEN_SHIFT) | 7);
+	ASSERT_EQ(0, race_inj_open(&k1, vt_id(srv), client, 0));
+	ASSERT_EQ(0, race_inj_open(&k2, vt_id(srv), client, 0));
+	k1.cpu = 0;
+	k2.cpu = 1;
+	race_open(1u << RACE_DELIVER, 1000 * vt_scale());
+	p1 = (struct race_pinned){ .k = &k1, .seq = 1, .delay_ms = 0 };
+	p2 = (struct race_pinned){ .k = &k2, .seq = 2, .delay_ms = 300 * vt_scale() };
+	ASSERT_EQ(0, pthread_create(&t1, NULL, race_pinned_fn, &p1));
+	ASSERT_EQ(0, pthread_create(&t2, NULL, race_pinned_fn, &p2));
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	race_open(0, 200);
+	EXPECT_EQ(0, p1.ret);
+	EXPECT_EQ(0, p2.ret);
+	/* The newer request is what the server gets. */
+	ASSERT_LT(0, vt_wait_poll(srv, POLLIN, 10000));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, v_receive_ex(srv, &r));
+	EXPECT_EQ(client, r.sender);
+	EXPECT_EQ(0, v_reply(srv, r.sender, &r.msg));
+	close(k1.fd);
+	close(k2.fd);
+	close(srv);
+}
+
+/* A member answering every group Send it gets with its own number. */
+struct race_member {
+	pthread_t th;
+	int fd, n, stop;
+};
+
+static void *race_member_fn(void *arg)
+{
+	struct race_member *m = arg;
+	struct v_receive r;
+
+	while (!m->stop) {
+		if (vt_wait_poll(m->fd, POLLIN, 200) <= 0)
+			continue;
+		memset(&r, 0, sizeof(r));
+		if (v_receive_ex(m->fd, &r))
+			continue;
+		r.msg = mk(V_OK, m->n);
+		v_reply(m->fd, r.sender, &r.msg);
+	}
+	return NULL;
+}
+
+/*
+ * Item 4: GetReply sees the window of a group Send over while another
+ * thread of the socket starts the next group Send.  5c3a75e closed the
+ * transaction after dropping the lock, so the new Send lost its further
+ * replies.
+ */
+TEST_F_TIMEOUT(race, get_reply_close_while_next_group_send, 120)
+{
+	struct race_member m[2];
+	struct race_call a = { 0 }, b = { 0 };
+	struct v_msg msg;
+	uint64_t gid, rep;
+	char cmd[64];
+	int g, i, got;
+
+	g = v_open();
+	ASSERT_LE(0, g);
+	snprintf(cmd, sizeof(cmd), "set group-window-ms %d", 2000 * vt_scale());
+	ASSERT_EQ(0, vt_vctl_run(NULL, cmd, NULL, 0, 0));
+	for (i = 0; i < 2; i++) {
+		m[i].fd = v_open();
+		m[i].n = i + 1;
+		m[i].stop = 0;
+		ASSERT_LE(0, m[i].fd);
+		if (i == 0)
+			ASSERT_EQ(0, v_group_create(m[0].fd, &gid));
+		ASSERT_EQ(0, v_group_join(m[i].fd, gid));
+		ASSERT_EQ(0, pthread_create(&m[i].th, NULL, race_member_fn, &m[i]));
+	}
+	/* A group Send, its further reply taken, and its window run out. */
+	msg = mk(V_REQ_SERVICE_BASE, 1);
+	ASSERT_EQ(0, v_send(g, gid, &msg));
+	ASSERT_EQ(0, v_get_reply(g, &msg, &rep, 5000ULL * 1000000 * vt_scale()));
+	usleep(2200000 * vt_scale());
+	/* GetReply finds the window over and closes it ... */
+	race_open(1u << RACE_GREPLY_CLOSE, 1500 * vt_scale());
+	a.fd = g;
+	a.a = 100;
+	a.fn = call_get_reply;
+	ASSERT_EQ(0, race_start(&a));
+	usleep(300000 * vt_scale());
+	/* ... while the next group Send of the socket goes out. */
+	b.fd = g;
+	b.a = gid;
+	b.msg = mk(V_REQ_SERVICE_BASE, 2);
+	b.fn = call_send;
+	ASSERT_EQ(0, race_start(&b));
+	pthread_join(a.th, NULL);
+	pthread_join(b.th, NULL);
+	race_open(0, 200);
+	EXPECT_EQ(-ENOENT, a.ret);
+	ASSERT_EQ(0, b.ret);
+	got = v_msg_get64(&b.msg, 8) == 1 ? 2 : 1;
+	/* The new Send's further reply is still there for GetReply. */
+	EXPECT_EQ(0, v_get_reply(g, &msg, &rep, 5000ULL * 1000000 * vt_scale()))
+		TH_LOG("the next group Send lost its further reply");
+	EXPECT_EQ(got, v_msg_get64(&msg, 8));
+	for (i = 0; i < 2; i++) {
+		m[i].stop = 1;
+		pthread_join(m[i].th, NULL);
+		close(m[i].fd);
+	}
+	close(g);
+	snprintf(cmd, sizeof(cmd), "set group-window-ms %d", V_GROUP_WINDOW_MS_DEFAULT);
+	EXPECT_EQ(0, vt_vctl_run(NULL, cmd, NULL, 0, 0));
+}
+
+/*
+ * Item 8: a server moves data to a fake client that never answers, and
+ * the client's next REQUEST retires the transaction.  The mover learns at
+ * once; 5c3a75e left it to its next back-off tick (here held off by the
+ * widened wait).
+ */
+TEST_F_TIMEOUT(race, retire_wakes_mover, 120)
+{
+	struct race_call mv = { 0 };
+	struct race_inj k;
+	struct v_receive r;
+	uint64_t client;
+	int srv;
+
+	srv = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
+	ASSERT_LE(0, srv);
+	client = v_id_make(FAKE_HOST, (0xfffU << V_ID_GEN_SHIFT) | 8);
+	ASSERT_EQ(0, race_inj_open(&k, vt_id(srv), client, 1 << 20));
+	k.cpu = 0;
+	ASSERT_EQ(0, race_inj_send(&k, 1));
+	ASSERT_LT(0, vt_wait_poll(srv, POLLIN, 10000));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, v_receive_ex(srv, &r));
+	ASSERT_EQ(client, r.sender);
+	race_open(1u << RACE_TRAIN_WAIT, 10000);
+	mv.fd = srv;
+	mv.a = client;
+	mv.b = 1 << 20;
+	mv.fn = call_move_to;
+	ASSERT_EQ(0, race_start(&mv));
+	usleep(200000 * vt_scale());
+	ASSERT_FALSE(atomic_load(&mv.done)) TH_LOG("the move ended before the client's next request");
+	ASSERT_EQ(0, race_inj_send(&k, 2));
+	EXPECT_TRUE(race_returned(&mv, 2000)) TH_LOG("the mover slept on a retired transaction");
+	race_open(0, 200);
+	pthread_join(mv.th, NULL);
+	EXPECT_EQ(-ENOENT, mv.ret);
+	close(k.fd);
+	close(srv);
 }
 
 VT_HARNESS_MAIN

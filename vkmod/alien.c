@@ -476,7 +476,7 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
 	a->txn.forwarder = get_unaligned_be64(&req->forwarder);
 	a->txn.retx_ms = min_t(u32, be32_to_cpu(req->retx_ms), V_HOST_DOWN_MS_MAX);
-	if (be32_to_cpu(h->src_host) == host->host_part)
+	if (be32_to_cpu(h->src_host) == v_host_part(host))
 		v_alien_local_sender(a);
 	return a;
 }
@@ -613,6 +613,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	}
 	src->n += n;
 	spin_unlock(&host->alien_lock);
+	v_race_delay(V_RACE_DELIVER);
 
 	/*
 	 * From here on the aliens are the table's: a newer REQUEST of the
@@ -661,11 +662,11 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 			goto drop;
 		}
 		qualifier = get_unaligned_be64(&gr->qualifier);
-		if (qualifier && v_id_host(qualifier) != host->host_part) {
+		if (qualifier && v_id_host(qualifier) != v_host_part(host)) {
 			v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);	/* for another host */
 			goto drop;
 		}
-	} else if (v_id_host(dst_id) != host->host_part) {
+	} else if (v_id_host(dst_id) != v_host_part(host)) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
 		goto drop;
 	}
@@ -683,7 +684,7 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	 * forwarded, or as its own group Send, while that client waits for it
 	 * on the network.
 	 */
-	if (client_host == host->host_part && !v_alien_client_waits(host, client, seq)) {
+	if (client_host == v_host_part(host) && !v_alien_client_waits(host, client, seq)) {
 		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
 		goto drop;
 	}
@@ -761,7 +762,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 	 * its window: the contract's ENOENT (remote clients' kernels discard
 	 * such replies themselves), and the message is no longer held.
 	 */
-	if (a->group && a->client_host == host->host_part && !v_alien_group_open(host, a)) {
+	if (a->group && a->client_host == v_host_part(host) && !v_alien_group_open(host, a)) {
 		spin_lock_bh(&host->ipc_lock);
 		if (t->holder == vs && t->state == V_TXN_RECEIVED)
 			v_txn_end(t, -ECANCELED);
@@ -829,7 +830,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 		spin_unlock(&a->resp.lock);
 		t->msg = r->msg;
 		t->replier = vs->id;
-		trace_v_reply(host->host_part, t->sender_id, t->seq, vs->id, len);
+		trace_v_reply(v_host_part(host), t->sender_id, t->seq, vs->id, len);
 		v_txn_end(t, 0);
 		WRITE_ONCE(a->done_at, jiffies);
 	}

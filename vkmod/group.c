@@ -108,7 +108,7 @@ int v_group_create(struct v_sock *vs, struct v_group *g)
 	/* Skip 0 (no id) and any local part still naming a live group. */
 	do {
 		local = ++host->next_group;
-		g->gid = V_ID_GROUP | v_id_make(host->host_part, local);
+		g->gid = V_ID_GROUP | v_id_make(v_host_part(host), local);
 	} while (!local || v_group_find(host, g->gid));
 	spin_unlock_bh(&host->group_lock);
 	return 0;
@@ -490,7 +490,7 @@ void v_group_rcv(struct v_host *host, struct sk_buff *skb)
 			v_stat_inc(host, V_A_STAT_DROP_SHORT);
 			goto out;
 		}
-		if (v_id_host(get_unaligned_be64(&h->client)) != host->host_part) {
+		if (v_id_host(get_unaligned_be64(&h->client)) != v_host_part(host)) {
 			v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
 			goto out;
 		}
@@ -642,6 +642,7 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 		wait_woken(&wait, TASK_INTERRUPTIBLE, min(left, (long)(again - jiffies)));
 	}
 	remove_wait_queue(&vs->tx_wait, &wait);
+	v_race_delay(V_RACE_GREPLY_CLOSE);	/* another thread may Send */
 	v_group_txn_free(req, &gone);
 	if (err)
 		return err;

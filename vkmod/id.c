@@ -32,7 +32,7 @@ int v_id_register(struct v_host *host, struct v_sock *vs)
 	if (ret == 1)
 		host->generation = (host->generation + 1) & V_ID_GEN_MASK;
 	vs->host = host;
-	vs->id = v_id_make(host->host_part,
+	vs->id = v_id_make(v_host_part(host),
 			   (host->generation << V_ID_GEN_SHIFT) | index);
 	/* Publish only once the id is complete: lookups compare it. */
 	xa_store(&host->procs, index, vs, GFP_KERNEL_ACCOUNT);
@@ -61,7 +61,7 @@ struct v_sock *v_id_lookup(struct v_host *host, u64 id)
 	struct v_sock *vs;
 
 	if (v_id_is_group(id) || (id & V_ID_WELLKNOWN) ||
-	    v_id_host(id) != host->host_part)
+	    v_id_host(id) != v_host_part(host))
 		return NULL;
 	rcu_read_lock();
 	vs = xa_load(&host->procs, v_id_index(id));

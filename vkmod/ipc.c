@@ -95,7 +95,7 @@ int v_peer_get(struct v_sock *vs, u64 id, struct v_peer *p)
 	p->alien = NULL;
 	if (!id || v_id_is_group(id) || (id & V_ID_WELLKNOWN))
 		return -ENOENT;
-	if (v_id_host(id) == host->host_part) {
+	if (v_id_host(id) == v_host_part(host)) {
 		p->sock = v_id_lookup(host, id);
 		/*
 		 * A local client whose Send went to another host may have been
@@ -183,7 +183,7 @@ struct v_sock *v_ipc_find(struct v_sock *vs, u64 id, int *err)
 {
 	struct v_sock *dst;
 
-	if (v_id_host(id) != vs->host->host_part) {
+	if (v_id_host(id) != v_host_part(vs->host)) {
 		*err = -EHOSTUNREACH;
 		return NULL;
 	}
@@ -506,17 +506,17 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 			v_txn_put(t);
 			goto out_unlock;
 		}
-		trace_v_send(vs->host->host_part, t->sender_id, t->seq, s.dst, s.seg_len);
+		trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
 		return v_send_complete(vs, uarg, v_txn_wait(vs));
 	}
-	if (v_id_host(s.dst) != vs->host->host_part) {
+	if (v_id_host(s.dst) != v_host_part(vs->host)) {
 		v_txn_prepare(t, &s);
 		err = v_net_send(vs, t, v_id_host(s.dst), s.dst);
 		if (err) {
 			v_txn_put(t);
 			goto out_unlock;
 		}
-		trace_v_send(vs->host->host_part, t->sender_id, t->seq, s.dst, s.seg_len);
+		trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
 		return v_send_complete(vs, uarg, v_txn_wait(vs));
 	}
 	dst = v_ipc_find(vs, s.dst, &err);
@@ -540,7 +540,7 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	list_add_tail(&t->node, &dst->rxq);
 	dst->rxq_len++;
 	spin_unlock_bh(lock);
-	trace_v_send(vs->host->host_part, t->sender_id, t->seq, s.dst, s.seg_len);
+	trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
 	v_ipc_wake_receiver(dst);
 	sock_put(&dst->sk);
 
@@ -580,7 +580,7 @@ static bool v_ipc_take(struct v_sock *vs, struct v_receive *r, struct v_peer *p,
 	vs->rxq_len--;
 	t->state = V_TXN_RECEIVED;
 	*seq = t->seq;
-	trace_v_receive(vs->host->host_part, t->sender_id, t->seq, vs->id, t->seg_len);
+	trace_v_receive(v_host_part(vs->host), t->sender_id, t->seq, vs->id, t->seg_len);
 
 	r->sender = t->sender_id;
 	r->group = t->alien ? t->alien->group : 0;
@@ -849,7 +849,7 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 	} else {
 		t->msg = r->msg;
 		t->replier = vs->id;
-		trace_v_reply(vs->host->host_part, t->sender_id, t->seq, vs->id,
+		trace_v_reply(v_host_part(vs->host), t->sender_id, t->seq, vs->id,
 			      with_seg ? r->src_len : 0);
 		v_txn_end(t, 0);
 		/* The sender runs next; a server usually blocks in Receive now. */
@@ -881,7 +881,7 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 	if (v_peer_get(vs, f->from, &p))
 		return -ENOENT;
 	t = v_peer_txn(&p);
-	if (v_id_host(f->to) != vs->host->host_part) {
+	if (v_id_host(f->to) != v_host_part(vs->host)) {
 		err = v_net_forward(vs, &p, f);
 		v_peer_put(&p);
 		return err;
@@ -900,7 +900,7 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		t->state = V_TXN_QUEUED;
 		t->msg = f->msg;
 		t->forwarder = vs->id;
-		trace_v_forward(vs->host->host_part, t->sender_id, t->seq, f->to, 0);
+		trace_v_forward(v_host_part(vs->host), t->sender_id, t->seq, f->to, 0);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
 	if (dst) {

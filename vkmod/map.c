@@ -76,7 +76,7 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *de
 {
 	struct v_map_entry *e;
 
-	if (!host_part || host_part == host->host_part || !is_valid_ether_addr(mac))
+	if (!host_part || host_part == v_host_part(host) || !is_valid_ether_addr(mac))
 		return;
 	rcu_read_lock();
 	e = v_map_find(host, host_part);
@@ -178,7 +178,7 @@ static void v_map_fence(struct v_host *host, u32 host_part)
 {
 	struct v_map_entry *e, *n;
 
-	if (!host_part || host_part == host->host_part)
+	if (!host_part || host_part == v_host_part(host))
 		return;
 	spin_lock_bh(&host->map_lock);
 	e = v_map_find(host, host_part);
@@ -268,7 +268,7 @@ int v_map_claim(struct v_host *host)
 		if (!denied)
 			return 0;
 		pr_info_ratelimited("vkmod: host part %#x is in use on the network\n",
-				    host->host_part);
+				    v_host_part(host));
 		if (READ_ONCE(host->part_chosen) || tries == 3 || v_host_redraw(host))
 			return -EADDRINUSE;
 	}
@@ -285,8 +285,8 @@ void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac)
 		return;
 	WRITE_ONCE(host->fence_sent, jiffies ?: 1);
 	pr_warn_ratelimited("vkmod: host part %#x also used by %pM on %s\n",
-			    host->host_part, mac, dev->name);
-	skb = v_map_frame(host, V_PKT_FENCE, host->host_part);
+			    v_host_part(host), mac, dev->name);
+	skb = v_map_frame(host, V_PKT_FENCE, v_host_part(host));
 	if (skb)
 		v_net_broadcast(host, skb, NULL);
 }
@@ -314,7 +314,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 	const u8 *mac = eth_hdr(skb)->h_source;
 	struct net_device *dev = skb->dev;
 	struct sk_buff *ans;
-	bool mine = src == host->host_part;
+	bool mine = src == v_host_part(host);
 
 	if (h->type < V_PKT_CLAIM || h->type > V_PKT_FENCE)
 		return false;
@@ -355,7 +355,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 			break;
 		}
 		v_map_learn(host, src, dev, mac);
-		if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == host->host_part) {
+		if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host)) {
 			ans = v_map_frame(host, V_PKT_HERE, 0);
 			if (ans)
 				v_net_xmit_dev(host, dev, mac, ans);

@@ -48,7 +48,7 @@ struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t 
 	h = skb_put_zero(skb, sizeof(*h));
 	h->version = V_WIRE_VERSION;
 	h->type = type;
-	h->src_host = cpu_to_be32(host->host_part);
+	h->src_host = cpu_to_be32(v_host_part(host));
 	return skb;
 }
 
@@ -129,7 +129,7 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 
 	if (!skb)
 		return;
-	if (dst_host == host->host_part) {
+	if (dst_host == v_host_part(host)) {
 		v_net_set_len(skb);
 		local_bh_disable();
 		v_net_dispatch(host, skb);
@@ -192,7 +192,7 @@ unsigned int v_net_payload_max(struct v_host *host, u32 dst_host)
 	u8 mac[ETH_ALEN];
 	int ifindex;
 
-	if (dst_host == host->host_part)
+	if (dst_host == v_host_part(host))
 		return V_LOCAL_PAYLOAD;
 	rcu_read_lock();
 	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
@@ -234,7 +234,7 @@ static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 		v_net_xmit(host, v_id_host(t->qualifier), skb);
 	} else {
 		if (v_group_has_members(host, t->group))
-			v_net_xmit(host, host->host_part, skb_copy(skb, GFP_KERNEL));
+			v_net_xmit(host, v_host_part(host), skb_copy(skb, GFP_KERNEL));
 		v_net_broadcast(host, skb, mcast);
 	}
 }
@@ -305,15 +305,15 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 	struct v_wire_grequest *gr;
 	unsigned int max, piggy = 0;
 	struct sk_buff *skb;
-	bool here = !qhost || qhost == host->host_part;
+	bool here = !qhost || qhost == v_host_part(host);
 	bool links = READ_ONCE(host->nr_links);
 
 	if (!here && (!links || v_map_fenced(host, qhost)))
 		return -EHOSTUNREACH;
-	if ((!links || qhost == host->host_part) &&
+	if ((!links || qhost == v_host_part(host)) &&
 	    !v_group_local(host, t->group, t->sender_id, NULL, 0))
 		return -ESRCH;	/* only members here could answer, and there are none */
-	max = (links && qhost != host->host_part) ? v_net_payload_max(host, qhost) :
+	max = (links && qhost != v_host_part(host)) ? v_net_payload_max(host, qhost) :
 						     V_LOCAL_PAYLOAD;
 	if (max < sizeof(*gr))
 		return -EHOSTUNREACH;
@@ -429,7 +429,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	} else {
 		t->msg = f->msg;
 		t->forwarder = vs->id;
-		trace_v_forward(host->host_part, t->sender_id, seq, f->to, 0);
+		trace_v_forward(v_host_part(host), t->sender_id, seq, f->to, 0);
 		list_del_init(&t->node);
 		if (p->alien) {
 			v_txn_end(t, 0);
@@ -446,6 +446,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	}
 	if (p->sock)
 		wake_up(&p->sock->tx_wait);
+	v_race_delay(V_RACE_FORWARD);	/* the client may end its Send here */
 	v_net_xmit(host, to_host, first);
 	return 0;
 }
@@ -550,7 +551,7 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 out:
 	spin_unlock_bh(&host->ipc_lock);
 	if (retx) {
-		trace_v_retransmit(host->host_part, t->sender_id, t->seq,
+		trace_v_retransmit(v_host_part(host), t->sender_id, t->seq,
 				   get_unaligned_be64(&((struct v_wire_hdr *)
 						skb_network_header(t->req_skb))->dst), 0);
 		v_stat_inc(host, V_A_STAT_RETRANSMITS);
@@ -598,7 +599,7 @@ void v_net_group_again(struct v_host *host, struct v_txn *t)
 	v_stat_inc(host, V_A_STAT_RETRANSMITS);
 	if (!q)
 		v_net_broadcast(host, skb, mcast);
-	else if (v_id_host(q) != host->host_part)
+	else if (v_id_host(q) != v_host_part(host))
 		v_net_xmit(host, v_id_host(q), skb);
 	else
 		kfree_skb(skb);	/* our own members answered without loss */
@@ -675,7 +676,7 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 	struct v_sock *vs;
 	struct v_txn *t;
 
-	if (v_id_host(client) != host->host_part) {
+	if (v_id_host(client) != v_host_part(host)) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
 		goto drop;
 	}
@@ -814,7 +815,7 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 	/* Claims and host-part queries (map.c) may carry our own host part. */
 	if (v_map_rcv(host, skb))
 		return NET_RX_SUCCESS;
-	if (be32_to_cpu(h->src_host) == host->host_part) {
+	if (be32_to_cpu(h->src_host) == v_host_part(host)) {
 		if (!v_link_own_addr(host, eth_hdr(skb)->h_source))
 			v_map_collision(host, dev, eth_hdr(skb)->h_source);
 		goto drop_silently;

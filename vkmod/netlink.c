@@ -274,7 +274,7 @@ static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr)
 		goto nospace;
 	v_host_stats(host, stats);
-	if (nla_put_u32(msg, V_A_HOST_PART, READ_ONCE(host->host_part)) ||
+	if (nla_put_u32(msg, V_A_HOST_PART, v_host_part(host)) ||
 	    nla_put_u32(msg, V_A_HOST_DOWN_MS, READ_ONCE(host->host_down_ms)) ||
 	    nla_put_u32(msg, V_A_HOST_PROCS, READ_ONCE(host->nr_procs)) ||
 	    nla_put_u32(msg, V_A_HOST_ALIENS, atomic_read(&host->nr_aliens)) ||

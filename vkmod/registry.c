@@ -247,7 +247,7 @@ void v_reg_rcv(struct v_host *host, struct sk_buff *skb)
 		goto out;
 	}
 	pid = get_unaligned_be64(&g->pid);
-	if (v_id_host(asker) != host->host_part || !pid || v_id_is_group(pid)) {
+	if (v_id_host(asker) != v_host_part(host) || !pid || v_id_is_group(pid)) {
 		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
 		goto out;
 	}

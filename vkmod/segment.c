@@ -167,9 +167,9 @@ int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg)
 		v_txn_copy_end(&c);
 	}
 	if (!err && to_seg)
-		trace_v_move_to(vs->host->host_part, m->pid, c.seq, vs->id, m->len);
+		trace_v_move_to(v_host_part(vs->host), m->pid, c.seq, vs->id, m->len);
 	else if (!err)
-		trace_v_move_from(vs->host->host_part, m->pid, c.seq, vs->id, m->len);
+		trace_v_move_from(v_host_part(vs->host), m->pid, c.seq, vs->id, m->len);
 out:
 	v_peer_put(&p);
 	return err;

@@ -147,7 +147,7 @@ static void v_train_xmit_queue(struct v_host *host, u32 dst_host, struct sk_buff
  */
 static int v_train_wait(struct v_sock *vs, struct v_alien *a, unsigned long deadline)
 {
-	long left = (long)(deadline - jiffies);
+	long left = (long)(deadline - jiffies) + v_race_jiffies(V_RACE_TRAIN_WAIT);
 
 	/*
 	 * A signal restarts the Move from its start (moving the same bytes
@@ -395,7 +395,7 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 	/* A group Send already answered: access has ended. */
 	if (!err && a->group &&
 	    (READ_ONCE(a->seg_closed) ||
-	     (a->client_host == host->host_part && !v_alien_group_open(host, a))))
+	     (a->client_host == v_host_part(host) && !v_alien_group_open(host, a))))
 		err = -EACCES;
 	if (err || !m->len)
 		return err;
@@ -420,9 +420,9 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 	mutex_unlock(&a->move_lock);
 	kfree(mv);
 	if (!err && to_seg)
-		trace_v_move_to(host->host_part, a->client, t->seq, vs->id, m->len);
+		trace_v_move_to(v_host_part(host), a->client, t->seq, vs->id, m->len);
 	else if (!err)
-		trace_v_move_from(host->host_part, a->client, t->seq, vs->id, m->len);
+		trace_v_move_from(v_host_part(host), a->client, t->seq, vs->id, m->len);
 	return err;
 }
 

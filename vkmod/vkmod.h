@@ -82,7 +82,7 @@ struct v_host {
 	struct xarray procs;		/* index -> struct v_sock */
 	u32 next_index;			/* cyclic allocation cursor */
 	u32 generation;			/* bumped when next_index wraps */
-	u32 host_part;
+	u32 host_part;			/* read with v_host_part() */
 	unsigned int nr_procs;		/* under id_lock */
 	spinlock_t ipc_lock;		/* all transaction state: see ipc.c */
 	struct mutex reg_lock;		/* logical id registrations: registry.c */
@@ -293,6 +293,15 @@ static inline struct v_sock *v_sk(const struct sock *sk)
 	return container_of(sk, struct v_sock, sk);
 }
 
+/*
+ * The host part changes at run time (vctl set host-part, under id_lock):
+ * softirq and ioctls read it without a lock.
+ */
+static inline u32 v_host_part(const struct v_host *host)
+{
+	return READ_ONCE(host->host_part);
+}
+
 /* host.c */
 struct v_host *v_host_get(const struct net *net);
 int v_host_set_host_part(struct v_host *host, u32 host_part);
@@ -456,5 +465,26 @@ void v_netlink_exit(void);
 /* socket.c */
 int v_socket_init(void);
 void v_socket_exit(void);
+
+/*
+ * race.c: debug-only windows for race tests (make VK_RACE_DELAY=y, which
+ * make check-debug uses; compiled out of every other build).  Each names
+ * the instant a race of the shared-host review lived at; the race_sites
+ * parameter (a mask of BIT(site)) opens it for race_ms.
+ */
+enum v_race_site {
+	V_RACE_FORWARD,		/* v_net_forward(): the REQUEST published */
+	V_RACE_DELIVER,		/* v_alien_deliver(): new aliens hashed */
+	V_RACE_GREPLY_CLOSE,	/* GetReply: the window seen over */
+	V_RACE_TRAIN_WAIT,	/* a mover's wait for the client, lengthened */
+};
+
+#ifdef VK_RACE_DELAY
+void v_race_delay(enum v_race_site site);
+unsigned long v_race_jiffies(enum v_race_site site);
+#else
+static inline void v_race_delay(enum v_race_site site) { }
+static inline unsigned long v_race_jiffies(enum v_race_site site) { return 0; }
+#endif
 
 #endif /* _VKMOD_H */
