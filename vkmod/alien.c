@@ -234,17 +234,19 @@ static void v_alien_answer_again(struct v_alien *a, bool ack)
 	struct sk_buff *skb, *relay = NULL;
 	struct sk_buff_head again;
 	enum v_txn_state state;
+	bool forwarded;
 
 	spin_lock_bh(&host->ipc_lock);
 	state = a->txn.state;
-	if (a->fwd_skb)
+	forwarded = a->fwd_skb;	/* set under ipc_lock, once */
+	if (forwarded)
 		relay = v_net_copy_kept(a->fwd_skb, GFP_ATOMIC);
 	spin_unlock_bh(&host->ipc_lock);
 	v_stat_inc(host, V_A_STAT_DUPLICATES);
 	/* The client is alive and may retransmit again: keep the alien. */
 	WRITE_ONCE(a->done_at, jiffies);
 
-	if (a->fwd_skb) {
+	if (forwarded) {
 		/* Forwarded on: relay the retransmission to the new host. */
 		v_net_xmit(host, a->fwd_host, relay);
 		return;
