@@ -902,7 +902,7 @@ nomem:
  * Table dumps (proc, alien, map, group show): one record per message,
  * printed as it arrives, each column one attribute.
  */
-enum col_type { COL_ID, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM, COL_IDLIST };
+enum col_type { COL_ID, COL_U8, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM, COL_IDLIST };
 
 struct col {
 	int attr;
@@ -934,7 +934,7 @@ struct dump_state {
 
 static const char *const proc_states[] = { "idle", "queued", "received", "remote", "shutdown" };
 static const char *const alien_states[] = { "queued", "received", "replied", "failed", "forwarded" };
-static const char *const map_states[] = { "learned", "fenced" };
+static const char *const map_states[] = { "learned", "fenced", "version" };
 
 #define COL(a, n, t)	{ .attr = (a), .name = (n), .type = (t) }
 #define COL_NAMED(a, n, tbl)	{ .attr = (a), .name = (n), .type = COL_ENUM, \
@@ -964,6 +964,8 @@ static const struct col map_cols[] = {
 	COL(V_A_LINK_ADDR, "addr", COL_MAC),
 	COL_NAMED(V_A_MAP_STATE, "state", map_states),
 	COL(V_A_MAP_AGE_MS, "age_ms", COL_U32),
+	COL(V_A_MAP_VERSION, "version", COL_U8),
+	COL(V_A_MAP_FEATURES, "features", COL_U32),
 };
 
 static const struct col group_cols[] = {
@@ -1036,6 +1038,9 @@ static void print_col(const struct col *c, struct nlattr *a, bool json)
 	switch (c->type) {
 	case COL_ID:
 		print_id(a, json);
+		break;
+	case COL_U8:
+		printf("%u", nla_get_u8(a));
 		break;
 	case COL_U32:
 		printf("%" PRIu32, nla_get_u32(a));

@@ -36,6 +36,8 @@ struct v_map_entry {
 	int ifindex;
 	u8 mac[ETH_ALEN];
 	u8 state;			/* enum v_map_state */
+	u8 version;			/* its wire version, as last heard */
+	u32 features;			/* V_WIRE_FEAT_* of its last CLAIM or HERE */
 	unsigned long last;		/* jiffies: last heard from or used */
 	struct rcu_head rcu;
 };
@@ -71,6 +73,46 @@ static struct v_map_entry *v_map_find(struct v_host *host, u32 host_part)
 	return NULL;
 }
 
+/*
+ * What a frame of host_part taught us: where it is, which wire version it
+ * speaks and (announce: a CLAIM or HERE) its features.  Entries are
+ * replaced, never changed in place, so readers never see half an update.
+ */
+static void v_map_set(struct v_host *host, u32 host_part, const struct net_device *dev,
+		      const u8 *mac, u8 version, u32 features, bool announce)
+{
+	struct v_map_entry *e, *n;
+
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (e && e->state == V_MAP_FENCED)
+		goto out;	/* only an admin lifts a fence */
+	if (!e && host->nr_map >= V_MAP_MAX)
+		goto out;	/* full: reached by broadcast */
+	n = e ? kmemdup(e, sizeof(*e), GFP_ATOMIC) : kzalloc(sizeof(*n), GFP_ATOMIC);
+	if (!n)
+		goto out;
+	n->host_part = host_part;
+	n->ifindex = dev->ifindex;
+	ether_addr_copy(n->mac, mac);
+	n->version = version;
+	n->state = version == V_WIRE_VERSION ? V_MAP_LEARNED : V_MAP_VERSION;
+	if (announce)
+		n->features = features;
+	n->last = jiffies;
+	if (e) {
+		hlist_replace_rcu(&e->node, &n->node);
+		kfree_rcu(e, rcu);
+	} else {
+		hlist_add_head_rcu(&n->node, v_map_bucket(host, host_part));
+		host->nr_map++;
+		v_map_gc_arm(host);
+	}
+out:
+	spin_unlock_bh(&host->map_lock);
+}
+
+/* A frame of this wire version from host_part, from mac on dev. */
 void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *dev,
 		 const u8 *mac)
 {
@@ -81,43 +123,28 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *de
 	rcu_read_lock();
 	e = v_map_find(host, host_part);
 	if (e && (e->state == V_MAP_FENCED ||
-		  (e->ifindex == dev->ifindex && ether_addr_equal(e->mac, mac)))) {
+		  (e->state == V_MAP_LEARNED && e->ifindex == dev->ifindex &&
+		   ether_addr_equal(e->mac, mac)))) {
 		if (e->state != V_MAP_FENCED)
 			WRITE_ONCE(e->last, jiffies);
 		rcu_read_unlock();
 		return;		/* the usual case: nothing new */
 	}
 	rcu_read_unlock();
+	v_map_set(host, host_part, dev, mac, V_WIRE_VERSION, 0, false);
+}
 
-	spin_lock_bh(&host->map_lock);
-	e = v_map_find(host, host_part);
-	if (e && e->state == V_MAP_FENCED) {
-		/* Only an admin lifts a fence. */
-	} else if (e) {
-		/* Moved: replace, so readers never see half an update. */
-		struct v_map_entry *n = kmemdup(e, sizeof(*e), GFP_ATOMIC);
+/* A CLAIM or HERE of any wire version: its version and features. */
+static void v_map_announced(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_claim *c = (const void *)(h + 1);
+	const u8 *mac = eth_hdr(skb)->h_source;
 
-		if (n) {
-			n->ifindex = dev->ifindex;
-			ether_addr_copy(n->mac, mac);
-			n->last = jiffies;
-			hlist_replace_rcu(&e->node, &n->node);
-			kfree_rcu(e, rcu);
-		}
-	} else if (host->nr_map < V_MAP_MAX) {
-		e = kzalloc(sizeof(*e), GFP_ATOMIC);
-		if (e) {
-			e->host_part = host_part;
-			e->ifindex = dev->ifindex;
-			ether_addr_copy(e->mac, mac);
-			e->state = V_MAP_LEARNED;
-			e->last = jiffies;
-			hlist_add_head_rcu(&e->node, v_map_bucket(host, host_part));
-			host->nr_map++;
-			v_map_gc_arm(host);
-		}
-	}
-	spin_unlock_bh(&host->map_lock);
+	if (!is_valid_ether_addr(mac))
+		return;
+	v_map_set(host, be32_to_cpu(h->src_host), skb->dev, mac, h->version,
+		  be32_to_cpu(c->features), true);
 }
 
 /* Where is host_part?  Caller holds rcu_read_lock().  A use keeps it. */
@@ -133,17 +160,23 @@ bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac)
 	return true;
 }
 
-/* Is host_part claimed by two hosts (traffic to it fails)? */
-bool v_map_fenced(struct v_host *host, u32 host_part)
+/*
+ * May traffic go to host_part: 0, -EHOSTUNREACH when it is claimed by two
+ * hosts, -EPROTO when it runs another wire version.
+ */
+int v_map_reach(struct v_host *host, u32 host_part)
 {
 	struct v_map_entry *e;
-	bool fenced;
+	int err = 0;
 
 	rcu_read_lock();
 	e = v_map_find(host, host_part);
-	fenced = e && e->state == V_MAP_FENCED;
+	if (e && e->state == V_MAP_FENCED)
+		err = -EHOSTUNREACH;
+	else if (e && e->state == V_MAP_VERSION)
+		err = -EPROTO;
 	rcu_read_unlock();
-	return fenced;
+	return err;
 }
 
 /* Frames to host_part go unanswered: forget where we thought it was. */
@@ -213,6 +246,8 @@ static struct sk_buff *v_map_frame(struct v_host *host, u8 type, u32 about)
 	c = skb_put_zero(skb, sizeof(*c));
 	c->nonce = cpu_to_be64(host->nonce);
 	c->host = cpu_to_be32(about);
+	if (type == V_PKT_CLAIM || type == V_PKT_HERE)
+		c->features = cpu_to_be32(V_WIRE_FEATURES);
 	return skb;
 }
 
@@ -324,11 +359,17 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 	}
 	if (mine && get_unaligned_be64(&c->nonce) == host->nonce)
 		goto out;	/* our own frame, looped back */
+	if (h->version != V_WIRE_VERSION) {
+		/* Only a CLAIM or HERE gets here (net.c): it names a version. */
+		if (!mine)
+			v_map_announced(host, skb);
+		goto out;
+	}
 
 	switch (h->type) {
 	case V_PKT_CLAIM:
 		if (!mine) {
-			v_map_learn(host, src, dev, mac);
+			v_map_announced(host, skb);
 			break;
 		}
 		/* Our part, claimed by another: say it is ours, and if we are
@@ -354,7 +395,10 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 			v_map_collision(host, dev, mac);
 			break;
 		}
-		v_map_learn(host, src, dev, mac);
+		if (h->type == V_PKT_HERE)
+			v_map_announced(host, skb);
+		else
+			v_map_learn(host, src, dev, mac);
 		if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host)) {
 			ans = v_map_frame(host, V_PKT_HERE, 0);
 			if (ans)
@@ -448,6 +492,8 @@ int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback
 			    nla_put_u32(skb, V_A_LINK_IFINDEX, e->ifindex) ||
 			    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, e->mac) ||
 			    nla_put_u8(skb, V_A_MAP_STATE, e->state) ||
+			    nla_put_u8(skb, V_A_MAP_VERSION, e->version) ||
+			    nla_put_u32(skb, V_A_MAP_FEATURES, e->features) ||
 			    nla_put_u32(skb, V_A_MAP_AGE_MS,
 					jiffies_to_msecs(jiffies - READ_ONCE(e->last)))) {
 				genlmsg_cancel(skb, hdr);

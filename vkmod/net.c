@@ -146,7 +146,7 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 		}
 	}
 	rcu_read_unlock();
-	if (v_map_fenced(host, dst_host)) {
+	if (v_map_reach(host, dst_host)) {	/* fenced, or another version */
 		kfree_skb(skb);
 		return;
 	}
@@ -308,8 +308,14 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 	bool here = !qhost || qhost == v_host_part(host);
 	bool links = READ_ONCE(host->nr_links);
 
-	if (!here && (!links || v_map_fenced(host, qhost)))
+	if (!here && !links)
 		return -EHOSTUNREACH;
+	if (!here) {
+		int err = v_map_reach(host, qhost);
+
+		if (err)
+			return err;
+	}
 	if ((!links || qhost == v_host_part(host)) &&
 	    !v_group_local(host, t->group, t->sender_id, NULL, 0))
 		return -ESRCH;	/* only members here could answer, and there are none */
@@ -345,9 +351,13 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 	struct v_host *host = vs->host;
 	unsigned int max, piggy = 0;
 	struct sk_buff *skb, *first;
+	int err;
 
-	if (!READ_ONCE(host->nr_links) || v_map_fenced(host, dst_host))
-		return -EHOSTUNREACH;	/* no link, or a host part claimed twice */
+	if (!READ_ONCE(host->nr_links))
+		return -EHOSTUNREACH;
+	err = v_map_reach(host, dst_host);	/* claimed twice, another version */
+	if (err)
+		return err;
 	max = v_net_payload_max(host, dst_host);
 	if (max < sizeof(struct v_wire_request))
 		return -EHOSTUNREACH;
@@ -391,6 +401,9 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 
 	if (!READ_ONCE(host->nr_links))
 		return -EHOSTUNREACH;
+	err = v_map_reach(host, to_host);
+	if (err)
+		return err;
 	max = v_net_payload_max(host, to_host);
 	if (max < sizeof(struct v_wire_request))
 		return -EHOSTUNREACH;
@@ -791,9 +804,11 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 		goto drop_silently;
 	}
 	h = (const void *)skb->data;
+	/* Of another version, only a CLAIM or HERE is read: it says so (map.c). */
 	if (h->version != V_WIRE_VERSION) {
 		v_stat_inc(host, V_A_STAT_DROP_VERSION);
-		goto drop_silently;
+		if (h->type != V_PKT_CLAIM && h->type != V_PKT_HERE)
+			goto drop_silently;
 	}
 	if (!h->type || h->type > V_PKT_MAX) {
 		v_stat_inc(host, V_A_STAT_DROP_TYPE);

@@ -369,7 +369,7 @@ void v_link_exit(void);
 void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *dev,
 		 const u8 *mac);
 bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac);
-bool v_map_fenced(struct v_host *host, u32 host_part);
+int v_map_reach(struct v_host *host, u32 host_part);
 void v_map_stale(struct v_host *host, u32 host_part);
 int v_map_del(struct v_host *host, u32 host_part);
 void v_map_set_age(struct v_host *host, unsigned int ms);

@@ -38,6 +38,8 @@
  *                while the sender was queued on it or received by it
  *   EHOSTUNREACH host silent until the host-down bound, or no host answers
  *                for that host part
+ *   EPROTO       the host of that host part runs another wire version
+ *                (V_MAP_VERSION)
  *   ETIMEDOUT    the Send's (or GetReply's) own timeout expired
  *   EBUSY        receiver busy after back-off; host part set after sockets or
  *                interfaces exist
@@ -609,9 +611,27 @@ struct v_get_reply {
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		3	/* 2: v_wire_request.retx_ms, epoch counters;
-					 * 3: V_WIRE_TRAIN_WINDOW trains in flight
+#define V_WIRE_VERSION		4	/* 2: v_wire_request.retx_ms, epoch counters;
+					 * 3: V_WIRE_TRAIN_WINDOW trains in flight;
+					 * 4: CLAIM and HERE are read whatever their
+					 * version and carry the sender's features
 					 */
+/*
+ * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
+ * (once per change set, not per frame) and says what changed above.  A
+ * host drops every frame of another version but CLAIM and HERE: from
+ * version 4 on, struct v_wire_hdr, struct v_wire_claim and the
+ * authentication trailer keep their layout, and a CLAIM or HERE of
+ * another version (authenticated like any frame on a keyed host) tells
+ * the receiver that host part runs that version (V_MAP_VERSION, shown by
+ * `vctl map show`).  A Send, Forward or qualified group Send to it then
+ * fails at once with EPROTO instead of waiting for the host-down bound;
+ * a frame of its own version from that host part (after an upgrade) ends
+ * it.  New capabilities a version may add later are announced as
+ * V_WIRE_FEAT_* bits in v_wire_claim.features, so a host can tell what a
+ * peer of its own version can do.
+ */
+#define V_WIRE_FEATURES		0	/* V_WIRE_FEAT_*: none defined yet */
 
 #define V_WIRE_F_AUTH		0x0001	/* v_wire_hdr.flags: a v_wire_auth trailer follows */
 #define V_WIRE_AUTH_TAG_LEN	16
@@ -863,7 +883,9 @@ struct v_wire_gmembers {
 struct v_wire_claim {
 	__be64	nonce;		/* CLAIM / DENY / HERE: the sender's incarnation */
 	__be32	host;		/* WHERE / FENCE: the host part concerned */
-	__be32	reserved;
+	__be32	features;	/* CLAIM / HERE: V_WIRE_FEAT_* (was reserved, 0,
+				 * up to version 3)
+				 */
 };
 
 /*
@@ -930,6 +952,9 @@ struct v_wire_claim {
  *    V_A_LINK_ADDR: NLA_BINARY      its MAC address (ETH_ALEN bytes)
  *    V_A_MAP_STATE: NLA_U8          enum v_map_state
  *    V_A_MAP_AGE_MS: NLA_U32        since it was last heard from
+ *    V_A_MAP_VERSION: NLA_U8        its wire version, as last heard
+ *    V_A_MAP_FEATURES: NLA_U32      the V_WIRE_FEAT_* its last CLAIM or
+ *                                   HERE announced
  *
  * V_CMD_MAP_DEL (admin): forget one entry (a fence included)
  *    V_A_MAP_HOST: NLA_U32          errors: ENOENT no such entry
@@ -1058,6 +1083,8 @@ enum v_genl_attr {
 	V_A_HOST_KEY,
 	V_A_HOST_KEYED,
 	V_A_HOST_MAX_ALIENS_HOST,
+	V_A_MAP_VERSION,
+	V_A_MAP_FEATURES,
 	__V_A_MAX
 };
 
@@ -1074,6 +1101,7 @@ enum v_proc_state {
 enum v_map_state {
 	V_MAP_LEARNED,		/* heard from: frames go to its MAC */
 	V_MAP_FENCED,		/* claimed twice: traffic fails (EHOSTUNREACH) */
+	V_MAP_VERSION,		/* runs another wire version: traffic fails (EPROTO) */
 };
 
 enum v_alien_state {
@@ -1095,7 +1123,9 @@ enum v_stat {
 	V_A_STAT_BUSY,			/* requests refused for lack of aliens */
 	V_A_STAT_HOST_DOWN,		/* Sends failed with EHOSTUNREACH */
 	V_A_STAT_DROP_SHORT,		/* dropped: truncated or lengths disagree */
-	V_A_STAT_DROP_VERSION,		/* dropped: other wire version */
+	V_A_STAT_DROP_VERSION,		/* other wire version (a CLAIM or HERE
+					 * of one is read for its version only)
+					 */
 	V_A_STAT_DROP_TYPE,		/* dropped: unknown frame type */
 	V_A_STAT_DROP_NO_TXN,		/* dropped: no such transaction (stale) */
 	V_A_STAT_DROP_NOT_MINE,		/* dropped: for another host part */
