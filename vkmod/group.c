@@ -642,7 +642,7 @@ int v_group_get_reply(struct v_sock *vs, struct v_get_reply __user *uarg)
 		wait_woken(&wait, TASK_INTERRUPTIBLE, min(left, (long)(again - jiffies)));
 	}
 	remove_wait_queue(&vs->tx_wait, &wait);
-	v_race_delay(V_RACE_GREPLY_CLOSE);	/* another thread may Send */
+	v_race_sleep(V_RACE_GREPLY_CLOSE);	/* another thread may Send */
 	v_group_txn_free(req, &gone);
 	if (err)
 		return err;

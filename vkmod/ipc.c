@@ -62,16 +62,21 @@
  *   signal without a handler) marks the transaction detached, writes a
  *   random token into the caller's replier and returns -ERESTARTNOINTR:
  *   the restarted ioctl reads the same struct, finds the token and waits
- *   on, so the request runs once.  A Send without the token is a new one,
- *   never a restart: should a handler run in the short window after that
- *   decision and leave by siglongjmp(), the thread's next Send (or, while
- *   the thread is not parked in a stop, another thread's) abandons the
- *   detached transaction with -EINTR and starts its own; a restart that
- *   finds its transaction abandoned returns -EINTR.
+ *   on, so the request runs once.  A token has both V_SEND_RESTART bits set,
+ *   which no replier has: a Send carrying one is a restart, and when its
+ *   transaction is gone it fails with -EINTR rather than run the request
+ *   again.  A Send without one is new: should a handler run in the short
+ *   window after the detach and leave by siglongjmp(), the thread's next
+ *   Send (or, while that thread is not parked in a stop, another
+ *   thread's) abandons the detached transaction with -EINTR, waits for
+ *   its copiers, and starts its own; a restart arriving meanwhile waits
+ *   for the abandon to finish, so it never returns while a receiver still
+ *   writes the segment.
  */
 #include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/freezer.h>
+#include <linux/sched/jobctl.h>
 #include <linux/pid_namespace.h>
 #include <linux/cred.h>
 #include <linux/uaccess.h>
@@ -351,7 +356,7 @@ static int v_txn_wait(struct v_sock *vs)
 			} else {
 				t->detached = true;
 				t->waiter = task_pid_nr(current);
-				t->restart = get_random_u64() | 1;
+				t->restart = get_random_u64() | V_SEND_RESTART;
 				err = -ERESTARTNOINTR;
 			}
 			break;
@@ -385,15 +390,28 @@ static void v_send_finish(struct v_sock *vs)
 
 /*
  * End a detached transaction nobody will restart (its thread left by
- * siglongjmp(), or sends anew); ipc_lock held.  Its token is kept, so that
- * a late restart carrying it learns of the end (v_send_rejoin()).
+ * siglongjmp(), or sends anew); ipc_lock held.  It stays detached, and
+ * abandoning, until its copiers are gone (v_send_abandon()).
  */
 static void v_send_abandon_locked(struct v_txn *t)
 {
 	if (v_txn_pending(t))
 		v_txn_end(t, -EINTR);
+	t->abandoning = true;
+}
+
+/* The rest of an abandon: no copier left, then the socket is free. */
+static void v_send_abandon(struct v_sock *vs)
+{
+	struct v_txn *t = &vs->txn;
+
+	v_txn_wait_copiers(vs);
+	spin_lock_bh(&vs->host->ipc_lock);
 	t->detached = false;
-	WRITE_ONCE(t->abandoned, t->restart);
+	t->abandoning = false;
+	spin_unlock_bh(&vs->host->ipc_lock);
+	wake_up(&vs->tx_wait);	/* a restart waiting for the abandon */
+	v_send_finish(vs);
 }
 
 /* Finish a Send: hand back the reply and make the socket free to Send. */
@@ -408,12 +426,15 @@ static int v_send_complete(struct v_sock *vs, struct v_send __user *uarg, int er
 		spin_lock_bh(&vs->host->ipc_lock);
 		v_send_abandon_locked(t);
 		spin_unlock_bh(&vs->host->ipc_lock);
-		v_txn_wait_copiers(vs);
-		err = -EFAULT;
+		v_send_abandon(vs);
+		return -EFAULT;
 	}
 	if (!err && (copy_to_user(&uarg->msg, &t->msg, sizeof(t->msg)) ||
 		     put_user(t->replier, &uarg->replier)))
 		err = -EFAULT;
+	else if (err && t->restart)
+		put_user(0, &uarg->replier);	/* the token is spent */
+	WRITE_ONCE(t->restart, 0);	/* v_send_rejoin() reads it locked */
 	v_send_finish(vs);
 	return err;
 }
@@ -431,46 +452,52 @@ static bool v_send_parked(pid_t tid)
 
 	rcu_read_lock();
 	task = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
-	/* frozen() is not exported; TASK_FROZEN is what it reads. */
+	/*
+	 * frozen() is not exported; TASK_FROZEN is what it reads.  The cgroup
+	 * v2 freezer parks a task in a trap of its own (JOBCTL_TRAP_FREEZE).
+	 */
 	parked = task && (task_is_stopped_or_traced(task) || freezing(task) ||
 			  (READ_ONCE(task->__state) & TASK_FROZEN) ||
+			  (READ_ONCE(task->jobctl) & JOBCTL_TRAP_FREEZE) ||
 			  signal_pending(task));
 	rcu_read_unlock();
 	return parked;
 }
 
 /*
- * A Send on a socket with a Send in progress, or carrying an abandoned
- * Send's token.  0: token is the detached transaction's, rejoin it.
- * -EINTR: a restart whose transaction was abandoned.  -EALREADY: another
- * Send is in progress.  -EAGAIN: go on with a new Send (the detached
- * transaction, if any, has been abandoned).
+ * A Send carrying a restart token, or on a socket with a Send in
+ * progress.  0: the token is the detached transaction's, rejoin it.
+ * -EINTR: a restart whose transaction is gone.  -EAGAIN: go on as a new
+ * Send (EALREADY if another is in progress); a detached transaction
+ * nobody will restart has been abandoned.
  */
 static int v_send_rejoin(struct v_sock *vs, u64 token)
 {
+	bool is_token = (token & V_SEND_RESTART) == V_SEND_RESTART;
+	pid_t me = task_pid_nr(current);
 	struct v_txn *t = &vs->txn;
-	bool abandon = false;
 	int err = -EAGAIN;
 
 	spin_lock_bh(&vs->host->ipc_lock);
-	if (token && token == t->restart && t->detached &&
-	    t->waiter == task_pid_nr(current)) {
+	if (is_token && token == t->restart && t->abandoning) {
+		spin_unlock_bh(&vs->host->ipc_lock);
+		wait_event(vs->tx_wait, !READ_ONCE(t->abandoning));
+		return -EINTR;
+	}
+	if (is_token && token == t->restart && t->detached && t->waiter == me) {
 		t->detached = false;
 		err = 0;
-	} else if (token && token == t->abandoned) {
-		WRITE_ONCE(t->abandoned, 0);
+	} else if (is_token) {
 		err = -EINTR;
-	} else if (t->detached && (t->waiter == task_pid_nr(current) ||
-				   !v_send_parked(t->waiter))) {
+	} else if (t->detached && !t->abandoning &&
+		   (t->waiter == me || !v_send_parked(t->waiter))) {
 		v_send_abandon_locked(t);
-		abandon = true;
+		spin_unlock_bh(&vs->host->ipc_lock);
+		v_send_abandon(vs);
+		return -EAGAIN;
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
-	if (!abandon)
-		return err;
-	v_txn_wait_copiers(vs);
-	v_send_finish(vs);
-	return -EAGAIN;
+	return err;
 }
 
 int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
@@ -483,12 +510,9 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
 		return -EFAULT;
-	/*
-	 * A restart after a stop, a Send finding a detached one, or the late
-	 * restart of an abandoned one (the usual Send skips this).
-	 */
+	/* A restart after a stop, or a Send finding another (not the usual Send). */
 	if (test_bit(V_SOCK_SENDING, &vs->flags) ||
-	    unlikely(s.replier && s.replier == READ_ONCE(t->abandoned))) {
+	    unlikely((s.replier & V_SEND_RESTART) == V_SEND_RESTART)) {
 		err = v_send_rejoin(vs, s.replier);
 		if (err != -EAGAIN)
 			return err ? err : v_send_complete(vs, uarg, v_txn_wait(vs));

@@ -459,7 +459,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	}
 	if (p->sock)
 		wake_up(&p->sock->tx_wait);
-	v_race_delay(V_RACE_FORWARD);	/* the client may end its Send here */
+	v_race_sleep(V_RACE_FORWARD);	/* the client may end its Send here */
 	v_net_xmit(host, to_host, first);
 	return 0;
 }

@@ -5,7 +5,7 @@
  * Races of a few instructions rarely show under emulation.  A race test
  * opens the window at a named site for race_ms, through the race_sites
  * parameter, and the debug kernel's KASAN (or the test's own check) sees
- * what happens in it.  The delay busy-waits: some sites are in softirq.
+ * what happens in it.
  */
 #include <linux/delay.h>
 #include <linux/jiffies.h>
@@ -25,12 +25,22 @@ static bool v_race_on(enum v_race_site site)
 	return READ_ONCE(race_sites) & BIT(site);
 }
 
+/* In softirq or under a lock: busy-wait. */
 void v_race_delay(enum v_race_site site)
 {
 	unsigned int ms = min(READ_ONCE(race_ms), 10000U);
 
 	if (v_race_on(site))
 		mdelay(ms);
+}
+
+/* In process context with no lock held: sleep, the CPU is the guest's other job. */
+void v_race_sleep(enum v_race_site site)
+{
+	unsigned int ms = min(READ_ONCE(race_ms), 10000U);
+
+	if (v_race_on(site))
+		msleep(ms);
 }
 
 unsigned long v_race_jiffies(enum v_race_site site)

@@ -133,10 +133,17 @@ int v_seg_copy(struct v_copy *c, void __user *ubuf, size_t len, bool to_seg)
 			len -= n - left;
 		}
 		unpin_user_pages_dirty_lock(pages, pinned, to_seg);
-		if (left)
+		if (left) {
+			/* Nor keep the sender's memory alive while we wait. */
+			mmput(mm);
 			err = v_seg_fault_in(c, ubuf, left, to_seg);
-		else if (len && fatal_signal_pending(current))
+			if (!err && !mmget_not_zero(mm))
+				err = -ENOENT;
+			if (err)
+				return err;
+		} else if (len && fatal_signal_pending(current)) {
 			err = -EINTR;
+		}
 		cond_resched();
 	}
 	mmput(mm);

@@ -165,7 +165,7 @@ struct v_txn {
 	bool detached;			/* sender left the ioctl to be stopped */
 	pid_t waiter;			/* the thread that sent it (for its restart) */
 	u64 restart;			/* token of a detached Send (its replier) */
-	u64 abandoned;			/* token of the last one abandoned */
+	bool abandoning;		/* another Send is ending the detached one */
 	u64 sender_id;			/* the client: owner's id or the alien's */
 	struct v_alien *alien;		/* remote sender, or NULL */
 
@@ -481,9 +481,11 @@ enum v_race_site {
 
 #ifdef VK_RACE_DELAY
 void v_race_delay(enum v_race_site site);
+void v_race_sleep(enum v_race_site site);
 unsigned long v_race_jiffies(enum v_race_site site);
 #else
 static inline void v_race_delay(enum v_race_site site) { }
+static inline void v_race_sleep(enum v_race_site site) { }
 static inline unsigned long v_race_jiffies(enum v_race_site site) { return 0; }
 #endif
 

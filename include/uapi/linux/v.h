@@ -335,14 +335,19 @@ struct v_creds {
  * Forward, or the first replying member of a group).
  *
  * A stop (job control, ptrace, the freezer) does not end a Send: the
- * kernel writes a restart token into replier and restarts the ioctl, which
- * finds the token and waits on.  A Send whose replier holds no such token
- * is a new request: when a signal handler leaves a stopped Send by
- * siglongjmp(), the thread's next Send (or another thread's, while that
- * thread is not stopped) ends the old one, and the receiver's Reply to
- * it then fails with ENOENT.  So set replier to 0 (or leave the last
- * reply's replier) in a new request; libv does.
+ * kernel writes a restart token (both V_SEND_RESTART bits set, which no
+ * process id has) into replier and restarts the ioctl, which finds the
+ * token and waits on.  A Send carrying a token is a restart: when its
+ * transaction is gone it fails with EINTR, never running the request
+ * again.  A Send whose replier holds no token is a new request: when a
+ * signal handler leaves a stopped Send by siglongjmp(), the thread's next
+ * Send (or another thread's, while that thread is not stopped) ends the
+ * old one, and the receiver's Reply to it then fails with ENOENT.  So set
+ * replier to 0 in a new request (libv does).  A restarted Send that then
+ * fails leaves replier 0.
  */
+#define V_SEND_RESTART	(V_ID_GROUP | V_ID_WELLKNOWN)
+
 struct v_send {
 	__aligned_u64	dst;		/* in: process or group id */
 	__aligned_u64	qualifier;	/* in: group Send only: deliver to the
