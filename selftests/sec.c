@@ -644,6 +644,23 @@ TEST_F_TIMEOUT(longjmp, next_send_is_a_new_request, 90)
 	EXPECT_EQ(0, kid_wait(self->kid));
 }
 
+/* A restart token with no transaction behind it never runs the request again. */
+TEST_F(longjmp, stale_restart_token_is_eintr)
+{
+	struct v_send s;
+
+	memset(&s, 0, sizeof(s));
+	s.dst = self->rid;
+	s.timeout_ns = 300ULL * 1000000 * vt_scale();
+	s.msg = mk(0x101, 4);
+	s.replier = V_SEND_RESTART | 0x5ec;
+	EXPECT_EQ(-EINTR, v_send_ex(self->c, &s));
+	EXPECT_EQ(0, s.replier);
+	/* Nothing reached the receiver; the socket Sends as usual. */
+	s.replier = 0;
+	EXPECT_EQ(-ETIMEDOUT, v_send_ex(self->c, &s));
+}
+
 /* Another process sharing the socket may Send on it again. */
 TEST_F_TIMEOUT(longjmp, socket_not_wedged_for_others, 90)
 {

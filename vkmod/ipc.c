@@ -514,8 +514,12 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	if (test_bit(V_SOCK_SENDING, &vs->flags) ||
 	    unlikely((s.replier & V_SEND_RESTART) == V_SEND_RESTART)) {
 		err = v_send_rejoin(vs, s.replier);
+		if (!err)
+			return v_send_complete(vs, uarg, v_txn_wait(vs));
+		if (err == -EINTR)
+			put_user(0, &uarg->replier);	/* the token is spent */
 		if (err != -EAGAIN)
-			return err ? err : v_send_complete(vs, uarg, v_txn_wait(vs));
+			return err;
 	}
 	err = v_send_check(&s);
 	if (err)
