@@ -280,6 +280,18 @@ out:
 }
 
 /*
+ * The wire version injected frames carry: this tree's, or VK_WIRE_VERSION
+ * (to run a test against a module of an older version, as for the
+ * security tests' runs against 5c3a75e, version 3).
+ */
+static inline uint8_t vt_wire_version(void)
+{
+	const char *v = getenv("VK_WIRE_VERSION");
+
+	return v && *v ? (uint8_t)atoi(v) : V_WIRE_VERSION;
+}
+
+/*
  * Ethernet header (to, from) and V header into f; header len = len.
  * Returns VT_HDRS, the offset of the payload.
  */
@@ -294,7 +306,7 @@ static inline size_t vt_frame_hdr(uint8_t *f, const uint8_t *to, const uint8_t *
 	f[12] = V_ETHERTYPE_DEFAULT >> 8;
 	f[13] = V_ETHERTYPE_DEFAULT & 0xff;
 	memset(&h, 0, sizeof(h));
-	h.version = V_WIRE_VERSION;
+	h.version = vt_wire_version();
 	h.type = type;
 	h.seq = htonl(seq);
 	h.client = htobe64(client);
