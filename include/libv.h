@@ -50,7 +50,11 @@ int v_send(int fd, uint64_t dst, struct v_msg *msg);
 int v_send_seg(int fd, uint64_t dst, struct v_msg *msg, void *seg, size_t len,
 	       unsigned int access);
 
-/* Send with every option (timeout_ns: ETIMEDOUT; replier out). */
+/*
+ * Send with every option (timeout_ns: ETIMEDOUT; replier out).  Zero
+ * replier in a new request (memset the struct): after a stop the kernel
+ * keeps a restart token there (uapi: V_SEND_RESTART).
+ */
 int v_send_ex(int fd, struct v_send *s);
 
 /*

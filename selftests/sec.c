@@ -7,6 +7,7 @@
  *
  *   setpid_*        a process registers only itself, and only it, its
  *                   registrant or an administrator removes a registration
+ *   passed_socket_* privileges are the caller's, not the socket opener's
  *   group_send_*    a local member of a group gets a local sender's
  *                   credentials
  *   dumps_*         vctl proc / group / alien show: other users' processes
@@ -134,6 +135,35 @@ TEST(setpid_owner_only)
 	ASSERT_EQ(-ESRCH, v_get_pid(r.fd_b, LID, V_SCOPE_LOCAL, &got));
 	close(r.fd_a);
 	close(r.fd_b);
+}
+
+/* Item 13: the child holds root's socket, but not root's capabilities. */
+static void reg_with_roots_socket(void *arg)
+{
+	struct sec_reg *r = arg;
+
+	CKEQ(-EPERM, v_set_pid(r->fd_a, 100, r->id_a, V_SCOPE_LOCAL));
+	CKEQ(-EPERM, v_group_join(r->fd_a, V_GROUP_TIME_SERVERS));
+}
+
+/*
+ * Item 13 (kept, and said in the uapi): privileges are the caller's, not
+ * the socket opener's.  A socket root opened, used by a process that is
+ * no longer root, registers no privileged logical id and joins no
+ * well-known group.
+ */
+TEST(passed_socket_carries_no_privilege)
+{
+	struct sec_reg r = { 0 };
+
+	r.fd_a = v_open();
+	ASSERT_LE(0, r.fd_a);
+	r.id_a = vt_id(r.fd_a);
+	ASSERT_EQ(0, sec_as(UID_B, reg_with_roots_socket, &r));
+	/* Root itself may, with that socket. */
+	ASSERT_EQ(0, v_set_pid(r.fd_a, 100, r.id_a, V_SCOPE_LOCAL));
+	ASSERT_EQ(0, v_set_pid(r.fd_a, 100, 0, V_SCOPE_LOCAL));
+	close(r.fd_a);
 }
 
 /* A registration by an administrator of another process: that process may remove it. */
