@@ -74,9 +74,25 @@ static struct v_map_entry *v_map_find(struct v_host *host, u32 host_part)
 }
 
 /*
+ * Put n in the table in place of e (a copy of it), or as a new entry
+ * (e NULL, then true); map_lock held.  Entries are replaced, never
+ * changed in place, so readers never see half an update.
+ */
+static bool v_map_publish(struct v_host *host, struct v_map_entry *e, struct v_map_entry *n)
+{
+	if (e) {
+		hlist_replace_rcu(&e->node, &n->node);
+		kfree_rcu(e, rcu);
+		return false;
+	}
+	hlist_add_head_rcu(&n->node, v_map_bucket(host, n->host_part));
+	host->nr_map++;
+	return true;
+}
+
+/*
  * What a frame of host_part taught us: where it is, which wire version it
- * speaks and (announce: a CLAIM or HERE) its features.  Entries are
- * replaced, never changed in place, so readers never see half an update.
+ * speaks and (announce: a CLAIM or HERE) its features.
  */
 static void v_map_set(struct v_host *host, u32 host_part, const struct net_device *dev,
 		      const u8 *mac, u8 version, u32 features, bool announce)
@@ -100,14 +116,8 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct net_devic
 	if (announce)
 		n->features = features;
 	n->last = jiffies;
-	if (e) {
-		hlist_replace_rcu(&e->node, &n->node);
-		kfree_rcu(e, rcu);
-	} else {
-		hlist_add_head_rcu(&n->node, v_map_bucket(host, host_part));
-		host->nr_map++;
+	if (v_map_publish(host, e, n))
 		v_map_gc_arm(host);
-	}
 out:
 	spin_unlock_bh(&host->map_lock);
 }
@@ -221,13 +231,7 @@ static void v_map_fence(struct v_host *host, u32 host_part)
 			n->host_part = host_part;
 			n->state = V_MAP_FENCED;
 			n->last = jiffies;
-			if (e) {
-				hlist_replace_rcu(&e->node, &n->node);
-				kfree_rcu(e, rcu);
-			} else {
-				hlist_add_head_rcu(&n->node, v_map_bucket(host, host_part));
-				host->nr_map++;
-			}
+			v_map_publish(host, e, n);
 			pr_warn_ratelimited("vkmod: host part %#x is claimed by two hosts: fenced\n",
 					    host_part);
 		}
