@@ -20,6 +20,8 @@
  *   wire.send_to_other_wire_version_*
  *                   a host that announced another wire version is refused
  *                   with EPROTO at once (issue 2/2's rule for the wire)
+ *   wire.*fence*    FENCE frames make no entries, fence only what two live
+ *                   hosts confirm, and fences age (issue 2/2, item 1)
  *   race.*          races of the review (items 1, 2, 4, 8), their windows
  *                   held open by a VK_RACE_DELAY module (make check-debug,
  *                   where KASAN sees a use after free); in other builds
@@ -1132,23 +1134,51 @@ TEST_F_TIMEOUT(race, retire_wakes_mover, 120)
 /* ------------------------------------------------------------------------ */
 /* Wire versions (issue 2/2: how the wire evolves)                          */
 
-/* Inject into host 0 a CLAIM of host part hp in wire version ver. */
-static int sec_claim(uint32_t hp, uint8_t ver)
-{
-	struct v_wire_claim c = { htobe64(0x5ec), 0, 0 };
-	uint8_t f[VT_HDRS + sizeof(c)], mac0[ETH_ALEN];
+/* Host 0's bridge port, open to inject frames into host 0 (sec_port_open()). */
+struct sec_port {
+	int fd;
 	struct sockaddr_ll to;
-	int fd = sec_port_open(&to, mac0), ret;
+	uint8_t mac0[ETH_ALEN];
+};
 
-	if (fd < 0)
-		return -1;
-	vt_frame_hdr(f, mac0, fake_mac, V_PKT_CLAIM, 0, 0, 0, 0, hp, sizeof(c));
+/*
+ * Inject through k a claim-family frame (CLAIM, HERE, FENCE, ...) of host
+ * part hp in wire version ver: about (WHERE, FENCE), nonce, and the last
+ * byte of the fake source MAC.
+ */
+static int sec_port_claim(struct sec_port *k, uint8_t type, uint32_t hp, uint32_t about,
+			  uint64_t nonce, uint8_t ver, uint8_t mac_last)
+{
+	struct v_wire_claim c = { htobe64(nonce), htonl(about), 0 };
+	uint8_t f[VT_HDRS + sizeof(c)], from[ETH_ALEN];
+
+	memcpy(from, fake_mac, ETH_ALEN);
+	from[ETH_ALEN - 1] = mac_last;
+	vt_frame_hdr(f, k->mac0, from, type, 0, 0, 0, 0, hp, sizeof(c));
 	f[ETH_HLEN] = ver;	/* v_wire_hdr.version */
 	memcpy(f + VT_HDRS, &c, sizeof(c));
-	ret = sendto(fd, f, sizeof(f), 0, (struct sockaddr *)&to, sizeof(to)) ==
-	      (ssize_t)sizeof(f) ? 0 : -1;
-	close(fd);
+	return sendto(k->fd, f, sizeof(f), 0, (struct sockaddr *)&k->to, sizeof(k->to)) ==
+	       (ssize_t)sizeof(f) ? 0 : -1;
+}
+
+/* The same, through a port opened for this frame alone. */
+static int sec_claim_frame(uint8_t type, uint32_t hp, uint32_t about, uint64_t nonce,
+			   uint8_t ver, uint8_t mac_last)
+{
+	struct sec_port k;
+	int ret;
+
+	k.fd = sec_port_open(&k.to, k.mac0);
+	if (k.fd < 0)
+		return -1;
+	ret = sec_port_claim(&k, type, hp, about, nonce, ver, mac_last);
+	close(k.fd);
 	return ret;
+}
+
+static int sec_claim(uint32_t hp, uint8_t ver)
+{
+	return sec_claim_frame(V_PKT_CLAIM, hp, 0, 0x5ec, ver, 1);
 }
 
 /* Send from fd to process 1 of host part hp, for at most ms. */
@@ -1207,6 +1237,121 @@ TEST_F_TIMEOUT(wire, send_to_other_wire_version_fails_eproto, 90)
 	EXPECT_EQ(-ETIMEDOUT, sec_send_to_host(fd, FAKE_HOST + 2, 300));
 	EXPECT_EQ(0, vt_vctl_run(vt_topo_ns(&topo, 0), "set key none", NULL, 0, 0));
 	close(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* FENCE (issue 2/2, item 1): bounded, aged, and confirmed                  */
+
+/* How many entries of host 0's map are in state st. */
+static int sec_map_count(const char *st)
+{
+	static char out[1 << 20];
+	char want[32];
+	const char *p;
+	int n = 0;
+
+	snprintf(want, sizeof(want), "\"state\":\"%s\"", st);
+	if (vt_vctl_run(vt_topo_ns(&topo, 0), "-j map show", out, sizeof(out), 0))
+		return -1;
+	for (p = out; (p = strstr(p, want)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * A FENCE naming a live host is not taken on trust: host 0 asks where it
+ * is, one host answers, nothing is fenced and host 0 still reaches it.
+ * 5c3a75e fenced it at once, for good.
+ */
+TEST_F_TIMEOUT(wire, spoofed_fence_of_live_host_not_taken, 90)
+{
+	struct v_msg m = mk(V_REQ_SERVICE_BASE, 0xfe);
+	int c = vt_ns_vopen(vt_topo_ns(&topo, 0), 0), srv, p[2];
+	uint64_t srv_id;
+	pid_t pid;
+
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, pipe(p));
+	pid = kid_fork(0);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct v_receive r;
+
+		srv = vt_ns_vopen(vt_topo_ns(&topo, 1), 0);
+		CK(srv >= 0);
+		srv_id = vt_id(srv);
+		CKEQ(8, write(p[1], &srv_id, 8));
+		for (;;) {
+			memset(&r, 0, sizeof(r));
+			if (v_receive_ex(srv, &r) == 0)
+				v_reply(srv, r.sender, &r.msg);
+		}
+	}
+	ASSERT_EQ(8, read(p[0], &srv_id, 8));
+	ASSERT_EQ(0, v_send(c, srv_id, &m));	/* host 0 knows host 1 */
+	ASSERT_EQ(0, sec_claim_frame(V_PKT_FENCE, FAKE_HOST, v_id_host(srv_id), 0x5ec,
+				     vt_wire_version(), 1));
+	usleep((V_FENCE_CONFIRM_MS + 300) * 1000 * vt_scale());
+	EXPECT_EQ(0, sec_map_count("fenced")) TH_LOG("a live host was fenced on one frame's word");
+	EXPECT_EQ(0, v_send(c, srv_id, &m));
+	close(c);
+}
+
+/*
+ * A flood of FENCEs naming made-up host parts: 5c3a75e made a map entry
+ * of each, past the map's bound (V_MAP_MAX, 4096), never aged.  Now none,
+ * and one WHERE per confirmation window at most.
+ */
+TEST_F_TIMEOUT(wire, fence_flood_makes_no_entries, 120)
+{
+	enum { N = 5000 };
+	struct sec_port k;
+	long long q0, q1;
+	int64_t t0, ms;
+	int i;
+
+	k.fd = sec_port_open(&k.to, k.mac0);
+	ASSERT_LE(0, k.fd);
+	q0 = vt_stat(vt_topo_ns(&topo, 0), "map_queries");
+	t0 = vt_now_ms();
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, sec_port_claim(&k, V_PKT_FENCE, FAKE_HOST, 0x100000 + i, 0x5ec,
+					    vt_wire_version(), 1));
+	ms = vt_now_ms() - t0;
+	close(k.fd);
+	usleep(500000 * vt_scale());
+	EXPECT_EQ(0, sec_map_count("fenced"));
+	q1 = vt_stat(vt_topo_ns(&topo, 0), "map_queries");
+	/* At most one per confirmation window of the time the flood took. */
+	EXPECT_GE(ms / V_FENCE_CONFIRM_MS + 2, q1 - q0)
+		TH_LOG("%lld WHEREs for %d FENCEs in %lld ms", q1 - q0, N, (long long)ms);
+}
+
+/*
+ * Two hosts answering for one part with different nonces after a FENCE:
+ * fenced (traffic fails at once), and the fence ages out with the map-age.
+ */
+TEST_F_TIMEOUT(wire, confirmed_fence_then_aged, 90)
+{
+	int c = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
+	uint32_t P = FAKE_HOST + 3;
+	int i, gone = 0;
+
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, sec_claim_frame(V_PKT_FENCE, FAKE_HOST, P, 0x5ec, vt_wire_version(), 1));
+	ASSERT_EQ(0, sec_claim_frame(V_PKT_HERE, P, 0, 0x1111, vt_wire_version(), 2));
+	ASSERT_EQ(0, sec_claim_frame(V_PKT_HERE, P, 0, 0x2222, vt_wire_version(), 3));
+	usleep(200000 * vt_scale());
+	ASSERT_EQ(1, sec_map_count("fenced"));
+	EXPECT_EQ(-EHOSTUNREACH, sec_send_to_host(c, P, 3000));
+	/* Aged like any entry (an admin need not clear every host). */
+	ASSERT_EQ(0, vt_vctl_run(vt_topo_ns(&topo, 0), "set map-age-ms 1000", NULL, 0, 0));
+	for (i = 0; i < 60 && !gone; i++) {
+		usleep(100000 * vt_scale());
+		gone = sec_map_count("fenced") == 0;
+	}
+	EXPECT_TRUE(gone) TH_LOG("the fence never aged out");
+	close(c);
 }
 
 VT_HARNESS_MAIN

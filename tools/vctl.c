@@ -911,6 +911,7 @@ struct col {
 	const char *const *names;	/* COL_ENUM: value -> name */
 	size_t nnames;
 	int member;			/* COL_IDLIST: attribute of each id */
+	bool optional;			/* an older module may not send it */
 };
 
 struct dump_view {
@@ -937,6 +938,7 @@ static const char *const alien_states[] = { "queued", "received", "replied", "fa
 static const char *const map_states[] = { "learned", "fenced", "version" };
 
 #define COL(a, n, t)	{ .attr = (a), .name = (n), .type = (t) }
+#define COL_OPT(a, n, t)	{ .attr = (a), .name = (n), .type = (t), .optional = true }
 #define COL_NAMED(a, n, tbl)	{ .attr = (a), .name = (n), .type = COL_ENUM, \
 				  .names = (tbl), .nnames = ARRAY_SIZE(tbl) }
 #define COL_LIST(a, n, m)	{ .attr = (a), .name = (n), .type = COL_IDLIST, .member = (m) }
@@ -964,8 +966,8 @@ static const struct col map_cols[] = {
 	COL(V_A_LINK_ADDR, "addr", COL_MAC),
 	COL_NAMED(V_A_MAP_STATE, "state", map_states),
 	COL(V_A_MAP_AGE_MS, "age_ms", COL_U32),
-	COL(V_A_MAP_VERSION, "version", COL_U8),
-	COL(V_A_MAP_FEATURES, "features", COL_U32),
+	COL_OPT(V_A_MAP_VERSION, "version", COL_U8),
+	COL_OPT(V_A_MAP_FEATURES, "features", COL_U32),
 };
 
 static const struct col group_cols[] = {
@@ -1035,6 +1037,10 @@ static void print_idlist(const struct nlattr *list, int member, bool json)
 
 static void print_col(const struct col *c, struct nlattr *a, bool json)
 {
+	if (!a) {		/* optional, and this module did not send it */
+		printf(json ? "null" : "-");
+		return;
+	}
 	switch (c->type) {
 	case COL_ID:
 		print_id(a, json);
@@ -1071,11 +1077,13 @@ static void print_col(const struct col *c, struct nlattr *a, bool json)
 static bool col_ok(const struct col *c, const struct nlattr *a)
 {
 	static const int min_len[] = {
-		[COL_ID] = 8, [COL_U32] = 4, [COL_HOSTPART] = 4, [COL_MAC] = ETH_ALEN,
-		[COL_ENUM] = 1, [COL_IDLIST] = 0,
+		[COL_ID] = 8, [COL_U8] = 1, [COL_U32] = 4, [COL_HOSTPART] = 4,
+		[COL_MAC] = ETH_ALEN, [COL_ENUM] = 1, [COL_IDLIST] = 0,
 	};
 
-	if (!a || nla_len(a) < min_len[c->type])
+	if (!a)
+		return c->optional;
+	if (nla_len(a) < min_len[c->type])
 		return false;
 	return c->type != COL_IDLIST || idlist_ok(a, c->member);
 }

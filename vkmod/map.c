@@ -90,6 +90,26 @@ static bool v_map_publish(struct v_host *host, struct v_map_entry *e, struct v_m
 	return true;
 }
 
+/* Mark host_part as claimed twice (confirmed); map_lock held. */
+static void v_map_fence_locked(struct v_host *host, u32 host_part)
+{
+	struct v_map_entry *e, *n;
+
+	e = v_map_find(host, host_part);
+	if ((!e && host->nr_map < V_MAP_MAX) || (e && e->state != V_MAP_FENCED)) {
+		n = e ? kmemdup(e, sizeof(*e), GFP_ATOMIC) : kzalloc(sizeof(*n), GFP_ATOMIC);
+		if (n) {
+			n->host_part = host_part;
+			n->state = V_MAP_FENCED;
+			n->last = jiffies;
+			if (v_map_publish(host, e, n))
+				v_map_gc_arm(host);	/* a fence ages too */
+			pr_warn_ratelimited("vkmod: host part %#x is claimed by two hosts: fenced\n",
+					    host_part);
+		}
+	}
+}
+
 /*
  * What a frame of host_part taught us: where it is, which wire version it
  * speaks and (announce: a CLAIM or HERE) its features.
@@ -144,17 +164,59 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *de
 	v_map_set(host, host_part, dev, mac, V_WIRE_VERSION, 0, false);
 }
 
-/* A CLAIM or HERE of any wire version: its version and features. */
+/*
+ * A CLAIM or HERE of any wire version: its version and features, and an
+ * answer to a FENCE being confirmed: a second nonce there is a second
+ * live host with that part.
+ */
 static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_claim *c = (const void *)(h + 1);
 	const u8 *mac = eth_hdr(skb)->h_source;
+	u32 src = be32_to_cpu(h->src_host);
+	u64 nonce = get_unaligned_be64(&c->nonce);
+	bool fenced = false;
 
 	if (!is_valid_ether_addr(mac))
 		return;
-	v_map_set(host, be32_to_cpu(h->src_host), skb->dev, mac, h->version,
-		  be32_to_cpu(c->features), true);
+	spin_lock_bh(&host->map_lock);
+	if (host->confirm_part == src && nonce &&
+	    time_before(jiffies, host->confirm_until)) {
+		if (!host->confirm_nonce) {
+			host->confirm_nonce = nonce;
+		} else if (host->confirm_nonce != nonce) {
+			v_map_fence_locked(host, src);
+			host->confirm_part = 0;
+			fenced = true;
+		}
+	}
+	spin_unlock_bh(&host->map_lock);
+	if (!fenced)
+		v_map_set(host, src, skb->dev, mac, h->version, be32_to_cpu(c->features), true);
+}
+
+/*
+ * Someone says host_part is claimed twice: ask where it is, and fence it
+ * if two hosts answer (v_map_announced()).  One confirmation at a time, so
+ * a flood of FENCEs costs one WHERE per V_FENCE_CONFIRM_MS.
+ */
+static void v_map_fence_heard(struct v_host *host, u32 host_part)
+{
+	bool ask = false;
+
+	if (!host_part || host_part == v_host_part(host))
+		return;
+	spin_lock_bh(&host->map_lock);
+	if (!host->confirm_part || time_after_eq(jiffies, host->confirm_until)) {
+		host->confirm_part = host_part;
+		host->confirm_until = jiffies + msecs_to_jiffies(V_FENCE_CONFIRM_MS);
+		host->confirm_nonce = 0;
+		ask = true;
+	}
+	spin_unlock_bh(&host->map_lock);
+	if (ask)
+		v_map_query(host, host_part);
 }
 
 /* Where is host_part?  Caller holds rcu_read_lock().  A use keeps it. */
@@ -214,29 +276,6 @@ int v_map_del(struct v_host *host, u32 host_part)
 		v_map_remove(host, e);
 	spin_unlock_bh(&host->map_lock);
 	return e ? 0 : -ENOENT;
-}
-
-/* Mark host_part as claimed twice; softirq. */
-static void v_map_fence(struct v_host *host, u32 host_part)
-{
-	struct v_map_entry *e, *n;
-
-	if (!host_part || host_part == v_host_part(host))
-		return;
-	spin_lock_bh(&host->map_lock);
-	e = v_map_find(host, host_part);
-	if (!e || e->state != V_MAP_FENCED) {
-		n = e ? kmemdup(e, sizeof(*e), GFP_ATOMIC) : kzalloc(sizeof(*n), GFP_ATOMIC);
-		if (n) {
-			n->host_part = host_part;
-			n->state = V_MAP_FENCED;
-			n->last = jiffies;
-			v_map_publish(host, e, n);
-			pr_warn_ratelimited("vkmod: host part %#x is claimed by two hosts: fenced\n",
-					    host_part);
-		}
-	}
-	spin_unlock_bh(&host->map_lock);
 }
 
 /* A claim-family frame: the V header and a struct v_wire_claim. */
@@ -392,7 +431,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		if (mine)
 			v_stat_inc(host, V_A_STAT_COLLISIONS);
 		else
-			v_map_fence(host, be32_to_cpu(c->host));
+			v_map_fence_heard(host, be32_to_cpu(c->host));
 		break;
 	default:	/* WHERE, HERE */
 		if (mine) {
@@ -427,8 +466,7 @@ static void v_map_gc(struct work_struct *work)
 	spin_lock_bh(&host->map_lock);
 	for (i = 0; i < V_MAP_BUCKETS; i++)
 		hlist_for_each_entry_safe(e, tmp, &host->map[i], node)
-			if (e->state == V_MAP_LEARNED &&
-			    time_after(jiffies, READ_ONCE(e->last) + age)) {
+			if (time_after(jiffies, READ_ONCE(e->last) + age)) {
 				v_map_remove(host, e);
 				v_stat_inc(host, V_A_STAT_MAP_AGED);
 			}

@@ -110,6 +110,12 @@ struct v_host {
 	bool part_chosen;		/* the host part was set explicitly */
 	wait_queue_head_t claim_wait;
 	unsigned long fence_sent;	/* jiffies of the last FENCE broadcast */
+	/* a FENCE being confirmed (under map_lock): the part, until when, the
+	 * first answer's nonce (0: none yet)
+	 */
+	u32 confirm_part;
+	unsigned long confirm_until;
+	u64 confirm_nonce;
 	unsigned int map_age_ms;
 	struct delayed_work map_gc;
 

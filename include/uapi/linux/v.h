@@ -5,7 +5,16 @@
  * This header is the one contract between the kernel module, libv, the
  * daemons, the tools and every host on the wire.  It changes only
  * deliberately: new fields go into reserved space or new ioctls, existing
- * numbers and layouts never move.
+ * numbers and layouts never move.  How it evolves:
+ *
+ *   - An ioctl's struct grows only together with a new ioctl number (the
+ *     size is part of the number anyway): the old number keeps working
+ *     with the old layout, and a number this module does not know (a
+ *     newer program on an older module) fails with EOPNOTSUPP.
+ *   - Netlink attributes are only added, at the end of enum v_attr; a
+ *     module rejects an attribute it does not know (strict validation),
+ *     so a tool can tell an older module by that error.
+ *   - Frames: see "How the wire evolves" below (V_WIRE_VERSION).
  *
  * Model (from the V kernel, Cheriton & Zwaenepoel 1983):
  *
@@ -874,9 +883,13 @@ struct v_wire_gmembers {
  *
  * A frame from the wire that carries the receiver's own host part (the
  * two hosts met after claiming apart, e.g. a healed partition) is a
- * collision: the receiver counts it, logs it and broadcasts FENCE; every
- * host then fails traffic to that host part with EHOSTUNREACH until an
- * admin deletes the fence (V_CMD_MAP_DEL) once one host has a new part.
+ * collision: the receiver counts it, logs it and broadcasts FENCE.  A host
+ * takes no FENCE on trust (anyone could send one): it asks WHERE for that
+ * part and fences it only when, within V_FENCE_CONFIRM_MS, two HEREs (or
+ * CLAIMs) with different nonces answer - two live hosts.  One confirmation
+ * runs at a time per host.  A fenced part fails traffic with EHOSTUNREACH
+ * until an admin deletes the fence (V_CMD_MAP_DEL) or it ages out with the
+ * map-age like every other entry (a collision that lasts is fenced again).
  *
  * WHERE asks where a host part lives (sent on a mapping-table miss and when
  * an entry went stale); its owner answers HERE.  Entries nobody used or
@@ -884,6 +897,7 @@ struct v_wire_gmembers {
  */
 #define V_CLAIM_TRIES		3
 #define V_CLAIM_MS		50
+#define V_FENCE_CONFIRM_MS	500
 
 struct v_wire_claim {
 	__be64	nonce;		/* CLAIM / DENY / HERE: the sender's incarnation */
