@@ -8,6 +8,8 @@
  *   setpid_*        a process registers only itself, and only it, its
  *                   registrant or an administrator removes a registration
  *   passed_socket_* privileges are the caller's, not the socket opener's
+ *   group_memberships_bounded_per_process
+ *                   V_GROUPS_PER_PROC_MAX memberships (issue 2/2, item 3)
  *   group_send_*    a local member of a group gets a local sender's
  *                   credentials
  *   dumps_*         vctl proc / group / alien show: other users' processes
@@ -240,6 +242,33 @@ TEST(group_send_local_member_gets_local_creds)
 	EXPECT_EQ(pid, (pid_t)r.creds.pid);
 	EXPECT_EQ(v_id_host(vt_id(fd)), r.creds.host);
 	close(fd);
+}
+
+/*
+ * Issue 2/2, item 3: one V process joins at most V_GROUPS_PER_PROC_MAX
+ * groups (5c3a75e let it take the host's whole max-members, 65536, each
+ * join walking its list).  The group, alien and map tables are keyed with
+ * a random siphash key per host: that part has nothing to see from here.
+ */
+TEST(group_memberships_bounded_per_process)
+{
+	uint64_t hp, gid;
+	int fd = v_open(), fd2 = v_open(), i, ret = 0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	hp = v_id_host(vt_id(fd));
+	for (i = 0; i < V_GROUPS_PER_PROC_MAX && !ret; i++)
+		ret = v_group_join(fd, V_ID_GROUP | v_id_make(hp, 0x100000 + i));
+	ASSERT_EQ(0, ret) TH_LOG("join %d: %s", i, strerror(-ret));
+	gid = V_ID_GROUP | v_id_make(hp, 0x100000 + V_GROUPS_PER_PROC_MAX);
+	EXPECT_EQ(-ENOSPC, v_group_join(fd, gid));
+	/* Another process still joins; leaving makes room again. */
+	EXPECT_EQ(0, v_group_join(fd2, gid));
+	EXPECT_EQ(0, v_group_leave(fd, V_ID_GROUP | v_id_make(hp, 0x100000)));
+	EXPECT_EQ(0, v_group_join(fd, gid));
+	close(fd);
+	close(fd2);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -32,7 +32,6 @@
  * when the alien is created never change.
  */
 #include <linux/cred.h>
-#include <linux/hash.h>
 #include <linux/pid_namespace.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -63,7 +62,7 @@ unsigned int v_alien_host_share(struct v_host *host)
 
 static struct hlist_head *v_alien_src_bucket(struct v_host *host, u32 host_part)
 {
-	return &host->alien_srcs[hash_32(host_part, ilog2(V_ALIEN_SRC_BUCKETS))];
+	return &host->alien_srcs[v_host_hash(host, host_part, ilog2(V_ALIEN_SRC_BUCKETS))];
 }
 
 /*
@@ -126,7 +125,7 @@ void v_alien_put(struct v_alien *a)
 
 static struct hlist_head *v_alien_bucket(struct v_host *host, u64 client)
 {
-	return &host->aliens[hash_64(client, ilog2(V_ALIEN_BUCKETS))];
+	return &host->aliens[v_host_hash(host, client, ilog2(V_ALIEN_BUCKETS))];
 }
 
 /* An alien of client (any one of a group Send's); alien_lock held. */

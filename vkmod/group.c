@@ -28,7 +28,6 @@
  * references under group_lock (v_group_local()).
  */
 #include <linux/capability.h>
-#include <linux/hash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/sched/signal.h>
@@ -84,7 +83,7 @@ struct v_gquery_wait {
 
 static struct hlist_head *v_group_bucket(struct v_host *host, u64 gid)
 {
-	return &host->groups[hash_64(gid, ilog2(V_GROUP_BUCKETS))];
+	return &host->groups[v_host_hash(host, gid, ilog2(V_GROUP_BUCKETS))];
 }
 
 static struct v_grp *v_group_find(struct v_host *host, u64 gid)
@@ -147,6 +146,8 @@ int v_group_join(struct v_sock *vs, const struct v_group *g)
 		err = -ESHUTDOWN;
 	else if (v_group_membership(vs, g->gid))
 		err = -EEXIST;
+	else if (vs->nr_groups >= V_GROUPS_PER_PROC_MAX)
+		err = -ENOSPC;	/* one process's share (its list is walked) */
 	else if (host->nr_members >= READ_ONCE(host->max_members))
 		err = -ENOSPC;
 	else if (!atomic_add_unless(&v_members_global, 1, v_max_members_global))
@@ -165,6 +166,7 @@ int v_group_join(struct v_sock *vs, const struct v_group *g)
 		m->vs = vs;
 		list_add_tail(&m->gnode, &grp->members);
 		list_add_tail(&m->snode, &vs->groups);
+		vs->nr_groups++;
 		grp->nr++;
 		host->nr_members++;
 		m = NULL;
@@ -183,6 +185,7 @@ static struct v_grp *v_group_unlink(struct v_host *host, struct v_member *m)
 
 	list_del(&m->gnode);
 	list_del(&m->snode);
+	m->vs->nr_groups--;
 	host->nr_members--;
 	atomic_dec(&v_members_global);
 	if (--grp->nr)

@@ -82,6 +82,7 @@ static int __net_init v_host_net_init(struct net *net)
 	struct v_host *host = v_host_get(net);
 
 	host->net = net;
+	get_random_bytes(&host->hash_key, sizeof(host->hash_key));
 	mutex_init(&host->id_lock);
 	xa_init_flags(&host->procs, XA_FLAGS_ALLOC1);
 	host->next_index = 1;

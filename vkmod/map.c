@@ -22,7 +22,6 @@
  * are not learned and keep being reached by broadcast.
  */
 #include <linux/etherdevice.h>
-#include <linux/hash.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -59,7 +58,7 @@ static void v_map_remove(struct v_host *host, struct v_map_entry *e)
 
 static struct hlist_head *v_map_bucket(struct v_host *host, u32 host_part)
 {
-	return &host->map[hash_32(host_part, ilog2(V_MAP_BUCKETS))];
+	return &host->map[v_host_hash(host, host_part, ilog2(V_MAP_BUCKETS))];
 }
 
 static struct v_map_entry *v_map_find(struct v_host *host, u32 host_part)

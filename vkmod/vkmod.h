@@ -27,6 +27,7 @@
 #ifndef _VKMOD_H
 #define _VKMOD_H
 
+#include <linux/siphash.h>
 #include <linux/types.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
@@ -78,6 +79,12 @@ struct v_link {
  */
 struct v_host {
 	struct net *net;
+	/*
+	 * Keys the hash tables of ids and host parts a frame or a user
+	 * chooses (aliens, groups, the map): without it one could pick ids
+	 * that all fall into one chain, walked in softirq.  Random per host.
+	 */
+	siphash_key_t hash_key;
 	struct mutex id_lock;		/* id allocation, host_part, nr_procs */
 	struct xarray procs;		/* index -> struct v_sock */
 	u32 next_index;			/* cyclic allocation cursor */
@@ -236,6 +243,7 @@ struct v_sock {
 
 	/* under host->group_lock */
 	struct list_head groups;	/* struct v_member: groups joined */
+	unsigned int nr_groups;		/* ... how many (group_lock) */
 	bool groups_closed;		/* shut down: no new memberships */
 };
 
@@ -297,6 +305,12 @@ struct v_copy {
 static inline struct v_sock *v_sk(const struct sock *sk)
 {
 	return container_of(sk, struct v_sock, sk);
+}
+
+/* The bucket of a key (an id, a host part) in a table of 1 << bits. */
+static inline u32 v_host_hash(const struct v_host *host, u64 key, unsigned int bits)
+{
+	return siphash_1u64(key, &host->hash_key) >> (64 - bits);
 }
 
 /*

@@ -72,7 +72,8 @@
  *   EEXIST       logical id already registered on this host
  *   EADDRINUSE   host-part collision when attaching an interface
  *   ENOSPC       the host's limit on group memberships is reached (or
- *                the module's, parameter max_members, over all hosts)
+ *                the module's, parameter max_members, over all hosts, or
+ *                the process's, V_GROUPS_PER_PROC_MAX)
  *   EFAULT       bad user address
  *   EINVAL       bad argument (reserved field or unknown flag set, malformed
  *                id, zero where an id is required, ...)
@@ -1040,6 +1041,7 @@ struct v_wire_claim {
 #define V_MAP_AGE_MS_MAX	86400000
 #define V_MAP_AGE_MS_DEFAULT	300000
 #define V_MAX_MEMBERS_MAX	(1U << 20)
+#define V_GROUPS_PER_PROC_MAX	4096	/* memberships of one V process (ENOSPC) */
 #define V_MAX_MEMBERS_DEFAULT	65536
 #define V_GROUP_REPLIES_MAX	1024	/* further replies one group Send keeps */
 
