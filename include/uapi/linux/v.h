@@ -903,9 +903,7 @@ struct v_wire_gmembers {
 struct v_wire_claim {
 	__be64	nonce;		/* CLAIM / DENY / HERE: the sender's incarnation */
 	__be32	host;		/* WHERE / FENCE: the host part concerned */
-	__be32	features;	/* CLAIM / HERE: V_WIRE_FEAT_* (was reserved, 0,
-				 * up to version 3)
-				 */
+	__be32	features;	/* CLAIM / HERE: V_WIRE_FEAT_* (reserved, 0, to v3) */
 };
 
 /*
