@@ -1210,6 +1210,36 @@ static int sec_claim(uint32_t hp, uint8_t ver)
 	return sec_claim_frame(V_PKT_CLAIM, hp, 0, 0x5ec, ver, 1);
 }
 
+/* A child serving echo on host h (killed by the teardown); its id, or 0. */
+static uint64_t sec_echo_server(int h)
+{
+	uint64_t id = 0;
+	int p[2], srv;
+	pid_t pid;
+
+	if (pipe(p))
+		return 0;
+	pid = kid_fork(0);
+	if (pid == 0) {
+		struct v_receive r;
+
+		srv = vt_ns_vopen(vt_topo_ns(&topo, h), 0);
+		CK(srv >= 0);
+		id = vt_id(srv);
+		CKEQ(8, write(p[1], &id, 8));
+		for (;;) {
+			memset(&r, 0, sizeof(r));
+			if (v_receive_ex(srv, &r) == 0)
+				v_reply(srv, r.sender, &r.msg);
+		}
+	}
+	if (pid < 0 || read(p[0], &id, 8) != 8)
+		id = 0;
+	close(p[0]);
+	close(p[1]);
+	return id;
+}
+
 /* Send from fd to process 1 of host part hp, for at most ms. */
 static int sec_send_to_host(int fd, uint32_t hp, int ms)
 {
@@ -1268,6 +1298,37 @@ TEST_F_TIMEOUT(wire, send_to_other_wire_version_fails_eproto, 90)
 	close(fd);
 }
 
+/*
+ * Anyone on an unkeyed link can claim a live host runs another version:
+ * the refusal asks WHERE again, the live host answers in this version,
+ * and Sends reach it again within a confirmation window or two.
+ */
+TEST_F_TIMEOUT(wire, version_claim_of_live_host_corrected, 90)
+{
+	struct v_msg m = mk(V_REQ_SERVICE_BASE, 0x4e);
+	int c = vt_ns_vopen(vt_topo_ns(&topo, 0), 0), i, ret = -1;
+	uint64_t srv_id = sec_echo_server(1);
+
+	ASSERT_LE(0, c);
+	ASSERT_NE(0, srv_id);
+	ASSERT_EQ(0, v_send(c, srv_id, &m));
+	ASSERT_EQ(0, sec_claim_frame(V_PKT_CLAIM, v_id_host(srv_id), 0, 0x5ec,
+				     V_WIRE_VERSION + 1, 1));
+	for (i = 0; i < 20 && ret; i++) {
+		struct v_send s;
+
+		memset(&s, 0, sizeof(s));
+		s.dst = srv_id;
+		s.msg = m;
+		s.timeout_ns = 2000ULL * 1000000 * vt_scale();
+		ret = v_send_ex(c, &s);
+		if (ret)
+			usleep(V_FENCE_CONFIRM_MS * 1000);
+	}
+	EXPECT_EQ(0, ret) TH_LOG("the live host stayed refused");
+	close(c);
+}
+
 /* ------------------------------------------------------------------------ */
 /* FENCE (issue 2/2, item 1): bounded, aged, and confirmed                  */
 
@@ -1295,28 +1356,11 @@ static int sec_map_count(const char *st)
 TEST_F_TIMEOUT(wire, spoofed_fence_of_live_host_not_taken, 90)
 {
 	struct v_msg m = mk(V_REQ_SERVICE_BASE, 0xfe);
-	int c = vt_ns_vopen(vt_topo_ns(&topo, 0), 0), srv, p[2];
-	uint64_t srv_id;
-	pid_t pid;
+	int c = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
+	uint64_t srv_id = sec_echo_server(1);
 
 	ASSERT_LE(0, c);
-	ASSERT_EQ(0, pipe(p));
-	pid = kid_fork(0);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct v_receive r;
-
-		srv = vt_ns_vopen(vt_topo_ns(&topo, 1), 0);
-		CK(srv >= 0);
-		srv_id = vt_id(srv);
-		CKEQ(8, write(p[1], &srv_id, 8));
-		for (;;) {
-			memset(&r, 0, sizeof(r));
-			if (v_receive_ex(srv, &r) == 0)
-				v_reply(srv, r.sender, &r.msg);
-		}
-	}
-	ASSERT_EQ(8, read(p[0], &srv_id, 8));
+	ASSERT_NE(0, srv_id);
 	ASSERT_EQ(0, v_send(c, srv_id, &m));	/* host 0 knows host 1 */
 	ASSERT_EQ(0, sec_claim_frame(V_PKT_FENCE, FAKE_HOST, v_id_host(srv_id), 0x5ec,
 				     vt_wire_version(), 1));

@@ -130,10 +130,10 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct net_devic
 	n->host_part = host_part;
 	n->ifindex = dev->ifindex;
 	ether_addr_copy(n->mac, mac);
+	if (announce || n->version != version)
+		n->features = announce ? features : 0;
 	n->version = version;
 	n->state = version == V_WIRE_VERSION ? V_MAP_LEARNED : V_MAP_VERSION;
-	if (announce)
-		n->features = features;
 	n->last = jiffies;
 	if (v_map_publish(host, e, n))
 		v_map_gc_arm(host);
@@ -173,26 +173,39 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_claim *c = (const void *)(h + 1);
 	const u8 *mac = eth_hdr(skb)->h_source;
-	u32 src = be32_to_cpu(h->src_host);
+	u32 src = be32_to_cpu(h->src_host), features = be32_to_cpu(c->features);
 	u64 nonce = get_unaligned_be64(&c->nonce);
+	struct v_map_entry *e;
 	bool fenced = false;
 
 	if (!is_valid_ether_addr(mac))
 		return;
+	/* The usual case, a host answering as before: nothing new. */
+	if (READ_ONCE(host->confirm_part) != src && h->version == V_WIRE_VERSION) {
+		rcu_read_lock();
+		e = v_map_find(host, src);
+		if (e && e->state == V_MAP_LEARNED && e->features == features &&
+		    e->ifindex == skb->dev->ifindex && ether_addr_equal(e->mac, mac)) {
+			WRITE_ONCE(e->last, jiffies);
+			rcu_read_unlock();
+			return;
+		}
+		rcu_read_unlock();
+	}
 	spin_lock_bh(&host->map_lock);
 	if (host->confirm_part == src && nonce &&
 	    time_before(jiffies, host->confirm_until)) {
+		/* The window stays closed to others until it ends, fenced or not. */
 		if (!host->confirm_nonce) {
 			host->confirm_nonce = nonce;
 		} else if (host->confirm_nonce != nonce) {
 			v_map_fence_locked(host, src);
-			host->confirm_part = 0;
 			fenced = true;
 		}
 	}
 	spin_unlock_bh(&host->map_lock);
 	if (!fenced)
-		v_map_set(host, src, skb->dev, mac, h->version, be32_to_cpu(c->features), true);
+		v_map_set(host, src, skb->dev, mac, h->version, features, true);
 }
 
 /*
@@ -202,12 +215,16 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
  */
 static void v_map_fence_heard(struct v_host *host, u32 host_part)
 {
+	struct v_map_entry *e;
 	bool ask = false;
 
 	if (!host_part || host_part == v_host_part(host))
 		return;
 	spin_lock_bh(&host->map_lock);
-	if (!host->confirm_part || time_after_eq(jiffies, host->confirm_until)) {
+	e = v_map_find(host, host_part);
+	if (e && e->state == V_MAP_FENCED) {
+		/* already fenced: nothing to ask */
+	} else if (!host->confirm_part || time_after_eq(jiffies, host->confirm_until)) {
 		host->confirm_part = host_part;
 		host->confirm_until = jiffies + msecs_to_jiffies(V_FENCE_CONFIRM_MS);
 		host->confirm_nonce = 0;
@@ -232,6 +249,22 @@ bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac)
 }
 
 /*
+ * A host part said to run another version is asked again (WHERE, which
+ * every version answers with HERE), at most once per V_FENCE_CONFIRM_MS:
+ * on an unkeyed link anyone can claim that of a live host, and the live
+ * host's answer puts it right.
+ */
+static void v_map_recheck(struct v_host *host, u32 host_part)
+{
+	unsigned long last = READ_ONCE(host->recheck_at);
+
+	if (last && time_before(jiffies, last + msecs_to_jiffies(V_FENCE_CONFIRM_MS)))
+		return;
+	WRITE_ONCE(host->recheck_at, jiffies ?: 1);
+	v_map_query(host, host_part);
+}
+
+/*
  * May traffic go to host_part: 0, -EHOSTUNREACH when it is claimed by two
  * hosts, -EPROTO when it runs another wire version.
  */
@@ -247,6 +280,8 @@ int v_map_reach(struct v_host *host, u32 host_part)
 	else if (e && e->state == V_MAP_VERSION)
 		err = -EPROTO;
 	rcu_read_unlock();
+	if (err == -EPROTO)
+		v_map_recheck(host, host_part);
 	return err;
 }
 
@@ -291,6 +326,15 @@ static struct sk_buff *v_map_frame(struct v_host *host, u8 type, u32 about)
 	if (type == V_PKT_CLAIM || type == V_PKT_HERE)
 		c->features = cpu_to_be32(V_WIRE_FEATURES);
 	return skb;
+}
+
+/* Our part is asked for: HERE, to the asker alone. */
+static void v_map_answer_where(struct v_host *host, struct net_device *dev, const u8 *mac)
+{
+	struct sk_buff *ans = v_map_frame(host, V_PKT_HERE, 0);
+
+	if (ans)
+		v_net_xmit_dev(host, dev, mac, ans);
 }
 
 /* Ask every host where host_part lives (a mapping-table miss). */
@@ -402,9 +446,17 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 	if (mine && get_unaligned_be64(&c->nonce) == host->nonce)
 		goto out;	/* our own frame, looped back */
 	if (h->version != V_WIRE_VERSION) {
-		/* Only a CLAIM or HERE gets here (net.c): it names a version. */
-		if (!mine)
+		/*
+		 * Only a CLAIM, WHERE or HERE gets here (net.c): a CLAIM or
+		 * HERE names its sender's version, a WHERE for our part is
+		 * answered in ours.
+		 */
+		if (mine)
+			goto out;
+		if (h->type == V_PKT_CLAIM || h->type == V_PKT_HERE)
 			v_map_announced(host, skb);
+		else if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host))
+			v_map_answer_where(host, dev, mac);
 		goto out;
 	}
 
@@ -441,11 +493,8 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 			v_map_announced(host, skb);
 		else
 			v_map_learn(host, src, dev, mac);
-		if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host)) {
-			ans = v_map_frame(host, V_PKT_HERE, 0);
-			if (ans)
-				v_net_xmit_dev(host, dev, mac, ans);
-		}
+		if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host))
+			v_map_answer_where(host, dev, mac);
 	}
 out:
 	kfree_skb(skb);
@@ -507,7 +556,7 @@ void v_map_flush(struct v_host *host, int ifindex)
 	spin_lock_bh(&host->map_lock);
 	for (i = 0; i < V_MAP_BUCKETS; i++)
 		hlist_for_each_entry_safe(e, tmp, &host->map[i], node)
-			if (!ifindex || (e->ifindex == ifindex && e->state == V_MAP_LEARNED))
+			if (!ifindex || (e->ifindex == ifindex && e->state != V_MAP_FENCED))
 				v_map_remove(host, e);
 	spin_unlock_bh(&host->map_lock);
 }

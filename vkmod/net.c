@@ -804,10 +804,10 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 		goto drop_silently;
 	}
 	h = (const void *)skb->data;
-	/* Of another version, only a CLAIM or HERE is read: it says so (map.c). */
+	/* Of another version, only CLAIM, WHERE and HERE are read (map.c). */
 	if (h->version != V_WIRE_VERSION) {
 		v_stat_inc(host, V_A_STAT_DROP_VERSION);
-		if (h->type != V_PKT_CLAIM && h->type != V_PKT_HERE)
+		if (h->type != V_PKT_CLAIM && h->type != V_PKT_WHERE && h->type != V_PKT_HERE)
 			goto drop_silently;
 	}
 	if (!h->type || h->type > V_PKT_MAX) {

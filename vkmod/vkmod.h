@@ -123,6 +123,7 @@ struct v_host {
 	u32 confirm_part;
 	unsigned long confirm_until;
 	u64 confirm_nonce;
+	unsigned long recheck_at;	/* jiffies of the last version recheck */
 	unsigned int map_age_ms;
 	struct delayed_work map_gc;
 

@@ -628,23 +628,28 @@ struct v_get_reply {
  */
 #define V_WIRE_VERSION		4	/* 2: v_wire_request.retx_ms, epoch counters;
 					 * 3: V_WIRE_TRAIN_WINDOW trains in flight;
-					 * 4: CLAIM and HERE are read whatever their
-					 * version and carry the sender's features
+					 * 4: CLAIM, WHERE and HERE are read whatever
+					 * their version; CLAIM and HERE carry the
+					 * sender's features
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
  * (once per change set, not per frame) and says what changed above.  A
- * host drops every frame of another version but CLAIM and HERE: from
- * version 4 on, struct v_wire_hdr, struct v_wire_claim and the
- * authentication trailer keep their layout, and a CLAIM or HERE of
- * another version (authenticated like any frame on a keyed host) tells
- * the receiver that host part runs that version (V_MAP_VERSION, shown by
- * `vctl map show`).  A Send, Forward or qualified group Send to it then
- * fails at once with EPROTO instead of waiting for the host-down bound;
- * a frame of its own version from that host part (after an upgrade) ends
- * it.  New capabilities a version may add later are announced as
- * V_WIRE_FEAT_* bits in v_wire_claim.features, so a host can tell what a
- * peer of its own version can do.
+ * host drops every frame of another version but CLAIM, WHERE and HERE:
+ * from version 4 on, struct v_wire_hdr, struct v_wire_claim, the
+ * authentication trailer and those three type codes (13, 15, 16) never
+ * change.  A CLAIM or HERE of another version (authenticated like any
+ * frame on a keyed host) tells the receiver that host part runs that
+ * version (V_MAP_VERSION, shown by `vctl map show`), and a WHERE of any
+ * version for the receiver's part is answered with a HERE of its own.  A
+ * Send, Forward or qualified group Send to a host part of another
+ * version then fails at once with EPROTO instead of waiting for the
+ * host-down bound, and asks WHERE again (at most every
+ * V_FENCE_CONFIRM_MS): a frame of this version from that part (a live
+ * host someone misrepresented, or one upgraded) ends the refusal.  New
+ * capabilities a version may add later are announced as V_WIRE_FEAT_*
+ * bits in v_wire_claim.features, so a host can tell what a peer of its
+ * own version can do.
  */
 #define V_WIRE_FEATURES		0	/* V_WIRE_FEAT_*: none defined yet */
 
