@@ -41,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/genetlink.h>
 #include <linux/userfaultfd.h>
 #include "kselftest_harness.h"
 #include "vtest.h"
@@ -747,6 +748,7 @@ TEST_F_TIMEOUT(longjmp, socket_not_wedged_for_others, 90)
 #define RACE_DELIVER		1
 #define RACE_GREPLY_CLOSE	2
 #define RACE_TRAIN_WAIT		3
+#define RACE_LINK_CLAIM		4
 
 #define RACE_PARAM	"/sys/module/vkmod/parameters/"
 #define SEC_KEY		"5ec0000000000000000000000000000000000000000000000000000000000002"
@@ -808,6 +810,20 @@ static int race_returned(struct race_call *c, int ms)
 static int call_send(struct race_call *c)
 {
 	return v_send(c->fd, c->a, &c->msg);
+}
+
+static int call_send_5s(struct race_call *c)
+{
+	struct v_send s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.dst = c->a;
+	s.msg = c->msg;
+	s.timeout_ns = 5000ULL * 1000000 * vt_scale();
+	ret = v_send_ex(c->fd, &s);
+	c->msg = s.msg;
+	return ret;
 }
 
 static int call_forward(struct race_call *c)
@@ -1273,6 +1289,24 @@ static int sec_map_state(uint32_t hp, const char *st)
 	return -1;
 }
 
+/* A Send to host part hp, told meanwhile that hp runs another version. */
+static int sec_send_in_flight_learns(int fd, uint32_t hp)
+{
+	struct race_call w = { 0 };
+
+	w.fd = fd;
+	w.a = v_id_make(hp, 1);
+	w.msg = mk(V_REQ_SERVICE_BASE, 0);
+	w.fn = call_send_5s;
+	if (race_start(&w))
+		return -1;
+	usleep(200000);
+	if (sec_claim(hp, V_WIRE_VERSION + 1))
+		w.ret = -1;
+	pthread_join(w.th, NULL);
+	return w.ret;
+}
+
 /*
  * A host that announced another wire version is refused at once (EPROTO),
  * not waited for until the host-down bound; its frame of this version
@@ -1290,6 +1324,9 @@ TEST_F_TIMEOUT(wire, send_to_other_wire_version_fails_eproto, 90)
 	ASSERT_EQ(0, sec_claim(FAKE_HOST + 1, V_WIRE_VERSION));
 	EXPECT_EQ(0, sec_map_state(FAKE_HOST + 1, "state learned"));
 	EXPECT_EQ(-ETIMEDOUT, sec_send_to_host(fd, FAKE_HOST + 1, 300));
+	/* A Send already waiting for it learns at its next retransmission. */
+	EXPECT_EQ(-EPROTO, sec_send_in_flight_learns(fd, FAKE_HOST + 4))
+		TH_LOG("the Send in flight did not learn");
 	/* Keyed: an unsigned CLAIM of another version teaches nothing. */
 	ASSERT_EQ(0, vt_vctl_run(vt_topo_ns(&topo, 0), "set key " SEC_KEY, NULL, 0, 0));
 	ASSERT_EQ(0, sec_claim(FAKE_HOST + 2, V_WIRE_VERSION + 1));
@@ -1425,6 +1462,93 @@ TEST_F_TIMEOUT(wire, confirmed_fence_then_aged, 90)
 	}
 	EXPECT_TRUE(gone) TH_LOG("the fence never aged out");
 	close(c);
+}
+
+/*
+ * One CTRL_CMD_GETFAMILY to the generic netlink controller (a family
+ * without parallel_ops, so it waits for genl_mutex): 0 or -1.
+ */
+static int sec_genl_ctrl_ask(void)
+{
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+		char buf[64];
+	} req;
+	struct nlattr *na = (struct nlattr *)req.buf;
+	static char reply[16384];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC), ok;
+
+	if (fd < 0)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	na->nla_type = CTRL_ATTR_FAMILY_NAME;
+	na->nla_len = NLA_HDRLEN + sizeof("nlctrl");
+	memcpy((char *)na + NLA_HDRLEN, "nlctrl", sizeof("nlctrl"));
+	req.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) + NLA_ALIGN(na->nla_len);
+	req.n.nlmsg_type = GENL_ID_CTRL;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.g.cmd = CTRL_CMD_GETFAMILY;
+	req.g.version = 1;
+	ok = send(fd, &req, req.n.nlmsg_len, 0) == (ssize_t)req.n.nlmsg_len &&
+	     recv(fd, reply, sizeof(reply), 0) > 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Wait (ms, scaled) until pid sleeps in sendmsg(2): a netlink request. */
+static int sec_wait_in_sendmsg(pid_t pid, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+
+	do {
+		char st = vt_task_state(pid, pid);
+		long sc = vt_task_syscall(pid, pid);
+
+		if ((st == 'S' || st == 'D') && (sc == SYS_sendmsg || sc == SYS_sendto)) {
+			usleep(50000);
+			return 0;
+		}
+		usleep(2000);
+	} while (vt_now_ms() < end);
+	return -1;
+}
+
+/*
+ * Issue 2/2, item 5: attaching a link waits for its claim (held open here
+ * for 3 s by a VK_RACE_DELAY module).  5c3a75e waited under genl_mutex,
+ * so every generic netlink family without parallel_ops on the machine
+ * (the controller here) waited with it.
+ */
+TEST_F_TIMEOUT(race, link_claim_holds_up_no_other_family, 120)
+{
+	const char *ns = vt_topo_ns(&topo, 0);
+	int64_t t0, ms;
+	pid_t pid;
+
+	ASSERT_EQ(0, vt_sh("ip -n %s link add vksx0 type veth peer name vksx1 && "
+			   "ip -n %s link set vksx0 up && ip -n %s link set vksx1 up",
+			   ns, ns, ns));
+	race_open(1u << RACE_LINK_CLAIM, 3000 * vt_scale());
+	pid = kid_fork(0);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		CKEQ(0, vt_ns_enter(ns));
+		execl(vt_vctl_bin(), "vctl", "link", "add", "dev", "vksx0", (char *)NULL);
+		_exit(127);
+	}
+	/* With the window: in the claim, inside its netlink request. */
+	if (self->hook)
+		ASSERT_EQ(0, sec_wait_in_sendmsg(pid, 10000));
+	t0 = vt_now_ms();
+	ASSERT_EQ(0, sec_genl_ctrl_ask());
+	ms = vt_now_ms() - t0;
+	EXPECT_EQ(0, kid_wait(pid));
+	race_open(0, 200);
+	if (self->hook)
+		EXPECT_GT(1500LL * vt_scale(), ms)
+			TH_LOG("the controller waited %lld ms for the claim", (long long)ms);
+	vt_sh("ip -n %s link del vksx0", ns);
 }
 
 VT_HARNESS_MAIN

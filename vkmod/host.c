@@ -84,6 +84,7 @@ static int __net_init v_host_net_init(struct net *net)
 	host->net = net;
 	get_random_bytes(&host->hash_key, sizeof(host->hash_key));
 	mutex_init(&host->id_lock);
+	mutex_init(&host->cfg_lock);
 	xa_init_flags(&host->procs, XA_FLAGS_ALLOC1);
 	host->next_index = 1;
 	spin_lock_init(&host->ipc_lock);
@@ -117,6 +118,7 @@ static void __net_exit v_host_net_exit(struct net *net)
 	WARN_ON_ONCE(!xa_empty(&host->procs));
 	xa_destroy(&host->procs);
 	mutex_destroy(&host->id_lock);
+	mutex_destroy(&host->cfg_lock);
 	v_reg_host_exit(host);
 }
 

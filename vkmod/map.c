@@ -371,6 +371,7 @@ int v_map_claim(struct v_host *host)
 	bool denied;
 	int i, tries;
 
+	v_race_sleep(V_RACE_LINK_CLAIM);
 	for (tries = 0; ; tries++) {
 		spin_lock_bh(&host->map_lock);
 		host->claiming = true;

@@ -563,6 +563,18 @@ void v_net_client_work(struct v_sock *vs, long *timeo)
 	*timeo = min_t(long, *timeo, min(t->next_retx, down) - now + 1);
 out:
 	spin_unlock_bh(&host->ipc_lock);
+	if (retx && !t->group) {
+		/* Fenced or of another version since the Send began: say so now. */
+		int err = v_map_reach(host, v_net_req_dst_host(t));
+
+		if (err) {
+			spin_lock_bh(&host->ipc_lock);
+			if (t->state == V_TXN_REMOTE)
+				v_txn_end(t, err);
+			spin_unlock_bh(&host->ipc_lock);
+			return;
+		}
+	}
 	if (retx) {
 		trace_v_retransmit(v_host_part(host), t->sender_id, t->seq,
 				   get_unaligned_be64(&((struct v_wire_hdr *)

@@ -60,14 +60,11 @@ static struct v_host *v_genl_host(struct genl_info *info)
 	return v_host_get(genl_info_net(info));
 }
 
-static int v_genl_link_change(struct sk_buff *skb, struct genl_info *info)
+static int v_genl_link_change_locked(struct v_host *host, struct genl_info *info,
+				     int ifindex)
 {
-	struct v_host *host = v_genl_host(info);
-	int ifindex, err;
+	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, V_A_LINK_IFINDEX))
-		return -EINVAL;
-	ifindex = nla_get_u32(info->attrs[V_A_LINK_IFINDEX]);
 	rtnl_lock();
 	if (info->genlhdr->cmd == V_CMD_LINK_ADD)
 		err = v_link_add(host, ifindex);
@@ -94,6 +91,20 @@ static int v_genl_link_change(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "interface already attached to V");
 	else if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "interface not attached to V");
+	return err;
+}
+
+static int v_genl_link_change(struct sk_buff *skb, struct genl_info *info)
+{
+	struct v_host *host = v_genl_host(info);
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, V_A_LINK_IFINDEX))
+		return -EINVAL;
+	mutex_lock(&host->cfg_lock);
+	err = v_genl_link_change_locked(host, info,
+					nla_get_u32(info->attrs[V_A_LINK_IFINDEX]));
+	mutex_unlock(&host->cfg_lock);
 	return err;
 }
 
@@ -352,7 +363,12 @@ static int v_genl_host_apply(struct genl_info *info)
 static int v_genl_host_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *key = info->attrs[V_A_HOST_KEY];
-	int err = v_genl_host_apply(info);
+	struct v_host *host = v_genl_host(info);
+	int err;
+
+	mutex_lock(&host->cfg_lock);
+	err = v_genl_host_apply(info);
+	mutex_unlock(&host->cfg_lock);
 
 	/*
 	 * The request holds the key in clear; whatever the outcome, leave no
@@ -407,6 +423,7 @@ static struct genl_family v_genl_family __ro_after_init = {
 	.maxattr = V_A_MAX,
 	.policy = v_genl_policy,
 	.netnsok = true,
+	.parallel_ops = true,	/* each host's cfg_lock instead (vkmod.h) */
 	.module = THIS_MODULE,
 	.ops = v_genl_ops,
 	.n_ops = ARRAY_SIZE(v_genl_ops),

@@ -86,6 +86,14 @@ struct v_host {
 	 */
 	siphash_key_t hash_key;
 	struct mutex id_lock;		/* id allocation, host_part, nr_procs */
+	/*
+	 * Serializes this host's configuration (link add/del with its claim,
+	 * settings, the key).  The netlink family runs its commands in
+	 * parallel (no genl_mutex): a claim or a key change that sleeps
+	 * holds up this host's configuration alone, never another family's
+	 * or another namespace's.
+	 */
+	struct mutex cfg_lock;
 	struct xarray procs;		/* index -> struct v_sock */
 	u32 next_index;			/* cyclic allocation cursor */
 	u32 generation;			/* bumped when next_index wraps */
@@ -498,6 +506,7 @@ enum v_race_site {
 	V_RACE_DELIVER,		/* v_alien_deliver(): new aliens hashed */
 	V_RACE_GREPLY_CLOSE,	/* GetReply: the window seen over */
 	V_RACE_TRAIN_WAIT,	/* a mover's wait for the client, lengthened */
+	V_RACE_LINK_CLAIM,	/* a link's claim, lengthened (netlink waits) */
 };
 
 #ifdef VK_RACE_DELAY

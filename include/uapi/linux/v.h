@@ -923,7 +923,10 @@ struct v_wire_claim {
  * V_CMD_LINK_ADD / V_CMD_LINK_DEL (admin)
  *    V_A_LINK_IFINDEX: NLA_U32  the interface to attach to / detach from V
  *    errors: ENODEV no such interface, EEXIST already attached (ADD),
- *            ENOENT not attached (DEL), EINVAL not an Ethernet device
+ *            ENOENT not attached (DEL), EINVAL not an Ethernet device,
+ *            EADDRINUSE another host has this host part (ADD: it waits
+ *            for the claim, V_CLAIM_TRIES x V_CLAIM_MS; commands run in
+ *            parallel, each host's configuration one command at a time)
  *
  * V_CMD_LINK_GET (dump): one message per attached interface:
  *    V_A_LINK_IFINDEX: NLA_U32
