@@ -131,16 +131,23 @@ boot() {
 }
 trap 'kill -TERM "$qpid" 2>/dev/null; exit 130' INT TERM
 boot
-# A guest that died before guest.sh started (no "# vk-boot": vkmod not
-# loaded yet, nothing of ours ran) is booted once more.  Under emulation
-# the Debian kernels rarely oops that early (6.12: "Oops: int3" in a timer
-# softirq while the tracer initialises, seen once in 2026-12 CI runs).  The
-# first console is kept as console-boot1.log and the retry is said.
-if [ "$noboot" = 0 ] && ! grep -aqs '^# vk-boot' "$outdir/result.txt"; then
+# A guest that died or hung before guest.sh started (no "# vk-boot":
+# vkmod not loaded yet, nothing of ours ran) is booted once more.  Under
+# emulation the kernels rarely fail that early (6.12: "Oops: int3" in a
+# timer softirq while the tracer initialises; the debug kernel: a hang at
+# "Running RCU-tasks wait API self tests", stopped by the watchdog; each
+# seen in 2026-12 runs).  The first console is kept as console-boot1.log
+# and the retry is said.
+if ! grep -aqs '^# vk-boot' "$outdir/result.txt"; then
 	mv "$outdir/console.log" "$outdir/console-boot1.log"
 	rm -f "$outdir/result.txt"
-	echo "# guest died before its suites started (qemu status $qrc):" \
-		"$(grep -a -m1 -E 'Oops|BUG:|Kernel panic' "$outdir/console-boot1.log" | tr -d '\r')"
+	if [ "$noboot" != 0 ]; then
+		echo "# guest did not boot within $noboot s (VK_BOOT_TIMEOUT):" \
+			"$(tail -n 1 "$outdir/console-boot1.log" | tr -cd '[:print:]')"
+	else
+		echo "# guest died before its suites started (qemu status $qrc):" \
+			"$(grep -a -m1 -E 'Oops|BUG:|Kernel panic' "$outdir/console-boot1.log" | tr -d '\r')"
+	fi
 	echo "# booting it again (first console: $outdir/console-boot1.log)"
 	boot
 fi
