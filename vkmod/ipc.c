@@ -481,7 +481,7 @@ static int v_send_rejoin(struct v_sock *vs, u64 token)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (is_token && token == t->restart && t->abandoning) {
 		spin_unlock_bh(&vs->host->ipc_lock);
-		wait_event(vs->tx_wait, !READ_ONCE(t->abandoning));
+		wait_event_killable(vs->tx_wait, !READ_ONCE(t->abandoning));
 		return -EINTR;
 	}
 	if (is_token && token == t->restart && t->detached && t->waiter == me) {
