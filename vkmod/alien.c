@@ -642,6 +642,19 @@ out:
  * A REQUEST or GREQUEST (softirq).  Lengths of the header and payload were
  * checked by the caller; this checks the request's own fields.
  */
+/*
+ * Piggy-backed segment bytes are the head of a read-granted segment: never
+ * more than it, none without the grant (the receiver would be handed
+ * bytes nobody let it read, and the alien would hold them).
+ */
+static bool v_alien_piggy_ok(const struct v_wire_request *req, u32 data_len)
+{
+	if (!data_len)
+		return true;
+	return (be32_to_cpu(req->seg_access) & V_SEG_READ) &&
+	       data_len <= get_unaligned_be64(&req->seg_len);
+}
+
 void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
@@ -675,7 +688,8 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
 	if (len < sizeof(*req) || len - sizeof(*req) != data_len || !client ||
 	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !client_host ||
-	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK)) {
+	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK) ||
+	    !v_alien_piggy_ok(req, data_len)) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
 		goto drop;
 	}
