@@ -744,6 +744,12 @@ int v_ipc_receive_unwind(struct v_sock *vs, u64 sender_id)
  * caller must hold (seq 0: whichever it holds).  Checks access and range
  * before any byte moves.
  */
+/* Does vs hold t, received (seq 0: whichever transaction)?  ipc_lock held. */
+static bool v_txn_held_by(const struct v_txn *t, const struct v_sock *vs, u32 seq)
+{
+	return t->holder == vs && t->state == V_TXN_RECEIVED && (!seq || t->seq == seq);
+}
+
 int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 		     u64 offset, u64 len, u32 seq, struct v_copy *c)
 {
@@ -751,7 +757,7 @@ int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 	int err = 0;
 
 	spin_lock_bh(&vs->host->ipc_lock);
-	if (t->holder != vs || t->state != V_TXN_RECEIVED || (seq && t->seq != seq))
+	if (!v_txn_held_by(t, vs, seq))
 		err = -ENOENT;
 	else if (!(t->seg_access & access))
 		err = -EACCES;
@@ -771,22 +777,6 @@ int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 	return err;
 }
 
-/* Stop counting c as a copier; ipc_lock held.  Whether to wake the sender. */
-static bool v_txn_copy_uncount(struct v_copy *c)
-{
-	struct v_txn *t = &c->sender->txn;
-
-	c->counted = false;
-	/*
-	 * Only a Send whose transaction has ended waits for the copiers
-	 * (v_txn_wait_copiers() runs after the end, which ipc_lock orders
-	 * against this count).  Waking a sender whose transaction is still
-	 * pending would only make it look and sleep again: two context
-	 * switches per MoveTo/MoveFrom.
-	 */
-	return !--t->copiers && !v_txn_pending(t);
-}
-
 /*
  * The copier is about to wait for its own memory (a page fault that
  * userfaultfd or FUSE may take any time over): it stops counting, so the
@@ -794,12 +784,22 @@ static bool v_txn_copy_uncount(struct v_copy *c)
  */
 void v_txn_copy_pause(struct v_copy *c)
 {
-	spinlock_t *lock = &c->vs->host->ipc_lock;
-	bool wake;
+	struct v_txn *t = &c->sender->txn;
+	bool wake = false;
 
-	spin_lock_bh(lock);
-	wake = c->counted && v_txn_copy_uncount(c);
-	spin_unlock_bh(lock);
+	spin_lock_bh(&c->vs->host->ipc_lock);
+	if (c->counted) {
+		c->counted = false;
+		/*
+		 * Only a Send whose transaction has ended waits for the
+		 * copiers (v_txn_wait_copiers() runs after the end, which
+		 * ipc_lock orders against this count).  Waking a sender whose
+		 * transaction is still pending would only make it look and
+		 * sleep again: two context switches per MoveTo/MoveFrom.
+		 */
+		wake = !--t->copiers && !v_txn_pending(t);
+	}
+	spin_unlock_bh(&c->vs->host->ipc_lock);
 	if (wake)
 		wake_up(&c->sender->tx_wait);
 }
@@ -811,7 +811,7 @@ int v_txn_copy_resume(struct v_copy *c)
 	int err = -ENOENT;
 
 	spin_lock_bh(&c->vs->host->ipc_lock);
-	if (t->holder == c->vs && t->state == V_TXN_RECEIVED && t->seq == c->seq) {
+	if (v_txn_held_by(t, c->vs, c->seq)) {
 		t->copiers++;
 		c->counted = true;
 		err = 0;

@@ -141,26 +141,36 @@ out:
 	spin_unlock_bh(&host->map_lock);
 }
 
+/*
+ * Does host_part's entry already say what a frame of this wire version
+ * from mac on dev says (and, announce: its features)?  Then it is only
+ * refreshed, and a fence stays as it is: the usual case, nothing new.
+ */
+static bool v_map_known(struct v_host *host, u32 host_part, const struct net_device *dev,
+			const u8 *mac, bool announce, u32 features)
+{
+	struct v_map_entry *e;
+	bool known;
+
+	rcu_read_lock();
+	e = v_map_find(host, host_part);
+	known = e && (e->state == V_MAP_FENCED ||
+		      (e->state == V_MAP_LEARNED && e->ifindex == dev->ifindex &&
+		       ether_addr_equal(e->mac, mac) && (!announce || e->features == features)));
+	if (known && e->state != V_MAP_FENCED)
+		WRITE_ONCE(e->last, jiffies);
+	rcu_read_unlock();
+	return known;
+}
+
 /* A frame of this wire version from host_part, from mac on dev. */
 void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *dev,
 		 const u8 *mac)
 {
-	struct v_map_entry *e;
-
 	if (!host_part || host_part == v_host_part(host) || !is_valid_ether_addr(mac))
 		return;
-	rcu_read_lock();
-	e = v_map_find(host, host_part);
-	if (e && (e->state == V_MAP_FENCED ||
-		  (e->state == V_MAP_LEARNED && e->ifindex == dev->ifindex &&
-		   ether_addr_equal(e->mac, mac)))) {
-		if (e->state != V_MAP_FENCED)
-			WRITE_ONCE(e->last, jiffies);
-		rcu_read_unlock();
-		return;		/* the usual case: nothing new */
-	}
-	rcu_read_unlock();
-	v_map_set(host, host_part, dev, mac, V_WIRE_VERSION, 0, false);
+	if (!v_map_known(host, host_part, dev, mac, false, 0))
+		v_map_set(host, host_part, dev, mac, V_WIRE_VERSION, 0, false);
 }
 
 /*
@@ -175,23 +185,14 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 	const u8 *mac = eth_hdr(skb)->h_source;
 	u32 src = be32_to_cpu(h->src_host), features = be32_to_cpu(c->features);
 	u64 nonce = get_unaligned_be64(&c->nonce);
-	struct v_map_entry *e;
 	bool fenced = false;
 
 	if (!is_valid_ether_addr(mac))
 		return;
-	/* The usual case, a host answering as before: nothing new. */
-	if (READ_ONCE(host->confirm_part) != src && h->version == V_WIRE_VERSION) {
-		rcu_read_lock();
-		e = v_map_find(host, src);
-		if (e && e->state == V_MAP_LEARNED && e->features == features &&
-		    e->ifindex == skb->dev->ifindex && ether_addr_equal(e->mac, mac)) {
-			WRITE_ONCE(e->last, jiffies);
-			rcu_read_unlock();
-			return;
-		}
-		rcu_read_unlock();
-	}
+	/* A host answering as before, while no FENCE about it is confirmed. */
+	if (READ_ONCE(host->confirm_part) != src && h->version == V_WIRE_VERSION &&
+	    v_map_known(host, src, skb->dev, mac, true, features))
+		return;
 	spin_lock_bh(&host->map_lock);
 	if (host->confirm_part == src && nonce &&
 	    time_before(jiffies, host->confirm_until)) {
@@ -249,6 +250,21 @@ bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac)
 }
 
 /*
+ * At most once per ms: whether *at (jiffies of the last time, 0 for never)
+ * is that old, and then it is now.  Racing callers may both go: a frame
+ * more, never a frame fewer.
+ */
+static bool v_map_due(unsigned long *at, unsigned int ms)
+{
+	unsigned long last = READ_ONCE(*at);
+
+	if (last && time_before(jiffies, last + msecs_to_jiffies(ms)))
+		return false;
+	WRITE_ONCE(*at, jiffies ?: 1);
+	return true;
+}
+
+/*
  * A host part said to run another version is asked again (WHERE, which
  * every version answers with HERE), at most once per V_FENCE_CONFIRM_MS:
  * on an unkeyed link anyone can claim that of a live host, and the live
@@ -256,12 +272,8 @@ bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac)
  */
 static void v_map_recheck(struct v_host *host, u32 host_part)
 {
-	unsigned long last = READ_ONCE(host->recheck_at);
-
-	if (last && time_before(jiffies, last + msecs_to_jiffies(V_FENCE_CONFIRM_MS)))
-		return;
-	WRITE_ONCE(host->recheck_at, jiffies ?: 1);
-	v_map_query(host, host_part);
+	if (v_map_due(&host->recheck_at, V_FENCE_CONFIRM_MS))
+		v_map_query(host, host_part);
 }
 
 /*
@@ -400,12 +412,10 @@ int v_map_claim(struct v_host *host)
 void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac)
 {
 	struct sk_buff *skb;
-	unsigned long last = READ_ONCE(host->fence_sent);
 
 	v_stat_inc(host, V_A_STAT_COLLISIONS);
-	if (last && time_before(jiffies, last + HZ))
+	if (!v_map_due(&host->fence_sent, MSEC_PER_SEC))
 		return;
-	WRITE_ONCE(host->fence_sent, jiffies ?: 1);
 	pr_warn_ratelimited("vkmod: host part %#x also used by %pM on %s\n",
 			    v_host_part(host), mac, dev->name);
 	skb = v_map_frame(host, V_PKT_FENCE, v_host_part(host));

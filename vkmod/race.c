@@ -20,30 +20,31 @@ static unsigned int race_ms = 200;
 module_param(race_ms, uint, 0600);
 MODULE_PARM_DESC(race_ms, "debug builds: how long each window is held open, ms (at most 10000)");
 
-static bool v_race_on(enum v_race_site site)
+/* The window of site, ms (0: closed). */
+static unsigned int v_race_ms(enum v_race_site site)
 {
-	return READ_ONCE(race_sites) & BIT(site);
+	return READ_ONCE(race_sites) & BIT(site) ? min(READ_ONCE(race_ms), 10000U) : 0;
 }
 
 /* In softirq or under a lock: busy-wait. */
 void v_race_delay(enum v_race_site site)
 {
-	unsigned int ms = min(READ_ONCE(race_ms), 10000U);
+	unsigned int ms = v_race_ms(site);
 
-	if (v_race_on(site))
+	if (ms)
 		mdelay(ms);
 }
 
 /* In process context with no lock held: sleep, the CPU is the guest's other job. */
 void v_race_sleep(enum v_race_site site)
 {
-	unsigned int ms = min(READ_ONCE(race_ms), 10000U);
+	unsigned int ms = v_race_ms(site);
 
-	if (v_race_on(site))
+	if (ms)
 		msleep(ms);
 }
 
 unsigned long v_race_jiffies(enum v_race_site site)
 {
-	return v_race_on(site) ? msecs_to_jiffies(min(READ_ONCE(race_ms), 10000U)) : 0;
+	return msecs_to_jiffies(v_race_ms(site));
 }
