@@ -369,22 +369,34 @@ FIXTURE(wire) {
 	pid_t owner;
 };
 
+/* The two hosts, afresh (whatever a killed run left goes first); 0 or -1. */
+static int sec_topo_up(void)
+{
+	if (vt_root_open() < 0)
+		return -1;
+	if (vt_topo_exists(&topo))
+		vt_topo_destroy(&topo);
+	return vt_topo_create(&topo);
+}
+
+/* The children of the test, then the hosts. */
+static void sec_topo_down(void)
+{
+	kids_kill_all();
+	vt_topo_destroy(&topo);
+	vt_root_close();
+}
+
 FIXTURE_SETUP(wire)
 {
 	self->owner = getpid();
-	ASSERT_LE(0, vt_root_open());
-	if (vt_topo_exists(&topo))
-		vt_topo_destroy(&topo);	/* whatever a killed run left */
-	ASSERT_EQ(0, vt_topo_create(&topo));
+	ASSERT_EQ(0, sec_topo_up());
 }
 
 FIXTURE_TEARDOWN(wire)
 {
-	if (getpid() != self->owner)
-		return;
-	kids_kill_all();
-	vt_topo_destroy(&topo);
-	vt_root_close();
+	if (getpid() == self->owner)
+		sec_topo_down();
 }
 
 TEST_F_TIMEOUT(wire, dumps_aliens_of_own_processes_only, 60)
@@ -463,6 +475,16 @@ static void slow_on_usr1(int sig)
 	(void)sig;
 }
 
+/* SIGUSR1 gets the handler fn, without SA_RESTART: it interrupts. */
+static int sec_usr1_handler(void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	return sigaction(SIGUSR1, &sa, NULL);
+}
+
 static const FIXTURE_VARIANT(slow_copy) *slow_variant;
 
 static void *slow_sender(void *arg)
@@ -506,7 +528,6 @@ FIXTURE_SETUP(slow_copy)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
-	struct sigaction sa;
 
 	slow_variant = variant;
 	self->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
@@ -529,9 +550,7 @@ FIXTURE_SETUP(slow_copy)
 	ASSERT_LE(0, self->r);
 	self->sid = vt_id(self->s);
 	self->rid = vt_id(self->r);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = slow_on_usr1;	/* no SA_RESTART */
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, sec_usr1_handler(slow_on_usr1));
 }
 
 FIXTURE_TEARDOWN(slow_copy)
@@ -613,13 +632,10 @@ static void jmp_on_usr1(int sig)
  */
 static void jmp_child(int fd, uint64_t dst, int wfd, int again)
 {
-	struct sigaction sa;
 	struct v_msg m = mk(0x101, 1);
 	int ret;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = jmp_on_usr1;
-	CKEQ(0, sigaction(SIGUSR1, &sa, NULL));
+	CKEQ(0, sec_usr1_handler(jmp_on_usr1));
 	if (sigsetjmp(jmp_env, 1) == 0) {
 		v_send(fd, dst, &m);
 		ck_fail(__LINE__, "the first Send returned");
@@ -812,20 +828,6 @@ static int call_send(struct race_call *c)
 	return v_send(c->fd, c->a, &c->msg);
 }
 
-static int call_send_5s(struct race_call *c)
-{
-	struct v_send s;
-	int ret;
-
-	memset(&s, 0, sizeof(s));
-	s.dst = c->a;
-	s.msg = c->msg;
-	s.timeout_ns = 5000ULL * 1000000 * vt_scale();
-	ret = v_send_ex(c->fd, &s);
-	c->msg = s.msg;
-	return ret;
-}
-
 static int call_forward(struct race_call *c)
 {
 	return v_forward(c->fd, c->a, c->b, &c->msg);
@@ -850,17 +852,10 @@ FIXTURE(race) {
 
 FIXTURE_SETUP(race)
 {
-	struct sigaction sa;
-
 	self->owner = getpid();
-	ASSERT_LE(0, vt_root_open());
-	if (vt_topo_exists(&topo))
-		vt_topo_destroy(&topo);
-	ASSERT_EQ(0, vt_topo_create(&topo));
+	ASSERT_EQ(0, sec_topo_up());
 	self->hook = race_open(0, 200);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = slow_on_usr1;	/* no SA_RESTART */
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, sec_usr1_handler(slow_on_usr1));
 	TH_LOG("race windows: %s", self->hook ? "held open" : "none (not a VK_RACE_DELAY build)");
 }
 
@@ -869,9 +864,7 @@ FIXTURE_TEARDOWN(race)
 	if (getpid() != self->owner)
 		return;
 	race_open(0, 200);
-	kids_kill_all();
-	vt_topo_destroy(&topo);
-	vt_root_close();
+	sec_topo_down();
 }
 
 /*
@@ -918,11 +911,14 @@ TEST_F_TIMEOUT(race, forward_while_client_ends, 120)
 }
 
 /* A REQUEST of a fake client of FAKE_HOST to dst, sent into host 0 on its bridge port. */
+#define SEC_PIGGY_MAX	64	/* piggy-backed bytes a test REQUEST carries at most */
+
 struct race_inj {
 	int fd;
 	int cpu;
 	struct sockaddr_ll to;
-	uint8_t frame[VT_HDRS + sizeof(struct v_wire_request)];
+	size_t len;
+	uint8_t frame[VT_HDRS + sizeof(struct v_wire_request) + SEC_PIGGY_MAX];
 };
 
 /*
@@ -951,22 +947,32 @@ static int sec_port_open(struct sockaddr_ll *to, uint8_t *mac0)
 	return fd;
 }
 
-static int race_inj_open(struct race_inj *k, uint64_t dst, uint64_t client, uint64_t seg_len)
+/*
+ * The REQUEST of client to dst, granting a segment of seg_len with access
+ * and carrying data_len (at most SEC_PIGGY_MAX) piggy-backed bytes.
+ */
+static int race_inj_open(struct race_inj *k, uint64_t dst, uint64_t client, uint64_t seg_len,
+			 uint32_t access, uint32_t data_len)
 {
 	struct v_wire_request rq;
 	uint8_t mac0[ETH_ALEN];
 
 	memset(k, 0, sizeof(*k));
+	if (data_len > SEC_PIGGY_MAX)
+		return -1;
 	k->fd = sec_port_open(&k->to, mac0);
 	if (k->fd < 0)
 		return -1;
 	vt_frame_hdr(k->frame, mac0, fake_mac, V_PKT_REQUEST, 0, client, dst, client,
-		     FAKE_HOST, sizeof(rq));
+		     FAKE_HOST, sizeof(rq) + data_len);
 	memset(&rq, 0, sizeof(rq));
 	v_msg_set_code(&rq.msg, V_REQ_SERVICE_BASE);
 	rq.seg_len = htobe64(seg_len);
-	rq.seg_access = htonl(seg_len ? V_SEG_WRITE : 0);
+	rq.seg_access = htonl(access);
+	rq.data_len = htonl(data_len);
 	memcpy(k->frame + VT_HDRS, &rq, sizeof(rq));
+	memset(k->frame + VT_HDRS + sizeof(rq), 0xa5, data_len);
+	k->len = VT_HDRS + sizeof(rq) + data_len;
 	return 0;
 }
 
@@ -976,8 +982,8 @@ static int race_inj_send(struct race_inj *k, uint32_t seq)
 	uint32_t s = htonl(seq);
 
 	memcpy(&h->seq, &s, sizeof(s));
-	return sendto(k->fd, k->frame, sizeof(k->frame), 0, (struct sockaddr *)&k->to,
-		      sizeof(k->to)) == (ssize_t)sizeof(k->frame) ? 0 : -1;
+	return sendto(k->fd, k->frame, k->len, 0, (struct sockaddr *)&k->to,
+		      sizeof(k->to)) == (ssize_t)k->len ? 0 : -1;
 }
 
 /* Send seq from a thread pinned to k->cpu: the frame is received on that CPU. */
@@ -1020,8 +1026,8 @@ TEST_F_TIMEOUT(race, deliver_while_newer_request_retires, 120)
 	srv = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
 	ASSERT_LE(0, srv);
 	client = v_id_make(FAKE_HOST, (0xfffU << V_ID_GEN_SHIFT) | 7);
-	ASSERT_EQ(0, race_inj_open(&k1, vt_id(srv), client, 0));
-	ASSERT_EQ(0, race_inj_open(&k2, vt_id(srv), client, 0));
+	ASSERT_EQ(0, race_inj_open(&k1, vt_id(srv), client, 0, 0, 0));
+	ASSERT_EQ(0, race_inj_open(&k2, vt_id(srv), client, 0, 0, 0));
 	k1.cpu = 0;
 	k2.cpu = 1;
 	race_open(1u << RACE_DELIVER, 1000 * vt_scale());
@@ -1152,7 +1158,7 @@ TEST_F_TIMEOUT(race, retire_wakes_mover, 120)
 	srv = vt_ns_vopen(vt_topo_ns(&topo, 0), 0);
 	ASSERT_LE(0, srv);
 	client = v_id_make(FAKE_HOST, (0xfffU << V_ID_GEN_SHIFT) | 8);
-	ASSERT_EQ(0, race_inj_open(&k, vt_id(srv), client, 1 << 20));
+	ASSERT_EQ(0, race_inj_open(&k, vt_id(srv), client, 1 << 20, V_SEG_WRITE, 0));
 	k.cpu = 0;
 	ASSERT_EQ(0, race_inj_send(&k, 1));
 	ASSERT_LT(0, vt_wait_poll(srv, POLLIN, 10000));
@@ -1256,16 +1262,21 @@ static uint64_t sec_echo_server(int h)
 	return id;
 }
 
-/* Send from fd to process 1 of host part hp, for at most ms. */
-static int sec_send_to_host(int fd, uint32_t hp, int ms)
+/* Send from fd to dst (or process 1 of host part hp), for at most ms. */
+static int sec_send_to(int fd, uint64_t dst, int ms)
 {
 	struct v_send s;
 
 	memset(&s, 0, sizeof(s));
-	s.dst = v_id_make(hp, 1);
+	s.dst = dst;
 	s.timeout_ns = (uint64_t)ms * 1000000 * vt_scale();
 	s.msg = mk(V_REQ_SERVICE_BASE, 0);
 	return v_send_ex(fd, &s);
+}
+
+static int sec_send_to_host(int fd, uint32_t hp, int ms)
+{
+	return sec_send_to(fd, v_id_make(hp, 1), ms);
 }
 
 /* Wait until host 0's map shows hp in state st. */
@@ -1289,6 +1300,11 @@ static int sec_map_state(uint32_t hp, const char *st)
 	return -1;
 }
 
+static int call_send_5s(struct race_call *c)
+{
+	return sec_send_to(c->fd, c->a, 5000);
+}
+
 /* A Send to host part hp, told meanwhile that hp runs another version. */
 static int sec_send_in_flight_learns(int fd, uint32_t hp)
 {
@@ -1296,7 +1312,6 @@ static int sec_send_in_flight_learns(int fd, uint32_t hp)
 
 	w.fd = fd;
 	w.a = v_id_make(hp, 1);
-	w.msg = mk(V_REQ_SERVICE_BASE, 0);
 	w.fn = call_send_5s;
 	if (race_start(&w))
 		return -1;
@@ -1352,13 +1367,7 @@ TEST_F_TIMEOUT(wire, version_claim_of_live_host_corrected, 90)
 	ASSERT_EQ(0, sec_claim_frame(V_PKT_CLAIM, v_id_host(srv_id), 0, 0x5ec,
 				     V_WIRE_VERSION + 1, 1));
 	for (i = 0; i < 20 && ret; i++) {
-		struct v_send s;
-
-		memset(&s, 0, sizeof(s));
-		s.dst = srv_id;
-		s.msg = m;
-		s.timeout_ns = 2000ULL * 1000000 * vt_scale();
-		ret = v_send_ex(c, &s);
+		ret = sec_send_to(c, srv_id, 2000);
 		if (ret)
 			usleep(V_FENCE_CONFIRM_MS * 1000);
 	}
@@ -1559,27 +1568,12 @@ TEST_F_TIMEOUT(race, link_claim_holds_up_no_other_family, 120)
 static int sec_inject_piggy(uint64_t dst, uint64_t client, uint64_t seg_len,
 			    uint32_t access, uint32_t data_len)
 {
-	uint8_t f[VT_HDRS + sizeof(struct v_wire_request) + 64];
-	struct v_wire_request rq;
-	struct sec_port k;
+	struct race_inj k;
 	int ret;
 
-	if (data_len > 64)
+	if (race_inj_open(&k, dst, client, seg_len, access, data_len))
 		return -1;
-	k.fd = sec_port_open(&k.to, k.mac0);
-	if (k.fd < 0)
-		return -1;
-	vt_frame_hdr(f, k.mac0, fake_mac, V_PKT_REQUEST, 1, client, dst, client, FAKE_HOST,
-		     sizeof(rq) + data_len);
-	memset(&rq, 0, sizeof(rq));
-	v_msg_set_code(&rq.msg, V_REQ_SERVICE_BASE);
-	rq.seg_len = htobe64(seg_len);
-	rq.seg_access = htonl(access);
-	rq.data_len = htonl(data_len);
-	memcpy(f + VT_HDRS, &rq, sizeof(rq));
-	memset(f + VT_HDRS + sizeof(rq), 0xa5, data_len);
-	ret = sendto(k.fd, f, VT_HDRS + sizeof(rq) + data_len, 0, (struct sockaddr *)&k.to,
-		     sizeof(k.to)) > 0 ? 0 : -1;
+	ret = race_inj_send(&k, 1);
 	close(k.fd);
 	return ret;
 }
