@@ -32,7 +32,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net groups fuzz ctl auth flood perf fault services sec install
+SUITES ?= base local net groups fuzz ctl auth flood perf fault services sec lan install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -46,7 +46,7 @@ LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 DAEMONS := vfsd vnamed vtimed
-TESTS := base local net groups cluster fuzz ctl auth flood perf fault services sec
+TESTS := base local net groups cluster fuzz ctl auth flood perf fault services sec lan
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)
@@ -262,12 +262,12 @@ check-run: all modules-all
 
 # The debug kernel (scripts/debug-kernel.sh: linux-source-6.1 with KASAN,
 # lockdep, kmemleak, ..., built once into /var/cache/vkmod-debug-kernel),
-# vkmod built against it, and suites sec, local, net and fault on it, with
+# vkmod built against it, and suites sec, lan, local, net and fault on it, with
 # the timeouts times VK_TIMEOUT_SCALE (default 4 here) and
 # kmemleak scans before and after (run.sh -L); the module has the race
 # windows of vkmod/race.c (VK_RACE_DELAY=y).  T=... picks other suites
 # (not cluster).  Not part of make check: it takes an hour.
-DEBUG_SUITES = sec local net fault
+DEBUG_SUITES = sec lan local net fault
 DEBUG_T = $(filter-out cluster,$(if $(filter command line,$(origin T)),$(T),$(DEBUG_SUITES)))
 
 check-debug: deps

@@ -169,31 +169,6 @@ static long long keyed(int h)
 	return vt_json_num(buf, "keyed");
 }
 
-static int hexval(char c)
-{
-	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
-static void key_bytes(const char *hex, uint8_t *out)
-{
-	int i;
-
-	for (i = 0; i < V_HOST_KEY_LEN; i++)
-		out[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
-}
-
-/*
- * A counter as the contract defines it: epoch (CLOCK_REALTIME seconds)
- * in the upper 32 bits, frame count n in the lower.
- */
-static uint64_t epoch_ctr(int64_t secs_off, uint32_t n)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)(uint32_t)(ts.tv_sec + secs_off) << 32 | n;
-}
-
 /* The trailer's counter of a captured frame. */
 static uint64_t frame_ctr(const uint8_t *frame)
 {
@@ -250,60 +225,21 @@ static size_t req_frame(uint8_t *buf, const struct vt_pk *k, const uint8_t *mac,
 	return HDRS + sizeof(rq);
 }
 
-/* Append counter ctr and the tag under key (NULL: a random tag). */
+/*
+ * Append counter ctr and the tag under key (NULL: a random tag), for the
+ * host of the REQUEST's dst (the frames signed here are REQUESTs).
+ */
 static size_t sign(uint8_t *buf, size_t n, uint64_t ctr, const uint8_t *key)
 {
 	uint64_t be = htobe64(ctr);
-	uint8_t full[32];
-
-	memcpy(buf + n, &be, 8);
-	if (key) {
-		vt_hmac_sha256(key, V_HOST_KEY_LEN, buf + ETH_HLEN, n - ETH_HLEN + 8, full);
-		memcpy(buf + n + 8, full, V_WIRE_AUTH_TAG_LEN);
-	} else {
-		rnd_fill(buf + n + 8, V_WIRE_AUTH_TAG_LEN);
-	}
-	return n + TRAILER;
-}
-
-static int inject(const struct vt_pk *k, const uint8_t *buf, size_t n)
-{
-	return send(k->fd, buf, n, 0) == (ssize_t)n ? 0 : -1;
-}
-
-/* Throw away what a capture socket holds. */
-static void pk_drain(const struct vt_pk *k)
-{
-	uint8_t buf[2048];
-
-	while (recv(k->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		;
-}
-
-/*
- * The first captured frame of type type from host part src_host, within
- * ms (scaled): its length (copied into buf), or -1.
- */
-static int pk_find(const struct vt_pk *k, uint8_t type, uint32_t src_host, uint8_t *buf,
-		   size_t len, int ms)
-{
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
 	struct v_wire_hdr h;
-	ssize_t n;
 
-	while (vt_now_ms() < end) {
-		n = recv(k->fd, buf, len, MSG_DONTWAIT);
-		if (n < 0) {
-			usleep(2000);
-			continue;
-		}
-		if (n < HDRS)
-			continue;
-		memcpy(&h, buf + ETH_HLEN, sizeof(h));
-		if (h.type == type && ntohl(h.src_host) == src_host)
-			return (int)n;
-	}
-	return -1;
+	memcpy(&h, buf + ETH_HLEN, sizeof(h));
+	if (key)
+		return vt_frame_sign(buf, n, ctr, key, v_id_host(be64toh(h.dst)));
+	memcpy(buf + n, &be, 8);
+	rnd_fill(buf + n + 8, V_WIRE_AUTH_TAG_LEN);
+	return n + TRAILER;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -416,7 +352,7 @@ TEST_F_TIMEOUT(auth, keyed_pair_send_move_reply, 120)
 	ASSERT_EQ(0, nstat(0, "drop_auth"));
 	ASSERT_EQ(0, nstat(1, "drop_auth"));
 	/* What crossed the wire carried flag and trailer. */
-	n = pk_find(&cap, V_PKT_MOVE_DATA, self->hp[1], frame, sizeof(frame), MS_WAIT);
+	n = vt_pk_find(&cap, V_PKT_MOVE_DATA, self->hp[1], frame, sizeof(frame), MS_WAIT);
 	ASSERT_LT(0, n);
 	memcpy(&h, frame + ETH_HLEN, sizeof(h));
 	ASSERT_EQ(V_WIRE_F_AUTH, ntohs(h.flags));
@@ -507,8 +443,8 @@ TEST_F_TIMEOUT(auth, forged_frames_dropped, 90)
 		n = req_frame(frame, &k2, k0.mac, from, 100 + i, self->srv_id,
 			      i % 3 == 2 ? 0 : V_WIRE_F_AUTH);
 		if (i % 3 != 2)
-			n = sign(frame, n, epoch_ctr(0, (uint32_t)i), NULL);
-		ASSERT_EQ(0, inject(&k2, frame, n));
+			n = sign(frame, n, vt_auth_ctr(0, (uint32_t)i), NULL);
+		ASSERT_EQ(0, vt_pk_send(&k2, frame, n));
 		sent++;
 	}
 	ASSERT_LE(a0 + sent, nstat_wait_above(0, "drop_auth", a0 + sent - 1, MS_WAIT));
@@ -534,13 +470,13 @@ TEST_F_TIMEOUT(auth, forged_frames_dropped, 90)
 TEST_F_TIMEOUT(auth, tag_format_window_and_freshness, 90)
 {
 	uint8_t key[V_HOST_KEY_LEN], frame[2048], again[2048];
-	uint64_t now = epoch_ctr(0, 1000), sec = 1ULL << 32;
+	uint64_t now = vt_auth_ctr(0, 1000), sec = 1ULL << 32;
 	long long rp, au;
 	struct v_receive r;
 	struct vt_pk k0, k2;
 	size_t n, n2;
 
-	key_bytes(KEY1, key);
+	vt_key_bytes(KEY1, key);
 	ASSERT_EQ(0, key_set(1, KEY1));
 	ASSERT_EQ(0, vt_pk_open(hname(0), VETH, &k0, vt_root_ns));
 	ASSERT_EQ(0, vt_pk_open(hname(2), VETH, &k2, vt_root_ns));
@@ -550,10 +486,10 @@ TEST_F_TIMEOUT(auth, tag_format_window_and_freshness, 90)
 	/* First counters from unknown host parts: 60 s off either way. */
 	n = sign(frame, req_frame(frame, &k2, k0.mac, 0x1234, 1, self->srv_id, V_WIRE_F_AUTH),
 		 now - 60 * sec, key);
-	ASSERT_EQ(0, inject(&k2, frame, n));
+	ASSERT_EQ(0, vt_pk_send(&k2, frame, n));
 	n = sign(frame, req_frame(frame, &k2, k0.mac, 0x1235, 1, self->srv_id, V_WIRE_F_AUTH),
 		 now + 60 * sec, key);
-	ASSERT_EQ(0, inject(&k2, frame, n));
+	ASSERT_EQ(0, vt_pk_send(&k2, frame, n));
 	ASSERT_EQ(rp + 2, nstat_wait_above(0, "drop_replay", rp + 1, MS_WAIT));
 	ASSERT_EQ(-EAGAIN, recv_now(self->srv, &r));
 
@@ -561,17 +497,17 @@ TEST_F_TIMEOUT(auth, tag_format_window_and_freshness, 90)
 	n = sign(frame, req_frame(frame, &k2, k0.mac, 0x1236, 1, self->srv_id, V_WIRE_F_AUTH),
 		 now, key);
 	memcpy(again, frame, n);
-	ASSERT_EQ(0, inject(&k2, frame, n));
+	ASSERT_EQ(0, vt_pk_send(&k2, frame, n));
 	ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT));
 	ASSERT_EQ(v_id_make(0x1236, 5), r.sender);
 	ASSERT_EQ(0x1236, r.creds.host);
 	ASSERT_EQ(1, v_msg_get64(&r.msg, 8));
 
 	/* The same frame again, and one below the window: replays. */
-	ASSERT_EQ(0, inject(&k2, again, n));
+	ASSERT_EQ(0, vt_pk_send(&k2, again, n));
 	n2 = sign(frame, req_frame(frame, &k2, k0.mac, 0x1236, 2, self->srv_id, V_WIRE_F_AUTH),
 		  now - 100, key);
-	ASSERT_EQ(0, inject(&k2, frame, n2));
+	ASSERT_EQ(0, vt_pk_send(&k2, frame, n2));
 	ASSERT_EQ(rp + 4, nstat_wait_above(0, "drop_replay", rp + 3, MS_WAIT));
 	usleep(100000);
 	ASSERT_EQ(-EAGAIN, recv_now(self->srv, &r));
@@ -579,7 +515,7 @@ TEST_F_TIMEOUT(auth, tag_format_window_and_freshness, 90)
 	/* Inside the window, not seen yet: delivered. */
 	n2 = sign(frame, req_frame(frame, &k2, k0.mac, 0x1236, 3, self->srv_id, V_WIRE_F_AUTH),
 		  now - 5, key);
-	ASSERT_EQ(0, inject(&k2, frame, n2));
+	ASSERT_EQ(0, vt_pk_send(&k2, frame, n2));
 	ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT));
 	ASSERT_EQ(3, v_msg_get64(&r.msg, 8));
 
@@ -587,7 +523,7 @@ TEST_F_TIMEOUT(auth, tag_format_window_and_freshness, 90)
 	n2 = sign(frame, req_frame(frame, &k2, k0.mac, 0x1236, 4, self->srv_id, V_WIRE_F_AUTH),
 		  now + 10, key);
 	frame[HDRS + 9] ^= 1;
-	ASSERT_EQ(0, inject(&k2, frame, n2));
+	ASSERT_EQ(0, vt_pk_send(&k2, frame, n2));
 	ASSERT_EQ(au + 1, nstat_wait_above(0, "drop_auth", au, MS_WAIT));
 	usleep(100000);
 	ASSERT_EQ(-EAGAIN, recv_now(self->srv, &r));
@@ -618,9 +554,9 @@ TEST_F_TIMEOUT(auth, counters_dense_reordering_tolerated, 90)
 	ASSERT_EQ(0, key_set(3, KEY1));
 	ASSERT_EQ(0, vt_pk_open(hname(0), VETH, &k0, vt_root_ns));
 	for (i = 0; i < 3; i++) {
-		pk_drain(&k0);
+		vt_pk_drain(&k0);
 		round_trip(_metadata, self, 1, 0xc0 + i);
-		n = pk_find(&k0, V_PKT_REQUEST, self->hp[1], frame, sizeof(frame), MS_WAIT);
+		n = vt_pk_find(&k0, V_PKT_REQUEST, self->hp[1], frame, sizeof(frame), MS_WAIT);
 		ASSERT_LT(0, n);
 		c[i] = frame_ctr(frame);
 		usleep(20000);
@@ -628,7 +564,7 @@ TEST_F_TIMEOUT(auth, counters_dense_reordering_tolerated, 90)
 	TH_LOG("host 1's REQUEST counters: %#llx %#llx %#llx", (unsigned long long)c[0],
 	       (unsigned long long)c[1], (unsigned long long)c[2]);
 	for (i = 0; i < 3; i++) {
-		int64_t secs = (int64_t)(c[i] >> 32) - (int64_t)(epoch_ctr(0, 0) >> 32);
+		int64_t secs = (int64_t)(c[i] >> 32) - (int64_t)(vt_auth_ctr(0, 0) >> 32);
 
 		ASSERT_GE(V_WIRE_AUTH_FRESH_MS / 1000, secs < 0 ? -secs : secs);
 	}
@@ -641,11 +577,11 @@ TEST_F_TIMEOUT(auth, counters_dense_reordering_tolerated, 90)
 	close(k0.fd);
 
 	/* Injected out of order inside the window: every one delivered. */
-	key_bytes(KEY1, key);
+	vt_key_bytes(KEY1, key);
 	ASSERT_EQ(0, vt_pk_open(hname(2), VETH, &k2, vt_root_ns));
 	ASSERT_EQ(0, vt_pk_open(hname(0), VETH, &k0, vt_root_ns));
 	rp = nstat(0, "drop_replay");
-	base = epoch_ctr(0, 5000);
+	base = vt_auth_ctr(0, 5000);
 	for (i = 0; i < 8; i++) {
 		/* Distinct clients: each request is its own transaction. */
 		uint64_t client = htobe64(v_id_make(0x1240, 10 + i));
@@ -660,7 +596,7 @@ TEST_F_TIMEOUT(auth, counters_dense_reordering_tolerated, 90)
 		lens[i] = sign(frames[i], len, base + 8 * i, key);
 	}
 	for (i = 7; i >= 0; i--)
-		ASSERT_EQ(0, inject(&k2, frames[i], lens[i]));
+		ASSERT_EQ(0, vt_pk_send(&k2, frames[i], lens[i]));
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(0, recv_wait(self->srv, &r, MS_WAIT)) TH_LOG("%d delivered", i);
 		got |= 1ULL << (v_msg_get64(&r.msg, 8) - 1);
@@ -690,23 +626,23 @@ TEST_F_TIMEOUT(auth, captured_request_replayed_dropped, 90)
 	ASSERT_EQ(0, key_set(3, KEY1));
 	ASSERT_EQ(0, vt_pk_open(hname(0), VETH, &k0, vt_root_ns));
 	ASSERT_EQ(0, vt_pk_open(hname(1), VETH, &k1, vt_root_ns));
-	pk_drain(&k0);
+	vt_pk_drain(&k0);
 	round_trip(_metadata, self, 1, 6);
-	n = pk_find(&k0, V_PKT_REQUEST, self->hp[1], frame, sizeof(frame), MS_WAIT);
+	n = vt_pk_find(&k0, V_PKT_REQUEST, self->hp[1], frame, sizeof(frame), MS_WAIT);
 	ASSERT_LT(0, n);
 	memcpy(&h, frame + ETH_HLEN, sizeof(h));
 	ASSERT_EQ(V_WIRE_F_AUTH, ntohs(h.flags));
 	ASSERT_EQ(self->srv_id, be64toh(h.dst));
 	rp = nstat(0, "drop_replay");
 	dup = nstat(0, "duplicates");
-	ASSERT_EQ(0, inject(&k1, frame, n));
+	ASSERT_EQ(0, vt_pk_send(&k1, frame, n));
 	ASSERT_EQ(rp + 1, nstat_wait_above(0, "drop_replay", rp, MS_WAIT));
 	usleep(200000);
 	ASSERT_EQ(-EAGAIN, recv_now(self->srv, &r));
 	ASSERT_EQ(dup, nstat(0, "duplicates"));
 	/* Ten more times: each one dropped. */
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(0, inject(&k1, frame, n));
+		ASSERT_EQ(0, vt_pk_send(&k1, frame, n));
 	ASSERT_EQ(rp + 11, nstat_wait_above(0, "drop_replay", rp + 10, MS_WAIT));
 	ASSERT_EQ(-EAGAIN, recv_now(self->srv, &r));
 	ASSERT_EQ(dup, nstat(0, "duplicates"));
@@ -774,10 +710,10 @@ TEST_F_TIMEOUT(auth, key_removed_plain_again, 90)
 		ASSERT_EQ(0, keyed(i));
 	a0 = nstat(0, "drop_auth");
 	ASSERT_EQ(0, vt_pk_open(hname(0), VETH, &k0, vt_root_ns));
-	pk_drain(&k0);
+	vt_pk_drain(&k0);
 	round_trip(_metadata, self, 1, 10);
 	round_trip(_metadata, self, 2, 11);
-	n = pk_find(&k0, V_PKT_REQUEST, self->hp[2], frame, sizeof(frame), MS_WAIT);
+	n = vt_pk_find(&k0, V_PKT_REQUEST, self->hp[2], frame, sizeof(frame), MS_WAIT);
 	ASSERT_LT(0, n);
 	memcpy(&h, frame + ETH_HLEN, sizeof(h));
 	ASSERT_EQ(0, ntohs(h.flags));

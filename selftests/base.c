@@ -298,7 +298,10 @@ TEST_F(module, host_part_parameter)
  * max_members= caps group memberships over all namespaces: with 3, the
  * initial namespace's two and another namespace's one fill it, a fourth
  * join anywhere is ENOSPC (each host's own limit is far away), and a leave
- * makes room again.
+ * makes room again.  max_members_ns= (2) is what a namespace but the
+ * initial one may hold of it, whatever its own limit: with room left in
+ * the module, that namespace's third join is ENOSPC, the initial one's is
+ * not.
  */
 TEST_F(module, max_members_parameter)
 {
@@ -306,8 +309,9 @@ TEST_F(module, max_members_parameter)
 	int a, b, i;
 
 	ASSERT_EQ(0, vt_module_unload());
-	ASSERT_EQ(0, vt_module_load("max_members=3"));
+	ASSERT_EQ(0, vt_module_load("max_members=3 max_members_ns=2"));
 	ASSERT_EQ(3, vt_param("max_members"));
+	ASSERT_EQ(2, vt_param("max_members_ns"));
 	vt_root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, vt_root_ns);
 	ASSERT_EQ(0, system("ip netns add vkbm"));
@@ -325,6 +329,10 @@ TEST_F(module, max_members_parameter)
 	ASSERT_EQ(0, v_group_leave(a, g[0]));
 	ASSERT_EQ(0, v_group_join(b, g[3]));
 	ASSERT_EQ(-ENOSPC, v_group_join(a, g[0]));
+	/* b's namespace holds its share: full for it alone. */
+	ASSERT_EQ(0, v_group_leave(a, g[1]));
+	ASSERT_EQ(-ENOSPC, v_group_join(b, g[0]));
+	ASSERT_EQ(0, v_group_join(a, g[1]));
 	/* Closing a socket gives its memberships back. */
 	close(b);
 	ASSERT_EQ(0, v_group_join(a, g[0]));
@@ -359,8 +367,10 @@ TEST_F(module, bad_parameters_refused)
 }
 
 /*
- * ifaces= attaches interfaces of the initial namespace at load; a name
- * that is not there or not Ethernet refuses the load.
+ * ifaces= attaches interfaces of the initial namespace at load, as
+ * insecure links (no key exists at load), so only with insecure_ifaces=1:
+ * without it the load is refused (ENOKEY); a name that is not there or
+ * not Ethernet refuses the load too.  `link show` marks the links insecure.
  */
 TEST_F(module, ifaces_parameter)
 {
@@ -371,12 +381,15 @@ TEST_F(module, ifaces_parameter)
 
 	ASSERT_EQ(0, system("ip link add vkb0 type veth peer name vkb1"));
 	ASSERT_EQ(0, vt_module_unload());
-	ASSERT_EQ(-1, vt_module_load("ifaces=nosuch0"));
+	ASSERT_EQ(-1, vt_module_load("ifaces=vkb0,vkb1"));
+	ASSERT_EQ(ENOKEY, errno);
+	ASSERT_EQ(-1, vt_module_load("ifaces=nosuch0 insecure_ifaces=1"));
 	ASSERT_EQ(ENODEV, errno);
-	ASSERT_EQ(-1, vt_module_load("ifaces=lo"));
+	ASSERT_EQ(-1, vt_module_load("ifaces=lo insecure_ifaces=1"));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_FALSE(vt_module_loaded());
-	ASSERT_EQ(0, vt_module_load("ifaces=vkb0,vkb1")) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, vt_module_load("ifaces=vkb0,vkb1 insecure_ifaces=1"))
+		TH_LOG("%s", strerror(errno));
 	snprintf(cmd, sizeof(cmd), "%s/tools/vctl link show", b ? b : "build");
 	f = popen(cmd, "r");
 	ASSERT_NE(NULL, f);
@@ -385,6 +398,7 @@ TEST_F(module, ifaces_parameter)
 	ASSERT_EQ(0, pclose(f));
 	EXPECT_NE(NULL, strstr(out, ": vkb0 ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, ": vkb1 ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " insecure\n")) TH_LOG("%s", out);
 	ASSERT_EQ(0, vt_module_unload());
 	ASSERT_EQ(0, vt_module_load(NULL));
 	ASSERT_EQ(0, system("ip link del vkb0"));

@@ -8,7 +8,10 @@
 #
 # Every role first brings up the virtio-net interface (the one with MAC
 # $vkmac from the kernel command line), gives it the address $vkip when
-# the command line has one, and attaches it to V with `vctl link add`.
+# the command line has one, and attaches it to V with `vctl link add`:
+# the test roles (a, b) as the secure links they are by default, after
+# setting the suite's cluster key; the bench roles insecure (make bench
+# compares V with TCP without authentication on either side).
 # Each guest is one V host; B's host-down bound is VK_HOST_DOWN_MS,
 # exported to the tests.  The host side is selftests/qemu/cluster.sh.
 set -u
@@ -34,7 +37,16 @@ ip link set "$dev" up || fail "ip link set $dev up failed"
 if [ -n "${vkip:-}" ]; then
 	ip addr add "$vkip/24" dev "$dev" || fail "ip addr add $vkip/24 dev $dev failed"
 fi
-"$vctl" link add dev "$dev" || fail "vctl link add dev $dev failed"
+case $role in
+a | b)
+	"$vctl" set key 636c757374657200000000000000000000000000000000000000000000000001 ||
+		fail "vctl set key failed"
+	"$vctl" link add dev "$dev" || fail "vctl link add dev $dev failed"
+	;;
+*)
+	"$vctl" link add dev "$dev" insecure || fail "vctl link add dev $dev failed"
+	;;
+esac
 
 case $role in
 a)

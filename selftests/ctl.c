@@ -396,8 +396,8 @@ FIXTURE_SETUP(ctl)
 			 "ip netns add vkc0 && ip netns add vkc1 && "
 			 "ip link add vkce0 netns vkc0 type veth peer name vkce1 netns vkc1 && "
 			 "ip -n vkc0 link set vkce0 up && ip -n vkc1 link set vkce1 up && "
-			 "ip netns exec vkc0 %s/tools/vctl link add dev vkce0 && "
-			 "ip netns exec vkc1 %s/tools/vctl link add dev vkce1", bdir(), bdir()));
+			 "ip netns exec vkc0 %s/tools/vctl link add dev vkce0 insecure && "
+			 "ip netns exec vkc1 %s/tools/vctl link add dev vkce1 insecure", bdir(), bdir()));
 	ASSERT_EQ(0, pipe(pfd));
 	self->echo = fork();
 	ASSERT_LE(0, self->echo);
@@ -621,6 +621,8 @@ TEST_F(ctl, netlink_policy_strict)
  * link add / show / del on a new veth: what vctl shows, in text and JSON,
  * is what ip(8) says of the interface, and follows its state.
  */
+#define CTL_KEY	"63746c0000000000000000000000000000000000000000000000000000000001"
+
 TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 {
 	char out[4096], iptxt[1024], line[256], obj[256], mac[32];
@@ -635,7 +637,7 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	ASSERT_NE(NULL, strstr(out, ": vkce0 mtu 1500 addr ")) TH_LOG("%s", out);
 	ASSERT_EQ(1, count_of(out, "\n")) TH_LOG("%s", out);
 
-	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add dev vkcx0")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add dev vkcx0 insecure")) TH_LOG("%s", out);
 	ASSERT_STREQ("", out);
 	ASSERT_EQ(0, ip_link("vkc0", "vkcx0", &ifindex, &mtu, mac, &lower));
 	ASSERT_EQ(1400, mtu);
@@ -646,9 +648,11 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	ASSERT_NE(NULL, strstr(iptxt, " mtu 1400 ")) TH_LOG("%s", iptxt);
 	ASSERT_NE(NULL, strstr(iptxt, "link/ether 02:00:00:00:aa:01 ")) TH_LOG("%s", iptxt);
 
-	snprintf(line, sizeof(line), "%d: vkcx0 mtu %d addr %s state up\n", ifindex, mtu, mac);
+	snprintf(line, sizeof(line), "%d: vkcx0 mtu %d addr %s state up insecure\n", ifindex, mtu,
+		 mac);
 	snprintf(obj, sizeof(obj),
-		 "{\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":%d,\"addr\":\"%s\",\"up\":true}",
+		 "{\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":%d,\"addr\":\"%s\",\"up\":true,"
+		 "\"insecure\":true}",
 		 ifindex, mtu, mac);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
 	ASSERT_NE(NULL, strstr(out, line)) TH_LOG("want %s in %s", line, out);
@@ -667,9 +671,11 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	ASSERT_EQ(0, ip_link("vkc0", "vkcx0", &ifindex, &mtu, mac, &lower));
 	ASSERT_EQ(0, lower);
 	ASSERT_EQ(1300, mtu);
-	snprintf(line, sizeof(line), "%d: vkcx0 mtu 1300 addr %s state down\n", ifindex, mac);
+	snprintf(line, sizeof(line), "%d: vkcx0 mtu 1300 addr %s state down insecure\n", ifindex,
+		 mac);
 	snprintf(obj, sizeof(obj),
-		 "{\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":1300,\"addr\":\"%s\",\"up\":false}",
+		 "{\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":1300,\"addr\":\"%s\",\"up\":false,"
+		 "\"insecure\":true}",
 		 ifindex, mac);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
 	ASSERT_NE(NULL, strstr(out, line)) TH_LOG("want %s in %s", line, out);
@@ -689,7 +695,7 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	ASSERT_EQ(1, count_of(out, "\"ifindex\":")) TH_LOG("%s", out);
 
 	/* A bare name (as ip(8) allows) and "delete" work too. */
-	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add vkcx0")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add vkcx0 insecure")) TH_LOG("%s", out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "-j link show"));
 	ASSERT_NE(NULL, strstr(out, "\"ifname\":\"vkcx0\"")) TH_LOG("%s", out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link delete dev vkcx0")) TH_LOG("%s", out);
@@ -697,12 +703,57 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	ASSERT_EQ(NULL, strstr(out, "vkcx0")) TH_LOG("%s", out);
 }
 
+/*
+ * Links are secure by default: without a cluster key `link add` is
+ * refused (ENOKEY, exit 1, nothing attached) unless it says insecure; a
+ * link attached with the key keeps it (removing it: EBUSY) until it is
+ * detached; `link show` marks the insecure ones.
+ */
+TEST_F_TIMEOUT(ctl, link_secure_by_default, 120)
+{
+	char out[4096];
+
+	ASSERT_EQ(0, run(NULL, 0, "ip -n vkc0 link add vkcs0 type veth peer name vkcs1 && "
+			 "ip -n vkc0 link set dev vkcs0 up && ip -n vkc0 link set dev vkcs1 up"));
+	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "link add dev vkcs0"));
+	ASSERT_NE(NULL, strstr(out, "vctl: cannot attach vkcs0: Required key not available "
+				    "(no cluster key: set one first, or ask for an insecure link)"))
+		TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "-j link show"));
+	ASSERT_EQ(NULL, strstr(out, "vkcs0")) TH_LOG("%s", out);
+
+	/* With a key: a secure link, which keeps the key. */
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "set key " CTL_KEY)) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add dev vkcs0")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "-j link show"));
+	ASSERT_NE(NULL, strstr(out, "\"ifname\":\"vkcs0\"")) TH_LOG("%s", out);
+	ASSERT_EQ(1, count_of(out, "\"insecure\":false")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
+	ASSERT_EQ(1, count_of(out, "state up\n")) TH_LOG("%s", out);
+	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "set key none"));
+	ASSERT_NE(NULL, strstr(out, "Device or resource busy (links attached with the key need "
+				    "it: detach them first)")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "-j host show"));
+	ASSERT_NE(NULL, strstr(out, "\"keyed\":1")) TH_LOG("%s", out);
+
+	/* Detached, the key may go; an insecure link is taken without one. */
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link del dev vkcs0")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "set key none")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add dev vkcs0 insecure")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
+	ASSERT_NE(NULL, strstr(out, ": vkcs0 mtu 1500 addr ")) TH_LOG("%s", out);
+	ASSERT_EQ(2, count_of(out, " insecure\n")) TH_LOG("%s", out);
+	/* insecure is an option of add alone. */
+	ASSERT_EQ(2, vctl(out, sizeof(out), "vkc0", "link del dev vkcs0 insecure"));
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link del dev vkcs0")) TH_LOG("%s", out);
+}
+
 /* Attaching an attached interface: EEXIST, exit 1, nothing changes. */
 TEST_F_TIMEOUT(ctl, link_add_twice_eexist, 120)
 {
 	char out[4096];
 
-	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "link add dev vkce0"));
+	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "link add dev vkce0 insecure"));
 	ASSERT_NE(NULL, strstr(out, "vctl: cannot attach vkce0: File exists "
 				    "(interface already attached to V)")) TH_LOG("%s", out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
@@ -735,7 +786,7 @@ TEST_F_TIMEOUT(ctl, link_del_not_attached, 120)
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "-j link show"));
 	ASSERT_STREQ("[]\n", out);
 	/* And it can be attached again and used. */
-	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add dev vkce0")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add dev vkce0 insecure")) TH_LOG("%s", out);
 	ASSERT_EQ(0, run(NULL, 0, "ip netns exec vkc0 %s/tools/vping -q -c 1 -w 0 %s",
 			 bdir(), self->id));
 }
@@ -745,11 +796,11 @@ TEST_F_TIMEOUT(ctl, link_add_not_ethernet, 120)
 {
 	char out[4096];
 
-	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "link add dev lo"));
+	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "link add dev lo insecure"));
 	ASSERT_NE(NULL, strstr(out, "vctl: cannot attach lo: Invalid argument "
 				    "(not an Ethernet interface)")) TH_LOG("%s", out);
 	ASSERT_EQ(0, run(NULL, 0, "ip -n vkc0 link set dev lo up"));
-	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "link add dev lo"));
+	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "link add dev lo insecure"));
 	ASSERT_NE(NULL, strstr(out, "not an Ethernet interface")) TH_LOG("%s", out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "-j link show"));
 	ASSERT_EQ(0, json_ok(out)) TH_LOG("%s", out);
@@ -933,7 +984,7 @@ TEST_F_TIMEOUT(ctl, set_host_part_busy_and_fresh_host, 120)
 	ASSERT_EQ(0, wait_procs("vkc2", 0, 2000));
 	/* A link alone makes it busy too. */
 	ASSERT_EQ(0, run(NULL, 0, "ip -n vkc2 link add vkcz0 type veth peer name vkcz1"));
-	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc2", "link add dev vkcz0")) TH_LOG("%s", out);
+	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc2", "link add dev vkcz0 insecure")) TH_LOG("%s", out);
 	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc2", "set host-part 0x2348"));
 	ASSERT_NE(NULL, strstr(out, BUSY_MSG)) TH_LOG("%s", out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc2", "-j host show"));
@@ -967,7 +1018,7 @@ TEST_F_TIMEOUT(ctl, unprivileged_set_eperm_show_ok, 120)
 		TH_LOG("%s", out);
 	ASSERT_EQ(1, vctl_nobody(out, sizeof(out), "vkc0", "set host-down-ms 500"));
 	ASSERT_NE(NULL, strstr(out, "Operation not permitted")) TH_LOG("%s", out);
-	ASSERT_EQ(1, vctl_nobody(out, sizeof(out), "vkc0", "link add dev vkcp0"));
+	ASSERT_EQ(1, vctl_nobody(out, sizeof(out), "vkc0", "link add dev vkcp0 insecure"));
 	ASSERT_NE(NULL, strstr(out, "vctl: cannot attach vkcp0: Operation not permitted"))
 		TH_LOG("%s", out);
 	ASSERT_EQ(1, vctl_nobody(out, sizeof(out), "vkc0", "link del dev vkce0"));

@@ -1418,7 +1418,7 @@ TEST_F_TIMEOUT(fault, wire_move_data_bad_index_count, 90)
 /* Spoofed and impossible client / destination ids. */
 TEST_F_TIMEOUT(fault, wire_spoofed_ids, 90)
 {
-	struct v_wire_request rq = req_payload();
+	struct v_wire_request rq = req_payload(), fwd = req_payload();
 	struct v_wire_response rp = resp_payload(0x77);
 	struct v_wire_getpid gp = { htonl(300), 0, htobe64(0x12345) };
 	uint64_t h1 = v_id_make(self->hp[1], 1), h2 = v_id_make(self->hp[2], 1);
@@ -1435,9 +1435,17 @@ TEST_F_TIMEOUT(fault, wire_spoofed_ids, 90)
 	mine = vt_id(fd);
 	ASSERT_EQ(0, inj_open(&k, self->hp[0]));
 	memset(&l, 0, sizeof(l));
-	/* A process of host 0 itself, not waiting for anything. */
-	FR(&l, C_NO_TXN, V_PKT_REQUEST, 1, mine, mine, mine, &rq, sizeof(rq), &k);
-	FR(&l, C_NO_TXN, V_PKT_REQUEST, 1, self->srv_id, mine, self->srv_id, &rq, sizeof(rq), &k);
+	/*
+	 * A process of host 0 itself as the client, from another host that
+	 * is not its forwarder: a REQUEST comes from its client's host or its
+	 * forwarder's only.
+	 */
+	FR(&l, C_NOT_MINE, V_PKT_REQUEST, 1, mine, mine, mine, &rq, sizeof(rq), &k);
+	FR(&l, C_NOT_MINE, V_PKT_REQUEST, 1, self->srv_id, mine, self->srv_id, &rq, sizeof(rq),
+	   &k);
+	/* Forwarded (by the fake host) for one of them that is not waiting. */
+	fwd.forwarder = htobe64(fake);
+	FR(&l, C_NO_TXN, V_PKT_REQUEST, 1, mine, mine, fake, &fwd, sizeof(fwd), &k);
 	/* For a process of another host. */
 	FR(&l, C_NOT_MINE, V_PKT_REQUEST, 1, fake, h1, fake, &rq, sizeof(rq), &k);
 	/* Clients that cannot be: a group, none, a well-known id. */
@@ -1733,8 +1741,10 @@ TEST_F_TIMEOUT(fault, seg_access_local_sender, 60)
 	seg_case(_metadata, self->srv, 0);
 }
 
+/* Keyed (this suite's keyed test): the same refusals, every frame tagged. */
 TEST_F_TIMEOUT(fault, seg_access_remote_sender, 60)
 {
+	ASSERT_EQ(0, vt_topo_key(&topo, "6661756c74000000000000000000000000000000000000000000000000000001"));
 	seg_case(_metadata, self->srv, 1);
 }
 

@@ -2447,7 +2447,7 @@ TEST_F_TIMEOUT(fuzz, wire, 240)
 			   " link set lo up && ip -n " NS_A " link set " IF_A " up && ip -n " NS_B
 			   " link set " IF_B " up"));
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, vt_sh("ip netns exec %s %s link add dev %s", ns[i], vt_vctl_bin(),
+		ASSERT_EQ(0, vt_sh("ip netns exec %s %s link add dev %s insecure", ns[i], vt_vctl_bin(),
 				   i ? IF_B : IF_A));
 	/* Server-side moves towards fake clients give up sooner. */
 	ASSERT_EQ(0, vt_sh("ip netns exec " NS_A " %s set host-down-ms %d", vt_vctl_bin(),

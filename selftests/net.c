@@ -66,6 +66,8 @@ static int vctl_out(int h, const char *args, char *buf, size_t len)
 }
 
 /* A counter of host h (`vctl -j stats`), or -1. */
+#define NET_KEY	"6e65740000000000000000000000000000000000000000000000000000000001"
+
 static long long nstat(int h, const char *name)
 {
 	return vt_stat(hname(h), name);
@@ -2132,6 +2134,21 @@ TEST_F(net, forward_remote_to_other_host)
 	fwd_case(_metadata, self->srv, self->srv_id, self->hp, 2, 1);
 }
 
+/*
+ * The same with a cluster key on every host (each cross-host suite runs
+ * keyed at least once): the client takes the answers of host 1 only as
+ * host 0's FORWARDED tells it to, every frame tagged for its receiver.
+ */
+TEST_F(net, forward_remote_to_other_host_keyed)
+{
+	long long au;
+
+	ASSERT_EQ(0, vt_topo_key(&topo, NET_KEY));
+	au = nstat(0, "drop_auth") + nstat(1, "drop_auth") + nstat(2, "drop_auth");
+	fwd_case(_metadata, self->srv, self->srv_id, self->hp, 2, 1);
+	EXPECT_EQ(au, nstat(0, "drop_auth") + nstat(1, "drop_auth") + nstat(2, "drop_auth"));
+}
+
 /* A local client's message (host 0, as the forwarder) forwarded to host 1. */
 TEST_F(net, forward_local_to_other_host)
 {
@@ -2383,10 +2400,10 @@ TEST_F(net, vctl_host_part_busy_and_link_exists)
 	ASSERT_EQ(1, vctl(1, "set host-part 12345"));
 	ASSERT_EQ(0, vctl_out(1, "-j host show", out, sizeof(out)));
 	ASSERT_EQ(self->hp[1], vt_json_num(out, "host_part"));
-	ASSERT_EQ(1, vctl(1, "link add dev " VETH_NS));
+	ASSERT_EQ(1, vctl(1, "link add dev " VETH_NS " insecure"));
 	ASSERT_EQ(0, vctl(1, "link del dev " VETH_NS));
 	ASSERT_EQ(1, vctl(1, "link del dev " VETH_NS));
-	ASSERT_EQ(0, vctl(1, "link add dev " VETH_NS));
+	ASSERT_EQ(0, vctl(1, "link add dev " VETH_NS " insecure"));
 	round_trip(_metadata, self->srv, 1, self->srv_id);
 }
 
@@ -2421,8 +2438,8 @@ TEST_F_TIMEOUT(net, module_unload_with_links_attached, 60)
 	/* The new module knows no links: attach them again and talk. */
 	ASSERT_EQ(0, vctl_out(0, "-j link show", out, sizeof(out)));
 	ASSERT_EQ(NULL, strstr(out, VETH_NS)) TH_LOG("%s", out);
-	ASSERT_EQ(0, vctl(0, "link add dev " VETH_NS));
-	ASSERT_EQ(0, vctl(1, "link add dev " VETH_NS));
+	ASSERT_EQ(0, vctl(0, "link add dev " VETH_NS " insecure"));
+	ASSERT_EQ(0, vctl(1, "link add dev " VETH_NS " insecure"));
 	self->srv = ns_vopen(0, 1);
 	ASSERT_LE(0, self->srv);
 	self->srv_id = vt_id(self->srv);

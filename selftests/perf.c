@@ -225,6 +225,8 @@ static void hosts_down(void)
 	vt_sh("ip netns del " NS_C " >/dev/null 2>&1; ip netns del " NS_S " >/dev/null 2>&1");
 }
 
+#define PERF_KEY	"7065726600000000000000000000000000000000000000000000000000000001"
+
 FIXTURE_SETUP(hosts)
 {
 	const char *b = getenv("VK_BUILD");
@@ -236,8 +238,8 @@ FIXTURE_SETUP(hosts)
 	ASSERT_EQ(0, vt_sh("ip netns add " NS_C " && ip netns add " NS_S " && "
 			   "ip link add vkpe0 netns " NS_C " type veth peer name vkpe1 netns " NS_S
 			   " && ip -n " NS_C " link set vkpe0 up && ip -n " NS_S " link set vkpe1 up"
-			   " && ip netns exec " NS_C " %s link add dev vkpe0"
-			   " && ip netns exec " NS_S " %s link add dev vkpe1", vctl, vctl));
+			   " && ip netns exec " NS_C " %s link add dev vkpe0 insecure"
+			   " && ip netns exec " NS_S " %s link add dev vkpe1 insecure", vctl, vctl));
 	self->up = 1;
 }
 
@@ -254,6 +256,9 @@ TEST_F(hosts, remote_srr)
 	pid_t srv;
 
 	ASSERT_EQ(1, self->up);
+	/* This suite's keyed test: the remote round trips with every frame tagged. */
+	ASSERT_EQ(0, vt_ns_vctl(NS_C, "set key " PERF_KEY));
+	ASSERT_EQ(0, vt_ns_vctl(NS_S, "set key " PERF_KEY));
 	srv = echo_server(NS_S, &id);
 	ASSERT_LT(0, srv);
 	ASSERT_EQ(0, rr_client(NS_C, id, n, &r));
@@ -262,7 +267,7 @@ TEST_F(hosts, remote_srr)
 	EXPECT_EQ(0, r.err);
 	EXPECT_EQ(0, r.bad);
 	ASSERT_EQ(n, r.ok);
-	report("remote Send-Receive-Reply, 32 bytes, over veth", &r, 1e3, "us");
+	report("remote Send-Receive-Reply, 32 bytes, over veth, keyed", &r, 1e3, "us");
 }
 
 /* Run vbench (cmd, a shell command), its JSON into out: pclose()'s status. */

@@ -1235,31 +1235,7 @@ static int sec_claim(uint32_t hp, uint8_t ver)
 /* A child serving echo on host h (killed by the teardown); its id, or 0. */
 static uint64_t sec_echo_server(int h)
 {
-	uint64_t id = 0;
-	int p[2], srv;
-	pid_t pid;
-
-	if (pipe(p))
-		return 0;
-	pid = kid_fork(0);
-	if (pid == 0) {
-		struct v_receive r;
-
-		srv = vt_ns_vopen(vt_topo_ns(&topo, h), 0);
-		CK(srv >= 0);
-		id = vt_id(srv);
-		CKEQ(8, write(p[1], &id, 8));
-		for (;;) {
-			memset(&r, 0, sizeof(r));
-			if (v_receive_ex(srv, &r) == 0)
-				v_reply(srv, r.sender, &r.msg);
-		}
-	}
-	if (pid < 0 || read(p[0], &id, 8) != 8)
-		id = 0;
-	close(p[0]);
-	close(p[1]);
-	return id;
+	return vt_echo_server(vt_topo_ns(&topo, h));
 }
 
 /* Send from fd to dst (or process 1 of host part hp), for at most ms. */
@@ -1543,7 +1519,8 @@ TEST_F_TIMEOUT(race, link_claim_holds_up_no_other_family, 120)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		CKEQ(0, vt_ns_enter(ns));
-		execl(vt_vctl_bin(), "vctl", "link", "add", "dev", "vksx0", (char *)NULL);
+		execl(vt_vctl_bin(), "vctl", "link", "add", "dev", "vksx0", "insecure",
+		      (char *)NULL);
 		_exit(127);
 	}
 	/* With the window: in the claim, inside its netlink request. */

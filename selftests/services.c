@@ -61,7 +61,7 @@ static int topo_up(void)
 		     "ip link add vksh$i mtu 9000 type veth peer name eth0 mtu 9000 netns vks$i; "
 		     "ip link set vksh$i master vksbr up; ip -n vks$i link set lo up; "
 		     "ip -n vks$i link set eth0 up; "
-		     "ip netns exec vks$i %s/tools/vctl link add dev eth0; done", bdir());
+		     "ip netns exec vks$i %s/tools/vctl link add dev eth0 insecure; done", bdir());
 }
 
 static pid_t main_pid;

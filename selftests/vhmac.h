@@ -104,9 +104,9 @@ static inline void vt_sha256_final(struct vt_sha256 *s, uint8_t out[32])
 	}
 }
 
-/* HMAC-SHA256 with a key of at most 64 bytes. */
-static inline void vt_hmac_sha256(const uint8_t *key, size_t klen, const void *msg, size_t len,
-				  uint8_t out[32])
+/* HMAC-SHA256 with a key of at most 64 bytes over pre (plen bytes) then msg. */
+static inline void vt_hmac_sha256_2(const uint8_t *key, size_t klen, const void *pre,
+				    size_t plen, const void *msg, size_t len, uint8_t out[32])
 {
 	uint8_t k[64] = { 0 }, pad[64], inner[32];
 	struct vt_sha256 s;
@@ -117,6 +117,7 @@ static inline void vt_hmac_sha256(const uint8_t *key, size_t klen, const void *m
 		pad[i] = k[i] ^ 0x36;
 	vt_sha256_init(&s);
 	vt_sha256_update(&s, pad, 64);
+	vt_sha256_update(&s, pre, plen);
 	vt_sha256_update(&s, msg, len);
 	vt_sha256_final(&s, inner);
 	for (i = 0; i < 64; i++)
@@ -125,6 +126,33 @@ static inline void vt_hmac_sha256(const uint8_t *key, size_t klen, const void *m
 	vt_sha256_update(&s, pad, 64);
 	vt_sha256_update(&s, inner, 32);
 	vt_sha256_final(&s, out);
+}
+
+static inline void vt_hmac_sha256(const uint8_t *key, size_t klen, const void *msg, size_t len,
+				  uint8_t out[32])
+{
+	vt_hmac_sha256_2(key, klen, NULL, 0, msg, len, out);
+}
+
+/*
+ * The tag of a V frame ("Authenticated frames" in uapi/linux/v.h): msg is
+ * the V header, payload and counter (len bytes); a frame for one host is
+ * signed for its host part to (a 4-byte prefix), a frame for all (CLAIM,
+ * WHERE, GETPID, GREQUEST, GQUERY, FENCE: the type is msg's second byte;
+ * or to 0) without one.
+ */
+static inline void vt_v_tag(const uint8_t *key, uint32_t to, const void *msg, size_t len,
+			    uint8_t out[32])
+{
+	uint8_t type = ((const uint8_t *)msg)[1], scope[4];
+
+	if (type == 13 || type == 15 || type == 8 || type == 10 || type == 11 || type == 17)
+		to = 0;
+	scope[0] = (uint8_t)(to >> 24);
+	scope[1] = (uint8_t)(to >> 16);
+	scope[2] = (uint8_t)(to >> 8);
+	scope[3] = (uint8_t)to;
+	vt_hmac_sha256_2(key, 32, scope, to ? 4 : 0, msg, len, out);
 }
 
 #endif /* VHMAC_H */

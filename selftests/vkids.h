@@ -78,6 +78,41 @@ static inline void kids_kill_all(void)
 }
 
 /*
+ * A child serving echo (each message replied as it came) in namespace ns,
+ * for ever: the caller's teardown kills it (kids_kill_all()).  Its id, or 0.
+ */
+static inline uint64_t vt_echo_server(const char *ns)
+{
+	uint64_t id = 0;
+	int p[2], srv;
+	pid_t pid;
+
+	if (pipe(p))
+		return 0;
+	pid = kid_fork(0);
+	if (pid == 0) {
+		struct v_receive r;
+
+		srv = vt_ns_vopen(ns, 0);
+		if (srv < 0)
+			_exit(1);
+		id = vt_id(srv);
+		if (write(p[1], &id, 8) != 8)
+			_exit(1);
+		for (;;) {
+			memset(&r, 0, sizeof(r));
+			if (v_receive_ex(srv, &r) == 0)
+				v_reply(srv, r.sender, &r.msg);
+		}
+	}
+	if (pid < 0 || read(p[0], &id, 8) != 8)
+		id = 0;
+	close(p[0]);
+	close(p[1]);
+	return id;
+}
+
+/*
  * A child's report pipe rfd: a u64 (the child's id, sent first) within ms
  * (scaled), or 0; a report of len bytes into r, zeroed first (0 or -1);
  * the end: the pipe closed and the child reaped (kid_wait's exit code).

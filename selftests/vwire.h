@@ -17,6 +17,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include "vtest.h"
+#include "vhmac.h"
 
 /* ------------------------------------------------------------------------ */
 /* A bridge topology                                                        */
@@ -24,7 +25,8 @@
 /*
  * n hosts: namespace ns_fmt(i), each with a veth `veth` whose peer
  * port_fmt(i) sits in bridge `bridge` of the initial namespace, up, and
- * attached to V (`vctl link add`).  Formats take the host number (%d).
+ * attached to V (`vctl link add ... insecure`: no key yet; vt_topo_key()
+ * authenticates every frame from then on).  Formats take the host number (%d).
  * vt_topo_create() loads veth and bridge where they are not loaded, and
  * sch_netem too with netem set (for suites that put netem on the hosts).
  */
@@ -113,7 +115,12 @@ vt_topo_vctl(const struct vt_topo *t, int h, const char *fmt, ...)
 	return ret;
 }
 
-static inline int vt_topo_create(const struct vt_topo *t)
+/*
+ * Build t; with key (64 hex digits) every host gets that cluster key
+ * before it attaches its link, which is then a secure one; without, the
+ * links are attached insecure.
+ */
+static inline int vt_topo_create_keyed(const struct vt_topo *t, const char *key)
 {
 	static const char *const mods[] = { "veth", "bridge", "sch_netem" };
 	char script[2048], path[64];
@@ -151,9 +158,30 @@ static inline int vt_topo_create(const struct vt_topo *t)
 		vt_ns_leave();
 		if (ret)
 			return -1;
-		if (vt_topo_vctl(t, i, "link add dev %s", t->veth))
+		if (key && vt_topo_vctl(t, i, "set key %s", key))
+			return -1;
+		if (vt_topo_vctl(t, i, "link add dev %s%s", t->veth, key ? "" : " insecure"))
 			return -1;
 	}
+	return 0;
+}
+
+static inline int vt_topo_create(const struct vt_topo *t)
+{
+	return vt_topo_create_keyed(t, NULL);
+}
+
+/*
+ * Give every host of t the cluster key hex (64 hex digits): from then on
+ * all their frames are authenticated.  0 or -1.
+ */
+static inline int vt_topo_key(const struct vt_topo *t, const char *hex)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (vt_topo_vctl(t, i, "set key %s", hex))
+			return -1;
 	return 0;
 }
 
@@ -248,9 +276,13 @@ struct vt_pk {
 
 /*
  * Open k on ifname in namespace ns (NULL: this thread's), non-blocking,
- * bound to the V EtherType; back to namespace root (if >= 0) afterwards.
+ * bound to EtherType proto; back to namespace root (if >= 0) afterwards.
+ * Bound to the V EtherType it sees the frames the interface's own stack
+ * receives; a bridge port's frames are taken by the bridge before that,
+ * and only ETH_P_ALL sees them (what the host behind the port sent).
  */
-static inline int vt_pk_open(const char *ns, const char *ifname, struct vt_pk *k, int root)
+static inline int vt_pk_open_proto(const char *ns, const char *ifname, struct vt_pk *k,
+				   int root, uint16_t proto)
 {
 	struct sockaddr_ll sll;
 	int ret = -1;
@@ -258,8 +290,7 @@ static inline int vt_pk_open(const char *ns, const char *ifname, struct vt_pk *k
 	k->fd = -1;
 	if (ns && vt_ns_enter(ns))
 		return -1;
-	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       htons(V_ETHERTYPE_DEFAULT));
+	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(proto));
 	if (k->fd < 0 || vt_if_info(NULL, ifname, k->mac, &k->ifindex))
 		goto out;
 	/*
@@ -270,13 +301,18 @@ static inline int vt_pk_open(const char *ns, const char *ifname, struct vt_pk *k
 	setsockopt(k->fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 8 << 20 }, sizeof(int));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(V_ETHERTYPE_DEFAULT);
+	sll.sll_protocol = htons(proto);
 	sll.sll_ifindex = k->ifindex;
 	ret = bind(k->fd, (struct sockaddr *)&sll, sizeof(sll));
 out:
 	if (ns && root >= 0 && setns(root, CLONE_NEWNET))
 		perror("setns back");
 	return ret;
+}
+
+static inline int vt_pk_open(const char *ns, const char *ifname, struct vt_pk *k, int root)
+{
+	return vt_pk_open_proto(ns, ifname, k, root, V_ETHERTYPE_DEFAULT);
 }
 
 /*
@@ -316,6 +352,90 @@ static inline size_t vt_frame_hdr(uint8_t *f, const uint8_t *to, const uint8_t *
 	h.len = htonl(len);
 	memcpy(f + ETH_HLEN, &h, sizeof(h));
 	return VT_HDRS;
+}
+
+/* Send a built frame of n bytes through k (bound to its interface). */
+static inline int vt_pk_send(const struct vt_pk *k, const uint8_t *buf, size_t n)
+{
+	return send(k->fd, buf, n, 0) == (ssize_t)n ? 0 : -1;
+}
+
+/* Throw away what a capture socket holds. */
+static inline void vt_pk_drain(const struct vt_pk *k)
+{
+	uint8_t buf[2048];
+
+	while (recv(k->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+/*
+ * The first captured frame of type type from host part src_host, within
+ * ms (scaled): its length (copied into buf, at most len bytes), or -1.
+ */
+static inline int vt_pk_find(const struct vt_pk *k, uint8_t type, uint32_t src_host,
+			     uint8_t *buf, size_t len, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	struct v_wire_hdr h;
+	ssize_t n;
+
+	while (vt_now_ms() < end) {
+		n = recv(k->fd, buf, len, MSG_DONTWAIT);
+		if (n < 0) {
+			usleep(2000);
+			continue;
+		}
+		if (n < VT_HDRS || buf[12] != V_ETHERTYPE_DEFAULT >> 8 ||
+		    buf[13] != (V_ETHERTYPE_DEFAULT & 0xff))
+			continue;
+		memcpy(&h, buf + ETH_HLEN, sizeof(h));
+		if (h.type == type && ntohl(h.src_host) == src_host)
+			return (int)n;
+	}
+	return -1;
+}
+
+/* A cluster key given as 64 hex digits, as bytes. */
+static inline void vt_key_bytes(const char *hex, uint8_t *out)
+{
+	int i;
+
+	for (i = 0; i < 2 * V_HOST_KEY_LEN; i++) {
+		char c = hex[i];
+		int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+		out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | v : v << 4);
+	}
+}
+
+/*
+ * A counter as the contract defines it: epoch (CLOCK_REALTIME seconds,
+ * offset by secs_off) in the upper 32 bits, frame count n in the lower.
+ */
+static inline uint64_t vt_auth_ctr(int64_t secs_off, uint32_t n)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)(uint32_t)(ts.tv_sec + secs_off) << 32 | n;
+}
+
+/*
+ * Authenticate the frame of n bytes in buf (Ethernet header first, its V
+ * header's flags already V_WIRE_F_AUTH) for host part to: counter ctr and
+ * the tag under key appended; the length with the trailer.
+ */
+static inline size_t vt_frame_sign(uint8_t *buf, size_t n, uint64_t ctr, const uint8_t *key,
+				   uint32_t to)
+{
+	uint64_t be = htobe64(ctr);
+	uint8_t full[32];
+
+	memcpy(buf + n, &be, 8);
+	vt_v_tag(key, to, buf + ETH_HLEN, n - ETH_HLEN + 8, full);
+	memcpy(buf + n + 8, full, V_WIRE_AUTH_TAG_LEN);
+	return n + sizeof(struct v_wire_auth);
 }
 
 /* ------------------------------------------------------------------------ */

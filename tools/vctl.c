@@ -4,7 +4,7 @@
  * vkmod's generic netlink family (see include/uapi/linux/v.h).
  *
  *   vctl [-j] link show
- *   vctl link add dev IFNAME
+ *   vctl link add dev IFNAME [insecure]
  *   vctl link del dev IFNAME
  *   vctl [-j] host show
  *   vctl [-j] stats
@@ -35,6 +35,7 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
 #include <linux/v.h>
 #include "parse.h"
 
@@ -72,6 +73,7 @@ static const char *const stat_names[] = {
 	[V_A_STAT_DROP_AUTH]	 = "drop_auth",
 	[V_A_STAT_DROP_REPLAY]	 = "drop_replay",
 	[V_A_STAT_BUSY_HOST]	 = "busy_host",
+	[V_A_STAT_ALIENS_COLLECTED] = "aliens_collected",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");
@@ -99,7 +101,7 @@ static const struct tunable {
 
 static const char usage_main[] =
 	"Usage: vctl [-j] link show\n"
-	"       vctl link add dev IFNAME\n"
+	"       vctl link add dev IFNAME [insecure]\n"
 	"       vctl link del dev IFNAME\n"
 	"       vctl [-j] host show\n"
 	"       vctl [-j] stats\n"
@@ -119,12 +121,17 @@ static const char usage_main[] =
 
 static const char usage_link[] =
 	"Usage: vctl [-j] link [show]\n"
-	"       vctl link add dev IFNAME\n"
+	"       vctl link add dev IFNAME [insecure]\n"
 	"       vctl link del dev IFNAME\n"
 	"\n"
 	"Show the network interfaces attached to V in this network namespace,\n"
 	"attach one (V frames are then sent and received on it) or detach one.\n"
-	"Attaching and detaching need CAP_NET_ADMIN.\n";
+	"Attaching and detaching need CAP_NET_ADMIN.\n"
+	"\n"
+	"Links are secure by default: a host attaches a link only once it has a\n"
+	"cluster key ('vctl set key'), and keeps the key while such a link is\n"
+	"attached.  'insecure' attaches one without a key: any machine on it can\n"
+	"then forge any V host's frames.  'link show' marks such links insecure.\n";
 
 static const char usage_host[] =
 	"Usage: vctl [-j] host [show]\n"
@@ -221,6 +228,7 @@ static const char usage_set[] =
 struct vnl {
 	struct nl_sock *sk;
 	int family;
+	int maxattr;		/* the family's highest attribute (0: unknown) */
 };
 
 /* State of one request until its ACK, NLMSG_DONE or error. */
@@ -232,6 +240,24 @@ struct xfer {
 	int (*parse)(struct nlmsghdr *nlh, void *arg);
 	void *arg;
 };
+
+/* The V family's highest attribute number, which tells what it knows; 0 if unknown. */
+static int family_maxattr(struct nl_sock *sk)
+{
+	struct nl_cache *cache = NULL;
+	struct genl_family *f;
+	int max = 0;
+
+	if (genl_ctrl_alloc_cache(sk, &cache) < 0)
+		return 0;
+	f = genl_ctrl_search_by_name(cache, V_GENL_NAME);
+	if (f) {
+		max = genl_family_get_maxattr(f);
+		genl_family_put(f);
+	}
+	nl_cache_free(cache);
+	return max;
+}
 
 static int open_vnl(struct vnl *v)
 {
@@ -451,6 +477,7 @@ struct link_info {
 	char ifname[IF_NAMESIZE];
 	uint8_t addr[ETH_ALEN];
 	bool up;
+	bool insecure;
 };
 
 struct link_list {
@@ -464,6 +491,7 @@ static struct nla_policy link_policy[V_A_MAX + 1] = {
 	[V_A_LINK_MTU]	   = { .type = NLA_U32 },
 	[V_A_LINK_ADDR]	   = { .type = NLA_UNSPEC, .minlen = ETH_ALEN, .maxlen = ETH_ALEN },
 	[V_A_LINK_UP]	   = { .type = NLA_U8 },
+	[V_A_LINK_INSECURE] = { .type = NLA_FLAG },
 };
 
 static int parse_link(struct nlmsghdr *nlh, void *arg)
@@ -492,6 +520,7 @@ static int parse_link(struct nlmsghdr *nlh, void *arg)
 	li->mtu = nla_get_u32(tb[V_A_LINK_MTU]);
 	nla_memcpy(li->addr, tb[V_A_LINK_ADDR], ETH_ALEN);
 	li->up = nla_get_u8(tb[V_A_LINK_UP]) != 0;
+	li->insecure = tb[V_A_LINK_INSECURE] != NULL;
 	return 0;
 }
 
@@ -525,12 +554,14 @@ static int link_show(struct vnl *v, bool json)
 			json_string(li->ifname);
 			printf(",\"mtu\":%" PRIu32 ",\"addr\":\"", li->mtu);
 			print_addr(li->addr);
-			printf("\",\"up\":%s}", li->up ? "true" : "false");
+			printf("\",\"up\":%s,\"insecure\":%s}", li->up ? "true" : "false",
+			       li->insecure ? "true" : "false");
 		} else {
 			printf("%" PRIu32 ": %s mtu %" PRIu32 " addr ", li->ifindex,
 			       li->ifname, li->mtu);
 			print_addr(li->addr);
-			printf(" state %s\n", li->up ? "up" : "down");
+			printf(" state %s%s\n", li->up ? "up" : "down",
+			       li->insecure ? " insecure" : "");
 		}
 	}
 	if (json)
@@ -540,13 +571,31 @@ out:
 	return rc;
 }
 
-static int link_change(struct vnl *v, bool add, const char *ifname, unsigned int ifindex)
+/*
+ * Attach (insecure: without a key) or detach.  A vkmod older than secure
+ * links has no V_A_LINK_INSECURE, and attaches every link without a key:
+ * 'insecure' is then what it does anyway, so the flag is left out.
+ */
+static int link_change(struct vnl *v, bool add, bool insecure, const char *ifname,
+		       unsigned int ifindex)
 {
 	char what[64 + IF_NAMESIZE];
+	struct nl_msg *msg;
 
 	snprintf(what, sizeof(what), "cannot %s %s", add ? "attach" : "detach", ifname);
-	return request_u32(v, add ? V_CMD_LINK_ADD : V_CMD_LINK_DEL, V_A_LINK_IFINDEX,
-			   ifindex, what);
+	if (insecure)
+		v->maxattr = family_maxattr(v->sk);
+	if (!insecure || (v->maxattr && v->maxattr < V_A_LINK_INSECURE))
+		return request_u32(v, add ? V_CMD_LINK_ADD : V_CMD_LINK_DEL, V_A_LINK_IFINDEX,
+				   ifindex, what);
+	msg = new_request(v, V_CMD_LINK_ADD, 0);
+	if (!msg || nla_put_u32(msg, V_A_LINK_IFINDEX, ifindex) < 0 ||
+	    nla_put_flag(msg, V_A_LINK_INSECURE) < 0) {
+		nlmsg_free(msg);
+		fprintf(stderr, "vctl: %s: %s\n", what, strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	return transact(v, msg, what, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1231,6 +1280,7 @@ static int run_host_show(struct vnl *v, void *arg)
 
 struct link_args {
 	bool add;
+	bool insecure;
 	const char *ifname;
 	unsigned int ifindex;
 };
@@ -1239,7 +1289,7 @@ static int run_link_change(struct vnl *v, void *arg)
 {
 	struct link_args *a = arg;
 
-	return link_change(v, a->add, a->ifname, a->ifindex);
+	return link_change(v, a->add, a->insecure, a->ifname, a->ifindex);
 }
 
 static int run_set(struct vnl *v, void *arg)
@@ -1292,6 +1342,10 @@ static int cmd_link(int argc, char **argv, bool json)
 		return EXIT_USAGE;
 	}
 	la.ifname = argv[i++];
+	if (la.add && i < argc && !strcmp(argv[i], "insecure")) {
+		la.insecure = true;
+		i++;
+	}
 	if (i < argc) {
 		fprintf(stderr, "vctl: link %s: unexpected argument '%s'\n", argv[0], argv[i]);
 		fputs(usage_link, stderr);

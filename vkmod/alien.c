@@ -32,51 +32,95 @@
  * when the alien is created never change.
  */
 #include <linux/cred.h>
+#include <linux/etherdevice.h>
 #include <linux/pid_namespace.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <net/genetlink.h>
 #include "vkmod.h"
 
+#define V_ALIEN_AGAIN_MS	10	/* half a client's first retransmission interval */
+#define V_ALIEN_AGAIN_MAX	64	/* resends of one cached reply */
+
 static atomic_t v_aliens_global = ATOMIC_INIT(0);
 static struct workqueue_struct *v_alien_wq;
 
 /*
- * The aliens on the table of one client host part (under alien_lock):
- * what its fair share (v_alien_host_share()) is checked against.  Exists
- * while n > 0, so there are never more of them than aliens.
+ * The aliens on the table of one source (under alien_lock): what its fair
+ * share (v_alien_host_share()) is checked against.  Exists while n > 0,
+ * so there are never more of them than aliens.
  */
 struct v_alien_src {
 	struct hlist_node node;
-	u32 host_part;
+	u64 key;			/* v_alien_src_key() */
 	unsigned int n;
 };
 
-/* Aliens one client host may hold here at once: 0 means half the limit. */
+/*
+ * Aliens this host may hold: its own limit, and for a namespace other
+ * than the initial one no more than its share of the module's cap.
+ */
+static unsigned int v_alien_limit(struct v_host *host)
+{
+	return v_host_cap(host, READ_ONCE(host->max_aliens), v_max_aliens_global,
+			  READ_ONCE(v_max_aliens_ns));
+}
+
+/* Aliens one source may hold here at once: 0 means half the limit. */
 unsigned int v_alien_host_share(struct v_host *host)
 {
 	unsigned int share = READ_ONCE(host->max_aliens_host);
 
-	return share ?: DIV_ROUND_UP(READ_ONCE(host->max_aliens), 2);
-}
-
-static struct hlist_head *v_alien_src_bucket(struct v_host *host, u32 host_part)
-{
-	return &host->alien_srcs[v_host_hash(host, host_part, ilog2(V_ALIEN_SRC_BUCKETS))];
+	return min(share ?: DIV_ROUND_UP(v_alien_limit(host), 2), v_alien_limit(host));
 }
 
 /*
- * Room for n more aliens of client host host_part; alien_lock held.
- * The entry, found or made; NULL (*busy set when it is the share that
- * is full) if there is none.
+ * Aliens queued at one receiver at once: three quarters of the limit, so
+ * a process that never receives leaves the others a quarter of the table.
  */
-static struct v_alien_src *v_alien_src_get(struct v_host *host, u32 host_part,
-					   unsigned int n, bool *busy)
+static unsigned int v_alien_receiver_max(struct v_host *host)
+{
+	unsigned int limit = v_alien_limit(host);
+
+	return max(1U, limit - limit / 4);
+}
+
+/*
+ * Who a REQUEST's share is counted against: its client's host part when
+ * that is vouched for (a tag of this host's key, or this host itself);
+ * on an unkeyed host what a frame cannot choose per request, the link
+ * and source MAC address it came from (bit 63 set), as any host part is
+ * a 30-bit number anyone can write.
+ */
+static u64 v_alien_src_key(struct v_host *host, const struct sk_buff *skb, u64 client)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+
+	if (be32_to_cpu(h->src_host) == v_host_part(host) || !skb->dev ||
+	    !skb_mac_header_was_set(skb) || v_auth_keyed(host))
+		return v_id_host(client);
+	return BIT_ULL(63) | (u64)(skb->dev->ifindex & 0x7fff) << 48 |
+	       ether_addr_to_u64(eth_hdr(skb)->h_source);
+}
+
+static struct hlist_head *v_alien_src_bucket(struct v_host *host, u64 key)
+{
+	return &host->alien_srcs[v_host_hash(host, key, ilog2(V_ALIEN_SRC_BUCKETS))];
+}
+
+/*
+ * Room for n more aliens of source key; alien_lock held.  The entry,
+ * found or made; NULL (*busy set when it is the share that is full) if
+ * there is none.
+ */
+static struct v_alien_src *v_alien_src_get(struct v_host *host, u64 key, unsigned int n,
+					   bool *busy)
 {
 	struct v_alien_src *src;
 
-	hlist_for_each_entry(src, v_alien_src_bucket(host, host_part), node)
-		if (src->host_part == host_part)
+	hlist_for_each_entry(src, v_alien_src_bucket(host, key), node)
+		if (src->key == key)
 			break;
 	*busy = (src ? src->n : 0) + n > v_alien_host_share(host);
 	if (*busy)
@@ -85,8 +129,8 @@ static struct v_alien_src *v_alien_src_get(struct v_host *host, u32 host_part,
 		return src;
 	src = kzalloc(sizeof(*src), GFP_ATOMIC);
 	if (src) {
-		src->host_part = host_part;
-		hlist_add_head(&src->node, v_alien_src_bucket(host, host_part));
+		src->key = key;
+		hlist_add_head(&src->node, v_alien_src_bucket(host, key));
 	}
 	return src;
 }
@@ -212,8 +256,13 @@ int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied
 	return 0;
 }
 
-static void v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, u32 seq,
-			      u64 src, u32 error)
+/*
+ * NACK error to client; known: only to an address the map knows (a
+ * refusal of a request that came straight from its client, which taught
+ * us where it is unless it came by broadcast: see v_net_xmit_known()).
+ */
+static void __v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, u32 seq,
+				u64 src, u32 error, bool known)
 {
 	struct sk_buff *skb = v_net_frame(host, V_PKT_NACK, client, seq, client, src,
 					  sizeof(struct v_wire_nack), GFP_ATOMIC);
@@ -223,31 +272,91 @@ static void v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, 
 		return;
 	n = skb_put_zero(skb, sizeof(*n));
 	n->error = cpu_to_be32(error);
-	v_net_xmit(host, client_host, skb);
+	if (known)
+		v_net_xmit_known(host, client_host, skb);
+	else
+		v_net_xmit(host, client_host, skb);
 }
 
-/* Answer a duplicate request from what the alien knows. */
-static void v_alien_answer_again(struct v_alien *a, bool ack)
+static void v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, u32 seq,
+			      u64 src, u32 error)
+{
+	__v_alien_send_nack(host, client, client_host, seq, src, error, false);
+}
+
+/*
+ * Tell client (its host) that its transaction seq, held by from, went on
+ * to process to: answers come from to's host from now on.
+ */
+void v_alien_send_forwarded(struct v_host *host, u64 client, u32 seq, u64 from, u64 to)
+{
+	struct sk_buff *skb = v_net_frame(host, V_PKT_FORWARDED, client, seq, client, from,
+					  sizeof(struct v_wire_forwarded), GFP_ATOMIC);
+	struct v_wire_forwarded *fw;
+
+	if (!skb)
+		return;
+	fw = skb_put_zero(skb, sizeof(*fw));
+	put_unaligned_be64(to, &fw->to);
+	v_net_xmit(host, v_id_host(client), skb);
+}
+
+/*
+ * May a duplicate of a's REQUEST be answered now?  Once per
+ * V_ALIEN_AGAIN_MS, as a client retransmits no faster; a cached reply
+ * (done) at most V_ALIEN_AGAIN_MAX times, as a client that got it stops
+ * asking.  So a flood of copies of one 112-byte REQUEST never turns into
+ * a flood of RESPONSE fragments, nor keeps the alien for ever.  ipc_lock
+ * held.
+ */
+static bool v_alien_again_due(struct v_alien *a, bool done)
+{
+	if (a->again_at &&
+	    time_before(jiffies, a->again_at + msecs_to_jiffies(V_ALIEN_AGAIN_MS)))
+		return false;
+	if (done && a->resends >= V_ALIEN_AGAIN_MAX)
+		return false;
+	a->again_at = jiffies ?: 1;
+	a->resends += done;	/* ACKs while it works do not count */
+	return true;
+}
+
+/*
+ * Answer a duplicate request (from host part from) from what the alien
+ * knows.  A forwarded one relays only what comes the way its REQUEST
+ * came: a transaction forwarded back through this host would otherwise
+ * bounce between the two for ever.
+ */
+static void v_alien_answer_again(struct v_alien *a, bool ack, u32 from)
 {
 	struct v_host *host = a->host;
 	struct sk_buff *skb, *relay = NULL;
 	struct sk_buff_head again;
 	enum v_txn_state state;
-	bool forwarded;
+	bool forwarded, due;
 
 	spin_lock_bh(&host->ipc_lock);
 	state = a->txn.state;
 	forwarded = a->fwd_skb;	/* set under ipc_lock, once */
-	if (forwarded)
+	due = (!forwarded || from == a->from_host) &&
+	      v_alien_again_due(a, !forwarded && state == V_TXN_DONE);
+	if (forwarded && due)
 		relay = v_net_copy_kept(a->fwd_skb, GFP_ATOMIC);
 	spin_unlock_bh(&host->ipc_lock);
 	v_stat_inc(host, V_A_STAT_DUPLICATES);
+	if (!due)
+		return;
 	/* The client is alive and may retransmit again: keep the alien. */
 	WRITE_ONCE(a->done_at, jiffies);
 
 	if (forwarded) {
-		/* Forwarded on: relay the retransmission to the new host. */
-		v_net_xmit(host, a->fwd_host, relay);
+		/*
+		 * Forwarded on: relay the retransmission to the new host, and
+		 * tell the client again where answers come from (the first
+		 * FORWARDED may have been lost, or overtaken by the next hop's).
+		 */
+		v_alien_send_forwarded(host, a->client, a->txn.seq, a->txn.forwarder, a->fwd_to);
+		v_net_xmit(host, v_id_host(a->fwd_to), relay);
 		return;
 	}
 
@@ -284,7 +393,7 @@ static void v_alien_answer_again(struct v_alien *a, bool ack)
  * the table (one, or a group Send's members); alien_lock held, dropped.
  * Cached replies go again, and one ACK says the rest are pending.
  */
-static void v_alien_answer_all(struct v_host *host, u64 client, u32 seq)
+static void v_alien_answer_all(struct v_host *host, u64 client, u32 seq, u32 from)
 	__releases(&host->alien_lock)
 {
 	struct v_alien *a, *one, **dup = &one;
@@ -314,7 +423,7 @@ static void v_alien_answer_all(struct v_host *host, u64 client, u32 seq)
 		spin_lock(&host->ipc_lock);
 		pending = v_txn_pending(&dup[i]->txn);
 		spin_unlock(&host->ipc_lock);
-		v_alien_answer_again(dup[i], !acked);
+		v_alien_answer_again(dup[i], !acked, from);
 		acked |= pending;
 		v_alien_put(dup[i]);
 	}
@@ -367,10 +476,10 @@ void v_alien_ended(struct v_alien *a)
  * The transaction was forwarded to another host (ipc_lock held): keep the
  * REQUEST to relay the client's retransmissions there.
  */
-void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host)
+void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u64 to)
 {
 	a->fwd_skb = req;		/* the alien owns it now */
-	a->fwd_host = to_host;
+	a->fwd_to = to;
 	WRITE_ONCE(a->done_at, jiffies);
 }
 
@@ -438,13 +547,20 @@ static void v_alien_local_sender(struct v_alien *a)
 	sock_put(&vs->sk);
 }
 
-/* A new alien for (client, seq) to be delivered to dst; not yet visible. */
+/*
+ * A new alien for (client, seq) to be delivered to dst; not yet visible.
+ * Its memory (the piggy-backed bytes: up to a frame's payload) is charged
+ * to dst's memory cgroup, as the receiver's traffic: a container that
+ * never receives fills its own limit, not the host's.
+ */
 static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr *h,
 				   const struct v_wire_request *req, const void *piggy,
-				   u32 data_len, u64 group)
+				   u32 data_len, u64 group, struct v_sock *dst)
 {
-	struct v_alien *a = kzalloc(struct_size(a, piggy, data_len), GFP_ATOMIC);
+	struct mem_cgroup *old = set_active_memcg(dst->sk.sk_memcg);
+	struct v_alien *a = kzalloc(struct_size(a, piggy, data_len), GFP_ATOMIC | __GFP_ACCOUNT);
 
+	set_active_memcg(old);
 	if (!a)
 		return NULL;
 	refcount_set(&a->ref, 1);
@@ -477,6 +593,7 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
 	a->txn.forwarder = get_unaligned_be64(&req->forwarder);
 	a->txn.retx_ms = min_t(u32, be32_to_cpu(req->retx_ms), V_HOST_DOWN_MS_MAX);
+	a->from_host = be32_to_cpu(h->src_host);
 	if (be32_to_cpu(h->src_host) == v_host_part(host))
 		v_alien_local_sender(a);
 	return a;
@@ -504,7 +621,7 @@ static bool v_alien_slots_take(atomic_t *cnt, unsigned int n, unsigned int max)
  */
 static bool v_alien_reserve(struct v_host *host, unsigned int n)
 {
-	if (!v_alien_slots_take(&host->nr_aliens, n, READ_ONCE(host->max_aliens)))
+	if (!v_alien_slots_take(&host->nr_aliens, n, v_alien_limit(host)))
 		return false;
 	if (!v_alien_slots_take(&v_aliens_global, n, v_max_aliens_global)) {
 		atomic_sub(n, &host->nr_aliens);
@@ -514,21 +631,35 @@ static bool v_alien_reserve(struct v_host *host, unsigned int n)
 }
 
 /*
+ * Has a receiver of dsts[] as many messages queued as it may, a process
+ * that does not Receive holding the host's aliens?  alien_lock held.
+ */
+static bool v_alien_receivers_full(struct v_host *host, struct v_sock **dsts, unsigned int n)
+{
+	unsigned int i, max = v_alien_receiver_max(host);
+
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(dsts[i]->rxq_len) >= max)
+			return true;
+	return false;
+}
+
+/*
  * Deliver transaction (client, seq) to the n processes dsts[] (one, or a
  * group's local members; references held by the caller): all or none.
  * Returns the NACK to send, or 0.
  */
 static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 			   const struct v_wire_request *req, const void *piggy, u32 data_len,
-			   u64 group, struct v_sock **dsts, unsigned int n)
+			   u64 group, u64 key, struct v_sock **dsts, unsigned int n)
 {
 	u64 client = get_unaligned_be64(&h->client);
 	u32 seq = be32_to_cpu(h->seq);
 	struct v_alien **as, *one, *old;
 	unsigned int i, made, failed = 0;
 	struct v_alien_src *src;
+	bool busy = false, full;
 	u32 nack = 0;
-	bool busy;
 
 	if (get_unaligned_be64(&req->seg_len) > v_seg_max)
 		return V_WERR_TOO_BIG;
@@ -551,7 +682,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	}
 	as = n == 1 ? &one : kmalloc_array(n, sizeof(*as), GFP_ATOMIC);
 	for (made = 0; as && made < n; made++) {
-		as[made] = v_alien_new(host, h, req, piggy, data_len, group);
+		as[made] = v_alien_new(host, h, req, piggy, data_len, group, dsts[made]);
 		if (!as[made])
 			break;
 	}
@@ -577,14 +708,16 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 		goto out;
 	}
 	v_alien_retire(host, client);
-	src = v_alien_src_get(host, v_id_host(client), n, &busy);
+	full = v_alien_receivers_full(host, dsts, n);
+	src = full ? NULL : v_alien_src_get(host, key, n, &busy);
 	if (!src) {
 		spin_unlock(&host->alien_lock);
 		for (i = 0; i < n; i++)
 			v_alien_put(as[i]);
-		if (busy) {
+		if (busy || full) {
 			v_stat_inc(host, V_A_STAT_BUSY);
-			v_stat_inc(host, V_A_STAT_BUSY_HOST);
+			if (busy)
+				v_stat_inc(host, V_A_STAT_BUSY_HOST);
 			nack = V_WERR_BUSY;
 		} else {
 			v_stat_inc(host, V_A_STAT_DROP_NOMEM);
@@ -694,6 +827,13 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 		goto drop;
 	}
 
+	/* From the client's host, or (forwarded) from its forwarder's. */
+	if (be32_to_cpu(h->src_host) != client_host &&
+	    (group || !req->forwarder ||
+	     v_id_host(get_unaligned_be64(&req->forwarder)) != be32_to_cpu(h->src_host))) {
+		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
+		goto drop;
+	}
 	/*
 	 * A request on behalf of a client of this very host only comes back
 	 * forwarded, or as its own group Send, while that client waits for it
@@ -707,7 +847,8 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	spin_lock(&host->alien_lock);
 	a = v_alien_lookup(host, client);
 	if (a && a->txn.seq == seq) {
-		v_alien_answer_all(host, client, seq);	/* drops alien_lock */
+		/* drops alien_lock */
+		v_alien_answer_all(host, client, seq, be32_to_cpu(h->src_host));
 		goto out;
 	}
 	if (a && (s32)(seq - a->txn.seq) < 0) {
@@ -742,14 +883,16 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	}
 	if (n)
 		nack = v_alien_deliver(host, h, req, (const u8 *)(req + 1), data_len,
-				       group ? dst_id : 0, dsts, n);
+				       group ? dst_id : 0, v_alien_src_key(host, skb, client),
+				       dsts, n);
 	for (i = 0; i < n; i++)
 		sock_put(&dsts[i]->sk);
 	if (dsts != &one)
 		kfree(dsts);
 nack:
 	if (nack)
-		v_alien_send_nack(host, client, client_host, seq, dst_id, nack);
+		__v_alien_send_nack(host, client, client_host, seq, dst_id, nack,
+				    !req->forwarder && !group);
 out:
 	consume_skb(skb);	/* answered: queued, refused or from the cache */
 	return;
@@ -961,15 +1104,26 @@ static void v_alien_gc(struct work_struct *work)
 	for (i = 0; i < V_ALIEN_BUCKETS; i++) {
 		hlist_for_each_entry_safe(a, tmp, &host->aliens[i], hnode) {
 			unsigned int ms = max(down, a->txn.retx_ms);
-			bool ended;
+			bool ended, silent;
 
 			if (a->group)
 				ms = max(ms, window);
+			silent = time_after(jiffies, READ_ONCE(a->done_at) + msecs_to_jiffies(ms + 1000));
 			spin_lock(&host->ipc_lock);
 			ended = !v_txn_pending(&a->txn);
+			/*
+			 * Still queued and its client silent as long (a live one
+			 * retransmits, which keeps done_at fresh): nobody waits
+			 * for it any more, and it must not hold the receiver's
+			 * queue and the host's table for ever.
+			 */
+			if (!ended && silent && a->txn.state == V_TXN_QUEUED) {
+				v_txn_end(&a->txn, -ECANCELED);
+				ended = true;
+				v_stat_inc(host, V_A_STAT_ALIENS_COLLECTED);
+			}
 			spin_unlock(&host->ipc_lock);
-			if (ended && time_after(jiffies, READ_ONCE(a->done_at) +
-						msecs_to_jiffies(ms + 1000)))
+			if (ended && silent)
 				v_alien_unhash(a);
 			else
 				more = true;

@@ -22,7 +22,18 @@
  * (frames under the old key cannot pass its tag check anyway) and a send
  * counter no lower than the old one's.
  *
- * The replay state (struct v_auth_peer, one per source host part) is a
+ * Each tag covers a scope: the host part the frame is sent to, or none
+ * for the questions and announcements any host may take
+ * (v_auth_for_all()), so a frame captured on its way to one host is no
+ * good to another.  Frames for all have a counter space of their own per
+ * sender, so a question that arrives late is not below the window of the
+ * frames that went to this host meanwhile (frames a sender sent to other
+ * hosts still leave holes in that window: its counter is one per sender).
+ * A HERE that answers a WHERE of another wire version is tagged as for
+ * all, as that version reads it.
+ *
+ * The replay state (struct v_auth_peer, one per source host part, with a
+ * window per counter space) is a
  * hash table in struct v_auth under its spinlock, taken in softirq only
  * (every frame is received there) and, freeing aside, never from process
  * context while the v_auth is reachable.  It is bounded: when full,
@@ -55,16 +66,27 @@
 #define V_AUTH_WINDOW		64	/* counters below the highest remembered */
 #define V_AUTH_FRESH_S		(V_WIRE_AUTH_FRESH_MS / MSEC_PER_SEC)
 
+/* One counter space of one sender, as a receiver remembers it. */
+struct v_auth_window {
+	u64 top;			/* highest counter accepted, 0: none yet */
+	u64 seen;			/* bit i: counter top - i accepted */
+};
+
+/*
+ * A sender's two counter spaces: frames signed for this host alone, and
+ * frames signed for every host (v_auth_for_all()).  Apart, so that a
+ * frame for all that this host never saw (a WHERE of another link) does
+ * not leave a hole in the window of the frames sent to it.
+ */
 struct v_auth_peer {
 	struct hlist_node node;
 	u32 host_part;
-	u64 top;			/* highest counter accepted */
-	u64 seen;			/* bit i: counter top - i accepted */
+	struct v_auth_window win[2];	/* [0]: to this host, [1]: to all */
 };
 
 struct v_auth {
 	struct crypto_shash *tfm;
-	atomic64_t ctr;			/* the last counter sent */
+	atomic64_t ctr[2];		/* the last counter sent: to one host, to all */
 	spinlock_t lock;		/* peers, nr_peers */
 	unsigned int nr_peers;
 	struct hlist_head peers[V_AUTH_BUCKETS];
@@ -127,15 +149,16 @@ int v_auth_set(struct v_host *host, const u8 *key, unsigned int len)
 		spin_lock_init(&a->lock);
 		for (i = 0; i < V_AUTH_BUCKETS; i++)
 			INIT_HLIST_HEAD(&a->peers[i]);
-		atomic64_set(&a->ctr, v_auth_epoch(ktime_get_real_seconds()));
+		atomic64_set(&a->ctr[0], v_auth_epoch(ktime_get_real_seconds()));
+		atomic64_set(&a->ctr[1], atomic64_read(&a->ctr[0]));
 	}
 	old = unrcu_pointer(xchg(&host->auth, RCU_INITIALIZER(a)));
-	if (old && a) {
+	for (i = 0; old && a && i < ARRAY_SIZE(a->ctr); i++) {
 		/* Counters never go back, whatever the clock does. */
-		s64 prev = atomic64_read(&old->ctr);
+		s64 prev = atomic64_read(&old->ctr[i]);
 
-		if (prev > atomic64_read(&a->ctr))
-			atomic64_set(&a->ctr, prev);
+		if (prev > atomic64_read(&a->ctr[i]))
+			atomic64_set(&a->ctr[i], prev);
 	}
 	if (old) {
 		synchronize_rcu();
@@ -155,15 +178,45 @@ unsigned int v_auth_overhead(struct v_host *host)
 	return v_auth_keyed(host) ? sizeof(struct v_wire_auth) : 0;
 }
 
-/* The truncated tag over len bytes at data. */
-static int v_auth_tag(struct v_auth *a, const u8 *data, unsigned int len, u8 *tag)
+/*
+ * The frames any host may accept, signed for all (scope V_WIRE_AUTH_ALL):
+ * questions and announcements sent by broadcast or multicast.  Every
+ * other frame is signed for the host part it is sent to.
+ */
+bool v_auth_for_all(u8 type)
+{
+	switch (type) {
+	case V_PKT_CLAIM:
+	case V_PKT_WHERE:
+	case V_PKT_GETPID:
+	case V_PKT_GREQUEST:
+	case V_PKT_GQUERY:
+	case V_PKT_FENCE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The truncated tag over scope and len bytes at data.  A frame for all
+ * has no scope in its tag: it is tagged exactly as every frame was in
+ * wire version 4, so CLAIM and WHERE stay readable across versions.
+ */
+static int v_auth_tag(struct v_auth *a, u32 scope, const u8 *data, unsigned int len,
+		      u8 *tag)
 {
 	SHASH_DESC_ON_STACK(desc, a->tfm);
 	u8 full[SHA256_DIGEST_SIZE];
+	__be32 to = cpu_to_be32(scope);
 	int err;
 
 	desc->tfm = a->tfm;
-	err = crypto_shash_digest(desc, data, len, full);
+	err = crypto_shash_init(desc);
+	if (!err && scope != V_WIRE_AUTH_ALL)
+		err = crypto_shash_update(desc, (const u8 *)&to, sizeof(to));
+	if (!err)
+		err = crypto_shash_finup(desc, data, len, full);
 	shash_desc_zero(desc);
 	memcpy(tag, full, V_WIRE_AUTH_TAG_LEN);
 	memzero_explicit(full, sizeof(full));
@@ -177,29 +230,30 @@ static int v_auth_tag(struct v_auth *a, const u8 *data, unsigned int len, u8 *ta
  * inside its 64-frame window).  A clock that goes back never takes the
  * counter with it.
  */
-static u64 v_auth_next(struct v_auth *a)
+static u64 v_auth_next(atomic64_t *ctr)
 {
 	time64_t now = ktime_get_real_seconds();
-	s64 old = atomic64_read(&a->ctr), next;
+	s64 old = atomic64_read(ctr), next;
 
 	do {
 		next = old + 1;
 		if (v_auth_ctr_secs(old) + V_WIRE_AUTH_EPOCH_S <= now)
 			next = max_t(u64, next, v_auth_epoch(now));
-	} while (!atomic64_try_cmpxchg(&a->ctr, &old, next));
+	} while (!atomic64_try_cmpxchg(ctr, &old, next));
 	return next;
 }
 
 /*
- * Sign a frame about to go on a link (skb->data at its V header, len set):
- * flag, counter and tag, when the host has a key.  0, or -errno (the
- * caller drops the frame).
+ * Sign a frame about to go on a link (skb->data at its V header, len set)
+ * for host part to (a frame for all ignores it): flag, counter and tag,
+ * when the host has a key.  0, or -errno (the caller drops the frame).
  */
-int v_auth_sign(struct v_host *host, struct sk_buff *skb)
+int v_auth_sign(struct v_host *host, struct sk_buff *skb, u32 to)
 {
 	struct v_wire_hdr *h;
 	struct v_auth *a;
 	unsigned int n;
+	bool all;
 	__be64 ctr;
 	u8 *tr;
 	int err = 0;
@@ -215,11 +269,13 @@ int v_auth_sign(struct v_host *host, struct sk_buff *skb)
 		goto out;
 	h = (struct v_wire_hdr *)skb->data;
 	h->flags |= htons(V_WIRE_F_AUTH);
+	all = v_auth_for_all(h->type) || to == V_WIRE_AUTH_ALL;
 	n = skb->len;
 	tr = skb_put(skb, sizeof(struct v_wire_auth));
-	ctr = cpu_to_be64(v_auth_next(a));
+	ctr = cpu_to_be64(v_auth_next(&a->ctr[all]));
 	memcpy(tr, &ctr, sizeof(ctr));	/* unaligned after the payload */
-	err = v_auth_tag(a, skb->data, n + sizeof(__be64), tr + sizeof(__be64));
+	err = v_auth_tag(a, all ? V_WIRE_AUTH_ALL : to, skb->data, n + sizeof(__be64),
+			 tr + sizeof(__be64));
 out:
 	rcu_read_unlock();
 	return err;
@@ -239,7 +295,8 @@ static void v_auth_evict(struct v_auth *a, time64_t now)
 
 	for (i = 0; i < V_AUTH_BUCKETS; i++)
 		hlist_for_each_entry_safe(p, tmp, &a->peers[i], node)
-			if (v_auth_ctr_secs(p->top) + V_AUTH_FRESH_S < now) {
+			if (v_auth_ctr_secs(max(p->win[0].top, p->win[1].top)) + V_AUTH_FRESH_S <
+			    now) {
 				hlist_del(&p->node);
 				kfree(p);
 				a->nr_peers--;
@@ -247,51 +304,63 @@ static void v_auth_evict(struct v_auth *a, time64_t now)
 }
 
 /*
- * Accept counter ctr from host_part once (softirq, tag already checked):
- * 0, -EEXIST for a replay (seen, below the window, or not fresh for a host
- * part with no state) or -ENOMEM.
+ * Accept counter ctr in window w once: 0, or -EEXIST for a replay (seen,
+ * below the window, or not fresh in a window that holds nothing yet).
  */
-static int v_auth_fresh(struct v_auth *a, u32 host_part, u64 ctr)
+static int v_auth_window_take(struct v_auth_window *w, u64 ctr, time64_t now)
 {
-	struct v_auth_peer *p;
-	time64_t now, secs;
-	int err = 0;
+	time64_t secs = v_auth_ctr_secs(ctr);
 	u64 d;
+
+	if (!w->top) {
+		if (secs + V_AUTH_FRESH_S < now || secs > now + V_AUTH_FRESH_S)
+			return -EEXIST;
+		w->top = ctr;
+		w->seen = 1;
+	} else if (ctr > w->top) {
+		d = ctr - w->top;
+		w->seen = d >= V_AUTH_WINDOW ? 1 : (w->seen << d) | 1;
+		w->top = ctr;
+	} else {
+		d = w->top - ctr;
+		if (d >= V_AUTH_WINDOW || (w->seen & BIT_ULL(d)))
+			return -EEXIST;
+		w->seen |= BIT_ULL(d);
+	}
+	return 0;
+}
+
+/*
+ * Accept counter ctr from host_part once, in its space for this host or
+ * for all (softirq, tag already checked): 0, -EEXIST for a replay or
+ * -ENOMEM.
+ */
+static int v_auth_fresh(struct v_auth *a, u32 host_part, bool all, u64 ctr)
+{
+	time64_t now = ktime_get_real_seconds(), secs = v_auth_ctr_secs(ctr);
+	struct v_auth_peer *p;
+	int err;
 
 	spin_lock(&a->lock);
 	hlist_for_each_entry(p, v_auth_bucket(a, host_part), node)
 		if (p->host_part == host_part)
 			break;
 	if (!p) {
-		now = ktime_get_real_seconds();
-		secs = v_auth_ctr_secs(ctr);
-		if (secs + V_AUTH_FRESH_S < now || secs > now + V_AUTH_FRESH_S) {
-			err = -EEXIST;
+		/* A stale first counter makes no entry (and evicts nothing). */
+		err = -EEXIST;
+		if (secs + V_AUTH_FRESH_S < now || secs > now + V_AUTH_FRESH_S)
 			goto out;
-		}
 		if (a->nr_peers >= V_AUTH_PEERS_MAX)
 			v_auth_evict(a, now);
 		p = a->nr_peers < V_AUTH_PEERS_MAX ? kzalloc(sizeof(*p), GFP_ATOMIC) : NULL;
-		if (!p) {
-			err = -ENOMEM;
+		err = -ENOMEM;
+		if (!p)
 			goto out;
-		}
 		p->host_part = host_part;
-		p->top = ctr;
-		p->seen = 1;
 		hlist_add_head(&p->node, v_auth_bucket(a, host_part));
 		a->nr_peers++;
-	} else if (ctr > p->top) {
-		d = ctr - p->top;
-		p->seen = d >= V_AUTH_WINDOW ? 1 : (p->seen << d) | 1;
-		p->top = ctr;
-	} else {
-		d = p->top - ctr;
-		if (d >= V_AUTH_WINDOW || (p->seen & BIT_ULL(d)))
-			err = -EEXIST;
-		else
-			p->seen |= BIT_ULL(d);
 	}
+	err = v_auth_window_take(&p->win[all], ctr, now);
 out:
 	spin_unlock(&a->lock);
 	return err;
@@ -314,6 +383,7 @@ bool v_auth_rcv(struct v_host *host, struct sk_buff *skb)
 	__be64 ctr;
 	struct v_auth *a;
 	u32 len, room;
+	bool all;
 	int err;
 
 	rcu_read_lock();
@@ -334,11 +404,15 @@ bool v_auth_rcv(struct v_host *host, struct sk_buff *skb)
 		goto drop;
 	h = (const void *)skb->data;
 	tr = skb->data + sizeof(*h) + len;
-	if (v_auth_tag(a, skb->data, sizeof(*h) + len + sizeof(ctr), tag) ||
-	    crypto_memneq(tag, tr + sizeof(ctr), sizeof(tag)))
+	/* A CLAIM, WHERE or HERE of another version is tagged as for all. */
+	all = v_auth_for_all(h->type) || h->version != V_WIRE_VERSION;
+	if (v_auth_tag(a, all ? V_WIRE_AUTH_ALL : v_host_part(host), skb->data,
+		       sizeof(*h) + len + sizeof(ctr), tag))
+		goto drop;
+	if (crypto_memneq(tag, tr + sizeof(ctr), sizeof(tag)))
 		goto drop;
 	memcpy(&ctr, tr, sizeof(ctr));
-	err = v_auth_fresh(a, be32_to_cpu(h->src_host), be64_to_cpu(ctr));
+	err = v_auth_fresh(a, be32_to_cpu(h->src_host), all, be64_to_cpu(ctr));
 	if (err) {
 		why = err == -ENOMEM ? V_A_STAT_DROP_NOMEM : V_A_STAT_DROP_REPLAY;
 		goto drop;

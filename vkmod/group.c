@@ -39,6 +39,8 @@ static atomic_t v_members_global = ATOMIC_INIT(0);
 
 #define V_GQUERY_TRIES		3	/* GQUERY sent this many times per wait */
 #define V_GQUERY_HOSTS_MAX	256	/* hosts one query keeps answers from */
+#define V_GQUERY_ANSWER_BURST	256	/* GMEMBERS frames sent at once, at most */
+#define V_GQUERY_ANSWER_RATE	256	/* ... and a second, on average */
 #define V_GQUERY_WAIT_MAX_MS	10000
 /* A GetReply waiting asks again after this, doubling up to the max. */
 #define V_GREPLY_AGAIN_MS	50
@@ -148,7 +150,8 @@ int v_group_join(struct v_sock *vs, const struct v_group *g)
 		err = -EEXIST;
 	else if (vs->nr_groups >= V_GROUPS_PER_PROC_MAX)
 		err = -ENOSPC;	/* one process's share (its list is walked) */
-	else if (host->nr_members >= READ_ONCE(host->max_members))
+	else if (host->nr_members >= v_host_cap(host, READ_ONCE(host->max_members),
+						v_max_members_global, READ_ONCE(v_max_members_ns)))
 		err = -ENOSPC;
 	else if (!atomic_add_unless(&v_members_global, 1, v_max_members_global))
 		err = -ENOSPC;	/* the module's cap, over all namespaces */
@@ -312,7 +315,7 @@ static void v_group_send_query(struct v_host *host, struct v_gquery_wait *w)
 					  0, GFP_KERNEL);
 
 	if (skb)
-		v_net_broadcast(host, skb, NULL);
+		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
 }
 
 /*
@@ -390,6 +393,34 @@ out:
 	return err;
 }
 
+/*
+ * May this host send frames more GMEMBERS now?  A token bucket of
+ * V_GQUERY_ANSWER_BURST frames refilled at V_GQUERY_ANSWER_RATE a second:
+ * a GQUERY of 72 bytes from anyone draws up to 64 frames, so a flood of
+ * them (with new nonces, or naming another host as the asker) must not
+ * draw a flood of answers.  An asker that got nothing asks again.
+ */
+static bool v_group_answer_budget(struct v_host *host, unsigned int frames)
+{
+	unsigned long now = jiffies, elapsed;
+	bool ok;
+
+	/*
+	 * Credit counts frames times HZ: a jiffy adds RATE, a frame costs HZ,
+	 * so nothing is lost to rounding.  A second or more fills it.
+	 */
+	spin_lock(&host->group_lock);
+	elapsed = min_t(unsigned long, now - host->gq_at, HZ);
+	host->gq_at = now;
+	host->gq_credit = min_t(unsigned long, host->gq_credit + elapsed * V_GQUERY_ANSWER_RATE,
+				(unsigned long)V_GQUERY_ANSWER_BURST * HZ);
+	ok = host->gq_credit >= (unsigned long)frames * HZ;
+	if (ok)
+		host->gq_credit -= (unsigned long)frames * HZ;
+	spin_unlock(&host->group_lock);
+	return ok;
+}
+
 /* Answer a GQUERY with our members (softirq). */
 static void v_group_answer(struct v_host *host, const struct v_wire_hdr *h)
 {
@@ -405,6 +436,10 @@ static void v_group_answer(struct v_host *host, const struct v_wire_hdr *h)
 	n = v_group_local_ids(host, gid, NULL, min(per * 64, V_GROUP_MEMBERS_MAX));
 	if (!n)
 		return;		/* no members here: nothing to say */
+	if (!v_group_answer_budget(host, DIV_ROUND_UP(n, per))) {
+		v_stat_inc(host, V_A_STAT_BUSY);
+		return;
+	}
 	ids = kmalloc_array(n, sizeof(u64), GFP_ATOMIC);
 	if (!ids) {
 		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
@@ -752,6 +787,8 @@ void v_group_host_init(struct v_host *host)
 	for (i = 0; i < V_GROUP_BUCKETS; i++)
 		INIT_HLIST_HEAD(&host->groups[i]);
 	INIT_LIST_HEAD(&host->gquery_waits);
+	host->gq_credit = (unsigned long)V_GQUERY_ANSWER_BURST * HZ;
+	host->gq_at = jiffies;
 	host->max_members = V_MAX_MEMBERS_DEFAULT;
 	host->group_window_ms = V_GROUP_WINDOW_MS_DEFAULT;
 }

@@ -69,6 +69,21 @@ int v_host_redraw(struct v_host *host)
 	return err;
 }
 
+/*
+ * What a host may hold of a module-wide cap global, its own setting being
+ * limit: the initial namespace's host all it sets, any other at most its
+ * namespace share (ns_share, or a quarter of the cap).  A namespace's
+ * owner sets its limit, but only the initial namespace's administrator
+ * sets the share (module parameters max_aliens_ns, max_members_ns).
+ */
+unsigned int v_host_cap(struct v_host *host, unsigned int limit, unsigned int global,
+			unsigned int ns_share)
+{
+	if (net_eq(host->net, &init_net))
+		return limit;
+	return min(limit, ns_share ?: DIV_ROUND_UP(global, 4));
+}
+
 void v_host_stats(struct v_host *host, u64 *out)
 {
 	int i;

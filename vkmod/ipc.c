@@ -81,6 +81,7 @@
 #include <linux/cred.h>
 #include <linux/uaccess.h>
 #include <linux/poll.h>
+#include <linux/random.h>
 #include "vkmod.h"
 
 struct v_txn *v_peer_txn(const struct v_peer *p)
@@ -151,6 +152,11 @@ void v_ipc_init_sock(struct v_sock *vs)
 	INIT_LIST_HEAD(&vs->groups);
 	skb_queue_head_init(&vs->txn.resp_q);
 	vs->txn.state = V_TXN_IDLE;
+	/*
+	 * A random first transaction number: a LAN host that learns a
+	 * client's id cannot guess which seq its next Send will carry.
+	 */
+	vs->txn.seq = get_random_u32();
 }
 
 /* Wake the receivers waiting on vs (one of the exclusive ones) and poll. */
@@ -251,7 +257,8 @@ static int v_send_check(const struct v_send *s)
 /* Fill the sender's half of a new transaction (not yet visible). */
 static void v_txn_prepare(struct v_txn *t, const struct v_send *s)
 {
-	WRITE_ONCE(t->seq, t->seq + 1);	/* softirq compares it under ipc_lock */
+	/* softirq compares it under ipc_lock; 0 means "any" to Reply */
+	WRITE_ONCE(t->seq, t->seq + 1 ?: 1);
 	t->sender_id = v_txn_sender(t)->id;
 	t->group = v_id_is_group(s->dst) ? s->dst : 0;
 	t->qualifier = s->qualifier;

@@ -69,8 +69,13 @@ bool v_link_own_addr(struct v_host *host, const u8 *mac)
 	return own;
 }
 
-/* Attach; RTNL held. */
-int v_link_add(struct v_host *host, int ifindex)
+/*
+ * Attach; RTNL held, and the host's cfg_lock (the key stays as it is).
+ * Secure by default: without a cluster key a link is attached only when
+ * the administrator asks for an insecure one (-ENOKEY otherwise), as any
+ * machine on an unauthenticated link can forge any host's frames.
+ */
+int v_link_add(struct v_host *host, int ifindex, bool insecure)
 {
 	struct net_device *dev;
 	struct v_link *l;
@@ -84,6 +89,8 @@ int v_link_add(struct v_host *host, int ifindex)
 		return -EINVAL;
 	if (v_link_find(host, ifindex))
 		return -EEXIST;
+	if (!insecure && !v_auth_keyed(host))
+		return -ENOKEY;
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
@@ -94,10 +101,27 @@ int v_link_add(struct v_host *host, int ifindex)
 		return err;
 	}
 	l->dev = dev;
+	l->insecure = insecure;
 	netdev_hold(dev, &l->tracker, GFP_KERNEL);
 	list_add_tail_rcu(&l->node, &host->links);
 	WRITE_ONCE(host->nr_links, host->nr_links + 1);
 	return 0;
+}
+
+/*
+ * Is a link attached that was not asked to be insecure?  Then the key may
+ * not be removed.  The host's cfg_lock held (links are added under it).
+ */
+bool v_link_any_secure(struct v_host *host)
+{
+	struct v_link *l;
+	bool any = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(l, &host->links, node)
+		any |= !l->insecure;
+	rcu_read_unlock();
+	return any;
 }
 
 static void v_link_free(struct v_host *host, struct v_link *l)

@@ -48,9 +48,27 @@ unsigned int v_max_members_global = V_MAX_MEMBERS_MAX;
 module_param_named(max_members, v_max_members_global, uint, 0444);
 MODULE_PARM_DESC(max_members, "Hard cap on group memberships in all namespaces");
 
+/*
+ * A namespace's share of those caps: writable by the initial namespace's
+ * administrator alone (sysfs), so no container's owner can raise its own
+ * limits past it and starve the others.
+ */
+unsigned int v_max_aliens_ns;
+module_param_named(max_aliens_ns, v_max_aliens_ns, uint, 0644);
+MODULE_PARM_DESC(max_aliens_ns, "Aliens any namespace but the initial one may hold (0: a quarter of max_aliens)");
+
+unsigned int v_max_members_ns;
+module_param_named(max_members_ns, v_max_members_ns, uint, 0644);
+MODULE_PARM_DESC(max_members_ns, "Group memberships any namespace but the initial one may hold (0: a quarter of max_members)");
+
 static char *v_ifaces = "";
 module_param_named(ifaces, v_ifaces, charp, 0444);
-MODULE_PARM_DESC(ifaces, "Interfaces of the initial namespace to attach at load, comma-separated");
+MODULE_PARM_DESC(ifaces, "Interfaces of the initial namespace to attach at load, comma-separated (needs insecure_ifaces=1)");
+
+/* No key exists at load: attaching then is attaching insecure links. */
+static bool v_insecure_ifaces;
+module_param_named(insecure_ifaces, v_insecure_ifaces, bool, 0444);
+MODULE_PARM_DESC(insecure_ifaces, "Attach the ifaces without a cluster key (unauthenticated links)");
 
 /* Attach the interfaces named by the ifaces parameter. */
 static int __init v_attach_ifaces(void)
@@ -58,6 +76,11 @@ static int __init v_attach_ifaces(void)
 	char *list, *name, *p;
 	int err = 0;
 
+	if (*v_ifaces && !v_insecure_ifaces) {
+		pr_err("ifaces=%s: no cluster key exists at load; attach with vctl after setting one, or add insecure_ifaces=1\n",
+		       v_ifaces);
+		return -ENOKEY;
+	}
 	list = kstrdup(v_ifaces, GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
@@ -69,7 +92,7 @@ static int __init v_attach_ifaces(void)
 		if (!*name)
 			continue;
 		dev = __dev_get_by_name(&init_net, name);
-		err = dev ? v_link_add(v_host_get(&init_net), dev->ifindex) : -ENODEV;
+		err = dev ? v_link_add(v_host_get(&init_net), dev->ifindex, true) : -ENODEV;
 		if (err)
 			pr_err("cannot attach %s: %d\n", name, err);
 	}

@@ -3,11 +3,13 @@
  * The mapping table: where a host part lives (which attached interface,
  * which MAC address), and the claims that keep host parts unique.
  *
- * Every accepted frame teaches the table its source host part's interface
- * and address, so an entry corrects itself when a host comes back with
- * another MAC or on another link (such a host also claims its part again,
- * which tells everyone at once).  A host part with no entry is reached by
- * broadcast while a WHERE query asks for it (net.c); an entry a client's
+ * Every accepted frame for this host (never one for all, such as a WHERE
+ * or a GREQUEST: anyone may send those in another's name) teaches the
+ * table its source host part's interface and address, and so do CLAIM and
+ * HERE, so an entry corrects itself when a host comes back with another
+ * MAC or on another link (such a host also claims its part again, which
+ * tells everyone at once).  A frame for a host part with no entry waits
+ * while a WHERE query asks for it (where.c); an entry a client's
  * retransmissions get no answer through is dropped as stale, and one
  * nobody used or heard from for the host's map-age is aged out.  Ids
  * never change when addresses do.
@@ -19,7 +21,7 @@
  * map_lock with _bh; readers use RCU; entries are freed with kfree_rcu.
  * map_lock also guards the claim state (claiming, claim_denied).  The
  * table is bounded (V_MAP_MAX entries per host); when full, new host parts
- * are not learned and keep being reached by broadcast.
+ * are not learned, and each frame for them waits for a HERE of its own.
  */
 #include <linux/etherdevice.h>
 #include <linux/random.h>
@@ -163,14 +165,18 @@ static bool v_map_known(struct v_host *host, u32 host_part, const struct net_dev
 	return known;
 }
 
-/* A frame of this wire version from host_part, from mac on dev. */
-void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *dev,
+/*
+ * A frame of this wire version for this host from host_part, from mac on
+ * dev: what it says, and what was held for it (where.c).
+ */
+void v_map_learn(struct v_host *host, u32 host_part, struct net_device *dev,
 		 const u8 *mac)
 {
 	if (!host_part || host_part == v_host_part(host) || !is_valid_ether_addr(mac))
 		return;
 	if (!v_map_known(host, host_part, dev, mac, false, 0))
 		v_map_set(host, host_part, dev, mac, V_WIRE_VERSION, 0, false);
+	v_where_release(host, host_part, dev, mac, true);
 }
 
 /*
@@ -191,8 +197,10 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 		return;
 	/* A host answering as before, while no FENCE about it is confirmed. */
 	if (READ_ONCE(host->confirm_part) != src && h->version == V_WIRE_VERSION &&
-	    v_map_known(host, src, skb->dev, mac, true, features))
+	    v_map_known(host, src, skb->dev, mac, true, features)) {
+		v_where_release(host, src, skb->dev, mac, true);
 		return;
+	}
 	spin_lock_bh(&host->map_lock);
 	if (host->confirm_part == src && nonce &&
 	    time_before(jiffies, host->confirm_until)) {
@@ -207,6 +215,7 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 	spin_unlock_bh(&host->map_lock);
 	if (!fenced)
 		v_map_set(host, src, skb->dev, mac, h->version, features, true);
+	v_where_release(host, src, skb->dev, mac, !fenced && h->version == V_WIRE_VERSION);
 }
 
 /*
@@ -340,13 +349,14 @@ static struct sk_buff *v_map_frame(struct v_host *host, u8 type, u32 about)
 	return skb;
 }
 
-/* Our part is asked for: HERE, to the asker alone. */
-static void v_map_answer_where(struct v_host *host, struct net_device *dev, const u8 *mac)
+/* Our part is asked for: HERE, to the asker (host part to) alone. */
+static void v_map_answer_where(struct v_host *host, struct net_device *dev, const u8 *mac,
+			       u32 to)
 {
 	struct sk_buff *ans = v_map_frame(host, V_PKT_HERE, 0);
 
 	if (ans)
-		v_net_xmit_dev(host, dev, mac, ans);
+		v_net_xmit_dev(host, dev, mac, ans, to);
 }
 
 /* Ask every host where host_part lives (a mapping-table miss). */
@@ -357,7 +367,7 @@ void v_map_query(struct v_host *host, u32 host_part)
 	if (!skb)
 		return;
 	v_stat_inc(host, V_A_STAT_MAP_QUERIES);
-	v_net_broadcast(host, skb, NULL);
+	v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
 }
 
 /* Tell the hosts on dev (or every link) that our part lives here. */
@@ -368,9 +378,9 @@ void v_map_announce(struct v_host *host, struct net_device *dev)
 	if (!skb)
 		return;
 	if (dev)
-		v_net_xmit_dev(host, dev, dev->broadcast, skb);
+		v_net_xmit_dev(host, dev, dev->broadcast, skb, V_WIRE_AUTH_ALL);
 	else
-		v_net_broadcast(host, skb, NULL);
+		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
 }
 
 /*
@@ -420,7 +430,7 @@ void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac)
 			    v_host_part(host), mac, dev->name);
 	skb = v_map_frame(host, V_PKT_FENCE, v_host_part(host));
 	if (skb)
-		v_net_broadcast(host, skb, NULL);
+		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
 }
 
 /* Another host has our part: a claim in its window fails; count it. */
@@ -467,7 +477,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		if (h->type == V_PKT_CLAIM || h->type == V_PKT_HERE)
 			v_map_announced(host, skb);
 		else if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host))
-			v_map_answer_where(host, dev, mac);
+			v_map_answer_where(host, dev, mac, V_WIRE_AUTH_ALL);	/* as it reads it */
 		goto out;
 	}
 
@@ -482,8 +492,8 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		 */
 		v_map_denied(host);
 		ans = v_map_frame(host, V_PKT_DENY, 0);
-		if (ans)
-			v_net_xmit_dev(host, dev, mac, ans);
+		if (ans)	/* for the claimer, whose part is ours */
+			v_net_xmit_dev(host, dev, mac, ans, src);
 		break;
 	case V_PKT_DENY:
 		if (mine)
@@ -500,12 +510,14 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 			v_map_collision(host, dev, mac);
 			break;
 		}
+		/*
+		 * A WHERE is for every host and teaches nothing (anyone may
+		 * send one in another's name); a HERE is for us.
+		 */
 		if (h->type == V_PKT_HERE)
 			v_map_announced(host, skb);
-		else
-			v_map_learn(host, src, dev, mac);
-		if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host))
-			v_map_answer_where(host, dev, mac);
+		else if (be32_to_cpu(c->host) == v_host_part(host))
+			v_map_answer_where(host, dev, mac, src);
 	}
 out:
 	kfree_skb(skb);
@@ -549,12 +561,14 @@ void v_map_host_init(struct v_host *host)
 	host->nonce = get_random_u64();
 	host->map_age_ms = V_MAP_AGE_MS_DEFAULT;
 	INIT_DELAYED_WORK(&host->map_gc, v_map_gc);
+	v_where_host_init(host);
 }
 
 void v_map_host_exit(struct v_host *host)
 {
 	cancel_delayed_work_sync(&host->map_gc);
 	v_map_flush(host, 0);
+	v_where_purge(host);
 }
 
 /* Forget the entries learned on an interface (0: all of them). */

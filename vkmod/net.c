@@ -94,12 +94,15 @@ static void v_net_set_len(struct sk_buff *skb)
 		h->len = len;
 }
 
-/* Send a frame (consumed) on dev to mac, signed when the host has a key. */
+/*
+ * Send a frame (consumed) on dev to mac, signed for host part to (frames
+ * for all: any) when the host has a key.
+ */
 void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
-		    struct sk_buff *skb)
+		    struct sk_buff *skb, u32 to)
 {
 	v_net_set_len(skb);
-	if (!(dev->flags & IFF_UP) || v_auth_sign(host, skb) || skb->len > dev->mtu) {
+	if (!(dev->flags & IFF_UP) || v_auth_sign(host, skb, to) || skb->len > dev->mtu) {
 		kfree_skb(skb);
 		return;
 	}
@@ -117,11 +120,30 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb);
 
 /*
  * Send a frame (consumed) to the host owning dst_host: to its known link
- * and address, or by broadcast on every attached link.  A frame for this
+ * and address, or once a WHERE has found them (never by broadcast: see
+ * where.c).  A frame for this
  * very host (a transaction forwarded back to its client's host) is
  * delivered here, as if it had arrived.
  */
+static void __v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb, bool hold);
+
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
+{
+	__v_net_xmit(host, dst_host, skb, true);
+}
+
+/*
+ * The same for a refusal (a NACK to a request): to a known address only.
+ * A request whose sender we cannot place came to no address of ours (a
+ * broadcast in some host part's name): asking WHERE for it would turn
+ * each forged request into a broadcast of ours.
+ */
+void v_net_xmit_known(struct v_host *host, u32 dst_host, struct sk_buff *skb)
+{
+	__v_net_xmit(host, dst_host, skb, false);
+}
+
+static void __v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb, bool hold)
 {
 	struct net_device *dev;
 	u8 mac[ETH_ALEN];
@@ -140,7 +162,7 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
 		dev = dev_get_by_index_rcu(host->net, ifindex);
 		if (dev && v_link_attached(host, dev)) {
-			v_net_xmit_dev(host, dev, mac, skb);
+			v_net_xmit_dev(host, dev, mac, skb, dst_host);
 			rcu_read_unlock();
 			return;
 		}
@@ -150,16 +172,19 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	/* A miss: the frame goes everywhere, and we ask where the host is. */
-	v_net_broadcast(host, skb, NULL);
-	v_map_query(host, dst_host);
+	/* A miss: the frame waits while we ask where the host is (part 0: nobody). */
+	if (dst_host && hold)
+		v_where_hold(host, dst_host, skb);
+	else
+		kfree_skb(skb);
 }
 
 /*
  * Send a frame (consumed) on every attached link, to mac (a multicast
- * address) or to each link's broadcast address (mac NULL).
+ * address) or to each link's broadcast address (mac NULL); signed for
+ * host part to, or for all (to V_WIRE_AUTH_ALL, or a frame for all).
  */
-void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac)
+void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac, u32 to)
 {
 	struct v_link *l, *last = NULL;
 
@@ -170,12 +195,12 @@ void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac)
 			struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
 
 			if (c)
-				v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, c);
+				v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, c, to);
 		}
 		last = l;
 	}
 	if (last)
-		v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, skb);
+		v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, skb, to);
 	else
 		kfree_skb(skb);
 	rcu_read_unlock();
@@ -235,14 +260,21 @@ static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 	} else {
 		if (v_group_has_members(host, t->group))
 			v_net_xmit(host, v_host_part(host), skb_copy(skb, GFP_KERNEL));
-		v_net_broadcast(host, skb, mcast);
+		v_net_broadcast(host, skb, mcast, V_WIRE_AUTH_ALL);
 	}
 }
 
-/* Arm the client side of t for a REQUEST now in flight; ipc_lock held. */
+/*
+ * Arm the client side of t for a REQUEST now in flight; ipc_lock held.
+ * Answers count from the host it goes to (a group Send: any member's).
+ */
 static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 {
 	WRITE_ONCE(t->req_skb, req);
+	if (!t->group)
+		WRITE_ONCE(t->ans_host, v_net_req_dst_host(t));
+	else
+		WRITE_ONCE(t->ans_host, t->qualifier ? v_id_host(t->qualifier) : 0);
 	t->resp_frags = 0;
 	t->retx_count = 0;
 	v_train_client_reset(t, 0);
@@ -446,7 +478,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 		list_del_init(&t->node);
 		if (p->alien) {
 			v_txn_end(t, 0);
-			v_alien_forwarded(p->alien, skb, to_host);
+			v_alien_forwarded(p->alien, skb, f->to);
 		} else {
 			v_net_client_arm(t, skb);
 		}
@@ -459,6 +491,8 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	}
 	if (p->sock)
 		wake_up(&p->sock->tx_wait);
+	else	/* first, so the client takes the new host's answers */
+		v_alien_send_forwarded(host, t->sender_id, seq, vs->id, f->to);
 	v_race_sleep(V_RACE_FORWARD);	/* the client may end its Send here */
 	v_net_xmit(host, to_host, first);
 	return 0;
@@ -596,6 +630,8 @@ out:
 void v_net_client_done(struct v_txn *t)
 {
 	skb_queue_purge(&t->resp_q);
+	if (!t->alien)
+		v_where_forget(v_txn_sender(t)->host, t->sender_id, t->seq);
 	if (READ_ONCE(t->gopen))
 		return;
 	consume_skb(t->req_skb);
@@ -623,7 +659,7 @@ void v_net_group_again(struct v_host *host, struct v_txn *t)
 		return;
 	v_stat_inc(host, V_A_STAT_RETRANSMITS);
 	if (!q)
-		v_net_broadcast(host, skb, mcast);
+		v_net_broadcast(host, skb, mcast, V_WIRE_AUTH_ALL);
 	else if (v_id_host(q) != v_host_part(host))
 		v_net_xmit(host, v_id_host(q), skb);
 	else
@@ -662,6 +698,7 @@ enum v_net_fate {
 	V_NET_KEPT,		/* a further group reply, kept (or an echo ignored) */
 	V_NET_CLOSED,		/* a move on a group Send already answered: refuse */
 	V_NET_DROP,		/* no such transaction */
+	V_NET_STRANGER,		/* from a host the Send takes no answers from */
 };
 
 /*
@@ -695,7 +732,7 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	u64 client = get_unaligned_be64(&h->client);
-	u32 len = be32_to_cpu(h->len), nack;
+	u32 len = be32_to_cpu(h->len), nack, fwd_host;
 	enum v_net_fate fate;
 	bool wake = false;
 	struct v_sock *vs;
@@ -715,6 +752,7 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 			goto drop;
 		}
 	} else if ((h->type == V_PKT_NACK && len < sizeof(struct v_wire_nack)) ||
+		   (h->type == V_PKT_FORWARDED && len < sizeof(struct v_wire_forwarded)) ||
 		   (h->type == V_PKT_MOVE_FROM && len < sizeof(struct v_wire_move)) ||
 		   (h->type == V_PKT_MOVE_DATA && !v_train_data_ok(h))) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
@@ -729,6 +767,8 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 	spin_lock(&host->ipc_lock);
 	if (t->seq != be32_to_cpu(h->seq))
 		fate = V_NET_DROP;
+	else if (t->ans_host && be32_to_cpu(h->src_host) != t->ans_host)
+		fate = V_NET_STRANGER;
 	else if (t->group)
 		fate = v_net_group_rcv(host, t, skb);
 	else
@@ -740,9 +780,23 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 		else if (fate == V_NET_CLOSED)
 			v_net_seg_closed(host, h);
 		else
-			v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+			v_stat_inc(host, fate == V_NET_STRANGER ? V_A_STAT_DROP_NOT_MINE :
+				   V_A_STAT_DROP_NO_TXN);
 		sock_put(&vs->sk);
 		goto drop;
+	}
+	if (h->type == V_PKT_FORWARDED) {
+		/*
+		 * Where answers come from next; it proves nothing of the
+		 * server's progress (so a loop of forwards still ends in
+		 * EHOSTUNREACH).  An unqualified group Send takes any
+		 * member's answers anyway.
+		 */
+		fwd_host = v_id_host(get_unaligned_be64(&((const struct v_wire_forwarded *)
+							  (h + 1))->to));
+		if (t->ans_host && fwd_host)
+			WRITE_ONCE(t->ans_host, fwd_host);
+		goto unlock;
 	}
 	nack = h->type == V_PKT_NACK ? be32_to_cpu(((const struct v_wire_nack *)(h + 1))->error) :
 				       0;
@@ -789,6 +843,7 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 		}
 		break;
 	}
+unlock:
 	spin_unlock(&host->ipc_lock);
 	if (wake)
 		wake_up(&vs->tx_wait);
@@ -847,7 +902,13 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 			v_map_collision(host, dev, eth_hdr(skb)->h_source);
 		goto drop_silently;
 	}
-	v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);
+	/*
+	 * Only a frame sent to this host's address for this host teaches the
+	 * map (keyed: its tag names this host part); a frame for all, or one
+	 * broadcast in its sender's name, could come from anyone.
+	 */
+	if (skb->pkt_type == PACKET_HOST && !v_auth_for_all(h->type))
+		v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);
 	v_net_dispatch(host, skb);
 	return NET_RX_SUCCESS;
 

@@ -51,6 +51,7 @@ static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
 	[V_A_HOST_MAX_MEMBERS] = NLA_POLICY_FULL_RANGE(NLA_U32, &v_max_members_range),
 	/* At most V_HOST_KEY_LEN bytes here; exactly that or 0 in the handler. */
 	[V_A_HOST_KEY] = { .type = NLA_BINARY, .len = V_HOST_KEY_LEN },
+	[V_A_LINK_INSECURE] = { .type = NLA_FLAG },
 };
 
 static struct genl_family v_genl_family;
@@ -67,7 +68,7 @@ static int v_genl_link_change_locked(struct v_host *host, struct genl_info *info
 
 	rtnl_lock();
 	if (info->genlhdr->cmd == V_CMD_LINK_ADD)
-		err = v_link_add(host, ifindex);
+		err = v_link_add(host, ifindex, nla_get_flag(info->attrs[V_A_LINK_INSECURE]));
 	else
 		err = v_link_del(host, ifindex);
 	rtnl_unlock();
@@ -91,6 +92,9 @@ static int v_genl_link_change_locked(struct v_host *host, struct genl_info *info
 		NL_SET_ERR_MSG(info->extack, "interface already attached to V");
 	else if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "interface not attached to V");
+	else if (err == -ENOKEY)
+		NL_SET_ERR_MSG(info->extack,
+			       "no cluster key: set one first, or ask for an insecure link");
 	return err;
 }
 
@@ -109,7 +113,7 @@ static int v_genl_link_change(struct sk_buff *skb, struct genl_info *info)
 }
 
 static int v_genl_link_fill(struct sk_buff *skb, struct netlink_callback *cb,
-			    struct net_device *dev)
+			    struct net_device *dev, bool insecure)
 {
 	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				&v_genl_family, NLM_F_MULTI, V_CMD_LINK_GET);
@@ -120,7 +124,8 @@ static int v_genl_link_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_string(skb, V_A_LINK_IFNAME, dev->name) ||
 	    nla_put_u32(skb, V_A_LINK_MTU, dev->mtu) ||
 	    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, dev->dev_addr) ||
-	    nla_put_u8(skb, V_A_LINK_UP, netif_running(dev) && netif_carrier_ok(dev))) {
+	    nla_put_u8(skb, V_A_LINK_UP, netif_running(dev) && netif_carrier_ok(dev)) ||
+	    (insecure && nla_put_flag(skb, V_A_LINK_INSECURE))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -138,7 +143,7 @@ static int v_genl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(l, &host->links, node) {
 		if (i++ < skip)
 			continue;
-		if (v_genl_link_fill(skb, cb, l->dev))
+		if (v_genl_link_fill(skb, cb, l->dev, l->insecure))
 			break;
 		cb->args[0] = i;
 	}
@@ -322,6 +327,11 @@ static int v_genl_host_apply(struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, key,
 				    "a cluster key is 32 bytes (or none to remove it)");
 		return -EINVAL;
+	}
+	if (key && !nla_len(key) && v_link_any_secure(host)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, key,
+				    "links attached with the key need it: detach them first");
+		return -EBUSY;
 	}
 	if (info->attrs[V_A_HOST_PART]) {
 		rtnl_lock();

@@ -167,7 +167,10 @@ static void v_reg_send(struct v_host *host, u8 type, u64 asker, u32 nonce, u32 l
 	g = skb_put_zero(skb, sizeof(*g));
 	g->logical_id = cpu_to_be32(lid);
 	g->pid = cpu_to_be64(pid);
-	v_net_xmit(host, dst_host, skb);	/* dst_host 0: broadcast */
+	if (dst_host)
+		v_net_xmit(host, dst_host, skb);
+	else	/* a question for all */
+		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
 }
 
 /* Ask the other hosts; first answer wins. */

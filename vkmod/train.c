@@ -473,6 +473,12 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 	struct v_alien *a;
 	bool queued = false;
 
+	/* A client's frames come from the client's host (a forger's may not). */
+	if (be32_to_cpu(h->src_host) != v_id_host(get_unaligned_be64(&h->client))) {
+		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
+		kfree_skb(skb);
+		return;
+	}
 	if (h->type == V_PKT_NACK) {
 		if (len < sizeof(struct v_wire_nack))
 			goto short_frame;
@@ -521,19 +527,33 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 	u64 off = get_unaligned_be64(&mv->offset), mask = get_unaligned_be64(&mv->mask);
 	u32 len = be32_to_cpu(mv->len), block = be32_to_cpu(mv->block);
 	u32 xfer = be32_to_cpu(mv->xfer), server_host = be32_to_cpu(h->src_host);
+	unsigned int count, i, max, k = xfer % V_WIRE_TRAIN_WINDOW;
 	struct sk_buff_head out;
-	unsigned int count, i, max;
 	int err = 0;
 
 	/* Only inside the segment and access this process granted. */
 	if (!(t->seg_access & V_SEG_READ) || !len || !block ||
 	    off > t->seg_len || len > t->seg_len - off)
 		return;
+	/* The blocks go to the host the Send takes answers from (v_net_client_rcv()). */
+	if (READ_ONCE(t->ans_host))
+		server_host = READ_ONCE(t->ans_host);
 	count = DIV_ROUND_UP(len, block);
 	max = v_net_payload_max(vs->host, server_host);
 	if (count > V_WIRE_TRAIN || max < sizeof(struct v_wire_data) ||
 	    block > max - sizeof(struct v_wire_data))
 		return;
+	/*
+	 * A mover's train is answered again only after half its first
+	 * back-off: a flood of copies of one 72-byte MOVE_FROM does not
+	 * become a flood of full blocks.
+	 */
+	if (t->mf_at[k] && t->mf_xfer[k] == xfer && t->mf_src[k] == h->src &&
+	    time_before(jiffies, t->mf_at[k] + msecs_to_jiffies(V_TRAIN_RETRY_MS / 2)))
+		return;
+	t->mf_xfer[k] = xfer;
+	t->mf_src[k] = h->src;
+	t->mf_at[k] = jiffies ?: 1;
 	__skb_queue_head_init(&out);
 	for (i = 0; i < count && !err; i++) {
 		struct sk_buff *b;
@@ -558,6 +578,8 @@ void v_train_client_reset(struct v_txn *t, __be64 src)
 	memset(t->mv_mask, 0, sizeof(t->mv_mask));
 	t->mv_newest = 0;
 	t->mv_src = src;
+	memset(t->mf_xfer, 0, sizeof(t->mf_xfer));
+	memset(t->mf_at, 0, sizeof(t->mf_at));	/* 0: not answered */
 }
 
 /* Client side: a block of a MoveTo train; ACK when the train is whole. */

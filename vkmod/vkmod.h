@@ -14,6 +14,7 @@
  *   link.c    interfaces attached to V, netdevice notifier
  *   map.c     the mapping table: host part -> link and MAC address, host
  *             part claims and collisions, aging
+ *   where.c   frames held while WHERE asks where their host is
  *   group.c   process groups: membership, members queries, GetReply
  *   net.c     frames: building, sending, receiving, the client side of
  *             remote transactions (retransmission, host-down)
@@ -51,6 +52,8 @@ extern unsigned int v_init_host_part;
 extern unsigned int v_ethertype;
 extern unsigned int v_max_aliens_global;
 extern unsigned int v_max_members_global;
+extern unsigned int v_max_aliens_ns;
+extern unsigned int v_max_members_ns;
 
 struct v_alien;
 struct v_alien_src;
@@ -60,6 +63,7 @@ struct v_auth;
 struct v_link {
 	struct list_head node;
 	struct net_device *dev;
+	bool insecure;			/* attached without a key, as asked */
 	netdevice_tracker tracker;
 	struct rcu_head rcu;
 };
@@ -134,6 +138,9 @@ struct v_host {
 	unsigned long recheck_at;	/* jiffies of the last version recheck */
 	unsigned int map_age_ms;
 	struct delayed_work map_gc;
+	spinlock_t where_lock;		/* where_q (where.c) */
+	struct sk_buff_head where_q;	/* frames waiting for a HERE */
+	struct delayed_work where_gc;	/* drops those that waited too long */
 
 	/* groups (group.c) */
 	spinlock_t group_lock;		/* group table, memberships, queries */
@@ -143,6 +150,8 @@ struct v_host {
 	unsigned int max_members;
 	u32 next_group;			/* local part of the next group id */
 	struct list_head gquery_waits;	/* members queries waiting */
+	unsigned long gq_credit;	/* GMEMBERS frames we may send now, x HZ */
+	unsigned long gq_at;		/* jiffies: credit last added */
 	unsigned int group_window_ms;	/* group-reply window */
 
 	struct v_auth __rcu *auth;	/* the cluster key, NULL if none (auth.c) */
@@ -199,11 +208,18 @@ struct v_txn {
 	unsigned int retx_ivl;		/* current back-off, jiffies */
 	u64 resp_frags;			/* bitmap of fragments received */
 	bool busy;			/* the server answered busy */
+	u32 ans_host;			/* whose answers count: the REQUEST's host,
+					 * moved on by FORWARDED; 0: any (a group)
+					 */
 	/* MoveTo trains being received (train.c), train x in slot x % window */
 	u32 mv_xfer[V_WIRE_TRAIN_WINDOW];
 	u64 mv_mask[V_WIRE_TRAIN_WINDOW];	/* their blocks held */
 	u32 mv_newest;			/* the newest train seen */
 	__be64 mv_src;			/* the member moving it (group Sends) */
+	/* MoveFrom trains answered (train.c): when, to answer each once a while */
+	u32 mf_xfer[V_WIRE_TRAIN_WINDOW];
+	__be64 mf_src[V_WIRE_TRAIN_WINDOW];	/* the mover (a group member) */
+	unsigned long mf_at[V_WIRE_TRAIN_WINDOW];
 	unsigned int retx_count;	/* retransmissions without an answer */
 	unsigned int retx_ms;		/* the client's retransmission bound (the
 					 * REQUEST's retx_ms), ms
@@ -281,7 +297,11 @@ struct v_alien {
 	unsigned long done_at;		/* answered, or last heard from since */
 	struct work_struct nack_work;
 	struct sk_buff *fwd_skb;	/* forwarded to another host: the REQUEST */
-	u32 fwd_host;
+	u64 fwd_to;			/* ... and the process it went to */
+	/* answers to duplicates, under ipc_lock (alien.c) */
+	unsigned long again_at;		/* jiffies of the last one, 0: none yet */
+	unsigned int resends;		/* of the cached reply */
+	u32 from_host;			/* the host its REQUEST came from */
 	u64 group;			/* delivered through this group, or 0 */
 	bool seg_closed;		/* group Send answered: no more moves */
 
@@ -384,9 +404,12 @@ void v_reg_host_exit(struct v_host *host);
 
 /* host.c */
 void v_host_stats(struct v_host *host, u64 *out);
+unsigned int v_host_cap(struct v_host *host, unsigned int limit, unsigned int global,
+			unsigned int ns_share);
 
 /* link.c */
-int v_link_add(struct v_host *host, int ifindex);
+int v_link_add(struct v_host *host, int ifindex, bool insecure);
+bool v_link_any_secure(struct v_host *host);
 int v_link_del(struct v_host *host, int ifindex);
 bool v_link_attached(struct v_host *host, const struct net_device *dev);
 bool v_link_own_addr(struct v_host *host, const u8 *mac);
@@ -395,7 +418,7 @@ int v_link_init(void);
 void v_link_exit(void);
 
 /* map.c */
-void v_map_learn(struct v_host *host, u32 host_part, const struct net_device *dev,
+void v_map_learn(struct v_host *host, u32 host_part, struct net_device *dev,
 		 const u8 *mac);
 bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac);
 int v_map_reach(struct v_host *host, u32 host_part);
@@ -411,6 +434,14 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb);
 void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac);
 void v_map_host_init(struct v_host *host);
 void v_map_host_exit(struct v_host *host);
+
+/* where.c */
+void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb);
+void v_where_release(struct v_host *host, u32 host_part, struct net_device *dev,
+		     const u8 *mac, bool same);
+void v_where_forget(struct v_host *host, u64 client, u32 seq);
+void v_where_host_init(struct v_host *host);
+void v_where_purge(struct v_host *host);
 
 /* group.c */
 int v_group_create(struct v_sock *vs, struct v_group *g);
@@ -435,9 +466,10 @@ struct sk_buff *v_net_copy_kept(struct sk_buff *kept, gfp_t gfp);
 struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 			    u64 dst, u64 src, size_t payload, gfp_t gfp);
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb);
+void v_net_xmit_known(struct v_host *host, u32 dst_host, struct sk_buff *skb);
 void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
-		    struct sk_buff *skb);
-void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac);
+		    struct sk_buff *skb, u32 to);
+void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac, u32 to);
 int v_net_group_send(struct v_sock *vs, struct v_txn *t);
 unsigned int v_net_payload_max(struct v_host *host, u32 dst_host);
 int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst);
@@ -459,7 +491,8 @@ int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied
 int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r, bool with_seg);
 bool v_alien_group_open(struct v_host *host, struct v_alien *a);
 void v_alien_ended(struct v_alien *a);
-void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u32 to_host);
+void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u64 to);
+void v_alien_send_forwarded(struct v_host *host, u64 client, u32 seq, u64 from, u64 to);
 unsigned int v_alien_host_share(struct v_host *host);
 void v_alien_host_init(struct v_host *host);
 void v_alien_host_exit(struct v_host *host);
@@ -479,7 +512,8 @@ void v_train_client_reset(struct v_txn *t, __be64 src);
 int v_auth_set(struct v_host *host, const u8 *key, unsigned int len);
 bool v_auth_keyed(struct v_host *host);
 unsigned int v_auth_overhead(struct v_host *host);
-int v_auth_sign(struct v_host *host, struct sk_buff *skb);
+int v_auth_sign(struct v_host *host, struct sk_buff *skb, u32 to);
+bool v_auth_for_all(u8 type);
 bool v_auth_rcv(struct v_host *host, struct sk_buff *skb);
 void v_auth_host_exit(struct v_host *host);
 

@@ -583,10 +583,13 @@ struct v_get_reply {
  * The client retransmits an unanswered REQUEST with back-off (20 ms
  * doubling, capped at 320 ms); any ACK resets its silence clock; after
  * the host-down bound (per-host setting, default 3 s) of total silence the
- * Send fails with EHOSTUNREACH.  Frames for a host part with no known
- * address go to the broadcast address of every attached link; the host
- * that owns the host part answers, and every frame teaches the receiver
- * the source host part's link and MAC address (the mapping table).
+ * Send fails with EHOSTUNREACH.  A frame for a host part with no known
+ * address waits (at most 1 s) while a broadcast WHERE asks for it, and
+ * goes to the address the HERE came from; no frame for one host is ever
+ * broadcast.  CLAIM, HERE, and every frame for this host sent to its own
+ * address (but DENY) teach the receiver the source host part's link and
+ * MAC address (the mapping table); frames for all (see below) teach
+ * nothing.
  *
  * A receiver drops, and counts by reason, any frame that is shorter than
  * its header says, of another version or unknown type, or whose fields
@@ -606,14 +609,29 @@ struct v_get_reply {
  *            more behind its clock (never going back), so a restarted
  *            host does not reuse counters and counters stay dense: the
  *            replay window below covers the last 64 frames, not 64 ns
- *   tag      HMAC-SHA256 with the 32-byte key over the header (flags and
- *            len as sent), the payload and the counter, truncated to
- *            V_WIRE_AUTH_TAG_LEN bytes
+ *   tag      HMAC-SHA256 with the 32-byte key over the scope of a frame
+ *            for one host (4 bytes, big-endian, not sent; none for a
+ *            frame for all), the header (flags and len as sent), the
+ *            payload and the counter, truncated to V_WIRE_AUTH_TAG_LEN
+ *            bytes
+ *
+ * The scope binds a frame to its receiver: the host part of the host it
+ * is sent to, so a frame captured on its way to one host is refused by
+ * every other.  Frames for all (CLAIM, WHERE, GETPID, GREQUEST,
+ * GQUERY and FENCE: questions and announcements, sent by broadcast or
+ * multicast, and a qualified GREQUEST too) have scope V_WIRE_AUTH_ALL
+ * and may be accepted by any keyed host; they are tagged exactly as in
+ * version 4 (no scope), so CLAIM and WHERE read across versions, and a
+ * HERE answering a WHERE of another version is tagged the same way.
+ * Each sender keeps a counter space for frames for all apart from its
+ * counter space for frames to one host, and the receiver a replay
+ * window for each.  Every other frame type is for one host only.
  *
  * A receiver with a key drops (V_A_STAT_DROP_AUTH) frames without the flag
  * or the trailer and frames whose tag is wrong; a receiver without a key
  * drops (V_A_STAT_DROP_AUTH) frames that carry the flag, as it cannot
- * check them.  Replays (V_A_STAT_DROP_REPLAY): per source host part the
+ * check them.  Replays
+ * (V_A_STAT_DROP_REPLAY): per source host part and counter space the
  * receiver keeps the highest counter accepted and a 64-bit window (IPsec
  * style) of the counters below it already seen; a counter below the
  * window or already seen is dropped, and so is, when it holds nothing for
@@ -626,11 +644,15 @@ struct v_get_reply {
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		4	/* 2: v_wire_request.retx_ms, epoch counters;
+#define V_WIRE_VERSION		5	/* 2: v_wire_request.retx_ms, epoch counters;
 					 * 3: V_WIRE_TRAIN_WINDOW trains in flight;
 					 * 4: CLAIM, WHERE and HERE are read whatever
 					 * their version; CLAIM and HERE carry the
-					 * sender's features
+					 * sender's features;
+					 * 5: tags of frames for one host cover its
+					 * host part (scope), frames for all count
+					 * apart; FORWARDED; answers taken only from
+					 * the host the REQUEST went to
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
@@ -655,6 +677,7 @@ struct v_get_reply {
 
 #define V_WIRE_F_AUTH		0x0001	/* v_wire_hdr.flags: a v_wire_auth trailer follows */
 #define V_WIRE_AUTH_TAG_LEN	16
+#define V_WIRE_AUTH_ALL		0	/* the scope of frames for all (no host part is 0) */
 #define V_WIRE_AUTH_FRESH_MS	30000	/* first counter from a host part: within +-this */
 #define V_WIRE_AUTH_EPOCH_S	10	/* a sender's epoch is at most this old */
 #define V_HOST_KEY_LEN		32	/* cluster key bytes (V_A_HOST_KEY) */
@@ -677,7 +700,8 @@ enum v_pkt_type {
 	V_PKT_WHERE		= 15,	/* broadcast: who has host part `host`? */
 	V_PKT_HERE		= 16,	/* -> the asker: src_host is here */
 	V_PKT_FENCE		= 17,	/* broadcast: host part `host` is claimed twice */
-	V_PKT_MAX		= V_PKT_FENCE
+	V_PKT_FORWARDED		= 18,	/* server -> client: answers now come from there */
+	V_PKT_MAX		= V_PKT_FORWARDED
 };
 
 struct v_wire_hdr {
@@ -830,6 +854,24 @@ struct v_wire_nack {
 };
 
 /*
+ * Whose answers a client takes.  A client's kernel takes the answers to a
+ * Send (RESPONSE, ACK, NACK, MOVE_FROM, MOVE_DATA) only from the host its
+ * REQUEST went to (a qualified group Send: the qualifier's; an
+ * unqualified one: any member's), answers a MOVE_FROM with blocks sent to
+ * that host alone, and a server's kernel takes a client's frames (MOVE_DATA,
+ * MOVE_ACK, NACK) only from the client's host and a REQUEST only from the
+ * client's host or its forwarder's.  When a server forwards a remote
+ * client's transaction to another host, its kernel tells the client so
+ * with FORWARDED (header src = the forwarder, payload: the new receiver),
+ * before the forwarded REQUEST and again with each retransmission it
+ * relays; the client then takes answers from the new receiver's host,
+ * and a FORWARDED only from the host it takes answers from.
+ */
+struct v_wire_forwarded {
+	__be64	to;		/* the process the transaction went to */
+};
+
+/*
  * Groups (V OS "Multicast"; VMTP group addressing).
  *
  * A group Send is one GREQUEST frame (header dst = the group id, client
@@ -922,7 +964,14 @@ struct v_wire_claim {
  *
  * V_CMD_LINK_ADD / V_CMD_LINK_DEL (admin)
  *    V_A_LINK_IFINDEX: NLA_U32  the interface to attach to / detach from V
+ *    V_A_LINK_INSECURE: NLA_FLAG (ADD) attach even without a cluster key:
+ *            frames on the link may then be unauthenticated, and any
+ *            machine on it can forge any host's frames.  Secure by
+ *            default: without the flag a host with no key attaches
+ *            nothing (ENOKEY), and a host with a link attached without
+ *            the flag keeps its key (V_CMD_HOST_SET removing it: EBUSY)
  *    errors: ENODEV no such interface, EEXIST already attached (ADD),
+ *            ENOKEY no cluster key and no V_A_LINK_INSECURE (ADD),
  *            ENOENT not attached (DEL), EINVAL not an Ethernet device,
  *            EADDRINUSE another host has this host part (ADD: it waits
  *            for the claim, V_CLAIM_TRIES x V_CLAIM_MS; commands run in
@@ -934,6 +983,7 @@ struct v_wire_claim {
  *    V_A_LINK_MTU: NLA_U32
  *    V_A_LINK_ADDR: NLA_BINARY, ETH_ALEN bytes
  *    V_A_LINK_UP: NLA_U8 (1 if the interface is up and running)
+ *    V_A_LINK_INSECURE: NLA_FLAG, present if attached as insecure
  *
  * V_CMD_HOST_GET: replies with
  *    V_A_HOST_PART: NLA_U32
@@ -1007,19 +1057,38 @@ struct v_wire_claim {
  *                                   to set (or replace) the key, 0 bytes to
  *                                   remove it (EINVAL for any other length;
  *                                   ENOENT when the kernel has no
- *                                   hmac(sha256))
+ *                                   hmac(sha256); EBUSY removing it while
+ *                                   a link attached without
+ *                                   V_A_LINK_INSECURE is)
  *    V_CMD_HOST_GET V_A_HOST_KEYED: NLA_U8, 1 if this host has a key; the
  *                                   key itself is never reported
  *
  * Fair share of the alien table:
  *    V_CMD_HOST_SET (admin) V_A_HOST_MAX_ALIENS_HOST: NLA_U32,
  *                                   0..V_MAX_ALIENS_MAX: aliens the clients
- *                                   of one host part may hold here at once
+ *                                   of one source may hold here at once
  *                                   (finished ones kept for retransmissions
  *                                   included), so one client host cannot
  *                                   take the whole table; 0 (the default)
- *                                   means half of V_A_HOST_MAX_ALIENS,
- *                                   rounded up.  Beyond it requests get a
+ *                                   means half of the limit in force,
+ *                                   rounded up.  A source is a client host
+ *                                   part on a keyed host (the tag vouches
+ *                                   for it), and on an unkeyed one the link
+ *                                   and source MAC address a REQUEST came
+ *                                   from (a host part is anyone's to
+ *                                   write).  The limit in force is
+ *                                   V_A_HOST_MAX_ALIENS, and for a
+ *                                   namespace but the initial one at most
+ *                                   the module parameter max_aliens_ns (0:
+ *                                   a quarter of max_aliens), which only
+ *                                   the initial namespace's administrator
+ *                                   sets; one receiver holds at most
+ *                                   three quarters of it queued, a queued
+ *                                   alien whose client has been silent
+ *                                   for its retransmission bound and a
+ *                                   second is ended
+ *                                   (V_A_STAT_ALIENS_COLLECTED).  Beyond
+ *                                   a limit requests get a
  *                                   BUSY NACK like any over the host limit
  *                                   (counted in V_A_STAT_BUSY and
  *                                   V_A_STAT_BUSY_HOST).  A group Send is
@@ -1112,6 +1181,7 @@ enum v_genl_attr {
 	V_A_HOST_MAX_ALIENS_HOST,
 	V_A_MAP_VERSION,
 	V_A_MAP_FEATURES,
+	V_A_LINK_INSECURE,
 	__V_A_MAX
 };
 
@@ -1174,6 +1244,10 @@ enum v_stat {
 	V_A_STAT_BUSY_HOST,		/* of V_A_STAT_BUSY: refused because the
 					 * client's host holds its share
 					 * (V_A_HOST_MAX_ALIENS_HOST)
+					 */
+	V_A_STAT_ALIENS_COLLECTED,	/* queued aliens ended because their
+					 * client went silent while the
+					 * receiver never received them
 					 */
 	__V_A_STAT_MAX
 };
