@@ -13,11 +13,16 @@
  * never executed twice; a duplicate of a request not yet replied to gets
  * an ACK (reply pending) so the client does not declare us down.
  *
- * Bounds: at most host->max_aliens per host and v_max_aliens_global in
- * all, and at most a fair share (v_alien_host_share()) for the clients of
- * any one host part, so one busy client host cannot fill a server's whole
- * queue; beyond them a request is refused with a BUSY NACK (the client
- * backs off and retries) and counted - never dropped silently.  Finished aliens
+ * Bounds: at most host->max_aliens per host (a namespace but the initial
+ * one: at most its share of the module's cap, v_host_cap()) and
+ * v_max_aliens_global in all, at most a fair share (v_alien_host_share())
+ * for any one source (v_alien_src_key()), so one busy client host cannot
+ * fill a server's whole queue, and at most three quarters of the limit
+ * queued at one receiver; beyond them a request is refused with a BUSY
+ * NACK (the client backs off and retries) and counted - never dropped
+ * silently.  A queued alien whose client has gone silent is collected by
+ * the GC (a live client retransmits).  Each alien is charged to its
+ * receiver's memory cgroup (v_alien_new()).  Finished aliens
  * linger for the longer of this host's host-down bound and the client's
  * (the REQUEST's retx_ms) plus a second, as long as the client may
  * retransmit, then the per-host GC frees them.
@@ -42,6 +47,7 @@
 
 #define V_ALIEN_AGAIN_MS	10	/* half a client's first retransmission interval */
 #define V_ALIEN_AGAIN_MAX	64	/* resends of one cached reply */
+#define V_ALIEN_COLLECT_MS	10000	/* silence past the bound before a queued one goes */
 
 static atomic_t v_aliens_global = ATOMIC_INIT(0);
 static struct workqueue_struct *v_alien_wq;
@@ -89,9 +95,10 @@ static unsigned int v_alien_receiver_max(struct v_host *host)
 /*
  * Who a REQUEST's share is counted against: its client's host part when
  * that is vouched for (a tag of this host's key, or this host itself);
- * on an unkeyed host what a frame cannot choose per request, the link
- * and source MAC address it came from (bit 63 set), as any host part is
- * a 30-bit number anyone can write.
+ * on an unkeyed host the link and source MAC address it came from (bit
+ * 63 set): any host part is a 30-bit number anyone can write, a MAC is
+ * what honest hosts keep (a forger may change it too; only a key stops
+ * that).  All the requests a forwarder relays share its source.
  */
 static u64 v_alien_src_key(struct v_host *host, const struct sk_buff *skb, u64 client)
 {
@@ -257,23 +264,30 @@ int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied
 }
 
 /*
- * NACK error to client; known: only to an address the map knows (a
- * refusal of a request that came straight from its client, which taught
- * us where it is unless it came by broadcast: see v_net_xmit_known()).
+ * NACK error to client; req: the request refused, which says where to:
+ * one that came straight from its client is answered at the address it
+ * came from (even with the map full), but a REQUEST that came by
+ * broadcast (never sent so) is not answered at all; one forwarded is
+ * answered by way of the map.
  */
 static void __v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, u32 seq,
-				u64 src, u32 error, bool known)
+				u64 src, u32 error, const struct sk_buff *req)
 {
-	struct sk_buff *skb = v_net_frame(host, V_PKT_NACK, client, seq, client, src,
-					  sizeof(struct v_wire_nack), GFP_ATOMIC);
+	const struct v_wire_hdr *h = req ? (const void *)req->data : NULL;
 	struct v_wire_nack *n;
+	struct sk_buff *skb;
 
+	if (h && req->dev && be32_to_cpu(h->src_host) == client_host &&
+	    h->type == V_PKT_REQUEST && req->pkt_type != PACKET_HOST)
+		return;
+	skb = v_net_frame(host, V_PKT_NACK, client, seq, client, src,
+			  sizeof(struct v_wire_nack), GFP_ATOMIC);
 	if (!skb)
 		return;
 	n = skb_put_zero(skb, sizeof(*n));
 	n->error = cpu_to_be32(error);
-	if (known)
-		v_net_xmit_known(host, client_host, skb);
+	if (h && be32_to_cpu(h->src_host) == client_host)
+		v_net_answer(host, req, client_host, skb);
 	else
 		v_net_xmit(host, client_host, skb);
 }
@@ -281,7 +295,7 @@ static void __v_alien_send_nack(struct v_host *host, u64 client, u32 client_host
 static void v_alien_send_nack(struct v_host *host, u64 client, u32 client_host, u32 seq,
 			      u64 src, u32 error)
 {
-	__v_alien_send_nack(host, client, client_host, seq, src, error, false);
+	__v_alien_send_nack(host, client, client_host, seq, src, error, NULL);
 }
 
 /*
@@ -558,7 +572,13 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 				   u32 data_len, u64 group, struct v_sock *dst)
 {
 	struct mem_cgroup *old = set_active_memcg(dst->sk.sk_memcg);
-	struct v_alien *a = kzalloc(struct_size(a, piggy, data_len), GFP_ATOMIC | __GFP_ACCOUNT);
+	/*
+	 * Not GFP_ATOMIC: its __GFP_HIGH lets the charge pass memory.max
+	 * (and a remote peer dip into the atomic reserves); at the limit the
+	 * request is dropped and retransmitted.
+	 */
+	struct v_alien *a = kzalloc(struct_size(a, piggy, data_len),
+				    GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
 
 	set_active_memcg(old);
 	if (!a)
@@ -631,17 +651,82 @@ static bool v_alien_reserve(struct v_host *host, unsigned int n)
 }
 
 /*
- * Has a receiver of dsts[] as many messages queued as it may, a process
- * that does not Receive holding the host's aliens?  alien_lock held.
+ * Queue the n aliens as[] at their receivers dsts[] and hash them, counted
+ * against source src (alien_lock held); how many found their receiver
+ * shut down, or (a group's) full: they are failed, for the client to
+ * learn.
+ */
+static unsigned int v_alien_publish(struct v_host *host, struct v_alien **as,
+				    struct v_sock **dsts, unsigned int n, u64 client,
+				    struct v_alien_src *src)
+{
+	unsigned int i, failed = 0;
+
+	spin_lock(&host->ipc_lock);
+	for (i = 0; i < n; i++) {
+		struct v_txn *t = &as[i]->txn;
+
+		/* A member that holds all a receiver may gets nothing more. */
+		if (dsts[i]->dead || (n > 1 && dsts[i]->rxq_len >= v_alien_receiver_max(host))) {
+			t->state = V_TXN_FAILED;
+			t->error = -ESRCH;
+			failed++;
+		} else {
+			t->holder = dsts[i];
+			t->state = V_TXN_QUEUED;
+			list_add_tail(&t->node, &dsts[i]->rxq);
+			dsts[i]->rxq_len++;
+		}
+	}
+	spin_unlock(&host->ipc_lock);
+	for (i = 0; i < n; i++) {
+		hlist_add_head(&as[i]->hnode, v_alien_bucket(host, client));
+		as[i]->hashed = true;
+		as[i]->src = src;
+	}
+	src->n += n;
+	return failed;
+}
+
+/*
+ * The n aliens of a request for dsts[] (their slots reserved), in *one or
+ * an array the caller frees; NULL, the slots given back, on no memory.
+ */
+static struct v_alien **v_alien_make(struct v_host *host, const struct v_wire_hdr *h,
+				     const struct v_wire_request *req, const void *piggy,
+				     u32 data_len, u64 group, struct v_sock **dsts,
+				     unsigned int n, struct v_alien **one)
+{
+	struct v_alien **as = n == 1 ? one : kmalloc_array(n, sizeof(*as), GFP_ATOMIC);
+	unsigned int made;
+
+	for (made = 0; as && made < n; made++) {
+		as[made] = v_alien_new(host, h, req, piggy, data_len, group, dsts[made]);
+		if (!as[made])
+			break;
+	}
+	if (made == n)
+		return as;
+	/* Each freed alien gives its slot back; so do the unmade. */
+	atomic_sub(n - made, &host->nr_aliens);
+	atomic_sub(n - made, &v_aliens_global);
+	while (made)
+		v_alien_put(as[--made]);
+	if (as != one)
+		kfree(as);
+	return NULL;
+}
+
+/*
+ * Has the one receiver of a request as many messages queued as it may (a
+ * process that does not Receive holding the host's aliens)?  Then the
+ * client is refused busy.  A group's members that are full are only left
+ * out (v_alien_publish()): one of them must not block the others.
+ * alien_lock held.
  */
 static bool v_alien_receivers_full(struct v_host *host, struct v_sock **dsts, unsigned int n)
 {
-	unsigned int i, max = v_alien_receiver_max(host);
-
-	for (i = 0; i < n; i++)
-		if (READ_ONCE(dsts[i]->rxq_len) >= max)
-			return true;
-	return false;
+	return n == 1 && READ_ONCE(dsts[0]->rxq_len) >= v_alien_receiver_max(host);
 }
 
 /*
@@ -656,7 +741,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 	u64 client = get_unaligned_be64(&h->client);
 	u32 seq = be32_to_cpu(h->seq);
 	struct v_alien **as, *one, *old;
-	unsigned int i, made, failed = 0;
+	unsigned int i, failed = 0;
 	struct v_alien_src *src;
 	bool busy = false, full;
 	u32 nack = 0;
@@ -680,20 +765,8 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 		v_stat_inc(host, V_A_STAT_BUSY);
 		return V_WERR_BUSY;
 	}
-	as = n == 1 ? &one : kmalloc_array(n, sizeof(*as), GFP_ATOMIC);
-	for (made = 0; as && made < n; made++) {
-		as[made] = v_alien_new(host, h, req, piggy, data_len, group, dsts[made]);
-		if (!as[made])
-			break;
-	}
-	if (made < n) {
-		/* Each freed alien gives its slot back; so do the unmade. */
-		atomic_sub(n - made, &host->nr_aliens);
-		atomic_sub(n - made, &v_aliens_global);
-		while (made)
-			v_alien_put(as[--made]);
-		if (as != &one)
-			kfree(as);
+	as = v_alien_make(host, h, req, piggy, data_len, group, dsts, n, &one);
+	if (!as) {
 		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
 		return 0;
 	}
@@ -724,28 +797,7 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 		}
 		goto out;
 	}
-	spin_lock(&host->ipc_lock);
-	for (i = 0; i < n; i++) {
-		struct v_txn *t = &as[i]->txn;
-
-		if (dsts[i]->dead) {
-			t->state = V_TXN_FAILED;
-			t->error = -ESRCH;
-			failed++;
-		} else {
-			t->holder = dsts[i];
-			t->state = V_TXN_QUEUED;
-			list_add_tail(&t->node, &dsts[i]->rxq);
-			dsts[i]->rxq_len++;
-		}
-	}
-	spin_unlock(&host->ipc_lock);
-	for (i = 0; i < n; i++) {
-		hlist_add_head(&as[i]->hnode, v_alien_bucket(host, client));
-		as[i]->hashed = true;
-		as[i]->src = src;
-	}
-	src->n += n;
+	failed = v_alien_publish(host, as, dsts, n, client, src);
 	spin_unlock(&host->alien_lock);
 	v_race_delay(V_RACE_DELIVER);
 
@@ -788,59 +840,97 @@ static bool v_alien_piggy_ok(const struct v_wire_request *req, u32 data_len)
 	       data_len <= get_unaligned_be64(&req->seg_len);
 }
 
+/*
+ * Does a REQUEST or GREQUEST's payload agree with its header, is it for
+ * this host, and does it come from its client's host or (forwarded) from
+ * its forwarder's?  0, or the drop's counter.
+ */
+static int v_alien_request_check(struct v_host *host, const struct v_wire_hdr *h)
+{
+	bool group = h->type == V_PKT_GREQUEST;
+	size_t off = group ? offsetof(struct v_wire_grequest, req) : 0;
+	const struct v_wire_request *req = (const void *)((const u8 *)(h + 1) + off);
+	const struct v_wire_grequest *gr = (const void *)(h + 1);
+	u64 client = get_unaligned_be64(&h->client), dst_id = get_unaligned_be64(&h->dst);
+	u32 len = be32_to_cpu(h->len), src = be32_to_cpu(h->src_host), data_len;
+
+	if (group) {
+		if (len < sizeof(*gr) || !v_id_group_ok(dst_id))
+			return V_A_STAT_DROP_SHORT;
+		if (gr->qualifier &&
+		    v_id_host(get_unaligned_be64(&gr->qualifier)) != v_host_part(host))
+			return V_A_STAT_DROP_NOT_MINE;	/* for another host */
+	} else if (v_id_host(dst_id) != v_host_part(host)) {
+		return V_A_STAT_DROP_NOT_MINE;
+	}
+	len -= off;
+	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
+	if (len < sizeof(*req) || len - sizeof(*req) != data_len || !client ||
+	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !v_id_host(client) ||
+	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK) ||
+	    !v_alien_piggy_ok(req, data_len))
+		return V_A_STAT_DROP_SHORT;
+	if (src != v_id_host(client) &&
+	    (group || !req->forwarder || v_id_host(get_unaligned_be64(&req->forwarder)) != src))
+		return V_A_STAT_DROP_NOT_MINE;
+	return 0;
+}
+
+/*
+ * The local receivers of a request: dst_id, or a group's members here
+ * (*dsts an array the caller frees when it is not one).  Their number,
+ * 0 with *nack set (or not: nobody to tell), or -1 on no memory.
+ */
+static int v_alien_receivers(struct v_host *host, u64 dst_id, u64 client, u64 qualifier,
+			     bool group, struct v_sock ***dsts, u32 *nack)
+{
+	unsigned int n;
+
+	if (!group) {
+		**dsts = v_id_lookup(host, dst_id);
+		if (!**dsts)
+			*nack = V_WERR_NO_PROCESS;
+		return !!**dsts;
+	}
+	n = v_group_local(host, dst_id, client, NULL, 0);
+	if (!n) {
+		/* Other hosts may have members; a qualified Send has none. */
+		if (qualifier)
+			*nack = V_WERR_NO_MEMBER;
+		return 0;
+	}
+	if (n > 1)
+		*dsts = kmalloc_array(n, sizeof(**dsts), GFP_ATOMIC);
+	if (!*dsts)
+		return -1;
+	return v_group_local(host, dst_id, client, *dsts, n);
+}
+
 void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	bool group = h->type == V_PKT_GREQUEST;
 	size_t off = group ? offsetof(struct v_wire_grequest, req) : 0;
 	const struct v_wire_request *req = (const void *)((const u8 *)(h + 1) + off);
-	const struct v_wire_grequest *gr = (const void *)(h + 1);
-	u32 len = be32_to_cpu(h->len), seq = be32_to_cpu(h->seq), data_len, nack = 0;
+	u32 seq = be32_to_cpu(h->seq), nack = 0;
 	u64 client = get_unaligned_be64(&h->client), dst_id = get_unaligned_be64(&h->dst);
-	u64 qualifier = 0;
+	u64 qualifier = group ? get_unaligned_be64(&((const struct v_wire_grequest *)
+						     (h + 1))->qualifier) : 0;
 	u32 client_host = v_id_host(client);	/* src_host may be a forwarder's */
 	struct v_sock *one = NULL, **dsts = &one;
-	unsigned int n = 0, i;
 	struct v_alien *a;
+	int n, i, why;
 
-	if (group) {
-		if (len < sizeof(struct v_wire_grequest) || !v_id_group_ok(dst_id)) {
-			v_stat_inc(host, V_A_STAT_DROP_SHORT);
-			goto drop;
-		}
-		qualifier = get_unaligned_be64(&gr->qualifier);
-		if (qualifier && v_id_host(qualifier) != v_host_part(host)) {
-			v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);	/* for another host */
-			goto drop;
-		}
-	} else if (v_id_host(dst_id) != v_host_part(host)) {
-		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
-		goto drop;
-	}
-	len -= off;
-	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
-	if (len < sizeof(*req) || len - sizeof(*req) != data_len || !client ||
-	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !client_host ||
-	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK) ||
-	    !v_alien_piggy_ok(req, data_len)) {
-		v_stat_inc(host, V_A_STAT_DROP_SHORT);
-		goto drop;
-	}
-
-	/* From the client's host, or (forwarded) from its forwarder's. */
-	if (be32_to_cpu(h->src_host) != client_host &&
-	    (group || !req->forwarder ||
-	     v_id_host(get_unaligned_be64(&req->forwarder)) != be32_to_cpu(h->src_host))) {
-		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
-		goto drop;
-	}
+	why = v_alien_request_check(host, h);
 	/*
 	 * A request on behalf of a client of this very host only comes back
 	 * forwarded, or as its own group Send, while that client waits for it
 	 * on the network.
 	 */
-	if (client_host == v_host_part(host) && !v_alien_client_waits(host, client, seq)) {
-		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+	if (!why && client_host == v_host_part(host) && !v_alien_client_waits(host, client, seq))
+		why = V_A_STAT_DROP_NO_TXN;
+	if (why) {
+		v_stat_inc(host, why);
 		goto drop;
 	}
 
@@ -858,41 +948,21 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	}
 	spin_unlock(&host->alien_lock);
 
-	if (group) {
-		n = v_group_local(host, dst_id, client, NULL, 0);
-		if (!n) {
-			/* Other hosts may have members; a qualified Send has none. */
-			if (qualifier)
-				nack = V_WERR_NO_MEMBER;
-			goto nack;
-		}
-		if (n > 1)
-			dsts = kmalloc_array(n, sizeof(*dsts), GFP_ATOMIC);
-		if (!dsts) {
-			v_stat_inc(host, V_A_STAT_DROP_NOMEM);
-			goto drop;
-		}
-		n = v_group_local(host, dst_id, client, dsts, n);
-	} else {
-		one = v_id_lookup(host, dst_id);
-		n = !!one;
-		if (!one) {
-			nack = V_WERR_NO_PROCESS;
-			goto nack;
-		}
+	n = v_alien_receivers(host, dst_id, client, qualifier, group, &dsts, &nack);
+	if (n < 0) {
+		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+		goto drop;
 	}
 	if (n)
-		nack = v_alien_deliver(host, h, req, (const u8 *)(req + 1), data_len,
-				       group ? dst_id : 0, v_alien_src_key(host, skb, client),
-				       dsts, n);
+		nack = v_alien_deliver(host, h, req, (const u8 *)(req + 1),
+				       be32_to_cpu(req->data_len), group ? dst_id : 0,
+				       v_alien_src_key(host, skb, client), dsts, n);
 	for (i = 0; i < n; i++)
 		sock_put(&dsts[i]->sk);
 	if (dsts != &one)
 		kfree(dsts);
-nack:
 	if (nack)
-		__v_alien_send_nack(host, client, client_host, seq, dst_id, nack,
-				    !req->forwarder && !group);
+		__v_alien_send_nack(host, client, client_host, seq, dst_id, nack, skb);
 out:
 	consume_skb(skb);	/* answered: queued, refused or from the cache */
 	return;
@@ -1108,16 +1178,20 @@ static void v_alien_gc(struct work_struct *work)
 
 			if (a->group)
 				ms = max(ms, window);
-			silent = time_after(jiffies, READ_ONCE(a->done_at) + msecs_to_jiffies(ms + 1000));
+			silent = time_after(jiffies,
+					    READ_ONCE(a->done_at) + msecs_to_jiffies(ms + 1000));
 			spin_lock(&host->ipc_lock);
 			ended = !v_txn_pending(&a->txn);
 			/*
-			 * Still queued and its client silent as long (a live one
-			 * retransmits, which keeps done_at fresh): nobody waits
-			 * for it any more, and it must not hold the receiver's
-			 * queue and the host's table for ever.
+			 * Still queued and its client silent for that and
+			 * V_ALIEN_COLLECT_MS more (a live one retransmits, which
+			 * keeps done_at fresh): nobody waits for it any more, and
+			 * it must not hold the receiver's queue and the host's
+			 * table for ever.
 			 */
-			if (!ended && silent && a->txn.state == V_TXN_QUEUED) {
+			if (!ended && a->txn.state == V_TXN_QUEUED &&
+			    time_after(jiffies, READ_ONCE(a->done_at) +
+				       msecs_to_jiffies(ms + V_ALIEN_COLLECT_MS))) {
 				v_txn_end(&a->txn, -ECANCELED);
 				ended = true;
 				v_stat_inc(host, V_A_STAT_ALIENS_COLLECTED);

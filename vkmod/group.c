@@ -422,8 +422,9 @@ static bool v_group_answer_budget(struct v_host *host, unsigned int frames)
 }
 
 /* Answer a GQUERY with our members (softirq). */
-static void v_group_answer(struct v_host *host, const struct v_wire_hdr *h)
+static void v_group_answer(struct v_host *host, const struct sk_buff *q)
 {
+	const struct v_wire_hdr *h = (const void *)q->data;
 	unsigned int max = v_net_payload_max(host, v_id_host(get_unaligned_be64(&h->client)));
 	unsigned int per, n, frags, f, i;
 	u64 gid = get_unaligned_be64(&h->dst);
@@ -465,7 +466,7 @@ static void v_group_answer(struct v_host *host, const struct v_wire_hdr *h)
 		out = skb_put(skb, cnt * sizeof(u64));
 		for (i = 0; i < cnt; i++)
 			out[i] = cpu_to_be64(ids[f * per + i]);
-		v_net_xmit(host, v_id_host(get_unaligned_be64(&h->client)), skb);
+		v_net_answer(host, q, v_id_host(get_unaligned_be64(&h->client)), skb);
 	}
 	kfree(ids);
 }
@@ -517,7 +518,7 @@ void v_group_rcv(struct v_host *host, struct sk_buff *skb)
 		goto out;
 	}
 	if (h->type == V_PKT_GQUERY) {
-		v_group_answer(host, h);
+		v_group_answer(host, skb);
 	} else {
 		const struct v_wire_gmembers *gm = (const void *)(h + 1);
 

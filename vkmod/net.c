@@ -125,25 +125,7 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb);
  * very host (a transaction forwarded back to its client's host) is
  * delivered here, as if it had arrived.
  */
-static void __v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb, bool hold);
-
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
-{
-	__v_net_xmit(host, dst_host, skb, true);
-}
-
-/*
- * The same for a refusal (a NACK to a request): to a known address only.
- * A request whose sender we cannot place came to no address of ours (a
- * broadcast in some host part's name): asking WHERE for it would turn
- * each forged request into a broadcast of ours.
- */
-void v_net_xmit_known(struct v_host *host, u32 dst_host, struct sk_buff *skb)
-{
-	__v_net_xmit(host, dst_host, skb, false);
-}
-
-static void __v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb, bool hold)
 {
 	struct net_device *dev;
 	u8 mac[ETH_ALEN];
@@ -173,10 +155,25 @@ static void __v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb,
 		return;
 	}
 	/* A miss: the frame waits while we ask where the host is (part 0: nobody). */
-	if (dst_host && hold)
+	if (dst_host)
 		v_where_hold(host, dst_host, skb);
 	else
 		kfree_skb(skb);
+}
+
+/*
+ * Answer a question for all (GETPID, GQUERY: they teach the map nothing)
+ * with out (consumed), for host part to: straight back to the address and
+ * link the question came from, never by way of a WHERE broadcast.  A
+ * question this host handed to itself has no link: delivered here.
+ */
+void v_net_answer(struct v_host *host, const struct sk_buff *q, u32 to, struct sk_buff *out)
+{
+	if (!q->dev || !skb_mac_header_was_set(q)) {
+		v_net_xmit(host, to, out);
+		return;
+	}
+	v_net_xmit_dev(host, q->dev, eth_hdr(q)->h_source, out, to);
 }
 
 /*
@@ -727,79 +724,89 @@ static enum v_net_fate v_net_group_rcv(struct v_host *host, struct v_txn *t,
 	return V_NET_KEPT;
 }
 
-/* RESPONSE, ACK or NACK for a client of this host (softirq). */
-static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
+/* Does an answer's payload agree with its header?  0, or the drop's counter. */
+static int v_net_answer_check(const struct v_wire_hdr *h)
 {
-	const struct v_wire_hdr *h = (const void *)skb->data;
-	u64 client = get_unaligned_be64(&h->client);
-	u32 len = be32_to_cpu(h->len), nack, fwd_host;
-	enum v_net_fate fate;
-	bool wake = false;
-	struct v_sock *vs;
-	struct v_txn *t;
+	u32 len = be32_to_cpu(h->len);
 
-	if (v_id_host(client) != v_host_part(host)) {
-		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
-		goto drop;
-	}
 	if (h->type == V_PKT_RESPONSE) {
 		const struct v_wire_response *r = (const void *)(h + 1);
 
 		if (len < sizeof(*r) || len - sizeof(*r) != be32_to_cpu(r->data_len) ||
 		    !be16_to_cpu(r->frags) || be16_to_cpu(r->frags) > V_WIRE_MAX_FRAGS ||
-		    be16_to_cpu(r->frag) >= be16_to_cpu(r->frags)) {
-			v_stat_inc(host, V_A_STAT_DROP_SHORT);
-			goto drop;
-		}
+		    be16_to_cpu(r->frag) >= be16_to_cpu(r->frags))
+			return V_A_STAT_DROP_SHORT;
 	} else if ((h->type == V_PKT_NACK && len < sizeof(struct v_wire_nack)) ||
 		   (h->type == V_PKT_FORWARDED && len < sizeof(struct v_wire_forwarded)) ||
 		   (h->type == V_PKT_MOVE_FROM && len < sizeof(struct v_wire_move)) ||
 		   (h->type == V_PKT_MOVE_DATA && !v_train_data_ok(h))) {
-		v_stat_inc(host, V_A_STAT_DROP_SHORT);
-		goto drop;
+		return V_A_STAT_DROP_SHORT;
 	}
-	vs = v_id_lookup(host, client);
-	if (!vs) {
-		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
-		goto drop;
-	}
-	t = &vs->txn;
-	spin_lock(&host->ipc_lock);
+	return 0;
+}
+
+/* What becomes of an answer for t (ipc_lock held). */
+static enum v_net_fate v_net_answer_fate(struct v_host *host, struct v_txn *t,
+					 struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+
 	if (t->seq != be32_to_cpu(h->seq))
-		fate = V_NET_DROP;
-	else if (t->ans_host && be32_to_cpu(h->src_host) != t->ans_host)
-		fate = V_NET_STRANGER;
-	else if (t->group)
-		fate = v_net_group_rcv(host, t, skb);
-	else
-		fate = t->state == V_TXN_REMOTE ? V_NET_USE : V_NET_DROP;
-	if (fate != V_NET_USE) {
-		spin_unlock(&host->ipc_lock);
-		if (fate == V_NET_KEPT)
-			wake_up(&vs->tx_wait);
-		else if (fate == V_NET_CLOSED)
-			v_net_seg_closed(host, h);
-		else
-			v_stat_inc(host, fate == V_NET_STRANGER ? V_A_STAT_DROP_NOT_MINE :
-				   V_A_STAT_DROP_NO_TXN);
-		sock_put(&vs->sk);
-		goto drop;
+		return V_NET_DROP;
+	if (t->ans_host && be32_to_cpu(h->src_host) != t->ans_host)
+		return V_NET_STRANGER;
+	if (t->group)
+		return v_net_group_rcv(host, t, skb);
+	return t->state == V_TXN_REMOTE ? V_NET_USE : V_NET_DROP;
+}
+
+/*
+ * FORWARDED: where answers come from next (ipc_lock held).  It proves
+ * nothing of the server's progress, so a loop of forwards still ends in
+ * EHOSTUNREACH.  An unqualified group Send takes any member's answers
+ * anyway.
+ */
+static void v_net_answer_moved(struct v_txn *t, const struct v_wire_hdr *h)
+{
+	u32 to = v_id_host(get_unaligned_be64(&((const struct v_wire_forwarded *)(h + 1))->to));
+
+	if (t->ans_host && to)
+		WRITE_ONCE(t->ans_host, to);
+}
+
+/* A NACK for t in flight (ipc_lock held); whether the Send ended. */
+static bool v_net_answer_nack(struct v_txn *t, u32 nack)
+{
+	if (t->group && nack != V_WERR_BUSY && nack != V_WERR_NO_MEMBER)
+		return false;	/* one member gone; the others may answer */
+	if (nack == V_WERR_BUSY) {
+		/* Back off: ask again later, EBUSY if it lasts. */
+		if (!t->busy)
+			t->last_heard = jiffies;
+		t->busy = true;
+		t->retx_ivl = msecs_to_jiffies(V_RETX_MAX_MS);
+		t->next_retx = jiffies + t->retx_ivl;
+		return false;
 	}
+	v_txn_end(t, v_net_errno(nack));
+	return true;
+}
+
+/*
+ * Take an answer for t in flight (ipc_lock held): whether to wake its
+ * thread; *skb is NULL once queued for it.
+ */
+static bool v_net_answer_take(struct v_txn *t, struct sk_buff **skb)
+{
+	const struct v_wire_hdr *h = (const void *)(*skb)->data;
+	u32 nack = 0;
+
 	if (h->type == V_PKT_FORWARDED) {
-		/*
-		 * Where answers come from next; it proves nothing of the
-		 * server's progress (so a loop of forwards still ends in
-		 * EHOSTUNREACH).  An unqualified group Send takes any
-		 * member's answers anyway.
-		 */
-		fwd_host = v_id_host(get_unaligned_be64(&((const struct v_wire_forwarded *)
-							  (h + 1))->to));
-		if (t->ans_host && fwd_host)
-			WRITE_ONCE(t->ans_host, fwd_host);
-		goto unlock;
+		v_net_answer_moved(t, h);
+		return false;
 	}
-	nack = h->type == V_PKT_NACK ? be32_to_cpu(((const struct v_wire_nack *)(h + 1))->error) :
-				       0;
+	if (h->type == V_PKT_NACK)
+		nack = be32_to_cpu(((const struct v_wire_nack *)(h + 1))->error);
 	/*
 	 * Any answer but "busy" proves the server is working on it; busy
 	 * answers only start the clock once, so a server that stays busy for
@@ -812,39 +819,56 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 		t->retx_count = 0;
 	}
 	switch (h->type) {
-	case V_PKT_ACK:
-		break;
-	case V_PKT_NACK: {
-		const struct v_wire_nack *n = (const void *)(h + 1);
-
-		if (t->group && nack != V_WERR_BUSY && nack != V_WERR_NO_MEMBER)
-			break;	/* one member gone; the others may answer */
-		if (be32_to_cpu(n->error) == V_WERR_BUSY) {
-			/* Back off: ask again later, EBUSY if it lasts. */
-			if (!t->busy)
-				t->last_heard = jiffies;
-			t->busy = true;
-			t->retx_ivl = msecs_to_jiffies(V_RETX_MAX_MS);
-			t->next_retx = jiffies + t->retx_ivl;
-		} else {
-			v_txn_end(t, v_net_errno(be32_to_cpu(n->error)));
-			wake = true;
-		}
-		break;
-	}
+	case V_PKT_NACK:
+		return v_net_answer_nack(t, nack);
 	case V_PKT_RESPONSE:
 	case V_PKT_MOVE_FROM:
 	case V_PKT_MOVE_DATA:
 		/* The sending thread handles these: they touch its memory. */
 		if (skb_queue_len(&t->resp_q) < V_RESP_QUEUE_MAX) {
-			skb_queue_tail(&t->resp_q, skb);
-			skb = NULL;
-			wake = true;
+			skb_queue_tail(&t->resp_q, *skb);
+			*skb = NULL;
+			return true;
 		}
-		break;
+		return false;
+	default:	/* ACK */
+		return false;
 	}
-unlock:
+}
+
+/* RESPONSE, ACK, NACK, FORWARDED or a move for a client of this host (softirq). */
+static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	u64 client = get_unaligned_be64(&h->client);
+	enum v_net_fate fate;
+	struct v_sock *vs;
+	bool wake = false;
+	int why;
+
+	why = v_id_host(client) != v_host_part(host) ? V_A_STAT_DROP_NOT_MINE :
+	      v_net_answer_check(h);
+	if (why) {
+		v_stat_inc(host, why);
+		goto drop;
+	}
+	vs = v_id_lookup(host, client);
+	if (!vs) {
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+		goto drop;
+	}
+	spin_lock(&host->ipc_lock);
+	fate = v_net_answer_fate(host, &vs->txn, skb);
+	if (fate == V_NET_USE)
+		wake = v_net_answer_take(&vs->txn, &skb);
 	spin_unlock(&host->ipc_lock);
+	if (fate == V_NET_KEPT)
+		wake = true;
+	else if (fate == V_NET_CLOSED)
+		v_net_seg_closed(host, h);
+	else if (fate != V_NET_USE)
+		v_stat_inc(host, fate == V_NET_STRANGER ? V_A_STAT_DROP_NOT_MINE :
+			   V_A_STAT_DROP_NO_TXN);
 	if (wake)
 		wake_up(&vs->tx_wait);
 	sock_put(&vs->sk);

@@ -155,8 +155,9 @@ static u64 v_reg_lookup(struct v_host *host, u32 lid, u32 scope)
 	return pid;
 }
 
+/* A GETPID (for all, q NULL) or the answer to question q. */
 static void v_reg_send(struct v_host *host, u8 type, u64 asker, u32 nonce, u32 lid,
-		       u64 pid, u32 dst_host)
+		       u64 pid, const struct sk_buff *q)
 {
 	struct sk_buff *skb = v_net_frame(host, type, asker, nonce, asker, pid,
 					  sizeof(struct v_wire_getpid), GFP_ATOMIC);
@@ -167,8 +168,8 @@ static void v_reg_send(struct v_host *host, u8 type, u64 asker, u32 nonce, u32 l
 	g = skb_put_zero(skb, sizeof(*g));
 	g->logical_id = cpu_to_be32(lid);
 	g->pid = cpu_to_be64(pid);
-	if (dst_host)
-		v_net_xmit(host, dst_host, skb);
+	if (q)
+		v_net_answer(host, q, v_id_host(asker), skb);
 	else	/* a question for all */
 		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
 }
@@ -193,7 +194,7 @@ static int v_reg_get_remote(struct v_sock *vs, struct v_pid *p)
 	while (time_before(jiffies, end)) {
 		long left = min_t(long, end - jiffies, msecs_to_jiffies(V_GETPID_RETRY_MS));
 
-		v_reg_send(host, V_PKT_GETPID, vs->id, w.nonce, w.lid, 0, 0);
+		v_reg_send(host, V_PKT_GETPID, vs->id, w.nonce, w.lid, 0, NULL);
 		left = wait_event_interruptible_timeout(w.wq, READ_ONCE(w.pid), left);
 		if (left < 0) {
 			err = -ERESTARTSYS;
@@ -245,8 +246,7 @@ void v_reg_rcv(struct v_host *host, struct sk_buff *skb)
 	if (h->type == V_PKT_GETPID) {
 		pid = v_reg_lookup(host, lid, V_SCOPE_REMOTE);
 		if (pid)
-			v_reg_send(host, V_PKT_GETPID_ANSWER, asker, nonce, lid, pid,
-				   v_id_host(asker));
+			v_reg_send(host, V_PKT_GETPID_ANSWER, asker, nonce, lid, pid, skb);
 		goto out;
 	}
 	pid = get_unaligned_be64(&g->pid);

@@ -466,7 +466,7 @@ struct sk_buff *v_net_copy_kept(struct sk_buff *kept, gfp_t gfp);
 struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 			    u64 dst, u64 src, size_t payload, gfp_t gfp);
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb);
-void v_net_xmit_known(struct v_host *host, u32 dst_host, struct sk_buff *skb);
+void v_net_answer(struct v_host *host, const struct sk_buff *q, u32 to, struct sk_buff *out);
 void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
 		    struct sk_buff *skb, u32 to);
 void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac, u32 to);

@@ -82,7 +82,7 @@ void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb)
 	unsigned long asked = 0;
 	unsigned int n = 0;
 	struct sk_buff *s, *tmp;
-	bool ask;
+	bool ask, waiting = false;
 
 	/* No link (the host may be going away): nowhere to send it. */
 	if (!READ_ONCE(host->nr_links)) {
@@ -95,13 +95,16 @@ void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb)
 	skb_queue_walk_safe(&host->where_q, s, tmp) {
 		if (v_where_cb(s)->host_part != host_part)
 			continue;
+		/* Asked for already, if only for the copy this one replaces. */
+		if (!waiting || time_after(v_where_cb(s)->asked, asked))
+			asked = v_where_cb(s)->asked;
+		waiting = true;
 		if (v_where_same_request(s, skb)) {
 			__skb_unlink(s, &host->where_q);
 			__skb_queue_tail(&old, s);
 			continue;
 		}
 		n++;
-		asked = v_where_cb(s)->asked;
 	}
 	if (n >= V_WHERE_PART_MAX || skb_queue_len(&host->where_q) >= V_WHERE_HELD_MAX) {
 		spin_unlock_bh(&host->where_lock);
@@ -110,7 +113,7 @@ void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	ask = !n || time_after_eq(jiffies, asked + msecs_to_jiffies(V_WHERE_ASK_MS));
+	ask = !waiting || time_after_eq(jiffies, asked + msecs_to_jiffies(V_WHERE_ASK_MS));
 	v_where_cb(skb)->host_part = host_part;
 	v_where_cb(skb)->since = jiffies;
 	v_where_cb(skb)->asked = ask ? jiffies : asked;

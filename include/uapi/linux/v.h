@@ -900,7 +900,12 @@ struct v_wire_forwarded {
  * a few times within the query's wait; every host with members answers
  * each GQUERY with GMEMBERS (same dst, client and seq) carrying their ids,
  * in as many frames as it takes (each a v_wire_gmembers with count ids
- * after it); the asker keeps one copy of each host's frames.
+ * after it), sent straight to the address the GQUERY came from; the
+ * asker keeps one copy of each host's frames.  A host sends GMEMBERS
+ * frames against a credit of 256 frames refilled at 256 a second (a query
+ * it cannot answer now is counted in V_A_STAT_BUSY and asked again), so
+ * a flood of queries does not become a flood of answers.  GETPID_ANSWER
+ * goes straight to the GETPID's address the same way.
  */
 #define V_MCAST_ADDR		{ 0x09, 0x00, 0x56, 0x00, 0x00, 0x01 }
 
@@ -1048,7 +1053,12 @@ struct v_wire_claim {
  *    V_A_HOST_MAP_AGE_MS: NLA_U32   unused mapping entries are dropped after
  *                                   this, V_MAP_AGE_MS_MIN..V_MAP_AGE_MS_MAX
  *    V_A_HOST_MAX_MEMBERS: NLA_U32  per-host limit on group memberships,
- *                                   1..V_MAX_MEMBERS_MAX
+ *                                   1..V_MAX_MEMBERS_MAX; in a namespace but
+ *                                   the initial one at most the module
+ *                                   parameter max_members_ns (0: a quarter
+ *                                   of max_members) is in force (a join
+ *                                   past it: ENOSPC).  The value reported
+ *                                   is the setting, as for max-aliens
  *    and V_CMD_HOST_GET reports V_A_HOST_GROUPS / V_A_HOST_MEMBERS (NLA_U32):
  *    groups and memberships held on this host
  *
@@ -1075,8 +1085,10 @@ struct v_wire_claim {
  *                                   part on a keyed host (the tag vouches
  *                                   for it), and on an unkeyed one the link
  *                                   and source MAC address a REQUEST came
- *                                   from (a host part is anyone's to
- *                                   write).  The limit in force is
+ *                                   from: a host part is anyone's to
+ *                                   write, and honest hosts keep their MAC
+ *                                   (a forger may change both; only a key
+ *                                   stops it).  The limit in force is
  *                                   V_A_HOST_MAX_ALIENS, and for a
  *                                   namespace but the initial one at most
  *                                   the module parameter max_aliens_ns (0:
@@ -1085,8 +1097,8 @@ struct v_wire_claim {
  *                                   sets; one receiver holds at most
  *                                   three quarters of it queued, a queued
  *                                   alien whose client has been silent
- *                                   for its retransmission bound and a
- *                                   second is ended
+ *                                   for its retransmission bound and 10 s
+ *                                   more is ended
  *                                   (V_A_STAT_ALIENS_COLLECTED).  Beyond
  *                                   a limit requests get a
  *                                   BUSY NACK like any over the host limit
@@ -1217,7 +1229,11 @@ enum v_stat {
 	V_A_STAT_RETRANSMITS,		/* requests sent again */
 	V_A_STAT_DUPLICATES,		/* duplicate requests answered from an alien */
 	V_A_STAT_ACKS,			/* reply-pending ACKs sent */
-	V_A_STAT_BUSY,			/* requests refused for lack of aliens */
+	V_A_STAT_BUSY,			/* requests refused for lack of aliens
+					 * (host, namespace, source or receiver
+					 * limits), GQUERYs held back by the
+					 * answer credit
+					 */
 	V_A_STAT_HOST_DOWN,		/* Sends failed with EHOSTUNREACH */
 	V_A_STAT_DROP_SHORT,		/* dropped: truncated or lengths disagree */
 	V_A_STAT_DROP_VERSION,		/* other wire version (a CLAIM or HERE
