@@ -624,8 +624,11 @@ static int here(struct lan *l)
 	return vt_pk_send(&l->port[0], f, sizeof(f));
 }
 
-/* Every frame host 0 sends for ms (scaled), counted by type into seen[]. */
-static void scan_from_host0(struct lan *l, int ms, int *seen)
+/*
+ * Every frame host 0 sends until one of type until (0, or -1 after ms
+ * scaled), counted by type into seen[].
+ */
+static int scan_until(struct lan *l, uint8_t until, int ms, int *seen)
 {
 	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
 	struct v_wire_hdr h;
@@ -642,9 +645,13 @@ static void scan_from_host0(struct lan *l, int ms, int *seen)
 			continue;
 		}
 		memcpy(&h, f + ETH_HLEN, sizeof(h));
-		if (ntohl(h.src_host) == l->hp[0] && h.type <= V_PKT_MAX)
-			seen[h.type]++;
+		if (ntohl(h.src_host) != l->hp[0] || h.type > V_PKT_MAX)
+			continue;
+		seen[h.type]++;
+		if (h.type == until)
+			return 0;
 	}
+	return -1;
 }
 
 /* Frames of type type from host 0 on its port within ms (scaled), counted. */
@@ -688,8 +695,8 @@ TEST_F_TIMEOUT(lan, answers_wait_for_where_never_broadcast, 60)
 	usleep(3000000);	/* the fake client's entry ages out */
 	vt_pk_drain(&l->port[0]);
 	ASSERT_EQ(0, v_reply(srv, r.sender, &r.msg));
-	scan_from_host0(l, 500, seen);
-	ASSERT_LT(0, seen[V_PKT_WHERE]) TH_LOG("no WHERE for the client");
+	/* Until the WHERE (then HERE at once: a frame waits 1 s at most). */
+	ASSERT_EQ(0, scan_until(l, V_PKT_WHERE, MS_WAIT, seen)) TH_LOG("no WHERE for the client");
 	EXPECT_EQ(0, seen[V_PKT_RESPONSE]) TH_LOG("the RESPONSE went out before the HERE");
 	ASSERT_EQ(0, here(l));
 	n = vt_pk_find(&l->port[0], V_PKT_RESPONSE, l->hp[0], f, sizeof(f), MS_WAIT);
@@ -747,8 +754,17 @@ TEST_F_TIMEOUT(lan, duplicate_request_answers_rate_limited, 90)
 	ms = vt_now_ms() - t0;
 	again = count_from_host0(l, V_PKT_RESPONSE, 500);
 	TH_LOG("%d fragments; 200 duplicates in %lld ms drew %d", first, (long long)ms, again);
-	EXPECT_GE(first * (ms / 10 + 3), again);
-	EXPECT_GT(first * 200 / 4, again);
+	/* At most 64 resends of a cached reply, however slowly they come. */
+	EXPECT_GE(first * 64, again);
+	/*
+	 * And at most one per 10 ms: measurable only where the frames are
+	 * handled as fast as they are sent (not under a debug kernel, which
+	 * takes them seconds later).
+	 */
+	if (vt_scale() == 1) {
+		EXPECT_GE(first * (ms / 10 + 3), again);
+		EXPECT_GT(first * 200 / 4, again);
+	}
 	close(srv);
 }
 
@@ -796,8 +812,10 @@ TEST_F_TIMEOUT(lan, move_from_answers_rate_limited, 90)
 	blocks = count_from_host0(l, V_PKT_MOVE_DATA, 500);
 	TH_LOG("100 MOVE_FROMs in %lld ms drew %d blocks", (long long)ms, blocks);
 	EXPECT_LE(8, blocks) TH_LOG("the real server's MOVE_FROM must be answered");
-	EXPECT_GE(8 * (ms / 10 + 3), blocks);
-	EXPECT_GT(800 / 4, blocks);
+	if (vt_scale() == 1) {	/* handled as fast as sent: see above */
+		EXPECT_GE(8 * (ms / 10 + 3), blocks);
+		EXPECT_GT(800 / 4, blocks);
+	}
 	/* The server's RESPONSE ends the Send. */
 	memset(&rp, 0, sizeof(rp));
 	rp.msg = mk(V_REQ_SERVICE_BASE, 0x1b);
@@ -837,8 +855,10 @@ TEST_F_TIMEOUT(lan, gquery_answers_rate_limited, 90)
 	got = count_from_host0(l, V_PKT_GMEMBERS, 500);
 	TH_LOG("1500 GQUERYs in %lld ms drew %d GMEMBERS", (long long)ms, got);
 	EXPECT_LE(1, got);
-	EXPECT_GE(256 + 256 * (ms + 600) / 1000 + 8, got);
-	EXPECT_GT(1500, got);
+	if (vt_scale() == 1) {	/* handled as fast as sent: see above */
+		EXPECT_GE(256 + 256 * (ms + 600) / 1000 + 8, got);
+		EXPECT_GT(1500, got);
+	}
 	close(fd);
 }
 
@@ -944,6 +964,8 @@ static int reload(const char *params)
 TEST_F_TIMEOUT(lan, alien_limits_by_namespace_source_and_receiver, 150)
 {
 	struct lan *l = &self->l;
+	/* Not collected while counted, even under a slow (debug) kernel. */
+	uint32_t retx = vt_scale() > 1 ? 20000 : 400;
 	int s1, s2, fd, i;
 	uint64_t id1, id2, echo;
 	long long got;
@@ -959,15 +981,15 @@ TEST_F_TIMEOUT(lan, alien_limits_by_namespace_source_and_receiver, 150)
 	id1 = vt_id(s1);
 	id2 = vt_id(s2);
 	for (i = 0; i < 30; i++)
-		ASSERT_EQ(0, fake_request(l, 0, 1, FAKE_HOST + i, i, id1, 0, 400));
+		ASSERT_EQ(0, fake_request(l, 0, 1, FAKE_HOST + i, i, id1, 0, retx));
 	got = aliens_settled(0);
 	EXPECT_EQ(8, got) TH_LOG("one source's spoofed host parts took %lld", got);
 	for (i = 0; i < 30; i++)
-		ASSERT_EQ(0, fake_request(l, 0, 2, FAKE_HOST + 100 + i, i, id1, 0, 400));
+		ASSERT_EQ(0, fake_request(l, 0, 2, FAKE_HOST + 100 + i, i, id1, 0, retx));
 	got = aliens_settled(0);
 	EXPECT_EQ(12, got) TH_LOG("one receiver holds %lld", got);
 	for (i = 0; i < 30; i++)
-		ASSERT_EQ(0, fake_request(l, 0, 3, FAKE_HOST + 200 + i, i, id2, 0, 400));
+		ASSERT_EQ(0, fake_request(l, 0, 3, FAKE_HOST + 200 + i, i, id2, 0, retx));
 	got = aliens_settled(0);
 	EXPECT_EQ(16, got) TH_LOG("the namespace holds %lld of the module's 64", got);
 
