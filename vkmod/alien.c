@@ -660,14 +660,14 @@ static unsigned int v_alien_publish(struct v_host *host, struct v_alien **as,
 				    struct v_sock **dsts, unsigned int n, u64 client,
 				    struct v_alien_src *src)
 {
-	unsigned int i, failed = 0;
+	unsigned int i, failed = 0, max = v_alien_receiver_max(host);
 
 	spin_lock(&host->ipc_lock);
 	for (i = 0; i < n; i++) {
 		struct v_txn *t = &as[i]->txn;
 
 		/* A member that holds all a receiver may gets nothing more. */
-		if (dsts[i]->dead || (n > 1 && dsts[i]->rxq_len >= v_alien_receiver_max(host))) {
+		if (dsts[i]->dead || (n > 1 && dsts[i]->rxq_len >= max)) {
 			t->state = V_TXN_FAILED;
 			t->error = -ESRCH;
 			failed++;
@@ -824,10 +824,6 @@ out:
 }
 
 /*
- * A REQUEST or GREQUEST (softirq).  Lengths of the header and payload were
- * checked by the caller; this checks the request's own fields.
- */
-/*
  * Piggy-backed segment bytes are the head of a read-granted segment: never
  * more than it, none without the grant (the receiver would be handed
  * bytes nobody let it read, and the alien would hold them).
@@ -906,6 +902,10 @@ static int v_alien_receivers(struct v_host *host, u64 dst_id, u64 client, u64 qu
 	return v_group_local(host, dst_id, client, *dsts, n);
 }
 
+/*
+ * A REQUEST or GREQUEST (softirq).  Lengths of the header and payload were
+ * checked by the caller; this checks the request's own fields.
+ */
 void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;

@@ -307,13 +307,20 @@ static void v_auth_evict(struct v_auth *a, time64_t now)
  * Accept counter ctr in window w once: 0, or -EEXIST for a replay (seen,
  * below the window, or not fresh in a window that holds nothing yet).
  */
-static int v_auth_window_take(struct v_auth_window *w, u64 ctr, time64_t now)
+/* Is counter ctr's epoch within the freshness bound of now? */
+static bool v_auth_ctr_fresh(u64 ctr, time64_t now)
 {
 	time64_t secs = v_auth_ctr_secs(ctr);
+
+	return secs + V_AUTH_FRESH_S >= now && secs <= now + V_AUTH_FRESH_S;
+}
+
+static int v_auth_window_take(struct v_auth_window *w, u64 ctr, time64_t now)
+{
 	u64 d;
 
 	if (!w->top) {
-		if (secs + V_AUTH_FRESH_S < now || secs > now + V_AUTH_FRESH_S)
+		if (!v_auth_ctr_fresh(ctr, now))
 			return -EEXIST;
 		w->top = ctr;
 		w->seen = 1;
@@ -337,7 +344,7 @@ static int v_auth_window_take(struct v_auth_window *w, u64 ctr, time64_t now)
  */
 static int v_auth_fresh(struct v_auth *a, u32 host_part, bool all, u64 ctr)
 {
-	time64_t now = ktime_get_real_seconds(), secs = v_auth_ctr_secs(ctr);
+	time64_t now = ktime_get_real_seconds();
 	struct v_auth_peer *p;
 	int err;
 
@@ -348,7 +355,7 @@ static int v_auth_fresh(struct v_auth *a, u32 host_part, bool all, u64 ctr)
 	if (!p) {
 		/* A stale first counter makes no entry (and evicts nothing). */
 		err = -EEXIST;
-		if (secs + V_AUTH_FRESH_S < now || secs > now + V_AUTH_FRESH_S)
+		if (!v_auth_ctr_fresh(ctr, now))
 			goto out;
 		if (a->nr_peers >= V_AUTH_PEERS_MAX)
 			v_auth_evict(a, now);

@@ -578,8 +578,7 @@ void v_train_client_reset(struct v_txn *t, __be64 src)
 	memset(t->mv_mask, 0, sizeof(t->mv_mask));
 	t->mv_newest = 0;
 	t->mv_src = src;
-	memset(t->mf_xfer, 0, sizeof(t->mf_xfer));
-	memset(t->mf_at, 0, sizeof(t->mf_at));	/* 0: not answered */
+	memset(t->mf_at, 0, sizeof(t->mf_at));	/* 0: no MoveFrom train answered */
 }
 
 /* Client side: a block of a MoveTo train; ACK when the train is whole. */
