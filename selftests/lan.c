@@ -33,6 +33,13 @@
  *                       a namespace's share of the module's cap, one
  *                       source's share by MAC, one receiver's, collection
  *   lan.aliens_charged_to_the_receivers_cgroup
+ *   lan.answers_queued_charged_to_the_clients_cgroup
+ *   lan.blocks_queued_charged_to_the_movers_cgroup
+ *   lan.reply_cache_charged_to_the_repliers_cgroup
+ *                       what a receiver's traffic holds is charged to its
+ *                       memory cgroup: requests, a client's queued
+ *                       answers, a mover's queued blocks; a kept reply
+ *                       to the replier
  */
 #include <poll.h>
 #include <pthread.h>
@@ -1011,6 +1018,12 @@ TEST_F_TIMEOUT(lan, alien_limits_by_namespace_source_and_receiver, 150)
 	ASSERT_EQ(0, lan_up(l, NULL));	/* for the teardown */
 }
 
+/* ------------------------------------------------------------------------ */
+/* Memory charged to the receiver's cgroup (cgroup v2)                      */
+
+#define CG	"/sys/fs/cgroup"
+#define CG_LAN	CG "/vklan"
+
 static int cg_write(const char *path, const char *val)
 {
 	FILE *f = fopen(path, "w");
@@ -1035,37 +1048,73 @@ static long long cg_read(const char *path)
 	return v;
 }
 
-#define CG	"/sys/fs/cgroup"
-#define CG_LAN	CG "/vklan"
+/* A fresh cgroup CG_LAN with the memory controller; 0 or -1. */
+static int cg_make(void)
+{
+	if (access(CG "/cgroup.controllers", F_OK) && vt_sh("mount -t cgroup2 none " CG))
+		return -1;
+	if (vt_sh("grep -qw memory " CG "/cgroup.controllers") ||
+	    cg_write(CG "/cgroup.subtree_control", "+memory"))
+		return -1;
+	rmdir(CG_LAN);
+	return mkdir(CG_LAN, 0755);
+}
+
+/* The calling process moves into CG_LAN (a kid: the sockets it makes are charged there). */
+static int cg_enter(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return cg_write(CG_LAN "/cgroup.procs", pid);
+}
+
+/*
+ * CG_LAN's memory.current with nothing held back: charges are taken from
+ * the counter 64 pages at a time and kept per CPU, which hides up to
+ * 256 KiB per CPU; a memory.high below the usage gives them back
+ * (drain_all_stock()), and the high limit goes at once.  Afterwards a
+ * charge can only raise memory.current by at least its size.
+ */
+static long long cg_settled(void)
+{
+	if (cg_write(CG_LAN "/memory.high", "0") || cg_write(CG_LAN "/memory.high", "max"))
+		return -1;
+	usleep(100000);
+	return cg_read(CG_LAN "/memory.current");
+}
+
+/* Once the kids in it are gone. */
+static void cg_remove(void)
+{
+	int i;
+
+	for (i = 0; i < 50 && rmdir(CG_LAN); i++)
+		usleep(100000);
+}
 
 /*
  * Requests queued for a process are charged to that process's memory
  * cgroup (cgroup v2): 300 requests carrying 1 KiB each raise the
- * receiver's memory.current by well over 150 KiB.
+ * receiver's memory.current by over 400 KiB (charges
+ * come 256 KiB at a time: more than one such step).
  */
 TEST_F_TIMEOUT(lan, aliens_charged_to_the_receivers_cgroup, 90)
 {
 	struct lan *l = &self->l;
 	long long m0, m1, got;
-	char pid[32];
 	uint64_t id = 0;
 	int p[2], i;
 	pid_t kid;
 
-	if (access(CG "/cgroup.controllers", F_OK))
-		ASSERT_EQ(0, vt_sh("mount -t cgroup2 none " CG));
-	ASSERT_EQ(0, vt_sh("grep -qw memory " CG "/cgroup.controllers"));
-	ASSERT_EQ(0, cg_write(CG "/cgroup.subtree_control", "+memory"));
-	rmdir(CG_LAN);
-	ASSERT_EQ(0, mkdir(CG_LAN, 0755));
+	ASSERT_EQ(0, cg_make());
 	ASSERT_EQ(0, pipe(p));
 	kid = kid_fork(0);
 	ASSERT_LE(0, kid);
 	if (kid == 0) {
 		int fd;
 
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		CKEQ(0, cg_write(CG_LAN "/cgroup.procs", pid));
+		CKEQ(0, cg_enter());
 		fd = vt_ns_vopen(ns(0), 0);
 		CK(fd >= 0);
 		id = vt_id(fd);
@@ -1074,8 +1123,7 @@ TEST_F_TIMEOUT(lan, aliens_charged_to_the_receivers_cgroup, 90)
 		_exit(0);
 	}
 	ASSERT_EQ(8, read(p[0], &id, 8));
-	usleep(200000);
-	m0 = cg_read(CG_LAN "/memory.current");
+	m0 = cg_settled();
 	ASSERT_LE(0, m0);
 	for (i = 0; i < 300; i++)
 		ASSERT_EQ(0, fake_request(l, 0, 1, FAKE_HOST, i, id, 1024, 30000));
@@ -1083,13 +1131,272 @@ TEST_F_TIMEOUT(lan, aliens_charged_to_the_receivers_cgroup, 90)
 	m1 = cg_read(CG_LAN "/memory.current");
 	TH_LOG("300 requests of 1 KiB: %lld aliens, memory.current %lld -> %lld", got, m0, m1);
 	EXPECT_EQ(300, got);
-	EXPECT_LE(m0 + 150 * 1024, m1) TH_LOG("the receiver's cgroup was not charged");
+	EXPECT_LE(m0 + 400 * 1024, m1) TH_LOG("the receiver's cgroup was not charged");
 	kill(kid, SIGKILL);
 	kid_wait(kid);
 	close(p[0]);
 	close(p[1]);
-	for (i = 0; i < 50 && rmdir(CG_LAN); i++)
-		usleep(100000);
+	cg_remove();
+}
+
+/* Their memory.current once queued frames settle, from m0: whether it rose by min bytes. */
+static int cg_rose(struct __test_metadata *_metadata, long long m0, long long min,
+		   const char *what)
+{
+	long long m1;
+
+	usleep(100000);
+	m1 = cg_read(CG_LAN "/memory.current");
+	TH_LOG("%s: memory.current %lld -> %lld", what, m0, m1);
+	return m1 >= m0 + min;
+}
+
+/* Frames of 1 KiB: about 2.3 KiB each queued (a 2 KiB kmalloc and the sk_buff). */
+#define MOVE_BYTES	1024
+
+/*
+ * n MOVE_DATA frames (train xfer, one block of MOVE_BYTES each) into host
+ * 0, as if from src (of host part src_host) for (client, seq) to dst; then
+ * wait until host 0 has read them all.  0 or -1.
+ */
+static int inject_moves(struct lan *l, int n, uint32_t seq, uint64_t client, uint64_t dst,
+			uint64_t src, uint32_t src_host, uint32_t xfer)
+{
+	struct {
+		struct v_wire_data d;
+		uint8_t b[MOVE_BYTES];
+	} md;
+	long long rx = stat_of(0, "rx_frames");
+	int i;
+
+	memset(&md, 0x5a, sizeof(md));
+	memset(&md.d, 0, sizeof(md.d));
+	md.d.xfer = htonl(xfer);
+	md.d.count = htons(1);
+	md.d.data_len = htonl(MOVE_BYTES);
+	for (i = 0; i < n; i++) {
+		md.d.offset = htobe64((uint64_t)(i % 64) * MOVE_BYTES);
+		if (to_host0(l, V_PKT_MOVE_DATA, seq, client, dst, src, src_host, &md, sizeof(md)))
+			return -1;
+	}
+	return vt_stat_wait_above(ns(0), "rx_frames", rx + n - 1, MS_WAIT, 50) >= rx + n ? 0 : -1;
+}
+
+/* The REQUEST host 1 sent for c (started from host 1): its seq and client, or -1. */
+static int request_of(struct lan *l, struct call *c, int fd, uint64_t dst, void *seg, size_t len,
+		      unsigned int access, struct v_wire_hdr *h)
+{
+	uint8_t f[2048];
+
+	vt_pk_drain(&l->port[1]);
+	if (call_start(c, fd, dst, seg, len, access) ||
+	    vt_pk_find(&l->port[1], V_PKT_REQUEST, l->hp[1], f, sizeof(f), MS_WAIT) < 0)
+		return -1;
+	memcpy(h, f + ETH_HLEN, sizeof(*h));
+	return 0;
+}
+
+/*
+ * The answers queued for a client's thread (here MOVE_DATA of a MoveTo)
+ * are charged to the client's cgroup: the client, stopped in its Send,
+ * leaves 180 frames of 1 KiB queued, and its memory.current rises by over
+ * 300 KiB.  (Unkeyed, frames from the server's host part are the
+ * server's: the attacker speaks for host 1.)
+ */
+TEST_F_TIMEOUT(lan, answers_queued_charged_to_the_clients_cgroup, 90)
+{
+	static uint8_t seg[64 * MOVE_BYTES];
+	struct lan *l = &self->l;
+	long long m0, nm, nomem;
+	struct v_receive r;
+	uint8_t f[2048];
+	struct v_wire_hdr h;
+	uint64_t srv_id;
+	int srv;
+	pid_t kid;
+
+	ASSERT_EQ(0, cg_make());
+	srv = vt_ns_vopen(ns(1), 0);
+	ASSERT_LE(0, srv);
+	srv_id = vt_id(srv);
+	vt_pk_drain(&l->port[0]);
+	kid = kid_fork(0);
+	ASSERT_LE(0, kid);
+	if (kid == 0) {
+		int fd;
+
+		CKEQ(0, cg_enter());
+		fd = vt_ns_vopen(ns(0), 0);
+		CK(fd >= 0);
+		_exit(v_send_seg(fd, srv_id, &(struct v_msg){ 0 }, seg, sizeof(seg),
+				 V_SEG_WRITE) ? 1 : 0);
+	}
+	ASSERT_LE(0, vt_pk_find(&l->port[0], V_PKT_REQUEST, l->hp[0], f, sizeof(f), MS_WAIT));
+	memcpy(&h, f + ETH_HLEN, sizeof(h));
+	memset(&r, 0, sizeof(r));
+	ASSERT_LT(0, vt_wait_poll(srv, POLLIN, MS_WAIT));
+	ASSERT_EQ(0, v_receive_ex(srv, &r));
+	ASSERT_EQ(0, kill(kid, SIGSTOP));
+	ASSERT_EQ(0, vt_wait_state(kid, kid, 'T', MS_WAIT));
+	m0 = cg_settled();
+	ASSERT_LE(0, m0);
+	nm = stat_of(0, "drop_not_mine");
+	nomem = stat_of(0, "drop_nomem");
+	ASSERT_EQ(0, inject_moves(l, 180, ntohl(h.seq), be64toh(h.client), be64toh(h.client),
+				  srv_id, l->hp[1], 1));
+	EXPECT_TRUE(cg_rose(_metadata, m0, 300 << 10, "180 frames for a stopped client"))
+		TH_LOG("the client's cgroup was not charged");
+	EXPECT_EQ(nm, stat_of(0, "drop_not_mine"));
+	EXPECT_EQ(nomem, stat_of(0, "drop_nomem"));
+	ASSERT_EQ(0, kill(kid, SIGCONT));
+	ASSERT_EQ(0, v_reply(srv, r.sender, &r.msg));
+	EXPECT_EQ(0, kid_wait(kid)) TH_LOG("the client's Send failed");
+	close(srv);
+	cg_remove();
+}
+
+#define CG_SRVS		12
+#define REPLY_BYTES	(32 << 10)	/* reply_seg_max's default */
+
+/*
+ * A kid in CG_LAN with k V processes on host 0: their ids go out on p[1],
+ * then a byte for each Send received; on a byte from q[0] each replies
+ * with REPLY_BYTES into its client's segment (if reply), then one byte
+ * more.  It sits until killed.  Returns in the parent only.
+ */
+static pid_t cg_servers(int k, const int p[2], const int q[2], bool reply)
+{
+	static uint8_t out[REPLY_BYTES];
+	struct v_receive r[CG_SRVS];
+	uint64_t id;
+	int fd[CG_SRVS], i;
+	char b = 0;
+	pid_t kid = kid_fork(0);
+
+	if (kid)
+		return kid;
+	memset(out, 0x3c, sizeof(out));	/* touched before anything is measured */
+	memset(r, 0, sizeof(r));
+	CKEQ(0, cg_enter());
+	for (i = 0; i < k; i++) {
+		fd[i] = vt_ns_vopen(ns(0), 0);
+		CK(fd[i] >= 0);
+		id = vt_id(fd[i]);
+		CKEQ(8, write(p[1], &id, 8));
+	}
+	for (i = 0; i < k; i++) {
+		CKEQ(0, v_receive_ex(fd[i], &r[i]));
+		CKEQ(1, write(p[1], &b, 1));
+	}
+	if (reply) {
+		CKEQ(1, read(q[0], &b, 1));
+		for (i = 0; i < k; i++)
+			CKEQ(0, v_reply_with_segment(fd[i], r[i].sender, &r[i].msg, 0, out,
+						     sizeof(out)));
+		CKEQ(1, write(p[1], &b, 1));
+	}
+	pause();
+	_exit(0);
+}
+
+/*
+ * The blocks queued for a mover (MOVE_DATA answering a MoveFrom) are
+ * charged to the mover's cgroup: two servers on host 0 that received a
+ * Send from host 1 and sit on it leave 120 frames of 1 KiB queued each,
+ * and their memory.current rises by over 400 KiB.
+ */
+TEST_F_TIMEOUT(lan, blocks_queued_charged_to_the_movers_cgroup, 90)
+{
+	static uint8_t seg[2][64 * MOVE_BYTES];
+	struct lan *l = &self->l;
+	uint64_t srv[2];
+	struct v_wire_hdr h[2];
+	struct call c[2];
+	int p[2], cfd[2], i;
+	long long m0, nomem;
+	char b;
+	pid_t kid;
+
+	ASSERT_EQ(0, cg_make());
+	ASSERT_EQ(0, pipe(p));
+	kid = cg_servers(2, p, NULL, false);
+	ASSERT_LE(0, kid);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, vt_read_full(p[0], &srv[i], 8, MS_WAIT));
+		cfd[i] = vt_ns_vopen(ns(1), 0);
+		ASSERT_LE(0, cfd[i]);
+		ASSERT_EQ(0, request_of(l, &c[i], cfd[i], srv[i], seg[i], sizeof(seg[i]),
+					V_SEG_READ, &h[i]));
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, vt_read_full(p[0], &b, 1, MS_WAIT));
+	m0 = cg_settled();
+	ASSERT_LE(0, m0);
+	nomem = stat_of(0, "drop_nomem");
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, inject_moves(l, 120, ntohl(h[i].seq), be64toh(h[i].client), srv[i],
+					  be64toh(h[i].client), l->hp[1], 0));
+	EXPECT_TRUE(cg_rose(_metadata, m0, 400 << 10, "2 x 120 frames for movers"))
+		TH_LOG("the movers' cgroup was not charged");
+	EXPECT_EQ(nomem, stat_of(0, "drop_nomem"));
+	kill(kid, SIGKILL);
+	kid_wait(kid);
+	for (i = 0; i < 2; i++) {
+		EXPECT_NE(0, call_join(&c[i]));	/* the server died holding it */
+		close(cfd[i]);
+	}
+	close(p[0]);
+	close(p[1]);
+	cg_remove();
+}
+
+/*
+ * A reply kept for a remote client's retransmissions is charged to the
+ * replier's cgroup: twelve servers on host 0 reply 32 KiB each to clients
+ * on host 1 (23 frames each), and their memory.current rises by over
+ * 400 KiB while the replies are kept.
+ */
+TEST_F_TIMEOUT(lan, reply_cache_charged_to_the_repliers_cgroup, 90)
+{
+	static uint8_t seg[CG_SRVS][REPLY_BYTES];
+	struct call c[CG_SRVS];
+	int p[2], q[2], cfd[CG_SRVS], i;
+	uint64_t srv;
+	long long m0;
+	char b = 0;
+	pid_t kid;
+
+	ASSERT_EQ(0, cg_make());
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, pipe(q));
+	kid = cg_servers(CG_SRVS, p, q, true);
+	ASSERT_LE(0, kid);
+	for (i = 0; i < CG_SRVS; i++) {
+		ASSERT_EQ(0, vt_read_full(p[0], &srv, 8, MS_WAIT));
+		cfd[i] = vt_ns_vopen(ns(1), 0);
+		ASSERT_LE(0, cfd[i]);
+		ASSERT_EQ(0, call_start(&c[i], cfd[i], srv, seg[i], sizeof(seg[i]), V_SEG_WRITE));
+	}
+	for (i = 0; i < CG_SRVS; i++)
+		ASSERT_EQ(0, vt_read_full(p[0], &b, 1, MS_WAIT));
+	m0 = cg_settled();
+	ASSERT_LE(0, m0);
+	ASSERT_EQ(1, write(q[1], &b, 1));
+	ASSERT_EQ(0, vt_read_full(p[0], &b, 1, MS_WAIT));
+	for (i = 0; i < CG_SRVS; i++) {
+		EXPECT_EQ(0, call_join(&c[i]));
+		EXPECT_EQ(0x3c, seg[i][REPLY_BYTES - 1]) TH_LOG("reply %d did not arrive", i);
+		close(cfd[i]);
+	}
+	EXPECT_TRUE(cg_rose(_metadata, m0, 400 << 10, "12 replies of 32 KiB kept"))
+		TH_LOG("the repliers' cgroup was not charged");
+	kill(kid, SIGKILL);
+	kid_wait(kid);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	cg_remove();
 }
 
 VT_HARNESS_MAIN

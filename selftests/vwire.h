@@ -299,6 +299,12 @@ static inline int vt_pk_open_proto(const char *ns, const char *ifname, struct vt
 	 * in a pool of guests.  Best effort (root only).
 	 */
 	setsockopt(k->fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 8 << 20 }, sizeof(int));
+	/*
+	 * Frames injected through a veth stay charged to this socket until
+	 * their receiver frees them (veth does not orphan them): room for a
+	 * few hundred queued by a host.
+	 */
+	setsockopt(k->fd, SOL_SOCKET, SO_SNDBUFFORCE, &(int){ 8 << 20 }, sizeof(int));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(proto);

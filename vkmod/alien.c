@@ -39,7 +39,6 @@
 #include <linux/cred.h>
 #include <linux/etherdevice.h>
 #include <linux/pid_namespace.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <net/genetlink.h>
@@ -564,23 +563,14 @@ static void v_alien_local_sender(struct v_alien *a)
 /*
  * A new alien for (client, seq) to be delivered to dst; not yet visible.
  * Its memory (the piggy-backed bytes: up to a frame's payload) is charged
- * to dst's memory cgroup, as the receiver's traffic: a container that
- * never receives fills its own limit, not the host's.
+ * to dst's memory cgroup, as the receiver's traffic (charge.c).
  */
 static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr *h,
 				   const struct v_wire_request *req, const void *piggy,
 				   u32 data_len, u64 group, struct v_sock *dst)
 {
-	struct mem_cgroup *old = set_active_memcg(dst->sk.sk_memcg);
-	/*
-	 * Not GFP_ATOMIC: its __GFP_HIGH lets the charge pass memory.max
-	 * (and a remote peer dip into the atomic reserves); at the limit the
-	 * request is dropped and retransmitted.
-	 */
-	struct v_alien *a = kzalloc(struct_size(a, piggy, data_len),
-				    GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
+	struct v_alien *a = v_charge_kzalloc(dst, struct_size(a, piggy, data_len));
 
-	set_active_memcg(old);
 	if (!a)
 		return NULL;
 	refcount_set(&a->ref, 1);
@@ -1023,8 +1013,9 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 		u32 n = min(chunk, len - off);
 		struct v_wire_response *resp;
 
+		/* Kept for the client's retransmissions: charged to the replier. */
 		skb = v_net_frame(host, V_PKT_RESPONSE, a->client, t->seq, a->client, vs->id,
-				  sizeof(*resp) + n, GFP_KERNEL);
+				  sizeof(*resp) + n, GFP_KERNEL_ACCOUNT);
 		if (!skb) {
 			err = -ENOMEM;
 			goto fail;

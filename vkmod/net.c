@@ -824,13 +824,19 @@ static bool v_net_answer_take(struct v_txn *t, struct sk_buff **skb)
 	case V_PKT_RESPONSE:
 	case V_PKT_MOVE_FROM:
 	case V_PKT_MOVE_DATA:
-		/* The sending thread handles these: they touch its memory. */
-		if (skb_queue_len(&t->resp_q) < V_RESP_QUEUE_MAX) {
-			skb_queue_tail(&t->resp_q, *skb);
-			*skb = NULL;
-			return true;
+		/*
+		 * The sending thread handles these: they touch its memory.
+		 * Queued, they are charged to its cgroup (charge.c).
+		 */
+		if (skb_queue_len(&t->resp_q) >= V_RESP_QUEUE_MAX)
+			return false;
+		if (!v_charge_skb(v_txn_sender(t), skb)) {
+			v_stat_inc(v_txn_sender(t)->host, V_A_STAT_DROP_NOMEM);
+			return false;
 		}
-		return false;
+		skb_queue_tail(&t->resp_q, *skb);
+		*skb = NULL;
+		return true;
 	default:	/* ACK */
 		return false;
 	}

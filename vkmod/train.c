@@ -463,6 +463,24 @@ bool v_train_data_ok(const struct v_wire_hdr *h)
 }
 
 /*
+ * Queue *skb of train xfer for a's mover (ipc_lock held), charged to the
+ * mover's cgroup (charge.c): 0, or the drop counter to count.
+ */
+static int v_train_queue(struct v_alien *a, struct sk_buff **skb, u32 xfer)
+{
+	const struct v_wire_hdr *h = (const void *)(*skb)->data;
+
+	if (a->txn.seq != be32_to_cpu(h->seq) || a->xfer - xfer >= V_WIRE_TRAIN_WINDOW ||
+	    a->txn.state != V_TXN_RECEIVED || skb_queue_len(&a->move_q) >= V_TRAIN_QUEUE_MAX)
+		return V_A_STAT_DROP_NO_TXN;
+	if (!v_charge_skb(a->txn.holder, skb))
+		return V_A_STAT_DROP_NOMEM;
+	skb_queue_tail(&a->move_q, *skb);
+	*skb = NULL;
+	return 0;
+}
+
+/*
  * A MOVE_DATA (for MoveFrom), MOVE_ACK (for MoveTo) or NACK for an alien
  * (softirq).
  */
@@ -470,8 +488,8 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	u32 len = be32_to_cpu(h->len), xfer;
+	int why = V_A_STAT_DROP_NO_TXN;
 	struct v_alien *a;
-	bool queued = false;
 
 	/* A client's frames come from the client's host (a forger's may not). */
 	if (be32_to_cpu(h->src_host) != v_id_host(get_unaligned_be64(&h->client))) {
@@ -498,19 +516,14 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 	a = v_alien_find(host, get_unaligned_be64(&h->client), get_unaligned_be64(&h->dst));
 	if (a) {
 		spin_lock(&host->ipc_lock);
-		if (a->txn.seq == be32_to_cpu(h->seq) && a->xfer - xfer < V_WIRE_TRAIN_WINDOW &&
-		    a->txn.state == V_TXN_RECEIVED &&
-		    skb_queue_len(&a->move_q) < V_TRAIN_QUEUE_MAX) {
-			skb_queue_tail(&a->move_q, skb);
-			queued = true;
-		}
+		why = v_train_queue(a, &skb, xfer);
 		spin_unlock(&host->ipc_lock);
-		if (queued)
+		if (!why)
 			wake_up(&a->move_wait);
 		v_alien_put(a);
 	}
-	if (!queued) {
-		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+	if (why) {
+		v_stat_inc(host, why);
 		kfree_skb(skb);
 	}
 	return;

@@ -435,6 +435,10 @@ void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac)
 void v_map_host_init(struct v_host *host);
 void v_map_host_exit(struct v_host *host);
 
+/* charge.c */
+void *v_charge_kzalloc(struct v_sock *vs, size_t size);
+bool v_charge_skb(struct v_sock *vs, struct sk_buff **skb);
+
 /* where.c */
 void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb);
 void v_where_release(struct v_host *host, u32 host_part, struct net_device *dev,
