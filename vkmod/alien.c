@@ -569,7 +569,8 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 				   const struct v_wire_request *req, const void *piggy,
 				   u32 data_len, u64 group, struct v_sock *dst)
 {
-	struct v_alien *a = v_charge_kzalloc(dst, struct_size(a, piggy, data_len));
+	struct v_alien *a = v_charge_kzalloc(dst, struct_size(a, piggy, data_len),
+					     READ_ONCE(dst->rxq_len) < V_CHARGE_MIN);
 
 	if (!a)
 		return NULL;

@@ -824,22 +824,34 @@ static bool v_net_answer_take(struct v_txn *t, struct sk_buff **skb)
 	case V_PKT_RESPONSE:
 	case V_PKT_MOVE_FROM:
 	case V_PKT_MOVE_DATA:
-		/*
-		 * The sending thread handles these: they touch its memory.
-		 * Queued, they are charged to its cgroup (charge.c).
-		 */
-		if (skb_queue_len(&t->resp_q) >= V_RESP_QUEUE_MAX)
-			return false;
-		if (!v_charge_skb(v_txn_sender(t), skb)) {
-			v_stat_inc(v_txn_sender(t)->host, V_A_STAT_DROP_NOMEM);
-			return false;
+		/* The sending thread handles these: they touch its memory. */
+		if (skb_queue_len(&t->resp_q) < V_RESP_QUEUE_MAX) {
+			skb_queue_tail(&t->resp_q, *skb);
+			*skb = NULL;
+			return true;
 		}
-		skb_queue_tail(&t->resp_q, *skb);
-		*skb = NULL;
-		return true;
+		return false;
 	default:	/* ACK */
 		return false;
 	}
+}
+
+/*
+ * A frame the client's thread may queue (resp_q) is charged to it first
+ * (charge.c), outside ipc_lock; at the limit it is dropped (NULL, freed)
+ * before it proves anything of the server.  Other frames: skb itself.
+ */
+static struct sk_buff *v_net_client_charge(struct v_sock *vs, struct sk_buff *skb)
+{
+	u8 type = ((const struct v_wire_hdr *)skb->data)->type;
+	struct sk_buff *charged;
+
+	if (type != V_PKT_RESPONSE && type != V_PKT_MOVE_FROM && type != V_PKT_MOVE_DATA)
+		return skb;
+	charged = v_charge_skb(vs, skb, skb_queue_len_lockless(&vs->txn.resp_q) < V_CHARGE_MIN);
+	if (!charged)
+		kfree_skb(skb);
+	return charged;
 }
 
 /* RESPONSE, ACK, NACK, FORWARDED or a move for a client of this host (softirq). */
@@ -863,6 +875,13 @@ static void v_net_client_rcv(struct v_host *host, struct sk_buff *skb)
 		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
 		goto drop;
 	}
+	skb = v_net_client_charge(vs, skb);
+	if (!skb) {
+		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+		sock_put(&vs->sk);
+		return;
+	}
+	h = (const void *)skb->data;
 	spin_lock(&host->ipc_lock);
 	fate = v_net_answer_fate(host, &vs->txn, skb);
 	if (fate == V_NET_USE)

@@ -462,22 +462,53 @@ bool v_train_data_ok(const struct v_wire_hdr *h)
 	return count && count <= V_WIRE_TRAIN && be16_to_cpu(d->index) < count;
 }
 
-/*
- * Queue *skb of train xfer for a's mover (ipc_lock held), charged to the
- * mover's cgroup (charge.c): 0, or the drop counter to count.
- */
-static int v_train_queue(struct v_alien *a, struct sk_buff **skb, u32 xfer)
+/* Does a's mover take a frame of train xfer for seq now (ipc_lock held)? */
+static bool v_train_wanted(struct v_alien *a, u32 seq, u32 xfer)
 {
-	const struct v_wire_hdr *h = (const void *)(*skb)->data;
+	return a->txn.seq == seq && a->xfer - xfer < V_WIRE_TRAIN_WINDOW &&
+	       a->txn.state == V_TXN_RECEIVED && skb_queue_len(&a->move_q) < V_TRAIN_QUEUE_MAX;
+}
 
-	if (a->txn.seq != be32_to_cpu(h->seq) || a->xfer - xfer >= V_WIRE_TRAIN_WINDOW ||
-	    a->txn.state != V_TXN_RECEIVED || skb_queue_len(&a->move_q) >= V_TRAIN_QUEUE_MAX)
+/*
+ * Queue skb of train xfer for a's mover, charged to the mover's cgroup
+ * (charge.c) outside ipc_lock, the mover pinned meanwhile: 0, or the drop
+ * counter to count (skb then still the caller's).  *skbp is what is left
+ * to free: NULL once queued.
+ */
+static int v_train_queue(struct v_host *host, struct v_alien *a, struct sk_buff **skbp,
+			 u32 xfer)
+{
+	u32 seq = be32_to_cpu(((const struct v_wire_hdr *)(*skbp)->data)->seq);
+	struct v_sock *mover = NULL;
+	struct sk_buff *skb;
+	bool must = false;
+	int why = 0;
+
+	spin_lock(&host->ipc_lock);
+	if (v_train_wanted(a, seq, xfer)) {
+		mover = a->txn.holder;
+		sock_hold(&mover->sk);
+		must = skb_queue_len(&a->move_q) < V_CHARGE_MIN;
+	}
+	spin_unlock(&host->ipc_lock);
+	if (!mover)
 		return V_A_STAT_DROP_NO_TXN;
-	if (!v_charge_skb(a->txn.holder, skb))
+	skb = v_charge_skb(mover, *skbp, must);
+	if (!skb) {
+		sock_put(&mover->sk);
 		return V_A_STAT_DROP_NOMEM;
-	skb_queue_tail(&a->move_q, *skb);
-	*skb = NULL;
-	return 0;
+	}
+	*skbp = skb;
+	spin_lock(&host->ipc_lock);
+	if (a->txn.holder == mover && v_train_wanted(a, seq, xfer)) {
+		skb_queue_tail(&a->move_q, skb);
+		*skbp = NULL;
+	} else {
+		why = V_A_STAT_DROP_NO_TXN;
+	}
+	spin_unlock(&host->ipc_lock);
+	sock_put(&mover->sk);
+	return why;
 }
 
 /*
@@ -515,9 +546,7 @@ void v_train_rcv(struct v_host *host, struct sk_buff *skb)
 	}
 	a = v_alien_find(host, get_unaligned_be64(&h->client), get_unaligned_be64(&h->dst));
 	if (a) {
-		spin_lock(&host->ipc_lock);
-		why = v_train_queue(a, &skb, xfer);
-		spin_unlock(&host->ipc_lock);
+		why = v_train_queue(host, a, &skb, xfer);
 		if (!why)
 			wake_up(&a->move_wait);
 		v_alien_put(a);

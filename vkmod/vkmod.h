@@ -436,8 +436,9 @@ void v_map_host_init(struct v_host *host);
 void v_map_host_exit(struct v_host *host);
 
 /* charge.c */
-void *v_charge_kzalloc(struct v_sock *vs, size_t size);
-bool v_charge_skb(struct v_sock *vs, struct sk_buff **skb);
+#define V_CHARGE_MIN	4	/* queued below this, a frame is charged past memory.max */
+void *v_charge_kzalloc(struct v_sock *vs, size_t size, bool must);
+struct sk_buff *v_charge_skb(struct v_sock *vs, struct sk_buff *skb, bool must);
 
 /* where.c */
 void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb);
