@@ -293,8 +293,13 @@ demo-run: all
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: all
+bench-run: all $(B)/qemu/libinsns.so
 	selftests/qemu/bench.sh -k $(KVER)
+
+# The TCG plugin that counts guest instructions for the *_insns rows.
+$(B)/qemu/libinsns.so: selftests/qemu/insns.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -o $@ $<
 
 # --- lint ------------------------------------------------------------------
 # checkpatch.pl --strict and sparse on vkmod's own files; findings inside

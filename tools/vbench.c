@@ -97,6 +97,7 @@ static struct {
 	uint64_t scale_ms;	/* each scaling run */
 	uint64_t rounds;	/* every row is measured in this many interleaved rounds */
 	int cpu;		/* pin both sides of a row to this CPU; -1: no pinning */
+	int insns;		/* --insns: marks for a TCG plugin around client loops */
 	int json;
 	int remote_setup;
 	const char *serve_dev;	/* --serve DEV */
@@ -248,6 +249,7 @@ struct shm {
 	uint64_t ops[MAXP];		/* scaling: transactions per client */
 	uint64_t lost;			/* raw frames: iterations lost */
 	char err[200];
+	int marked;			/* --insns: the client's end mark ran */
 	uint64_t n;			/* timed samples so far */
 	uint64_t iters;			/* iterations, warm-up included */
 	uint64_t s[SAMPLES_MAX];	/* ns each */
@@ -304,16 +306,61 @@ static void __attribute__((noreturn)) die(struct job *j, const char *what, int e
 	_exit(1);
 }
 
-/* Keep iterating?  i counts every iteration, warm-up first. */
+/*
+ * --insns: instruction-count marks (selftests/qemu/insns.c, a TCG plugin,
+ * prints the guest's instructions so far when one executes).  A mark is
+ * the 8-byte NOP `nopl 0x0(%rax,%rax,1)` whose displacement names it:
+ * INSNS_MAGIC, the job's serial and start (0) or end (1).  It is written
+ * into a page of its own and called, so one function makes them all.
+ */
+#define INSNS_MAGIC	0x564bu
+static uint8_t *mark_page;	/* NULL: no marks */
+static uint32_t insns_serial;	/* the job being run (set before the fork) */
+
+static void mark(int end)
+{
+	uint32_t disp = INSNS_MAGIC << 16 | (insns_serial & 0x7fff) << 1 | (end ? 1 : 0);
+	static const uint8_t nopl[4] = { 0x0f, 0x1f, 0x84, 0x00 };
+
+	if (!mark_page)
+		return;
+	memcpy(mark_page, nopl, sizeof(nopl));
+	memcpy(mark_page + 4, &disp, sizeof(disp));
+	mark_page[8] = 0xc3;	/* ret */
+	__builtin___clear_cache((char *)mark_page, (char *)mark_page + 9);
+	((void (*)(void))(uintptr_t)mark_page)();
+}
+
+static int mark_init(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	mark_page = p;
+	return 0;
+}
+
+/*
+ * Keep iterating?  i counts every iteration, warm-up first.  The timed
+ * iterations are what --insns marks: every client loop calls this.
+ */
 static int more(const struct job *j, uint64_t i, uint64_t t_start)
 {
+	int go;
+
 	if (i < j->warm)
 		return 1;
-	if (i - j->warm >= j->count)
-		return 0;
-	if (i - j->warm < MIN_SAMPLES)
-		return 1;
-	return now_ns() - t_start < opt.budget_ns / opt.rounds;
+	if (i == j->warm)
+		mark(0);
+	go = i - j->warm < j->count &&
+	     (i - j->warm < MIN_SAMPLES || now_ns() - t_start < opt.budget_ns / opt.rounds);
+	if (!go) {
+		mark(1);
+		G->marked = 1;
+	}
+	return go;
 }
 
 static void record(const struct job *j, uint64_t i, uint64_t ns)
@@ -421,6 +468,7 @@ static int run_job(struct job *j, int scaling)
 	pid_t cli[MAXP] = { 0 };
 
 	memset(G, 0, offsetof(struct shm, s));
+	insns_serial++;
 	if (pipe(p))
 		return -1;
 	j->ready_w = p[1];
@@ -477,6 +525,10 @@ static void finish(const char *key, int ret, size_t bytes, double div)
 		row_skip(key, "failed: %s", G->err[0] ? G->err : "no samples");
 		return;
 	}
+	/* For bench.sh: the samples between this job's marks. */
+	if (mark_page && G->marked)
+		fprintf(stderr, "# vk-insns-row %s %u %" PRIu64 "\n", key,
+			insns_serial & 0x7fff, G->n);
 	acc = realloc(r->acc, (r->nacc + G->n) * sizeof(*acc));
 	if (!acc) {
 		row_skip(key, "out of memory");
@@ -2356,7 +2408,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vbench [-n N] [-t SECS] [-d MS] [-r ROUNDS] [-c CPU|any] [-j] [-o FILE] [--only KEYS]\n"
-		"              [--remote-setup] [--peer IP]\n"
+		"              [--remote-setup] [--peer IP] [--insns]\n"
 		"       vbench --serve DEV\n"
 		"\n"
 		"Measure V IPC (vkmod) beside the Linux alternatives in one run and print\n"
@@ -2402,6 +2454,12 @@ static void usage(FILE *f)
 		"                  %#x, remote scope) and (root) enables a TIPC bearer on\n"
 		"                  the device; it waits up to a minute for the peer.\n"
 		"                  Without it the peer_ rows are skipped.\n"
+		"  --insns         mark each round's timed client loop for an instruction\n"
+		"                  counter (selftests/qemu/insns.c, a TCG plugin; make\n"
+		"                  bench): 8-byte NOPs the counter recognises, and a line\n"
+		"                  '# vk-insns-row KEY SERIAL SAMPLES' on stderr per round.\n"
+		"                  Rows without one client loop (transactions per second)\n"
+		"                  are not marked.  Harmless without the plugin.\n"
 		"  --serve DEV     be that other kernel until SIGTERM/SIGINT: echo servers\n"
 		"                  for V (registered as logical id %#x), UDP and TCP (port\n"
 		"                  %d), TIPC (name {%d, 1}, bearer on DEV) and raw frames\n"
@@ -2422,6 +2480,7 @@ int main(int argc, char **argv)
 		{ "remote-setup", no_argument, NULL, 'R' },
 		{ "peer", required_argument, NULL, 'P' },
 		{ "serve", required_argument, NULL, 'S' },
+		{ "insns", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char self[PATH_MAX];
@@ -2481,6 +2540,9 @@ int main(int argc, char **argv)
 		case 'R':
 			opt.remote_setup = 1;
 			break;
+		case 'I':
+			opt.insns = 1;
+			break;
 		case 'P': {
 			struct in_addr a;
 
@@ -2538,6 +2600,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (opt.serve_dev)
 		return serve();
+	if (opt.insns && mark_init()) {
+		perror("vbench: --insns: mmap");
+		return 1;
+	}
 
 	run_rows();
 

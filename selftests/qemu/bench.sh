@@ -8,7 +8,9 @@
 #   bench.sh -k KVER
 #
 # VK_BENCH_N (iterations), VK_BENCH_SECS (per-row budget) and VK_BENCH_ONLY
-# (rows, separated by +) reach vbench through VK_GUEST_ENV.  Exit status: run.sh's, or 1
+# (rows, separated by +) reach vbench through VK_GUEST_ENV.  A second boot
+# counts guest instructions per row (the *_insns rows; VK_BENCH_INSNS=0:
+# not).  Exit status: run.sh's, or 1
 # when no JSON came back.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +56,31 @@ if [ ! -s "$build/bench.json.tmp" ]; then
 fi
 mv "$build/bench.json.tmp" "$build/bench.json"
 echo "# wrote $build/bench.json"
+
+# The *_insns rows: the same rows once more in a boot of their own under
+# the instruction-counting TCG plugin (build/qemu/libinsns.so; it slows
+# the guest, so no time comes from this boot), both processes of a row on
+# CPU 0, every vCPU counted, idle vCPUs halting (idle=halt) instead of
+# polling.  One guest: the peer_ rows have no count.  VK_BENCH_INSNS=0
+# skips it.
+if [ "${VK_BENCH_INSNS:-1}" != 0 ]; then
+	iout=$build/run/bench-insns-$kver
+	plugin=$build/qemu/libinsns.so
+	if [ ! -e "$plugin" ]; then
+		echo "bench.sh: no $plugin (make bench builds it): no *_insns rows" >&2
+		rc=1
+	else
+		VK_QEMU_ARGS="-plugin $plugin -d plugin -D $iout/insns.log" \
+			VK_GUEST_ENV="$env${env:+,}VK_BENCH_INSNS=1" \
+			"$here/run.sh" -k "$kver" -m bench -S 1500 -t 1600 -o "$iout" -A idle=halt
+		irc=$?
+		if ! "$repo/scripts/bench-insns.sh" "$iout/insns.log" "$iout/result.txt" \
+			"$build/bench.json"; then
+			irc=1
+		fi
+		[ $irc = 0 ] || rc=$irc
+	fi
+fi
 if command -v gnuplot >/dev/null 2>&1; then
 	"$repo/scripts/bench-plot.sh" "$build/bench.json" "$repo/docs/bench.png" &&
 		echo "# wrote docs/bench.png"

@@ -80,6 +80,8 @@ bench)
 	args=(-o /tmp/bench.json --remote-setup -n "${VK_BENCH_N:-2000}" -t "${VK_BENCH_SECS:-5}")
 	[ -n "${VK_BENCH_ONLY:-}" ] && args+=(--only "$VK_BENCH_ONLY")
 	[ -n "${VK_BENCH_ROUNDS:-}" ] && args+=(-r "$VK_BENCH_ROUNDS")
+	# VK_BENCH_INSNS=1: bench.sh's boot under the instruction counter.
+	[ "${VK_BENCH_INSNS:-0}" = 1 ] && args+=(--insns)
 	# Two guests (bench.sh through cluster.sh -m bench): the other one
 	# runs vbench --serve at $vkpeer, for the peer_ rows.
 	if [ -n "${vkpeer:-}" ]; then

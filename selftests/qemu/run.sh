@@ -15,6 +15,7 @@
 #   -d  directory of the vkmod.ko to load (or VK_KMOD_DIR; default
 #       build/kmod/KVER); on the host root, which the guest sees read-only
 #   -A  more kernel command line (or VK_CMDLINE_EXTRA)
+#   VK_QEMU_ARGS: more QEMU arguments (split at spaces; bench.sh's plugin)
 #   -L  kmemleak: the guest scans before loading vkmod (baseline, cleared)
 #       and after unloading it; anything listed then fails the run, and so
 #       does a kernel without kmemleak
@@ -109,7 +110,7 @@ boot() {
 		-nographic -no-reboot -kernel "$image" -initrd "$initrd" \
 		-append "$cmdline" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-device pvpanic -action panic=exit-failure \
+		-device pvpanic -action panic=exit-failure ${VK_QEMU_ARGS:-} \
 		-serial mon:stdio -serial "file:$outdir/result.txt" \
 		</dev/null >"$outdir/console.log" 2>&1 &
 	qpid=$!
