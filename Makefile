@@ -45,6 +45,9 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl vbench vfile vtime vrun
+# One source file each (tools/NAME.c); vctl and vbench have rules of their own.
+TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
+VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed
 TESTS := base local net groups cluster fuzz ctl auth flood perf fault services sec lan
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
@@ -98,9 +101,15 @@ $(B)/lib/libv.pc: libv/libv.pc.in
 # --- tools -----------------------------------------------------------------
 tools: $(addprefix $(B)/tools/,$(TOOLS))
 
-$(B)/tools/%: tools/%.c tools/parse.h tools/vsvc.h $(B)/lib/libv.a $(LIBV_HDR)
+$(addprefix $(B)/tools/,$(TOOLS_ONE)): $(B)/tools/%: tools/%.c tools/parse.h tools/vsvc.h \
+		$(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a
+
+# vbench: a file a family of rows (tools/vbench/), one program.
+$(B)/tools/vbench: $(VBENCH_SRC) tools/vbench/vbench.h tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $(VBENCH_SRC) $(B)/lib/libv.a
 
 # --- daemons ---------------------------------------------------------------
 daemons: $(addprefix $(B)/daemons/,$(DAEMONS))
