@@ -1654,7 +1654,12 @@ TEST_F_TIMEOUT(fault, wire_memory_baseline, 120)
 	ASSERT_EQ(0, aliens_zero(0, 2 * MS_WAIT));
 	sleep(1);
 	after = vt_slab_active_bytes();
-	tol = 768 * 1024;
+	/*
+	 * A debug kernel's KASAN quarantine keeps freed objects, which
+	 * slabinfo counts as active, and each cache's per-CPU slabs count
+	 * whole (kmemleak is that run's check for leaks).
+	 */
+	tol = vt_scale() > 1 ? 2048 * 1024 : 768 * 1024;
 	TH_LOG("%d requests served; slab bytes base %lld, peak %+lld, after %+lld", n, base,
 	       peak - base, after - base);
 	ASSERT_EQ(procs0, hshow(0, "procs"));

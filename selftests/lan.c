@@ -795,6 +795,12 @@ TEST_F_TIMEOUT(lan, move_from_answers_rate_limited, 90)
 
 	ASSERT_LE(0, fd);
 	client = vt_id(fd);
+	/*
+	 * The blocks are counted until they stop, after the last MOVE_FROM
+	 * (the last sign of the server's life): on a debug kernel answering
+	 * them takes longer than the default host-down bound.
+	 */
+	ASSERT_EQ(0, vt_topo_vctl(&topo, 0, "set host-down-ms 30000"));
 	vt_pk_drain(&l->port[0]);
 	ASSERT_EQ(0, call_start(&c, fd, fake_id(6), seg, sizeof(seg), V_SEG_READ));
 	/* The REQUEST waits for a WHERE's answer: give it ours. */
