@@ -1095,6 +1095,12 @@ static long long cg_settled(void)
 	return cg_read(CG_LAN "/memory.current");
 }
 
+/* A kid's V process on host 0, made in CG_LAN (charged there): its fd, or -1. */
+static int cg_vopen(void)
+{
+	return cg_enter() ? -1 : vt_ns_vopen(ns(0), 0);
+}
+
 /* Once the kids in it are gone. */
 static void cg_remove(void)
 {
@@ -1125,10 +1131,8 @@ TEST_F_TIMEOUT(lan, aliens_charged_to_the_receivers_cgroup, 90)
 	kid = kid_fork(0);
 	ASSERT_LE(0, kid);
 	if (kid == 0) {
-		int fd;
+		int fd = cg_vopen();
 
-		CKEQ(0, cg_enter());
-		fd = vt_ns_vopen(ns(0), 0);
 		CK(fd >= 0);
 		id = vt_id(fd);
 		CKEQ(8, write(p[1], &id, 8));
@@ -1238,10 +1242,8 @@ TEST_F_TIMEOUT(lan, answers_queued_charged_to_the_clients_cgroup, 90)
 	kid = kid_fork(0);
 	ASSERT_LE(0, kid);
 	if (kid == 0) {
-		int fd;
+		int fd = cg_vopen();
 
-		CKEQ(0, cg_enter());
-		fd = vt_ns_vopen(ns(0), 0);
 		CK(fd >= 0);
 		_exit(v_send_seg(fd, srv_id, &(struct v_msg){ 0 }, seg, sizeof(seg),
 				 V_SEG_WRITE) ? 1 : 0);
@@ -1292,9 +1294,8 @@ static pid_t cg_servers(int k, const int p[2], const int q[2], bool reply)
 		return kid;
 	memset(out, 0x3c, sizeof(out));	/* touched before anything is measured */
 	memset(r, 0, sizeof(r));
-	CKEQ(0, cg_enter());
 	for (i = 0; i < k; i++) {
-		fd[i] = vt_ns_vopen(ns(0), 0);
+		fd[i] = cg_vopen();
 		CK(fd[i] >= 0);
 		id = vt_id(fd[i]);
 		CKEQ(8, write(p[1], &id, 8));
