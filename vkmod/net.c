@@ -626,6 +626,13 @@ out:
  */
 void v_net_client_done(struct v_txn *t)
 {
+	/*
+	 * A Send that stayed on this host kept nothing here: answers are
+	 * queued, and its REQUEST held for a WHERE, only while it is REMOTE,
+	 * which keeps its request (v_net_client_arm()).
+	 */
+	if (!READ_ONCE(t->req_skb))
+		return;
 	skb_queue_purge(&t->resp_q);
 	if (!t->alien)
 		v_where_forget(v_txn_sender(t)->host, t->sender_id, t->seq);
