@@ -470,10 +470,10 @@ static bool v_train_wanted(struct v_alien *a, u32 seq, u32 xfer)
 }
 
 /*
- * Queue skb of train xfer for a's mover, charged to the mover's cgroup
- * (charge.c) outside ipc_lock, the mover pinned meanwhile: 0, or the drop
- * counter to count (skb then still the caller's).  *skbp is what is left
- * to free: NULL once queued.
+ * Queue skb of train xfer for a's mover.  A mover in a cgroup has it
+ * charged there (charge.c) outside ipc_lock, pinned meanwhile; one in
+ * none takes it at once.  0, or the drop counter to count (skb then still
+ * the caller's).  *skbp is what is left to free: NULL once queued.
  */
 static int v_train_queue(struct v_host *host, struct v_alien *a, struct sk_buff **skbp,
 			 u32 xfer)
@@ -485,14 +485,19 @@ static int v_train_queue(struct v_host *host, struct v_alien *a, struct sk_buff 
 	int why = 0;
 
 	spin_lock(&host->ipc_lock);
-	if (v_train_wanted(a, seq, xfer)) {
+	if (!v_train_wanted(a, seq, xfer)) {
+		why = V_A_STAT_DROP_NO_TXN;
+	} else if (!a->txn.holder->sk.sk_memcg) {
+		skb_queue_tail(&a->move_q, *skbp);	/* nothing to charge */
+		*skbp = NULL;
+	} else {
 		mover = a->txn.holder;
 		sock_hold(&mover->sk);
 		must = skb_queue_len(&a->move_q) < V_CHARGE_MIN;
 	}
 	spin_unlock(&host->ipc_lock);
 	if (!mover)
-		return V_A_STAT_DROP_NO_TXN;
+		return why;
 	skb = v_charge_skb(mover, *skbp, must);
 	if (!skb) {
 		sock_put(&mover->sk);
