@@ -55,7 +55,7 @@ SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools daemons tests deps check check-run check-debug check-debug-run
-.PHONY: demo demo-run bench bench-run lint clean
+.PHONY: demo demo-run bench bench-run bench-profile lint clean
 .PHONY: install uninstall dkms-install dkms-uninstall
 
 all: module libv tools daemons tests
@@ -304,6 +304,10 @@ bench: deps
 
 bench-run: all $(B)/qemu/libinsns.so
 	selftests/qemu/bench.sh -k $(KVER)
+
+# Where one row's guest instructions go, by function (ROW=local_srr).
+bench-profile: all $(B)/qemu/libinsns.so
+	scripts/bench-profile.sh -k $(KVER) $(ROW)
 
 # The TCG plugin that counts guest instructions for the *_insns rows.
 $(B)/qemu/libinsns.so: selftests/qemu/insns.c

@@ -124,6 +124,11 @@ bench)
 		perf report -i /tmp/perf.data --stdio --no-children --sort dso,sym -g none 2>/dev/null |
 			grep -v '^$' | head -60 | sed 's/^/# prof /' >&3
 	fi
+	# VK_BENCH_KALLSYMS=1 (scripts/bench-profile.sh): the kernel's and the
+	# modules' text symbols, to name the plugin's addresses.
+	if [ "${VK_BENCH_KALLSYMS:-0}" = 1 ]; then
+		{ printf '# vk-kallsyms '; grep -i ' t ' /proc/kallsyms | gzip -1 | base64 -w0; echo; } >&3
+	fi
 	if [ -s /tmp/bench.json ]; then
 		say "# vk-bench-json-begin"
 		cat /tmp/bench.json >&3
