@@ -32,7 +32,7 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local net groups fuzz ctl auth flood perf fault services sec lan install
+SUITES ?= base local path net groups fuzz ctl auth flood perf fault services sec lan install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -49,7 +49,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed
-TESTS := base local net groups cluster fuzz ctl auth flood perf fault services sec lan
+TESTS := base local path net groups cluster fuzz ctl auth flood perf fault services sec lan
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)

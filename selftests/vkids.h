@@ -78,8 +78,8 @@ static inline void kids_kill_all(void)
 }
 
 /*
- * A child serving echo (each message replied as it came) in namespace ns,
- * for ever: the caller's teardown kills it (kids_kill_all()).  Its id, or 0.
+ * A child serving echo (each message replied as it came) in namespace ns
+ * (NULL: the caller's), for ever: the caller's teardown kills it (kids_kill_all()).  Its id, or 0.
  */
 static inline uint64_t vt_echo_server(const char *ns)
 {

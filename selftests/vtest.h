@@ -396,15 +396,19 @@ static inline void vt_ns_leave(void)
 		perror("setns back to the initial namespace");
 }
 
-/* A V process (socket) of host ns, opened from this process; fd or -errno. */
+/*
+ * A V process (socket) of host ns (NULL: this thread's own), opened from
+ * this process; fd or -errno.
+ */
 static inline int vt_ns_vopen(const char *ns, int nonblock)
 {
-	int fd, ret = vt_ns_enter(ns);
+	int fd, ret = ns ? vt_ns_enter(ns) : 0;
 
 	if (ret)
 		return ret;
 	fd = v_open();
-	vt_ns_leave();
+	if (ns)
+		vt_ns_leave();
 	if (fd >= 0 && nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
 		close(fd);
 		return -EINVAL;

@@ -234,15 +234,13 @@ static void v_alien_unhash(struct v_alien *a)
 }
 
 /* The credentials Receive reports for a's client; ipc_lock held. */
-void v_alien_fill_creds(struct v_alien *a, struct v_creds *c)
+void v_alien_fill_creds(struct v_alien *a, struct v_creds *c, struct user_namespace *ns,
+			struct pid_namespace *pid_ns)
 {
-	struct user_namespace *ns = current_user_ns();
-
 	c->host = a->client_host;
 	if (a->local) {
-		c->uid = from_kuid_munged(ns, a->kuid);
-		c->gid = from_kgid_munged(ns, a->kgid);
-		c->pid = pid_nr_ns(a->tgid, task_active_pid_ns(current));
+		v_creds_fill_ids(c, ns, a->kuid, a->kgid);
+		c->pid = pid_nr_ns(a->tgid, pid_ns);
 		c->flags = 0;
 		return;
 	}
@@ -663,10 +661,7 @@ static unsigned int v_alien_publish(struct v_host *host, struct v_alien **as,
 			t->error = -ESRCH;
 			failed++;
 		} else {
-			t->holder = dsts[i];
-			t->state = V_TXN_QUEUED;
-			list_add_tail(&t->node, &dsts[i]->rxq);
-			dsts[i]->rxq_len++;
+			v_ipc_enqueue_locked(dsts[i], t);
 		}
 	}
 	spin_unlock(&host->ipc_lock);

@@ -8,6 +8,7 @@
  * allocates nothing.  Its states:
  *
  *   IDLE --Send--> QUEUED (on the receiver's rxq)
+ *   IDLE --Send to a thread waiting in Receive--> RECEIVED (handed over)
  *   IDLE --Send to another host--> REMOTE (net.c) --answer--> DONE/FAILED
  *   QUEUED --Receive--> RECEIVED (on the receiver's held list)
  *   RECEIVED --Forward--> QUEUED (on another receiver's rxq)
@@ -21,8 +22,11 @@
  * Locking
  *
  *   host->ipc_lock protects, for every process of the host, rxq, held,
- *   rxq_len and dead, and of every transaction the fields the header marks
- *   "under host->ipc_lock".  One lock per host keeps each transition atomic
+ *   rwaiters, rxq_len and dead, and of every transaction the fields the
+ *   header marks "under host->ipc_lock".  Two things are read without it,
+ *   each published with release under it: a transaction's end (state, by
+ *   v_txn_end(), for the sender's first look in v_txn_wait()) and a
+ *   message handed to a thread waiting in Receive (struct v_rwait).  One lock per host keeps each transition atomic
  *   across the two or three processes a transaction involves (sender,
  *   holder, forward target) with no lock-ordering rules; critical sections
  *   are list and field updates only, nothing sleeps under it, and segment
@@ -146,6 +150,7 @@ void v_ipc_init_sock(struct v_sock *vs)
 {
 	INIT_LIST_HEAD(&vs->rxq);
 	INIT_LIST_HEAD(&vs->held);
+	INIT_LIST_HEAD(&vs->rwaiters);
 	init_waitqueue_head(&vs->tx_wait);
 	INIT_LIST_HEAD(&vs->txn.node);
 	INIT_LIST_HEAD(&vs->txn.greplies);
@@ -159,10 +164,121 @@ void v_ipc_init_sock(struct v_sock *vs)
 	vs->txn.seq = get_random_u32();
 }
 
-/* Wake the receivers waiting on vs (one of the exclusive ones) and poll. */
+/* A message was queued at vs: wake poll() (threads in Receive are handed theirs). */
 static void v_ipc_wake_receiver(struct v_sock *vs)
 {
 	vs->sk.sk_data_ready(&vs->sk);
+}
+
+/*
+ * A thread blocked in Receive, on its socket's rwaiters list (under
+ * ipc_lock).  The Send, Forward or REQUEST that finds it there hands its
+ * message over: moves it to the held list, fills r (with the credentials
+ * as the receiver's namespaces show them), takes the reference a copy
+ * needs, and publishes it all with handed (release), so the woken thread
+ * returns without taking ipc_lock again (ipc/mqueue.c's pipelined send).
+ * wake_q is not exported to modules: the waker wakes the task under
+ * ipc_lock, which (bh off) is an RCU read-side section, so the task_struct
+ * outlives the wake-up even if the thread, having seen handed, exits.
+ */
+struct v_rwait {
+	struct list_head node;
+	struct task_struct *task;
+	struct v_receive *r;
+	struct user_namespace *user_ns;
+	struct pid_namespace *pid_ns;
+	bool with_seg;
+	struct v_peer p;	/* out: the sender, if a segment copy follows */
+	u32 seq;		/* out: the transaction received */
+	bool handed;		/* out: the fields above are filled */
+};
+
+/*
+ * A sender's ids as the receiving task's user namespace sees them.  The
+ * initial namespace maps every valid id to itself: no map_id_up() walk on
+ * the fast path.
+ */
+void v_creds_fill_ids(struct v_creds *c, struct user_namespace *ns, kuid_t uid, kgid_t gid)
+{
+	if (ns == &init_user_ns) {
+		c->uid = uid_valid(uid) ? __kuid_val(uid) : overflowuid;
+		c->gid = gid_valid(gid) ? __kgid_val(gid) : overflowgid;
+		return;
+	}
+	c->uid = from_kuid_munged(ns, uid);
+	c->gid = from_kgid_munged(ns, gid);
+}
+
+/*
+ * t, already on vs's held list, is received by w's thread; ipc_lock held.
+ * Fills w->r, and w->p with a reference to the sender only when
+ * ReceiveWithSegment has a copy to make (only a copy reaches the sender
+ * after ipc_lock is dropped).
+ */
+static void v_ipc_hold(struct v_sock *vs, struct v_txn *t, struct v_rwait *w)
+{
+	struct v_receive *r = w->r;
+	bool copy;
+
+	t->holder = vs;
+	t->state = V_TXN_RECEIVED;
+	w->seq = t->seq;
+	trace_v_receive(v_host_part(vs->host), t->sender_id, t->seq, vs->id, t->seg_len);
+
+	r->sender = t->sender_id;
+	r->group = t->alien ? t->alien->group : 0;
+	r->forwarder = t->forwarder;
+	r->seg_len = t->seg_len;
+	r->seg_access = t->seg_access;
+	r->copied = 0;
+	r->msg = t->msg;
+	memset(&r->creds, 0, sizeof(r->creds));
+	copy = w->with_seg && r->buf_len && (t->seg_access & V_SEG_READ) && t->seg_len;
+	w->p.sock = NULL;
+	w->p.alien = NULL;
+	if (t->alien) {
+		if (copy) {
+			w->p.alien = t->alien;
+			v_alien_get(t->alien);
+		}
+		v_alien_fill_creds(t->alien, &r->creds, w->user_ns, w->pid_ns);
+	} else {
+		if (copy) {
+			w->p.sock = v_txn_sender(t);
+			sock_hold(&w->p.sock->sk);
+		}
+		v_creds_fill_ids(&r->creds, w->user_ns, t->uid, t->gid);
+		r->creds.pid = pid_nr_ns(t->tgid, w->pid_ns);
+		r->creds.host = v_id_host(t->sender_id);
+	}
+}
+
+/*
+ * Deliver t to dst; ipc_lock held, t on no list.  A thread of dst waiting
+ * in Receive gets it at once; otherwise t is queued.  True when queued:
+ * the caller wakes poll() with v_ipc_wake_receiver() after unlocking.
+ * Threads wait only while nothing is queued, so a waiter never overtakes
+ * a queued message.
+ */
+bool v_ipc_enqueue_locked(struct v_sock *dst, struct v_txn *t)
+{
+	struct v_rwait *w = list_first_entry_or_null(&dst->rwaiters, struct v_rwait, node);
+	struct task_struct *task;
+
+	if (!w) {
+		t->holder = dst;
+		t->state = V_TXN_QUEUED;
+		list_add_tail(&t->node, &dst->rxq);
+		dst->rxq_len++;
+		return true;
+	}
+	list_del_init(&w->node);
+	list_add_tail(&t->node, &dst->held);
+	v_ipc_hold(dst, t, w);
+	task = w->task;
+	smp_store_release(&w->handed, true);	/* w may be gone after this */
+	wake_up_process(task);
+	return false;
 }
 
 /*
@@ -176,7 +292,17 @@ void v_txn_end(struct v_txn *t, int error)
 	list_del_init(&t->node);
 	t->holder = NULL;
 	t->error = error;
-	t->state = error ? V_TXN_FAILED : V_TXN_DONE;
+	/* After msg, replier and error: v_txn_wait() may look without the lock. */
+	smp_store_release(&t->state, error ? V_TXN_FAILED : V_TXN_DONE);
+}
+
+/* Has t ended (replied or failed)?  Without ipc_lock: pairs with v_txn_end(). */
+static bool v_txn_ended(struct v_txn *t)
+{
+	/* Pairs with v_txn_end()'s release: its msg and error are seen. */
+	enum v_txn_state state = smp_load_acquire(&t->state);
+
+	return state == V_TXN_DONE || state == V_TXN_FAILED;
 }
 
 bool v_txn_pending(const struct v_txn *t)
@@ -201,6 +327,27 @@ struct v_sock *v_ipc_find(struct v_sock *vs, u64 id, int *err)
 	dst = v_id_lookup(vs->host, id);
 	if (!dst)
 		*err = -ESRCH;
+	return dst;
+}
+
+/*
+ * The receiver of a local Send, from the socket's cache when it is the
+ * last Send's (ids are never reused, so a cached receiver since shut down
+ * is still the right answer: its dead flag says ESRCH under ipc_lock).
+ * The reference stays with the cache.
+ */
+static struct v_sock *v_ipc_send_dst(struct v_sock *vs, u64 id, int *err)
+{
+	struct v_sock *dst = vs->dst_cache;
+
+	if (dst && dst->id == id)
+		return dst;
+	dst = v_ipc_find(vs, id, err);
+	if (!dst)
+		return NULL;
+	if (vs->dst_cache)
+		sock_put(&vs->dst_cache->sk);
+	vs->dst_cache = dst;
 	return dst;
 }
 
@@ -325,6 +472,14 @@ static int v_txn_wait(struct v_sock *vs)
 	 * join the wait queue until we have seen that we must wait.
 	 */
 	cond_resched();
+	/*
+	 * It usually has: then the end, published by v_txn_end() with
+	 * release, is seen here without ipc_lock (a local Send's only).
+	 */
+	if (!READ_ONCE(t->req_skb) && v_txn_ended(t)) {
+		err = t->error;
+		goto out;
+	}
 	for (;;) {
 		timeo = MAX_SCHEDULE_TIMEOUT;
 		if (READ_ONCE(t->req_skb))
@@ -380,6 +535,7 @@ static int v_txn_wait(struct v_sock *vs)
 	spin_unlock_bh(lock);
 	if (waiting)
 		remove_wait_queue(&vs->tx_wait, &wait);
+out:
 	if (err != -ERESTARTNOINTR)
 		v_txn_wait_copiers(vs);
 	return err;
@@ -513,6 +669,7 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	struct v_txn *t = &vs->txn;
 	struct v_sock *dst;
 	struct v_send s;
+	bool queued;
 	int err;
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
@@ -533,7 +690,8 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		return err;
 	if (test_and_set_bit_lock(V_SOCK_SENDING, &vs->flags))
 		return -EALREADY;
-	v_group_txn_close(t);	/* the next Send ends a group transaction */
+	if (unlikely(READ_ONCE(t->group)))
+		v_group_txn_close(t);	/* the next Send ends a group transaction */
 	if (v_id_is_group(s.dst)) {
 		v_txn_prepare(t, &s);
 		err = v_net_group_send(vs, t);
@@ -554,11 +712,12 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
 		return v_send_complete(vs, uarg, v_txn_wait(vs));
 	}
-	dst = v_ipc_find(vs, s.dst, &err);
+	dst = v_ipc_send_dst(vs, s.dst, &err);
 	if (!dst)
 		goto out_unlock;
 
 	v_txn_prepare(t, &s);
+	trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
 	spin_lock_bh(lock);
 	if (vs->dead)
 		err = -ESHUTDOWN;
@@ -566,18 +725,13 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		err = -ESRCH;
 	if (err) {
 		spin_unlock_bh(lock);
-		sock_put(&dst->sk);
 		v_txn_put(t);
 		goto out_unlock;
 	}
-	t->holder = dst;
-	t->state = V_TXN_QUEUED;
-	list_add_tail(&t->node, &dst->rxq);
-	dst->rxq_len++;
+	queued = v_ipc_enqueue_locked(dst, t);
 	spin_unlock_bh(lock);
-	trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
-	v_ipc_wake_receiver(dst);
-	sock_put(&dst->sk);
+	if (queued)
+		v_ipc_wake_receiver(dst);
 
 	return v_send_complete(vs, uarg, v_txn_wait(vs));
 
@@ -590,22 +744,23 @@ out_unlock:
 static void v_ipc_requeue(struct v_sock *vs, const struct v_peer *p, u32 seq)
 {
 	struct v_txn *t = v_peer_txn(p);
-	bool requeued = false;
+	bool queued = false;
 
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder == vs && t->state == V_TXN_RECEIVED && t->seq == seq) {
-		list_move(&t->node, &vs->rxq);
-		vs->rxq_len++;
-		t->state = V_TXN_QUEUED;
-		requeued = true;
+		list_del_init(&t->node);
+		/* Waiters mean an empty queue: the head is the tail. */
+		queued = v_ipc_enqueue_locked(vs, t);
+		if (queued)
+			list_move(&t->node, &vs->rxq);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
-	if (requeued)
+	if (queued)
 		v_ipc_wake_receiver(vs);
 }
 
-/* Take the first queued transaction; ipc_lock held.  Fills r and p. */
-static bool v_ipc_take(struct v_sock *vs, struct v_receive *r, struct v_peer *p, u32 *seq)
+/* Take the first queued transaction for w's thread; ipc_lock held. */
+static bool v_ipc_take(struct v_sock *vs, struct v_rwait *w)
 {
 	struct v_txn *t = list_first_entry_or_null(&vs->rxq, struct v_txn, node);
 
@@ -613,32 +768,7 @@ static bool v_ipc_take(struct v_sock *vs, struct v_receive *r, struct v_peer *p,
 		return false;
 	list_move_tail(&t->node, &vs->held);
 	vs->rxq_len--;
-	t->state = V_TXN_RECEIVED;
-	*seq = t->seq;
-	trace_v_receive(v_host_part(vs->host), t->sender_id, t->seq, vs->id, t->seg_len);
-
-	r->sender = t->sender_id;
-	r->group = t->alien ? t->alien->group : 0;
-	r->forwarder = t->forwarder;
-	r->seg_len = t->seg_len;
-	r->seg_access = t->seg_access;
-	r->copied = 0;
-	r->msg = t->msg;
-	memset(&r->creds, 0, sizeof(r->creds));
-	if (t->alien) {
-		p->sock = NULL;
-		p->alien = t->alien;
-		v_alien_get(p->alien);
-		v_alien_fill_creds(p->alien, &r->creds);
-	} else {
-		p->alien = NULL;
-		p->sock = v_txn_sender(t);
-		sock_hold(&p->sock->sk);
-		r->creds.uid = from_kuid_munged(current_user_ns(), t->uid);
-		r->creds.gid = from_kgid_munged(current_user_ns(), t->gid);
-		r->creds.pid = pid_nr_ns(t->tgid, task_active_pid_ns(current));
-		r->creds.host = v_id_host(t->sender_id);
-	}
+	v_ipc_hold(vs, t, w);
 	return true;
 }
 
@@ -664,34 +794,24 @@ static int v_ipc_receive_seg(struct v_sock *vs, struct v_receive *r,
 }
 
 /*
- * Receive (and ReceiveWithSegment): wait for the first queued message.
- * Each message goes to exactly one of the threads receiving on vs: they
- * wait exclusively and take messages under ipc_lock.
+ * Wait until w's thread has a message: one already queued, taken here, or
+ * one handed over while it sleeps on rwaiters (then seen without
+ * ipc_lock).  One locked look before each sleep.
  */
-int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool nonblock)
+static int v_ipc_receive_wait(struct v_sock *vs, struct v_rwait *w, long timeo)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	spinlock_t *lock = &vs->host->ipc_lock;
-	long timeo = sock_rcvtimeo(&vs->sk, nonblock);
-	bool taken = false, waiting = false;
-	struct v_peer p;
-	u32 seq = 0;
 	int err = 0;
 
-	if (r->flags || (!with_seg && (r->buf_addr || r->buf_len)))
-		return -EINVAL;
-	if (with_seg && !access_ok(u64_to_user_ptr(r->buf_addr), r->buf_len))
-		return -EFAULT;
-
-	/* A message already queued is taken without joining the wait queue. */
+	spin_lock_bh(lock);
 	for (;;) {
-		spin_lock_bh(lock);
-		if (vs->dead)
+		if (w->handed)
+			break;
+		if (vs->dead) {
 			err = -ESHUTDOWN;
-		else
-			taken = v_ipc_take(vs, r, &p, &seq);
-		spin_unlock_bh(lock);
-		if (err || taken)
+			break;
+		}
+		if (v_ipc_take(vs, w))
 			break;
 		if (!timeo) {
 			err = -EAGAIN;
@@ -701,33 +821,56 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 			err = sock_intr_errno(timeo);
 			break;
 		}
-		if (!waiting) {
-			/* Look once more, on the queue: no wake-up is lost. */
-			add_wait_queue_exclusive(sk_sleep(&vs->sk), &wait);
-			waiting = true;
-			continue;
-		}
-		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		if (list_empty(&w->node))
+			list_add_tail(&w->node, &vs->rwaiters);
+		set_current_state(TASK_INTERRUPTIBLE);
+		spin_unlock_bh(lock);
+		timeo = schedule_timeout(timeo);
+		/* Pairs with v_ipc_enqueue_locked()'s release: w is filled. */
+		if (smp_load_acquire(&w->handed))
+			return 0;
+		spin_lock_bh(lock);
 	}
-	if (waiting)
-		remove_wait_queue(sk_sleep(&vs->sk), &wait);
-	if (err) {
-		/* Pass on a wake-up this thread may have taken from another. */
-		if (READ_ONCE(vs->rxq_len))
-			v_ipc_wake_receiver(vs);
-		return err;
-	}
+	list_del_init(&w->node);
+	spin_unlock_bh(lock);
+	return err;
+}
 
-	if (with_seg && r->buf_len && (r->seg_access & V_SEG_READ) && r->seg_len) {
-		err = v_ipc_receive_seg(vs, r, &p, seq);
+/*
+ * Receive (and ReceiveWithSegment): wait for the first queued message.
+ * Each message goes to exactly one of the threads receiving on vs: they
+ * take messages under ipc_lock, or are handed one in their turn.
+ */
+int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool nonblock)
+{
+	struct v_rwait w = {
+		.node = LIST_HEAD_INIT(w.node),
+		.task = current,
+		.r = r,
+		.user_ns = current_user_ns(),
+		.pid_ns = task_active_pid_ns(current),
+		.with_seg = with_seg,
+	};
+	int err;
+
+	if (r->flags || (!with_seg && (r->buf_addr || r->buf_len)))
+		return -EINVAL;
+	if (with_seg && !access_ok(u64_to_user_ptr(r->buf_addr), r->buf_len))
+		return -EFAULT;
+
+	err = v_ipc_receive_wait(vs, &w, sock_rcvtimeo(&vs->sk, nonblock));
+	if (err)
+		return err;
+	if (w.p.sock || w.p.alien) {	/* v_ipc_hold() saw a copy to make */
+		err = v_ipc_receive_seg(vs, r, &w.p, w.seq);
 		if (err == -EFAULT)
-			v_ipc_requeue(vs, &p, seq);	/* lose nothing */
+			v_ipc_requeue(vs, &w.p, w.seq);	/* lose nothing */
 		else
 			err = 0;	/* sender went away meanwhile: a Reply will say so */
 		if (err)
 			r->copied = 0;
+		v_peer_put(&w.p);
 	}
-	v_peer_put(&p);
 	return err;
 }
 
@@ -834,6 +977,60 @@ void v_txn_copy_end(struct v_copy *c)
 }
 
 /*
+ * End the transaction t, held by vs, with r's message; ipc_lock held.
+ * The sender is woken under the lock: once the lock is dropped it may see
+ * the end, return and close its socket.  It waits on tx_wait only after
+ * joining the queue and then looking under ipc_lock, so a queue seen empty
+ * here means it will find the end itself (no wake-up to make: the usual
+ * case, the sender preempted in v_txn_wait()'s cond_resched()).
+ */
+static void v_txn_reply_locked(struct v_sock *vs, struct v_txn *t,
+			       const struct v_reply *r, u64 seg_len)
+{
+	struct v_sock *sender = v_txn_sender(t);
+
+	t->msg = r->msg;
+	t->replier = vs->id;
+	trace_v_reply(v_host_part(vs->host), t->sender_id, t->seq, vs->id, seg_len);
+	v_txn_end(t, 0);
+	/* The sender runs next; a server usually blocks in Receive now. */
+	if (waitqueue_active(&sender->tx_wait))
+		wake_up_interruptible_sync(&sender->tx_wait);
+}
+
+/* How far back Reply looks on the held list before looking the id up. */
+#define V_REPLY_HELD_SCAN	4
+
+/*
+ * The usual Reply: no segment data, to a local sender among the last few
+ * whose messages vs received.  Being on vs's held list pins the sender
+ * (it ends its Send, or its socket, only under ipc_lock, and a shutdown
+ * of vs empties the list under it first), so this takes no id lookup and
+ * no reference.  False: not found here, take the general path.
+ */
+static bool v_ipc_reply_held(struct v_sock *vs, const struct v_reply *r)
+{
+	struct v_txn *t;
+	bool done = false;
+	int n = 0;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	list_for_each_entry_reverse(t, &vs->held, node) {
+		if (++n > V_REPLY_HELD_SCAN)
+			break;
+		if (t->sender_id != r->dst)
+			continue;
+		if (!t->alien) {	/* an alien's Reply is a frame: alien.c */
+			v_txn_reply_locked(vs, t, r, 0);
+			done = true;
+		}
+		break;
+	}
+	spin_unlock_bh(&vs->host->ipc_lock);
+	return done;
+}
+
+/*
  * Reply (and ReplyWithSegment): end the transaction of r->dst, which the
  * caller must hold.  With segment data, the data is written first and the
  * message stays held if that fails.
@@ -851,6 +1048,8 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 		return -EINVAL;
 	if (!with_seg && (r->seg_offset || r->src_addr || r->src_len))
 		return -EINVAL;
+	if (!(with_seg && r->src_len) && v_ipc_reply_held(vs, r))
+		return 0;
 	if (v_peer_get(vs, r->dst, &p))
 		return -ENOENT;
 	if (p.alien) {
@@ -879,17 +1078,10 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 	}
 
 	spin_lock_bh(&vs->host->ipc_lock);
-	if (t->holder != vs || t->state != V_TXN_RECEIVED || (seq && t->seq != seq)) {
+	if (t->holder != vs || t->state != V_TXN_RECEIVED || (seq && t->seq != seq))
 		err = -ENOENT;
-	} else {
-		t->msg = r->msg;
-		t->replier = vs->id;
-		trace_v_reply(v_host_part(vs->host), t->sender_id, t->seq, vs->id,
-			      with_seg ? r->src_len : 0);
-		v_txn_end(t, 0);
-		/* The sender runs next; a server usually blocks in Receive now. */
-		wake_up_interruptible_sync(&sender->tx_wait);
-	}
+	else
+		v_txn_reply_locked(vs, t, r, with_seg ? r->src_len : 0);
 	spin_unlock_bh(&vs->host->ipc_lock);
 out:
 	v_peer_put(&p);
@@ -903,6 +1095,7 @@ out:
 int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 {
 	struct v_sock *dst = NULL;
+	bool queued = false;
 	struct v_peer p;
 	struct v_txn *t;
 	int err = 0;
@@ -929,17 +1122,15 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 	} else if (dst && dst->dead) {
 		err = -ESRCH;
 	} else if (dst) {
-		list_move_tail(&t->node, &dst->rxq);
-		dst->rxq_len++;
-		t->holder = dst;
-		t->state = V_TXN_QUEUED;
 		t->msg = f->msg;
 		t->forwarder = vs->id;
 		trace_v_forward(v_host_part(vs->host), t->sender_id, t->seq, f->to, 0);
+		list_del_init(&t->node);
+		queued = v_ipc_enqueue_locked(dst, t);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
 	if (dst) {
-		if (!err)
+		if (queued)
 			v_ipc_wake_receiver(dst);
 		sock_put(&dst->sk);
 	}
@@ -954,10 +1145,15 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
  */
 void v_ipc_shutdown(struct v_sock *vs)
 {
+	struct v_rwait *w, *wtmp;
 	struct v_txn *t, *tmp;
 
 	spin_lock_bh(&vs->host->ipc_lock);
 	vs->dead = true;
+	list_for_each_entry_safe(w, wtmp, &vs->rwaiters, node) {
+		list_del_init(&w->node);
+		wake_up_process(w->task);	/* w stays until it takes ipc_lock */
+	}
 	list_for_each_entry_safe(t, tmp, &vs->rxq, node) {
 		v_txn_end(t, -ESRCH);
 		v_txn_notify(t);
@@ -980,6 +1176,10 @@ void v_ipc_release(struct v_sock *vs)
 {
 	struct v_txn *t = &vs->txn;
 
+	if (vs->dst_cache) {
+		sock_put(&vs->dst_cache->sk);
+		vs->dst_cache = NULL;
+	}
 	v_ipc_shutdown(vs);
 	v_group_txn_close(t);
 	if (!test_bit(V_SOCK_SENDING, &vs->flags))

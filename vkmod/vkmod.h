@@ -255,10 +255,18 @@ struct v_sock {
 	/* under host->ipc_lock */
 	struct list_head rxq;		/* txns queued for Receive, FIFO */
 	struct list_head held;		/* txns received, not yet replied */
+	struct list_head rwaiters;	/* threads blocked in Receive (ipc.c) */
 	unsigned int rxq_len;		/* read locklessly by poll */
 	bool dead;			/* shut down: no more messages */
 
 	unsigned long flags;		/* V_SOCK_* bits */
+	/*
+	 * The receiver of this process's last local Send, with a reference
+	 * (as a socket caches its route): the next Send to the same id needs
+	 * no lookup.  Used only by the thread holding V_SOCK_SENDING, and
+	 * dropped at release (ipc.c).
+	 */
+	struct v_sock *dst_cache;
 	wait_queue_head_t tx_wait;	/* the thread in Send waits here */
 	struct v_txn txn;		/* the outgoing transaction */
 
@@ -491,7 +499,10 @@ struct v_alien *v_alien_find(struct v_host *host, u64 client, u64 holder);
 void v_alien_get(struct v_alien *a);
 void v_alien_put(struct v_alien *a);
 struct v_txn *v_alien_txn(struct v_alien *a);
-void v_alien_fill_creds(struct v_alien *a, struct v_creds *c);
+void v_alien_fill_creds(struct v_alien *a, struct v_creds *c, struct user_namespace *ns,
+			struct pid_namespace *pid_ns);
+void v_creds_fill_ids(struct v_creds *c, struct user_namespace *ns, kuid_t uid, kgid_t gid);
+bool v_ipc_enqueue_locked(struct v_sock *dst, struct v_txn *t);
 int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied);
 int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r, bool with_seg);
 bool v_alien_group_open(struct v_host *host, struct v_alien *a);
