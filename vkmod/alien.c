@@ -649,7 +649,8 @@ static unsigned int v_alien_publish(struct v_host *host, struct v_alien **as,
 				    struct v_sock **dsts, unsigned int n, u64 client,
 				    struct v_alien_src *src)
 {
-	unsigned int i, failed = 0, max = v_alien_receiver_max(host);
+	unsigned int i, failed = 0, nwake = 0, max = v_alien_receiver_max(host);
+	struct task_struct *wake[8], *task;
 
 	spin_lock(&host->ipc_lock);
 	for (i = 0; i < n; i++) {
@@ -660,11 +661,19 @@ static unsigned int v_alien_publish(struct v_host *host, struct v_alien **as,
 			t->state = V_TXN_FAILED;
 			t->error = -ESRCH;
 			failed++;
-		} else {
-			v_ipc_enqueue_locked(dsts[i], t);
+		} else if (!v_ipc_enqueue_locked(dsts[i], t, &task) && task) {
+			/* Handed to a waiting thread: woken after unlocking,
+			 * but for a group's members past the first few.
+			 */
+			if (nwake < ARRAY_SIZE(wake))
+				wake[nwake++] = task;
+			else
+				v_ipc_wake_task(task);
 		}
 	}
 	spin_unlock(&host->ipc_lock);
+	for (i = 0; i < nwake; i++)
+		v_ipc_wake_task(wake[i]);
 	for (i = 0; i < n; i++) {
 		hlist_add_head(&as[i]->hnode, v_alien_bucket(host, client));
 		as[i]->hashed = true;

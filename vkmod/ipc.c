@@ -11,7 +11,8 @@
  *   IDLE --Send to a thread waiting in Receive--> RECEIVED (handed over)
  *   IDLE --Send to another host--> REMOTE (net.c) --answer--> DONE/FAILED
  *   QUEUED --Receive--> RECEIVED (on the receiver's held list)
- *   RECEIVED --Forward--> QUEUED (on another receiver's rxq)
+ *   RECEIVED --Forward--> QUEUED (on another receiver's rxq), or RECEIVED
+ *                         (handed to a thread waiting there)
  *   RECEIVED --Reply--> DONE
  *   QUEUED/RECEIVED --receiver shut down or gone--> FAILED (-ESRCH)
  *   QUEUED/RECEIVED --sender cancels--> FAILED (-EINTR, -ETIMEDOUT,
@@ -26,12 +27,15 @@
  *   header marks "under host->ipc_lock".  Two things are read without it,
  *   each published with release under it: a transaction's end (state, by
  *   v_txn_end(), for the sender's first look in v_txn_wait()) and a
- *   message handed to a thread waiting in Receive (struct v_rwait).  One lock per host keeps each transition atomic
- *   across the two or three processes a transaction involves (sender,
- *   holder, forward target) with no lock-ordering rules; critical sections
- *   are list and field updates only, nothing sleeps under it, and segment
- *   data is copied outside it (segment.c).  It is taken with _bh because
- *   remote frames will take it in softirq context.
+ *   message handed to a thread waiting in Receive (struct v_rwait).
+ *   One lock per host keeps each transition atomic across the two or
+ *   three processes a transaction involves (sender, holder, forward
+ *   target) with no lock-ordering rules; critical sections are list and
+ *   field updates only, nothing sleeps under it, a thread handed a
+ *   message is woken after it (a Reply wakes a sleeping sender under it:
+ *   once it is dropped the sender may close its socket), and segment
+ *   data is copied outside it (segment.c).  It is taken with _bh because remote frames take it in
+ *   softirq context.
  *
  * A remote client is represented on this host by an alien (alien.c) whose
  * embedded v_txn sits on a receiver's lists exactly like a local sender's;
@@ -49,7 +53,9 @@
  *     transaction before the socket goes.
  *   - Whoever reaches a sender by id (Reply, MoveTo, ...) holds a socket
  *     reference from v_id_lookup() and checks holder and state under
- *     ipc_lock before acting.
+ *     ipc_lock before acting.  Reply's usual case reaches it through the
+ *     replier's own held list instead, under ipc_lock, which pins it
+ *     (v_ipc_reply_held()).
  *   - Segment copies are bracketed by v_txn_copy_begin()/v_txn_copy_end():
  *     begin checks the caller still holds the transaction, takes a
  *     reference on the sender's mm and counts the copier.  A Send does not
@@ -137,13 +143,21 @@ void v_peer_put(struct v_peer *p)
 	p->alien = NULL;
 }
 
-/* Wake whoever waits for the end of t: a local sender, or an alien's NACK. */
-static void v_txn_notify(struct v_txn *t)
+/*
+ * Fail t (queued or received; ipc_lock held) and wake whoever waits for
+ * its end: a local sender, or an alien's NACK.  Nothing of t is read
+ * after the end: a local sender may see it without the lock and send anew.
+ */
+static void v_txn_fail_notify(struct v_txn *t, int error)
 {
-	if (t->alien)
-		v_alien_ended(t->alien);
+	struct v_alien *a = t->alien;
+	struct v_sock *sender = a ? NULL : v_txn_sender(t);
+
+	v_txn_end(t, error);
+	if (a)
+		v_alien_ended(a);
 	else
-		wake_up(&v_txn_sender(t)->tx_wait);
+		wake_up(&sender->tx_wait);
 }
 
 void v_ipc_init_sock(struct v_sock *vs)
@@ -177,9 +191,9 @@ static void v_ipc_wake_receiver(struct v_sock *vs)
  * as the receiver's namespaces show them), takes the reference a copy
  * needs, and publishes it all with handed (release), so the woken thread
  * returns without taking ipc_lock again (ipc/mqueue.c's pipelined send).
- * wake_q is not exported to modules: the waker wakes the task under
- * ipc_lock, which (bh off) is an RCU read-side section, so the task_struct
- * outlives the wake-up even if the thread, having seen handed, exits.
+ * The waker takes a reference on the task before publishing (w may be
+ * gone right after) and wakes it once ipc_lock is dropped: wake_q, which
+ * mqueue uses for this, is not exported to modules.
  */
 struct v_rwait {
 	struct list_head node;
@@ -255,16 +269,17 @@ static void v_ipc_hold(struct v_sock *vs, struct v_txn *t, struct v_rwait *w)
 
 /*
  * Deliver t to dst; ipc_lock held, t on no list.  A thread of dst waiting
- * in Receive gets it at once; otherwise t is queued.  True when queued:
- * the caller wakes poll() with v_ipc_wake_receiver() after unlocking.
- * Threads wait only while nothing is queued, so a waiter never overtakes
- * a queued message.
+ * in Receive gets it at once: *wake is then that thread, referenced, for
+ * the caller to wake with v_ipc_wake_task() once ipc_lock is dropped.
+ * Otherwise t is queued and true returned: the caller wakes poll() with
+ * v_ipc_wake_receiver() after unlocking.  Threads wait only while nothing
+ * is queued, so a waiter never overtakes a queued message.
  */
-bool v_ipc_enqueue_locked(struct v_sock *dst, struct v_txn *t)
+bool v_ipc_enqueue_locked(struct v_sock *dst, struct v_txn *t, struct task_struct **wake)
 {
 	struct v_rwait *w = list_first_entry_or_null(&dst->rwaiters, struct v_rwait, node);
-	struct task_struct *task;
 
+	*wake = NULL;
 	if (!w) {
 		t->holder = dst;
 		t->state = V_TXN_QUEUED;
@@ -275,10 +290,18 @@ bool v_ipc_enqueue_locked(struct v_sock *dst, struct v_txn *t)
 	list_del_init(&w->node);
 	list_add_tail(&t->node, &dst->held);
 	v_ipc_hold(dst, t, w);
-	task = w->task;
+	*wake = get_task_struct(w->task);
 	smp_store_release(&w->handed, true);	/* w may be gone after this */
-	wake_up_process(task);
 	return false;
+}
+
+/* Wake the thread v_ipc_enqueue_locked() handed a message to, if any. */
+void v_ipc_wake_task(struct task_struct *task)
+{
+	if (task) {
+		wake_up_process(task);
+		put_task_struct(task);
+	}
 }
 
 /*
@@ -330,23 +353,32 @@ struct v_sock *v_ipc_find(struct v_sock *vs, u64 id, int *err)
 	return dst;
 }
 
+/* Forget the cached receiver (SENDING held, or at release). */
+static void v_ipc_send_dst_drop(struct v_sock *vs)
+{
+	if (vs->dst_cache) {
+		sock_put(&vs->dst_cache->sk);
+		vs->dst_cache = NULL;
+	}
+}
+
 /*
  * The receiver of a local Send, from the socket's cache when it is the
- * last Send's (ids are never reused, so a cached receiver since shut down
- * is still the right answer: its dead flag says ESRCH under ipc_lock).
- * The reference stays with the cache.
+ * last Send's and still up; otherwise looked up, and cached.  A cached
+ * receiver that has shut down is looked up again (its id may, after
+ * generations of the index allocator, name another process by now) and
+ * forgotten when the Send fails with ESRCH, so a closed receiver is
+ * pinned at most until the next Send of each socket that last sent to
+ * it.  The reference stays with the cache.
  */
 static struct v_sock *v_ipc_send_dst(struct v_sock *vs, u64 id, int *err)
 {
 	struct v_sock *dst = vs->dst_cache;
 
-	if (dst && dst->id == id)
+	if (dst && dst->id == id && !READ_ONCE(dst->dead))
 		return dst;
+	v_ipc_send_dst_drop(vs);
 	dst = v_ipc_find(vs, id, err);
-	if (!dst)
-		return NULL;
-	if (vs->dst_cache)
-		sock_put(&vs->dst_cache->sk);
 	vs->dst_cache = dst;
 	return dst;
 }
@@ -667,6 +699,7 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 {
 	spinlock_t *lock = &vs->host->ipc_lock;
 	struct v_txn *t = &vs->txn;
+	struct task_struct *wake;
 	struct v_sock *dst;
 	struct v_send s;
 	bool queued;
@@ -717,7 +750,6 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		goto out_unlock;
 
 	v_txn_prepare(t, &s);
-	trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
 	spin_lock_bh(lock);
 	if (vs->dead)
 		err = -ESHUTDOWN;
@@ -725,11 +757,15 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		err = -ESRCH;
 	if (err) {
 		spin_unlock_bh(lock);
+		if (err == -ESRCH)
+			v_ipc_send_dst_drop(vs);
 		v_txn_put(t);
 		goto out_unlock;
 	}
-	queued = v_ipc_enqueue_locked(dst, t);
+	trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
+	queued = v_ipc_enqueue_locked(dst, t, &wake);
 	spin_unlock_bh(lock);
+	v_ipc_wake_task(wake);
 	if (queued)
 		v_ipc_wake_receiver(dst);
 
@@ -744,17 +780,19 @@ out_unlock:
 static void v_ipc_requeue(struct v_sock *vs, const struct v_peer *p, u32 seq)
 {
 	struct v_txn *t = v_peer_txn(p);
+	struct task_struct *wake = NULL;
 	bool queued = false;
 
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder == vs && t->state == V_TXN_RECEIVED && t->seq == seq) {
 		list_del_init(&t->node);
 		/* Waiters mean an empty queue: the head is the tail. */
-		queued = v_ipc_enqueue_locked(vs, t);
+		queued = v_ipc_enqueue_locked(vs, t, &wake);
 		if (queued)
 			list_move(&t->node, &vs->rxq);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
+	v_ipc_wake_task(wake);
 	if (queued)
 		v_ipc_wake_receiver(vs);
 }
@@ -1094,6 +1132,7 @@ out:
  */
 int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 {
+	struct task_struct *wake = NULL;
 	struct v_sock *dst = NULL;
 	bool queued = false;
 	struct v_peer p;
@@ -1126,9 +1165,10 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		t->forwarder = vs->id;
 		trace_v_forward(v_host_part(vs->host), t->sender_id, t->seq, f->to, 0);
 		list_del_init(&t->node);
-		queued = v_ipc_enqueue_locked(dst, t);
+		queued = v_ipc_enqueue_locked(dst, t, &wake);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
+	v_ipc_wake_task(wake);
 	if (dst) {
 		if (queued)
 			v_ipc_wake_receiver(dst);
@@ -1154,14 +1194,10 @@ void v_ipc_shutdown(struct v_sock *vs)
 		list_del_init(&w->node);
 		wake_up_process(w->task);	/* w stays until it takes ipc_lock */
 	}
-	list_for_each_entry_safe(t, tmp, &vs->rxq, node) {
-		v_txn_end(t, -ESRCH);
-		v_txn_notify(t);
-	}
-	list_for_each_entry_safe(t, tmp, &vs->held, node) {
-		v_txn_end(t, -ESRCH);
-		v_txn_notify(t);
-	}
+	list_for_each_entry_safe(t, tmp, &vs->rxq, node)
+		v_txn_fail_notify(t, -ESRCH);
+	list_for_each_entry_safe(t, tmp, &vs->held, node)
+		v_txn_fail_notify(t, -ESRCH);
 	spin_unlock_bh(&vs->host->ipc_lock);
 	vs->sk.sk_state_change(&vs->sk);
 	wake_up_all(&vs->tx_wait);
@@ -1176,10 +1212,7 @@ void v_ipc_release(struct v_sock *vs)
 {
 	struct v_txn *t = &vs->txn;
 
-	if (vs->dst_cache) {
-		sock_put(&vs->dst_cache->sk);
-		vs->dst_cache = NULL;
-	}
+	v_ipc_send_dst_drop(vs);
 	v_ipc_shutdown(vs);
 	v_group_txn_close(t);
 	if (!test_bit(V_SOCK_SENDING, &vs->flags))
