@@ -318,11 +318,6 @@ static int send_to(int fd, uint64_t dst, struct v_msg *m, uint64_t timeout_ms)
 	return ret;
 }
 
-static pid_t gettid_(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
 /* A thread doing one Send or one Receive on a socket. */
 struct op_thread {
 	pthread_t th;
@@ -347,7 +342,7 @@ static void *op_thread_fn(void *p)
 	struct op_thread *t = p;
 	struct v_send s;
 
-	t->tid = gettid_();
+	t->tid = vt_gettid();
 	if (t->is_recv) {
 		memset(&t->r, 0, sizeof(t->r));
 		t->ret = v_receive_ex(t->fd, &t->r);

@@ -27,11 +27,6 @@
 #define REQ_CODE	0x0321
 #define BAD_PTR		((void *)16)
 
-static pid_t path_gettid(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
 /* One Send with a timeout (so a lost message fails, not hangs). */
 static int path_send(int fd, uint64_t dst, struct v_msg *m, void *seg, size_t len)
 {
@@ -90,7 +85,7 @@ static void *path_rx_thread(void *arg)
 {
 	struct path_rx *x = arg;
 
-	__atomic_store_n(&x->tid, path_gettid(), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&x->tid, vt_gettid(), __ATOMIC_SEQ_CST);
 	memset(&x->r, 0, sizeof(x->r));
 	x->r.buf_addr = (uintptr_t)x->buf;
 	x->r.buf_len = x->buf_len;

@@ -492,7 +492,7 @@ static void *slow_sender(void *arg)
 	FIXTURE_DATA(slow_copy) *self = arg;
 	struct v_send s;
 
-	self->stid = (pid_t)syscall(SYS_gettid);
+	self->stid = vt_gettid();
 	memset(&s, 0, sizeof(s));
 	s.dst = self->rid;
 	s.seg_addr = (uintptr_t)self->seg;

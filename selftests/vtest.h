@@ -126,6 +126,12 @@ static inline int vt_down_ms_scaled(void)
 		return test_harness_run(argc, argv);			\
 	}
 
+/* The calling thread's id (glibc 2.36's gettid() is not everywhere). */
+static inline pid_t vt_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
 static inline int vt_socket(void)
 {
 	return socket(v_family(), SOCK_DGRAM, 0);

@@ -645,12 +645,15 @@ static bool v_alien_reserve(struct v_host *host, unsigned int n)
  * shut down, or (a group's) full: they are failed, for the client to
  * learn.
  */
+/* How many threads handed a REQUEST's aliens are woken after ipc_lock. */
+#define V_ALIEN_WAKE_AFTER	8
+
 static unsigned int v_alien_publish(struct v_host *host, struct v_alien **as,
 				    struct v_sock **dsts, unsigned int n, u64 client,
 				    struct v_alien_src *src)
 {
 	unsigned int i, failed = 0, nwake = 0, max = v_alien_receiver_max(host);
-	struct task_struct *wake[8], *task;
+	struct task_struct *wake[V_ALIEN_WAKE_AFTER], *task;
 
 	spin_lock(&host->ipc_lock);
 	for (i = 0; i < n; i++) {

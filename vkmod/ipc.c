@@ -34,8 +34,8 @@
  *   field updates only, nothing sleeps under it, a thread handed a
  *   message is woken after it (a Reply wakes a sleeping sender under it:
  *   once it is dropped the sender may close its socket), and segment
- *   data is copied outside it (segment.c).  It is taken with _bh because remote frames take it in
- *   softirq context.
+ *   data is copied outside it (segment.c).  It is taken with _bh because
+ *   remote frames take it in softirq context.
  *
  * A remote client is represented on this host by an alien (alien.c) whose
  * embedded v_txn sits on a receiver's lists exactly like a local sender's;
@@ -319,7 +319,7 @@ void v_txn_end(struct v_txn *t, int error)
 	smp_store_release(&t->state, error ? V_TXN_FAILED : V_TXN_DONE);
 }
 
-/* Has t ended (replied or failed)?  Without ipc_lock: pairs with v_txn_end(). */
+/* Has t ended (replied or failed)?  Read without ipc_lock. */
 static bool v_txn_ended(struct v_txn *t)
 {
 	/* Pairs with v_txn_end()'s release: its msg and error are seen. */
@@ -786,7 +786,7 @@ static void v_ipc_requeue(struct v_sock *vs, const struct v_peer *p, u32 seq)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder == vs && t->state == V_TXN_RECEIVED && t->seq == seq) {
 		list_del_init(&t->node);
-		/* Waiters mean an empty queue: the head is the tail. */
+		/* To a waiting thread, or back at the head of the queue. */
 		queued = v_ipc_enqueue_locked(vs, t, &wake);
 		if (queued)
 			list_move(&t->node, &vs->rxq);

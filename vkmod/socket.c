@@ -191,8 +191,6 @@ static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *a
 	if (likely(cmd == V_IOC_SEND))
 		return v_ipc_send(vs, argp);
 	switch (cmd) {
-	case V_IOC_SEND:
-		return v_ipc_send(vs, argp);
 	case V_IOC_RECEIVE:
 		return v_sock_receive(sock, argp, false);
 	case V_IOC_RECEIVE_SEG:
@@ -201,8 +199,6 @@ static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *a
 		return v_sock_reply(vs, argp, false);
 	case V_IOC_REPLY_SEG:
 		return v_sock_reply(vs, argp, true);
-	case V_IOC_REPLY_RECEIVE:
-		return v_sock_reply_receive(sock, argp);
 	case V_IOC_FORWARD:
 		return v_sock_forward(vs, argp);
 	case V_IOC_MOVE_TO:

@@ -387,6 +387,9 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f);
 void v_ipc_shutdown(struct v_sock *vs);
 void v_ipc_release(struct v_sock *vs);
 struct v_sock *v_ipc_find(struct v_sock *vs, u64 id, int *err);
+bool v_ipc_enqueue_locked(struct v_sock *dst, struct v_txn *t, struct task_struct **wake);
+void v_ipc_wake_task(struct task_struct *task);
+void v_creds_fill_ids(struct v_creds *c, struct user_namespace *ns, kuid_t uid, kgid_t gid);
 int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 		     u64 offset, u64 len, u32 seq, struct v_copy *c);
 void v_txn_copy_end(struct v_copy *c);
@@ -501,9 +504,6 @@ void v_alien_put(struct v_alien *a);
 struct v_txn *v_alien_txn(struct v_alien *a);
 void v_alien_fill_creds(struct v_alien *a, struct v_creds *c, struct user_namespace *ns,
 			struct pid_namespace *pid_ns);
-void v_creds_fill_ids(struct v_creds *c, struct user_namespace *ns, kuid_t uid, kgid_t gid);
-bool v_ipc_enqueue_locked(struct v_sock *dst, struct v_txn *t, struct task_struct **wake);
-void v_ipc_wake_task(struct task_struct *task);
 int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied);
 int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r, bool with_seg);
 bool v_alien_group_open(struct v_host *host, struct v_alien *a);
