@@ -32,7 +32,10 @@ CHECKPATCH ?= $(KSRC)/scripts/checkpatch.pl
 
 B := build
 VERSION := 0.1
-SUITES ?= base local path net groups fuzz ctl auth flood perf fault services sec lan install
+# libv's ABI: bumped when a public struct changes size (1: struct v_receive
+# grew kind and deadline_ns).
+LIBV_ABI := 1
+SUITES ?= base local path notify net groups fuzz ctl auth flood perf fault services sec lan install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -49,7 +52,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed
-TESTS := base local path net groups cluster fuzz ctl auth flood perf fault services sec lan
+TESTS := base local path notify net groups cluster fuzz ctl auth flood perf fault services sec lan
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)
@@ -91,8 +94,8 @@ $(B)/lib/libv.a: $(LIBV_OBJ)
 
 $(B)/lib/libv.so: $(LIBV_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libv.so.0 -o $@.0 $^
-	ln -sf libv.so.0 $@
+	$(CC) -shared -Wl,-soname,libv.so.$(LIBV_ABI) -o $@.$(LIBV_ABI) $^
+	ln -sf libv.so.$(LIBV_ABI) $@
 
 $(B)/lib/libv.pc: libv/libv.pc.in
 	@mkdir -p $(dir $@)
@@ -188,7 +191,7 @@ INCLUDEDIR = $(PREFIX)/include
 MAN8DIR = $(PREFIX)/share/man/man8
 PCDIR = $(LIBDIR)/pkgconfig
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
-INST_FILES = $(addprefix $(DESTDIR)$(LIBDIR)/,libv.a libv.so.$(VERSION) libv.so.0 libv.so) \
+INST_FILES = $(addprefix $(DESTDIR)$(LIBDIR)/,libv.a libv.so.$(LIBV_ABI).$(VERSION) libv.so.$(LIBV_ABI) libv.so) \
 	$(DESTDIR)$(PCDIR)/libv.pc $(DESTDIR)$(INCLUDEDIR)/libv.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h \
 	$(DESTDIR)$(INCLUDEDIR)/libv_services.h $(DESTDIR)$(INCLUDEDIR)/vio.h \
 	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8 \
@@ -211,9 +214,9 @@ install: module libv tools daemons
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR)
 	install -m 644 $(B)/lib/libv.a $(DESTDIR)$(LIBDIR)/libv.a
-	install -m 755 $(B)/lib/libv.so.0 $(DESTDIR)$(LIBDIR)/libv.so.$(VERSION)
-	ln -sfn libv.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libv.so.0
-	ln -sfn libv.so.0 $(DESTDIR)$(LIBDIR)/libv.so
+	install -m 755 $(B)/lib/libv.so.$(LIBV_ABI) $(DESTDIR)$(LIBDIR)/libv.so.$(LIBV_ABI).$(VERSION)
+	ln -sfn libv.so.$(LIBV_ABI).$(VERSION) $(DESTDIR)$(LIBDIR)/libv.so.$(LIBV_ABI)
+	ln -sfn libv.so.$(LIBV_ABI) $(DESTDIR)$(LIBDIR)/libv.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' libv/libv.pc.in >$(DESTDIR)$(PCDIR)/libv.pc
 	chmod 644 $(DESTDIR)$(PCDIR)/libv.pc
 	install -m 644 include/libv.h $(DESTDIR)$(INCLUDEDIR)/libv.h

@@ -64,7 +64,11 @@ int v_send_ex(int fd, struct v_send *s);
  */
 int v_receive(int fd, struct v_msg *msg, uint64_t *sender);
 
-/* Receive with every detail: segment length/access, credentials, forwarder. */
+/*
+ * Receive with every detail: segment length/access, credentials,
+ * forwarder, kind (a message, or a notice: see v_watch()) and the
+ * sender's deadline.  Zero r first but for buf_addr/buf_len.
+ */
 int v_receive_ex(int fd, struct v_receive *r);
 
 /*
@@ -153,6 +157,25 @@ int v_send_qualified(int fd, uint64_t gid, uint64_t qualifier, struct v_msg *msg
  * host's group-reply window).
  */
 int v_get_reply(int fd, struct v_msg *msg, uint64_t *replier, uint64_t timeout_ns);
+
+/*
+ * Death notices.  v_watch: when process (or host, v_id_make(host, 0)) id
+ * ends, a Receive of this process delivers a notice: kind V_KIND_NOTICE,
+ * sender id, the message's code V_NOTICE_DEATH, why (bytes 2-3, enum
+ * v_why) and cookie (bytes 24-31).  A watch fires once; watching a
+ * process already gone notifies at once.  EEXIST (watched already),
+ * ENOSPC (V_WATCHES_MAX), EINVAL (not a process or host id).
+ * v_unwatch: remove a watch not yet received (ENOENT if none).
+ */
+int v_watch(int fd, uint64_t id, uint64_t cookie);
+int v_unwatch(int fd, uint64_t id);
+
+/*
+ * Which notices besides death notices this process wants (V_NOTIFY_*,
+ * replacing the last setting).  V_NOTIFY_UNBLOCK: kind V_KIND_UNBLOCK
+ * when a client whose message it holds gives up (signal, timeout, exit).
+ */
+int v_notify(int fd, unsigned int flags);
 
 #ifdef __cplusplus
 }

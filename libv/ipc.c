@@ -181,3 +181,32 @@ int v_get_pid(int fd, uint32_t logical_id, unsigned int scope, uint64_t *pid)
 		*pid = p.pid;
 	return ret;
 }
+
+static int v_watch_ioctl(int fd, unsigned long cmd, uint64_t id, uint64_t cookie)
+{
+	struct v_watch w;
+
+	memset(&w, 0, sizeof(w));
+	w.id = id;
+	w.cookie = cookie;
+	return v_ioctl(fd, cmd, &w);
+}
+
+int v_watch(int fd, uint64_t id, uint64_t cookie)
+{
+	return v_watch_ioctl(fd, V_IOC_WATCH, id, cookie);
+}
+
+int v_unwatch(int fd, uint64_t id)
+{
+	return v_watch_ioctl(fd, V_IOC_UNWATCH, id, 0);
+}
+
+int v_notify(int fd, unsigned int flags)
+{
+	struct v_notify n;
+
+	memset(&n, 0, sizeof(n));
+	n.flags = flags;
+	return v_ioctl(fd, V_IOC_NOTIFY, &n);
+}

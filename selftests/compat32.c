@@ -22,7 +22,8 @@ int main(void)
 	int fd;
 
 	/* Layouts must not depend on the ABI. */
-	CHECK(1, sizeof(struct v_send) == 88 && sizeof(struct v_receive) == 120);
+	CHECK(1, sizeof(struct v_send) == 88 && sizeof(struct v_receive) == 152 &&
+		 sizeof(struct v_receive_v1) == 120);
 	CHECK(2, sizeof(struct sockaddr_v) == 16 && sizeof(struct v_reply) == 72);
 	fd = v_open();
 	CHECK(3, fd >= 0);

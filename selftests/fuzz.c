@@ -206,14 +206,18 @@ static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...
 static const int e_send[] = { EINVAL, EFAULT, ESRCH, EHOSTUNREACH, ETIMEDOUT, EBUSY,
 			      EALREADY, EINTR, ESHUTDOWN, EMSGSIZE, EOPNOTSUPP, ENOMEM, E_END };
 static const int e_recv[] = { EINVAL, EFAULT, EAGAIN, EINTR, ESHUTDOWN, ENOMEM, E_END };
+/* ETIMEDOUT: a held message whose deadline passed (uapi "Deadlines"). */
 static const int e_reply[] = { EINVAL, EFAULT, ENOENT, EMSGSIZE, EACCES, ERANGE, ESHUTDOWN,
-			       EHOSTUNREACH, ENOMEM, E_END };
+			       EHOSTUNREACH, ENOMEM, ETIMEDOUT, E_END };
 static const int e_rr[] = { EINVAL, EFAULT, ENOENT, EMSGSIZE, EACCES, ERANGE, ESHUTDOWN,
-			    EHOSTUNREACH, ENOMEM, EAGAIN, EINTR, E_END };
+			    EHOSTUNREACH, ENOMEM, EAGAIN, EINTR, ETIMEDOUT, E_END };
 static const int e_fwd[] = { EINVAL, EFAULT, ENOENT, ESRCH, EHOSTUNREACH, EOPNOTSUPP,
-			     ESHUTDOWN, ENOMEM, E_END };
+			     ESHUTDOWN, ENOMEM, ETIMEDOUT, E_END };
 static const int e_move[] = { EINVAL, EFAULT, ENOENT, EACCES, ERANGE, ESHUTDOWN,
-			      EHOSTUNREACH, EINTR, ENOMEM, E_END };
+			      EHOSTUNREACH, EINTR, ENOMEM, ETIMEDOUT, E_END };
+static const int e_watch[] = { EINVAL, EFAULT, EEXIST, ENOSPC, ENOENT, EOPNOTSUPP, ESHUTDOWN,
+			       ENOMEM, E_END };
+static const int e_notify[] = { EINVAL, EFAULT, ESHUTDOWN, E_END };
 static const int e_setpid[] = { EINVAL, EFAULT, EPERM, ENOENT, ESRCH, EEXIST, ESHUTDOWN,
 				ENOMEM, E_END };
 static const int e_getpid[] = { EINVAL, EFAULT, ESRCH, EINTR, ESHUTDOWN, ENOMEM, E_END };
@@ -226,7 +230,7 @@ static const int e_fault[] = { EFAULT, E_END };
 
 enum { C_SEND, C_RECV, C_RECV_SEG, C_REPLY, C_REPLY_SEG, C_RR, C_FWD, C_MOVE_TO,
        C_MOVE_FROM, C_SET_PID, C_GET_PID, C_G_CREATE, C_G_JOIN, C_G_LEAVE, C_G_MEMBERS,
-       C_GET_REPLY, NCMD };
+       C_GET_REPLY, C_WATCH, C_UNWATCH, C_NOTIFY, C_RECV_V1, C_RECV_SEG_V1, C_RR_V1, NCMD };
 
 static const struct vcmd {
 	unsigned int cmd;
@@ -251,6 +255,14 @@ static const struct vcmd {
 	[C_G_MEMBERS] = { V_IOC_GROUP_MEMBERS, "GROUP_MEMBERS", sizeof(struct v_group_members),
 			  e_group },
 	[C_GET_REPLY] = { V_IOC_GET_REPLY, "GET_REPLY", sizeof(struct v_get_reply), e_group },
+	[C_WATCH] = { V_IOC_WATCH, "WATCH", sizeof(struct v_watch), e_watch },
+	[C_UNWATCH] = { V_IOC_UNWATCH, "UNWATCH", sizeof(struct v_watch), e_watch },
+	[C_NOTIFY] = { V_IOC_NOTIFY, "NOTIFY", sizeof(struct v_notify), e_notify },
+	[C_RECV_V1] = { V_IOC_RECEIVE_V1, "RECEIVE_V1", sizeof(struct v_receive_v1), e_recv },
+	[C_RECV_SEG_V1] = { V_IOC_RECEIVE_SEG_V1, "RECEIVE_SEG_V1", sizeof(struct v_receive_v1),
+			    e_recv },
+	[C_RR_V1] = { V_IOC_REPLY_RECEIVE_V1, "REPLY_RECEIVE_V1",
+		      sizeof(struct v_reply_receive_v1), e_rr },
 };
 
 static int in_set(int e, const int *set)
@@ -644,12 +656,17 @@ static void fill_arg(struct f1 *f, int c, void *arg)
 		break;
 	}
 	case C_RECV:
-	case C_RECV_SEG: {
+	case C_RECV_SEG:
+	case C_RECV_V1:
+	case C_RECV_SEG_V1: {
 		struct v_receive *r = arg;
 
 		rnd_bytes(r, sizeof(*r));
 		r->flags = rand_rsv();
-		if (c == C_RECV && chance(80)) {
+		r->reserved1 = rand_rsv();
+		r->reserved[0] = rand_rsv();
+		r->reserved[1] = rand_rsv();
+		if ((c == C_RECV || c == C_RECV_V1) && chance(80)) {
 			r->buf_addr = 0;
 			r->buf_len = 0;
 		} else {
@@ -660,7 +677,8 @@ static void fill_arg(struct f1 *f, int c, void *arg)
 	}
 	case C_REPLY:
 	case C_REPLY_SEG:
-	case C_RR: {
+	case C_RR:
+	case C_RR_V1: {
 		struct v_reply *r = arg;
 
 		r->dst = rand_id(f);
@@ -672,13 +690,16 @@ static void fill_arg(struct f1 *f, int c, void *arg)
 		r->flags = rand_rsv();
 		r->reserved = rand_rsv();
 		rand_msg(&r->msg);
-		if (c == C_RR) {
+		if (c == C_RR || c == C_RR_V1) {
 			struct v_receive *rv = &((struct v_reply_receive *)arg)->recv;
 
 			if (chance(30))
 				r->dst = 0;
 			rnd_bytes(rv, sizeof(*rv));
 			rv->flags = rand_rsv();
+			rv->reserved1 = rand_rsv();
+			rv->reserved[0] = rand_rsv();
+			rv->reserved[1] = rand_rsv();
 			rv->buf_len = chance(50) ? 0 : rand_len();
 			rv->buf_addr = rv->buf_len || chance(20) ? rand_ptr(f, rv->buf_len) : 0;
 		}
@@ -725,6 +746,23 @@ static void fill_arg(struct f1 *f, int c, void *arg)
 		g->gid = rand_id(f);
 		g->flags = rand_rsv();
 		g->reserved = rand_rsv();
+		break;
+	}
+	case C_WATCH:
+	case C_UNWATCH: {
+		struct v_watch *w = arg;
+
+		w->id = chance(70) ? rand_id(f) : v_id_make(v_id_host(rand_id(f)), 0);
+		w->cookie = rnd();
+		w->flags = rand_rsv();
+		w->reserved = rand_rsv();
+		break;
+	}
+	case C_NOTIFY: {
+		struct v_notify *n = arg;
+
+		n->flags = chance(80) ? (uint32_t)rn(2) : edge32();
+		n->reserved = rand_rsv();
 		break;
 	}
 	case C_G_MEMBERS: {
@@ -990,8 +1028,8 @@ TEST_F_TIMEOUT(fuzz, ioctl_single, 60)
 		 */
 		if (_IOC_TYPE(cmd) == V_IOC_TYPE && f.dead[s])
 			set = e_shut;
-		else if (c >= 0 && c < C_G_CREATE && (kind == 3 || (kind >= 4 && kind <= 7 &&
-			 argp != (uint64_t)MEM_RO(&f) - 0)))
+		else if (c >= 0 && (c < C_G_CREATE || c >= C_RECV_V1) &&
+			 (kind == 3 || (kind >= 4 && kind <= 7 && argp != (uint64_t)MEM_RO(&f) - 0)))
 			set = e_fault;
 		if ((kind >= 3 && kind <= 8) || kind == 2)
 			nbad++;

@@ -94,7 +94,7 @@ files_list before
 
 # --- 2-3: make install (DESTDIR staging is not repeated here: a second
 # modules_install costs about 50 s under TCG) -------------------------------------------------------
-files="$PREFIX/lib/libv.a $PREFIX/lib/libv.so $PREFIX/lib/libv.so.0 $PREFIX/lib/libv.so.0.1
+files="$PREFIX/lib/libv.a $PREFIX/lib/libv.so $PREFIX/lib/libv.so.1 $PREFIX/lib/libv.so.1.0.1
 	$PREFIX/lib/pkgconfig/libv.pc $PREFIX/include/libv.h $PREFIX/include/linux/v.h
 	$PREFIX/bin/vid $PREFIX/bin/vping $PREFIX/bin/vecho $PREFIX/bin/vctl
 	$PREFIX/bin/vfile $PREFIX/bin/vtime $PREFIX/bin/vrun
@@ -111,13 +111,13 @@ echo "# make install: $((SECONDS - t1)) s"
 check_files() {
 	local f
 	for f in $files; do [ -e "$f" ] || { echo "missing: $f"; return 1; }; done
-	[ "$(readlink $PREFIX/lib/libv.so)" = libv.so.0 ] &&
-	[ "$(readlink $PREFIX/lib/libv.so.0)" = libv.so.0.1 ] &&
-	objdump -p $PREFIX/lib/libv.so.0.1 | grep -q 'SONAME *libv.so.0$' &&
+	[ "$(readlink $PREFIX/lib/libv.so)" = libv.so.1 ] &&
+	[ "$(readlink $PREFIX/lib/libv.so.1)" = libv.so.1.0.1 ] &&
+	objdump -p $PREFIX/lib/libv.so.1.0.1 | grep -q 'SONAME *libv.so.1$' &&
 	grep -qx "prefix=$PREFIX" $PREFIX/lib/pkgconfig/libv.pc &&
 	ls /lib/modules/$k/extra/vkmod.ko* &&
 	grep -q "^extra/vkmod.ko[.a-z]*:" /lib/modules/$k/modules.dep &&
-	ldconfig -p | grep -q "libv.so.0 .*=> $PREFIX/lib/libv.so.0"
+	ldconfig -p | grep -q "libv.so.1 .*=> $PREFIX/lib/libv.so.1"
 }
 step "installed: module in extra/ (depmod ran), libv with soname links, libv.pc, headers, tools, vctl.8" \
 	files 60 "$(declare -p files PREFIX k); $(declare -f check_files); set -x; check_files"
@@ -149,7 +149,7 @@ step "pkg-config --cflags --libs libv" pkgconfig 60 \
 grep -m1 '^PC: ' "$work/pkgconfig" | sed 's/^PC: /# pkg-config --cflags --libs libv: /'
 step "a program compiles and links against the installed libv (shared and static)" compile 120 \
 	"set -x; cd /tmp && gcc -Wall -Werror -o vself vself.c \$(pkg-config --cflags --libs libv) &&
-	 ldd ./vself | grep -q '$PREFIX/lib/libv.so.0' &&
+	 ldd ./vself | grep -q '$PREFIX/lib/libv.so.1' &&
 	 gcc -Wall -Werror -o vself-static vself.c \$(pkg-config --cflags libv) $PREFIX/lib/libv.a"
 
 # --- 6-8: the installed module and tools -------------------------------------

@@ -1797,7 +1797,11 @@ TEST_F(ipc, send_timeout_while_queued)
 	ASSERT_FALSE(pollin_now(self->fd) & POLLIN);
 }
 
-/* Received but not replied in time: ETIMEDOUT; the late Reply gets ENOENT. */
+/*
+ * Received but not replied in time: the Send fails ETIMEDOUT; what the
+ * holder does with the message then fails ETIMEDOUT too (its deadline
+ * passed), and once a Reply has said so, ENOENT.
+ */
 TEST_F(ipc, send_timeout_after_receive)
 {
 	struct cspec s = cs(self->id);
@@ -1817,9 +1821,9 @@ TEST_F(ipc, send_timeout_after_receive)
 	ASSERT_EQ(0, client_result(&c, &res));
 	ASSERT_EQ(-ETIMEDOUT, res.ret);
 	ASSERT_GE(res.elapsed_ns, s.timeout_ns - 50000000ULL);
-	ASSERT_EQ(-ENOENT, v_move_to(self->fd, r.sender, 0, buf, 16));
-	ASSERT_EQ(-ENOENT, v_move_from(self->fd, r.sender, 0, buf, 16));
-	ASSERT_EQ(-ENOENT, v_reply_with_segment(self->fd, r.sender, &reply, 0, buf, 16));
+	ASSERT_EQ(-ETIMEDOUT, v_move_to(self->fd, r.sender, 0, buf, 16));
+	ASSERT_EQ(-ETIMEDOUT, v_move_from(self->fd, r.sender, 0, buf, 16));
+	ASSERT_EQ(-ETIMEDOUT, v_reply_with_segment(self->fd, r.sender, &reply, 0, buf, 16));
 	ASSERT_EQ(-ENOENT, v_reply(self->fd, r.sender, &reply));
 	client_go(&c);
 	ASSERT_EQ(0, client_result(&c, &res));

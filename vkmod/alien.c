@@ -332,6 +332,12 @@ static bool v_alien_again_due(struct v_alien *a, bool done)
 	return true;
 }
 
+/* What a NACK says of an alien that ended without a reply. */
+static u32 v_alien_werr(const struct v_alien *a)
+{
+	return READ_ONCE(a->txn.error) == -ETIMEDOUT ? V_WERR_TIMED_OUT : V_WERR_SHUT_DOWN;
+}
+
 /*
  * Answer a duplicate request (from host part from) from what the alien
  * knows.  A forwarded one relays only what comes the way its REQUEST
@@ -374,7 +380,7 @@ static void v_alien_answer_again(struct v_alien *a, bool ack, u32 from)
 	if (state == V_TXN_FAILED) {
 		if (!a->group)	/* a gone member says nothing of the others */
 			v_alien_send_nack(host, a->client, a->client_host, a->txn.seq, 0,
-					  V_WERR_SHUT_DOWN);
+					  v_alien_werr(a));
 		return;
 	}
 	if (state != V_TXN_DONE) {
@@ -467,7 +473,7 @@ static void v_alien_nack_work(struct work_struct *work)
 
 	if (!a->group)
 		v_alien_send_nack(a->host, a->client, a->client_host, a->txn.seq, 0,
-				  V_WERR_SHUT_DOWN);
+				  v_alien_werr(a));
 	v_alien_put(a);
 }
 
@@ -602,6 +608,8 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->txn.seg_access = a->txn.seg_len ? be32_to_cpu(req->seg_access) : 0;
 	a->txn.forwarder = get_unaligned_be64(&req->forwarder);
 	a->txn.retx_ms = min_t(u32, be32_to_cpu(req->retx_ms), V_HOST_DOWN_MS_MAX);
+	if (req->deadline_ms)	/* the time the client had left, from now */
+		a->txn.deadline = ktime_add_ms(ktime_get(), be32_to_cpu(req->deadline_ms));
 	a->from_host = be32_to_cpu(h->src_host);
 	if (be32_to_cpu(h->src_host) == v_host_part(host))
 		v_alien_local_sender(a);
@@ -998,6 +1006,8 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED)
 		err = -ENOENT;
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+		err = -ETIMEDOUT;
 	else if (len > v_reply_seg_max)
 		err = -EMSGSIZE;
 	else if (len && !(t->seg_access & V_SEG_WRITE))
@@ -1194,6 +1204,13 @@ static void v_alien_gc(struct work_struct *work)
 				v_txn_end(&a->txn, -ECANCELED);
 				ended = true;
 				v_stat_inc(host, V_A_STAT_ALIENS_COLLECTED);
+			}
+			/* Its deadline passed: nobody waits for a Reply any more. */
+			if (!ended && a->txn.deadline &&
+			    ktime_after(ktime_get(), a->txn.deadline)) {
+				v_txn_cancel(&a->txn, -ETIMEDOUT);
+				v_alien_ended(a);
+				ended = true;
 			}
 			spin_unlock(&host->ipc_lock);
 			if (ended && silent)

@@ -148,7 +148,7 @@ void v_peer_put(struct v_peer *p)
  * its end: a local sender, or an alien's NACK.  Nothing of t is read
  * after the end: a local sender may see it without the lock and send anew.
  */
-static void v_txn_fail_notify(struct v_txn *t, int error)
+void v_txn_fail_notify(struct v_txn *t, int error)
 {
 	struct v_alien *a = t->alien;
 	struct v_sock *sender = a ? NULL : v_txn_sender(t);
@@ -169,6 +169,7 @@ void v_ipc_init_sock(struct v_sock *vs)
 	INIT_LIST_HEAD(&vs->txn.node);
 	INIT_LIST_HEAD(&vs->txn.greplies);
 	INIT_LIST_HEAD(&vs->groups);
+	v_notice_init_sock(vs);
 	skb_queue_head_init(&vs->txn.resp_q);
 	vs->txn.state = V_TXN_IDLE;
 	/*
@@ -206,6 +207,26 @@ struct v_rwait {
 	u32 seq;		/* out: the transaction received */
 	bool handed;		/* out: the fields above are filled */
 };
+
+/* Take the first thread blocked in Receive on vs off rwaiters (ipc_lock held). */
+struct v_rwait *v_ipc_rwaiter_pop(struct v_sock *vs)
+{
+	struct v_rwait *w = list_first_entry_or_null(&vs->rwaiters, struct v_rwait, node);
+
+	if (w)
+		list_del_init(&w->node);
+	return w;
+}
+
+/*
+ * Wake a thread v_ipc_rwaiter_pop() took off rwaiters, under ipc_lock:
+ * off the list, w stays until its thread takes ipc_lock again, and finds
+ * what it was woken for (a notice, a shutdown).
+ */
+void v_ipc_rwaiter_wake(struct v_rwait *w)
+{
+	wake_up_process(w->task);
+}
 
 /*
  * A sender's ids as the receiving task's user namespace sees them.  The
@@ -246,6 +267,9 @@ static void v_ipc_hold(struct v_sock *vs, struct v_txn *t, struct v_rwait *w)
 	r->seg_access = t->seg_access;
 	r->copied = 0;
 	r->msg = t->msg;
+	r->kind = V_KIND_MESSAGE;
+	/* Kernel time here: the receiving thread converts it (v_ipc_receive()). */
+	r->deadline_ns = t->deadline;
 	memset(&r->creds, 0, sizeof(r->creds));
 	copy = w->with_seg && r->buf_len && (t->seg_access & V_SEG_READ) && t->seg_len;
 	w->p.sock = NULL;
@@ -317,6 +341,18 @@ void v_txn_end(struct v_txn *t, int error)
 	t->error = error;
 	/* After msg, replier and error: v_txn_wait() may look without the lock. */
 	smp_store_release(&t->state, error ? V_TXN_FAILED : V_TXN_DONE);
+}
+
+/*
+ * The sender of t gives up (a signal, its timeout, its socket going
+ * away); ipc_lock held.  A holder that had received it hears of it
+ * (notice.c) before the end.
+ */
+void v_txn_cancel(struct v_txn *t, int error)
+{
+	if (t->state == V_TXN_RECEIVED)
+		v_notice_given_up(t->holder, t->sender_id, t->seq, error);
+	v_txn_end(t, error);
 }
 
 /* Has t ended (replied or failed)?  Read without ipc_lock. */
@@ -522,7 +558,7 @@ static int v_txn_wait(struct v_sock *vs)
 			break;
 		}
 		if (vs->dead) {
-			v_txn_end(t, -ESHUTDOWN);
+			v_txn_cancel(t, -ESHUTDOWN);
 			err = -ESHUTDOWN;
 			break;
 		}
@@ -530,7 +566,7 @@ static int v_txn_wait(struct v_sock *vs)
 			s64 left = ktime_to_ns(ktime_sub(t->deadline, ktime_get()));
 
 			if (left <= 0) {
-				v_txn_end(t, -ETIMEDOUT);
+				v_txn_cancel(t, -ETIMEDOUT);
 				err = -ETIMEDOUT;
 				break;
 			}
@@ -545,7 +581,7 @@ static int v_txn_wait(struct v_sock *vs)
 			if (!v_txn_pending(t)) {
 				err = t->error;	/* the reply won the race */
 			} else if (cancel) {
-				v_txn_end(t, -EINTR);
+				v_txn_cancel(t, -EINTR);
 				err = -EINTR;
 			} else {
 				t->detached = true;
@@ -591,7 +627,7 @@ static void v_send_finish(struct v_sock *vs)
 static void v_send_abandon_locked(struct v_txn *t)
 {
 	if (v_txn_pending(t))
-		v_txn_end(t, -EINTR);
+		v_txn_cancel(t, -EINTR);
 	t->abandoning = true;
 }
 
@@ -849,6 +885,8 @@ static int v_ipc_receive_wait(struct v_sock *vs, struct v_rwait *w, long timeo)
 			err = -ESHUTDOWN;
 			break;
 		}
+		if (unlikely(!list_empty(&vs->notices)) && v_notice_take(vs, w->r))
+			break;
 		if (v_ipc_take(vs, w))
 			break;
 		if (!timeo) {
@@ -891,7 +929,8 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 	};
 	int err;
 
-	if (r->flags || (!with_seg && (r->buf_addr || r->buf_len)))
+	if ((r->flags | r->reserved1) || (r->reserved[0] | r->reserved[1]) ||
+	    (!with_seg && (r->buf_addr || r->buf_len)))
 		return -EINVAL;
 	if (with_seg && !access_ok(u64_to_user_ptr(r->buf_addr), r->buf_len))
 		return -EFAULT;
@@ -899,6 +938,8 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 	err = v_ipc_receive_wait(vs, &w, sock_rcvtimeo(&vs->sk, nonblock));
 	if (err)
 		return err;
+	if (unlikely(r->deadline_ns))
+		r->deadline_ns = v_notice_deadline_user(r->deadline_ns);
 	if (w.p.sock || w.p.alien) {	/* v_ipc_hold() saw a copy to make */
 		err = v_ipc_receive_seg(vs, r, &w.p, w.seq);
 		if (err == -EFAULT)
@@ -916,11 +957,15 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
  * Undo a Receive whose result could not reach user space: the message goes
  * back to the head of the queue.
  */
-int v_ipc_receive_unwind(struct v_sock *vs, u64 sender_id)
+int v_ipc_receive_unwind(struct v_sock *vs, const struct v_receive *r)
 {
 	struct v_peer p;
 
-	if (!v_peer_get(vs, sender_id, &p)) {
+	if (r->kind != V_KIND_MESSAGE) {
+		v_notice_unwind(vs, r);
+		return -EFAULT;
+	}
+	if (!v_peer_get(vs, r->sender, &p)) {
 		v_ipc_requeue(vs, &p, READ_ONCE(v_peer_txn(&p)->seq));
 		v_peer_put(&p);
 	}
@@ -947,6 +992,8 @@ int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (!v_txn_held_by(t, vs, seq))
 		err = -ENOENT;
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+		err = -ETIMEDOUT;
 	else if (!(t->seg_access & access))
 		err = -EACCES;
 	else if (offset > t->seg_len || len > t->seg_len - offset)
@@ -1044,14 +1091,16 @@ static void v_txn_reply_locked(struct v_sock *vs, struct v_txn *t,
  * whose messages vs received.  Being on vs's held list pins the sender
  * (it ends its Send, or its socket, only under ipc_lock, and a shutdown
  * of vs empties the list under it first), so this takes no id lookup and
- * no reference.  False: not found here, take the general path.
+ * no reference.  False: not found here, take the general path; true:
+ * done, *err the result (0 unless the message's deadline had passed).
  */
-static bool v_ipc_reply_held(struct v_sock *vs, const struct v_reply *r)
+static bool v_ipc_reply_held(struct v_sock *vs, const struct v_reply *r, int *err)
 {
 	struct v_txn *t;
 	bool done = false;
 	int n = 0;
 
+	*err = 0;
 	spin_lock_bh(&vs->host->ipc_lock);
 	list_for_each_entry_reverse(t, &vs->held, node) {
 		if (++n > V_REPLY_HELD_SCAN)
@@ -1059,7 +1108,10 @@ static bool v_ipc_reply_held(struct v_sock *vs, const struct v_reply *r)
 		if (t->sender_id != r->dst)
 			continue;
 		if (!t->alien) {	/* an alien's Reply is a frame: alien.c */
-			v_txn_reply_locked(vs, t, r, 0);
+			if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+				*err = -ETIMEDOUT;
+			else
+				v_txn_reply_locked(vs, t, r, 0);
 			done = true;
 		}
 		break;
@@ -1086,10 +1138,10 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 		return -EINVAL;
 	if (!with_seg && (r->seg_offset || r->src_addr || r->src_len))
 		return -EINVAL;
-	if (!(with_seg && r->src_len) && v_ipc_reply_held(vs, r))
-		return 0;
+	if (!(with_seg && r->src_len) && v_ipc_reply_held(vs, r, &err))
+		return err;
 	if (v_peer_get(vs, r->dst, &p))
-		return -ENOENT;
+		return v_notice_not_held(vs, r->dst, true);
 	if (p.alien) {
 		err = v_alien_reply(vs, p.alien, r, with_seg);
 		goto out;
@@ -1118,11 +1170,15 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED || (seq && t->seq != seq))
 		err = -ENOENT;
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+		err = -ETIMEDOUT;
 	else
 		v_txn_reply_locked(vs, t, r, with_seg ? r->src_len : 0);
 	spin_unlock_bh(&vs->host->ipc_lock);
 out:
 	v_peer_put(&p);
+	if (err == -ENOENT)
+		err = v_notice_not_held(vs, r->dst, true);
 	return err;
 }
 
@@ -1146,7 +1202,7 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 	if (f->to & V_ID_WELLKNOWN)
 		return -EINVAL;
 	if (v_peer_get(vs, f->from, &p))
-		return -ENOENT;
+		return v_notice_not_held(vs, f->from, false);
 	t = v_peer_txn(&p);
 	if (v_id_host(f->to) != v_host_part(vs->host)) {
 		err = v_net_forward(vs, &p, f);
@@ -1158,6 +1214,8 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED) {
 		err = -ENOENT;	/* not holding it is the first thing to report */
+	} else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t)) {
+		err = -ETIMEDOUT;
 	} else if (dst && dst->dead) {
 		err = -ESRCH;
 	} else if (dst) {
@@ -1175,6 +1233,8 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		sock_put(&dst->sk);
 	}
 	v_peer_put(&p);
+	if (err == -ENOENT)
+		err = v_notice_not_held(vs, f->from, false);
 	return err;
 }
 
@@ -1198,6 +1258,7 @@ void v_ipc_shutdown(struct v_sock *vs)
 		v_txn_fail_notify(t, -ESRCH);
 	list_for_each_entry_safe(t, tmp, &vs->held, node)
 		v_txn_fail_notify(t, -ESRCH);
+	v_notice_shutdown(vs);
 	spin_unlock_bh(&vs->host->ipc_lock);
 	vs->sk.sk_state_change(&vs->sk);
 	wake_up_all(&vs->tx_wait);
@@ -1219,7 +1280,7 @@ void v_ipc_release(struct v_sock *vs)
 		return;
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (v_txn_pending(t))
-		v_txn_end(t, -ESHUTDOWN);
+		v_txn_cancel(t, -ESHUTDOWN);
 	spin_unlock_bh(&vs->host->ipc_lock);
 	v_txn_wait_copiers(vs);
 	v_send_finish(vs);

@@ -284,6 +284,20 @@ static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 }
 
 /*
+ * The time t's sender has left, for the REQUEST: ms rounded up, at least
+ * 1 (a deadline passed on the way is still one), 0 for none.
+ */
+static u32 v_net_deadline_ms(const struct v_txn *t)
+{
+	s64 ns;
+
+	if (!t->deadline)
+		return 0;
+	ns = ktime_to_ns(ktime_sub(t->deadline, ktime_get()));
+	return clamp_t(s64, DIV_ROUND_UP_ULL(max_t(s64, ns, 0), NSEC_PER_MSEC), 1, U32_MAX);
+}
+
+/*
  * The REQUEST (or, for a group Send, GREQUEST with t's qualifier) of
  * transaction t (client, seq) as sent on by src; piggy bytes to follow.
  * A local client's retransmission bound is this host's from now on (an
@@ -315,6 +329,7 @@ static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 ty
 	req->uid = cpu_to_be32(uid);
 	req->gid = cpu_to_be32(gid);
 	req->data_len = cpu_to_be32(piggy);
+	req->deadline_ms = cpu_to_be32(v_net_deadline_ms(t));
 	if (!t->alien)
 		t->retx_ms = READ_ONCE(host->host_down_ms);
 	req->retx_ms = cpu_to_be32(t->retx_ms);
@@ -439,6 +454,8 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED)
 		err = -ENOENT;
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+		err = -ETIMEDOUT;
 	seq = t->seq;
 	spin_unlock_bh(&host->ipc_lock);
 	if (err)
@@ -675,6 +692,8 @@ static int v_net_errno(u32 werr)
 	switch (werr) {
 	case V_WERR_TOO_BIG:
 		return -EMSGSIZE;
+	case V_WERR_TIMED_OUT:
+		return -ETIMEDOUT;
 	default:
 		return -ESRCH;
 	}

@@ -160,7 +160,7 @@ int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg)
 	if (m->flags || m->reserved || !m->pid)
 		return -EINVAL;
 	if (v_peer_get(vs, m->pid, &p))
-		return -ENOENT;
+		return v_notice_not_held(vs, m->pid, false);
 	if (p.alien) {
 		/* A remote sender's segment moves as packet trains (train.c). */
 		err = v_train_move(vs, p.alien, m, to_seg);
@@ -179,5 +179,7 @@ int v_seg_move(struct v_sock *vs, const struct v_move *m, bool to_seg)
 		trace_v_move_from(v_host_part(vs->host), m->pid, c.seq, vs->id, m->len);
 out:
 	v_peer_put(&p);
+	if (err == -ENOENT)
+		err = v_notice_not_held(vs, m->pid, false);
 	return err;
 }

@@ -56,23 +56,45 @@ static int v_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return sizeof(*addr);
 }
 
-static int v_sock_receive(struct socket *sock, void __user *argp, bool with_seg)
+/*
+ * The bytes of a Receive's result written back for an argument of size
+ * bytes: all of the _V1 layout; of struct v_receive all but reserved[],
+ * which the call has checked are zero already.
+ */
+static __always_inline size_t v_sock_recv_out(size_t size)
+{
+	return size == sizeof(struct v_receive) ? offsetof(struct v_receive, reserved) : size;
+}
+
+/*
+ * Receive with the struct of this number: size is sizeof(struct
+ * v_receive), or of the layout before kind and deadline_ns (the _V1
+ * numbers), whose missing fields read as zero.  Inlined at each call, so
+ * size is a constant there (a variable size would cost each copy a
+ * hardened-usercopy object check).
+ */
+static __always_inline int v_sock_receive(struct socket *sock, void __user *argp,
+					  bool with_seg, size_t size)
 {
 	struct v_sock *vs = v_sk(sock->sk);
 	struct v_receive r;
 	int err;
 
-	if (copy_from_user(&r, argp, sizeof(r)))
+	if (size < sizeof(r))
+		memset(&r, 0, sizeof(r));
+	if (copy_from_user(&r, argp, size))
 		return -EFAULT;
 	err = v_ipc_receive(vs, &r, with_seg, sock->file->f_flags & O_NONBLOCK);
 	if (err)
 		return err;
-	if (copy_to_user(argp, &r, sizeof(r)))
-		return v_ipc_receive_unwind(vs, r.sender);
+	if (copy_to_user(argp, &r, v_sock_recv_out(size)))
+		return v_ipc_receive_unwind(vs, &r);
 	return 0;
 }
 
-static int v_sock_reply_receive(struct socket *sock, struct v_reply_receive __user *uarg)
+/* Reply-and-Receive, size as for v_sock_receive(). */
+static __always_inline int v_sock_reply_receive(struct socket *sock,
+						struct v_reply_receive __user *uarg, size_t size)
 {
 	struct v_sock *vs = v_sk(sock->sk);
 	struct v_reply_receive rr;
@@ -83,7 +105,9 @@ static int v_sock_reply_receive(struct socket *sock, struct v_reply_receive __us
 	 * flags go in: an argument whose output half is unreadable must be
 	 * EFAULT before anything is done (the fuzz suite checks it).
 	 */
-	if (copy_from_user(&rr, uarg, sizeof(rr)))
+	if (size < sizeof(rr))
+		memset(&rr, 0, sizeof(rr));
+	if (copy_from_user(&rr, uarg, size))
 		return -EFAULT;
 	if (rr.reply.dst) {
 		err = v_ipc_reply(vs, &rr.reply, rr.reply.src_len != 0);
@@ -100,8 +124,9 @@ static int v_sock_reply_receive(struct socket *sock, struct v_reply_receive __us
 			    sock->file->f_flags & O_NONBLOCK);
 	if (err)
 		return err;
-	if (copy_to_user(&uarg->recv, &rr.recv, sizeof(rr.recv)))
-		return v_ipc_receive_unwind(vs, rr.recv.sender);
+	if (copy_to_user(&uarg->recv, &rr.recv,
+			 v_sock_recv_out(size - offsetof(struct v_reply_receive, recv))))
+		return v_ipc_receive_unwind(vs, &rr.recv);
 	return 0;
 }
 
@@ -177,6 +202,46 @@ static int v_sock_group_members(struct v_sock *vs, void __user *argp)
 	return err;
 }
 
+static int v_sock_watch(struct v_sock *vs, unsigned int cmd, void __user *argp)
+{
+	struct v_watch w;
+
+	if (copy_from_user(&w, argp, sizeof(w)))
+		return -EFAULT;
+	if (cmd == V_IOC_WATCH)
+		return v_notice_watch(vs, &w);
+	return v_notice_unwatch(vs, &w);
+}
+
+static int v_sock_notify(struct v_sock *vs, void __user *argp)
+{
+	struct v_notify nf;
+
+	if (copy_from_user(&nf, argp, sizeof(nf)))
+		return -EFAULT;
+	return v_notice_set(vs, &nf);
+}
+
+/* The _V1 numbers: the same calls with struct v_receive_v1. */
+static long v_sock_ioctl_v1(struct socket *sock, unsigned int cmd, void __user *argp)
+{
+	/* The old layout is the new one's head. */
+	BUILD_BUG_ON(sizeof(struct v_receive_v1) != offsetof(struct v_receive, kind));
+	BUILD_BUG_ON(offsetof(struct v_receive_v1, msg) != offsetof(struct v_receive, msg));
+	BUILD_BUG_ON(offsetof(struct v_reply_receive_v1, recv) !=
+		     offsetof(struct v_reply_receive, recv));
+	switch (cmd) {
+	case V_IOC_RECEIVE_V1:
+		return v_sock_receive(sock, argp, false, sizeof(struct v_receive_v1));
+	case V_IOC_RECEIVE_SEG_V1:
+		return v_sock_receive(sock, argp, true, sizeof(struct v_receive_v1));
+	case V_IOC_REPLY_RECEIVE_V1:
+		return v_sock_reply_receive(sock, argp, sizeof(struct v_reply_receive_v1));
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *argp)
 {
 	struct v_sock *vs = v_sk(sock->sk);
@@ -187,14 +252,14 @@ static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *a
 
 	/* The two calls of every round trip first, before the switch. */
 	if (likely(cmd == V_IOC_REPLY_RECEIVE))
-		return v_sock_reply_receive(sock, argp);
+		return v_sock_reply_receive(sock, argp, sizeof(struct v_reply_receive));
 	if (likely(cmd == V_IOC_SEND))
 		return v_ipc_send(vs, argp);
 	switch (cmd) {
 	case V_IOC_RECEIVE:
-		return v_sock_receive(sock, argp, false);
+		return v_sock_receive(sock, argp, false, sizeof(struct v_receive));
 	case V_IOC_RECEIVE_SEG:
-		return v_sock_receive(sock, argp, true);
+		return v_sock_receive(sock, argp, true, sizeof(struct v_receive));
 	case V_IOC_REPLY:
 		return v_sock_reply(vs, argp, false);
 	case V_IOC_REPLY_SEG:
@@ -217,8 +282,13 @@ static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *a
 		return v_sock_group_members(vs, argp);
 	case V_IOC_GET_REPLY:
 		return v_group_get_reply(vs, argp);
+	case V_IOC_WATCH:
+	case V_IOC_UNWATCH:
+		return v_sock_watch(vs, cmd, argp);
+	case V_IOC_NOTIFY:
+		return v_sock_notify(vs, argp);
 	default:
-		return -EOPNOTSUPP;
+		return v_sock_ioctl_v1(sock, cmd, argp);
 	}
 }
 
@@ -267,7 +337,7 @@ static __poll_t v_sock_poll(struct file *file, struct socket *sock, poll_table *
 	__poll_t mask = 0;
 
 	sock_poll_wait(file, sock, wait);
-	if (READ_ONCE(vs->rxq_len))
+	if (READ_ONCE(vs->rxq_len) || READ_ONCE(vs->nr_notices))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(vs->dead))
 		mask |= EPOLLHUP | EPOLLRDHUP;

@@ -19,6 +19,7 @@
  *   net.c     frames: building, sending, receiving, the client side of
  *             remote transactions (retransmission, host-down)
  *   alien.c   the server side of remote transactions: aliens
+ *   notice.c  death and unblock notices, watches, expired messages
  *   train.c   packet trains: MoveTo / MoveFrom on a remote segment
  *   netlink.c the generic netlink family (configuration, inspection)
  *   auth.c    authenticated frames: the cluster key, tags, replay windows
@@ -58,6 +59,7 @@ extern unsigned int v_max_members_ns;
 struct v_alien;
 struct v_alien_src;
 struct v_auth;
+struct v_rwait;
 
 /* An interface attached to V (link.c). */
 struct v_link {
@@ -259,6 +261,17 @@ struct v_sock {
 	unsigned int rxq_len;		/* read locklessly by poll */
 	bool dead;			/* shut down: no more messages */
 
+	/* notices (notice.c), under host->ipc_lock */
+	struct list_head notices;	/* struct v_notice, for Receive */
+	unsigned int nr_notices;	/* read locklessly by poll */
+	unsigned int nr_unblocks;	/* unblock notices among them */
+	struct list_head watches;	/* struct v_watch_ent: this process's */
+	unsigned int nr_watches;
+	struct list_head watchers;	/* armed watches on this process */
+	u32 notify;			/* V_NOTIFY_* */
+	u8 expired_at;			/* next slot of expired[] */
+	u64 expired[V_EXPIRED_KEPT];	/* senders whose held messages expired */
+
 	unsigned long flags;		/* V_SOCK_* bits */
 	/*
 	 * The receiver of this process's last local Send, with a reference
@@ -381,7 +394,7 @@ static inline struct v_sock *v_txn_sender(struct v_txn *t)
 void v_ipc_init_sock(struct v_sock *vs);
 int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg);
 int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool nonblock);
-int v_ipc_receive_unwind(struct v_sock *vs, u64 sender_id);
+int v_ipc_receive_unwind(struct v_sock *vs, const struct v_receive *r);
 int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg);
 int v_ipc_forward(struct v_sock *vs, const struct v_forward *f);
 void v_ipc_shutdown(struct v_sock *vs);
@@ -401,6 +414,24 @@ void v_txn_end(struct v_txn *t, int error);
 struct v_txn *v_peer_txn(const struct v_peer *p);
 int v_peer_get(struct v_sock *vs, u64 id, struct v_peer *p);
 void v_peer_put(struct v_peer *p);
+
+struct v_rwait *v_ipc_rwaiter_pop(struct v_sock *vs);
+void v_ipc_rwaiter_wake(struct v_rwait *w);
+void v_txn_fail_notify(struct v_txn *t, int error);
+void v_txn_cancel(struct v_txn *t, int error);
+
+/* notice.c */
+void v_notice_init_sock(struct v_sock *vs);
+bool v_notice_take(struct v_sock *vs, struct v_receive *r);
+void v_notice_unwind(struct v_sock *vs, const struct v_receive *r);
+void v_notice_given_up(struct v_sock *holder, u64 id, u32 seq, int error);
+int v_notice_not_held(struct v_sock *vs, u64 id, bool consume);
+bool v_notice_deadline_passed(struct v_sock *holder, struct v_txn *t);
+u64 v_notice_deadline_user(u64 ns);
+int v_notice_set(struct v_sock *vs, const struct v_notify *nf);
+int v_notice_watch(struct v_sock *vs, const struct v_watch *w);
+int v_notice_unwatch(struct v_sock *vs, const struct v_watch *w);
+void v_notice_shutdown(struct v_sock *vs);
 
 /* segment.c */
 int v_seg_copy(struct v_copy *c, void __user *ubuf, size_t len, bool to_seg);

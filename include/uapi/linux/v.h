@@ -49,7 +49,9 @@
  *                for that host part
  *   EPROTO       the host of that host part runs another wire version
  *                (V_MAP_VERSION)
- *   ETIMEDOUT    the Send's (or GetReply's) own timeout expired
+ *   ETIMEDOUT    the Send's (or GetReply's) own timeout expired; Reply,
+ *                Forward, MoveTo or MoveFrom on a message whose deadline
+ *                (the sender's timeout) has passed
  *   EBUSY        receiver busy after back-off; host part set after sockets or
  *                interfaces exist
  *   EALREADY     another thread is already blocked in Send on this socket
@@ -57,8 +59,9 @@
  *                Send is NOT restarted and its transaction is cancelled
  *   ESHUTDOWN    woken (or refused) because shutdown() was called on the socket
  *   ENOENT       caller holds no unreplied message from that pid (never had
- *                one, already replied, or the sender was cancelled or is
- *                gone); GetReply with no open group transaction
+ *                one, already replied, or the sender was cancelled - other
+ *                than by its deadline - or is gone); GetReply with no open
+ *                group transaction; UNWATCH of an id not watched
  *   ERANGE       offset/length outside the granted segment
  *   EACCES       message held, but the segment was not granted with that
  *                access (or a group Send's first reply already unblocked the
@@ -69,11 +72,13 @@
  *                socket type other than SOCK_DGRAM / protocol other than 0
  *   EPERM        logical id below V_LID_PRIVILEGED or a well-known group
  *                without CAP_NET_ADMIN in the network namespace's user ns
- *   EEXIST       logical id already registered on this host
+ *   EEXIST       logical id already registered on this host; id already
+ *                watched by the caller
  *   EADDRINUSE   host-part collision when attaching an interface
  *   ENOSPC       the host's limit on group memberships is reached (or
  *                the module's, parameter max_members, over all hosts, or
- *                the process's, V_GROUPS_PER_PROC_MAX)
+ *                the process's, V_GROUPS_PER_PROC_MAX); V_WATCHES_MAX
+ *                watches held
  *   EFAULT       bad user address
  *   EINVAL       bad argument (reserved field or unknown flag set, malformed
  *                id, zero where an id is required, ...)
@@ -387,9 +392,36 @@ struct v_send {
  * the count in copied (0 when the segment is not readable or absent; the
  * Receive itself still succeeds).  For V_IOC_RECEIVE buf_addr and buf_len
  * must be 0.
+ *
+ * Notices (kind V_KIND_NOTICE and V_KIND_UNBLOCK, see "Notices" below)
+ * queued for the caller are delivered before messages, oldest first.
+ *
+ * Deadlines: a Send with a timeout gives its message a deadline, which
+ * travels with it through Forward and to other hosts (as the time left);
+ * Receive reports it in deadline_ns.  Once it has passed, Reply,
+ * ReplyWithSegment, Forward, MoveTo and MoveFrom on that message fail with
+ * ETIMEDOUT and the message is no longer held (the sender's Send fails
+ * with ETIMEDOUT).  A holder is told ETIMEDOUT for the last
+ * V_EXPIRED_KEPT such messages it held; for older ones, ENOENT.
  */
+#define V_EXPIRED_KEPT		16
+/*
+ * What a Receive delivered (v_receive.kind).  Only a message is held and
+ * answered (Reply, Forward, MoveTo, MoveFrom); the others are the
+ * kernel's word, taken by the Receive that delivers them, and a Reply to
+ * their sender fails with ENOENT.
+ */
+enum v_kind {
+	V_KIND_MESSAGE	= 0,	/* a Send awaiting the caller's Reply */
+	V_KIND_NOTICE	= 1,	/* a death notice (V_IOC_WATCH) */
+	V_KIND_PULSE	= 2,	/* reserved (one-way messages) */
+	V_KIND_UNBLOCK	= 3,	/* a client whose message the caller held gave up */
+};
+
 struct v_receive {
-	__aligned_u64	sender;		/* out: original sender */
+	__aligned_u64	sender;		/* out: original sender (a notice: the
+					 * process or host it is about)
+					 */
 	__aligned_u64	group;		/* out: group it came through, or 0 */
 	__aligned_u64	forwarder;	/* out: last forwarder, or 0 */
 	__aligned_u64	seg_len;	/* out: granted segment length, or 0 */
@@ -400,6 +432,32 @@ struct v_receive {
 	__u32		flags;		/* in: zero */
 	struct v_creds	creds;		/* out: the sender's credentials */
 	struct v_msg	msg;		/* out: the message */
+	__u32		kind;		/* out: enum v_kind */
+	__u32		reserved1;	/* in: zero; out: zero */
+	__aligned_u64	deadline_ns;	/* out: when the sender's Send times out,
+					 * CLOCK_MONOTONIC of the caller's time
+					 * namespace in ns; 0: never
+					 */
+	__aligned_u64	reserved[2];	/* in: zero; out: zero */
+};
+
+/*
+ * The layout before kind and deadline_ns (programs built against it use
+ * the ioctl numbers V_IOC_*_V1 below, which stay).  Such a Receive gets
+ * notices too, told apart by their code (V_NOTICE_*), and no deadline.
+ */
+struct v_receive_v1 {
+	__aligned_u64	sender;
+	__aligned_u64	group;
+	__aligned_u64	forwarder;
+	__aligned_u64	seg_len;
+	__aligned_u64	buf_addr;
+	__aligned_u64	buf_len;
+	__aligned_u64	copied;
+	__u32		seg_access;
+	__u32		flags;
+	struct v_creds	creds;
+	struct v_msg	msg;
 };
 
 /*
@@ -434,6 +492,11 @@ struct v_reply {
 struct v_reply_receive {
 	struct v_reply		reply;
 	struct v_receive	recv;
+};
+
+struct v_reply_receive_v1 {
+	struct v_reply		reply;
+	struct v_receive_v1	recv;
 };
 
 /*
@@ -538,6 +601,72 @@ struct v_get_reply {
 };
 
 /*
+ * Notices (Binder's linkToDeath, QNX's _NTO_CHF_DISCONNECT and
+ * _NTO_CHF_UNBLOCK, TIPC's topology service)
+ *
+ * V_IOC_WATCH asks for a death notice when the process id ends (its
+ * socket is shut down or closed, its process exits), or, for a host
+ * (id = v_id_make(host part, 0)), when that host is declared down or
+ * restarts.  A watch of a process already gone notifies at once.  A
+ * watch fires once and is then gone; V_IOC_UNWATCH removes one that has
+ * not been received yet (its notice too, if it fired).  A process holds
+ * at most V_WATCHES_MAX watches (ENOSPC), one per id (EEXIST); UNWATCH of
+ * an id not watched: ENOENT.  Ids that name no process or host (0, a
+ * group, a well-known id, a local part without an index): EINVAL.
+ * Watches are charged to the watcher's memory cgroup.
+ *
+ * V_IOC_NOTIFY sets which notices the caller wants besides death notices:
+ * V_NOTIFY_UNBLOCK, an unblock notice whenever a client whose message the
+ * caller has received (not yet replied) gives up: its Send was
+ * interrupted by a signal, timed out, or its process ended.  The message
+ * is no longer held by then (Reply: ENOENT, or ETIMEDOUT for a passed
+ * deadline).  At most V_UNBLOCKS_MAX unblock notices wait per process;
+ * beyond that they are dropped (the Reply still fails).
+ *
+ * A notice is delivered by Receive with kind V_KIND_NOTICE or
+ * V_KIND_UNBLOCK, sender = the process (or host id) it is about, and a
+ * message laid out as
+ *
+ *   bytes  0-1   code: V_NOTICE_DEATH or V_NOTICE_UNBLOCK
+ *   bytes  2-3   why: enum v_why
+ *   bytes  8-15  the process or host id it is about (as sender)
+ *   bytes 16-19  V_NOTICE_UNBLOCK: the client's transaction number
+ *   bytes 24-31  V_NOTICE_DEATH: the watch's cookie
+ *
+ * (the rest zero; little-endian, v_msg_get*), so a program using the
+ * V_IOC_*_V1 numbers tells a notice by its code.  Nobody is waiting for
+ * a reply to a notice.
+ */
+#define V_WATCHES_MAX		1024
+#define V_UNBLOCKS_MAX		1024
+#define V_NOTICE_DEATH		0xff01
+#define V_NOTICE_UNBLOCK	0xff02
+
+enum v_why {
+	V_WHY_EXITED		= 1,	/* its socket was shut down or closed */
+	V_WHY_GONE		= 2,	/* no such process when the watch began */
+	V_WHY_HOST_DOWN		= 3,	/* its host was silent for the host-down bound */
+	V_WHY_HOST_RESTARTED	= 4,	/* its host came up again (a new incarnation) */
+	V_WHY_SIGNAL		= 5,	/* unblock: a signal interrupted the Send */
+	V_WHY_TIMEOUT		= 6,	/* unblock: the Send timed out */
+	V_WHY_CLOSED		= 7,	/* unblock: the client's socket went away */
+};
+
+struct v_watch {
+	__aligned_u64	id;		/* in: a process, or v_id_make(host, 0) */
+	__aligned_u64	cookie;		/* in (WATCH): returned in the notice */
+	__u32		flags;		/* in: zero */
+	__u32		reserved;	/* in: zero */
+};
+
+#define V_NOTIFY_UNBLOCK	0x1
+
+struct v_notify {
+	__u32		flags;		/* in: V_NOTIFY_*, replacing the last */
+	__u32		reserved;	/* in: zero */
+};
+
+/*
  * ioctl numbers.  Type 0xBE is free in Documentation/userspace-api/ioctl/
  * ioctl-number.rst; socket ioctls reach the family first in any case.
  */
@@ -559,6 +688,14 @@ struct v_get_reply {
 #define V_IOC_GROUP_LEAVE	_IOW(V_IOC_TYPE, 0x0e, struct v_group)
 #define V_IOC_GROUP_MEMBERS	_IOWR(V_IOC_TYPE, 0x0f, struct v_group_members)
 #define V_IOC_GET_REPLY		_IOWR(V_IOC_TYPE, 0x10, struct v_get_reply)
+#define V_IOC_WATCH		_IOW(V_IOC_TYPE, 0x11, struct v_watch)
+#define V_IOC_UNWATCH		_IOW(V_IOC_TYPE, 0x12, struct v_watch)
+#define V_IOC_NOTIFY		_IOW(V_IOC_TYPE, 0x13, struct v_notify)
+
+/* The numbers of the layout before kind and deadline_ns (struct v_receive_v1). */
+#define V_IOC_RECEIVE_V1	_IOWR(V_IOC_TYPE, 0x02, struct v_receive_v1)
+#define V_IOC_RECEIVE_SEG_V1	_IOWR(V_IOC_TYPE, 0x03, struct v_receive_v1)
+#define V_IOC_REPLY_RECEIVE_V1	_IOWR(V_IOC_TYPE, 0x06, struct v_reply_receive_v1)
 
 /*
  * ========================================================================
@@ -644,7 +781,7 @@ struct v_get_reply {
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		5	/* 2: v_wire_request.retx_ms, epoch counters;
+#define V_WIRE_VERSION		6	/* 2: v_wire_request.retx_ms, epoch counters;
 					 * 3: V_WIRE_TRAIN_WINDOW trains in flight;
 					 * 4: CLAIM, WHERE and HERE are read whatever
 					 * their version; CLAIM and HERE carry the
@@ -652,7 +789,8 @@ struct v_get_reply {
 					 * 5: tags of frames for one host cover its
 					 * host part (scope), frames for all count
 					 * apart; FORWARDED; answers taken only from
-					 * the host the REQUEST went to
+					 * the host the REQUEST went to;
+					 * 6: REQUEST deadline_ms, NACK TIMED_OUT
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
@@ -746,7 +884,10 @@ struct v_wire_request {
 	__be32		gid;
 	__be32		data_len;	/* piggy-backed segment bytes that follow */
 	__be32		retx_ms;	/* the client's retransmission bound */
-	__be32		reserved;	/* 0; ignored on receipt */
+	__be32		deadline_ms;	/* the time the client's Send had left
+					 * when this was sent, ms rounded up
+					 * (at least 1); 0: no timeout
+					 */
 };
 
 /*
@@ -846,6 +987,7 @@ enum v_wire_error {
 	V_WERR_SEG_CLOSED	= 6,	/* group Send already answered: segment
 					 * access has ended (EACCES to the mover)
 					 */
+	V_WERR_TIMED_OUT	= 7,	/* its deadline passed there: ETIMEDOUT */
 };
 
 struct v_wire_nack {
