@@ -66,6 +66,7 @@ struct vd {
 	uint64_t self;
 	int quiet;
 	vd_handler handle;
+	void (*notice)(const struct v_receive *r);	/* a notice, or NULL to ignore them */
 	void *(*extra)(void *);	/* an extra thread (vtimed's synchroniser), or NULL */
 	void *extra_arg;
 	volatile int stopping;
@@ -189,6 +190,11 @@ static inline void *vd_worker(void *arg)
 			if (ret != -ESHUTDOWN)
 				vd_log(d, "receive: %s", strerror(-ret));
 			break;
+		}
+		if (r.kind != V_KIND_MESSAGE) {	/* nobody waits for a reply */
+			if (d->notice)
+				d->notice(&r);
+			continue;
 		}
 		reply = vio_reply_code(V_ILLEGAL_REQUEST);
 		ret = d->handle(d->fd, &r, seg, &reply);

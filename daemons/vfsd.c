@@ -6,7 +6,7 @@
  * the name-handling group as the manager of a prefix; with -g it joins a
  * group of file servers holding copies (replicated writes).
  *
- *   vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] DIR
+ *   vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR
  *
  * Paths never leave DIR: every open goes through openat2() with
  * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS ("..", absolute symlinks and
@@ -26,11 +26,14 @@
 #include "daemon.h"
 
 #define INST_MAX	1024
+#define QUOTA_DEFAULT	(INST_MAX / 4)	/* instances per (client host, uid) */
 #define IOBUF		(1U << 20)	/* bytes per MoveTo / MoveFrom */
 
 struct inst {
 	int fd;			/* -1: free */
 	uint64_t owner;		/* the V process that opened it */
+	uint32_t host;		/* its host part and uid, for the quota */
+	uint32_t uid;
 	uint16_t gen;
 	uint8_t type;
 	uint8_t writable;
@@ -43,13 +46,14 @@ static char prefix[VIO_NAME_MAX + 1];
 static size_t prefix_len;
 static size_t reply_seg_max = V_REPLY_SEG_MAX_DEFAULT;
 static struct inst insts[INST_MAX];
+static unsigned int quota = QUOTA_DEFAULT;
 static pthread_mutex_t inst_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread void *iobuf;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] DIR\n"
+		"Usage: vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR\n"
 		"\n"
 		"Serve DIR over the V I/O protocol.  Prints \"vfsd: serving DIR as 0x<id>\"\n"
 		"once ready; SIGTERM or SIGINT stops it (exit status 0).\n"
@@ -62,31 +66,65 @@ static void usage(FILE *f)
 		"             ids below %u need CAP_NET_ADMIN; 0: do not register)\n"
 		"  -g GROUP   join the file-server group GROUP (an id; replicated files)\n"
 		"  -t N       worker threads Receiving on the V process (default 4, at most %u)\n"
+		"  -Q N       open instances one user of one client host may hold (default %u,\n"
+		"             at most %u); beyond it OPEN fails with no server resources\n"
 		"  -q         log less\n"
 		"  -h         show this help\n"
 		"\n"
 		"Exit status: 0 after a clean stop, 1 on an error, 2 on bad usage.\n",
-		V_LID_FILE_SERVER, V_LID_PRIVILEGED, VD_THREADS_MAX);
+		V_LID_FILE_SERVER, V_LID_PRIVILEGED, VD_THREADS_MAX, QUOTA_DEFAULT, INST_MAX);
 }
 
 /* ---- instances ---------------------------------------------------------- */
 
-static uint32_t inst_new(int fd, uint64_t owner, uint8_t type, int writable)
+/*
+ * A client's instances are reclaimed when it ends: the first instance an
+ * owner opens watches it (a death notice, inst_reclaim()), its last one
+ * closed unwatches it.  Called with inst_lock held.
+ */
+static unsigned int inst_count(uint64_t owner, uint32_t host, uint32_t uid, unsigned int *same_user)
 {
+	unsigned int n = 0;
+	int i;
+
+	*same_user = 0;
+	for (i = 0; i < INST_MAX; i++) {
+		if (insts[i].fd < 0)
+			continue;
+		n += insts[i].owner == owner;
+		*same_user += insts[i].host == host && insts[i].uid == uid;
+	}
+	return n;
+}
+
+/*
+ * A new instance for r's sender, or 0: the table is full, or the sender's
+ * user on its host holds its quota (one host's FUSE daemon is one client
+ * for all its users, so the quota is per (host, uid), not per client).
+ */
+static uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable)
+{
+	unsigned int mine, same_user;
 	uint32_t id = 0;
 	int i;
 
 	pthread_mutex_lock(&inst_lock);
-	for (i = 0; i < INST_MAX; i++)
+	mine = inst_count(r->sender, r->creds.host, r->creds.uid, &same_user);
+	for (i = 0; i < INST_MAX && same_user < quota; i++)
 		if (insts[i].fd < 0) {
 			insts[i].fd = fd;
-			insts[i].owner = owner;
+			insts[i].owner = r->sender;
+			insts[i].host = r->creds.host;
+			insts[i].uid = r->creds.uid;
 			insts[i].type = type;
 			insts[i].writable = (uint8_t)writable;
 			insts[i].gen++;
 			id = (uint32_t)insts[i].gen << 16 | (uint32_t)(i + 1);
 			break;
 		}
+	/* Remote watches may not exist (EOPNOTSUPP): reclaim is best effort. */
+	if (id && !mine)
+		v_watch(vd.fd, r->sender, 0);
 	pthread_mutex_unlock(&inst_lock);
 	return id;
 }
@@ -112,10 +150,34 @@ static struct inst *inst_get(uint32_t id, uint64_t sender)
 
 static void inst_free(struct inst *in)
 {
+	unsigned int same_user;
+
 	pthread_mutex_lock(&inst_lock);
 	close(in->fd);
 	in->fd = -1;
+	if (!inst_count(in->owner, in->host, in->uid, &same_user))
+		v_unwatch(vd.fd, in->owner);
 	pthread_mutex_unlock(&inst_lock);
+}
+
+/* A death notice: close whatever the ended client left open. */
+static void inst_reclaim(const struct v_receive *r)
+{
+	unsigned int n = 0;
+	int i;
+
+	if (v_msg_code(&r->msg) != V_NOTICE_DEATH)
+		return;
+	pthread_mutex_lock(&inst_lock);
+	for (i = 0; i < INST_MAX; i++)
+		if (insts[i].fd >= 0 && insts[i].owner == r->sender) {
+			close(insts[i].fd);
+			insts[i].fd = -1;
+			n++;
+		}
+	pthread_mutex_unlock(&inst_lock);
+	if (n && !vd.quiet)
+		vd_log(&vd, "0x%016" PRIx64 " ended: %u instance(s) closed", (uint64_t)r->sender, n);
 }
 
 /* ---- paths -------------------------------------------------------------- */
@@ -274,7 +336,7 @@ static int do_open(const struct v_receive *r, const void *seg, struct v_msg *rep
 		close(fd);
 		return V_NOT_SUPPORTED;
 	}
-	id = inst_new(fd, r->sender, mode_type(st.st_mode), !!(flags & VIO_O_WRITE));
+	id = inst_new(fd, r, mode_type(st.st_mode), !!(flags & VIO_O_WRITE));
 	if (!id) {
 		close(fd);
 		return V_NO_SERVER_RESOURCES;
@@ -615,7 +677,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "w:p:l:g:t:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "w:p:l:g:t:Q:qh")) != -1) {
 		switch (opt) {
 		case 'p':
 			prefix_len = strlen(optarg);
@@ -640,6 +702,13 @@ int main(int argc, char **argv)
 			}
 			threads = (int)v;
 			break;
+		case 'Q':
+			if (vtool_parse_u64(optarg, 1, INST_MAX, &v)) {
+				fprintf(stderr, "vfsd: -Q wants 1..%d, not '%s'\n", INST_MAX, optarg);
+				return 2;
+			}
+			quota = (unsigned int)v;
+			break;
 		default:
 			rc = vd_option(&vd, opt, optarg, &lid, &writers, usage);
 			if (rc != VD_CONTINUE)
@@ -661,6 +730,7 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	read_reply_seg_max();
 	vd.handle = handle;
+	vd.notice = inst_reclaim;
 	if (vd_open(&vd) || (lid && vd_register(&vd, (uint32_t)lid, V_SCOPE_BOTH)) ||
 	    (prefix_len && vd_join(&vd, V_GROUP_NAME_HANDLERS, "the name-handling group")) ||
 	    (group && vd_join(&vd, group, "the file-server group")))

@@ -808,20 +808,53 @@ TEST_F_TIMEOUT(svc, remove_files_and_directories, T_SHORT)
 	EXPECT_EQ(0, access(SRV, F_OK));
 }
 
+/*
+ * Open /r.txt until the server refuses (at most want + 8 tries), as uid
+ * a->uid when set; the count opened, the instances left open in f.
+ */
+static int client_fill(int fd, const struct cl_arg *a, struct v_file **f, int want, int *ret)
+{
+	int n = 0;
+
+	*ret = 0;
+	if (a->uid && (setresgid(a->uid, a->uid, a->uid) || setresuid(a->uid, a->uid, a->uid)))
+		return -1;
+	while (n < want + 8) {
+		*ret = v_file_open_on(fd, a->srv, 0, "/r.txt", VIO_O_READ, &f[n]);
+		if (*ret < 0)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Open a->aux instances (256 when 0) and exit with them open, or, for 0,
+ * hold them until killed.
+ */
+static int client_hold(int fd, void *p)
+{
+	static struct v_file *f[1100];
+	struct cl_arg *a = p;
+	int want = a->aux ? (int)a->aux : 256, ret;
+
+	CKEQ(want, client_fill(fd, a, f, want, &ret));
+	CKEQ(-ENOSPC, ret);
+	if (!a->aux)
+		pause();
+	_exit(0);
+}
+
+/* A full table (or quota: a->aux), then one closed makes room for one. */
 static int client_exhaust(int fd, void *p)
 {
 	struct cl_arg *a = p;
 	static struct v_file *f[1100];
-	int i, n = 0, ret = 0;
+	int i, n, ret;
 
-	for (i = 0; i < 1100; i++) {
-		ret = v_file_open_on(fd, a->srv, 0, "/r.txt", VIO_O_READ, &f[i]);
-		if (ret < 0)
-			break;
-		n++;
-	}
+	n = client_fill(fd, a, f, (int)a->aux, &ret);
 	CKEQ(-ENOSPC, ret);	/* V_NO_SERVER_RESOURCES */
-	CKEQ(1024, n);
+	CKEQ((int)a->aux, n);
 	CKEQ(0, v_file_close(f[0]));
 	CKEQ(0, v_file_open_on(fd, a->srv, 0, "/r.txt", VIO_O_READ, &f[0]));
 	for (i = 0; i < n; i++)
@@ -831,10 +864,60 @@ static int client_exhaust(int fd, void *p)
 
 TEST_F_TIMEOUT(svc, instance_table_full_then_reusable, 120)
 {
-	struct cl_arg a = { .srv = self->fsd_id };
+	struct cl_arg a = { .aux = 1024 };
 
 	ASSERT_EQ(0, vt_sh("echo rd >" SRV "/r.txt"));
+	ASSERT_LT(0, daemon_start(0, &a.srv, "daemons/vfsd -q -l 0 -Q 1024 " SRV));
 	EXPECT_EQ(0, on_host(0, client_exhaust, &a));
+}
+
+/*
+ * One user of one client host holds at most the quota (default 256):
+ * another uid of that host, and the same uid of another host, still open.
+ */
+TEST_F_TIMEOUT(svc, instance_quota_per_host_and_uid, 120)
+{
+	struct cl_arg a = { .srv = self->fsd_id, .aux = 256 };
+	pid_t full;
+
+	ASSERT_EQ(0, vt_sh("echo rd >" SRV "/r.txt"));
+	EXPECT_EQ(0, on_host(1, client_exhaust, &a));
+	/* 256 held by a child that waits; others are not shut out meanwhile */
+	a.aux = 0;
+	full = on_host_start(1, client_hold, &a);
+	ASSERT_LT(0, full);
+	usleep(500000 * vt_scale());
+	a.aux = 256;
+	a.uid = 1000;
+	EXPECT_EQ(0, on_host(1, client_exhaust, &a));
+	a.uid = 0;
+	EXPECT_EQ(0, on_host(2, client_exhaust, &a));
+	kill(full, SIGKILL);
+	kid_wait(full);
+}
+
+/*
+ * vfsd watches its clients: what a killed client left open is closed.
+ * With -Q 8, a client of the same user opens 8 again only after that.
+ */
+TEST_F_TIMEOUT(svc, instances_of_a_dead_client_reclaimed, T_SHORT)
+{
+	struct cl_arg a = { .aux = 8 };
+	int64_t end;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, vt_sh("echo rd >" SRV "/r.txt"));
+	ASSERT_LT(0, daemon_start(0, &a.srv, "daemons/vfsd -l 0 -Q 8 " SRV));
+	pid = on_host_start(0, client_hold, &a);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, kid_wait(pid));	/* exited with its 8 instances open */
+	end = vt_now_ms() + 5000 * vt_scale();
+	do {
+		pid = on_host_start(0, client_exhaust, &a);
+		st = kid_wait(pid);
+	} while (st && vt_now_ms() < end && !usleep(100000));
+	EXPECT_EQ(0, st);
 }
 
 /* Open by logical id, read, wait for the restart, read again on the same
