@@ -200,7 +200,8 @@ static inline void *vd_worker(void *arg)
 		ret = d->handle(d->fd, &r, seg, &reply);
 		if (ret == 0)
 			ret = v_reply(d->fd, r.sender, &reply);
-		if (ret < 0 && ret != -1 && ret != -ENOENT && !d->quiet)
+		/* ENOENT, ETIMEDOUT: the sender went away or gave up waiting. */
+		if (ret < 0 && ret != -1 && ret != -ENOENT && ret != -ETIMEDOUT && !d->quiet)
 			vd_log(d, "reply to 0x%016" PRIx64 ": %s", (uint64_t)r.sender, strerror(-ret));
 	}
 	free(seg);

@@ -34,6 +34,8 @@ struct inst {
 	uint64_t owner;		/* the V process that opened it */
 	uint32_t host;		/* its host part and uid, for the quota */
 	uint32_t uid;
+	uint32_t busy;		/* workers using it (inst_get) */
+	uint8_t doomed;		/* closed or reclaimed: goes when not busy */
 	uint16_t gen;
 	uint8_t type;
 	uint8_t writable;
@@ -80,7 +82,13 @@ static void usage(FILE *f)
 /*
  * A client's instances are reclaimed when it ends: the first instance an
  * owner opens watches it (a death notice, inst_reclaim()), its last one
- * closed unwatches it.  Called with inst_lock held.
+ * closed unwatches it.  A worker using an instance holds it (busy), so a
+ * reclaim on another worker only dooms it, and the last one to let go
+ * closes its descriptor: a slot (and a descriptor number) is never reused
+ * under a worker still writing through it.
+ *
+ * Live instances of owner (and, in *same_user, of owner's host and uid);
+ * inst_lock held.
  */
 static unsigned int inst_count(uint64_t owner, uint32_t host, uint32_t uid, unsigned int *same_user)
 {
@@ -89,7 +97,7 @@ static unsigned int inst_count(uint64_t owner, uint32_t host, uint32_t uid, unsi
 
 	*same_user = 0;
 	for (i = 0; i < INST_MAX; i++) {
-		if (insts[i].fd < 0)
+		if (insts[i].fd < 0 || insts[i].doomed)
 			continue;
 		n += insts[i].owner == owner;
 		*same_user += insts[i].host == host && insts[i].uid == uid;
@@ -118,21 +126,25 @@ static uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int wr
 			insts[i].uid = r->creds.uid;
 			insts[i].type = type;
 			insts[i].writable = (uint8_t)writable;
+			insts[i].busy = 0;
+			insts[i].doomed = 0;
 			insts[i].gen++;
 			id = (uint32_t)insts[i].gen << 16 | (uint32_t)(i + 1);
 			break;
 		}
-	/* Remote watches may not exist (EOPNOTSUPP): reclaim is best effort. */
+	pthread_mutex_unlock(&inst_lock);
+	/*
+	 * Outside the lock (WATCH allocates).  A client has one Send at a
+	 * time, so its OPENs and CLOSEs do not race each other; one that
+	 * ends meanwhile is notified at once.  Remote watches may not exist
+	 * yet (EOPNOTSUPP): reclaim is best effort there.
+	 */
 	if (id && !mine)
 		v_watch(vd.fd, r->sender, 0);
-	pthread_mutex_unlock(&inst_lock);
 	return id;
 }
 
-/*
- * The instance id names for sender, or NULL.  Only its owner uses it, and a
- * V process has one Send at a time, so no other thread touches it meanwhile.
- */
+/* The instance id names for sender, held (inst_put()), or NULL. */
 static struct inst *inst_get(uint32_t id, uint64_t sender)
 {
 	uint32_t slot = id & 0xffff;
@@ -141,23 +153,44 @@ static struct inst *inst_get(uint32_t id, uint64_t sender)
 	if (slot == 0 || slot > INST_MAX)
 		return NULL;
 	pthread_mutex_lock(&inst_lock);
-	if (insts[slot - 1].fd >= 0 && insts[slot - 1].gen == id >> 16 &&
-	    insts[slot - 1].owner == sender)
+	if (insts[slot - 1].fd >= 0 && !insts[slot - 1].doomed &&
+	    insts[slot - 1].gen == id >> 16 && insts[slot - 1].owner == sender) {
 		in = &insts[slot - 1];
+		in->busy++;
+	}
 	pthread_mutex_unlock(&inst_lock);
 	return in;
 }
 
+/* Close a doomed instance nobody holds; inst_lock held. */
+static void inst_close_idle(struct inst *in)
+{
+	if (in->doomed && !in->busy) {
+		close(in->fd);
+		in->fd = -1;
+	}
+}
+
+static void inst_put(struct inst *in)
+{
+	pthread_mutex_lock(&inst_lock);
+	in->busy--;
+	inst_close_idle(in);
+	pthread_mutex_unlock(&inst_lock);
+}
+
+/* CLOSE: the instance goes once its holders (the caller) let go. */
 static void inst_free(struct inst *in)
 {
-	unsigned int same_user;
+	unsigned int same_user, left;
+	uint64_t owner = in->owner;
 
 	pthread_mutex_lock(&inst_lock);
-	close(in->fd);
-	in->fd = -1;
-	if (!inst_count(in->owner, in->host, in->uid, &same_user))
-		v_unwatch(vd.fd, in->owner);
+	in->doomed = 1;
+	left = inst_count(owner, in->host, in->uid, &same_user);
 	pthread_mutex_unlock(&inst_lock);
+	if (!left)
+		v_unwatch(vd.fd, owner);
 }
 
 /* A death notice: close whatever the ended client left open. */
@@ -170,14 +203,20 @@ static void inst_reclaim(const struct v_receive *r)
 		return;
 	pthread_mutex_lock(&inst_lock);
 	for (i = 0; i < INST_MAX; i++)
-		if (insts[i].fd >= 0 && insts[i].owner == r->sender) {
-			close(insts[i].fd);
-			insts[i].fd = -1;
+		if (insts[i].fd >= 0 && !insts[i].doomed && insts[i].owner == r->sender) {
+			insts[i].doomed = 1;
+			inst_close_idle(&insts[i]);
 			n++;
 		}
 	pthread_mutex_unlock(&inst_lock);
 	if (n && !vd.quiet)
 		vd_log(&vd, "0x%016" PRIx64 " ended: %u instance(s) closed", (uint64_t)r->sender, n);
+}
+
+/* A MoveTo / MoveFrom / Reply error saying nobody waits for the answer. */
+static int sender_gone(int ret)
+{
+	return ret == -ENOENT || ret == -ETIMEDOUT;
 }
 
 /* ---- paths -------------------------------------------------------------- */
@@ -274,7 +313,7 @@ static int seg_to_file(const struct v_receive *r, const void *seg, uint64_t seg_
 		} else {
 			chunk = len - done < IOBUF ? len - done : IOBUF;
 			ret = v_move_from(vd.fd, r->sender, seg_off + done, iobuf, chunk);
-			if (ret == -ENOENT)
+			if (sender_gone(ret))
 				return -1;
 			if (ret < 0)
 				return V_BAD_BUFFER;
@@ -389,12 +428,12 @@ static int do_read(const struct v_receive *r, struct inst *in, int blocks, struc
 			/* The whole answer fits one ReplyWithSegment. */
 			v_msg_put64(reply, 8, (uint64_t)n);
 			ret = v_reply_with_segment(vd.fd, r->sender, reply, 0, iobuf, (size_t)n);
-			if (ret == 0 || ret == -ENOENT)
+			if (ret == 0 || sender_gone(ret))
 				return -2;
 			return V_BAD_BUFFER;
 		}
 		ret = v_move_to(vd.fd, r->sender, done, iobuf, (size_t)n);
-		if (ret == -ENOENT)
+		if (sender_gone(ret))
 			return -1;
 		if (ret < 0)
 			return V_BAD_BUFFER;
@@ -510,10 +549,10 @@ static int do_list(const struct v_receive *r, struct inst *in, struct v_msg *rep
 	v_msg_put32(reply, 20, count);
 	if (used <= reply_seg_max) {
 		ret = v_reply_with_segment(vd.fd, r->sender, reply, 0, iobuf, used);
-		return ret == 0 || ret == -ENOENT ? -2 : V_BAD_BUFFER;
+		return ret == 0 || sender_gone(ret) ? -2 : V_BAD_BUFFER;
 	}
 	ret = v_move_to(vd.fd, r->sender, 0, iobuf, used);
-	if (ret == -ENOENT)
+	if (sender_gone(ret))
 		return -1;
 	return ret < 0 ? V_BAD_BUFFER : V_OK;
 }
@@ -634,6 +673,8 @@ static int handle(int fd, const struct v_receive *r, const void *seg, struct v_m
 	case VNAME_LOOKUP:	ret = do_lookup(r, seg, reply); break;
 	default:		ret = V_ILLEGAL_REQUEST; break;
 	}
+	if (in)
+		inst_put(in);
 	if (ret == -2)
 		return 1;	/* replied with a segment */
 	if (ret == -1)

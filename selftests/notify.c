@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <sys/resource.h>
 #include "vtest.h"
 #include "vkids.h"
 #include "kselftest_harness.h"
@@ -713,6 +714,42 @@ TEST_F(notify, every_watcher_notified_closed_watcher_harmless)
 	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
 	ASSERT_EQ(0, kid_end(&t));
 	ASSERT_EQ(0, kid_end(&u));
+}
+
+/*
+ * One process is watched by at most V_WATCHERS_MAX processes (its end
+ * fires them all under the host's lock): the next WATCH is ENOSPC, and
+ * an UNWATCH makes room again.  All of them are notified.
+ */
+TEST_F(notify, watchers_of_one_process_bounded)
+{
+	struct rlimit rl = { V_WATCHERS_MAX + 64, V_WATCHERS_MAX + 64 };
+	static int w[V_WATCHERS_MAX + 1];
+	struct v_receive r;
+	struct kid t;
+	int i, n;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, target(&t));
+	for (n = 0; n <= V_WATCHERS_MAX; n++) {
+		w[n] = v_open();
+		ASSERT_LE(0, w[n]);
+	}
+	for (i = 0; i < V_WATCHERS_MAX; i++)
+		ASSERT_EQ(0, v_watch(w[i], t.id, i)) TH_LOG("watcher %d", i);
+	ASSERT_EQ(-ENOSPC, v_watch(w[V_WATCHERS_MAX], t.id, 0));
+	ASSERT_EQ(0, v_unwatch(w[0], t.id));
+	ASSERT_EQ(0, v_watch(w[V_WATCHERS_MAX], t.id, 0));
+	ASSERT_EQ(0, kid_do(&t, 'c'));
+	ASSERT_NE(0, vt_wait_poll(w[V_WATCHERS_MAX], POLLIN, MS_WAIT) & POLLIN);
+	for (i = 1; i <= V_WATCHERS_MAX; i++) {
+		ASSERT_EQ(0, rx_now(w[i], &r)) TH_LOG("watcher %d", i);
+		CHECK_DEATH(&r, t.id, V_WHY_EXITED, i == V_WATCHERS_MAX ? 0 : (uint64_t)i);
+	}
+	ASSERT_EQ(-EAGAIN, rx_now(w[0], &r));
+	for (i = 0; i < n; i++)
+		close(w[i]);
+	ASSERT_EQ(0, kid_end(&t));
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1006,7 +1006,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED)
 		err = -ENOENT;
-	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t, false))
 		err = -ETIMEDOUT;
 	else if (len > v_reply_seg_max)
 		err = -EMSGSIZE;
@@ -1210,6 +1210,7 @@ static void v_alien_gc(struct work_struct *work)
 			    ktime_after(ktime_get(), a->txn.deadline)) {
 				v_txn_cancel(&a->txn, -ETIMEDOUT);
 				v_alien_ended(a);
+				wake_up(&a->move_wait);	/* a train on it ends now */
 				ended = true;
 			}
 			spin_unlock(&host->ipc_lock);

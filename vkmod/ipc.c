@@ -992,7 +992,7 @@ int v_txn_copy_begin(struct v_sock *vs, struct v_sock *sender, u32 access,
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (!v_txn_held_by(t, vs, seq))
 		err = -ENOENT;
-	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t, true))
 		err = -ETIMEDOUT;
 	else if (!(t->seg_access & access))
 		err = -EACCES;
@@ -1108,7 +1108,7 @@ static bool v_ipc_reply_held(struct v_sock *vs, const struct v_reply *r, int *er
 		if (t->sender_id != r->dst)
 			continue;
 		if (!t->alien) {	/* an alien's Reply is a frame: alien.c */
-			if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+			if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t, false))
 				*err = -ETIMEDOUT;
 			else
 				v_txn_reply_locked(vs, t, r, 0);
@@ -1158,6 +1158,8 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 		}
 		err = v_txn_copy_begin(vs, sender, V_SEG_WRITE, r->seg_offset,
 				       r->src_len, 0, &c);
+		if (err == -ETIMEDOUT)	/* this Reply says so: not the next one */
+			v_notice_not_held(vs, r->dst, true);
 		if (err)
 			goto out;
 		seq = c.seq;
@@ -1170,7 +1172,7 @@ int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED || (seq && t->seq != seq))
 		err = -ENOENT;
-	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t, false))
 		err = -ETIMEDOUT;
 	else
 		v_txn_reply_locked(vs, t, r, with_seg ? r->src_len : 0);
@@ -1214,7 +1216,7 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED) {
 		err = -ENOENT;	/* not holding it is the first thing to report */
-	} else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t)) {
+	} else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t, true)) {
 		err = -ETIMEDOUT;
 	} else if (dst && dst->dead) {
 		err = -ESRCH;

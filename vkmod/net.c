@@ -285,16 +285,19 @@ static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 
 /*
  * The time t's sender has left, for the REQUEST: ms rounded up, at least
- * 1 (a deadline passed on the way is still one), 0 for none.
+ * 1 (a deadline passed on the way is still one), 0 for none, and none
+ * beyond what the field holds (49 days: a server would end it early).
  */
 static u32 v_net_deadline_ms(const struct v_txn *t)
 {
+	u64 ms;
 	s64 ns;
 
 	if (!t->deadline)
 		return 0;
 	ns = ktime_to_ns(ktime_sub(t->deadline, ktime_get()));
-	return clamp_t(s64, DIV_ROUND_UP_ULL(max_t(s64, ns, 0), NSEC_PER_MSEC), 1, U32_MAX);
+	ms = DIV_ROUND_UP_ULL(max_t(s64, ns, 0), NSEC_PER_MSEC);
+	return ms > U32_MAX ? 0 : max_t(u64, ms, 1);
 }
 
 /*
@@ -454,7 +457,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED)
 		err = -ENOENT;
-	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t, true))
 		err = -ETIMEDOUT;
 	seq = t->seq;
 	spin_unlock_bh(&host->ipc_lock);

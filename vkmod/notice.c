@@ -44,6 +44,7 @@ struct v_watch_ent {
 	struct list_head wnode;		/* in watcher->watches */
 	struct list_head onode;		/* in the watched process's watchers, armed */
 	struct v_sock *watcher;
+	struct v_sock *target;		/* armed on it (alive: it fires us first) */
 	bool fired;			/* n is on the watcher's queue */
 	struct v_notice n;
 };
@@ -87,10 +88,11 @@ static void v_notice_free(struct v_sock *vs, struct v_notice *n)
 	kfree(we);
 }
 
-/* Fire an armed watch: its notice goes to the watcher. */
+/* Fire a watch (armed on target, or NULL): its notice goes to the watcher. */
 static void v_watch_fire(struct v_watch_ent *we, u16 why)
 {
 	list_del_init(&we->onode);
+	we->target = NULL;
 	we->fired = true;
 	we->n.why = why;
 	v_notice_queue(we->watcher, &we->n);
@@ -129,14 +131,15 @@ bool v_notice_take(struct v_sock *vs, struct v_receive *r)
 
 /*
  * A Receive that took a notice could not copy it out: put it back at the
- * head of the queue, as a notice of its own (its watch is gone).
+ * head of the queue, as a notice of its own.  Its watch was received with
+ * it, so UNWATCH no longer finds it and the id may be watched again.
  */
 void v_notice_unwind(struct v_sock *vs, const struct v_receive *r)
 {
-	struct v_notice *n = kzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT);
+	/* A few bytes in process context: never lose the notice to memory. */
+	struct v_notice *n = kzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	struct v_rwait *w = NULL;
 
-	if (!n)
-		return;
 	n->who = r->sender;
 	n->code = v_msg_code(&r->msg);
 	n->why = v_msg_get16(&r->msg, 2);
@@ -146,13 +149,19 @@ void v_notice_unwind(struct v_sock *vs, const struct v_receive *r)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (vs->dead) {
 		kfree(n);
+		n = NULL;
 	} else {
 		list_add(&n->node, &vs->notices);
 		WRITE_ONCE(vs->nr_notices, vs->nr_notices + 1);
 		if (n->kind == V_KIND_UNBLOCK)
 			vs->nr_unblocks++;
+		w = v_ipc_rwaiter_pop(vs);
+		if (w)
+			v_ipc_rwaiter_wake(w);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
+	if (n)
+		vs->sk.sk_data_ready(&vs->sk);
 }
 
 static u16 v_notice_why(int error)
@@ -227,13 +236,16 @@ int v_notice_not_held(struct v_sock *vs, u64 id, bool consume)
 
 /*
  * Has the deadline of t, held by holder, passed?  Then it ends now with
- * -ETIMEDOUT (its sender woken), remembered as expired; ipc_lock held.
+ * -ETIMEDOUT (its sender woken); ipc_lock held.  remember: a MoveTo,
+ * MoveFrom or Forward found it, and the holder's Reply must say ETIMEDOUT
+ * too; a Reply that finds it has said so itself.
  */
-bool v_notice_deadline_passed(struct v_sock *holder, struct v_txn *t)
+bool v_notice_deadline_passed(struct v_sock *holder, struct v_txn *t, bool remember)
 {
 	if (!t->deadline || ktime_before(ktime_get(), t->deadline))
 		return false;
-	v_notice_expired_add(holder, t->sender_id);
+	if (remember)
+		v_notice_expired_add(holder, t->sender_id);
 	v_txn_fail_notify(t, -ETIMEDOUT);
 	return true;
 }
@@ -284,10 +296,13 @@ static int v_watch_check(const struct v_watch *w)
 /* Arm we on target (local, referenced or NULL), or fire it now; ipc_lock held. */
 static void v_watch_arm(struct v_watch_ent *we, struct v_sock *target)
 {
-	if (target && !target->dead)
+	if (target && !target->dead) {
 		list_add_tail(&we->onode, &target->watchers);
-	else
+		we->target = target;
+		target->nr_watchers++;
+	} else {
 		v_watch_fire(we, V_WHY_GONE);
+	}
 }
 
 /*
@@ -337,6 +352,8 @@ int v_notice_watch(struct v_sock *vs, const struct v_watch *w)
 		err = -EEXIST;
 	else if (vs->nr_watches >= V_WATCHES_MAX)
 		err = -ENOSPC;
+	else if (target && target->nr_watchers >= V_WATCHERS_MAX)
+		err = -ENOSPC;	/* its shutdown fires them all under ipc_lock */
 	if (!err) {
 		list_add_tail(&we->wnode, &vs->watches);
 		vs->nr_watches++;
@@ -354,6 +371,8 @@ int v_notice_watch(struct v_sock *vs, const struct v_watch *w)
 static void v_watch_unlink(struct v_sock *vs, struct v_watch_ent *we)
 {
 	list_del_init(&we->onode);
+	if (we->target)
+		we->target->nr_watchers--;
 	if (we->fired) {
 		list_del(&we->n.node);
 		WRITE_ONCE(vs->nr_notices, vs->nr_notices - 1);
@@ -394,6 +413,7 @@ void v_notice_shutdown(struct v_sock *vs)
 
 	list_for_each_entry_safe(we, wtmp, &vs->watchers, onode)
 		v_watch_fire(we, V_WHY_EXITED);
+	vs->nr_watchers = 0;
 	list_for_each_entry_safe(we, wtmp, &vs->watches, wnode) {
 		v_watch_unlink(vs, we);
 		kfree(we);

@@ -387,7 +387,7 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED)
 		err = -ENOENT;
-	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t))
+	else if (unlikely(t->deadline) && v_notice_deadline_passed(vs, t, true))
 		err = -ETIMEDOUT;
 	else if (!(t->seg_access & (to_seg ? V_SEG_WRITE : V_SEG_READ)))
 		err = -EACCES;

@@ -268,6 +268,7 @@ struct v_sock {
 	struct list_head watches;	/* struct v_watch_ent: this process's */
 	unsigned int nr_watches;
 	struct list_head watchers;	/* armed watches on this process */
+	unsigned int nr_watchers;	/* ... at most V_WATCHERS_MAX */
 	u32 notify;			/* V_NOTIFY_* */
 	u8 expired_at;			/* next slot of expired[] */
 	u64 expired[V_EXPIRED_KEPT];	/* senders whose held messages expired */
@@ -426,7 +427,7 @@ bool v_notice_take(struct v_sock *vs, struct v_receive *r);
 void v_notice_unwind(struct v_sock *vs, const struct v_receive *r);
 void v_notice_given_up(struct v_sock *holder, u64 id, u32 seq, int error);
 int v_notice_not_held(struct v_sock *vs, u64 id, bool consume);
-bool v_notice_deadline_passed(struct v_sock *holder, struct v_txn *t);
+bool v_notice_deadline_passed(struct v_sock *holder, struct v_txn *t, bool remember);
 u64 v_notice_deadline_user(u64 ns);
 int v_notice_set(struct v_sock *vs, const struct v_notify *nf);
 int v_notice_watch(struct v_sock *vs, const struct v_watch *w);

@@ -82,7 +82,8 @@
  *   EFAULT       bad user address
  *   EINVAL       bad argument (reserved field or unknown flag set, malformed
  *                id, zero where an id is required, ...)
- *   EOPNOTSUPP   ioctl of this family that this module does not implement
+ *   EOPNOTSUPP   ioctl of this family that this module does not implement;
+ *                WATCH of another host's process or of a host (not yet)
  *   EAGAIN       Receive on a socket in O_NONBLOCK mode with nothing queued
  */
 #ifndef _UAPI_LINUX_V_H
@@ -401,15 +402,20 @@ struct v_send {
  * Receive reports it in deadline_ns.  Once it has passed, Reply,
  * ReplyWithSegment, Forward, MoveTo and MoveFrom on that message fail with
  * ETIMEDOUT and the message is no longer held (the sender's Send fails
- * with ETIMEDOUT).  A holder is told ETIMEDOUT for the last
- * V_EXPIRED_KEPT such messages it held; for older ones, ENOENT.
+ * with ETIMEDOUT); the first Reply to say so ends that, later ones get
+ * ENOENT.  A holder is told ETIMEDOUT for the last V_EXPIRED_KEPT such
+ * messages it held, by sender id; for older ones, ENOENT.  Deadlines are
+ * checked when the holder acts, and a remote client's within a second
+ * of passing: Receive may deliver a message whose deadline_ns has
+ * already passed.
  */
 #define V_EXPIRED_KEPT		16
 /*
  * What a Receive delivered (v_receive.kind).  Only a message is held and
  * answered (Reply, Forward, MoveTo, MoveFrom); the others are the
- * kernel's word, taken by the Receive that delivers them, and a Reply to
- * their sender fails with ENOENT.
+ * kernel's word, taken by the Receive that delivers them: a Reply to
+ * their sender fails (ENOENT, or ETIMEDOUT after an unblock notice for a
+ * passed deadline).
  */
 enum v_kind {
 	V_KIND_MESSAGE	= 0,	/* a Send awaiting the caller's Reply */
@@ -610,18 +616,25 @@ struct v_get_reply {
  * restarts.  A watch of a process already gone notifies at once.  A
  * watch fires once and is then gone; V_IOC_UNWATCH removes one that has
  * not been received yet (its notice too, if it fired).  A process holds
- * at most V_WATCHES_MAX watches (ENOSPC), one per id (EEXIST); UNWATCH of
- * an id not watched: ENOENT.  Ids that name no process or host (0, a
- * group, a well-known id, a local part without an index): EINVAL.
- * Watches are charged to the watcher's memory cgroup.
+ * at most V_WATCHES_MAX watches (ENOSPC), one per id (EEXIST), and a
+ * process is watched by at most V_WATCHERS_MAX (ENOSPC: its end fires
+ * them all at once); UNWATCH of an id not watched: ENOENT.  Ids that name
+ * no process or host (0, a group, a well-known id, a local part without
+ * an index, this host itself): EINVAL.  Watches of another host's
+ * processes, and of hosts, are not implemented yet: EOPNOTSUPP.  A watch
+ * is charged to the memory cgroup of the task that calls WATCH.  A notice
+ * whose Receive could not copy it out (EFAULT) is queued again, no longer
+ * tied to its watch (UNWATCH: ENOENT; the id may be watched again).
  *
  * V_IOC_NOTIFY sets which notices the caller wants besides death notices:
  * V_NOTIFY_UNBLOCK, an unblock notice whenever a client whose message the
  * caller has received (not yet replied) gives up: its Send was
  * interrupted by a signal, timed out, or its process ended.  The message
  * is no longer held by then (Reply: ENOENT, or ETIMEDOUT for a passed
- * deadline).  At most V_UNBLOCKS_MAX unblock notices wait per process;
- * beyond that they are dropped (the Reply still fails).
+ * deadline).  For a client on another host only a passed deadline is
+ * noticed yet, within a second of it.  At most V_UNBLOCKS_MAX unblock
+ * notices wait per process; beyond that they are dropped (the Reply
+ * still fails).
  *
  * A notice is delivered by Receive with kind V_KIND_NOTICE or
  * V_KIND_UNBLOCK, sender = the process (or host id) it is about, and a
@@ -638,6 +651,7 @@ struct v_get_reply {
  * a reply to a notice.
  */
 #define V_WATCHES_MAX		1024
+#define V_WATCHERS_MAX		4096
 #define V_UNBLOCKS_MAX		1024
 #define V_NOTICE_DEATH		0xff01
 #define V_NOTICE_UNBLOCK	0xff02
@@ -885,8 +899,10 @@ struct v_wire_request {
 	__be32		data_len;	/* piggy-backed segment bytes that follow */
 	__be32		retx_ms;	/* the client's retransmission bound */
 	__be32		deadline_ms;	/* the time the client's Send had left
-					 * when this was sent, ms rounded up
-					 * (at least 1); 0: no timeout
+					 * when the REQUEST was built (its
+					 * retransmissions repeat it), ms
+					 * rounded up (at least 1); 0: no
+					 * timeout, or one beyond 2^32 ms
 					 */
 };
 
