@@ -215,8 +215,8 @@ static const int e_fwd[] = { EINVAL, EFAULT, ENOENT, ESRCH, EHOSTUNREACH, EOPNOT
 			     ESHUTDOWN, ENOMEM, ETIMEDOUT, E_END };
 static const int e_move[] = { EINVAL, EFAULT, ENOENT, EACCES, ERANGE, ESHUTDOWN,
 			      EHOSTUNREACH, EINTR, ENOMEM, ETIMEDOUT, E_END };
-static const int e_watch[] = { EINVAL, EFAULT, EEXIST, ENOSPC, ENOENT, EOPNOTSUPP, ESHUTDOWN,
-			       ENOMEM, E_END };
+static const int e_watch[] = { EINVAL, EFAULT, EEXIST, ENOSPC, ENOENT, EHOSTUNREACH, EPROTO,
+			       ESHUTDOWN, ENOMEM, E_END };
 static const int e_notify[] = { EINVAL, EFAULT, ESHUTDOWN, E_END };
 static const int e_setpid[] = { EINVAL, EFAULT, EPERM, ENOENT, ESRCH, EEXIST, ESHUTDOWN,
 				ENOMEM, E_END };

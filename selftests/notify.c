@@ -8,7 +8,10 @@
  * several watchers, the _V1 ioctl numbers); deadlines (reported, kept by
  * Forward, ETIMEDOUT once passed); unblock notices (V_NOTIFY_UNBLOCK) on
  * a client's timeout, signal and shutdown, and none when not asked for
- * or for a message only queued.
+ * or for a message only queued.  Fixture rnotify: watches across hosts
+ * (three namespaces on a bridge): a remote process's end, one never
+ * there, UNWATCH, a host gone silent (HOST_DOWN) and one restarted with
+ * its host part (HOST_RESTARTED), a host of another wire version (EPROTO).
  *
  * The test process watches and serves (its Receives wait at most MS_WAIT:
  * SO_RCVTIMEO); watched processes and clients are forked children.
@@ -19,6 +22,7 @@
 #include <sys/time.h>
 #include <sys/resource.h>
 #include "vtest.h"
+#include "vwire.h"
 #include "vkids.h"
 #include "kselftest_harness.h"
 
@@ -167,12 +171,15 @@ static void *shutter(void *arg)
 	return NULL;
 }
 
+/* The namespace (V host) kid_start() children open their V process in; NULL: ours. */
+static const char *kid_netns;
+
 /* The child's side of kid_start(). */
 static void __attribute__((noreturn)) kid_main(int cmd, int rep, int mode, uint64_t dst,
 					       uint64_t arg, int64_t timeout_ms, size_t seg_len)
 {
 	static uint8_t seg[256];
-	int fds[2] = { cmd, v_open() };
+	int fds[2] = { cmd, kid_netns && vt_ns_enter(kid_netns) ? -1 : v_open() };
 	uint64_t id = vt_id(fds[1]);
 	struct kid_rep kr = { 0 };
 	struct sigaction sa;
@@ -475,17 +482,16 @@ TEST_F(notify, watch_bad_ids_einval)
 }
 
 /*
- * Another host's process, or that host.  Remote watches need the next
- * wire version (issue #22) and are refused for now: when they are
- * implemented these assertions change (the watch then succeeds).
+ * Another host's process, or a host: without a link this host reaches
+ * none (EHOSTUNREACH); across hosts, fixture rnotify below.
  */
-TEST_F(notify, watch_remote_eopnotsupp)
+TEST_F(notify, watch_remote_needs_a_link)
 {
 	uint32_t other = (self->host % V_ID_HOST_MASK) + 1;
 
 	ASSERT_NE(self->host, other);
-	ASSERT_EQ(-EOPNOTSUPP, v_watch(self->fd, v_id_make(other, v_id_local(self->id)), 1));
-	ASSERT_EQ(-EOPNOTSUPP, v_watch(self->fd, v_id_make(other, 0), 1));
+	ASSERT_EQ(-EHOSTUNREACH, v_watch(self->fd, v_id_make(other, v_id_local(self->id)), 1));
+	ASSERT_EQ(-EHOSTUNREACH, v_watch(self->fd, v_id_make(other, 0), 1));
 }
 
 /* One watch per id (EEXIST); UNWATCH of an id not watched: ENOENT. */
@@ -1026,6 +1032,171 @@ TEST_F(notify, queued_cancelled_message_no_unblock)
 	ASSERT_EQ(0, readable(self->fd));
 	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
 	ASSERT_EQ(0, kid_end(&c));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Watches across hosts (vkmod/rwatch.c)                                    */
+
+#define RNH	3
+static const struct vt_topo rtopo = { "vkr%d", "vkrh%d", "vkre", "vkrbr", RNH, .netem = 0 };
+
+FIXTURE(rnotify) {
+	pid_t owner;
+	int ready;
+	uint32_t hp[RNH];
+	int w;			/* the watcher: a V process of host 1 */
+};
+
+FIXTURE_SETUP(rnotify)
+{
+	struct timeval tv = { .tv_sec = (MS_WAIT / 1000) * vt_scale() };
+	int i, fd;
+
+	self->owner = getpid();
+	self->w = -1;
+	nkids = 0;
+	ASSERT_LE(0, vt_root_open());
+	if (vt_topo_exists(&rtopo))
+		vt_topo_destroy(&rtopo);
+	self->ready = 1;
+	ASSERT_EQ(0, vt_topo_create(&rtopo));
+	for (i = 0; i < RNH; i++) {
+		fd = vt_ns_vopen(vt_topo_ns(&rtopo, i), 0);
+		ASSERT_LE(0, fd);
+		self->hp[i] = v_id_host(vt_id(fd));
+		close(fd);
+		ASSERT_EQ(0, vt_topo_vctl(&rtopo, i, "set host-down-ms %d", 600 * vt_scale()));
+	}
+	self->w = vt_ns_vopen(vt_topo_ns(&rtopo, 1), 0);
+	ASSERT_LE(0, self->w);
+	ASSERT_EQ(0, setsockopt(self->w, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+}
+
+FIXTURE_TEARDOWN(rnotify)
+{
+	if (getpid() != self->owner)
+		return;
+	kid_netns = NULL;
+	kids_kill_all();
+	vt_topo_teardown(&rtopo, self->w, self->ready);
+	vt_root_close();
+}
+
+/* A target child on host h. */
+static int rtarget(struct kid *k, int h)
+{
+	int ret;
+
+	kid_netns = vt_topo_ns(&rtopo, h);
+	ret = target(k);
+	kid_netns = NULL;
+	return ret;
+}
+
+/* A process of host 0 ends: the watcher on host 1 hears EXITED, once. */
+TEST_F(rnotify, remote_process_ends)
+{
+	int64_t t0;
+	struct v_receive r;
+	struct kid t;
+
+	/* Probes every 10 s: what comes sooner is the NOTICE. */
+	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 1, "set host-down-ms 30000"));
+	ASSERT_EQ(0, rtarget(&t, 0));
+	ASSERT_EQ(self->hp[0], v_id_host(t.id));
+	ASSERT_EQ(0, v_watch(self->w, t.id, 7));
+	ASSERT_EQ(-EEXIST, v_watch(self->w, t.id, 7));
+	usleep(300000 * vt_scale());	/* registered there (WATCHED) */
+	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	t0 = vt_now_ms();
+	ASSERT_EQ(0, kid_do(&t, 'c'));
+	ASSERT_EQ(0, rx(self->w, &r));
+	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 7);
+	ASSERT_GT(5000, vt_now_ms() - t0);
+	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	ASSERT_EQ(-ENOENT, v_unwatch(self->w, t.id));
+	ASSERT_EQ(0, kid_end(&t));
+}
+
+/* An id no process of host 2 has: GONE at once; UNWATCH ends a watch quietly. */
+TEST_F(rnotify, remote_gone_and_unwatch)
+{
+	struct v_receive r;
+	struct kid t;
+
+	ASSERT_EQ(0, v_watch(self->w, v_id_make(self->hp[2], (GONE_GEN << V_ID_GEN_SHIFT) | 5), 3));
+	ASSERT_EQ(0, rx(self->w, &r));
+	CHECK_DEATH(&r, v_id_make(self->hp[2], (GONE_GEN << V_ID_GEN_SHIFT) | 5), V_WHY_GONE, 3);
+	ASSERT_EQ(0, rtarget(&t, 2));
+	ASSERT_EQ(0, v_watch(self->w, t.id, 4));
+	ASSERT_EQ(0, v_watch(self->w, v_id_make(self->hp[2], 0), 5));	/* the host */
+	usleep(300000 * vt_scale());
+	ASSERT_EQ(0, v_unwatch(self->w, t.id));
+	ASSERT_EQ(0, kid_do(&t, 'c'));
+	usleep(1500 * vt_scale() * 1000);	/* probes answered: host 2 is up */
+	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	ASSERT_EQ(0, v_unwatch(self->w, v_id_make(self->hp[2], 0)));
+	ASSERT_EQ(0, kid_end(&t));
+}
+
+/*
+ * Host 0 falls silent (its link detached): a watch of it and of its
+ * process fire HOST_DOWN after the host-down bound.
+ */
+TEST_F(rnotify, remote_host_down)
+{
+	uint64_t hid = v_id_make(self->hp[0], 0);
+	struct v_receive r;
+	struct kid t;
+	int i, seen = 0;
+
+	ASSERT_EQ(0, rtarget(&t, 0));
+	ASSERT_EQ(0, v_watch(self->w, t.id, 1));
+	ASSERT_EQ(0, v_watch(self->w, hid, 2));
+	usleep(1000 * vt_scale() * 1000);	/* answered for longer than the bound */
+	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 0, "link del dev vkre"));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, rx(self->w, &r));
+		ASSERT_EQ(V_NOTICE_DEATH, v_msg_code(&r.msg));
+		ASSERT_EQ(V_WHY_HOST_DOWN, v_msg_get16(&r.msg, 2));
+		seen |= r.sender == t.id ? 1 : r.sender == hid ? 2 : 4;
+	}
+	ASSERT_EQ(3, seen);
+	ASSERT_EQ(0, kid_end(&t));
+}
+
+/*
+ * Host 2 restarts with the same host part (its namespace made anew): a
+ * watch of it and of its old process fire HOST_RESTARTED.
+ */
+TEST_F(rnotify, remote_host_restarted)
+{
+	uint64_t hid = v_id_make(self->hp[2], 0);
+	struct v_receive r;
+	struct kid t;
+
+	/* Long enough for the restart below not to look like a host down. */
+	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 1, "set host-down-ms %d", 6000 * vt_scale()));
+	ASSERT_EQ(0, rtarget(&t, 2));
+	ASSERT_EQ(0, v_watch(self->w, t.id, 1));
+	ASSERT_EQ(0, v_watch(self->w, hid, 2));
+	usleep(300000 * vt_scale());
+	ASSERT_EQ(0, kid_end(&t));	/* its process exits: EXITED */
+	ASSERT_EQ(0, rx(self->w, &r));
+	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 1);
+	ASSERT_EQ(0, v_watch(self->w, t.id, 3));	/* gone: GONE at once */
+	ASSERT_EQ(0, rx(self->w, &r));
+	CHECK_DEATH(&r, t.id, V_WHY_GONE, 3);
+	ASSERT_EQ(0, vt_sh("ip link del vkrh2 && ip netns del vkr2 && ip netns add vkr2 && "
+			   "ip link add vkrh2 type veth peer name vkre netns vkr2 && "
+			   "ip link set vkrh2 master vkrbr up && ip -n vkr2 link set lo up && "
+			   "ip -n vkr2 link set vkre up"));
+	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 2, "set host-part %u", self->hp[2]));
+	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 2, "set host-down-ms %d", 600 * vt_scale()));
+	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 2, "link add dev vkre insecure"));
+	ASSERT_EQ(0, rx(self->w, &r));	/* the next probe's answer: a new incarnation */
+	CHECK_DEATH(&r, hid, V_WHY_HOST_RESTARTED, 2);
 }
 
 VT_HARNESS_MAIN

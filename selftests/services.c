@@ -897,10 +897,12 @@ TEST_F_TIMEOUT(svc, instance_quota_per_host_and_uid, 120)
 }
 
 /*
- * vfsd watches its clients: what a killed client left open is closed.
- * With -Q 8, a client of the same user opens 8 again only after that.
+ * vfsd watches its clients: what a client that exited left open is
+ * closed.  With -Q 8, a client of the same user and host opens 8 again
+ * only after that.  On vfsd's host, and from another host (a watch
+ * across hosts: its host sends the notice).
  */
-TEST_F_TIMEOUT(svc, instances_of_a_dead_client_reclaimed, T_SHORT)
+static void reclaimed_case(struct __test_metadata *_metadata, int h)
 {
 	struct cl_arg a = { .aux = 8 };
 	int64_t end;
@@ -909,15 +911,25 @@ TEST_F_TIMEOUT(svc, instances_of_a_dead_client_reclaimed, T_SHORT)
 
 	ASSERT_EQ(0, vt_sh("echo rd >" SRV "/r.txt"));
 	ASSERT_LT(0, daemon_start(0, &a.srv, "daemons/vfsd -l 0 -Q 8 " SRV));
-	pid = on_host_start(0, client_hold, &a);
+	pid = on_host_start(h, client_hold, &a);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, kid_wait(pid));	/* exited with its 8 instances open */
 	end = vt_now_ms() + 5000 * vt_scale();
 	do {
-		pid = on_host_start(0, client_exhaust, &a);
+		pid = on_host_start(h, client_exhaust, &a);
 		st = kid_wait(pid);
 	} while (st && vt_now_ms() < end && !usleep(100000));
 	EXPECT_EQ(0, st);
+}
+
+TEST_F_TIMEOUT(svc, instances_of_a_dead_client_reclaimed, T_SHORT)
+{
+	reclaimed_case(_metadata, 0);
+}
+
+TEST_F_TIMEOUT(svc, instances_of_a_dead_remote_client_reclaimed, T_SHORT)
+{
+	reclaimed_case(_metadata, 1);
 }
 
 /* Open by logical id, read, wait for the restart, read again on the same

@@ -1016,6 +1016,12 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
 	case V_PKT_GMEMBERS:
 		v_group_rcv(host, skb);
 		break;
+	case V_PKT_WATCH:
+	case V_PKT_WATCHED:
+	case V_PKT_UNWATCH:
+	case V_PKT_NOTICE:
+		v_rwatch_rcv(host, skb);
+		break;
 	case V_PKT_NACK:
 		/* A client refusing a member's move (src = client): the alien's. */
 		if (h->src == h->client) {

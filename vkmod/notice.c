@@ -27,33 +27,12 @@
 #include <linux/time_namespace.h>
 #include "vkmod.h"
 
-/* A notice queued for a process (ipc_lock). */
-struct v_notice {
-	struct list_head node;		/* in vs->notices */
-	u64 who;			/* the process (or host) it is about */
-	u64 cookie;			/* the watch's */
-	u32 seq;			/* unblock: the client's transaction */
-	u16 code;			/* V_NOTICE_* */
-	u16 why;			/* enum v_why */
-	u8 kind;			/* enum v_kind */
-	bool in_watch;			/* embedded in a struct v_watch_ent */
-};
-
-/* One watch (ipc_lock). */
-struct v_watch_ent {
-	struct list_head wnode;		/* in watcher->watches */
-	struct list_head onode;		/* in the watched process's watchers, armed */
-	struct v_sock *watcher;
-	struct v_sock *target;		/* armed on it (alive: it fires us first) */
-	bool fired;			/* n is on the watcher's queue */
-	struct v_notice n;
-};
-
 void v_notice_init_sock(struct v_sock *vs)
 {
 	INIT_LIST_HEAD(&vs->notices);
 	INIT_LIST_HEAD(&vs->watches);
 	INIT_LIST_HEAD(&vs->watchers);
+	INIT_LIST_HEAD(&vs->rwregs);
 }
 
 /*
@@ -88,8 +67,8 @@ static void v_notice_free(struct v_sock *vs, struct v_notice *n)
 	kfree(we);
 }
 
-/* Fire a watch (armed on target, or NULL): its notice goes to the watcher. */
-static void v_watch_fire(struct v_watch_ent *we, u16 why)
+/* Fire an armed watch: its notice goes to the watcher; ipc_lock held. */
+void v_watch_fire(struct v_watch_ent *we, u16 why)
 {
 	list_del_init(&we->onode);
 	we->target = NULL;
@@ -269,7 +248,8 @@ int v_notice_set(struct v_sock *vs, const struct v_notify *nf)
 	return 0;
 }
 
-static struct v_watch_ent *v_watch_find(struct v_sock *vs, u64 id)
+/* vs's watch of id, or NULL; ipc_lock held. */
+struct v_watch_ent *v_watch_find(struct v_sock *vs, u64 id)
 {
 	struct v_watch_ent *we;
 
@@ -305,18 +285,35 @@ static void v_watch_arm(struct v_watch_ent *we, struct v_sock *target)
 	}
 }
 
-/*
- * Watches of another host's processes and of hosts need the WATCH and
- * NOTICE frames of the next wire version: not yet (issue #22).
- */
-static int v_rwatch_add(struct v_sock *vs, const struct v_watch *w)
+/* A new watch of w for vs, on no list yet; charged to the caller. */
+struct v_watch_ent *v_watch_new(struct v_sock *vs, const struct v_watch *w)
 {
-	return -EOPNOTSUPP;
+	struct v_watch_ent *we = kzalloc(sizeof(*we), GFP_KERNEL_ACCOUNT);
+
+	if (!we)
+		return NULL;
+	INIT_LIST_HEAD(&we->onode);
+	we->watcher = vs;
+	we->n.who = w->id;
+	we->n.cookie = w->cookie;
+	we->n.code = V_NOTICE_DEATH;
+	we->n.kind = V_KIND_NOTICE;
+	we->n.in_watch = true;
+	return we;
 }
 
-static int v_rwatch_del(struct v_sock *vs, const struct v_watch *w)
+/* Add we to vs's watches, if vs may (ipc_lock held): 0 or the error. */
+int v_watch_add(struct v_sock *vs, struct v_watch_ent *we)
 {
-	return -ENOENT;
+	if (vs->dead)
+		return -ESHUTDOWN;
+	if (v_watch_find(vs, we->n.who))
+		return -EEXIST;
+	if (vs->nr_watches >= V_WATCHES_MAX)
+		return -ENOSPC;
+	list_add_tail(&we->wnode, &vs->watches);
+	vs->nr_watches++;
+	return 0;
 }
 
 int v_notice_watch(struct v_sock *vs, const struct v_watch *w)
@@ -333,30 +330,17 @@ int v_notice_watch(struct v_sock *vs, const struct v_watch *w)
 		return v_rwatch_add(vs, w);
 	if (!v_id_local(w->id))
 		return -EINVAL;		/* this host watching itself */
-	we = kzalloc(sizeof(*we), GFP_KERNEL_ACCOUNT);
+	we = v_watch_new(vs, w);
 	if (!we)
 		return -ENOMEM;
-	INIT_LIST_HEAD(&we->onode);
-	we->watcher = vs;
-	we->n.who = w->id;
-	we->n.cookie = w->cookie;
-	we->n.code = V_NOTICE_DEATH;
-	we->n.kind = V_KIND_NOTICE;
-	we->n.in_watch = true;
 	target = v_id_lookup(host, w->id);
 
 	spin_lock_bh(&host->ipc_lock);
-	if (vs->dead)
-		err = -ESHUTDOWN;
-	else if (v_watch_find(vs, w->id))
-		err = -EEXIST;
-	else if (vs->nr_watches >= V_WATCHES_MAX)
-		err = -ENOSPC;
-	else if (target && target->nr_watchers >= V_WATCHERS_MAX)
+	if (target && target->nr_watchers >= V_WATCHERS_MAX)
 		err = -ENOSPC;	/* its shutdown fires them all under ipc_lock */
+	else
+		err = v_watch_add(vs, we);
 	if (!err) {
-		list_add_tail(&we->wnode, &vs->watches);
-		vs->nr_watches++;
 		v_watch_arm(we, target);
 		we = NULL;
 	}
@@ -384,13 +368,12 @@ static void v_watch_unlink(struct v_sock *vs, struct v_watch_ent *we)
 int v_notice_unwatch(struct v_sock *vs, const struct v_watch *w)
 {
 	struct v_watch_ent *we;
+	bool tell;
 	int err;
 
 	err = v_watch_check(w);
 	if (err)
 		return err;
-	if (v_id_host(w->id) != v_host_part(vs->host))
-		return v_rwatch_del(vs, w);
 	spin_lock_bh(&vs->host->ipc_lock);
 	we = v_watch_find(vs, w->id);
 	if (we)
@@ -398,7 +381,11 @@ int v_notice_unwatch(struct v_sock *vs, const struct v_watch *w)
 	spin_unlock_bh(&vs->host->ipc_lock);
 	if (!we)
 		return -ENOENT;
+	/* The watched host forgets it now rather than when probes stop. */
+	tell = we->remote && !we->fired;
 	kfree(we);
+	if (tell)
+		v_rwatch_unwatch(vs->host, vs->id, w->id);
 	return 0;
 }
 
@@ -414,6 +401,7 @@ void v_notice_shutdown(struct v_sock *vs)
 	list_for_each_entry_safe(we, wtmp, &vs->watchers, onode)
 		v_watch_fire(we, V_WHY_EXITED);
 	vs->nr_watchers = 0;
+	v_rwatch_target_ended(vs);
 	list_for_each_entry_safe(we, wtmp, &vs->watches, wnode) {
 		v_watch_unlink(vs, we);
 		kfree(we);

@@ -20,6 +20,7 @@
  *             remote transactions (retransmission, host-down)
  *   alien.c   the server side of remote transactions: aliens
  *   notice.c  death and unblock notices, watches, expired messages
+ *   rwatch.c  watches across hosts: WATCH, WATCHED, UNWATCH, NOTICE
  *   train.c   packet trains: MoveTo / MoveFrom on a remote segment
  *   netlink.c the generic netlink family (configuration, inspection)
  *   auth.c    authenticated frames: the cluster key, tags, replay windows
@@ -158,6 +159,12 @@ struct v_host {
 
 	struct v_auth __rcu *auth;	/* the cluster key, NULL if none (auth.c) */
 
+	/* watches across hosts (rwatch.c), under ipc_lock */
+	struct list_head rwatches;	/* struct v_watch_ent of ours, armed */
+	struct list_head rwregs;	/* struct v_rwreg: others' of ours */
+	unsigned int nr_rwregs;
+	struct delayed_work rwatch_work;	/* probes, host-down, NOTICEs */
+
 	atomic64_t stats[__V_A_STAT_MAX];
 };
 
@@ -268,6 +275,7 @@ struct v_sock {
 	struct list_head watches;	/* struct v_watch_ent: this process's */
 	unsigned int nr_watches;
 	struct list_head watchers;	/* armed watches on this process */
+	struct list_head rwregs;	/* remote watches of it (rwatch.c) */
 	unsigned int nr_watchers;	/* ... at most V_WATCHERS_MAX */
 	u32 notify;			/* V_NOTIFY_* */
 	u8 expired_at;			/* next slot of expired[] */
@@ -335,6 +343,51 @@ struct v_alien {
 
 	u32 piggy_len;
 	u8 piggy[];			/* segment bytes the request carried */
+};
+
+/* A notice queued for a process (notice.c), under ipc_lock. */
+struct v_notice {
+	struct list_head node;		/* in vs->notices */
+	u64 who;			/* the process (or host) it is about */
+	u64 cookie;			/* the watch's */
+	u32 seq;			/* unblock: the client's transaction */
+	u16 code;			/* V_NOTICE_* */
+	u16 why;			/* enum v_why */
+	u8 kind;			/* enum v_kind */
+	bool in_watch;			/* embedded in a struct v_watch_ent */
+};
+
+/*
+ * One watch (notice.c; of another host's process or of a host: rwatch.c),
+ * under ipc_lock.  While armed, onode is on the watched process's
+ * watchers (local) or on host->rwatches (remote).
+ */
+struct v_watch_ent {
+	struct list_head wnode;		/* in watcher->watches */
+	struct list_head onode;
+	struct v_sock *watcher;
+	struct v_sock *target;		/* local, armed on it (alive: it fires us first) */
+	bool fired;			/* n is on the watcher's queue */
+	bool remote;
+	u64 nonce;			/* remote: the watched host's incarnation, 0: unheard */
+	unsigned long heard;		/* remote: jiffies of its last answer */
+	struct v_notice n;
+};
+
+/*
+ * Another host's process watching one of ours (rwatch.c), under ipc_lock:
+ * on host->rwregs, and on the target's rwregs until it ends (target NULL,
+ * why set: a NOTICE to send).
+ */
+struct v_rwreg {
+	struct list_head hnode;
+	struct list_head tnode;
+	struct v_sock *target;
+	u64 watcher;
+	u64 watched;
+	u32 src;			/* the watcher's host part: its share */
+	u16 why;
+	unsigned long heard;		/* jiffies of its last WATCH (probe) */
 };
 
 /* A counted reference to the sender of a transaction: local or alien. */
@@ -433,6 +486,18 @@ int v_notice_set(struct v_sock *vs, const struct v_notify *nf);
 int v_notice_watch(struct v_sock *vs, const struct v_watch *w);
 int v_notice_unwatch(struct v_sock *vs, const struct v_watch *w);
 void v_notice_shutdown(struct v_sock *vs);
+struct v_watch_ent *v_watch_find(struct v_sock *vs, u64 id);
+struct v_watch_ent *v_watch_new(struct v_sock *vs, const struct v_watch *w);
+int v_watch_add(struct v_sock *vs, struct v_watch_ent *we);
+void v_watch_fire(struct v_watch_ent *we, u16 why);
+
+/* rwatch.c */
+int v_rwatch_add(struct v_sock *vs, const struct v_watch *w);
+void v_rwatch_unwatch(struct v_host *host, u64 watcher, u64 watched);
+void v_rwatch_target_ended(struct v_sock *target);
+void v_rwatch_rcv(struct v_host *host, struct sk_buff *skb);
+void v_rwatch_host_init(struct v_host *host);
+void v_rwatch_host_exit(struct v_host *host);
 
 /* segment.c */
 int v_seg_copy(struct v_copy *c, void __user *ubuf, size_t len, bool to_seg);

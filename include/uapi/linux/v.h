@@ -82,8 +82,7 @@
  *   EFAULT       bad user address
  *   EINVAL       bad argument (reserved field or unknown flag set, malformed
  *                id, zero where an id is required, ...)
- *   EOPNOTSUPP   ioctl of this family that this module does not implement;
- *                WATCH of another host's process or of a host (not yet)
+ *   EOPNOTSUPP   ioctl of this family that this module does not implement
  *   EAGAIN       Receive on a socket in O_NONBLOCK mode with nothing queued
  */
 #ifndef _UAPI_LINUX_V_H
@@ -620,8 +619,10 @@ struct v_get_reply {
  * process is watched by at most V_WATCHERS_MAX (ENOSPC: its end fires
  * them all at once); UNWATCH of an id not watched: ENOENT.  Ids that name
  * no process or host (0, a group, a well-known id, a local part without
- * an index, this host itself): EINVAL.  Watches of another host's
- * processes, and of hosts, are not implemented yet: EOPNOTSUPP.  A watch
+ * an index, this host itself): EINVAL.  A watch of another host's
+ * process or of a host needs a link (EHOSTUNREACH), and fails at once
+ * for a host part fenced (EHOSTUNREACH) or of another wire version
+ * (EPROTO); see "Watches across hosts" for the frames.  A watch
  * is charged to the memory cgroup of the task that calls WATCH.  A notice
  * whose Receive could not copy it out (EFAULT) is queued again, no longer
  * tied to its watch (UNWATCH: ENOENT; the id may be watched again).
@@ -804,7 +805,8 @@ struct v_notify {
 					 * host part (scope), frames for all count
 					 * apart; FORWARDED; answers taken only from
 					 * the host the REQUEST went to;
-					 * 6: REQUEST deadline_ms, NACK TIMED_OUT
+					 * 6: REQUEST deadline_ms, NACK TIMED_OUT,
+					 * WATCH, WATCHED, UNWATCH, NOTICE
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
@@ -853,7 +855,11 @@ enum v_pkt_type {
 	V_PKT_HERE		= 16,	/* -> the asker: src_host is here */
 	V_PKT_FENCE		= 17,	/* broadcast: host part `host` is claimed twice */
 	V_PKT_FORWARDED		= 18,	/* server -> client: answers now come from there */
-	V_PKT_MAX		= V_PKT_FORWARDED
+	V_PKT_WATCH		= 19,	/* watcher -> watched host: register, or probe */
+	V_PKT_WATCHED		= 20,	/* -> the watcher: alive (registered) */
+	V_PKT_UNWATCH		= 21,	/* watcher -> watched host: forget it */
+	V_PKT_NOTICE		= 22,	/* -> the watcher: it ended (or never was) */
+	V_PKT_MAX		= V_PKT_NOTICE
 };
 
 struct v_wire_hdr {
@@ -1027,6 +1033,35 @@ struct v_wire_nack {
  */
 struct v_wire_forwarded {
 	__be64	to;		/* the process the transaction went to */
+};
+
+/*
+ * Watches across hosts (V_IOC_WATCH of another host's process or of a
+ * host).  Header client = the watcher, dst = the id watched (a process,
+ * or v_id_make(host part, 0) for the host itself), seq 0, and a
+ * v_wire_watch payload.  The watcher's kernel sends WATCH when the watch
+ * is made and again every third of its host-down bound (a probe); the
+ * watched host answers each with WATCHED (a process watch is registered
+ * there, at most V_RWREGS_MAX per host and half of them for one watcher
+ * host, charged to the target's memory cgroup like an alien; beyond that
+ * it is answered but not registered) or, when no such process exists,
+ * with NOTICE why GONE.  When a registered target ends, its host sends
+ * NOTICE why EXITED to each watcher.  Answers carry the watched host's
+ * incarnation (nonce, as in CLAIM): the watcher fires the watch with
+ * V_WHY_HOST_RESTARTED when it changes, with V_WHY_HOST_DOWN when no
+ * answer came for its host-down bound, and with the NOTICE's why.  A lost
+ * NOTICE is made good by the next probe.  UNWATCH drops a registration;
+ * one whose watcher stopped probing is dropped after three host-down
+ * bounds.  Answers are taken only from the watched id's host, for a
+ * watch the watcher holds.
+ */
+#define V_RWREGS_MAX		4096
+
+struct v_wire_watch {
+	__be64	nonce;		/* WATCHED, NOTICE: the watched host's incarnation */
+	__be16	why;		/* NOTICE: V_WHY_EXITED or V_WHY_GONE */
+	__be16	reserved;
+	__be32	reserved2;
 };
 
 /*

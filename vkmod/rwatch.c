@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Watches across hosts (uapi "Notices" and "Watches across hosts").
+ *
+ * The watcher's host keeps each watch of another host's process (or of a
+ * host) on host->rwatches and sends WATCH for it: at once, then every
+ * probe interval (a third of the host-down bound).  The watched host
+ * registers a process watch on the target (struct v_rwreg, charged to the
+ * target like an alien, bounded per host and per watcher host) and
+ * answers every WATCH with WATCHED, carrying its incarnation (the nonce it
+ * claims with), or with NOTICE GONE when there is no such process.  When
+ * the target ends it sends NOTICE EXITED to every registered watcher.
+ *
+ * The watcher fires a watch on a NOTICE, on an answer with another
+ * incarnation than the first it heard (the host restarted: every process
+ * of the old one is gone), and when the host has not answered for its
+ * host-down bound.  A lost NOTICE is made good by the next probe, which
+ * the watched host answers NOTICE GONE.  A registration whose watcher
+ * stopped probing (gone without UNWATCH, its host down) is dropped after
+ * three host-down bounds.
+ *
+ * Locking: watches and registrations are under host->ipc_lock with the
+ * rest of a process's notices (notice.c).  Frames are built under it and
+ * sent after it is dropped.  One delayed work per host (rwatch_work)
+ * probes, declares hosts down, sends NOTICEs and drops silent
+ * registrations; it runs while either list is not empty.
+ */
+#include <linux/slab.h>
+#include "vkmod.h"
+
+/* One watcher host's share of the registrations a host keeps. */
+#define V_RWREGS_SRC_MAX	(V_RWREGS_MAX / 2)
+
+static unsigned long v_rwatch_down(struct v_host *host)
+{
+	return msecs_to_jiffies(READ_ONCE(host->host_down_ms));
+}
+
+static unsigned long v_rwatch_interval(struct v_host *host)
+{
+	return max(v_rwatch_down(host) / 3, msecs_to_jiffies(100));
+}
+
+/* Run the work now (something to send) or at the next probe. */
+static void v_rwatch_kick(struct v_host *host, bool now)
+{
+	if (now)
+		mod_delayed_work(system_wq, &host->rwatch_work, 0);
+	else
+		queue_delayed_work(system_wq, &host->rwatch_work, v_rwatch_interval(host));
+}
+
+/* A watch frame: header client = the watcher, dst = the watched id. */
+static struct sk_buff *v_rwatch_frame(struct v_host *host, u8 type, u64 watcher, u64 watched,
+				      u16 why, gfp_t gfp)
+{
+	bool answer = type == V_PKT_WATCHED || type == V_PKT_NOTICE;
+	struct sk_buff *skb = v_net_frame(host, type, watcher, 0, watched,
+					  answer ? watched : watcher,
+					  sizeof(struct v_wire_watch), gfp);
+	struct v_wire_watch *ww;
+
+	if (!skb)
+		return NULL;
+	ww = skb_put_zero(skb, sizeof(*ww));
+	if (answer) {
+		ww->nonce = cpu_to_be64(host->nonce);
+		ww->why = cpu_to_be16(why);
+	}
+	return skb;
+}
+
+/* Send queued watch frames, each to the host it is for. */
+static void v_rwatch_xmit(struct v_host *host, struct sk_buff_head *q)
+{
+	const struct v_wire_hdr *h;
+	struct sk_buff *skb;
+	u64 to;
+
+	while ((skb = __skb_dequeue(q))) {
+		h = (const void *)skb_network_header(skb);
+		to = h->type == V_PKT_WATCH || h->type == V_PKT_UNWATCH ?
+		     be64_to_cpu(h->dst) : be64_to_cpu(h->client);
+		v_net_xmit(host, v_id_host(to), skb);
+	}
+}
+
+/* WATCH of another host's process or of a host (from v_notice_watch()). */
+int v_rwatch_add(struct v_sock *vs, const struct v_watch *w)
+{
+	struct v_host *host = vs->host;
+	u32 part = v_id_host(w->id);
+	struct v_watch_ent *we;
+	struct sk_buff *skb;
+	int err;
+
+	if (!READ_ONCE(host->nr_links))
+		return -EHOSTUNREACH;
+	err = v_map_reach(host, part);	/* fenced, another version */
+	if (err)
+		return err;
+	we = v_watch_new(vs, w);
+	if (!we)
+		return -ENOMEM;
+	we->remote = true;
+	we->heard = jiffies;
+	skb = v_rwatch_frame(host, V_PKT_WATCH, vs->id, w->id, 0, GFP_KERNEL);
+	if (!skb) {
+		kfree(we);
+		return -ENOMEM;
+	}
+	spin_lock_bh(&host->ipc_lock);
+	err = v_watch_add(vs, we);
+	if (!err)
+		list_add_tail(&we->onode, &host->rwatches);
+	spin_unlock_bh(&host->ipc_lock);
+	if (err) {
+		kfree(we);
+		kfree_skb(skb);
+		return err;
+	}
+	v_net_xmit(host, part, skb);
+	v_rwatch_kick(host, false);
+	return 0;
+}
+
+/* UNWATCH: the watched host may forget the registration now. */
+void v_rwatch_unwatch(struct v_host *host, u64 watcher, u64 watched)
+{
+	v_net_xmit(host, v_id_host(watched),
+		   v_rwatch_frame(host, V_PKT_UNWATCH, watcher, watched, 0, GFP_KERNEL));
+}
+
+static void v_rwreg_free(struct v_host *host, struct v_rwreg *reg)
+{
+	list_del(&reg->hnode);
+	if (reg->target) {
+		list_del(&reg->tnode);
+		reg->target->nr_watchers--;
+	}
+	host->nr_rwregs--;
+	kfree(reg);
+}
+
+/*
+ * target shuts down (ipc_lock held): each registration becomes a NOTICE
+ * EXITED, sent by the work.
+ */
+void v_rwatch_target_ended(struct v_sock *target)
+{
+	struct v_rwreg *reg, *tmp;
+
+	if (list_empty(&target->rwregs))
+		return;
+	list_for_each_entry_safe(reg, tmp, &target->rwregs, tnode) {
+		list_del(&reg->tnode);
+		reg->target = NULL;
+		reg->why = V_WHY_EXITED;
+	}
+	v_rwatch_kick(target->host, true);
+}
+
+/* Registrations of watchers of host part src (ipc_lock held). */
+static unsigned int v_rwreg_count(struct v_host *host, u32 src)
+{
+	struct v_rwreg *reg;
+	unsigned int n = 0;
+
+	list_for_each_entry(reg, &host->rwregs, hnode)
+		n += reg->src == src;
+	return n;
+}
+
+/*
+ * A WATCH (or probe) of target by watcher, from host part src (ipc_lock
+ * held): refresh or add its registration.  False: the target is gone.
+ * Beyond the limits nothing is registered; the watcher still hears
+ * WATCHED, and of the end at its next probe (NOTICE GONE).
+ */
+static bool v_rwreg_watch(struct v_host *host, struct v_sock *target, u64 watcher, u32 src)
+{
+	struct v_rwreg *reg;
+
+	if (target->dead)
+		return false;
+	list_for_each_entry(reg, &target->rwregs, tnode) {
+		if (reg->watcher == watcher) {
+			reg->heard = jiffies;
+			return true;
+		}
+	}
+	if (host->nr_rwregs >= V_RWREGS_MAX || target->nr_watchers >= V_WATCHERS_MAX ||
+	    v_rwreg_count(host, src) >= V_RWREGS_SRC_MAX) {
+		v_stat_inc(host, V_A_STAT_BUSY);
+		return true;
+	}
+	reg = v_charge_kzalloc(target, sizeof(*reg), false);
+	if (!reg) {
+		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
+		return true;
+	}
+	reg->target = target;
+	reg->watcher = watcher;
+	reg->watched = target->id;
+	reg->src = src;
+	reg->heard = jiffies;
+	list_add_tail(&reg->hnode, &host->rwregs);
+	list_add_tail(&reg->tnode, &target->rwregs);
+	target->nr_watchers++;
+	host->nr_rwregs++;
+	return true;
+}
+
+/* WATCH or UNWATCH of one of our processes, or of this host. */
+static void v_rwatch_rcv_watch(struct v_host *host, const struct v_wire_hdr *h)
+{
+	u64 watcher = be64_to_cpu(h->client), watched = be64_to_cpu(h->dst);
+	u32 src = be32_to_cpu(h->src_host);
+	struct v_sock *target = NULL;
+	struct v_rwreg *reg;
+	bool alive = true;
+
+	if (v_id_host(watched) != v_host_part(host) || v_id_host(watcher) != src) {
+		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
+		return;
+	}
+	if (v_id_local(watched))
+		target = v_id_lookup(host, watched);
+	spin_lock(&host->ipc_lock);
+	if (h->type == V_PKT_UNWATCH) {
+		list_for_each_entry(reg, &host->rwregs, hnode) {
+			if (reg->watcher == watcher && reg->watched == watched) {
+				v_rwreg_free(host, reg);
+				break;
+			}
+		}
+	} else if (v_id_local(watched)) {
+		alive = target && v_rwreg_watch(host, target, watcher, src);
+	}
+	if (!list_empty(&host->rwregs))
+		v_rwatch_kick(host, false);
+	spin_unlock(&host->ipc_lock);
+	if (target)
+		sock_put(&target->sk);
+	if (h->type == V_PKT_WATCH)
+		v_net_xmit(host, src, v_rwatch_frame(host, alive ? V_PKT_WATCHED : V_PKT_NOTICE,
+						     watcher, watched, alive ? 0 : V_WHY_GONE,
+						     GFP_ATOMIC));
+}
+
+/* WATCHED or NOTICE for one of our watches. */
+static void v_rwatch_rcv_answer(struct v_host *host, const struct v_wire_hdr *h,
+				const struct v_wire_watch *ww)
+{
+	u64 watcher = be64_to_cpu(h->client), watched = be64_to_cpu(h->dst);
+	u64 nonce = be64_to_cpu(ww->nonce);
+	u16 why = be16_to_cpu(ww->why);
+	struct v_watch_ent *we;
+	struct v_sock *vs;
+
+	if (v_id_host(watched) != be32_to_cpu(h->src_host) || !nonce ||
+	    (h->type == V_PKT_NOTICE && why != V_WHY_EXITED && why != V_WHY_GONE)) {
+		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
+		return;
+	}
+	vs = v_id_lookup(host, watcher);
+	if (!vs) {
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+		return;
+	}
+	spin_lock(&host->ipc_lock);
+	we = v_watch_find(vs, watched);
+	if (we && we->remote && !we->fired) {
+		if (we->nonce && we->nonce != nonce)
+			v_watch_fire(we, V_WHY_HOST_RESTARTED);
+		else if (h->type == V_PKT_NOTICE)
+			v_watch_fire(we, why);
+		else
+			we->heard = jiffies;
+		if (!we->fired)
+			we->nonce = nonce;
+	}
+	spin_unlock(&host->ipc_lock);
+	sock_put(&vs->sk);
+}
+
+/* Watch frames (softirq). */
+void v_rwatch_rcv(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+
+	if (be32_to_cpu(h->len) < sizeof(struct v_wire_watch))
+		v_stat_inc(host, V_A_STAT_DROP_SHORT);
+	else if (h->type == V_PKT_WATCH || h->type == V_PKT_UNWATCH)
+		v_rwatch_rcv_watch(host, h);
+	else
+		v_rwatch_rcv_answer(host, h, (const void *)(h + 1));
+	kfree_skb(skb);
+}
+
+/*
+ * Probe each watch of ours (or declare its host down), send the NOTICEs
+ * of ended targets, drop registrations nobody probes any more.
+ */
+static void v_rwatch_work(struct work_struct *work)
+{
+	struct v_host *host = container_of(to_delayed_work(work), struct v_host, rwatch_work);
+	unsigned long down = v_rwatch_down(host);
+	struct v_watch_ent *we, *wtmp;
+	struct v_rwreg *reg, *rtmp;
+	struct sk_buff_head q;
+	struct sk_buff *skb;
+	bool more;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&host->ipc_lock);
+	list_for_each_entry_safe(we, wtmp, &host->rwatches, onode) {
+		if (time_after(jiffies, we->heard + down)) {
+			v_watch_fire(we, V_WHY_HOST_DOWN);
+			continue;
+		}
+		skb = v_rwatch_frame(host, V_PKT_WATCH, we->watcher->id, we->n.who, 0, GFP_ATOMIC);
+		if (skb)
+			__skb_queue_tail(&q, skb);
+	}
+	list_for_each_entry_safe(reg, rtmp, &host->rwregs, hnode) {
+		if (reg->why) {
+			skb = v_rwatch_frame(host, V_PKT_NOTICE, reg->watcher, reg->watched,
+					     reg->why, GFP_ATOMIC);
+			if (skb)
+				__skb_queue_tail(&q, skb);
+			v_rwreg_free(host, reg);
+		} else if (time_after(jiffies, reg->heard + 3 * down + HZ)) {
+			v_rwreg_free(host, reg);
+		}
+	}
+	more = !list_empty(&host->rwatches) || !list_empty(&host->rwregs);
+	spin_unlock_bh(&host->ipc_lock);
+	v_rwatch_xmit(host, &q);
+	if (more)
+		v_rwatch_kick(host, false);
+}
+
+void v_rwatch_host_init(struct v_host *host)
+{
+	INIT_LIST_HEAD(&host->rwatches);
+	INIT_LIST_HEAD(&host->rwregs);
+	INIT_DELAYED_WORK(&host->rwatch_work, v_rwatch_work);
+}
+
+/* The namespace is going: no socket is left, so only ended registrations. */
+void v_rwatch_host_exit(struct v_host *host)
+{
+	struct v_rwreg *reg, *tmp;
+
+	cancel_delayed_work_sync(&host->rwatch_work);
+	spin_lock_bh(&host->ipc_lock);
+	list_for_each_entry_safe(reg, tmp, &host->rwregs, hnode)
+		v_rwreg_free(host, reg);
+	spin_unlock_bh(&host->ipc_lock);
+	WARN_ON_ONCE(!list_empty(&host->rwatches));
+}
