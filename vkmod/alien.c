@@ -1164,6 +1164,52 @@ full:
 	return skb->len;
 }
 
+/*
+ * CANCEL: the client gave up its transaction (client, seq).  Taken only
+ * from the client's own host.  A queued or received alien ends now (its
+ * holder told, if it asked: an unblock notice); its client waits for
+ * nothing, so no NACK.
+ */
+void v_alien_rcv_cancel(struct v_host *host, struct sk_buff *skb)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	const struct v_wire_cancel *c = (const void *)(h + 1);
+	u64 client = be64_to_cpu(h->client);
+	u32 seq = be32_to_cpu(h->seq);
+	u16 why = be16_to_cpu(c->why);
+	struct v_alien *a;
+	int err;
+
+	err = why == V_WHY_SIGNAL ? -EINTR : why == V_WHY_TIMEOUT ? -ETIMEDOUT :
+	      why == V_WHY_CLOSED ? -ESHUTDOWN : 0;
+	if (be32_to_cpu(h->len) < sizeof(*c) || !err ||
+	    v_id_host(client) != be32_to_cpu(h->src_host)) {
+		v_stat_inc(host, V_A_STAT_DROP_NOT_MINE);
+		goto out;
+	}
+	spin_lock(&host->alien_lock);
+	a = v_alien_lookup(host, client);
+	if (a && (a->group || a->txn.seq != seq))
+		a = NULL;
+	if (a)
+		v_alien_get(a);
+	spin_unlock(&host->alien_lock);
+	if (!a) {
+		v_stat_inc(host, V_A_STAT_DROP_NO_TXN);
+		goto out;
+	}
+	spin_lock(&host->ipc_lock);
+	if (a->txn.state == V_TXN_QUEUED || a->txn.state == V_TXN_RECEIVED) {
+		v_txn_cancel(&a->txn, err);
+		WRITE_ONCE(a->done_at, jiffies);
+	}
+	spin_unlock(&host->ipc_lock);
+	wake_up(&a->move_wait);		/* a train on it ends now */
+	v_alien_put(a);
+out:
+	kfree_skb(skb);
+}
+
 /* Free aliens whose client can no longer retransmit to them. */
 static void v_alien_gc(struct work_struct *work)
 {

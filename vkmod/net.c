@@ -639,6 +639,43 @@ out:
 }
 
 /*
+ * A remote Send the client gave up (a signal, its timeout, its socket
+ * closing): tell the host answering it, once, so its alien ends now and
+ * a server that asked hears of it (an unblock notice).  Best effort: a
+ * lost CANCEL leaves the alien to its deadline or to the collection of
+ * a silent client's.
+ */
+static void v_net_cancel(struct v_host *host, struct v_txn *t)
+{
+	struct v_wire_cancel *c;
+	struct sk_buff *skb;
+	u16 why;
+
+	switch (t->error) {
+	case -EINTR:
+		why = V_WHY_SIGNAL;
+		break;
+	case -ETIMEDOUT:
+		why = V_WHY_TIMEOUT;
+		break;
+	case -ESHUTDOWN:
+		why = V_WHY_CLOSED;
+		break;
+	default:
+		return;
+	}
+	if (t->group || !READ_ONCE(t->ans_host))
+		return;
+	skb = v_net_frame(host, V_PKT_CANCEL, t->sender_id, t->seq, t->sender_id, t->sender_id,
+			  sizeof(*c), GFP_KERNEL);
+	if (!skb)
+		return;
+	c = skb_put_zero(skb, sizeof(*c));
+	c->why = cpu_to_be16(why);
+	v_net_xmit(host, READ_ONCE(t->ans_host), skb);
+}
+
+/*
  * The transaction has ended: drop what the network side kept for it.  An
  * answered group Send keeps its request while the reply window is open,
  * for GetReply to ask again (v_net_group_again(); v_group_txn_close()
@@ -653,6 +690,8 @@ void v_net_client_done(struct v_txn *t)
 	 */
 	if (!READ_ONCE(t->req_skb))
 		return;
+	if (!t->alien)
+		v_net_cancel(v_txn_sender(t)->host, t);
 	skb_queue_purge(&t->resp_q);
 	if (!t->alien)
 		v_where_forget(v_txn_sender(t)->host, t->sender_id, t->seq);
@@ -1021,6 +1060,9 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
 	case V_PKT_UNWATCH:
 	case V_PKT_NOTICE:
 		v_rwatch_rcv(host, skb);
+		break;
+	case V_PKT_CANCEL:
+		v_alien_rcv_cancel(host, skb);
 		break;
 	case V_PKT_NACK:
 		/* A client refusing a member's move (src = client): the alien's. */

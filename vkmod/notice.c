@@ -70,6 +70,8 @@ static void v_notice_free(struct v_sock *vs, struct v_notice *n)
 /* Fire an armed watch: its notice goes to the watcher; ipc_lock held. */
 void v_watch_fire(struct v_watch_ent *we, u16 why)
 {
+	if (we->remote)
+		we->watcher->host->nr_rwatches--;
 	list_del_init(&we->onode);
 	we->target = NULL;
 	we->fired = true;
@@ -354,6 +356,8 @@ int v_notice_watch(struct v_sock *vs, const struct v_watch *w)
 /* Unlink we from everything (ipc_lock held); the caller frees it. */
 static void v_watch_unlink(struct v_sock *vs, struct v_watch_ent *we)
 {
+	if (we->remote && !we->fired)
+		vs->host->nr_rwatches--;
 	list_del_init(&we->onode);
 	if (we->target)
 		we->target->nr_watchers--;

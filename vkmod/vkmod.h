@@ -161,6 +161,8 @@ struct v_host {
 
 	/* watches across hosts (rwatch.c), under ipc_lock */
 	struct list_head rwatches;	/* struct v_watch_ent of ours, armed */
+	unsigned int nr_rwatches;	/* ... at most V_RWATCHES_MAX */
+	unsigned long rwatch_probe_at;	/* jiffies: the next probe round */
 	struct list_head rwregs;	/* struct v_rwreg: others' of ours */
 	unsigned int nr_rwregs;
 	struct delayed_work rwatch_work;	/* probes, host-down, NOTICEs */
@@ -276,6 +278,7 @@ struct v_sock {
 	unsigned int nr_watches;
 	struct list_head watchers;	/* armed watches on this process */
 	struct list_head rwregs;	/* remote watches of it (rwatch.c) */
+	unsigned int nr_rwregs;		/* ... at most V_RWREGS_TARGET_MAX */
 	unsigned int nr_watchers;	/* ... at most V_WATCHERS_MAX */
 	u32 notify;			/* V_NOTIFY_* */
 	u8 expired_at;			/* next slot of expired[] */
@@ -386,6 +389,7 @@ struct v_rwreg {
 	u64 watcher;
 	u64 watched;
 	u32 src;			/* the watcher's host part: its share */
+	u32 probe_ms;			/* the watcher's probe interval */
 	u16 why;
 	unsigned long heard;		/* jiffies of its last WATCH (probe) */
 };
@@ -595,6 +599,7 @@ void v_net_exit(void);
 
 /* alien.c */
 void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb);
+void v_alien_rcv_cancel(struct v_host *host, struct sk_buff *skb);
 struct v_alien *v_alien_find(struct v_host *host, u64 client, u64 holder);
 void v_alien_get(struct v_alien *a);
 void v_alien_put(struct v_alien *a);

@@ -632,8 +632,9 @@ struct v_get_reply {
  * caller has received (not yet replied) gives up: its Send was
  * interrupted by a signal, timed out, or its process ended.  The message
  * is no longer held by then (Reply: ENOENT, or ETIMEDOUT for a passed
- * deadline).  For a client on another host only a passed deadline is
- * noticed yet, within a second of it.  At most V_UNBLOCKS_MAX unblock
+ * deadline).  A client on another host gives up by a CANCEL frame (at
+ * most once, best effort: if it is lost, the server's kernel notices a
+ * passed deadline within a second).  At most V_UNBLOCKS_MAX unblock
  * notices wait per process; beyond that they are dropped (the Reply
  * still fails).
  *
@@ -806,7 +807,7 @@ struct v_notify {
 					 * apart; FORWARDED; answers taken only from
 					 * the host the REQUEST went to;
 					 * 6: REQUEST deadline_ms, NACK TIMED_OUT,
-					 * WATCH, WATCHED, UNWATCH, NOTICE
+					 * WATCH, WATCHED, UNWATCH, NOTICE, CANCEL
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
@@ -859,7 +860,8 @@ enum v_pkt_type {
 	V_PKT_WATCHED		= 20,	/* -> the watcher: alive (registered) */
 	V_PKT_UNWATCH		= 21,	/* watcher -> watched host: forget it */
 	V_PKT_NOTICE		= 22,	/* -> the watcher: it ended (or never was) */
-	V_PKT_MAX		= V_PKT_NOTICE
+	V_PKT_CANCEL		= 23,	/* client -> server: I gave up (client, seq) */
+	V_PKT_MAX		= V_PKT_CANCEL
 };
 
 struct v_wire_hdr {
@@ -1036,6 +1038,20 @@ struct v_wire_forwarded {
 };
 
 /*
+ * CANCEL: a client whose remote Send ended without an answer (a signal,
+ * its timeout, its socket closing) tells the host it takes answers from,
+ * once and best effort, so the alien ends at once and its holder hears
+ * of it (V_NOTIFY_UNBLOCK); a lost CANCEL leaves the alien to its
+ * deadline, or to the collection of a silent client's.  Header client
+ * and seq name the transaction; taken only from the client's host.
+ */
+struct v_wire_cancel {
+	__be16	why;		/* V_WHY_SIGNAL, V_WHY_TIMEOUT or V_WHY_CLOSED */
+	__be16	reserved;
+	__be32	reserved2;
+};
+
+/*
  * Watches across hosts (V_IOC_WATCH of another host's process or of a
  * host).  Header client = the watcher, dst = the id watched (a process,
  * or v_id_make(host part, 0) for the host itself), seq 0, and a
@@ -1043,25 +1059,33 @@ struct v_wire_forwarded {
  * is made and again every third of its host-down bound (a probe); the
  * watched host answers each with WATCHED (a process watch is registered
  * there, at most V_RWREGS_MAX per host and half of them for one watcher
- * host, charged to the target's memory cgroup like an alien; beyond that
- * it is answered but not registered) or, when no such process exists,
- * with NOTICE why GONE.  When a registered target ends, its host sends
- * NOTICE why EXITED to each watcher.  Answers carry the watched host's
- * incarnation (nonce, as in CLAIM): the watcher fires the watch with
- * V_WHY_HOST_RESTARTED when it changes, with V_WHY_HOST_DOWN when no
- * answer came for its host-down bound, and with the NOTICE's why.  A lost
- * NOTICE is made good by the next probe.  UNWATCH drops a registration;
- * one whose watcher stopped probing is dropped after three host-down
- * bounds.  Answers are taken only from the watched id's host, for a
- * watch the watcher holds.
+ * host, V_RWREGS_TARGET_MAX per process, charged to the target's memory
+ * cgroup like an alien; beyond that it is answered but not registered)
+ * or, when no such process exists, with NOTICE why GONE.  When a
+ * registered target ends, its host sends NOTICE why EXITED to each
+ * watcher.  Answers carry the watched host's incarnation (nonce, as in
+ * CLAIM): the watcher fires the watch with V_WHY_HOST_RESTARTED when it
+ * changes from the first one heard, with V_WHY_HOST_DOWN when no answer
+ * came for its host-down bound (at least three probes), and with the
+ * NOTICE's why (GONE after a WATCHED was heard reads as EXITED: the
+ * process ended while watched, its NOTICE lost).  UNWATCH drops a
+ * registration; one whose watcher stopped probing is dropped after three
+ * of the longer of its probe interval and the host's own.  Only a WATCH
+ * or UNWATCH sent to this host's address is taken (never a broadcast),
+ * answered to the address it came from; answers are taken only from the
+ * watched id's host, for a watch the watcher holds.  A host makes at
+ * most V_RWATCHES_MAX watches of other hosts (ENOSPC), and probes only
+ * hosts its mapping table knows (asking WHERE for the others).
  */
-#define V_RWREGS_MAX		4096
+#define V_RWREGS_MAX		4096	/* registrations a host keeps */
+#define V_RWREGS_TARGET_MAX	256	/* ... of one process */
+#define V_RWATCHES_MAX		1024	/* watches of other hosts a host makes */
 
 struct v_wire_watch {
 	__be64	nonce;		/* WATCHED, NOTICE: the watched host's incarnation */
 	__be16	why;		/* NOTICE: V_WHY_EXITED or V_WHY_GONE */
 	__be16	reserved;
-	__be32	reserved2;
+	__be32	probe_ms;	/* WATCH: the watcher's probe interval */
 };
 
 /*
