@@ -1316,6 +1316,9 @@ TEST_F_TIMEOUT(wire, send_to_other_wire_version_fails_eproto, 90)
 	ASSERT_EQ(0, sec_claim(FAKE_HOST + 1, V_WIRE_VERSION + 1));
 	EXPECT_EQ(0, sec_map_state(FAKE_HOST + 1, "state version")) TH_LOG("not in the map");
 	EXPECT_EQ(-EPROTO, sec_send_to_host(fd, FAKE_HOST + 1, 3000));
+	/* A watch of it, or of its processes, is refused the same way. */
+	EXPECT_EQ(-EPROTO, v_watch(fd, v_id_make(FAKE_HOST + 1, 0), 1));
+	EXPECT_EQ(-EPROTO, v_watch(fd, v_id_make(FAKE_HOST + 1, 7), 1));
 	/* It speaks this version now: no longer refused (nobody answers). */
 	ASSERT_EQ(0, sec_claim(FAKE_HOST + 1, V_WIRE_VERSION));
 	EXPECT_EQ(0, sec_map_state(FAKE_HOST + 1, "state learned"));

@@ -485,6 +485,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 	case V_PKT_CLAIM:
 		if (!mine) {
 			v_map_announced(host, skb);
+			v_rwatch_claimed(host, src);
 			break;
 		}
 		/* Our part, claimed by another: say it is ours, and if we are

@@ -304,6 +304,32 @@ static void v_rwatch_rcv_answer(struct v_host *host, const struct v_wire_hdr *h,
 	sock_put(&vs->sk);
 }
 
+/*
+ * A CLAIM of a host part (softirq): a restarted host claims its part
+ * again, so the watches of it are probed now rather than at the next
+ * round; the answers' new incarnation fires them.  At most one early
+ * round per 100 ms, whoever sends CLAIMs.
+ */
+void v_rwatch_claimed(struct v_host *host, u32 part)
+{
+	unsigned long ivl = v_rwatch_interval(host);
+	struct v_watch_ent *we;
+	bool watched = false;
+
+	spin_lock(&host->ipc_lock);
+	list_for_each_entry(we, &host->rwatches, onode) {
+		if (v_id_host(we->n.who) == part) {
+			watched = true;
+			break;
+		}
+	}
+	if (watched && time_after(jiffies, host->rwatch_probe_at - ivl + msecs_to_jiffies(100))) {
+		host->rwatch_probe_at = jiffies;
+		v_rwatch_kick(host, true);
+	}
+	spin_unlock(&host->ipc_lock);
+}
+
 /* Watch frames (softirq). */
 void v_rwatch_rcv(struct v_host *host, struct sk_buff *skb)
 {

@@ -500,6 +500,7 @@ int v_rwatch_add(struct v_sock *vs, const struct v_watch *w);
 void v_rwatch_unwatch(struct v_host *host, u64 watcher, u64 watched);
 void v_rwatch_target_ended(struct v_sock *target);
 void v_rwatch_rcv(struct v_host *host, struct sk_buff *skb);
+void v_rwatch_claimed(struct v_host *host, u32 part);
 void v_rwatch_host_init(struct v_host *host);
 void v_rwatch_host_exit(struct v_host *host);
 

@@ -1065,7 +1065,9 @@ struct v_wire_cancel {
  * registered target ends, its host sends NOTICE why EXITED to each
  * watcher.  Answers carry the watched host's incarnation (nonce, as in
  * CLAIM): the watcher fires the watch with V_WHY_HOST_RESTARTED when it
- * changes from the first one heard, with V_WHY_HOST_DOWN when no answer
+ * changes from the first one heard (a CLAIM of a watched host part, as a
+ * restarted host sends, brings the next probe forward; at most one such
+ * round per 100 ms), with V_WHY_HOST_DOWN when no answer
  * came for its host-down bound (at least three probes), and with the
  * NOTICE's why (GONE after a WATCHED was heard reads as EXITED: the
  * process ended while watched, its NOTICE lost).  UNWATCH drops a
