@@ -82,7 +82,22 @@ modules-all: module
 	@for k in $(KVERS_ALL); do $(MAKE) --no-print-directory $(B)/kmod/$$k/vkmod.ko || exit 1; done
 
 # --- libv ------------------------------------------------------------------
-libv: $(B)/lib/libv.a $(B)/lib/libv.so $(B)/lib/libv.pc
+libv: $(B)/lib/libv.a $(B)/lib/libv.so $(B)/lib/libv.pc $(B)/lib/libv-uninstalled.pc \
+	$(B)/hdrcheck.stamp
+
+# Every public header compiles as a program's only include, in C and C++.
+PUBLIC_HDR := libv.h libv_services.h vio.h linux/v.h
+$(B)/hdrcheck.stamp: $(LIBV_HDR)
+	@mkdir -p $(B)
+	@for h in $(PUBLIC_HDR); do \
+		printf '#include <%s>\nint main(void) { return 0; }\n' $$h >$(B)/hdrcheck.c; \
+		$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -Iinclude/uapi \
+			-fsyntax-only -x c $(B)/hdrcheck.c && \
+		$(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -Iinclude/uapi \
+			-fsyntax-only -x c++ $(B)/hdrcheck.c || \
+		{ echo "$$h does not compile on its own (C11 and C++11)"; exit 1; }; \
+	done
+	@touch $@
 
 $(B)/libv/%.o: libv/%.c $(LIBV_HDR)
 	@mkdir -p $(dir $@)
@@ -100,6 +115,15 @@ $(B)/lib/libv.so: $(LIBV_OBJ)
 $(B)/lib/libv.pc: libv/libv.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(or $(PREFIX),/usr/local)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# For programs built against this tree (PKG_CONFIG_PATH=build/lib; pkg-config
+# takes libv-uninstalled.pc before an installed libv.pc): headers from the
+# tree, the static library from build/lib.
+$(B)/lib/libv-uninstalled.pc: libv/libv.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|^Libs:.*|Libs: $(abspath $(B))/lib/libv.a|' \
+	    -e 's|^Cflags:.*|Cflags: -I$(CURDIR)/include -I$(CURDIR)/include/uapi|' \
+	    -e 's|@PREFIX@|$(CURDIR)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 # --- tools -----------------------------------------------------------------
 tools: $(addprefix $(B)/tools/,$(TOOLS))
@@ -131,7 +155,7 @@ $(B)/tools/vctl: tools/vctl.c tools/parse.h $(LIBV_HDR)
 
 # --- selftests -------------------------------------------------------------
 tests: $(addprefix $(B)/tests/,$(TESTS) $(SCRIPT_TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example \
-	$(B)/tests/cluster_peer
+	$(B)/tests/readme_snippet $(B)/tests/cluster_peer
 
 $(addprefix $(B)/tests/,$(SCRIPT_TESTS)): $(B)/tests/%: selftests/%.sh
 	@mkdir -p $(dir $@)
@@ -166,6 +190,17 @@ $(B)/tests/readme_example: README.md $(B)/lib/libv.a $(LIBV_HDR)
 		README.md >$@.c
 	@test -s $@.c || { echo "README.md: no example between the markers"; exit 1; }
 	$(CC) $(USER_CFLAGS) -o $@ $@.c $(B)/lib/libv.a
+
+# README's "Programming with libv" compiles as written, against this tree
+# through the uninstalled pkg-config file, in C and C++.
+$(B)/tests/readme_snippet: README.md $(B)/lib/libv.a $(B)/lib/libv-uninstalled.pc $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	awk '/<!-- snippet:end -->/ { f = 0 } f && !/^```/ { print } /<!-- snippet:begin -->/ { f = 1 }' \
+		README.md >$@.c
+	@test -s $@.c || { echo "README.md: no snippet between the markers"; exit 1; }
+	$(CC) -Wall -Wextra -Werror -o $@ $@.c $$(PKG_CONFIG_PATH=$(abspath $(B))/lib pkg-config --cflags --libs libv)
+	$(CXX) -Wall -Wextra -Werror -x c++ -o $@.cxx $@.c -x none \
+		$$(PKG_CONFIG_PATH=$(abspath $(B))/lib pkg-config --cflags --libs libv)
 
 # The 32-bit helper needs gcc-multilib; without it the compat test skips.
 $(B)/tests/compat32: selftests/compat32.c $(LIBV_SRC) $(LIBV_HDR)

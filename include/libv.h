@@ -3,14 +3,15 @@
  * libv: C interface to V interprocess communication (vkmod).
  *
  * Every function returns 0 (or a non-negative count/fd) on success and a
- * negative errno value on failure; errno is never used, so the library is
- * thread-safe (the liburing convention).  64-bit ids always come back
+ * negative errno value on failure (the liburing convention); errno is not
+ * part of the contract: the system calls libv makes may change it.  64-bit ids always come back
  * through out-parameters.  The kernel's errno for each case is listed in
  * <linux/v.h>; strerror(-ret) describes it.
  */
 #ifndef LIBV_H
 #define LIBV_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/v.h>
 
@@ -97,10 +98,22 @@ int v_reply_with_segment(int fd, uint64_t dst, const struct v_msg *msg,
 
 /*
  * Reply to reply_to (if non-zero) with reply, then Receive into r, in one
- * call.  A failed Reply is reported as the error and nothing is received.
+ * call.  A failed Reply is reported as the error and nothing is received
+ * (ENOENT, ETIMEDOUT, EMSGSIZE, ...: the message is still held, or was
+ * never).  A Receive half that fails (EAGAIN, EINTR, ESHUTDOWN, ...) comes
+ * after a Reply that was done: do not reply again.  Errors either half
+ * may give (EINVAL, EFAULT, ESHUTDOWN) are told apart by
+ * v_reply_receive_ex().
  */
 int v_reply_receive(int fd, uint64_t reply_to, const struct v_msg *reply,
 		    struct v_receive *r);
+
+/*
+ * Reply-and-Receive with the whole struct: the kernel sets rr->reply.dst
+ * to 0 once the Reply half is done, so after an error rr->reply.dst != 0
+ * means nothing was replied (uapi V_IOC_REPLY_RECEIVE).
+ */
+int v_reply_receive_ex(int fd, struct v_reply_receive *rr);
 
 /*
  * Forward the message held from `from` (as msg, possibly changed) to `to`,

@@ -4,7 +4,7 @@
  * messages (the protocols are in <vio.h>), as V's run-time library hid them.
  *
  * Conventions are libv's: 0 or a non-negative count on success, a negative
- * errno on failure, errno untouched.  Every call takes the V process (fd,
+ * errno on failure (errno itself may be changed).  Every call takes the V process (fd,
  * from v_open()) it sends from; one v_file is used by one thread at a time
  * (a V process has one Send in flight).  Reply codes map to errno as
  * v_reply_errno() says (V_NOT_FOUND -> ENOENT, V_NO_PERMISSION -> EACCES,

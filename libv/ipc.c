@@ -123,6 +123,11 @@ int v_reply_receive(int fd, uint64_t reply_to, const struct v_msg *reply,
 	return ret;
 }
 
+int v_reply_receive_ex(int fd, struct v_reply_receive *rr)
+{
+	return v_ioctl(fd, V_IOC_REPLY_RECEIVE, rr);
+}
+
 int v_forward(int fd, uint64_t from, uint64_t to, const struct v_msg *msg)
 {
 	struct v_forward f;

@@ -16,6 +16,7 @@
  * Threads of the test process are the receivers (one V process, one
  * socket); clients are forked children with sockets of their own.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -178,6 +179,36 @@ TEST_F(path, reply_reaches_each_of_many_held)
 		m = mk(REQ_CODE, 0);
 		ASSERT_EQ(-ENOENT, v_reply(self->fd, sender[k], &m));
 	}
+}
+
+/*
+ * Reply-and-Receive whose Receive half fails (nothing queued, O_NONBLOCK):
+ * the Reply was done, and v_reply_receive_ex() says so (reply.dst 0); one
+ * whose Reply half fails leaves reply.dst and the message as they were.
+ */
+TEST_F(path, reply_receive_tells_which_half_failed)
+{
+	struct v_reply_receive rr;
+	struct v_receive r;
+	pid_t cl;
+
+	cl = path_client(self->id, 5, 0, 0);
+	ASSERT_LE(0, cl);
+	memset(&r, 0, sizeof(r));
+	ASSERT_NE(0, vt_wait_poll(self->fd, POLLIN, MS_WAIT) & POLLIN);
+	ASSERT_EQ(0, v_receive_ex(self->fd, &r));
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+
+	memset(&rr, 0, sizeof(rr));
+	rr.reply.dst = r.sender ^ 1;			/* never held: the Reply fails */
+	rr.reply.msg = mk(REQ_CODE, 5 * 1000 + 7);
+	ASSERT_EQ(-ENOENT, v_reply_receive_ex(self->fd, &rr));
+	ASSERT_EQ(r.sender ^ 1, rr.reply.dst);
+
+	rr.reply.dst = r.sender;			/* replied, then nothing queued */
+	ASSERT_EQ(-EAGAIN, v_reply_receive_ex(self->fd, &rr));
+	ASSERT_EQ(0, rr.reply.dst);
+	ASSERT_EQ(0, kid_wait(cl));			/* it got its answer */
 }
 
 /*
