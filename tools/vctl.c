@@ -166,8 +166,9 @@ static const char usage_proc[] =
 	"Usage: vctl [-j] proc show\n"
 	"\n"
 	"List the V processes of this namespace's host: id, owner uid, state\n"
-	"(idle, queued or received at PEER, remote: sent to PEER on another host,\n"
-	"shutdown), messages queued for Receive and received but not replied.\n";
+	"(idle, receiving: blocked in Receive, queued or received at PEER, remote:\n"
+	"sent to PEER on another host, shutdown), messages queued for Receive and\n"
+	"received but not replied.\n";
 
 static const char usage_alien[] =
 	"Usage: vctl [-j] alien show\n"
@@ -982,7 +983,8 @@ struct dump_state {
 	uint64_t key;	/* ... its first column */
 };
 
-static const char *const proc_states[] = { "idle", "queued", "received", "remote", "shutdown" };
+static const char *const proc_states[] = { "idle", "queued", "received", "remote", "shutdown",
+					    "receiving" };
 static const char *const alien_states[] = { "queued", "received", "replied", "failed", "forwarded" };
 static const char *const map_states[] = { "learned", "fenced", "version" };
 

@@ -118,6 +118,10 @@ int main(int argc, char **argv)
 	size_t cap = 0;
 	void *buf = NULL;
 
+	if (vtool_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "l:n:qh")) != -1) {
 		switch (opt) {
 		case 'l':

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "libv.h"
+#include "parse.h"
 
 static void usage(FILE *f)
 {
@@ -51,6 +52,10 @@ int main(int argc, char **argv)
 	uint64_t *ids;
 	char *end;
 
+	if (vtool_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "+jn:h")) != -1) {
 		switch (opt) {
 		case 'j':

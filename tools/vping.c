@@ -207,6 +207,10 @@ int main(int argc, char **argv)
 	double pct;
 	uint8_t *seg = NULL;
 
+	if (vtool_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "c:s:w:qjh")) != -1) {
 		switch (opt) {
 		case 'c':

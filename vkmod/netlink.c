@@ -197,7 +197,7 @@ static u8 v_genl_proc_state(struct v_sock *vs, u64 *peer)
 		return V_PROC_REMOTE;
 	}
 	default:
-		return V_PROC_IDLE;
+		return list_empty(&vs->rwaiters) ? V_PROC_IDLE : V_PROC_RECEIVING;
 	}
 }
 

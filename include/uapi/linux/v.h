@@ -1424,6 +1424,7 @@ enum v_proc_state {
 	V_PROC_RECEIVED,	/* in Send, received by V_A_PROC_PEER */
 	V_PROC_REMOTE,		/* in Send to another host (V_A_PROC_PEER: destination) */
 	V_PROC_SHUTDOWN,	/* shut down */
+	V_PROC_RECEIVING,	/* not in Send, a thread blocked in Receive */
 };
 
 enum v_map_state {
