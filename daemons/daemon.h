@@ -132,8 +132,7 @@ static inline int vd_open(struct vd *d)
 	signal(SIGPIPE, SIG_IGN);
 	d->fd = v_open();
 	if (d->fd < 0) {
-		vd_log(d, "cannot open a V process: %s%s", strerror(-d->fd),
-		       d->fd == -ENOENT ? " (is vkmod loaded?)" : "");
+		vd_log(d, "cannot open a V process: %s", v_strerror(d->fd));
 		return -1;
 	}
 	ret = v_self(d->fd, &d->self);

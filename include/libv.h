@@ -21,12 +21,22 @@ extern "C" {
 
 /*
  * The address family number vkmod registered (read once from
- * /sys/module/vkmod/parameters/family).  -ENOENT if the module is not loaded.
+ * /sys/module/vkmod/parameters/family).  -EAFNOSUPPORT if the module is
+ * not loaded.
  */
 int v_family(void);
 
-/* Open a new V process (an AF_V socket); returns its fd. */
+/*
+ * Open a new V process (an AF_V socket); returns its fd.  EAFNOSUPPORT:
+ * vkmod is not loaded (v_strerror() says so).
+ */
 int v_open(void);
+
+/*
+ * strerror(-err) for a libv result, but for EAFNOSUPPORT, which from
+ * v_open() means "vkmod is not loaded".
+ */
+const char *v_strerror(int err);
 
 /* Close a V process.  Threads blocked on it are woken only by shutdown(). */
 int v_close(int fd);

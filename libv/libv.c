@@ -21,8 +21,8 @@ int v_family(void)
 	if (fam > 0)
 		return fam;
 	fd = open(V_FAMILY_PARAM_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ENOENT;
+	if (fd < 0)	/* no module: what socket() says of a family nobody has */
+		return -EAFNOSUPPORT;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
@@ -44,6 +44,13 @@ int v_open(void)
 		return fam;
 	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, V_PROTO_DEFAULT);
 	return fd < 0 ? -errno : fd;
+}
+
+const char *v_strerror(int err)
+{
+	if (err == -EAFNOSUPPORT)
+		return "vkmod is not loaded (modprobe vkmod)";
+	return strerror(-err);
 }
 
 int v_close(int fd)

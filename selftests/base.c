@@ -247,6 +247,28 @@ FIXTURE_TEARDOWN(module)
 		vt_module_load(NULL);
 }
 
+/* Each tool, without the module: exit status 1 and "vkmod is not loaded". */
+static void base_tools_say_not_loaded(struct __test_metadata *_metadata)
+{
+	static const char *const cmds[] = { "tools/vid", "tools/vping 0x1", "tools/vecho",
+		"tools/vtime", "tools/vfile ls /", "tools/vrun /bin/true", "daemons/vfsd /" };
+	const char *b = getenv("VK_BUILD");
+	char cmd[600], out[512];
+	unsigned int i;
+	size_t n;
+	FILE *f;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s/%s 2>&1", b ? b : "build", cmds[i]);
+		f = popen(cmd, "r");
+		ASSERT_NE(NULL, f);
+		n = fread(out, 1, sizeof(out) - 1, f);
+		out[n] = '\0';
+		ASSERT_EQ(1, WEXITSTATUS(pclose(f))) TH_LOG("%s: %s", cmds[i], out);
+		ASSERT_NE(NULL, strstr(out, "vkmod is not loaded")) TH_LOG("%s: %s", cmds[i], out);
+	}
+}
+
 TEST_F(module, rmmod_refused_while_open_then_clean)
 {
 	int fd = vt_socket();
@@ -271,6 +293,10 @@ TEST_F(module, rmmod_refused_while_open_then_clean)
 	ASSERT_FALSE(vt_module_loaded());
 	ASSERT_EQ(-1, socket(V_AF_DEFAULT, SOCK_DGRAM, 0));
 	ASSERT_EQ(EAFNOSUPPORT, errno);
+	/* libv and the tools say so in words (a fresh process: no cached family). */
+	ASSERT_EQ(-EAFNOSUPPORT, v_open());
+	ASSERT_NE(NULL, strstr(v_strerror(-EAFNOSUPPORT), "vkmod is not loaded"));
+	base_tools_say_not_loaded(_metadata);
 	ASSERT_EQ(0, vt_module_load(NULL)) TH_LOG("insmod: %s", strerror(errno));
 	fd = vt_socket();
 	ASSERT_LE(0, fd);

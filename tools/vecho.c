@@ -168,8 +168,7 @@ int main(int argc, char **argv)
 
 	fd = v_open();
 	if (fd < 0) {
-		fprintf(stderr, "vecho: cannot open a V process: %s%s\n", strerror(-fd),
-			fd == -ENOENT ? " (is vkmod loaded?)" : "");
+		fprintf(stderr, "vecho: cannot open a V process: %s\n", v_strerror(fd));
 		return 1;
 	}
 	ret = v_self(fd, &self);

@@ -33,7 +33,7 @@ static void usage(FILE *f)
 
 static int fail(const char *what, int err)
 {
-	fprintf(stderr, "vfile: %s: %s\n", what, strerror(-err));
+	fprintf(stderr, "vfile: %s: %s\n", what, v_strerror(err));
 	return 1;
 }
 

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		int fd = v_open();
 
 		if (fd < 0) {
-			fprintf(stderr, "vid: cannot open a V process: %s\n", strerror(-fd));
+			fprintf(stderr, "vid: cannot open a V process: %s\n", v_strerror(fd));
 			return 1;
 		}
 		ret = v_self(fd, &ids[i]);

@@ -277,8 +277,7 @@ int main(int argc, char **argv)
 	}
 	fd = v_open();
 	if (fd < 0) {
-		fprintf(stderr, "vping: cannot open a V process: %s%s\n", strerror(-fd),
-			fd == -ENOENT ? " (is vkmod loaded?)" : "");
+		fprintf(stderr, "vping: cannot open a V process: %s\n", v_strerror(fd));
 		return 1;
 	}
 	if (lid) {

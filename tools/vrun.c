@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	fd = v_open();
 	if (fd < 0) {
-		fprintf(stderr, "vrun: cannot open a V process: %s\n", strerror(-fd));
+		fprintf(stderr, "vrun: cannot open a V process: %s\n", v_strerror(fd));
 		return 1;
 	}
 	t0 = now_ms();

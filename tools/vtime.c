@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	fd = v_open();
 	if (fd < 0) {
-		fprintf(stderr, "vtime: cannot open a V process: %s\n", strerror(-fd));
+		fprintf(stderr, "vtime: cannot open a V process: %s\n", v_strerror(fd));
 		return 1;
 	}
 	if (!strcmp(cmd, "all")) {

@@ -334,13 +334,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (v_family() < 0) {
-		fprintf(stderr, "vbench: vkmod is not loaded\n");
-		return 1;
-	}
 	fd = v_open();
 	if (fd < 0) {
-		fprintf(stderr, "vbench: cannot open a V process: %s\n", strerror(-fd));
+		fprintf(stderr, "vbench: cannot open a V process: %s\n", v_strerror(fd));
 		return 1;
 	}
 	v_close(fd);
