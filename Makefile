@@ -35,7 +35,7 @@ VERSION := 0.1
 # libv's ABI: bumped when a public struct changes size (1: struct v_receive
 # grew kind and deadline_ns).
 LIBV_ABI := 1
-SUITES ?= base local path notify net groups fuzz ctl auth flood perf fault services sec lan install
+SUITES ?= base local path notify python net groups fuzz ctl auth flood perf fault services sec lan install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -52,7 +52,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed
-TESTS := base local path notify net groups cluster fuzz ctl auth flood perf fault services sec lan
+TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services sec lan
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)
@@ -155,7 +155,7 @@ $(B)/tools/vctl: tools/vctl.c tools/parse.h $(LIBV_HDR)
 
 # --- selftests -------------------------------------------------------------
 tests: $(addprefix $(B)/tests/,$(TESTS) $(SCRIPT_TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example \
-	$(B)/tests/readme_snippet $(B)/tests/cluster_peer
+	$(B)/tests/readme_snippet $(B)/tests/cluster_peer $(B)/tests/plotcheck.png
 
 $(addprefix $(B)/tests/,$(SCRIPT_TESTS)): $(B)/tests/%: selftests/%.sh
 	@mkdir -p $(dir $@)
@@ -202,6 +202,18 @@ $(B)/tests/readme_snippet: README.md $(B)/lib/libv.a $(B)/lib/libv-uninstalled.p
 	$(CXX) -Wall -Wextra -Werror -x c++ -o $@.cxx $@.c -x none \
 		$$(PKG_CONFIG_PATH=$(abspath $(B))/lib pkg-config --cflags --libs libv)
 
+# The benchmark plot marks V's bars and labels each baseline with V's
+# ratio to it (scripts/bench-plot.sh on a sample, with gnuplot).
+$(B)/tests/plotcheck.png: scripts/bench-plot.sh selftests/bench-sample.json
+	@mkdir -p $(dir $@)
+	bash scripts/bench-plot.sh selftests/bench-sample.json $@ $@.dat 2>$@.log
+	@grep -q '^lat local_srr_ns 1800 [0-9]* V$$' $@.dat && \
+	 grep -q '^r1m tcp_file_read_mbps 400 [0-9]* V/this=0.70$$' $@.dat && \
+	 grep -q '^lat pipe_rr_ns 2100 [0-9]* V/this=0.86$$' $@.dat && \
+	 grep -q '^bw64 process_vm_writev_64k_mbps 2700 [0-9]* V/this=1.11$$' $@.dat && \
+	 grep -q '^r1m tcp_stream_1m_mbps 420 [0-9]* V/this=0.71$$' $@.dat || \
+	 { echo "bench-plot.sh: V's bars or the ratios are not as expected ($@.dat)"; exit 1; }
+
 # The 32-bit helper needs gcc-multilib; without it the compat test skips.
 $(B)/tests/compat32: selftests/compat32.c $(LIBV_SRC) $(LIBV_HDR)
 	@mkdir -p $(dir $@)
@@ -224,10 +236,12 @@ UNITDIR = $(PREFIX)/lib/systemd/system
 LIBDIR = $(PREFIX)/lib
 INCLUDEDIR = $(PREFIX)/include
 MAN8DIR = $(PREFIX)/share/man/man8
+PYDIR = $(PREFIX)/lib/python3/dist-packages
 PCDIR = $(LIBDIR)/pkgconfig
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
 INST_FILES = $(addprefix $(DESTDIR)$(LIBDIR)/,libv.a libv.so.$(LIBV_ABI).$(VERSION) libv.so.$(LIBV_ABI) libv.so) \
 	$(DESTDIR)$(PCDIR)/libv.pc $(DESTDIR)$(INCLUDEDIR)/libv.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h \
+	$(DESTDIR)$(PYDIR)/vkmod/__init__.py \
 	$(DESTDIR)$(INCLUDEDIR)/libv_services.h $(DESTDIR)$(INCLUDEDIR)/vio.h \
 	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8 \
 	$(addprefix $(DESTDIR)$(SBINDIR)/,$(DAEMONS)) $(addprefix $(DESTDIR)$(UNITDIR)/,$(addsuffix .service,$(DAEMONS)))
@@ -259,6 +273,8 @@ install: module libv tools daemons
 	install -m 644 include/libv_services.h include/vio.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(addprefix $(B)/tools/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
 	install -m 644 tools/vctl.8 $(DESTDIR)$(MAN8DIR)/vctl.8
+	install -d $(DESTDIR)$(PYDIR)/vkmod
+	install -m 644 python/vkmod/__init__.py $(DESTDIR)$(PYDIR)/vkmod/__init__.py
 	install -m 755 $(addprefix $(B)/daemons/,$(DAEMONS)) $(DESTDIR)$(SBINDIR)/
 	for d in $(DAEMONS); do sed 's|@SBINDIR@|$(SBINDIR)|' daemons/$$d.service \
 		>$(DESTDIR)$(UNITDIR)/$$d.service && chmod 644 $(DESTDIR)$(UNITDIR)/$$d.service; done
@@ -269,8 +285,10 @@ install: module libv tools daemons
 uninstall:
 	rm -f $(MODDIR)/vkmod.ko $(MODDIR)/vkmod.ko.gz $(MODDIR)/vkmod.ko.xz $(MODDIR)/vkmod.ko.zst
 	rm -f $(INST_FILES)
+	rm -rf $(DESTDIR)$(PYDIR)/vkmod/__pycache__
 	@for d in $(MODDIR) $(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PCDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(PREFIX)/lib/systemd; do \
+		$(DESTDIR)$(PREFIX)/lib/systemd $(DESTDIR)$(PYDIR)/vkmod $(DESTDIR)$(PYDIR) \
+		$(DESTDIR)$(PREFIX)/lib/python3; do \
 		if [ -d "$$d" ]; then rmdir --ignore-fail-on-non-empty "$$d"; fi; done
 	@if [ -z "$(DESTDIR)" ]; then set -x; $(SBIN_PATH) depmod -a $(KVER) && $(SBIN_PATH) ldconfig; fi
 

@@ -102,6 +102,7 @@ files="$PREFIX/lib/libv.a $PREFIX/lib/libv.so $PREFIX/lib/libv.so.1 $PREFIX/lib/
 	$PREFIX/lib/systemd/system/vfsd.service $PREFIX/lib/systemd/system/vnamed.service
 	$PREFIX/lib/systemd/system/vtimed.service
 	$PREFIX/include/libv_services.h $PREFIX/include/vio.h
+	$PREFIX/lib/python3/dist-packages/vkmod/__init__.py
 	$PREFIX/share/man/man8/vctl.8"
 t1=$SECONDS
 step "make install PREFIX=$PREFIX from the read-only repository" install 600 \
@@ -166,6 +167,10 @@ step "rmmod vkmod; modprobe vkmod loads /lib/modules/$k/extra/vkmod.ko" modprobe
 	"$(declare -f modprobe_check); set -x; modprobe_check /lib/modules/$k/extra/vkmod.ko"
 step "the program runs against the modprobed module (v_open, v_self)" run 60 \
 	"set -x; /tmp/vself && /tmp/vself-static"
+step "the Python bindings import from $PREFIX and open a V process" python 60 \
+	"set -x; PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$PREFIX/lib/python3/dist-packages python3 -c \
+	 'import vkmod; p = vkmod.Process(); assert p.id; p.close(); print(vkmod.__file__)' |
+	 grep -q '^$PREFIX/lib/python3/dist-packages/vkmod/'"
 step "vctl --help from $PREFIX/bin" vctl 60 \
 	"set -x; test \"\$(command -v vctl)\" = $PREFIX/bin/vctl && vctl --help | grep -q link &&
 	 test -s $PREFIX/share/man/man8/vctl.8"
