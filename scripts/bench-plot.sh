@@ -26,6 +26,8 @@ awk '
 		gsub(/[":{]/, " ", s)
 		split(s, f, " ")
 		key = f[1]; val = f[3]
+		if (key ~ /_insns$/)
+			next	# instructions per iteration: the table has them, not the plot
 		g = ""
 		if (key ~ /^peer_/) g = "plat"
 		else if (key ~ /_rr_ns$|^local_srr_ns$/) g = "lat"
