@@ -641,6 +641,7 @@ TEST_F(notify, poll_sees_notice_alone)
 {
 	struct v_receive r;
 	struct kid t;
+	char ack = 0;
 
 	ASSERT_EQ(0, readable(self->fd));
 	ASSERT_EQ(0, v_watch(self->fd, gone_id(self->host, 1), 1));
@@ -656,6 +657,9 @@ TEST_F(notify, poll_sees_notice_alone)
 	ASSERT_EQ(0, rx_now(self->fd, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 2);
 	ASSERT_EQ(0, readable(self->fd));
+	/* Its acknowledgment, before its pipe closes (else SIGPIPE there). */
+	ASSERT_EQ(0, vt_read_full(t.rep, &ack, 1, MS_WAIT));
+	ASSERT_EQ('c', ack);
 	ASSERT_EQ(0, kid_end(&t));
 }
 
