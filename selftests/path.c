@@ -28,23 +28,6 @@
 #define REQ_CODE	0x0321
 #define BAD_PTR		((void *)16)
 
-/* One Send with a timeout (so a lost message fails, not hangs). */
-static int path_send(int fd, uint64_t dst, struct v_msg *m, void *seg, size_t len)
-{
-	struct v_send s;
-	int ret;
-
-	memset(&s, 0, sizeof(s));
-	s.dst = dst;
-	s.timeout_ns = (uint64_t)MS_WAIT * 1000000ULL * vt_scale();
-	s.seg_addr = (uintptr_t)seg;
-	s.seg_len = len;
-	s.seg_access = len ? V_SEG_READ : 0;
-	s.msg = *m;
-	ret = v_send_ex(fd, &s);
-	*m = s.msg;
-	return ret;
-}
 
 /*
  * A client child: Sends one request carrying arg (and a read-granted
@@ -66,7 +49,7 @@ static pid_t path_client(uint64_t dst, uint64_t arg, size_t seg_len, uid_t uid)
 	CK(fd >= 0);
 	fill(seg, seg_len, (uint32_t)arg, 0);
 	m = mk(REQ_CODE, arg);
-	CKEQ(0, path_send(fd, dst, &m, seg_len ? seg : NULL, seg_len));
+	CKEQ(0, vt_send_timed(fd, dst, &m, seg_len ? seg : NULL, seg_len, MS_WAIT));
 	CKEQ(arg * 1000 + 7, v_msg_get64(&m, 8));
 	_exit(0);
 }
@@ -226,23 +209,23 @@ TEST_F(path, send_to_gone_cached_receiver_is_esrch)
 	ASSERT_NE(0, aid);
 	apid = kids[nkids - 1];
 	m = mk(REQ_CODE, 1);
-	ASSERT_EQ(0, path_send(self->fd, aid, &m, NULL, 0));
+	ASSERT_EQ(0, vt_send_timed(self->fd, aid, &m, NULL, 0, MS_WAIT));
 	ASSERT_EQ(1, v_msg_get64(&m, 8));	/* echoed */
 
 	kill(apid, SIGKILL);
 	ASSERT_EQ(1000 + SIGKILL, kid_wait(apid));
 	m = mk(REQ_CODE, 2);
-	ASSERT_EQ(-ESRCH, path_send(self->fd, aid, &m, NULL, 0));
+	ASSERT_EQ(-ESRCH, vt_send_timed(self->fd, aid, &m, NULL, 0, MS_WAIT));
 
 	bid = vt_echo_server(NULL);
 	ASSERT_NE(0, bid);
 	m = mk(REQ_CODE, 3);
-	ASSERT_EQ(0, path_send(self->fd, bid, &m, NULL, 0));
+	ASSERT_EQ(0, vt_send_timed(self->fd, bid, &m, NULL, 0, MS_WAIT));
 	ASSERT_EQ(3, v_msg_get64(&m, 8));
 	m = mk(REQ_CODE, 4);
-	ASSERT_EQ(-ESRCH, path_send(self->fd, aid, &m, NULL, 0));
+	ASSERT_EQ(-ESRCH, vt_send_timed(self->fd, aid, &m, NULL, 0, MS_WAIT));
 	m = mk(REQ_CODE, 5);
-	ASSERT_EQ(0, path_send(self->fd, bid, &m, NULL, 0));
+	ASSERT_EQ(0, vt_send_timed(self->fd, bid, &m, NULL, 0, MS_WAIT));
 	ASSERT_EQ(5, v_msg_get64(&m, 8));
 }
 

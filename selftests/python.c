@@ -55,23 +55,6 @@ static FILE *py_server(const char *mode, uint64_t *id)
 	return f;
 }
 
-/* A Send with a timeout, so a server that never answers fails the test. */
-static int py_send(int fd, uint64_t dst, struct v_msg *m, void *seg, size_t len)
-{
-	struct v_send s;
-	int ret;
-
-	memset(&s, 0, sizeof(s));
-	s.dst = dst;
-	s.timeout_ns = 30ULL * 1000000000ULL * vt_scale();
-	s.seg_addr = (uintptr_t)seg;
-	s.seg_len = len;
-	s.seg_access = len ? V_SEG_READ : 0;
-	s.msg = *m;
-	ret = v_send_ex(fd, &s);
-	*m = s.msg;
-	return ret;
-}
 
 FIXTURE(python) {
 	int fd;
@@ -102,7 +85,7 @@ static void py_server_case(struct __test_metadata *_metadata, int fd, const char
 	f = py_server(mode, &id);
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(0, id);
-	ASSERT_EQ(0, py_send(fd, id, &m, NULL, 0));
+	ASSERT_EQ(0, vt_send_timed(fd, id, &m, NULL, 0, 30000));
 	ASSERT_EQ(V_OK, v_msg_code(&m));
 	ASSERT_EQ(42, v_msg_get64(&m, 8));
 	ASSERT_EQ(0, WEXITSTATUS(pclose(f)));
@@ -134,7 +117,7 @@ TEST_F(python, python_move_from_1mib)
 		sum += seg[i];
 	f = py_server("movefrom", &id);
 	ASSERT_NE(NULL, f);
-	ASSERT_EQ(0, py_send(self->fd, id, &m, seg, sizeof(seg)));
+	ASSERT_EQ(0, vt_send_timed(self->fd, id, &m, seg, sizeof(seg), 30000));
 	ASSERT_EQ(sum, v_msg_get64(&m, 8));
 	ASSERT_EQ(0, WEXITSTATUS(pclose(f)));
 }

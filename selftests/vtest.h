@@ -267,6 +267,29 @@ static inline long vt_task_syscall(pid_t pid, pid_t tid)
 }
 
 /*
+ * One Send to dst with a timeout of ms (scaled), so a lost message fails
+ * rather than hangs; seg (len bytes, 0: none) granted for reading.  The
+ * reply (or the request, on failure) is left in *m; 0 or -errno.
+ */
+static inline int vt_send_timed(int fd, uint64_t dst, struct v_msg *m, void *seg, size_t len,
+				int ms)
+{
+	struct v_send s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.dst = dst;
+	s.timeout_ns = (uint64_t)ms * 1000000ULL * vt_scale();
+	s.seg_addr = (uintptr_t)seg;
+	s.seg_len = len;
+	s.seg_access = len ? V_SEG_READ : 0;
+	s.msg = *m;
+	ret = v_send_ex(fd, &s);
+	*m = s.msg;
+	return ret;
+}
+
+/*
  * Wait (up to ms, scaled) until task tid of pid sleeps inside ioctl(2),
  * i.e. is blocked in a V call.  Without /proc/.../syscall, falls back to
  * "sleeping" plus a grace period.  Returns 0, or -1 on timeout.
