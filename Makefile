@@ -146,6 +146,12 @@ $(B)/daemons/%: daemons/%.c daemons/daemon.h tools/parse.h $(B)/lib/libv.a $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a -lpthread
 
+# vfsd: its POSIX requests in a file of their own.
+$(B)/daemons/vfsd: daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd.h daemons/daemon.h tools/parse.h \
+		$(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ daemons/vfsd.c daemons/vfsd_posix.c $(B)/lib/libv.a -lpthread
+
 # vctl speaks generic netlink through libnl.
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)

@@ -6,7 +6,7 @@
  * the name-handling group as the manager of a prefix; with -g it joins a
  * group of file servers holding copies (replicated writes).
  *
- *   vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR
+ *   vfsd [-q] [-U] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR
  *
  * Paths never leave DIR: every open goes through openat2() with
  * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS ("..", absolute symlinks and
@@ -23,39 +23,31 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "daemon.h"
+#include "vfsd.h"
 
 #define INST_MAX	1024
 #define QUOTA_DEFAULT	(INST_MAX / 4)	/* instances per (client host, uid) */
 #define IOBUF		(1U << 20)	/* bytes per MoveTo / MoveFrom */
 
-struct inst {
-	int fd;			/* -1: free */
-	uint64_t owner;		/* the V process that opened it */
-	uint32_t host;		/* its host part and uid, for the quota */
-	uint32_t uid;
-	uint32_t busy;		/* workers using it (inst_get) */
-	uint8_t doomed;		/* closed or reclaimed: goes when not busy */
-	uint16_t gen;
-	uint8_t type;
-	uint8_t writable;
-};
-
-static struct vd vd = { .name = "vfsd" };
-static int rootfd = -1;
+struct vd vd = { .name = "vfsd" };
+int rootfd = -1;
 static struct vd_writers writers;
 static char prefix[VIO_NAME_MAX + 1];
 static size_t prefix_len;
-static size_t reply_seg_max = V_REPLY_SEG_MAX_DEFAULT;
+size_t reply_seg_max = V_REPLY_SEG_MAX_DEFAULT;
 static struct inst insts[INST_MAX];
 static unsigned int quota = QUOTA_DEFAULT;
+static int as_users;		/* -U */
+static gid_t own_groups[64];	/* ours, restored after each request (-U) */
+static int own_ngroups;
 static pthread_mutex_t inst_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread void *iobuf;
+__thread void *iobuf;
+__thread struct vfsd_who who;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vfsd [-q] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR\n"
+		"Usage: vfsd [-q] [-U] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR\n"
 		"\n"
 		"Serve DIR over the V I/O protocol.  Prints \"vfsd: serving DIR as 0x<id>\"\n"
 		"once ready; SIGTERM or SIGINT stops it (exit status 0).\n"
@@ -70,6 +62,12 @@ static void usage(FILE *f)
 		"  -t N       worker threads Receiving on the V process (default 4, at most %u)\n"
 		"  -Q N       open instances one user of one client host may hold (default %u,\n"
 		"             at most %u); beyond it OPEN fails with no server resources\n"
+		"  -U         act as each request's user (needs root): every file operation\n"
+		"             runs with the request's uid and gid, so modes and ownership apply\n"
+		"             as on a local file system.  The uid a file system client (vfs)\n"
+		"             asserts is taken only from root on this host or over a keyed\n"
+		"             link; other senders act as themselves; a remote root over an\n"
+		"             unkeyed link acts as nobody (65534).  -w judges that uid\n"
 		"  -q         log less\n"
 		"  -h         show this help\n"
 		"\n"
@@ -110,7 +108,7 @@ static unsigned int inst_count(uint64_t owner, uint32_t host, uint32_t uid, unsi
  * user on its host holds its quota (one host's FUSE daemon is one client
  * for all its users, so the quota is per (host, uid), not per client).
  */
-static uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable)
+uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable)
 {
 	unsigned int mine, same_user;
 	uint32_t id = 0;
@@ -193,6 +191,17 @@ static void inst_free(struct inst *in)
 		v_unwatch(vd.fd, owner);
 }
 
+/* Undo an instance the client never heard of (its reply failed). */
+void inst_drop(uint32_t id, uint64_t sender)
+{
+	struct inst *in = inst_get(id, sender);
+
+	if (in) {
+		inst_free(in);
+		inst_put(in);
+	}
+}
+
 /* A death notice: close whatever the ended client left open. */
 static void inst_reclaim(const struct v_receive *r)
 {
@@ -214,15 +223,20 @@ static void inst_reclaim(const struct v_receive *r)
 }
 
 /* A MoveTo / MoveFrom / Reply error saying nobody waits for the answer. */
-static int sender_gone(int ret)
+int sender_gone(int ret)
 {
 	return ret == -ENOENT || ret == -ETIMEDOUT;
 }
 
 /* ---- paths -------------------------------------------------------------- */
 
-static unsigned int errno_code(int e)
+/* The errno behind the last reply code errno_code() chose (per thread):
+ * POSIX requests report it at VIO_ARG_ERRNO_OFF. */
+static __thread int reply_errno;
+
+int errno_code(int e)
 {
+	reply_errno = e;
 	switch (e) {
 	case ENOENT: case ENOTDIR:	return V_NOT_FOUND;
 	case EXDEV: case EACCES: case EPERM: case ELOOP: case EROFS:
@@ -238,7 +252,7 @@ static unsigned int errno_code(int e)
 }
 
 /* openat2 beneath the served root; name relative to it ('/' = the root). */
-static int open_beneath(const char *name, uint64_t flags, int *fd)
+int open_beneath(const char *name, uint64_t flags, int *fd)
 {
 	struct open_how how;
 	long ret;
@@ -258,23 +272,28 @@ static int open_beneath(const char *name, uint64_t flags, int *fd)
 	return 0;
 }
 
-static int may_write(const struct v_receive *r)
+/* -w: the uid judged is the request's identity (who) under -U. */
+int may_write(const struct v_receive *r)
 {
-	return vd_may_write(&writers, r);
+	struct v_receive as = *r;
+
+	if (as_users)
+		as.creds.uid = who.uid;
+	return vd_may_write(&writers, &as);
 }
 
-static uint8_t mode_type(mode_t m)
+uint8_t mode_type(mode_t m)
 {
 	return S_ISREG(m) ? VIO_TYPE_FILE : S_ISDIR(m) ? VIO_TYPE_DIR : VIO_TYPE_OTHER;
 }
 
-static uint64_t ts_ns(const struct timespec *ts)
+uint64_t ts_ns(const struct timespec *ts)
 {
 	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
 }
 
 /* open(2) flags for VIO_O_* flags. */
-static uint64_t vio_oflags(unsigned int f)
+uint64_t vio_oflags(unsigned int f)
 {
 	uint64_t o = (f & VIO_O_WRITE) ? ((f & VIO_O_READ) ? O_RDWR : O_WRONLY) : O_RDONLY;
 
@@ -640,24 +659,89 @@ static int do_lookup(const struct v_receive *r, const void *seg, struct v_msg *r
 	return V_OK;
 }
 
-static int handle(int fd, const struct v_receive *r, const void *seg, struct v_msg *reply)
+/* ---- whose request (-U) -------------------------------------------------- */
+
+#define SQUASH_ID	65534	/* nobody / nogroup */
+
+/*
+ * The identity r runs as: the asserted uid and gid from a sender whose
+ * kernel vouches for uid 0 (a local sender, or a remote one over a keyed
+ * link: a file system client speaking for its host's users), otherwise
+ * the sender's own; a remote uid 0 over an unkeyed link is anyone's claim
+ * and is squashed to nobody.
+ */
+static struct vfsd_who who_of(const struct v_receive *r)
+{
+	int remote = !!(r->creds.flags & V_CRED_REMOTE);
+	int vouched = !remote || (r->creds.flags & V_CRED_KEYED);
+	uint16_t code = v_msg_code(&r->msg);
+	struct vfsd_who w = { r->creds.uid, r->creds.gid };
+
+	if (code >= VIO_STAT && code < VIO_REQUEST_END && r->creds.uid == 0 && vouched &&
+	    v_msg_get32(&r->msg, VIO_ARG_ASSERT_OFF) == VIO_ASSERT) {
+		w.uid = v_msg_get32(&r->msg, VIO_ARG_UID_OFF);
+		w.gid = v_msg_get32(&r->msg, VIO_ARG_GID_OFF);
+	} else if (!vouched && w.uid == 0) {
+		w.uid = SQUASH_ID;
+		w.gid = SQUASH_ID;
+	}
+	if (w.uid == (uint32_t)-1 || w.gid == (uint32_t)-1)
+		w.uid = w.gid = SQUASH_ID;	/* -1 means "no change" to the kernel */
+	return w;
+}
+
+/*
+ * Switch this thread's file-system identity (setfsuid and setgroups are
+ * per thread as system calls; glibc's setgroups() would change every
+ * thread, so the raw call).  Supplementary groups are not carried: the
+ * client's kernel checks them (default_permissions), the server checks
+ * the owner, the group and the others.
+ */
+static void as_user(const struct vfsd_who *w)
+{
+	syscall(SYS_setgroups, 0, NULL);
+	syscall(SYS_setfsgid, w->gid);
+	syscall(SYS_setfsuid, w->uid);
+}
+
+static void as_self(void)
+{
+	syscall(SYS_setfsuid, 0);
+	syscall(SYS_setfsgid, getegid());
+	syscall(SYS_setgroups, own_ngroups, own_groups);
+}
+
+/* PREFIX: our prefix's length and head, for a listing of the name space. */
+static int do_prefix(struct v_msg *reply)
+{
+	if (!prefix_len)
+		return V_NOT_FOUND;
+	v_msg_put16(reply, VNAME_PREFIX_LEN_OFF, (uint16_t)prefix_len);
+	memcpy(&reply->b[VNAME_PREFIX_OFF], prefix,
+	       prefix_len < VNAME_PREFIX_INLINE ? prefix_len : VNAME_PREFIX_INLINE);
+	return V_OK;
+}
+
+/* Requests naming an instance at 4 (always, or, for the POSIX ones, when
+ * it is not 0). */
+static int names_instance(uint16_t code, const struct v_msg *m)
+{
+	if (code >= VIO_READ && code <= VIO_CLOSE && code != VIO_REMOVE)
+		return 1;
+	return (code == VIO_STAT || code == VIO_SETATTR || code == VIO_FSYNC ||
+		code == VIO_LOCK) && v_msg_get32(m, 4);
+}
+
+static int handle_one(const struct v_receive *r, const void *seg, struct v_msg *reply)
 {
 	uint16_t code = v_msg_code(&r->msg);
 	struct inst *in = NULL;
 	int ret;
 
-	(void)fd;
-	memset(reply, 0, sizeof(*reply));
-	if (!iobuf && !(iobuf = malloc(IOBUF))) {
-		v_msg_set_code(reply, V_NO_SERVER_RESOURCES);
-		return 0;
-	}
-	if (code >= VIO_READ && code <= VIO_CLOSE && code != VIO_REMOVE) {
+	if (names_instance(code, &r->msg)) {
 		in = inst_get(v_msg_get32(&r->msg, 4), r->sender);
-		if (!in) {
-			v_msg_set_code(reply, V_NOT_FOUND);
-			return 0;
-		}
+		if (!in)
+			return V_NOT_FOUND;
 	}
 	switch (code) {
 	case VIO_OPEN:		ret = do_open(r, seg, reply); break;
@@ -671,16 +755,45 @@ static int handle(int fd, const struct v_receive *r, const void *seg, struct v_m
 	case VIO_CLOSE:		inst_free(in); ret = V_OK; break;
 	case VIO_WRITE_NAMED:	ret = do_write_named(r, seg, reply); break;
 	case VNAME_LOOKUP:	ret = do_lookup(r, seg, reply); break;
-	default:		ret = V_ILLEGAL_REQUEST; break;
+	case VNAME_PREFIX:	ret = do_prefix(reply); break;
+	default:
+		ret = code > VIO_WRITE_NAMED && code < VIO_REQUEST_END ?
+		      vfsd_posix(r, seg, in, reply) : V_ILLEGAL_REQUEST;
+		break;
 	}
 	if (in)
 		inst_put(in);
+	return ret;
+}
+
+static int handle(int fd, const struct v_receive *r, const void *seg, struct v_msg *reply)
+{
+	uint16_t code = v_msg_code(&r->msg);
+	int ret;
+
+	(void)fd;
+	memset(reply, 0, sizeof(*reply));
+	if (!iobuf && !(iobuf = malloc(IOBUF))) {
+		v_msg_set_code(reply, V_NO_SERVER_RESOURCES);
+		return 0;
+	}
+	reply_errno = 0;
+	if (as_users) {
+		who = who_of(r);
+		as_user(&who);
+	}
+	ret = handle_one(r, seg, reply);
+	if (as_users)
+		as_self();
 	if (ret == -2)
 		return 1;	/* replied with a segment */
 	if (ret == -1)
 		return -1;	/* the sender went away */
-	if (ret != V_OK)
+	if (ret != V_OK) {
 		memset(reply, 0, sizeof(*reply));
+		if (code > VIO_WRITE_NAMED && code < VIO_REQUEST_END)
+			v_msg_put32(reply, VIO_ARG_ERRNO_OFF, (uint32_t)reply_errno);
+	}
 	v_msg_set_code(reply, (uint16_t)ret);
 	return 0;
 }
@@ -718,7 +831,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "w:p:l:g:t:Q:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "w:p:l:g:t:Q:Uqh")) != -1) {
 		switch (opt) {
 		case 'p':
 			prefix_len = strlen(optarg);
@@ -743,6 +856,9 @@ int main(int argc, char **argv)
 			}
 			threads = (int)v;
 			break;
+		case 'U':
+			as_users = 1;
+			break;
 		case 'Q':
 			if (vtool_parse_u64(optarg, 1, INST_MAX, &v)) {
 				fprintf(stderr, "vfsd: -Q wants 1..%d, not '%s'\n", INST_MAX, optarg);
@@ -760,6 +876,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (as_users && geteuid() != 0) {
+		fprintf(stderr, "vfsd: -U needs root (it acts as each request's user)\n");
+		return 2;
+	}
+	own_ngroups = getgroups(64, own_groups);
+	if (own_ngroups < 0)
+		own_ngroups = 0;
 	dir = argv[optind];
 	rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {

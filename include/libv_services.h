@@ -187,6 +187,14 @@ int vio_name_put(struct v_msg *m, const char *name, size_t len);
 int vio_name_get(int fd, const struct v_receive *r, const void *seg, char *out, size_t cap);
 
 /*
+ * Server side: len bytes at offset off of r's segment into out (from seg
+ * when ReceiveWithSegment copied them all, else MoveFrom).  0, or
+ * -V_BAD_BUFFER when the segment is shorter or not readable.
+ */
+int vio_segment_get(int fd, const struct v_receive *r, const void *seg, size_t off, size_t len,
+		    void *out);
+
+/*
  * Server side: len name bytes at offset 0 of r's segment (from seg when
  * ReceiveWithSegment copied them, else MoveFrom), NUL-terminated into out
  * (at least len + 1 bytes).  Its length or -V_BAD_BUFFER / -V_BAD_ARGS.

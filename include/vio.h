@@ -123,8 +123,160 @@ enum vio_request {
 	 * holds the name then the data.  reply: as WRITE.
 	 */
 	VIO_WRITE_NAMED,
+	/*
+	 * The POSIX requests below (what a file system client such as vfs
+	 * needs) share one layout, "the argument layout":
+	 *   message: 2 u16 flags (per request), 4 u32 instance (requests on
+	 *            an open instance; 0 for requests on a name),
+	 *            8 u16 name length, 10 u16 second name length,
+	 *            12 u32 asserted uid, 16 u32 asserted gid,
+	 *            20 u32 VIO_ASSERT when the two are set
+	 *   segment: struct vio_args (VIO_ARGS_SIZE bytes) at offset 0, the
+	 *            name right after it, the second name after that (no
+	 *            NULs); granted with read access, and with write access
+	 *            too when the request returns data there.
+	 * Names are relative to the served root, as OPEN's; a name may not
+	 * be empty except where a request says so (the root itself).
+	 *
+	 * Whose request it is.  A server acting as its clients' users (vfsd
+	 * -U) takes the asserted uid and gid only from a sender its kernel
+	 * reports as uid 0 on the same host or over a keyed link
+	 * (V_CRED_KEYED): a file system client vouching for the users of
+	 * its host, as NFS's AUTH_SYS.  From anyone else it uses the
+	 * sender's own credentials; a remote uid 0 over an unkeyed link is
+	 * anyone's claim and counts as 65534.
+	 *
+	 * Replies: the code, 2 u16 type (VIO_TYPE_*), 4 u32 instance
+	 * (CREATE), 8 u64 a count (READLINK), and for any code but V_OK
+	 * 24 u32 the precise error as an asm-generic errno (ENOTEMPTY,
+	 * EISDIR, ENOTDIR, EXDEV, ...; 0 when unknown) so that a client can
+	 * give programs the errno a local file system would.  Requests that
+	 * return attributes write struct vio_attr at segment offset 0
+	 * (ReplyWithSegment).
+	 */
+	/* STAT: the name (lstat: a symlink is not followed; an empty name
+	 * is the root), or with name length 0 and an instance, fstat.
+	 * reply: attributes. */
+	VIO_STAT,
+	/* SETATTR: a name or an instance; vio_args.valid says which of
+	 * mode, uid, gid, size, atime_ns, mtime_ns to set (VIO_SET_*).
+	 * reply: attributes. */
+	VIO_SETATTR,
+	/* CREATE: open the name, creating it as OPEN's VIO_O_CREATE with
+	 * vio_args.mode (flags: VIO_O_*, VIO_O_APPEND).  reply: 4 u32
+	 * instance, attributes. */
+	VIO_CREATE,
+	/* MKDIR: vio_args.mode.  reply: attributes. */
+	VIO_MKDIR,
+	/* UNLINK: a file, symlink or (with VIO_UNLINK_DIR) an empty
+	 * directory: unlink(2) / rmdir(2). */
+	VIO_UNLINK,
+	/* RENAME: name to the second name; flags: VIO_RENAME_NOREPLACE,
+	 * VIO_RENAME_EXCHANGE (renameat2's). */
+	VIO_RENAME,
+	/* LINK: a new name (the second) for the file the name names. */
+	VIO_LINK,
+	/* SYMLINK: the name becomes a symlink whose target is the second
+	 * name (any bytes but NUL: the client resolves it, never the
+	 * server).  reply: attributes. */
+	VIO_SYMLINK,
+	/* READLINK: the target is written at segment offset 0 (write
+	 * access, at most the segment's length); reply 8 u64 its length. */
+	VIO_READLINK,
+	/* FSYNC: an instance; flags VIO_FSYNC_DATA: fdatasync. */
+	VIO_FSYNC,
+	/* STATFS: struct vio_statfs at segment offset 0. */
+	VIO_STATFS,
+	/*
+	 * LOCK: an instance; a record lock (vio_args.lock_*) held at the
+	 * server by the instance (an open file description's lock, as
+	 * F_OFD_SETLK: two instances conflict, one instance never
+	 * conflicts with itself), or with VIO_LOCK_FLOCK a flock(2) lock.
+	 * Never blocks: a conflicting lock is V_RETRY (EAGAIN), and the
+	 * client tries again.  VIO_LOCK_TEST (F_OFD_GETLK): reply 8 u64
+	 * start, 16 u64 length of a conflicting lock, 2 u16 its type
+	 * (VIO_LOCK_UNLOCK: none).  A CLOSE drops the instance's locks.
+	 */
+	VIO_LOCK,
 	VIO_REQUEST_END
 };
+
+/* The argument layout's message fields. */
+#define VIO_ARG_NAME2_LEN_OFF	10
+#define VIO_ARG_UID_OFF		12
+#define VIO_ARG_GID_OFF		16
+#define VIO_ARG_ASSERT_OFF	20
+#define VIO_ASSERT		1
+#define VIO_ARG_ERRNO_OFF	24	/* in a reply */
+#define VIO_NAME_COMPONENT_MAX	255	/* a component's bytes (NAME_MAX) */
+
+/* The arguments at segment offset 0, little-endian; unused fields zero. */
+struct vio_args {
+	__le32	valid;		/* SETATTR: VIO_SET_* */
+	__le32	mode;		/* CREATE, MKDIR, SETATTR: permission bits */
+	__le32	uid;		/* SETATTR */
+	__le32	gid;		/* SETATTR */
+	__le64	size;		/* SETATTR */
+	__le64	atime_ns;	/* SETATTR: ns since the epoch */
+	__le64	mtime_ns;	/* SETATTR */
+	__le64	lock_start;	/* LOCK */
+	__le64	lock_len;	/* LOCK: 0 = to the end of the file */
+	__le32	lock_type;	/* LOCK: VIO_LOCK_READ, _WRITE, _UNLOCK */
+	__le32	reserved;
+};
+#define VIO_ARGS_SIZE		64
+
+#define VIO_SET_MODE		0x01
+#define VIO_SET_UID		0x02
+#define VIO_SET_GID		0x04
+#define VIO_SET_SIZE		0x08
+#define VIO_SET_ATIME		0x10
+#define VIO_SET_MTIME		0x20
+#define VIO_SET_ATIME_NOW	0x40
+#define VIO_SET_MTIME_NOW	0x80
+#define VIO_SET_MASK		0xff
+
+#define VIO_O_APPEND		0x0020	/* CREATE only */
+#define VIO_UNLINK_DIR		0x0001
+#define VIO_RENAME_NOREPLACE	0x0001
+#define VIO_RENAME_EXCHANGE	0x0002
+#define VIO_FSYNC_DATA		0x0001
+#define VIO_LOCK_TEST		0x0001
+#define VIO_LOCK_FLOCK		0x0002
+
+#define VIO_LOCK_READ		1
+#define VIO_LOCK_WRITE		2
+#define VIO_LOCK_UNLOCK		3
+
+/* Attributes (STAT and others), little-endian, at segment offset 0. */
+struct vio_attr {
+	__le64	ino;
+	__le64	size;
+	__le64	blocks;		/* 512-byte units allocated */
+	__le64	atime_ns;
+	__le64	mtime_ns;
+	__le64	ctime_ns;
+	__le32	mode;		/* st_mode: the type bits and the permissions */
+	__le32	nlink;
+	__le32	uid;		/* the server's numbers (one uid space, as NFS) */
+	__le32	gid;
+	__le32	blksize;
+	__le32	reserved[3];
+};
+#define VIO_ATTR_SIZE		80
+
+/* STATFS, little-endian, at segment offset 0. */
+struct vio_statfs {
+	__le64	bsize;
+	__le64	blocks;
+	__le64	bfree;
+	__le64	bavail;
+	__le64	files;
+	__le64	ffree;
+	__le64	namemax;
+	__le64	frsize;
+};
+#define VIO_STATFS_SIZE		64
 
 /* WRITE_NAMED's own fields (its name is never inline). */
 #define VIO_WN_DATA_LEN_OFF	12
@@ -188,6 +340,13 @@ enum vname_request {
 	VNAME_ADD,
 	/* REMOVE (vnamed): the name layout.  errors: V_NOT_FOUND */
 	VNAME_REMOVE,
+	/*
+	 * PREFIX: no arguments; sent to the group, every member that owns
+	 * a prefix answers V_OK with 2 u16 its length, 4 the first
+	 * min(length, VNAME_PREFIX_INLINE) bytes of it (so a client such as
+	 * vfs can list the name space's top level); others V_NOT_FOUND.
+	 */
+	VNAME_PREFIX,
 	VNAME_REQUEST_END
 };
 
@@ -196,6 +355,9 @@ enum vname_request {
 #define VNAME_MANAGER_OFF	8
 #define VNAME_TYPE_OFF		16
 #define VNAME_ADD_MANAGER_OFF	16
+
+#define VNAME_PREFIX_OFF	4
+#define VNAME_PREFIX_INLINE	(V_MSG_SIZE - VNAME_PREFIX_OFF)	/* 28 */
 
 #define VNAME_TYPE_CONTEXT	1	/* a directory served by a manager */
 #define VNAME_TYPE_OBJECT	2	/* a single object (a vnamed entry) */

@@ -46,14 +46,26 @@ int vio_name_put(struct v_msg *m, const char *name, size_t len)
 	return len > VIO_NAME_INLINE;
 }
 
+int vio_segment_get(int fd, const struct v_receive *r, const void *seg, size_t off, size_t len,
+		    void *out)
+{
+	if (off > r->seg_len || r->seg_len - off < len || !(r->seg_access & V_SEG_READ))
+		return -V_BAD_BUFFER;
+	if (!len)
+		return 0;
+	if (r->copied >= off + len)
+		memcpy(out, (const char *)seg + off, len);
+	else if (v_move_from(fd, r->sender, off, out, len) < 0)
+		return -V_BAD_BUFFER;
+	return 0;
+}
+
 int vio_segment_name(int fd, const struct v_receive *r, const void *seg, size_t len, char *out)
 {
-	if (r->seg_len < len || !(r->seg_access & V_SEG_READ))
-		return -V_BAD_BUFFER;
-	if (r->copied >= len)
-		memcpy(out, seg, len);
-	else if (v_move_from(fd, r->sender, 0, out, len) < 0)
-		return -V_BAD_BUFFER;
+	int ret = vio_segment_get(fd, r, seg, 0, len, out);
+
+	if (ret < 0)
+		return ret;
 	out[len] = '\0';
 	return strlen(out) == len ? (int)len : -V_BAD_ARGS;
 }

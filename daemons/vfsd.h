@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What vfsd's files share: vfsd.c (instances, the V I/O requests of the
+ * first protocol, the main loop) and vfsd_posix.c (the POSIX requests of
+ * the argument layout, <vio.h>, that a file system client needs).
+ */
+#ifndef VFSD_H
+#define VFSD_H
+
+#include <sys/stat.h>
+#include "daemon.h"
+
+struct inst {
+	int fd;			/* -1: free */
+	uint64_t owner;		/* the V process that opened it */
+	uint32_t host;		/* its host part and uid, for the quota */
+	uint32_t uid;
+	uint32_t busy;		/* workers using it (inst_get) */
+	uint8_t doomed;		/* closed or reclaimed: goes when not busy */
+	uint16_t gen;
+	uint8_t type;
+	uint8_t writable;
+};
+
+/*
+ * The identity a request runs as (vfsd -U): set by the worker before it
+ * handles a request (vfsd_as_user()); per thread, as setfsuid() is.
+ */
+struct vfsd_who {
+	uint32_t uid, gid;
+};
+
+extern struct vd vd;
+extern int rootfd;
+extern size_t reply_seg_max;
+extern __thread void *iobuf;
+extern __thread struct vfsd_who who;
+
+int errno_code(int e);
+int open_beneath(const char *name, uint64_t flags, int *fd);
+int may_write(const struct v_receive *r);
+uint8_t mode_type(mode_t m);
+uint64_t ts_ns(const struct timespec *ts);
+uint64_t vio_oflags(unsigned int f);
+uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable);
+int sender_gone(int ret);
+void inst_drop(uint32_t id, uint64_t sender);
+
+/* A request of the argument layout (VIO_STAT..VIO_LOCK); in: the instance
+ * it names (held), or NULL.  Returns a reply code, or -2 (replied with a
+ * segment), -1 (the sender is gone). */
+int vfsd_posix(const struct v_receive *r, const void *seg, struct inst *in,
+	       struct v_msg *reply);
+
+#endif /* VFSD_H */
