@@ -51,7 +51,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 # One source file each (tools/NAME.c); vctl and vbench have rules of their own.
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
-DAEMONS := vfsd vnamed vtimed
+DAEMONS := vfsd vnamed vtimed vfs
 TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services sec lan
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
@@ -152,6 +152,14 @@ $(B)/daemons/vfsd: daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd.h daemons/da
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ daemons/vfsd.c daemons/vfsd_posix.c $(B)/lib/libv.a -lpthread
 
+# vfs is a FUSE file system: libfuse3's high-level API.
+FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
+FUSE_LIBS = $(shell pkg-config --libs fuse3)
+
+$(B)/daemons/vfs: daemons/vfs.c tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(FUSE_CFLAGS) -o $@ $< $(B)/lib/libv.a $(FUSE_LIBS) -lpthread
+
 # vctl speaks generic netlink through libnl.
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
@@ -240,7 +248,7 @@ $(B)/tests/compat32: selftests/compat32.c $(LIBV_SRC) $(LIBV_HDR)
 # make install [PREFIX=/usr/local] [DESTDIR=] [KVER=]: the module through the
 # kernel's modules_install into /lib/modules/KVER/extra (then depmod, unless
 # DESTDIR is set), libv (static, shared with soname links, libv.pc for
-# PREFIX), the headers, the tools and vctl.8, the daemons into sbin and
+# PREFIX), the headers, the tools, vctl.8 and vfs.8, the daemons into sbin and
 # their systemd units into lib/systemd/system (ExecStart pointing at sbin).
 # Only what is built already is read from build/: install writes nothing
 # into the repository.
@@ -259,7 +267,7 @@ INST_FILES = $(addprefix $(DESTDIR)$(LIBDIR)/,libv.a libv.so.$(LIBV_ABI).$(VERSI
 	$(DESTDIR)$(PCDIR)/libv.pc $(DESTDIR)$(INCLUDEDIR)/libv.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h \
 	$(DESTDIR)$(PYDIR)/vkmod/__init__.py \
 	$(DESTDIR)$(INCLUDEDIR)/libv_services.h $(DESTDIR)$(INCLUDEDIR)/vio.h \
-	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8 \
+	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8 $(DESTDIR)$(MAN8DIR)/vfs.8 \
 	$(addprefix $(DESTDIR)$(SBINDIR)/,$(DAEMONS)) $(addprefix $(DESTDIR)$(UNITDIR)/,$(addsuffix .service,$(DAEMONS)))
 SBIN_PATH = PATH=$$PATH:/usr/sbin:/sbin
 
@@ -289,6 +297,7 @@ install: module libv tools daemons
 	install -m 644 include/libv_services.h include/vio.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(addprefix $(B)/tools/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
 	install -m 644 tools/vctl.8 $(DESTDIR)$(MAN8DIR)/vctl.8
+	install -m 644 daemons/vfs.8 $(DESTDIR)$(MAN8DIR)/vfs.8
 	install -d $(DESTDIR)$(PYDIR)/vkmod
 	install -m 644 python/vkmod/__init__.py $(DESTDIR)$(PYDIR)/vkmod/__init__.py
 	install -m 755 $(addprefix $(B)/daemons/,$(DAEMONS)) $(DESTDIR)$(SBINDIR)/

@@ -8,7 +8,8 @@ log() { printf 'deps: %s\n' "$*" >&2; }
 
 pkgs=(qemu-system-x86 busybox-static cpio libnl-3-dev libnl-genl-3-dev
       linux-source-6.1 sparse gcc-multilib iproute2 xz-utils make gcc
-      pkg-config bc flex bison libelf-dev kmod dkms gnuplot-nox g++ python3)
+      pkg-config bc flex bison libelf-dev kmod dkms gnuplot-nox g++ python3
+      libfuse3-dev fuse3 sqlite3 git fio stress-ng)
 
 missing=()
 for p in "${pkgs[@]}"; do

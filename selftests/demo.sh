@@ -152,6 +152,39 @@ awk -v s="$(spread)" 'BEGIN { exit !(s < 10) }' || { echo "clocks did not agree"
 echo
 echo "-- vh3: vrun /files/vid -n 2 (the program loaded over V with MoveTo into a memfd):"
 $C "$B/tools/vrun" /files/vid -n 2 || rc=1
+echo
+echo "== the diskless workstation: vh3 mounts the V name space (vfs, FUSE) and runs"
+echo "   programs nobody wrote for V on files and programs served by vh1"
+modprobe -q fuse || { echo "no fuse module"; cleanup; exit 1; }
+# A keyed cluster: vfsd -U believes the users vfs vouches for only over keyed links.
+for h in vh1 vh2 vh3; do
+	ip netns exec "$h" "$V" set key 5ec0000000000000000000000000000000000000000000000000000000000d30 ||
+		{ cleanup; exit 1; }
+done
+mkdir -p $S/db /mnt/v || { cleanup; exit 1; }
+start vh1 vfsd-db "$B/daemons/vfsd" -U -w 0 -l 0 -p /db $S/db &&
+start vh1 vfsd-root "$B/daemons/vfsd" -U -l 0 -p /root / || { cleanup; exit 1; }
+# vh3's own mount namespace: its /mnt/v is nobody else's.
+ip netns exec vh3 unshare -m --propagation private bash -c '
+	B=$1
+	"$B/daemons/vfs" /mnt/v >/tmp/vdemo/vfs.out 2>/tmp/vdemo/vfs.err &
+	for _ in $(seq 100); do grep -q " as 0x" /tmp/vdemo/vfs.out && break; sleep 0.1; done
+	echo "vh3: $(cat /tmp/vdemo/vfs.out)"
+	echo "-- vh3: ls /mnt/v (the prefixes the name-handling group serves):"
+	ls /mnt/v
+	echo "-- vh3: sqlite3 on /mnt/v/db/demo.db (served by vh1):"
+	sqlite3 /mnt/v/db/demo.db "create table t(n integer); begin;
+		with recursive c(x) as (select 1 union all select x + 1 from c where x < 1000)
+		insert into t select x from c; commit;
+		select count(*) || \" rows, sum \" || sum(n) from t; pragma integrity_check;" || exit 1
+	echo "-- vh3: chroot /mnt/v/root /usr/bin/python3 (binary, ld.so, libraries, stdlib over V):"
+	chroot /mnt/v/root /usr/bin/python3 -c "import sys; print(\"python\", sys.version.split()[0], \"loaded over V:\", 6 * 7)" || exit 1
+	echo "-- vh3: ldd of that python, as its loader saw it inside the chroot:"
+	chroot /mnt/v/root /usr/bin/ldd /usr/bin/python3 | sed "s/^/   /"
+	umount /mnt/v
+	wait
+' vfsdemo "$B" || rc=1
+echo "-- vh1: the database file as the server has it: $(stat -c "%s bytes, owner uid %u" $S/db/demo.db)"
 cleanup
 [ $rc -eq 0 ] || exit 1
 echo
