@@ -685,52 +685,42 @@ static int vfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return open_common(path, open_flags(fi->flags) | VIO_O_CREATE | VIO_O_WRITE, mode, fi);
 }
 
-static int vfs_read(const char *path, char *buf, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+/* READ or WRITE on the open file: the data travels as the segment. */
+static int io_call(struct vfh *h, uint16_t code, void *buf, size_t size, off_t off,
+		   unsigned int access)
 {
-	struct vfh *h = fh_of(fi);
 	struct v_msg m;
 	int ret;
 
-	(void)path;
 	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, VIO_READ);
+	v_msg_set_code(&m, code);
 	v_msg_put32(&m, 4, h->inst);
 	v_msg_put64(&m, 8, (uint64_t)off);
 	v_msg_put64(&m, 16, size);
 	chan_take(h->chan);
-	ret = v_send_seg(chans[h->chan].fd, h->server, &m, buf, size, V_SEG_WRITE);
+	ret = v_send_seg(chans[h->chan].fd, h->server, &m, buf, size, access);
 	chan_put(h->chan);
 	if (ret < 0)
 		return send_error(h->server, ret);
-	if (v_msg_code(&m) == V_END_OF_FILE)
+	if (code == VIO_READ && v_msg_code(&m) == V_END_OF_FILE)
 		return 0;
 	if (v_msg_code(&m) != V_OK)
 		return -v_reply_errno(v_msg_code(&m));
 	return (int)v_msg_get64(&m, 8);
 }
 
+static int vfs_read(const char *path, char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)path;
+	return io_call(fh_of(fi), VIO_READ, buf, size, off, V_SEG_WRITE);
+}
+
 static int vfs_write(const char *path, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct vfh *h = fh_of(fi);
-	struct v_msg m;
-	int ret;
-
 	(void)path;
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, VIO_WRITE);
-	v_msg_put32(&m, 4, h->inst);
-	v_msg_put64(&m, 8, (uint64_t)off);
-	v_msg_put64(&m, 16, size);
-	chan_take(h->chan);
-	ret = v_send_seg(chans[h->chan].fd, h->server, &m, (void *)buf, size, V_SEG_READ);
-	chan_put(h->chan);
-	if (ret < 0)
-		return send_error(h->server, ret);
-	if (v_msg_code(&m) != V_OK)
-		return -v_reply_errno(v_msg_code(&m));
-	return (int)v_msg_get64(&m, 8);
+	return io_call(fh_of(fi), VIO_WRITE, (void *)buf, size, off, V_SEG_READ);
 }
 
 static int vfs_release(const char *path, struct fuse_file_info *fi)
@@ -833,7 +823,13 @@ static void *vfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/* Inode numbers are libfuse's own: LIST does not carry the server's,
 	 * and a listing with inode 0 would hide its entries. */
 	cfg->use_ino = 0;
-	cfg->hard_remove = 1;	/* open files go on through their instance */
+	/*
+	 * A file unlinked while open is renamed to .fuse_hiddenNNN on the
+	 * server and removed at its last close, as NFS's "silly rename":
+	 * the kernel stats an open file by name (fstat sends no handle), and
+	 * an unlinked file has no name left otherwise.
+	 */
+	cfg->hard_remove = 0;
 	cfg->nullpath_ok = 1;
 	cfg->entry_timeout = 1.0;
 	cfg->attr_timeout = 1.0;
