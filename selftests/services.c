@@ -86,40 +86,16 @@ static int ns_enter(int h)
 }
 
 /*
- * Start build/CMD (or /CMD; split at spaces, no shell) on host h with its
- * stdout to fd out (-1: /dev/null) and stderr to /dev/null (unless
- * VK_SVC_LOG is set).  Its pid, or -1.
+ * Start build/CMD (or /CMD; split at spaces, no shell) on host h (-1:
+ * here) with its stdout to fd out (-1: /dev/null) and stderr to /dev/null
+ * (unless VK_SVC_LOG is set).  Its pid, or -1.
  */
-static pid_t spawn(int h, int out, const char *cmd_in)
+static pid_t spawn(int h, int out, const char *cmd)
 {
-	char cmd[1024], *argv[32], *tok, *save = NULL, path[1100];
-	int argc = 0;
-	pid_t pid;
+	char ns[16];
 
-	snprintf(cmd, sizeof(cmd), "%s", cmd_in);
-	for (tok = strtok_r(cmd, " ", &save); tok && argc < 31; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	if (!argc)
-		return -1;
-	if (argv[0][0] == '/')
-		snprintf(path, sizeof(path), "%s", argv[0]);
-	else
-		snprintf(path, sizeof(path), "%s/%s", bdir(), argv[0]);
-	pid = kid_fork(0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		alarm(0);
-		dup2(out >= 0 ? out : null, 1);
-		if (!getenv("VK_SVC_LOG"))
-			dup2(null, 2);
-		if (h >= 0 && ns_enter(h))
-			_exit(126);
-		execv(path, argv);
-		_exit(127);
-	}
-	return pid;
+	snprintf(ns, sizeof(ns), "vks%d", h);
+	return kid_spawn(h >= 0 ? ns : NULL, out, getenv("VK_SVC_LOG") ? -2 : -1, 0, cmd);
 }
 
 /*
@@ -166,42 +142,14 @@ static char *slurp(const char *path, char *buf, size_t len)
 static pid_t __attribute__((format(printf, 3, 4))) daemon_start(int h, uint64_t *id,
 								 const char *fmt, ...)
 {
-	char cmd[1024], line[256];
-	size_t got = 0;
+	char cmd[1024], ns[16];
 	va_list ap;
-	int p[2];
-	pid_t pid;
-	char *as;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	if (pipe2(p, O_CLOEXEC))
-		return -1;
-	pid = spawn(h, p[1], cmd);
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	while (got < sizeof(line) - 1) {
-		if (vt_read_full(p[0], line + got, 1, LINE_MS))
-			break;
-		if (line[got++] == '\n')
-			break;
-	}
-	line[got] = '\0';
-	close(p[0]);
-	as = strstr(line, " as 0x");
-	if (!as) {
-		fprintf(stderr, "# %s did not start: '%s'\n", cmd, line);
-		kill(pid, SIGKILL);
-		kid_wait(pid);
-		return -1;
-	}
-	if (id)
-		*id = strtoull(as + 4, NULL, 16);
-	return pid;
+	snprintf(ns, sizeof(ns), "vks%d", h);
+	return kid_daemon(h >= 0 ? ns : NULL, getenv("VK_SVC_LOG") ? -2 : -1, 0, LINE_MS, id, cmd);
 }
 
 /* SIGTERM a daemon; its exit status (1000 + signal if killed), -1 if it hangs. */

@@ -13,7 +13,9 @@
 #ifndef VKIDS_H
 #define VKIDS_H
 
+#include <sched.h>
 #include <stdarg.h>
+#include <sys/mount.h>
 #include "vtest.h"
 
 #ifndef VT_KIDS_MAX
@@ -75,6 +77,90 @@ static inline void kids_kill_all(void)
 		kids[i] = 0;
 	}
 	nkids = 0;
+}
+
+/* kid_spawn flags */
+#define KID_MNTNS	0x1	/* a mount namespace of its own, mounts private */
+
+/*
+ * Start build/CMD (or /CMD; split at spaces, no shell) as a kid in network
+ * namespace ns (NULL: the caller's), its stdout on fd out and stderr on fd
+ * err (-1: /dev/null; err -2: inherited).  Its pid, or -1.
+ */
+static inline pid_t kid_spawn(const char *ns, int out, int err, unsigned int flags,
+			      const char *cmd_in)
+{
+	char cmd[1024], *argv[32], *tok, *save = NULL, path[1100];
+	const char *b = getenv("VK_BUILD");
+	int argc = 0, null;
+	pid_t pid;
+
+	snprintf(cmd, sizeof(cmd), "%s", cmd_in);
+	for (tok = strtok_r(cmd, " ", &save); tok && argc < 31; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (!argc)
+		return -1;
+	if (argv[0][0] == '/')
+		snprintf(path, sizeof(path), "%s", argv[0]);
+	else
+		snprintf(path, sizeof(path), "%s/%s", b ? b : "build", argv[0]);
+	pid = kid_fork(0);
+	if (pid)
+		return pid;
+	alarm(0);
+	null = open("/dev/null", O_RDWR);
+	dup2(out >= 0 ? out : null, 1);
+	if (err != -2)
+		dup2(err >= 0 ? err : null, 2);
+	if (ns && vt_ns_enter(ns))
+		_exit(126);
+	if ((flags & KID_MNTNS) &&
+	    (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)))
+		_exit(125);
+	execv(path, argv);
+	_exit(127);
+}
+
+/*
+ * Start a daemon with kid_spawn() and read its ready line from its stdout
+ * within ms (scaled): "... as 0x<id>", *id (if given) from it.  Its pid,
+ * or -1 (it is killed then).
+ */
+static inline pid_t kid_daemon(const char *ns, int err, unsigned int flags, int ms, uint64_t *id,
+			       const char *cmd)
+{
+	char line[256], *as;
+	size_t got = 0;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = kid_spawn(ns, p[1], err, flags, cmd);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	while (got < sizeof(line) - 1) {
+		if (vt_read_full(p[0], line + got, 1, ms))
+			break;
+		if (line[got++] == '\n')
+			break;
+	}
+	line[got] = '\0';
+	close(p[0]);
+	as = strstr(line, " as 0x");
+	if (!as) {
+		fprintf(stderr, "# %s did not start: '%s'\n", cmd, line);
+		kill(pid, SIGKILL);
+		kid_wait(pid);
+		return -1;
+	}
+	if (id)
+		*id = strtoull(as + 4, NULL, 16);
+	return pid;
 }
 
 /*
