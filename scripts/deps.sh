@@ -9,7 +9,7 @@ log() { printf 'deps: %s\n' "$*" >&2; }
 pkgs=(qemu-system-x86 busybox-static cpio libnl-3-dev libnl-genl-3-dev
       linux-source-6.1 sparse gcc-multilib iproute2 xz-utils make gcc
       pkg-config bc flex bison libelf-dev kmod dkms gnuplot-nox g++ python3
-      libfuse3-dev fuse3 sqlite3 git fio stress-ng)
+      libfuse3-dev fuse3 sqlite3 git fio stress-ng nfs-kernel-server)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -58,9 +58,19 @@ fi
 
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing: ${missing[*]}"
+	# nfs-kernel-server is make bench's baseline, run only inside the
+	# guest: its services must not start on this machine.  policy-rc.d
+	# (exit 101) forbids that while apt runs, unless one is there already.
+	own_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
+			own_policy=1
+	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"${missing[@]}" >/tmp/vkmod-apt.log 2>&1 || {
+		[ $own_policy = 0 ] || rm -f /usr/sbin/policy-rc.d
 		tail -30 /tmp/vkmod-apt.log >&2; exit 1; }
+	[ $own_policy = 0 ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 # The kernel source tarball is where kselftest_harness.h and checkpatch.pl come

@@ -25,7 +25,7 @@
 /*
  * One file of FILE_SIZE bytes in a directory of its own, served by vfsd and
  * by the TCP baseline alike (both read it from the same page cache).  Byte
- * o of the file is file_byte(o), so that any read can be checked.
+ * o of the file is vb_file_byte(o), so that any read can be checked.
  */
 static struct {
 	char dir[PATH_MAX];
@@ -34,18 +34,13 @@ static struct {
 	int made;
 } file;
 
-static uint8_t file_byte(uint64_t off)
-{
-	return (uint8_t)(off * 7 + 11);
-}
-
 /* The first byte of buf that is not the file's at off, or -1. */
 static long file_differs(const uint8_t *buf, size_t len, uint64_t off)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (buf[i] != file_byte(off + i))
+		if (buf[i] != vb_file_byte(off + i))
 			return (long)i;
 	return -1;
 }
@@ -80,7 +75,7 @@ const char *file_prepare(void)
 	}
 	for (off = 0; off < FILE_SIZE; off += sizeof(chunk)) {
 		for (i = 0; i < sizeof(chunk); i++)
-			chunk[i] = file_byte(off + i);
+			chunk[i] = vb_file_byte(off + i);
 		if (wr_full(fd, chunk, sizeof(chunk))) {
 			close(fd);
 			unlink(file.path);

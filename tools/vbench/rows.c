@@ -46,6 +46,16 @@ struct row rows[] = {
 	ROW("tcp_file_page_us", "us", R_LAT, "file_seq_read_page_us"),
 	ROW("file_read_mbps", "MB/s", R_BW, NULL),
 	ROW("tcp_file_read_mbps", "MB/s", R_BW, "file_read_mbps"),
+	ROW("vfs_read_4k_uncached_us", "us", R_LAT, NULL),
+	ROW("nfs_read_4k_uncached_us", "us", R_LAT, "vfs_read_4k_uncached_us"),
+	ROW("vfs_read_4k_cached_us", "us", R_LAT, NULL),
+	ROW("nfs_read_4k_cached_us", "us", R_LAT, "vfs_read_4k_cached_us"),
+	ROW("vfs_seq_read_mbps", "MB/s", R_BW, NULL),
+	ROW("nfs_seq_read_mbps", "MB/s", R_BW, "vfs_seq_read_mbps"),
+	ROW("vfs_seq_write_mbps", "MB/s", R_BW, NULL),
+	ROW("nfs_seq_write_mbps", "MB/s", R_BW, "vfs_seq_write_mbps"),
+	ROW("vfs_create_stat_unlink_us", "us", R_LAT, NULL),
+	ROW("nfs_create_stat_unlink_us", "us", R_LAT, "vfs_create_stat_unlink_us"),
 	ROW("local_srr_per_s_1", "1/s", R_RATE, NULL),
 	ROW("local_srr_per_s_2", "1/s", R_RATE, NULL),
 	ROW("local_srr_per_s_4", "1/s", R_RATE, NULL),
@@ -122,6 +132,18 @@ static void rate_row(const char *key, int ret)
 	r->rounds++;
 }
 
+/* A mount row (prefix "vfs_" / "nfs_", or a whole key) still wanted? */
+static int want_mount(const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < NROWS; i++)
+		if (!strncmp(rows[i].key, key, n) && selected(rows[i].key) && !rows[i].done &&
+		    (!strncmp(rows[i].key, "vfs_", 4) || !strncmp(rows[i].key, "nfs_", 4)))
+			return 1;
+	return 0;
+}
+
 void run_rows(void)
 {
 	static const size_t sizes[2] = { KB64, MB1 };
@@ -136,6 +158,10 @@ void run_rows(void)
 		"remote_moveto_64k_ms", "raw_packet_64k_ms", "remote_movefrom_1m_mbps",
 		"tcp_stream_1m_mbps", "file_seq_read_page_us", "tcp_file_page_us",
 		"file_read_mbps", "tcp_file_read_mbps", "remote_srr_per_s_1",
+		"vfs_read_4k_uncached_us", "nfs_read_4k_uncached_us", "vfs_read_4k_cached_us",
+		"nfs_read_4k_cached_us", "vfs_seq_read_mbps", "nfs_seq_read_mbps",
+		"vfs_seq_write_mbps", "nfs_seq_write_mbps", "vfs_create_stat_unlink_us",
+		"nfs_create_stat_unlink_us",
 		"remote_srr_per_s_2", "remote_srr_per_s_4",
 	};
 	/* By RR_ kind. */
@@ -257,6 +283,11 @@ void run_rows(void)
 				bw_row("tcp_file_read_mbps", file_job(F_TCP, MB1, 40), MB1);
 		}
 
+		if (remote_ok && (want_mount("vfs_") || want_mount("nfs_"))) {
+			mount_prepare();
+			mount_rows(want_mount);
+		}
+
 		for (p = 1; p <= MAXP; p *= 2) {
 			snprintf(key, sizeof(key), "local_srr_per_s_%d", p);
 			if (WANT(key))
@@ -280,6 +311,7 @@ void run_rows(void)
 	}
 #undef WANT
 	file_cleanup();
+	mount_cleanup();
 	if (opt.remote_setup && remote_ok)
 		remote_teardown();
 }

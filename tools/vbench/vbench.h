@@ -3,8 +3,8 @@
  * vbench's shared declarations: the constants, the options, the rows
  * (rows.c) and the jobs that measure them (job.c), and what each family
  * of rows offers the others: V (v.c), the local baselines (local.c), the
- * remote ones and the two V hosts (remote.c), the file rows (files.c) and
- * the other kernel (peer.c).  main.c reads the options and prints.
+ * remote ones and the two V hosts (remote.c), the file rows (files.c), the
+ * mount rows (mounts.c) and the other kernel (peer.c).  main.c reads the options and prints.
  */
 #ifndef VBENCH_H
 #define VBENCH_H
@@ -206,6 +206,7 @@ uint64_t mac64(const uint8_t mac[6]);
 void raw_srv(struct job *j, int idx);
 void raw_cli(struct job *j, int idx);
 int raw_job(size_t size, uint64_t div);
+int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...);
 void remote_teardown(void);
 void remote_setup(void);
 const char *tipc_enable(const char *ns, const char *dev);
@@ -220,6 +221,24 @@ enum { F_VFSD, F_TCP };
 const char *file_prepare(void);
 void file_cleanup(void);
 int file_job(int mode, size_t size, uint64_t div);
+
+/* Byte o of the test files (file rows, mount rows): any read can be checked. */
+static inline uint8_t vb_file_byte(uint64_t off)
+{
+	return (uint8_t)(off * 7 + 11);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mounts: vfs and NFS side by side (mounts.c)                               */
+
+enum { M_UNCACHED, M_CACHED, M_SEQ_READ, M_SEQ_WRITE, M_META };
+#define M_NFS		0x100	/* the NFS mount (else vfs) */
+
+void mount_prepare(void);
+const char *mount_why(int which);
+void mount_cleanup(void);
+int mount_job(int mode);
+void mount_rows(int (*want)(const char *key));
 
 /* ------------------------------------------------------------------------ */
 /* The other kernel (peer.c)                                                 */
