@@ -12,9 +12,12 @@
  *   MOUNT_seq_write_mbps        64 MiB in 1 MiB writes, fsync, close
  *   MOUNT_create_stat_unlink_us one file created, stat'ed and unlinked
  *
+ * The exports live under $TMPDIR (a tmpfs in make bench's guest, where
+ * drop_caches empties only the client's cache).
  * NFS is set up as a user would: nfs-kernel-server's rpc.nfsd (v4 only)
  * and rpc.mountd in host B's own mount namespace, their state on a tmpfs
- * at /var/lib/nfs, exportfs rw,async,no_subtree_check,fsid=0, and the
+ * at /var/lib/nfs, exportfs rw,async,no_subtree_check,fsid=0 (and
+ * no_root_squash: the rows run as root, as vfsd's -w 0), and the
  * client's default mount options.  Its grace period (set to 10 s) is
  * waited out before the rows.
  */
@@ -130,7 +133,10 @@ static const char *mnt_vfsd(void)
 
 /*
  * The kernel's NFS server on host B, in a mount namespace of its own kept
- * by a holder shell (DIR/nfsd.pid), its state on a tmpfs.
+ * by a holder shell (DIR/nfsd.pid), its state on a tmpfs.  The nfsd file
+ * system inherited from the machine's namespace is the machine's own
+ * server's: a fresh one is mounted in host B's namespaces, so that nothing
+ * here configures or stops another NFS server.
  */
 static const char *mnt_nfsd(void)
 {
@@ -140,7 +146,7 @@ static const char *mnt_nfsd(void)
 	if (sh("ip netns exec " NS_B " unshare -m --propagation private sh -c '"
 	       "mount -t tmpfs tmpfs /var/lib/nfs && mkdir -p /var/lib/nfs/v4recovery && "
 	       "touch /var/lib/nfs/etab /var/lib/nfs/rmtab && "
-	       "{ mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd; } && "
+	       "{ umount /proc/fs/nfsd 2>/dev/null; mount -t nfsd nfsd /proc/fs/nfsd; } && "
 	       "echo 10 >/proc/fs/nfsd/nfsv4leasetime && echo 10 >/proc/fs/nfsd/nfsv4gracetime && "
 	       "exportfs -o rw,async,no_subtree_check,fsid=0,no_root_squash " IP_A ":%s/nexp && "
 	       "{ %s rpc.mountd -N 3 --no-udp -F >%s/mountd.log 2>&1 & } && rpc.nfsd -N 3 -U 4 && "
@@ -179,6 +185,13 @@ static void mnt_why(int which, const char *why)
 		snprintf(mnt.why[which], sizeof(mnt.why[which]), "%s", why);
 }
 
+/* Paths pasted into shell command lines: only characters that need no quoting. */
+static int mnt_plain(const char *s)
+{
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-") ==
+	       strlen(s);
+}
+
 void mount_prepare(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -189,6 +202,12 @@ void mount_prepare(void)
 		return;
 	mnt.tried = 1;
 	snprintf(mnt.dir, sizeof(mnt.dir), "%s/vbench-mnt.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mnt_plain(mnt.dir) || !mnt_plain(opt.bindir)) {
+		mnt.dir[0] = '\0';
+		mnt_why(0, "TMPDIR or vbench's directory has characters a shell would need quoted");
+		mnt_why(1, "TMPDIR or vbench's directory has characters a shell would need quoted");
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/../daemons/vfs", opt.bindir);
 	if (!mkdtemp(mnt.dir) || sh("cd %s && mkdir vexp nexp mv mn", mnt.dir) ||
 	    mnt_make_file("vexp") || mnt_make_file("nexp")) {
