@@ -19,16 +19,17 @@
  * keeps to one channel for requests on names, and an open file remembers
  * the channel that opened it.
  *
- * Credentials.  vfs runs as root and asserts the calling program's uid
- * and gid (from the FUSE request) in every request on a name; a server
- * acting as its users (vfsd -U) believes that only from root on its own
- * host or over a keyed link (docs/SECURITY.md).  As root, vfs mounts with
+ * Credentials.  vfs runs as root and asserts the calling program's uid,
+ * gid and supplementary groups (from the FUSE request) in every request
+ * on a name; a server acting as its users (vfsd -U) believes that only
+ * from root on its own host or over a keyed link (docs/SECURITY.md), and
+ * runs requests on an open file as its opener.  As root, vfs mounts with
  * allow_other (the mount is the host's, as a workstation's /v is) and
  * default_permissions (the client's kernel checks modes against the
- * attributes the server reports, supplementary groups included; the
- * server checks again as the asserted user).
+ * attributes the server reports; the server checks again as the asserted
+ * user, except directory listings, opened with OPEN).
  */
-#define FUSE_USE_VERSION 31
+#define FUSE_USE_VERSION 312
 #include <fuse.h>
 #include <endian.h>
 #include <errno.h>
@@ -49,6 +50,8 @@
 #define PREFIXES_MAX	64
 #define PREFIX_TTL_NS	(2ULL * 1000000000ULL)
 #define LOCK_POLL_MS	200	/* the longest wait between tries of a blocking lock */
+#define FUSE_THREADS	64	/* FUSE workers at most (libfuse's default: 10) */
+#define LOCK_WAITERS	(FUSE_THREADS / 2)	/* blocking lock requests waiting at once */
 
 struct chan {
 	pthread_mutex_t lock;
@@ -128,7 +131,9 @@ static int reply_error(const struct v_msg *m)
 
 	if (code == V_OK)
 		return 0;
-	if (e && e < 4096)
+	/* The kernel takes errors up to 511 only: a larger one would leave
+	 * the program's request unanswered for ever. */
+	if (e && e < 512)
 		return -(int)e;
 	return -v_reply_errno(code);
 }
@@ -157,9 +162,12 @@ static void tops_refresh(int fd)
 				len = VNAME_PREFIX_INLINE;
 			for (c = 1; c < len && p[c] != '/'; c++)
 				;
-			for (i = 0; i < (size_t)tops.n && strncmp(tops.name[i], p + 1, c - 1); i++)
-				;
-			if (i == (size_t)tops.n && c > 1) {
+			for (i = 0; i < (size_t)tops.n; i++)
+				if (strlen(tops.name[i]) == c - 1 && !strncmp(tops.name[i], p + 1, c - 1))
+					break;
+			/* a first component cut off by the inline head is no name */
+			if (i == (size_t)tops.n && c > 1 && (c < len || len == v_msg_get16(&m,
+			    VNAME_PREFIX_LEN_OFF))) {
 				memcpy(tops.name[tops.n], p + 1, c - 1);
 				tops.name[tops.n++][c - 1] = '\0';
 			}
@@ -225,14 +233,23 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 		    const struct vio_args *a, const char *n1, const char *n2,
 		    void *out, size_t outlen, struct v_msg *m)
 {
-	size_t l1 = n1 ? strlen(n1) : 0, l2 = n2 ? strlen(n2) : 0;
-	size_t len = VIO_ARGS_SIZE + l1 + l2;
+	size_t l1 = n1 ? strlen(n1) : 0, l2 = n2 ? strlen(n2) : 0, i;
 	struct fuse_context *ctx = fuse_get_context();
 	char stackbuf[1024], *seg = stackbuf;
-	int ret;
+	gid_t groups[VIO_GROUPS_MAX];
+	int ret, ng = 0;
+	size_t len;
+	__le32 g;
 
 	if (l1 > VIO_NAME_MAX || l2 > VIO_NAME_MAX)
 		return -ENAMETOOLONG;
+	/* The caller's supplementary groups (from /proc; the first
+	 * VIO_GROUPS_MAX), as the client's kernel judged them. */
+	if (ctx && ctx->pid)
+		ng = fuse_getgroups(VIO_GROUPS_MAX, groups);
+	if (ng < 0 || ng > VIO_GROUPS_MAX)
+		ng = ng < 0 ? 0 : VIO_GROUPS_MAX;
+	len = VIO_ARGS_SIZE + l1 + l2 + (size_t)ng * sizeof(g);
 	if (len < outlen)
 		len = outlen;
 	if (len > sizeof(stackbuf) && !(seg = malloc(len)))
@@ -242,6 +259,10 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 		memcpy(seg, a, VIO_ARGS_SIZE);
 	memcpy(seg + VIO_ARGS_SIZE, n1 ? n1 : "", l1);
 	memcpy(seg + VIO_ARGS_SIZE + l1, n2 ? n2 : "", l2);
+	for (i = 0; i < (size_t)ng; i++) {
+		g = htole32(groups[i]);
+		memcpy(seg + VIO_ARGS_SIZE + l1 + l2 + i * sizeof(g), &g, sizeof(g));
+	}
 	memset(m, 0, sizeof(*m));
 	v_msg_set_code(m, code);
 	v_msg_put16(m, VIO_FLAGS_OFF, flags);
@@ -251,7 +272,8 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 	if (ctx) {
 		v_msg_put32(m, VIO_ARG_UID_OFF, ctx->uid);
 		v_msg_put32(m, VIO_ARG_GID_OFF, ctx->gid);
-		v_msg_put32(m, VIO_ARG_ASSERT_OFF, VIO_ASSERT);
+		v_msg_put16(m, VIO_ARG_ASSERT_OFF, VIO_ASSERT);
+		v_msg_put16(m, VIO_ARG_NGROUPS_OFF, (uint16_t)ng);
 	}
 	ret = v_send_seg(chans[c].fd, server, m, seg, len, V_SEG_READ | V_SEG_WRITE);
 	if (ret < 0)
@@ -293,10 +315,17 @@ static struct vfh *fh_of(const struct fuse_file_info *fi)
 	return fi ? (struct vfh *)(uintptr_t)fi->fh : NULL;
 }
 
-static void ns_timespec(uint64_t ns, struct timespec *ts)
+/* A time of the protocol: signed ns since the epoch. */
+static void ns_timespec(uint64_t ns_in, struct timespec *ts)
 {
-	ts->tv_sec = (time_t)(ns / 1000000000ULL);
-	ts->tv_nsec = (long)(ns % 1000000000ULL);
+	int64_t ns = (int64_t)ns_in;
+
+	ts->tv_sec = (time_t)(ns / 1000000000LL);
+	ts->tv_nsec = (long)(ns % 1000000000LL);
+	if (ts->tv_nsec < 0) {
+		ts->tv_sec--;
+		ts->tv_nsec += 1000000000L;
+	}
 }
 
 static void attr_to_stat(const struct vio_attr *a, struct stat *st)
@@ -493,7 +522,7 @@ static uint32_t utime_bits(const struct timespec *ts, uint32_t set, uint32_t now
 		return 0;
 	if (ts->tv_nsec == UTIME_NOW)
 		return now;
-	*ns = htole64((uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec);
+	*ns = htole64((uint64_t)((int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec));
 	return set;
 }
 
@@ -576,10 +605,11 @@ static int fill_dir(uint64_t server, const char *rest, void *buf, fuse_fill_dir_
 				     ents[i].type == VIO_TYPE_FILE ? S_IFREG : 0;
 			fill(buf, ents[i].name, &st, 0, 0);
 		}
-	if (ret == 0 && n < 0)
-		ret = n;
-	if (ret == 0)
+	if (ret == 0) {
+		if (n < 0)
+			ret = n;
 		v_file_close(f);
+	}
 	chan_put(c);
 	free(ents);
 	if (ret == -ESRCH || ret == -EHOSTUNREACH)
@@ -636,8 +666,12 @@ static uint16_t open_flags(int flags)
 	}
 	if (flags & O_TRUNC)
 		f |= VIO_O_TRUNC;
-	if (flags & O_APPEND)
-		f |= VIO_O_APPEND;
+	/*
+	 * No VIO_O_APPEND: the kernel writes a shared mapping's pages back
+	 * through any writable handle of the file, at their own offsets,
+	 * which an O_APPEND instance would move to the end.  The client's
+	 * kernel puts an O_APPEND write at the end it knows.
+	 */
 	if (flags & O_EXCL)
 		f |= VIO_O_EXCL;
 	return f;
@@ -705,8 +739,9 @@ static int io_call(struct vfh *h, uint16_t code, void *buf, size_t size, off_t o
 	if (code == VIO_READ && v_msg_code(&m) == V_END_OF_FILE)
 		return 0;
 	if (v_msg_code(&m) != V_OK)
-		return -v_reply_errno(v_msg_code(&m));
-	return (int)v_msg_get64(&m, 8);
+		return reply_error(&m);
+	/* never more than asked: the kernel would take it as a wild count */
+	return v_msg_get64(&m, 8) > size ? -EIO : (int)v_msg_get64(&m, 8);
 }
 
 static int vfs_read(const char *path, char *buf, size_t size, off_t off,
@@ -754,21 +789,36 @@ static int vfs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
  * backing off up to LOCK_POLL_MS, until it gets the lock or the program
  * is interrupted.
  */
+static atomic_int lock_waiters;
+
 static int lock_wait(const struct vfh *h, uint16_t flags, const struct vio_args *a, int wait)
 {
 	unsigned int ms = 2;
 	struct v_msg m;
 	int ret;
 
-	for (;;) {
-		ret = fcall(h, VIO_LOCK, flags, a, NULL, 0, &m);
-		if (ret != -EAGAIN || !wait)
-			return ret;
-		if (fuse_interrupted())
-			return -EINTR;
+	ret = fcall(h, VIO_LOCK, flags, a, NULL, 0, &m);
+	if (ret != -EAGAIN || !wait)
+		return ret;
+	/*
+	 * A waiter holds a FUSE worker: at most LOCK_WAITERS of them, so
+	 * that the holder's unlock always finds a worker (ENOLCK beyond).
+	 */
+	if (atomic_fetch_add(&lock_waiters, 1) >= LOCK_WAITERS) {
+		atomic_fetch_sub(&lock_waiters, 1);
+		return -ENOLCK;
+	}
+	while (ret == -EAGAIN) {
+		if (fuse_interrupted()) {
+			ret = -EINTR;
+			break;
+		}
 		usleep(ms * 1000);
 		ms = ms * 2 > LOCK_POLL_MS ? LOCK_POLL_MS : ms * 2;
+		ret = fcall(h, VIO_LOCK, flags, a, NULL, 0, &m);
 	}
+	atomic_fetch_sub(&lock_waiters, 1);
+	return ret;
 }
 
 static uint32_t lock_kind(short type)
@@ -784,6 +834,13 @@ static int vfs_lock(const char *path, struct fuse_file_info *fi, int cmd, struct
 	int ret;
 
 	(void)path;
+	/*
+	 * libfuse unlocks at every close of a descriptor (FLUSH).  The locks
+	 * are the open file's (OFD): they go with its last close (CLOSE
+	 * drops them at the server), not when a forked child's copy closes.
+	 */
+	if (fi->flush && cmd == F_SETLK && lk->l_type == F_UNLCK)
+		return 0;
 	if (lk->l_whence != SEEK_SET || lk->l_start < 0 || lk->l_len < 0)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
@@ -819,7 +876,14 @@ static int vfs_flock(const char *path, struct fuse_file_info *fi, int op)
 
 static void *vfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	(void)conn;
+	/*
+	 * Set-id bits: cleared by the server's kernel, where a write runs as
+	 * the user who opened the file, when libfuse passes this on; else the
+	 * client's kernel sends the writer's chmod dropping them, which vfsd
+	 * takes from any writer as the kernel would (vfsd_posix.c).
+	 */
+	if (conn->capable & FUSE_CAP_HANDLE_KILLPRIV)
+		conn->want |= FUSE_CAP_HANDLE_KILLPRIV;
 	/* Inode numbers are libfuse's own: LIST does not carry the server's,
 	 * and a listing with inode 0 would hide its entries. */
 	cfg->use_ino = 0;
@@ -907,6 +971,7 @@ static int mount_and_serve(const char *mp, const char *extra)
 	char opts[512];
 	char *argv[] = { "vfs", "-o", opts, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse_loop_config *loop;
 	struct fuse *f;
 	uint64_t self = 0;
 	int ret;
@@ -929,7 +994,16 @@ static int mount_and_serve(const char *mp, const char *extra)
 	v_self(chans[0].fd, &self);
 	printf("vfs: %s mounted as 0x%016" PRIx64 "\n", mp, self);
 	fflush(stdout);
-	ret = fuse_loop_mt(f, 0);
+	loop = fuse_loop_cfg_create();
+	if (!loop) {
+		fuse_remove_signal_handlers(fuse_get_session(f));
+		fuse_unmount(f);
+		fuse_destroy(f);
+		return 1;
+	}
+	fuse_loop_cfg_set_max_threads(loop, FUSE_THREADS);
+	ret = fuse_loop_mt(f, loop);
+	fuse_loop_cfg_destroy(loop);
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	fuse_unmount(f);
 	fuse_destroy(f);

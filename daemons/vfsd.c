@@ -37,7 +37,7 @@ static size_t prefix_len;
 size_t reply_seg_max = V_REPLY_SEG_MAX_DEFAULT;
 static struct inst insts[INST_MAX];
 static unsigned int quota = QUOTA_DEFAULT;
-static int as_users;		/* -U */
+int as_users;
 static gid_t own_groups[64];	/* ours, restored after each request (-U) */
 static int own_ngroups;
 static pthread_mutex_t inst_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -52,9 +52,10 @@ static void usage(FILE *f)
 		"Serve DIR over the V I/O protocol.  Prints \"vfsd: serving DIR as 0x<id>\"\n"
 		"once ready; SIGTERM or SIGINT stops it (exit status 0).\n"
 		"\n"
-		"  -w UID     allow writes (create, write, remove) from senders with this uid\n"
-		"             (repeatable; remote senders are judged by the uid they claim);\n"
-		"             without -w the export is read-only\n"
+		"  -w UID     allow changes (create, write, remove, rename, setattr, ...) from\n"
+		"             this uid (repeatable; remote senders are judged by the uid they\n"
+		"             claim, or under -U by the identity -U gives them); without -w\n"
+		"             the export is read-only\n"
 		"  -p PREFIX  join the name-handling group as the manager of PREFIX (e.g. /files)\n"
 		"  -l LID     register under logical id LID (default %u, the file server;\n"
 		"             ids below %u need CAP_NET_ADMIN; 0: do not register)\n"
@@ -66,8 +67,9 @@ static void usage(FILE *f)
 		"             runs with the request's uid and gid, so modes and ownership apply\n"
 		"             as on a local file system.  The uid a file system client (vfs)\n"
 		"             asserts is taken only from root on this host or over a keyed\n"
-		"             link; other senders act as themselves; a remote root over an\n"
-		"             unkeyed link acts as nobody (65534).  -w judges that uid\n"
+		"             link; other senders act as themselves; a remote sender over an\n"
+		"             unkeyed link acts as nobody (65534).  Without -U, modes lose\n"
+		"             their set-id bits and owners cannot be changed\n"
 		"  -q         log less\n"
 		"  -h         show this help\n"
 		"\n"
@@ -106,7 +108,8 @@ static unsigned int inst_count(uint64_t owner, uint32_t host, uint32_t uid, unsi
 /*
  * A new instance for r's sender, or 0: the table is full, or the sender's
  * user on its host holds its quota (one host's FUSE daemon is one client
- * for all its users, so the quota is per (host, uid), not per client).
+ * for all its users, so the quota is per (host, uid), not per client;
+ * under -U the uid is the request's identity).
  */
 uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable)
 {
@@ -114,14 +117,17 @@ uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable)
 	uint32_t id = 0;
 	int i;
 
+	uint32_t uid = as_users ? who.uid : r->creds.uid;
+
 	pthread_mutex_lock(&inst_lock);
-	mine = inst_count(r->sender, r->creds.host, r->creds.uid, &same_user);
+	mine = inst_count(r->sender, r->creds.host, uid, &same_user);
 	for (i = 0; i < INST_MAX && same_user < quota; i++)
 		if (insts[i].fd < 0) {
 			insts[i].fd = fd;
 			insts[i].owner = r->sender;
 			insts[i].host = r->creds.host;
-			insts[i].uid = r->creds.uid;
+			insts[i].uid = uid;
+			insts[i].who = who;
 			insts[i].type = type;
 			insts[i].writable = (uint8_t)writable;
 			insts[i].busy = 0;
@@ -664,51 +670,84 @@ static int do_lookup(const struct v_receive *r, const void *seg, struct v_msg *r
 #define SQUASH_ID	65534	/* nobody / nogroup */
 
 /*
- * The identity r runs as: the asserted uid and gid from a sender whose
- * kernel vouches for uid 0 (a local sender, or a remote one over a keyed
- * link: a file system client speaking for its host's users), otherwise
- * the sender's own; a remote uid 0 over an unkeyed link is anyone's claim
- * and is squashed to nobody.
+ * The identity r runs as: the asserted uid, gid and supplementary groups
+ * from a sender whose kernel vouches for uid 0 (a local sender, or a
+ * remote one over a keyed link: a file system client speaking for its
+ * host's users), otherwise the sender's own.  A remote sender over an
+ * unkeyed link claims whatever uid it likes: it acts as nobody.  0, or a
+ * reply code (the asserted groups unreadable).
  */
-static struct vfsd_who who_of(const struct v_receive *r)
+static int who_of(const struct v_receive *r, const void *seg, struct vfsd_who *w)
 {
 	int remote = !!(r->creds.flags & V_CRED_REMOTE);
 	int vouched = !remote || (r->creds.flags & V_CRED_KEYED);
 	uint16_t code = v_msg_code(&r->msg);
-	struct vfsd_who w = { r->creds.uid, r->creds.gid };
+	size_t at, i;
 
-	if (code >= VIO_STAT && code < VIO_REQUEST_END && r->creds.uid == 0 && vouched &&
-	    v_msg_get32(&r->msg, VIO_ARG_ASSERT_OFF) == VIO_ASSERT) {
-		w.uid = v_msg_get32(&r->msg, VIO_ARG_UID_OFF);
-		w.gid = v_msg_get32(&r->msg, VIO_ARG_GID_OFF);
-	} else if (!vouched && w.uid == 0) {
-		w.uid = SQUASH_ID;
-		w.gid = SQUASH_ID;
+	memset(w, 0, sizeof(*w));
+	w->uid = r->creds.uid;
+	w->gid = r->creds.gid;
+	if (code > VIO_WRITE_NAMED && code < VIO_REQUEST_END && r->creds.uid == 0 && vouched &&
+	    v_msg_get16(&r->msg, VIO_ARG_ASSERT_OFF) == VIO_ASSERT) {
+		w->uid = v_msg_get32(&r->msg, VIO_ARG_UID_OFF);
+		w->gid = v_msg_get32(&r->msg, VIO_ARG_GID_OFF);
+		w->ngroups = v_msg_get16(&r->msg, VIO_ARG_NGROUPS_OFF);
+		at = VIO_ARGS_SIZE + v_msg_get16(&r->msg, VIO_NAME_LEN_OFF) +
+		     v_msg_get16(&r->msg, VIO_ARG_NAME2_LEN_OFF);
+		if (w->ngroups > VIO_GROUPS_MAX)
+			return V_BAD_ARGS;
+		if (vio_segment_get(vd.fd, r, seg, at, w->ngroups * 4, w->groups))
+			return V_BAD_BUFFER;
+		for (i = 0; i < w->ngroups; i++)
+			w->groups[i] = le32toh(w->groups[i]);
+	} else if (!vouched) {
+		w->uid = SQUASH_ID;
+		w->gid = SQUASH_ID;
 	}
-	if (w.uid == (uint32_t)-1 || w.gid == (uint32_t)-1)
-		w.uid = w.gid = SQUASH_ID;	/* -1 means "no change" to the kernel */
-	return w;
+	if (w->uid == (uint32_t)-1 || w->gid == (uint32_t)-1)
+		w->uid = w->gid = SQUASH_ID;	/* -1 means "no change" to the kernel */
+	return 0;
 }
 
 /*
- * Switch this thread's file-system identity (setfsuid and setgroups are
- * per thread as system calls; glibc's setgroups() would change every
- * thread, so the raw call).  Supplementary groups are not carried: the
- * client's kernel checks them (default_permissions), the server checks
- * the owner, the group and the others.
+ * Switch this thread's file-system identity: setfsuid, setfsgid and
+ * setgroups are per thread as system calls (glibc's setgroups() would
+ * change every thread: the raw call).  Each is checked: an id the user
+ * namespace does not map would leave the thread root, so the request is
+ * refused instead.  0 or -1.
  */
-static void as_user(const struct vfsd_who *w)
+static int as_user(const struct vfsd_who *w)
 {
-	syscall(SYS_setgroups, 0, NULL);
+	if (syscall(SYS_setgroups, (int)w->ngroups, w->groups) < 0)
+		return -1;
 	syscall(SYS_setfsgid, w->gid);
+	if ((uint32_t)syscall(SYS_setfsgid, -1) != w->gid)
+		return -1;
 	syscall(SYS_setfsuid, w->uid);
+	return (uint32_t)syscall(SYS_setfsuid, -1) == w->uid ? 0 : -1;
 }
 
 static void as_self(void)
 {
-	syscall(SYS_setfsuid, 0);
+	syscall(SYS_setfsuid, geteuid());
 	syscall(SYS_setfsgid, getegid());
 	syscall(SYS_setgroups, own_ngroups, own_groups);
+}
+
+/*
+ * -U: leave the request's identity for vfsd's own (self) and come back
+ * (!self), for what the kernel itself would do for a user (clearing a
+ * set-id bit on a write).  0, or -1 when the way back failed.
+ */
+int vfsd_as_self(int self)
+{
+	if (!as_users)
+		return 0;
+	if (self) {
+		as_self();
+		return 0;
+	}
+	return as_user(&who);
 }
 
 /* PREFIX: our prefix's length and head, for a listing of the name space. */
@@ -743,6 +782,16 @@ static int handle_one(const struct v_receive *r, const void *seg, struct v_msg *
 		if (!in)
 			return V_NOT_FOUND;
 	}
+	/* -U: a request on an instance runs as whoever opened it. */
+	if (as_users) {
+		ret = in ? 0 : who_of(r, seg, &who);
+		if (in)
+			who = in->who;
+		if (ret || as_user(&who)) {
+			ret = ret ? ret : V_NO_PERMISSION;
+			goto out;
+		}
+	}
 	switch (code) {
 	case VIO_OPEN:		ret = do_open(r, seg, reply); break;
 	case VIO_READ:		ret = do_read(r, in, 0, reply); break;
@@ -761,6 +810,9 @@ static int handle_one(const struct v_receive *r, const void *seg, struct v_msg *
 		      vfsd_posix(r, seg, in, reply) : V_ILLEGAL_REQUEST;
 		break;
 	}
+out:
+	if (as_users)
+		as_self();
 	if (in)
 		inst_put(in);
 	return ret;
@@ -778,20 +830,15 @@ static int handle(int fd, const struct v_receive *r, const void *seg, struct v_m
 		return 0;
 	}
 	reply_errno = 0;
-	if (as_users) {
-		who = who_of(r);
-		as_user(&who);
-	}
 	ret = handle_one(r, seg, reply);
-	if (as_users)
-		as_self();
 	if (ret == -2)
 		return 1;	/* replied with a segment */
 	if (ret == -1)
 		return -1;	/* the sender went away */
 	if (ret != V_OK) {
 		memset(reply, 0, sizeof(*reply));
-		if (code > VIO_WRITE_NAMED && code < VIO_REQUEST_END)
+		if ((code > VIO_WRITE_NAMED && code < VIO_REQUEST_END) || code == VIO_READ ||
+		    code == VIO_WRITE)
 			v_msg_put32(reply, VIO_ARG_ERRNO_OFF, (uint32_t)reply_errno);
 	}
 	v_msg_set_code(reply, (uint16_t)ret);
@@ -880,6 +927,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vfsd: -U needs root (it acts as each request's user)\n");
 		return 2;
 	}
+	/* Modes are the client's: its kernel has applied its caller's umask. */
+	umask(0);
 	own_ngroups = getgroups(64, own_groups);
 	if (own_ngroups < 0)
 		own_ngroups = 0;

@@ -10,6 +10,16 @@
 #include <sys/stat.h>
 #include "daemon.h"
 
+/*
+ * The identity a request runs as (vfsd -U): chosen by the worker before it
+ * handles a request (who_of() in vfsd.c); per thread, as setfsuid() is.
+ */
+struct vfsd_who {
+	uint32_t uid, gid;
+	uint32_t ngroups;		/* supplementary groups, asserted */
+	uint32_t groups[VIO_GROUPS_MAX];
+};
+
 struct inst {
 	int fd;			/* -1: free */
 	uint64_t owner;		/* the V process that opened it */
@@ -20,14 +30,7 @@ struct inst {
 	uint16_t gen;
 	uint8_t type;
 	uint8_t writable;
-};
-
-/*
- * The identity a request runs as (vfsd -U): set by the worker before it
- * handles a request (vfsd_as_user()); per thread, as setfsuid() is.
- */
-struct vfsd_who {
-	uint32_t uid, gid;
+	struct vfsd_who who;	/* -U: the opener, whom requests on it run as */
 };
 
 extern struct vd vd;
@@ -35,6 +38,7 @@ extern int rootfd;
 extern size_t reply_seg_max;
 extern __thread void *iobuf;
 extern __thread struct vfsd_who who;
+extern int as_users;		/* -U */
 
 int errno_code(int e);
 int open_beneath(const char *name, uint64_t flags, int *fd);
@@ -45,6 +49,7 @@ uint64_t vio_oflags(unsigned int f);
 uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable);
 int sender_gone(int ret);
 void inst_drop(uint32_t id, uint64_t sender);
+int vfsd_as_self(int self);
 
 /* A request of the argument layout (VIO_STAT..VIO_LOCK); in: the instance
  * it names (held), or NULL.  Returns a reply code, or -2 (replied with a

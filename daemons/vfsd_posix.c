@@ -81,6 +81,16 @@ static int parent_open(char *name, int *pfd, const char **last)
 	return e ? errno_code(e) : 0;
 }
 
+/*
+ * A mode a request gives.  Without -U vfsd acts as itself (root, as like
+ * as not) for everybody: no set-id or sticky bits then, or any writer
+ * could make a set-user-id root program.
+ */
+static mode_t mode_of(const struct preq *p)
+{
+	return le32toh(p->a.mode) & (as_users ? 07777 : 0777);
+}
+
 static void attr_fill(const struct stat *st, struct vio_attr *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -150,29 +160,107 @@ static int do_stat(const struct v_receive *r, struct preq *p, struct inst *in,
 	return ret;
 }
 
-static struct timespec ns_ts(uint64_t ns, int set, int now)
+/* A time of the protocol (signed ns since the epoch) as utimensat's. */
+static struct timespec ns_ts(uint64_t ns_in, int set, int now)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = UTIME_OMIT };
+	int64_t ns = (int64_t)ns_in;
 
 	if (now) {
 		ts.tv_nsec = UTIME_NOW;
 	} else if (set) {
-		ts.tv_sec = (time_t)(ns / 1000000000ULL);
-		ts.tv_nsec = (long)(ns % 1000000000ULL);
+		ts.tv_sec = (time_t)(ns / 1000000000LL);
+		ts.tv_nsec = (long)(ns % 1000000000LL);
+		if (ts.tv_nsec < 0) {	/* before 1970: floor */
+			ts.tv_sec--;
+			ts.tv_nsec += 1000000000L;
+		}
 	}
 	return ts;
 }
 
+/*
+ * chmod last in pfd without following it: fchmodat() follows a symlink
+ * (out of the served root, as like as not) and 6.1 has no fchmodat2(), so
+ * the name is opened O_PATH | O_NOFOLLOW and changed through its
+ * /proc/self/fd link, which names that very inode.  A symlink's mode
+ * cannot change on Linux: EOPNOTSUPP, as fchmodat2 says.
+ */
+static int chmod_nofollow(int pfd, const char *last, mode_t mode)
+{
+	char proc[64];
+	struct stat st;
+	int fd, ret;
+
+	fd = openat(pfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		close(fd);
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ret = chmod(proc, mode);
+	close(fd);
+	return ret;
+}
+
+/*
+ * Is this chmod the one a client's kernel sends before a write to a
+ * set-id file (the same mode less its set-id bits), from a user who may
+ * write it (an instance open for writing, or an open for writing as the
+ * user)?  The kernel clears those bits for any writer; the owner's
+ * permission is not needed, and vfsd does it as itself.
+ */
+static int kill_setid_only(const struct preq *p, int fd, const char *last, int writable)
+{
+	mode_t want = mode_of(p), cur;
+	struct stat st;
+	int wfd;
+
+	if (fstatat(fd, last ? last : "", &st, last ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	cur = st.st_mode & 07777;
+	if (!(cur & (S_ISUID | S_ISGID)) || want == cur || (want & ~cur) ||
+	    (want | S_ISUID | S_ISGID) != (cur | S_ISUID | S_ISGID))
+		return 0;
+	if (!writable) {
+		wfd = openat(fd, last, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+		if (wfd < 0)
+			return 0;
+		close(wfd);
+	}
+	return 1;
+}
+
+/* chmod fd (an instance) or last in pfd, as vfsd itself when privileged. */
+static int chmod_as(int fd, const char *last, mode_t mode, int privileged)
+{
+	int ret, e;
+
+	if (privileged)
+		vfsd_as_self(1);
+	ret = last ? chmod_nofollow(fd, last, mode) : fchmod(fd, mode);
+	e = errno;
+	if (privileged && vfsd_as_self(0)) {
+		errno = EPERM;
+		return -1;
+	}
+	errno = e;
+	return ret;
+}
+
 /* Apply p's SETATTR to fd (an instance, or the O_PATH parent pfd + last). */
-static int setattr_apply(const struct preq *p, int fd, const char *last)
+static int setattr_apply(const struct preq *p, int fd, const char *last, int writable)
 {
 	unsigned int v = le32toh(p->a.valid);
 	struct timespec ts[2];
 	int tfd, e;
 
 	if ((v & VIO_SET_MODE) &&
-	    (last ? fchmodat(fd, last, le32toh(p->a.mode) & 07777, 0) :
-		    fchmod(fd, le32toh(p->a.mode) & 07777)) < 0)
+	    chmod_as(fd, last, mode_of(p), kill_setid_only(p, fd, last, writable)) < 0)
 		return errno_code(errno);
 	if ((v & (VIO_SET_UID | VIO_SET_GID)) &&
 	    fchownat(fd, last ? last : "", (v & VIO_SET_UID) ? le32toh(p->a.uid) : (uid_t)-1,
@@ -213,7 +301,7 @@ static int do_setattr(const struct v_receive *r, struct preq *p, struct inst *in
 
 	if (le32toh(p->a.valid) & ~VIO_SET_MASK)
 		return V_BAD_ARGS;
-	if (!may_write(r))
+	if (!may_write(r) || (!as_users && (le32toh(p->a.valid) & (VIO_SET_UID | VIO_SET_GID))))
 		return V_NO_PERMISSION;
 	if (in) {
 		fd = in->fd;
@@ -222,11 +310,33 @@ static int do_setattr(const struct v_receive *r, struct preq *p, struct inst *in
 		if (ret)
 			return ret;
 	}
-	ret = setattr_apply(p, fd, last);
+	ret = setattr_apply(p, fd, last, in && in->writable);
 	if (!ret)
 		ret = reply_attr(r, reply, fd, last);
 	if (!in)
 		close(fd);
+	return ret;
+}
+
+/*
+ * What last names in pfd, before it is opened for real: only a regular
+ * file may be (a device's open has effects of its own: a watchdog arms, a
+ * tape rewinds).  0 (also when it does not exist yet) or a reply code.
+ */
+static int create_check(int pfd, const char *last)
+{
+	struct stat st;
+	int fd = openat(pfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno_code(errno);
+	if (fstat(fd, &st) < 0)
+		ret = errno_code(errno);
+	else if (S_ISDIR(st.st_mode))
+		ret = errno_code(EISDIR);
+	else if (!S_ISREG(st.st_mode))
+		ret = S_ISLNK(st.st_mode) ? errno_code(ELOOP) : V_NOT_SUPPORTED;
+	close(fd);
 	return ret;
 }
 
@@ -246,19 +356,24 @@ static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *re
 	ret = parent_open(p->name, &pfd, &last);
 	if (ret)
 		return ret;
+	ret = create_check(pfd, last);
+	if (ret) {
+		close(pfd);
+		return ret;
+	}
 	memset(&how, 0, sizeof(how));
 	how.flags = vio_oflags(f & VIO_O_MASK) | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
 		    ((f & VIO_O_APPEND) ? O_APPEND : 0);
-	how.mode = (f & VIO_O_CREATE) ? le32toh(p->a.mode) & 07777 : 0;
+	how.mode = (f & VIO_O_CREATE) ? mode_of(p) : 0;
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, pfd, last, &how, sizeof(how));
 	ret = fd < 0 ? errno_code(errno) : 0;
 	close(pfd);
 	if (ret)
 		return ret;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {	/* swapped since the check */
 		close(fd);
-		return S_ISDIR(st.st_mode) ? errno_code(EISDIR) : V_NOT_SUPPORTED;
+		return V_NOT_SUPPORTED;
 	}
 	id = inst_new(fd, r, VIO_TYPE_FILE, !!(f & VIO_O_WRITE));
 	if (!id) {
@@ -286,7 +401,7 @@ static int do_make(const struct v_receive *r, struct preq *p, int dir, struct v_
 	if (ret)
 		return ret;
 	if (dir)
-		ret = mkdirat(pfd, last, le32toh(p->a.mode) & 07777);
+		ret = mkdirat(pfd, last, mode_of(p));
 	else
 		ret = symlinkat(p->name2, pfd, last);
 	ret = ret < 0 ? errno_code(errno) : reply_attr(r, reply, pfd, last);
@@ -363,13 +478,21 @@ static int do_readlink(const struct v_receive *r, struct preq *p, struct v_msg *
 	return reply_seg(r, reply, target, (size_t)n);
 }
 
-static int do_statfs(const struct v_receive *r, struct v_msg *reply)
+/* STATFS of the file system the name is on (another may be mounted
+ * inside the export). */
+static int do_statfs(const struct v_receive *r, const struct preq *p, struct v_msg *reply)
 {
 	struct vio_statfs s;
 	struct statvfs sv;
+	int fd, e;
 
-	if (fstatvfs(rootfd, &sv) < 0)
-		return errno_code(errno);
+	e = open_beneath(p->name[0] ? p->name : ".", O_PATH, &fd);
+	if (e)
+		return errno_code(e);
+	e = fstatvfs(fd, &sv) < 0 ? errno : 0;
+	close(fd);
+	if (e)
+		return errno_code(e);
 	memset(&s, 0, sizeof(s));
 	s.bsize = htole64(sv.f_bsize);
 	s.frsize = htole64(sv.f_frsize);
@@ -405,6 +528,10 @@ static int lock_flock(const struct preq *p, struct inst *in)
 
 	if (lock_type(t) < 0 || (p->flags & VIO_LOCK_TEST))
 		return V_BAD_ARGS;
+	/* As F_WRLCK needs a file open for writing: no exclusive lock that
+	 * a reader of a read-only export could hold against everybody. */
+	if (t == VIO_LOCK_WRITE && !in->writable)
+		return V_NO_PERMISSION;
 	if (flock(in->fd, op | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ? V_RETRY : errno_code(errno);
 	return V_OK;
@@ -467,7 +594,7 @@ int vfsd_posix(const struct v_receive *r, const void *seg, struct inst *in,
 	case VIO_LINK:		ret = do_rename(r, p, 1); break;
 	case VIO_READLINK:	ret = do_readlink(r, p, reply); break;
 	case VIO_FSYNC:		ret = do_fsync(p, in); break;
-	case VIO_STATFS:	ret = do_statfs(r, reply); break;
+	case VIO_STATFS:	ret = do_statfs(r, p, reply); break;
 	case VIO_LOCK:		ret = do_lock(p, in, reply); break;
 	default:		ret = V_ILLEGAL_REQUEST; break;
 	}

@@ -130,11 +130,13 @@ enum vio_request {
 	 *            an open instance; 0 for requests on a name),
 	 *            8 u16 name length, 10 u16 second name length,
 	 *            12 u32 asserted uid, 16 u32 asserted gid,
-	 *            20 u32 VIO_ASSERT when the two are set
+	 *            20 u16 VIO_ASSERT when they are set, 22 u16 the number of
+	 *            asserted supplementary groups (at most VIO_GROUPS_MAX)
 	 *   segment: struct vio_args (VIO_ARGS_SIZE bytes) at offset 0, the
 	 *            name right after it, the second name after that (no
-	 *            NULs); granted with read access, and with write access
-	 *            too when the request returns data there.
+	 *            NULs), then the supplementary groups (u32 each);
+	 *            granted with read access, and with write access too when
+	 *            the request returns data there.
 	 * Names are relative to the served root, as OPEN's; a name may not
 	 * be empty except where a request says so (the root itself).
 	 *
@@ -143,16 +145,25 @@ enum vio_request {
 	 * reports as uid 0 on the same host or over a keyed link
 	 * (V_CRED_KEYED): a file system client vouching for the users of
 	 * its host, as NFS's AUTH_SYS.  From anyone else it uses the
-	 * sender's own credentials; a remote uid 0 over an unkeyed link is
-	 * anyone's claim and counts as 65534.
+	 * sender's own credentials; a remote sender over an unkeyed link claims
+	 * any uid it likes and counts as 65534 (nobody).  Requests on an
+	 * instance (READ, WRITE, LIST, FSYNC, LOCK, ...) run as whoever opened
+	 * it.
 	 *
 	 * Replies: the code, 2 u16 type (VIO_TYPE_*), 4 u32 instance
 	 * (CREATE), 8 u64 a count (READLINK), and for any code but V_OK
-	 * 24 u32 the precise error as an asm-generic errno (ENOTEMPTY,
-	 * EISDIR, ENOTDIR, EXDEV, ...; 0 when unknown) so that a client can
-	 * give programs the errno a local file system would.  Requests that
-	 * return attributes write struct vio_attr at segment offset 0
-	 * (ReplyWithSegment).
+	 * 24 u32 the precise error, a Linux errno of the server's architecture
+	 * (ENOTEMPTY, EISDIR, ENOTDIR, EXDEV, ...; 0 when unknown; READ and
+	 * WRITE replies carry it too) so that a client can give programs the
+	 * errno a local file system would.  STAT writes struct vio_attr at
+	 * segment offset 0 (ReplyWithSegment); the requests that change
+	 * something (SETATTR, CREATE, MKDIR, SYMLINK) do too when the segment
+	 * is writable and has room for it, else they answer the code alone.
+	 *
+	 * Without -U a server acts as itself for everybody: it then refuses
+	 * to change owners (SETATTR uid/gid: V_NO_PERMISSION) and drops the
+	 * set-user-id, set-group-id and sticky bits from every mode it is
+	 * given.
 	 */
 	/* STAT: the name (lstat: a symlink is not followed; an empty name
 	 * is the root), or with name length 0 and an instance, fstat.
@@ -205,8 +216,10 @@ enum vio_request {
 #define VIO_ARG_NAME2_LEN_OFF	10
 #define VIO_ARG_UID_OFF		12
 #define VIO_ARG_GID_OFF		16
-#define VIO_ARG_ASSERT_OFF	20
+#define VIO_ARG_ASSERT_OFF	20	/* u16 */
 #define VIO_ASSERT		1
+#define VIO_ARG_NGROUPS_OFF	22	/* u16 */
+#define VIO_GROUPS_MAX		32
 #define VIO_ARG_ERRNO_OFF	24	/* in a reply */
 #define VIO_NAME_COMPONENT_MAX	255	/* a component's bytes (NAME_MAX) */
 
@@ -217,7 +230,7 @@ struct vio_args {
 	__le32	uid;		/* SETATTR */
 	__le32	gid;		/* SETATTR */
 	__le64	size;		/* SETATTR */
-	__le64	atime_ns;	/* SETATTR: ns since the epoch */
+	__le64	atime_ns;	/* SETATTR: ns since the epoch (signed) */
 	__le64	mtime_ns;	/* SETATTR */
 	__le64	lock_start;	/* LOCK */
 	__le64	lock_len;	/* LOCK: 0 = to the end of the file */
@@ -253,7 +266,7 @@ struct vio_attr {
 	__le64	ino;
 	__le64	size;
 	__le64	blocks;		/* 512-byte units allocated */
-	__le64	atime_ns;
+	__le64	atime_ns;	/* ns since the epoch, signed (before 1970: < 0) */
 	__le64	mtime_ns;
 	__le64	ctime_ns;
 	__le32	mode;		/* st_mode: the type bits and the permissions */

@@ -29,7 +29,9 @@
  * VK_VFS_BIG_MB (8), VK_VFS_RACE_SECS (3).
  */
 #include <dirent.h>
+#include <endian.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -39,6 +41,7 @@
 #define VT_KIDS_MAX	32
 #define VT_KID_ALARM_S	60
 #include "vkids.h"
+#include "libv_services.h"
 #include "kselftest_harness.h"
 
 #define TOP		"/tmp/vkf"
@@ -598,6 +601,19 @@ static void locker_end(struct locker *l)
 	kid_wait_ms(l->pid, 5000);
 }
 
+/*
+ * End a locker at once (its locks go with its descriptor).  Lockers
+ * started after it hold copies of its command pipe, so it would not see
+ * the end of it before they end.
+ */
+static void locker_kill(struct locker *l)
+{
+	close(l->cmd);
+	close(l->res);
+	kill(l->pid, SIGKILL);
+	kid_wait(l->pid);
+}
+
 /* Record locks and flock locks are the server's: a process there sees them. */
 TEST_F_TIMEOUT(vfs, locks_held_at_the_server, T_TEST)
 {
@@ -655,6 +671,121 @@ TEST_F_TIMEOUT(vfs, locks_held_at_the_server, T_TEST)
 	while (lk(&srv, LK_FCNTL, F_WRLCK, 0, 0) == EAGAIN && vt_now_ms() < t0)
 		usleep(50000);
 	EXPECT_EQ(0, lk(&srv, LK_FCNTL, F_WRLCK, 0, 0));
+	locker_end(&srv);
+}
+
+/*
+ * A child on the mount as uid 1000 with supplementary group 2000 only:
+ * creates path (mode 0640); 0 or its errno.
+ */
+static int create_in_group(FIXTURE_DATA(vfs) *self, const char *path)
+{
+	gid_t g = 2000;
+	pid_t pid = kid_fork(0);
+	int fd;
+
+	if (pid == 0) {
+		if (enter_mnt(self->fs, -1) || setgroups(1, &g) || setgid(1000) || setuid(1000))
+			_exit(255);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+		_exit(fd < 0 ? errno : close(fd) ? errno : 0);
+	}
+	return pid < 0 ? 255 : kid_wait(pid);
+}
+
+/*
+ * What the server does as the user: a mode the caller's umask allowed
+ * arrives whole (vfsd does not mask it again), a write by another user
+ * clears the set-user-id bit (the write runs as the opener, not as
+ * root), and a directory open to a supplementary group of the caller
+ * takes its files (the groups travel with the request).
+ */
+TEST_F_TIMEOUT(vfs, modes_groups_and_setid, T_TEST)
+{
+	char b[64];
+
+	ASSERT_EQ(0, wsh(self, 30,
+		"umask 002; mkdir -m 775 " MF "/g775; touch " MF "/g775/f664\n"
+		"mkdir " MF "/team; chgrp 2000 " MF "/team; chmod 770 " MF "/team\n"
+		"echo prog > " MF "/suid; chmod 4777 " MF "/suid\n"));
+	EXPECT_STREQ("0:0:775", srv_owner(SRV "/g775", b, sizeof(b)));
+	EXPECT_STREQ("0:0:664", srv_owner(SRV "/g775/f664", b, sizeof(b)));
+	EXPECT_STREQ("0:2000:770", srv_owner(SRV "/team", b, sizeof(b)));
+	EXPECT_STREQ("0:0:4777", srv_owner(SRV "/suid", b, sizeof(b)));
+	/* another user's write: the kernel at the server clears set-user-id */
+	EXPECT_EQ(0, open_as(self, 1000, MF "/suid", O_WRONLY | O_APPEND, 0));
+	EXPECT_STREQ("0:0:777", srv_owner(SRV "/suid", b, sizeof(b)));
+	/* group 2000 as a supplementary group: allowed here and there */
+	EXPECT_EQ(0, create_in_group(self, MF "/team/by1000"));
+	EXPECT_STREQ("1000:1000:640", srv_owner(SRV "/team/by1000", b, sizeof(b)));
+	/* without it: the client's kernel refuses first */
+	EXPECT_EQ(EACCES, open_as(self, 1000, MF "/team/nogroup", O_WRONLY | O_CREAT, 0644));
+}
+
+/*
+ * Locks belong to the open file: a forked child closing its copy of the
+ * descriptor (libfuse unlocks at every close) leaves the parent's lock;
+ * and more blocking waiters than libfuse's default pool of 10 workers
+ * all get the lock in turn, the holder's unlock served meanwhile.
+ */
+TEST_F_TIMEOUT(vfs, lock_owners_and_many_waiters, T_TEST)
+{
+	struct locker srv, w[12];
+	pid_t pid;
+	int fd, i;
+
+	ASSERT_EQ(0, vt_sh("echo 0123456789 > " SRV "/lk2 && chmod 666 " SRV "/lk2"));
+	ASSERT_EQ(0, locker_start(&srv, 0, SRV "/lk2"));
+	pid = kid_fork(0);
+	if (pid == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 1 };
+		pid_t c;
+
+		CKEQ(0, enter_mnt(self->fs, -1));
+		CK((fd = open(MF "/lk2", O_RDWR)) >= 0);
+		CKEQ(0, fcntl(fd, F_SETLK, &fl));
+		c = fork();
+		if (c == 0) {
+			close(fd);
+			_exit(0);
+		}
+		CK(c > 0 && waitpid(c, NULL, 0) == c);
+		pause();	/* holding the lock until killed */
+		_exit(0);
+	}
+	usleep(500000 * vt_scale());
+	/* the child's close did not take the parent's lock away */
+	EXPECT_EQ(EAGAIN, lk(&srv, LK_FCNTL, F_WRLCK, 0, 1));
+	kill(pid, SIGKILL);
+	kid_wait(pid);
+
+	ASSERT_EQ(0, lk(&srv, LK_FCNTL, F_WRLCK, 0, 1));
+	for (i = 0; i < 12; i++) {
+		ASSERT_EQ(0, locker_start(&w[i], self->fs, MF "/lk2"));
+		ASSERT_EQ(0, lk_send(&w[i], LK_FCNTLW, F_WRLCK, 0, 1));
+	}
+	usleep(500000 * vt_scale());
+	EXPECT_EQ(0, open_as(self, -1, MF "/lk2", O_RDONLY, 0));	/* still served */
+	EXPECT_EQ(0, lk(&srv, LK_FCNTL, F_UNLCK, 0, 1));
+	/* each waiter gets it (the next answer of any), then lets go for the next */
+	for (i = 0; i < 12; i++) {
+		struct pollfd pf[12];
+		int j, n = 0, got;
+
+		for (j = 0; j < 12; j++)
+			pf[j] = (struct pollfd){ .fd = w[j].pid > 0 ? w[j].res : -1, .events = POLLIN };
+		ASSERT_LT(0, poll(pf, 12, 15000 * vt_scale()))
+			TH_LOG("no waiter got the lock (%d had it)", i);
+		for (j = 0; j < 12 && !n; j++)
+			if (pf[j].revents) {
+				got = lk_result(&w[j], 1000);
+				EXPECT_EQ(0, got);
+				EXPECT_EQ(0, lk(&w[j], LK_FCNTL, F_UNLCK, 0, 1));
+				locker_kill(&w[j]);
+				w[j].pid = 0;
+				n = 1;
+			}
+	}
 	locker_end(&srv);
 }
 
@@ -904,8 +1035,7 @@ static int deep_check(const char *dir)
 		}
 		CKEQ(0, chdir(name));
 	}
-	if (ret)
-		CKEQ(ENAMETOOLONG, ret);
+	CKEQ(ENAMETOOLONG, ret);	/* 30 x 201 bytes: past VIO_NAME_MAX */
 	fprintf(stderr, "# %d levels of 200 bytes, then %s\n", depth, ret ? strerror(ret) : "-");
 	return 0;
 }
@@ -1117,6 +1247,120 @@ TEST_F_TIMEOUT(vfs, big_file_past_the_segment_limit, T_LONG)
 		 "echo 3 > /proc/sys/vm/drop_caches\n"
 		 "test \"$(tail -c 1 " MF "/sparse)\" = Z\n", mb);
 	ASSERT_EQ(0, wsh(self, T_LONG - 5, script));
+}
+
+/* ---- the argument layout, spoken directly ------------------------------- */
+
+/*
+ * One request of <vio.h>'s argument layout to server from fd: args (may
+ * be NULL), name (l1 bytes), name2, asserting uid/gid when assert; the
+ * segment, read/write, holds them and room for the answer.  The reply
+ * code, the errno the server sent in *err; -errno of the Send itself.
+ */
+#define ARG_SHORT	0x10000	/* flags: the segment ends after the arguments */
+
+static int arg_call(int fd, uint64_t server, uint16_t code, uint32_t flags,
+		    const struct vio_args *a, const char *n1, size_t l1, const char *n2,
+		    int assert, uint32_t uid, int *err)
+{
+	size_t l2 = n2 ? strlen(n2) : 0;
+	static char seg[VIO_ARGS_SIZE + 2 * VIO_NAME_MAX + 128];
+	size_t len = VIO_ARGS_SIZE + l1 + l2 + 96;
+	struct v_msg m;
+	int ret;
+
+	if (flags & ARG_SHORT)
+		len = VIO_ARGS_SIZE;	/* the message claims names the segment lacks */
+	memset(seg, 0, sizeof(seg));
+	if (a)
+		memcpy(seg, a, VIO_ARGS_SIZE);
+	if (!(flags & ARG_SHORT))
+		memcpy(seg + VIO_ARGS_SIZE, n1, l1);
+	if (n2)
+		memcpy(seg + VIO_ARGS_SIZE + l1, n2, l2);
+	memset(&m, 0, sizeof(m));
+	v_msg_set_code(&m, code);
+	v_msg_put16(&m, VIO_FLAGS_OFF, (uint16_t)flags);
+	v_msg_put16(&m, VIO_NAME_LEN_OFF, (uint16_t)l1);
+	v_msg_put16(&m, VIO_ARG_NAME2_LEN_OFF, (uint16_t)l2);
+	if (assert) {
+		v_msg_put32(&m, VIO_ARG_UID_OFF, uid);
+		v_msg_put32(&m, VIO_ARG_GID_OFF, uid);
+		v_msg_put16(&m, VIO_ARG_ASSERT_OFF, VIO_ASSERT);
+	}
+	ret = v_send_seg(fd, server, &m, seg, len, V_SEG_READ | V_SEG_WRITE);
+	if (ret < 0)
+		return ret;
+	*err = (int)v_msg_get32(&m, VIO_ARG_ERRNO_OFF);
+	return v_msg_code(&m);
+}
+
+/* The child of raw_requests_stay_beneath_the_root, on host 1. */
+static int raw_child(uint64_t server)
+{
+	struct vio_args a;
+	struct stat st;
+	int fd, err = 0;
+
+	CKEQ(0, vt_ns_enter("vkf1"));
+	CK((fd = v_open()) >= 0);
+	/* chmod through a symlink that points out of the served root */
+	memset(&a, 0, sizeof(a));
+	a.valid = htole32(VIO_SET_MODE);
+	a.mode = htole32(0777);
+	CK(arg_call(fd, server, VIO_SETATTR, 0, &a, "out", 3, NULL, 0, 0, &err) != V_OK);
+	CKEQ(EOPNOTSUPP, err);
+	CKEQ(0, stat(TOP "/outside", &st));
+	CKEQ(0600, st.st_mode & 07777);
+	/* "..": no way above the root, whatever the request */
+	CKEQ(V_NO_PERMISSION, arg_call(fd, server, VIO_STAT, 0, NULL, "../outside", 10, NULL,
+				       0, 0, &err));
+	CKEQ(V_NO_PERMISSION, arg_call(fd, server, VIO_MKDIR, 0, &a, "d/../../x", 9, NULL, 0, 0,
+				       &err));
+	CKEQ(V_NO_PERMISSION, arg_call(fd, server, VIO_RENAME, 0, NULL, "f", 1, "../stolen", 0, 0,
+				       &err));
+	CKEQ(-1, access(TOP "/stolen", F_OK));
+	/* bad input: a NUL inside a name, unknown bits, a name the segment lacks */
+	CKEQ(V_BAD_ARGS, arg_call(fd, server, VIO_STAT, 0, NULL, "f\0g", 3, NULL, 0, 0, &err));
+	a.valid = htole32(0x100);
+	CKEQ(V_BAD_ARGS, arg_call(fd, server, VIO_SETATTR, 0, &a, "f", 1, NULL, 0, 0, &err));
+	CKEQ(V_BAD_ARGS, arg_call(fd, server, VIO_UNLINK, 0x80, NULL, "f", 1, NULL, 0, 0, &err));
+	CKEQ(V_BAD_BUFFER, arg_call(fd, server, VIO_STAT, ARG_SHORT, NULL, "f", 1, NULL, 0, 0,
+				    &err));
+	CKEQ(V_NOT_FOUND, arg_call(fd, server, VIO_FSYNC, 0, NULL, "", 0, NULL, 0, 0, &err));
+	close(fd);
+	/* uid 1000 asserting root is taken as itself: no create in root's 0755 dir */
+	CKEQ(0, setgid(1000));
+	CKEQ(0, setuid(1000));
+	CK((fd = v_open()) >= 0);
+	CKEQ(V_NO_PERMISSION, arg_call(fd, server, VIO_CREATE, VIO_O_CREATE | VIO_O_WRITE, &a,
+				       "as_root", 7, NULL, 1, 0, &err));
+	CKEQ(EACCES, err);
+	CKEQ(-1, access(SRV "/as_root", F_OK));
+	close(fd);
+	return 0;
+}
+
+/*
+ * What vfs never sends, sent directly: a symlink on the server pointing out
+ * of the served root is never followed by SETATTR (chmod), ".." never
+ * leaves the root, bad names and flags are refused, and an ordinary
+ * user's asserted uid is ignored.
+ */
+TEST_F_TIMEOUT(vfs, raw_requests_stay_beneath_the_root, T_TEST)
+{
+	struct stat st;
+	pid_t pid;
+
+	ASSERT_EQ(0, vt_sh("echo x >" TOP "/outside && chmod 600 " TOP "/outside && "
+			   "ln -s " TOP "/outside " SRV "/out && echo f >" SRV "/f && "
+			   "mkdir " SRV "/d"));
+	pid = kid_fork(0);
+	if (pid == 0)
+		_exit(raw_child(self->fsd_id));
+	EXPECT_EQ(0, kid_wait_ms(pid, 30000));
+	ASSERT_EQ(0, stat(TOP "/outside", &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
 }
 
 /*
