@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -225,6 +226,55 @@ static int resolve(const char *path, uint64_t *server, const char **rest)
 /* ---- requests ----------------------------------------------------------- */
 
 /*
+ * The caller's supplementary groups: fuse_getgroups() reads them from
+ * /proc/PID/status, which costs more than the request itself (it doubled
+ * a create+stat+unlink's instructions), so a process's are kept for a
+ * second (as long as the attributes the client's kernel judged them by).
+ */
+#define GROUPS_CACHE	64
+#define GROUPS_TTL_NS	1000000000ULL
+
+static struct {
+	pthread_mutex_t lock;
+	struct { pid_t pid; uid_t uid; gid_t gid; int n; uint64_t when;
+		 gid_t g[VIO_GROUPS_MAX]; } e[GROUPS_CACHE];
+	unsigned int next;
+} grp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int caller_groups(const struct fuse_context *ctx, gid_t *groups)
+{
+	uint64_t now = now_ns();
+	unsigned int i;
+	int n = -1;
+
+	pthread_mutex_lock(&grp.lock);
+	for (i = 0; i < GROUPS_CACHE && n < 0; i++)
+		if (grp.e[i].pid == ctx->pid && grp.e[i].uid == ctx->uid &&
+		    grp.e[i].gid == ctx->gid && now - grp.e[i].when < GROUPS_TTL_NS) {
+			n = grp.e[i].n;
+			memcpy(groups, grp.e[i].g, sizeof(gid_t) * (size_t)n);
+		}
+	pthread_mutex_unlock(&grp.lock);
+	if (n >= 0)
+		return n;
+	n = fuse_getgroups(VIO_GROUPS_MAX, groups);
+	if (n < 0)
+		return 0;
+	if (n > VIO_GROUPS_MAX)
+		n = VIO_GROUPS_MAX;	/* the first ones: fuse_getgroups filled those */
+	pthread_mutex_lock(&grp.lock);
+	i = grp.next++ % GROUPS_CACHE;
+	grp.e[i].pid = ctx->pid;
+	grp.e[i].uid = ctx->uid;
+	grp.e[i].gid = ctx->gid;
+	grp.e[i].n = n;
+	grp.e[i].when = now;
+	memcpy(grp.e[i].g, groups, sizeof(gid_t) * (size_t)n);
+	pthread_mutex_unlock(&grp.lock);
+	return n;
+}
+
+/*
  * One request of the argument layout on channel c (held): a and the names
  * go out in the segment, the server's answer (attributes, a link target,
  * statfs) comes back at its offset 0 into out.  0 or a negative errno.
@@ -246,9 +296,7 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 	/* The caller's supplementary groups (from /proc; the first
 	 * VIO_GROUPS_MAX), as the client's kernel judged them. */
 	if (ctx && ctx->pid)
-		ng = fuse_getgroups(VIO_GROUPS_MAX, groups);
-	if (ng < 0 || ng > VIO_GROUPS_MAX)
-		ng = ng < 0 ? 0 : VIO_GROUPS_MAX;
+		ng = caller_groups(ctx, groups);
 	len = VIO_ARGS_SIZE + l1 + l2 + (size_t)ng * sizeof(g);
 	if (len < outlen)
 		len = outlen;
@@ -1049,6 +1097,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/*
+	 * libfuse's read path mallocs each request's buffer (128 KiB, right
+	 * at glibc's mmap threshold): a fresh mapping every time, its pages
+	 * faulted in and zeroed (a quarter of a sequential read's
+	 * instructions).  Kept on the heap instead.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	if (chans_open())
 		return 1;
 	return mount_and_serve(argv[optind], extra);
