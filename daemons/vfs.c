@@ -10,8 +10,8 @@
  * member of the name-handling group serves (VNAME_PREFIX); below it, a
  * path is resolved through the group (libv's prefix table caches the
  * answers) and every operation becomes a V I/O request to the object's
- * manager (<vio.h>: OPEN/LIST for directories, READ/WRITE on instances,
- * the POSIX requests of the argument layout for the rest).
+ * manager (<vio.h>: READ/WRITE and LIST on instances CREATE opened, the
+ * POSIX requests of the argument layout for the rest).
  *
  * Concurrency.  A V process has one Send in flight, and an instance may
  * only be used by the V process that opened it, so vfs opens N V
@@ -27,7 +27,7 @@
  * allow_other (the mount is the host's, as a workstation's /v is) and
  * default_permissions (the client's kernel checks modes against the
  * attributes the server reports; the server checks again as the asserted
- * user, except directory listings, opened with OPEN).
+ * user, listings included: a directory is opened with CREATE too).
  */
 #define FUSE_USE_VERSION 312
 #include <fuse.h>
@@ -632,20 +632,33 @@ static int fill_top(void *buf, fuse_fill_dir_t fill)
 	return 0;
 }
 
-/* A directory read whole: OPEN, LIST until the end, CLOSE (no state kept
- * between readdir calls: an offset-less listing). */
+/*
+ * A directory read whole: CREATE for reading (so that the server checks
+ * the caller's right to list it), LIST until the end, CLOSE; no state
+ * kept between readdir calls (an offset-less listing).
+ */
 static int fill_dir(uint64_t server, const char *rest, void *buf, fuse_fill_dir_t fill)
 {
 	struct v_dirent *ents = malloc(64 * sizeof(*ents));
 	uint64_t cursor = 0;
 	struct v_file *f;
+	struct v_msg m;
 	struct stat st;
-	int c, n, i, ret;
+	int c, n = 0, i, ret;
 
 	if (!ents)
 		return -ENOMEM;
 	c = chan_mine();
-	ret = v_file_open_on(chans[c].fd, server, 0, rest, VIO_O_READ, &f);
+	ret = pcall_on(c, server, VIO_CREATE, VIO_O_READ, 0, NULL, rest, NULL, NULL, 0, &m);
+	if (!ret && v_msg_get16(&m, 2) != VIO_TYPE_DIR)
+		ret = -ENOTDIR;	/* the instance goes with its close below */
+	if (!ret || ret == -ENOTDIR) {
+		i = v_file_adopt(chans[c].fd, server, v_msg_get32(&m, 4), VIO_TYPE_DIR, &f);
+		if (i)
+			ret = i;
+		else if (ret)
+			v_file_close(f);
+	}
 	while (ret == 0 && (n = v_file_list(f, &cursor, ents, 64)) > 0)
 		for (i = 0; i < n; i++) {
 			memset(&st, 0, sizeof(st));

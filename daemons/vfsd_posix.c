@@ -323,7 +323,7 @@ static int do_setattr(const struct v_receive *r, struct preq *p, struct inst *in
  * file may be (a device's open has effects of its own: a watchdog arms, a
  * tape rewinds).  0 (also when it does not exist yet) or a reply code.
  */
-static int create_check(int pfd, const char *last)
+static int create_check(int pfd, const char *last, int dir_ok)
 {
 	struct stat st;
 	int fd = openat(pfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
@@ -333,11 +333,17 @@ static int create_check(int pfd, const char *last)
 	if (fstat(fd, &st) < 0)
 		ret = errno_code(errno);
 	else if (S_ISDIR(st.st_mode))
-		ret = errno_code(EISDIR);
+		ret = dir_ok ? 0 : errno_code(EISDIR);
 	else if (!S_ISREG(st.st_mode))
 		ret = S_ISLNK(st.st_mode) ? errno_code(ELOOP) : V_NOT_SUPPORTED;
 	close(fd);
 	return ret;
+}
+
+/* Does name name the served root itself ("", "/", "//")? */
+static int is_root(const char *name)
+{
+	return name[strspn(name, "/")] == '\0';
 }
 
 static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *reply)
@@ -347,16 +353,23 @@ static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *re
 	const char *last;
 	struct stat st;
 	uint32_t id;
-	int pfd, fd, ret;
+	int pfd, fd, ret, dir_ok;
 
 	if ((f & ~(VIO_O_MASK | VIO_O_APPEND)) || ((f & VIO_O_TRUNC) && !(f & VIO_O_WRITE)))
 		return V_BAD_ARGS;
 	if ((f & (VIO_O_WRITE | VIO_O_CREATE | VIO_O_TRUNC)) && !may_write(r))
 		return V_NO_PERMISSION;
+	/* A directory opens for reading only (LIST), as its opener. */
+	dir_ok = !(f & (VIO_O_WRITE | VIO_O_CREATE | VIO_O_TRUNC | VIO_O_APPEND));
 	ret = parent_open(p->name, &pfd, &last);
+	if (ret == V_BAD_ARGS && dir_ok && is_root(p->name)) {
+		pfd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		last = ".";
+		ret = pfd < 0 ? errno_code(errno) : 0;
+	}
 	if (ret)
 		return ret;
-	ret = create_check(pfd, last);
+	ret = create_check(pfd, last, dir_ok);
 	if (ret) {
 		close(pfd);
 		return ret;
@@ -371,15 +384,16 @@ static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *re
 	close(pfd);
 	if (ret)
 		return ret;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {	/* swapped since the check */
-		close(fd);
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))) {
+		close(fd);	/* swapped since the check */
 		return V_NOT_SUPPORTED;
 	}
-	id = inst_new(fd, r, VIO_TYPE_FILE, !!(f & VIO_O_WRITE));
+	id = inst_new(fd, r, mode_type(st.st_mode), !!(f & VIO_O_WRITE));
 	if (!id) {
 		close(fd);
 		return V_NO_SERVER_RESOURCES;
 	}
+	v_msg_put16(reply, 2, mode_type(st.st_mode));
 	v_msg_put32(reply, 4, id);
 	ret = reply_attr(r, reply, fd, NULL);
 	if (ret != -2 && ret != V_OK)
@@ -581,6 +595,12 @@ int vfsd_posix(const struct v_receive *r, const void *seg, struct inst *in,
 		goto out;
 	if (!in && (code == VIO_FSYNC || code == VIO_LOCK)) {
 		ret = V_NOT_FOUND;
+		goto out;
+	}
+	/* Requests without flags of their own take none. */
+	if (p->flags && code != VIO_CREATE && code != VIO_UNLINK && code != VIO_RENAME &&
+	    code != VIO_FSYNC && code != VIO_LOCK) {
+		ret = V_BAD_ARGS;
 		goto out;
 	}
 	switch (code) {

@@ -97,6 +97,14 @@ int v_file_open(int fd, const char *name, unsigned int flags, struct v_file **f)
 int v_file_open_on(int fd, uint64_t server, uint32_t lid, const char *name,
 		   unsigned int flags, struct v_file **f);
 
+/*
+ * A v_file for an instance opened by other means (a request of <vio.h>'s
+ * argument layout, VIO_CREATE): server (a process, not a group) and its
+ * instance, VIO_TYPE_* type; it never rebinds.  v_file_close() closes the
+ * instance.  -EINVAL, -ENOMEM.
+ */
+int v_file_adopt(int fd, uint64_t server, uint32_t instance, uint32_t type, struct v_file **f);
+
 /* Read / write len bytes at off: the count (0: end of file). */
 int64_t v_file_read(struct v_file *f, void *buf, size_t len, uint64_t off);
 int64_t v_file_write(struct v_file *f, const void *buf, size_t len, uint64_t off);

@@ -174,8 +174,9 @@ enum vio_request {
 	 * reply: attributes. */
 	VIO_SETATTR,
 	/* CREATE: open the name, creating it as OPEN's VIO_O_CREATE with
-	 * vio_args.mode (flags: VIO_O_*, VIO_O_APPEND).  reply: 4 u32
-	 * instance, attributes. */
+	 * vio_args.mode (flags: VIO_O_*, VIO_O_APPEND); a regular file, or
+	 * for reading only a directory (LIST it; the root: an empty name).
+	 * reply: 2 u16 type, 4 u32 instance, attributes. */
 	VIO_CREATE,
 	/* MKDIR: vio_args.mode.  reply: attributes. */
 	VIO_MKDIR,

@@ -232,6 +232,24 @@ static int vfile_new(int fd, enum vfile_bind bind, uint64_t server, uint32_t lid
 	return 0;
 }
 
+int v_file_adopt(int fd, uint64_t server, uint32_t instance, uint32_t type, struct v_file **out)
+{
+	struct v_file *f;
+
+	if (!server || v_id_is_group(server) || !instance)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f) + 1);
+	if (!f)
+		return -ENOMEM;
+	f->fd = fd;
+	f->bind = BIND_FIXED;
+	f->server = server;
+	f->inst = instance;
+	f->type = type;
+	*out = f;
+	return 0;
+}
+
 static enum vfile_bind vfile_bind_of(uint64_t server)
 {
 	return !server ? BIND_LID : v_id_is_group(server) ? BIND_GROUP : BIND_FIXED;
