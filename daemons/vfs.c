@@ -1070,7 +1070,12 @@ static int mount_and_serve(const char *mp, const char *extra)
 	fuse_destroy(f);
 	if (!quiet)
 		fprintf(stderr, "vfs: %s unmounted\n", mp);
-	return ret < 0 ? 1 : 0;
+	/*
+	 * An unmount aborts the connection (fuse_conn_destroy): a worker
+	 * reading the device then may get ECONNABORTED rather than ENODEV,
+	 * and libfuse returns it.  Either is the end of the mount.
+	 */
+	return ret < 0 && ret != -ECONNABORTED && ret != -ENODEV ? 1 : 0;
 }
 
 int main(int argc, char **argv)

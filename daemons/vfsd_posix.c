@@ -293,6 +293,12 @@ static int setattr_apply(const struct preq *p, int fd, const char *last, int wri
 	return 0;
 }
 
+/* Does name name the served root itself ("", "/", "//")? */
+static int is_root(const char *name)
+{
+	return name[strspn(name, "/")] == '\0';
+}
+
 static int do_setattr(const struct v_receive *r, struct preq *p, struct inst *in,
 		      struct v_msg *reply)
 {
@@ -305,6 +311,11 @@ static int do_setattr(const struct v_receive *r, struct preq *p, struct inst *in
 		return V_NO_PERMISSION;
 	if (in) {
 		fd = in->fd;
+	} else if (is_root(p->name)) {
+		/* the served root itself (chmod, touch of the mount's directory) */
+		fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return errno_code(errno);
 	} else {
 		ret = parent_open(p->name, &fd, &last);
 		if (ret)
@@ -338,12 +349,6 @@ static int create_check(int pfd, const char *last, int dir_ok)
 		ret = S_ISLNK(st.st_mode) ? errno_code(ELOOP) : V_NOT_SUPPORTED;
 	close(fd);
 	return ret;
-}
-
-/* Does name name the served root itself ("", "/", "//")? */
-static int is_root(const char *name)
-{
-	return name[strspn(name, "/")] == '\0';
 }
 
 static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *reply)

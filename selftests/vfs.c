@@ -429,6 +429,8 @@ TEST_F_TIMEOUT(vfs, basic_ops, T_TEST)
 		"test \"$(stat -c %s $F/seq.txt)\" = \"$(stat -c %s $S/seq.txt)\"\n"
 		"test \"$(stat -c %F $F/seq.txt)\" = 'regular file'\n"
 		"chmod 640 $F/a.txt\n"
+		"chmod 775 $F; test $(stat -c %a $S) = 775; chmod 755 $F\n"
+		"touch -d '2002-01-01 UTC' $F; test $(stat -c %Y $S) = 1009843200\n"
 		"test \"$(stat -c %a $F/a.txt)\" = 640; test \"$(stat -c %a $S/a.txt)\" = 640\n"
 		"mkdir $F/d; test -d $S/d\n"
 		"test \"$(stat -c %F $F/d)\" = directory\n"
