@@ -181,18 +181,27 @@ static void tops_refresh(int fd)
 	tops.when = now_ns();
 }
 
-/* Is path ("/NAME") a top-level name of the listing? */
-static int tops_has(const char *path)
+/* Take tops.lock with a listing at most PREFIX_TTL_NS old (asked for
+ * on this thread's channel when it is older). */
+static void tops_lock_fresh(void)
 {
-	int i, found = 0, c = chan_mine();
+	int c = chan_mine();
 
 	pthread_mutex_lock(&tops.lock);
 	if (!tops.when || now_ns() - tops.when > PREFIX_TTL_NS)
 		tops_refresh(chans[c].fd);
+	chan_put(c);
+}
+
+/* Is path ("/NAME") a top-level name of the listing? */
+static int tops_has(const char *path)
+{
+	int i, found = 0;
+
+	tops_lock_fresh();
 	for (i = 0; i < tops.n && !found; i++)
 		found = !strcmp(tops.name[i], path + 1);
 	pthread_mutex_unlock(&tops.lock);
-	chan_put(c);
 	return found;
 }
 
@@ -620,12 +629,9 @@ static int vfs_statfs(const char *path, struct statvfs *sv)
 
 static int fill_top(void *buf, fuse_fill_dir_t fill)
 {
-	int i, c = chan_mine();
+	int i;
 
-	pthread_mutex_lock(&tops.lock);
-	if (!tops.when || now_ns() - tops.when > PREFIX_TTL_NS)
-		tops_refresh(chans[c].fd);
-	chan_put(c);
+	tops_lock_fresh();
 	for (i = 0; i < tops.n; i++)
 		fill(buf, tops.name[i], NULL, 0, 0);
 	pthread_mutex_unlock(&tops.lock);

@@ -597,6 +597,21 @@ static int lk(struct locker *l, int op, int type, long long start, long long len
 	return lk_send(l, op, type, start, len) ? -1000 : lk_result(l, 10000);
 }
 
+/*
+ * l's F_SETLK of [start, start + len) for write, tried until it is granted
+ * (a lock that goes with a close goes with FUSE's RELEASE, a little after
+ * it) or 5 s (scaled) have passed; the last answer.
+ */
+static int lk_when_free(struct locker *l, long long start, long long len)
+{
+	int64_t end = vt_now_ms() + 5000 * vt_scale();
+	int ret;
+
+	while ((ret = lk(l, LK_FCNTL, F_WRLCK, start, len)) == EAGAIN && vt_now_ms() < end)
+		usleep(50000);
+	return ret;
+}
+
 static void locker_end(struct locker *l)
 {
 	close(l->cmd);
@@ -670,10 +685,7 @@ TEST_F_TIMEOUT(vfs, locks_held_at_the_server, T_TEST)
 	EXPECT_EQ(0, lk(&cli2, LK_FCNTL, F_WRLCK, 100, 5));
 	locker_end(&cli2);
 	locker_end(&cli);
-	t0 = vt_now_ms() + 5000 * vt_scale();
-	while (lk(&srv, LK_FCNTL, F_WRLCK, 0, 0) == EAGAIN && vt_now_ms() < t0)
-		usleep(50000);
-	EXPECT_EQ(0, lk(&srv, LK_FCNTL, F_WRLCK, 0, 0));
+	EXPECT_EQ(0, lk_when_free(&srv, 0, 0));
 	locker_end(&srv);
 }
 
@@ -734,7 +746,6 @@ TEST_F_TIMEOUT(vfs, modes_groups_and_setid, T_TEST)
 TEST_F_TIMEOUT(vfs, lock_owners_and_many_waiters, T_TEST)
 {
 	struct locker srv, w[12];
-	int64_t t0;
 	pid_t pid;
 	int fd, i;
 
@@ -762,11 +773,8 @@ TEST_F_TIMEOUT(vfs, lock_owners_and_many_waiters, T_TEST)
 	EXPECT_EQ(EAGAIN, lk(&srv, LK_FCNTL, F_WRLCK, 0, 1));
 	kill(pid, SIGKILL);
 	kid_wait(pid);
-	/* its lock goes with its last close: FUSE's RELEASE comes a little later */
-	t0 = vt_now_ms() + 5000 * vt_scale();
-	while (lk(&srv, LK_FCNTL, F_WRLCK, 0, 1) == EAGAIN && vt_now_ms() < t0)
-		usleep(50000);
-	ASSERT_EQ(0, lk(&srv, LK_FCNTL, F_WRLCK, 0, 1));
+	/* its lock goes with its last close */
+	ASSERT_EQ(0, lk_when_free(&srv, 0, 1));
 	for (i = 0; i < 12; i++) {
 		ASSERT_EQ(0, locker_start(&w[i], self->fs, MF "/lk2"));
 		ASSERT_EQ(0, lk_send(&w[i], LK_FCNTLW, F_WRLCK, 0, 1));

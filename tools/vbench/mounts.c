@@ -92,9 +92,10 @@ static int mnt_make_file(const char *sub)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
+	/* The pattern repeats every 256 bytes: every MiB of the file is this one. */
+	for (i = 0; i < MB1; i++)
+		chunk[i] = vb_file_byte(i);
 	for (off = 0; off < MNT_FILE; off += MB1) {
-		for (i = 0; i < MB1; i++)
-			chunk[i] = vb_file_byte(off + i);
 		if (wr_full(fd, chunk, MB1)) {
 			close(fd);
 			return -1;
