@@ -42,6 +42,7 @@
 #define VT_KIDS_MAX	32
 #define VT_KID_ALARM_S	60
 #include "vkids.h"
+#include "vmount.h"
 #include "libv_services.h"
 #include "kselftest_harness.h"
 
@@ -56,28 +57,6 @@
 #define T_LONG		120
 #define KEY		"5ec0000000000000000000000000000000000000000000000000000000000002"
 #define FSD_CMD		"daemons/vfsd -U -w 0 -w 1000 -w 65534 -p /files " SRV
-
-static const char *bdir(void)
-{
-	const char *b = getenv("VK_BUILD");
-
-	return b ? b : "build";
-}
-
-static int knob(const char *name, int def)
-{
-	const char *s = getenv(name);
-	int v = s ? atoi(s) : 0;
-
-	return v > 0 ? v : def;
-}
-
-static const char *knob_str(const char *name, const char *def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? s : def;
-}
 
 /* ---- topology ------------------------------------------------------------ */
 
@@ -147,45 +126,6 @@ static pid_t daemon_start(int h, const char *err, int flags, uint64_t *id, const
 	return pid;
 }
 
-/* Forget a reaped kid. */
-static void kid_forget(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < nkids; i++)
-		if (kids[i] == pid)
-			kids[i] = 0;
-}
-
-/*
- * Wait up to ms (scaled) for kid pid: its exit status (1000 + signal), or
- * -2 when it did not end (it is SIGKILLed and reaped then).
- */
-static int kid_wait_ms(pid_t pid, int ms)
-{
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
-	int st;
-
-	do {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			kid_forget(pid);
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-		}
-		usleep(20000);
-	} while (vt_now_ms() < end);
-	kill(pid, SIGKILL);
-	kid_wait(pid);
-	return -2;
-}
-
-/* SIGKILL a kid and reap it. */
-static void kid_kill(pid_t pid)
-{
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		kid_wait(pid);
-	}
-}
 
 /* Open descriptors of process pid, or -1. */
 static int fd_count(pid_t pid)
@@ -216,12 +156,6 @@ static int fd_wait_le(pid_t pid, int n, int ms)
 	return c;
 }
 
-/* Print the last bytes of a file as "# " lines (a failed test's logs). */
-static void dump_tail(const char *title, const char *path, size_t max)
-{
-	if (access(path, R_OK) == 0)
-		vt_sh("echo '# --- %s:' >&2; tail -c %zu %s | sed 's/^/# /' >&2", title, max, path);
-}
 
 /* ---- the fixture ---------------------------------------------------------- */
 
@@ -291,44 +225,10 @@ FIXTURE_TEARDOWN(vfs)
 
 /* ---- running things on the mount ---------------------------------------- */
 
-/*
- * Run the shell script text with `sh -e` in vfs's mount and network
- * namespaces, at most secs seconds (scaled).  Its stdout into out (len
- * bytes, NUL-terminated; NULL: kept in TOP/w.out only); its exit status
- * (124: timed out), and on failure both outputs' ends are printed.
- */
+/* A shell script in vfs's namespaces (vm_sh(), vmount.h). */
 static int wsh_out(FIXTURE_DATA(vfs) *self, int secs, char *out, size_t len, const char *script)
 {
-	char cmd[512];
-	FILE *f = fopen(TOP "/w.sh", "w");
-	int ret, fd;
-	ssize_t n;
-
-	if (!f)
-		return -1;
-	/* `! cmd` does not stop `sh -e`: fails cmd does */
-	fputs("fails() { if \"$@\"; then echo \"succeeded: $*\" >&2; exit 1; fi; }\n", f);
-	fputs(script, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd),
-		 "timeout -k 3 %d nsenter -t %d -m -n sh -e " TOP "/w.sh >" TOP "/w.out 2>" TOP
-		 "/w.err </dev/null", secs * vt_scale(), (int)self->fs);
-	ret = vt_sh("%s", cmd);
-	if (out) {
-		fd = open(TOP "/w.out", O_RDONLY | O_CLOEXEC);
-		n = fd < 0 ? -1 : read(fd, out, len - 1);
-		out[n > 0 ? n : 0] = '\0';
-		if (fd >= 0)
-			close(fd);
-	}
-	if (ret) {
-		fprintf(stderr, "# script failed (status %d%s):\n", ret,
-			ret == 124 ? ": timed out" : "");
-		dump_tail("script", TOP "/w.sh", 1200);
-		dump_tail("its stdout", TOP "/w.out", 800);
-		dump_tail("its stderr", TOP "/w.err", 1500);
-	}
-	return ret;
+	return vm_sh(TOP, self->fs, secs, out, len, script);
 }
 
 static int wsh(FIXTURE_DATA(vfs) *self, int secs, const char *script)
@@ -336,24 +236,6 @@ static int wsh(FIXTURE_DATA(vfs) *self, int secs, const char *script)
 	return wsh_out(self, secs, NULL, 0, script);
 }
 
-/* This process (a child) into vfs's mount namespace, then as uid (< 0: root). */
-static int enter_mnt(pid_t fs, int uid)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", fs);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = setns(fd, CLONE_NEWNS);
-	close(fd);
-	if (ret || chdir("/"))
-		return -1;
-	if (uid >= 0 && (setgroups(0, NULL) || setgid(uid) || setuid(uid)))
-		return -1;
-	return 0;
-}
 
 /*
  * open(path, flags, mode) on the mount as uid (< 0: root) in a child; 0 or

@@ -122,6 +122,9 @@ static inline pid_t kid_spawn(const char *ns, int out, int err, unsigned int fla
 	_exit(127);
 }
 
+/* The last ready line kid_daemon() read (for what follows the id). */
+static char kid_line[256] __attribute__((unused));
+
 /*
  * Start a daemon with kid_spawn() and read its ready line from its stdout
  * within ms (scaled): "... as 0x<id>", *id (if given) from it.  Its pid,
@@ -160,6 +163,7 @@ static inline pid_t kid_daemon(const char *ns, int err, unsigned int flags, int 
 	}
 	if (id)
 		*id = strtoull(as + 4, NULL, 16);
+	snprintf(kid_line, sizeof(kid_line), "%s", line);
 	return pid;
 }
 
