@@ -6,7 +6,7 @@
  * the name-handling group as the manager of a prefix; with -g it joins a
  * group of file servers holding copies (replicated writes).
  *
- *   vfsd [-q] [-U] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR
+ *   vfsd [-q] [-U] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] [-C N] DIR
  *
  * Paths never leave DIR: every open goes through openat2() with
  * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS ("..", absolute symlinks and
@@ -47,7 +47,8 @@ __thread struct vfsd_who who;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vfsd [-q] [-U] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N] DIR\n"
+		"Usage: vfsd [-q] [-U] [-w UID]... [-p PREFIX] [-l LID] [-g GROUP] [-t THREADS] [-Q N]\n"
+		"            [-C N] DIR\n"
 		"\n"
 		"Serve DIR over the V I/O protocol.  Prints \"vfsd: serving DIR as 0x<id>\"\n"
 		"once ready; SIGTERM or SIGINT stops it (exit status 0).\n"
@@ -63,6 +64,10 @@ static void usage(FILE *f)
 		"  -t N       worker threads Receiving on the V process (default 4, at most %u)\n"
 		"  -Q N       open instances one user of one client host may hold (default %u,\n"
 		"             at most %u); beyond it OPEN fails with no server resources\n"
+		"  -C N       files one client's cache may hold (default %u, at most that;\n"
+		"             0: no client caches): a client caching a file (vfs) is sent a\n"
+		"             REVOKE before any change to it is answered; beyond N its\n"
+		"             opens are not cached\n"
 		"  -U         act as each request's user (needs root): every file operation\n"
 		"             runs with the request's uid and gid, so modes and ownership apply\n"
 		"             as on a local file system.  The uid a file system client (vfs)\n"
@@ -74,7 +79,8 @@ static void usage(FILE *f)
 		"  -h         show this help\n"
 		"\n"
 		"Exit status: 0 after a clean stop, 1 on an error, 2 on bad usage.\n",
-		V_LID_FILE_SERVER, V_LID_PRIVILEGED, VD_THREADS_MAX, QUOTA_DEFAULT, INST_MAX);
+		V_LID_FILE_SERVER, V_LID_PRIVILEGED, VD_THREADS_MAX, QUOTA_DEFAULT, INST_MAX,
+		HOLD_QUOTA_DEFAULT);
 }
 
 /* ---- instances ---------------------------------------------------------- */
@@ -111,7 +117,8 @@ static unsigned int inst_count(uint64_t owner, uint32_t host, uint32_t uid, unsi
  * for all its users, so the quota is per (host, uid), not per client;
  * under -U the uid is the request's identity).
  */
-uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable)
+uint32_t inst_new(int fd, const struct v_receive *r, const struct stat *st, int writable,
+		  uint64_t cache)
 {
 	unsigned int mine, same_user;
 	uint32_t id = 0;
@@ -128,8 +135,11 @@ uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable)
 			insts[i].host = r->creds.host;
 			insts[i].uid = uid;
 			insts[i].who = who;
-			insts[i].type = type;
+			insts[i].type = mode_type(st->st_mode);
 			insts[i].writable = (uint8_t)writable;
+			insts[i].cache = cache;
+			insts[i].dev = (uint64_t)st->st_dev;
+			insts[i].ino = (uint64_t)st->st_ino;
 			insts[i].busy = 0;
 			insts[i].doomed = 0;
 			insts[i].gen++;
@@ -224,6 +234,7 @@ static void inst_reclaim(const struct v_receive *r)
 			n++;
 		}
 	pthread_mutex_unlock(&inst_lock);
+	vfsd_hold_forget(r->sender);	/* a cache process's end */
 	if (n && !vd.quiet)
 		vd_log(&vd, "0x%016" PRIx64 " ended: %u instance(s) closed", (uint64_t)r->sender, n);
 }
@@ -400,11 +411,13 @@ static int do_open(const struct v_receive *r, const void *seg, struct v_msg *rep
 		close(fd);
 		return V_NOT_SUPPORTED;
 	}
-	id = inst_new(fd, r, mode_type(st.st_mode), !!(flags & VIO_O_WRITE));
+	id = inst_new(fd, r, &st, !!(flags & VIO_O_WRITE), 0);
 	if (!id) {
 		close(fd);
 		return V_NO_SERVER_RESOURCES;
 	}
+	if (flags & VIO_O_TRUNC)
+		vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, 0);
 	v_msg_put16(reply, 2, mode_type(st.st_mode));
 	v_msg_put32(reply, 4, id);
 	v_msg_put64(reply, 8, (uint64_t)st.st_size);
@@ -441,6 +454,10 @@ static int do_read(const struct v_receive *r, struct inst *in, int blocks, struc
 		return V_BAD_STATE;
 	if (len && (!(r->seg_access & V_SEG_WRITE) || r->seg_len < len))
 		return V_BAD_BUFFER;
+	/* Before the data is read: a change after this revokes what it
+	 * reads (vfsd_hold.c). */
+	if (in->cache)
+		vfsd_hold_add(in->cache, in->dev, in->ino);
 	while (done < len) {
 		size_t chunk = len - done < IOBUF ? len - done : IOBUF;
 
@@ -488,6 +505,8 @@ static int do_write(const struct v_receive *r, const void *seg, struct inst *in,
 	if (len && (!(r->seg_access & V_SEG_READ) || r->seg_len < len))
 		return V_BAD_BUFFER;
 	ret = seg_to_file(r, seg, 0, len, in->fd, off, &n);
+	if (n)
+		vfsd_hold_revoke(in->dev, in->ino, in->cache, 0);
 	if (ret)
 		return ret;
 	v_msg_put64(reply, 8, n);
@@ -585,7 +604,8 @@ static int do_list(const struct v_receive *r, struct inst *in, struct v_msg *rep
 static int do_remove(const struct v_receive *r, const void *seg)
 {
 	char name[VIO_NAME_MAX + 1], *last, *p;
-	int ret, pfd, e;
+	int ret, pfd, e, held;
+	struct stat st;
 
 	ret = vio_name_get(vd.fd, r, seg, name, sizeof(name));
 	if (ret < 0)
@@ -604,11 +624,15 @@ static int do_remove(const struct v_receive *r, const void *seg)
 	e = open_beneath(last == name ? "." : name, O_PATH | O_DIRECTORY, &pfd);
 	if (e)
 		return errno_code(e);
+	held = vfsd_hold_peek(pfd, last, &st) == 0;
 	ret = unlinkat(pfd, last, 0);
 	if (ret < 0 && errno == EISDIR)
 		ret = unlinkat(pfd, last, AT_REMOVEDIR);
 	e = errno;
 	close(pfd);
+	if (ret == 0 && held)
+		vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, 0,
+				 VIO_REVOKE_NAME);
 	return ret < 0 ? errno_code(e) : V_OK;
 }
 
@@ -642,6 +666,7 @@ static int do_write_named(const struct v_receive *r, const void *seg, struct v_m
 	ret = seg_to_file(r, seg, nlen, dlen, fd, off, &n);
 	if (ret == 0 && fsync(fd) < 0)
 		ret = V_IO_ERROR;
+	vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, 0);
 	v_msg_put64(reply, 8, n);
 	v_msg_put64(reply, 16, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
 	close(fd);
@@ -878,7 +903,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "w:p:l:g:t:Q:Uqh")) != -1) {
+	while ((opt = getopt(argc, argv, "w:p:l:g:t:Q:C:Uqh")) != -1) {
 		switch (opt) {
 		case 'p':
 			prefix_len = strlen(optarg);
@@ -913,6 +938,14 @@ int main(int argc, char **argv)
 			}
 			quota = (unsigned int)v;
 			break;
+		case 'C':
+			if (vtool_parse_u64(optarg, 0, HOLD_QUOTA_DEFAULT, &v)) {
+				fprintf(stderr, "vfsd: -C wants 0..%d, not '%s'\n", HOLD_QUOTA_DEFAULT,
+					optarg);
+				return 2;
+			}
+			hold_quota = (unsigned int)v;
+			break;
 		default:
 			rc = vd_option(&vd, opt, optarg, &lid, &writers, usage);
 			if (rc != VD_CONTINUE)
@@ -940,6 +973,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < INST_MAX; i++)
 		insts[i].fd = -1;
+	vfsd_hold_init();
 	raise_fd_limit();
 	read_reply_seg_max();
 	vd.handle = handle;

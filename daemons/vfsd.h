@@ -30,6 +30,8 @@ struct inst {
 	uint16_t gen;
 	uint8_t type;
 	uint8_t writable;
+	uint64_t cache;		/* the opener's cache process, or 0 */
+	uint64_t dev, ino;	/* the file's, for holdings */
 	struct vfsd_who who;	/* -U: the opener, whom requests on it run as */
 };
 
@@ -46,7 +48,8 @@ int may_write(const struct v_receive *r);
 uint8_t mode_type(mode_t m);
 uint64_t ts_ns(const struct timespec *ts);
 uint64_t vio_oflags(unsigned int f);
-uint32_t inst_new(int fd, const struct v_receive *r, uint8_t type, int writable);
+uint32_t inst_new(int fd, const struct v_receive *r, const struct stat *st, int writable,
+		  uint64_t cache);
 int sender_gone(int ret);
 void inst_drop(uint32_t id, uint64_t sender);
 int vfsd_as_self(int self);
@@ -56,5 +59,18 @@ int vfsd_as_self(int self);
  * segment), -1 (the sender is gone). */
 int vfsd_posix(const struct v_receive *r, const void *seg, struct inst *in,
 	       struct v_msg *reply);
+
+/* Holdings (vfsd_hold.c): who caches which file, revoked on a change. */
+#define HOLD_QUOTA_DEFAULT	4096	/* holdings per cache process (-C) */
+#define HOLD_REFUSED		0
+#define HOLD_NEW		1
+#define HOLD_HAD		2
+extern unsigned int hold_quota;
+void vfsd_hold_init(void);
+int vfsd_hold_cache_of(const struct v_receive *r, uint64_t *cache);
+int vfsd_hold_add(uint64_t cache, uint64_t dev, uint64_t ino);
+void vfsd_hold_revoke(uint64_t dev, uint64_t ino, uint64_t except, uint16_t flags);
+void vfsd_hold_forget(uint64_t cache);
+int vfsd_hold_peek(int dirfd, const char *last, struct stat *st);
 
 #endif /* VFSD_H */

@@ -30,6 +30,7 @@ _Static_assert(sizeof(struct vio_statfs) == VIO_STATFS_SIZE, "vio_statfs is the 
 struct preq {
 	struct vio_args a;
 	unsigned int flags;
+	uint64_t cache;		/* the client's cache process, or 0 */
 	char name[VIO_NAME_MAX + 1];
 	char name2[VIO_NAME_MAX + 1];
 };
@@ -51,7 +52,34 @@ static int preq_parse(const struct v_receive *r, const void *seg, struct preq *p
 	if (strlen(p->name) != n1 || strlen(p->name2) != n2)
 		return V_BAD_ARGS;	/* a NUL inside a name */
 	p->flags = v_msg_get16(&r->msg, VIO_FLAGS_OFF);
-	return 0;
+	return vfsd_hold_cache_of(r, &p->cache);
+}
+
+/*
+ * A client that caches (p->cache) holds the regular file last names in
+ * dirfd (or fd, last NULL) from now on; before its attributes are read
+ * for the answer, so that a change after them revokes them.  The holding
+ * kind, or HOLD_REFUSED (not cached; not a regular file).
+ */
+static int hold_file(const struct preq *p, int fd, const char *last)
+{
+	struct stat st;
+
+	if (!p->cache ||
+	    fstatat(fd, last ? last : "", &st, last ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return HOLD_REFUSED;
+	return vfsd_hold_add(p->cache, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+}
+
+/* The file last names in dirfd (or fd) changed: its holders but the
+ * changer are revoked. */
+static void changed(const struct preq *p, int fd, const char *last)
+{
+	struct stat st;
+
+	if (fstatat(fd, last ? last : "", &st, last ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) == 0)
+		vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, p->cache, 0);
 }
 
 /*
@@ -146,8 +174,11 @@ static int do_stat(const struct v_receive *r, struct preq *p, struct inst *in,
 	int pfd, ret;
 	char *n = p->name;
 
-	if (in)
+	if (in) {
+		if (in->cache)
+			vfsd_hold_add(in->cache, in->dev, in->ino);
 		return reply_attr(r, reply, in->fd, NULL);
+	}
 	while (*n == '/')
 		n++;
 	if (!*n)
@@ -155,6 +186,7 @@ static int do_stat(const struct v_receive *r, struct preq *p, struct inst *in,
 	ret = parent_open(n, &pfd, &last);
 	if (ret)
 		return ret;
+	hold_file(p, pfd, last);
 	ret = reply_attr(r, reply, pfd, last);
 	close(pfd);
 	return ret;
@@ -322,8 +354,10 @@ static int do_setattr(const struct v_receive *r, struct preq *p, struct inst *in
 			return ret;
 	}
 	ret = setattr_apply(p, fd, last, in && in->writable);
-	if (!ret)
+	if (!ret) {
+		changed(p, fd, last);
 		ret = reply_attr(r, reply, fd, last);
+	}
 	if (!in)
 		close(fd);
 	return ret;
@@ -349,6 +383,24 @@ static int create_check(int pfd, const char *last, int dir_ok)
 		ret = S_ISLNK(st.st_mode) ? errno_code(ELOOP) : V_NOT_SUPPORTED;
 	close(fd);
 	return ret;
+}
+
+/*
+ * CREATE of a regular file: the opener holds it, and a truncation is a
+ * change others must drop.  Its answer's VIO_CACHED_* flags.
+ */
+static uint32_t cached_flags(const struct preq *p, int fd, const struct stat *st)
+{
+	int h;
+
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	if (p->flags & VIO_O_TRUNC)
+		vfsd_hold_revoke((uint64_t)st->st_dev, (uint64_t)st->st_ino, p->cache, 0);
+	h = hold_file(p, fd, NULL);
+	if (h == HOLD_REFUSED)
+		return 0;
+	return VIO_CACHED_HELD | (h == HOLD_HAD && !(p->flags & VIO_O_TRUNC) ? VIO_CACHED_KEEP : 0);
 }
 
 static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *reply)
@@ -393,13 +445,14 @@ static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *re
 		close(fd);	/* swapped since the check */
 		return V_NOT_SUPPORTED;
 	}
-	id = inst_new(fd, r, mode_type(st.st_mode), !!(f & VIO_O_WRITE));
+	id = inst_new(fd, r, &st, !!(f & VIO_O_WRITE), S_ISREG(st.st_mode) ? p->cache : 0);
 	if (!id) {
 		close(fd);
 		return V_NO_SERVER_RESOURCES;
 	}
 	v_msg_put16(reply, 2, mode_type(st.st_mode));
 	v_msg_put32(reply, 4, id);
+	v_msg_put32(reply, VIO_ARG_CACHED_OFF, cached_flags(p, fd, &st));
 	ret = reply_attr(r, reply, fd, NULL);
 	if (ret != -2 && ret != V_OK)
 		inst_drop(id, r->sender);	/* the client never learns of it */
@@ -431,7 +484,8 @@ static int do_make(const struct v_receive *r, struct preq *p, int dir, struct v_
 static int do_unlink(const struct v_receive *r, struct preq *p)
 {
 	const char *last;
-	int pfd, ret;
+	int pfd, ret, held;
+	struct stat st;
 
 	if (p->flags & ~VIO_UNLINK_DIR)
 		return V_BAD_ARGS;
@@ -440,9 +494,13 @@ static int do_unlink(const struct v_receive *r, struct preq *p)
 	ret = parent_open(p->name, &pfd, &last);
 	if (ret)
 		return ret;
+	held = vfsd_hold_peek(pfd, last, &st) == 0;
 	ret = unlinkat(pfd, last, (p->flags & VIO_UNLINK_DIR) ? AT_REMOVEDIR : 0);
 	ret = ret < 0 ? errno_code(errno) : V_OK;
 	close(pfd);
+	if (ret == V_OK && held)
+		vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, p->cache,
+				 VIO_REVOKE_NAME);
 	return ret;
 }
 
@@ -451,7 +509,8 @@ static int do_rename(const struct v_receive *r, struct preq *p, int link)
 {
 	unsigned int rf = 0;
 	const char *l1, *l2;
-	int p1, p2, ret;
+	int p1, p2, ret, h1, h2;
+	struct stat s1, s2;
 
 	if (p->flags & ~(link ? 0 : VIO_RENAME_NOREPLACE | VIO_RENAME_EXCHANGE))
 		return V_BAD_ARGS;
@@ -469,10 +528,20 @@ static int do_rename(const struct v_receive *r, struct preq *p, int link)
 		close(p1);
 		return ret;
 	}
+	/* Both names' files change: the source's name (or link count), the
+	 * target's existence. */
+	h1 = vfsd_hold_peek(p1, l1, &s1) == 0;
+	h2 = vfsd_hold_peek(p2, l2, &s2) == 0;
 	ret = link ? linkat(p1, l1, p2, l2, 0) : renameat2(p1, l1, p2, l2, rf);
 	ret = ret < 0 ? errno_code(errno) : V_OK;
 	close(p1);
 	close(p2);
+	if (ret == V_OK && h1)
+		vfsd_hold_revoke((uint64_t)s1.st_dev, (uint64_t)s1.st_ino, p->cache,
+				 VIO_REVOKE_NAME);
+	if (ret == V_OK && h2)
+		vfsd_hold_revoke((uint64_t)s2.st_dev, (uint64_t)s2.st_ino, p->cache,
+				 VIO_REVOKE_NAME);
 	return ret;
 }
 

@@ -131,7 +131,9 @@ enum vio_request {
 	 *            8 u16 name length, 10 u16 second name length,
 	 *            12 u32 asserted uid, 16 u32 asserted gid,
 	 *            20 u16 VIO_ASSERT when they are set, 22 u16 the number of
-	 *            asserted supplementary groups (at most VIO_GROUPS_MAX)
+	 *            asserted supplementary groups (at most VIO_GROUPS_MAX),
+	 *            24 u64 the client's cache process (0: it caches
+	 *            nothing; "Caching" below)
 	 *   segment: struct vio_args (VIO_ARGS_SIZE bytes) at offset 0, the
 	 *            name right after it, the second name after that (no
 	 *            NULs), then the supplementary groups (u32 each);
@@ -176,7 +178,8 @@ enum vio_request {
 	/* CREATE: open the name, creating it as OPEN's VIO_O_CREATE with
 	 * vio_args.mode (flags: VIO_O_*, VIO_O_APPEND); a regular file, or
 	 * for reading only a directory (LIST it; the root: an empty name).
-	 * reply: 2 u16 type, 4 u32 instance, attributes. */
+	 * reply: 2 u16 type, 4 u32 instance, 16 u32 VIO_CACHED_* (see
+	 * "Caching" below), attributes. */
 	VIO_CREATE,
 	/* MKDIR: vio_args.mode.  reply: attributes. */
 	VIO_MKDIR,
@@ -210,6 +213,19 @@ enum vio_request {
 	 * (VIO_LOCK_UNLOCK: none).  A CLOSE drops the instance's locks.
 	 */
 	VIO_LOCK,
+	/*
+	 * REVOKE: sent by a file server to a client's cache process (never
+	 * to a server): 2 u16 flags (VIO_REVOKE_NAME: a name of the file
+	 * went or changed: UNLINK, RENAME, LINK; the client forgets the
+	 * name too), 8 u64 the file (vio_attr.ino), 16 u64 the manager
+	 * whose file it is (the id the client sends its requests to; the
+	 * Send itself may come from another V process of the manager's
+	 * host).  The client drops what it caches of that file (pages and
+	 * attributes) and answers V_OK, or V_NOT_FOUND when it caches
+	 * nothing of it.  A cache process takes REVOKE only from a sender on
+	 * the manager's host (else V_NO_PERMISSION).
+	 */
+	VIO_REVOKE,
 	VIO_REQUEST_END
 };
 
@@ -222,6 +238,40 @@ enum vio_request {
 #define VIO_ARG_NGROUPS_OFF	22	/* u16 */
 #define VIO_GROUPS_MAX		32
 #define VIO_ARG_ERRNO_OFF	24	/* in a reply */
+#define VIO_ARG_CACHE_OFF	24	/* u64 in a request: the cache process */
+#define VIO_ARG_CACHED_OFF	16	/* u32 in a CREATE reply: VIO_CACHED_* */
+#define VIO_CACHED_HELD		0x1	/* the client holds the file: it may
+					 * cache its pages while it does */
+#define VIO_CACHED_KEEP		0x2	/* it held the file before this
+					 * CREATE: what it cached is current */
+#define VIO_REVOKE_NAME		0x0001
+#define VIO_REVOKE_FILE_OFF	8
+#define VIO_REVOKE_MANAGER_OFF	16
+
+/*
+ * Caching (the V OS page: "a cache of pages from open files", kept
+ * consistent by the file server).  A client that caches files (vfs: the
+ * kernel's page cache and attribute cache) names its *cache process* at
+ * VIO_ARG_CACHE_OFF in every request of the argument layout: a V process
+ * of its own, on its own host (else V_BAD_ARGS), that Receives REVOKE.
+ * The server records a *holding* (file, cache process) when such a client
+ * STATs a regular file, CREATEs (opens) one, or READs an instance it
+ * opened so; any change to the file's data or attributes through the
+ * server (WRITE, SETATTR, CREATE with TRUNC, WRITE_NAMED, UNLINK, RENAME
+ * of it or over it, LINK) ends every holding of the file but the
+ * changer's, with a REVOKE Sent to each holder *before* the change is
+ * answered: a write() on one host is seen by a read() on another as soon
+ * as the write has returned.  Writes are write-through (no client keeps
+ * dirty data but a shared mapping's, which it writes back at msync or
+ * munmap).  A holding also ends when its cache process ends (a death
+ * notice) or does not answer a REVOKE within VIO_REVOKE_TIMEOUT_MS; the
+ * change then goes on.  The server keeps at most a bounded number of
+ * holdings per cache process (vfsd -C): beyond it CREATE answers without
+ * VIO_CACHED_HELD, and the client must not cache that open file (vfs
+ * opens it with direct I/O).  Changes made to the files directly on the
+ * server's host, not through the server, revoke nothing.
+ */
+#define VIO_REVOKE_TIMEOUT_MS	5000
 #define VIO_NAME_COMPONENT_MAX	255	/* a component's bytes (NAME_MAX) */
 
 /* The arguments at segment offset 0, little-endian; unused fields zero. */
