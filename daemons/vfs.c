@@ -29,8 +29,7 @@
  * attributes the server reports; the server checks again as the asserted
  * user, listings included: a directory is opened with CREATE too).
  */
-#define FUSE_USE_VERSION 312
-#include <fuse.h>
+#include "vfs.h"
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +70,7 @@ struct vfh {
 	uint64_t server;
 	uint32_t inst;
 	int chan;
+	struct centry *ce;	/* its entry in the cache table, or NULL */
 };
 
 /* The top level: first components of the prefixes served, cached briefly. */
@@ -332,6 +332,7 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 		v_msg_put16(m, VIO_ARG_ASSERT_OFF, VIO_ASSERT);
 		v_msg_put16(m, VIO_ARG_NGROUPS_OFF, (uint16_t)ng);
 	}
+	v_msg_put64(m, VIO_ARG_CACHE_OFF, vfs_cache_id());
 	ret = v_send_seg(chans[c].fd, server, m, seg, len, V_SEG_READ | V_SEG_WRITE);
 	if (ret < 0)
 		ret = send_error(server, ret);
@@ -413,19 +414,30 @@ static void own_dir_stat(struct stat *st)
 
 /* ---- operations on names ------------------------------------------------ */
 
+#define LOOKUP_TRIES	4
+
 static int vfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct vfh *h = fh_of(fi);
 	struct vio_attr a;
 	const char *rest;
-	uint64_t server;
+	uint64_t server, seq;
 	struct v_msg m;
-	int ret;
+	int ret, tries = 0;
 
 	if (h)
 		ret = fcall(h, VIO_STAT, 0, NULL, &a, sizeof(a), &m);
 	else if ((ret = resolve(path, &server, &rest)) == 0)
-		ret = pcall(server, VIO_STAT, 0, NULL, rest, NULL, &a, sizeof(a), &m);
+		do {
+			seq = vfs_cache_seq();
+			ret = pcall(server, VIO_STAT, 0, NULL, rest, NULL, &a, sizeof(a), &m);
+			if (ret || !S_ISREG(le32toh(a.mode)))
+				break;
+			/* The server holds this host to the file now; a REVOKE
+			 * that came while the answer was on its way made it
+			 * stale: ask again. */
+			vfs_cache_note(server, le64toh(a.ino), path);
+		} while (vfs_cache_revoked(server, le64toh(a.ino), seq) && ++tries < LOOKUP_TRIES);
 	if (ret == -EISDIR) {
 		own_dir_stat(st);
 		return 0;
@@ -494,6 +506,7 @@ static int two_names(const char *from, const char *to, uint16_t code, uint16_t f
 static int vfs_rename(const char *from, const char *to, unsigned int flags)
 {
 	uint16_t f = 0;
+	int ret;
 
 	if (flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
@@ -501,7 +514,10 @@ static int vfs_rename(const char *from, const char *to, unsigned int flags)
 		f |= VIO_RENAME_NOREPLACE;
 	if (flags & RENAME_EXCHANGE)
 		f |= VIO_RENAME_EXCHANGE;
-	return two_names(from, to, VIO_RENAME, f);
+	ret = two_names(from, to, VIO_RENAME, f);
+	if (!ret)
+		vfs_cache_rename(from, to, !!(flags & RENAME_EXCHANGE));
+	return ret;
 }
 
 static int vfs_link(const char *from, const char *to)
@@ -540,12 +556,21 @@ static int setattr(const char *path, struct fuse_file_info *fi, const struct vio
 	struct v_msg m;
 	int ret;
 
-	if (h)
-		return fcall(h, VIO_SETATTR, 0, a, &out, sizeof(out), &m);
+	if (h) {
+		ret = fcall(h, VIO_SETATTR, 0, a, &out, sizeof(out), &m);
+		if (!ret)
+			vfs_cache_changed(h->ce, 0, 0, NULL);
+		return ret;
+	}
 	ret = resolve(path, &server, &rest);
 	if (ret == -EISDIR)
 		return -EACCES;
-	return ret ? ret : pcall(server, VIO_SETATTR, 0, a, rest, NULL, &out, sizeof(out), &m);
+	if (!ret)
+		ret = pcall(server, VIO_SETATTR, 0, a, rest, NULL, &out, sizeof(out), &m);
+	/* its other paths (hard links) did not see it */
+	if (!ret)
+		vfs_cache_changed(NULL, server, le64toh(out.ino), path);
+	return ret;
 }
 
 static int vfs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -744,6 +769,35 @@ static uint16_t open_flags(int flags)
 	return f;
 }
 
+/*
+ * How the kernel may cache an open file (<vio.h> "Caching"): its pages
+ * while the server holds this host to it, kept from an earlier open when
+ * the server says nothing changed since (VIO_CACHED_KEEP) and every
+ * REVOKE since found the file here; not at all (direct I/O) when the
+ * server would not record the holding.
+ */
+static void cache_mode(struct vfh *h, const char *path, const struct v_msg *m,
+		       const struct vio_attr *a, uint16_t flags, uint64_t seq,
+		       struct fuse_file_info *fi)
+{
+	uint32_t cached = v_msg_get32(m, VIO_ARG_CACHED_OFF);
+	uint64_t ino = le64toh(a->ino);
+	int trusted = 0;
+
+	if (v_msg_get16(m, 2) != VIO_TYPE_FILE)
+		return;
+	if (cached & VIO_CACHED_HELD)
+		h->ce = vfs_cache_pin(h->server, ino, path, &trusted);
+	if (!h->ce)
+		fi->direct_io = 1;
+	else
+		fi->keep_cache = (cached & VIO_CACHED_KEEP) && trusted &&
+				 !vfs_cache_revoked(h->server, ino, seq);
+	/* a truncation here: the file's other paths did not see it */
+	if (flags & VIO_O_TRUNC)
+		vfs_cache_changed(h->ce, h->server, ino, path);
+}
+
 /* OPEN (CREATE without VIO_O_CREATE) or CREATE, as the caller. */
 static int open_common(const char *path, uint16_t flags, mode_t mode, struct fuse_file_info *fi)
 {
@@ -752,6 +806,7 @@ static int open_common(const char *path, uint16_t flags, mode_t mode, struct fus
 	const char *rest;
 	struct vfh *h;
 	struct v_msg m;
+	uint64_t seq = vfs_cache_seq();
 	int ret, c;
 
 	h = calloc(1, sizeof(*h));
@@ -772,6 +827,7 @@ static int open_common(const char *path, uint16_t flags, mode_t mode, struct fus
 		free(h);
 		return ret;
 	}
+	cache_mode(h, path, &m, &attr, flags, seq, fi);
 	fi->fh = (uintptr_t)h;
 	return 0;
 }
@@ -821,8 +877,16 @@ static int vfs_read(const char *path, char *buf, size_t size, off_t off,
 static int vfs_write(const char *path, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
+	struct vfh *h = fh_of(fi);
+	int ret;
+
 	(void)path;
-	return io_call(fh_of(fi), VIO_WRITE, (void *)buf, size, off, V_SEG_READ);
+	vfs_cache_writing(h->ce, 1);
+	ret = io_call(h, VIO_WRITE, (void *)buf, size, off, V_SEG_READ);
+	vfs_cache_writing(h->ce, 0);
+	if (ret > 0)
+		vfs_cache_changed(h->ce, 0, 0, NULL);
+	return ret;
 }
 
 static int vfs_release(const char *path, struct fuse_file_info *fi)
@@ -837,6 +901,7 @@ static int vfs_release(const char *path, struct fuse_file_info *fi)
 	chan_take(h->chan);
 	v_send(chans[h->chan].fd, h->server, &m);	/* a gone server closed it */
 	chan_put(h->chan);
+	vfs_cache_unpin(h->ce);
 	free(h);
 	return 0;
 }
@@ -1005,8 +1070,10 @@ static void usage(FILE *f)
 		"\n"
 		"Mount the V name space at MOUNTPOINT with FUSE: its top level lists the\n"
 		"prefixes the name-handling group serves (vfsd -p /files: MOUNTPOINT/files).\n"
-		"Stays in the foreground; prints \"vfs: MOUNTPOINT mounted as 0x<id>\" once\n"
-		"the mount is live.  SIGTERM, SIGINT or umount MOUNTPOINT end it (exit 0).\n"
+		"Stays in the foreground; prints \"vfs: MOUNTPOINT mounted as 0x<id>, cache\n"
+		"0x<id>\" once the mount is live (the second id: its cache process, which\n"
+		"file servers tell of changes).  SIGTERM, SIGINT or umount MOUNTPOINT end it\n"
+		"(exit 0).\n"
 		"\n"
 		"  -t N        V processes to send from (default 4, at most %d): requests\n"
 		"              on different channels run at once\n"
@@ -1059,10 +1126,14 @@ static int mount_and_serve(const char *mp, const char *extra)
 		return 1;
 	}
 	v_self(chans[0].fd, &self);
-	printf("vfs: %s mounted as 0x%016" PRIx64 "\n", mp, self);
+	printf("vfs: %s mounted as 0x%016" PRIx64 ", cache 0x%016" PRIx64 "\n", mp, self,
+	       vfs_cache_id());
 	fflush(stdout);
 	loop = fuse_loop_cfg_create();
-	if (!loop) {
+	if (!loop || vfs_cache_start(f, mp)) {
+		vfs_cache_stop();
+		if (loop)
+			fuse_loop_cfg_destroy(loop);
 		fuse_remove_signal_handlers(fuse_get_session(f));
 		fuse_unmount(f);
 		fuse_destroy(f);
@@ -1071,6 +1142,7 @@ static int mount_and_serve(const char *mp, const char *extra)
 	fuse_loop_cfg_set_max_threads(loop, FUSE_THREADS);
 	ret = fuse_loop_mt(f, loop);
 	fuse_loop_cfg_destroy(loop);
+	vfs_cache_stop();
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	fuse_unmount(f);
 	fuse_destroy(f);
@@ -1129,7 +1201,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	mallopt(M_TRIM_THRESHOLD, 16 << 20);
-	if (chans_open())
+	if (chans_open() || vfs_cache_open())
 		return 1;
 	return mount_and_serve(argv[optind], extra);
 }
