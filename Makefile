@@ -35,7 +35,7 @@ VERSION := 0.1
 # libv's ABI: bumped when a public struct changes size (1: struct v_receive
 # grew kind and deadline_ns).
 LIBV_ABI := 1
-SUITES ?= base local path notify python net groups fuzz ctl auth flood perf fault services sec lan vfs install
+SUITES ?= base local path notify python net groups fuzz ctl auth flood perf fault services sec lan vfs vshare install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -52,10 +52,10 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed vfs
-TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services sec lan vfs
+TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services sec lan vfs vshare
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
-TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h $(LIBV_HDR)
+TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h selftests/vmount.h $(LIBV_HDR)
 
 .PHONY: all module modules-all libv tools daemons tests deps check check-run check-debug check-debug-run
 .PHONY: demo demo-run bench bench-run bench-profile lint clean
@@ -147,18 +147,20 @@ $(B)/daemons/%: daemons/%.c daemons/daemon.h tools/parse.h $(B)/lib/libv.a $(LIB
 	$(CC) $(USER_CFLAGS) -o $@ $< $(B)/lib/libv.a -lpthread
 
 # vfsd: its POSIX requests in a file of their own.
-$(B)/daemons/vfsd: daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd.h daemons/daemon.h tools/parse.h \
+$(B)/daemons/vfsd: daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd_hold.c daemons/vfsd.h daemons/daemon.h tools/parse.h \
 		$(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -o $@ daemons/vfsd.c daemons/vfsd_posix.c $(B)/lib/libv.a -lpthread
+	$(CC) $(USER_CFLAGS) -o $@ daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd_hold.c $(B)/lib/libv.a -lpthread
 
 # vfs is a FUSE file system: libfuse3's high-level API.
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
 FUSE_LIBS = $(shell pkg-config --libs fuse3)
 
-$(B)/daemons/vfs: daemons/vfs.c tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
+$(B)/daemons/vfs: daemons/vfs.c daemons/vfs_cache.c daemons/vfs.h tools/parse.h $(B)/lib/libv.a \
+		$(LIBV_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(FUSE_CFLAGS) -o $@ $< $(B)/lib/libv.a $(FUSE_LIBS) -lpthread
+	$(CC) $(USER_CFLAGS) $(FUSE_CFLAGS) -o $@ daemons/vfs.c daemons/vfs_cache.c $(B)/lib/libv.a \
+		$(FUSE_LIBS) -lpthread
 
 # vctl speaks generic netlink through libnl.
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
@@ -189,8 +191,10 @@ $(B)/tests/ctl: EXTRA_CFLAGS = $(NL_CFLAGS)
 # Suite services runs the daemons and tools; suite perf runs vbench, which starts vfsd.
 $(B)/tests/services: | daemons tools
 $(B)/tests/perf: | daemons tools
-# Suite vfs mounts the V name space with daemons/vfs and runs others' programs on it.
+# Suite vfs mounts the V name space with daemons/vfs and runs others' programs on it;
+# suite vshare mounts it on two hosts at once.
 $(B)/tests/vfs: | daemons tools
+$(B)/tests/vshare: | daemons tools
 
 # The cluster suite's server (guest A; no harness) and the protocol that
 # cluster.c takes from it.
