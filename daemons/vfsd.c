@@ -234,9 +234,11 @@ static void inst_reclaim(const struct v_receive *r)
 			n++;
 		}
 	pthread_mutex_unlock(&inst_lock);
-	vfsd_hold_forget(r->sender);	/* a cache process's end */
 	if (n && !vd.quiet)
 		vd_log(&vd, "0x%016" PRIx64 " ended: %u instance(s) closed", (uint64_t)r->sender, n);
+	n = vfsd_hold_forget(r->sender);	/* a cache process's end */
+	if (n && !vd.quiet)
+		vd_log(&vd, "0x%016" PRIx64 " ended: %u holding(s) dropped", (uint64_t)r->sender, n);
 }
 
 /* A MoveTo / MoveFrom / Reply error saying nobody waits for the answer. */

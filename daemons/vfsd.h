@@ -70,7 +70,7 @@ void vfsd_hold_init(void);
 int vfsd_hold_cache_of(const struct v_receive *r, uint64_t *cache);
 int vfsd_hold_add(uint64_t cache, uint64_t dev, uint64_t ino);
 void vfsd_hold_revoke(uint64_t dev, uint64_t ino, uint64_t except, uint16_t flags);
-void vfsd_hold_forget(uint64_t cache);
+unsigned int vfsd_hold_forget(uint64_t cache);
 int vfsd_hold_peek(int dirfd, const char *last, struct stat *st);
 
 #endif /* VFSD_H */

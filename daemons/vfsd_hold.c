@@ -171,19 +171,21 @@ static void client_put(uint64_t cache)
 		c->n--;
 }
 
-/* Every holding of cache goes (it ended, or did not answer a REVOKE). */
-void vfsd_hold_forget(uint64_t cache)
+/* Every holding of cache goes (it ended, or did not answer a REVOKE);
+ * how many it had. */
+unsigned int vfsd_hold_forget(uint64_t cache)
 {
 	struct hold_client *c;
+	unsigned int b, n;
 	int32_t *pp, i;
-	unsigned int b;
 
 	pthread_mutex_lock(&hold_lock);
 	c = client_find(cache);
 	if (!c) {
 		pthread_mutex_unlock(&hold_lock);
-		return;
+		return 0;
 	}
+	n = c->n;
 	for (b = 0; b < HOLD_BUCKETS && c->n; b++)
 		for (pp = &bucket[b]; (i = *pp) >= 0; ) {
 			if (pool[i].cache != cache) {
@@ -198,6 +200,7 @@ void vfsd_hold_forget(uint64_t cache)
 		}
 	c->cache = 0;
 	pthread_mutex_unlock(&hold_lock);
+	return n;
 }
 
 /* Take up to max holders of the file but except out of the table. */

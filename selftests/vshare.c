@@ -487,6 +487,36 @@ TEST_F_TIMEOUT(vshare, holder_host_down_does_not_wedge_writers, T_TEST)
 	ASSERT_EQ(0, vt_sh("grep -q 'did not take a revoke' " TOP "/vfsd.err"));
 }
 
+/*
+ * B's vfs is killed while it holds the file: the server hears of its end
+ * (a death notice) and drops its holdings; A's writes never wait for it.
+ */
+TEST_F_TIMEOUT(vshare, holder_killed_loses_its_holdings, T_TEST)
+{
+	struct agent ag[2];
+	char buf[64];
+	int64_t t;
+	int i;
+
+	ASSERT_EQ(0, agents_open(self, ag, MF "/orphan", O_RDWR | O_CREAT, O_RDONLY));
+	ASSERT_EQ(4, agent_write(&ag[0], 0, "old."));
+	ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
+	kid_kill(ag[1].pid);
+	kid_forget(ag[1].pid);
+	kid_kill(self->fs[1]);
+	kid_forget(self->fs[1]);
+	for (i = 0; i < 100 && vt_sh("grep -q 'holding(s) dropped' " TOP "/vfsd.err"); i++)
+		usleep(50000);
+	ASSERT_EQ(0, vt_sh("grep -q 'holding(s) dropped' " TOP "/vfsd.err"))
+		TH_LOG("no death notice of B's cache process reached vfsd");
+	t = vt_now_ms();
+	ASSERT_EQ(4, agent_write(&ag[0], 0, "new."));
+	ASSERT_LT(vt_now_ms() - t, 2000 * vt_scale());
+	ASSERT_EQ(0, vt_sh("test \"$(cat " SRV "/orphan)\" = new."));
+	ASSERT_NE(0, vt_sh("grep -q 'did not take a revoke' " TOP "/vfsd.err"))
+		TH_LOG("the write tried B's gone cache process");
+}
+
 /* ---- 5. who may REVOKE, and which cache process a client may name ------ */
 
 /* In host h: Send code to dst with u64 a at 8 and b at 16 (and at 24 c);
