@@ -31,7 +31,9 @@ int v_reply_errno(unsigned int code);
  * How long a lookup waits at most for the replies of the name-handling
  * group after the first one.  A lookup ends sooner, as soon as every
  * member has answered (see v_name_lookup()).  The environment variable
- * V_NAME_WINDOW_MS (1..60000) overrides it, read at each lookup.
+ * V_NAME_WINDOW_MS (1..60000) overrides it, read at each lookup; the
+ * host's group-reply window (vctl set group-window-ms, 5 s) bounds it in
+ * any case: GetReply has nothing to give after it.
  */
 #define V_NAME_WINDOW_MS	150
 
