@@ -65,13 +65,16 @@ struct v_name_binding {
  * at most V_NAME_WINDOW_MS.  libv knows the members from
  * v_group_members(), asked by a thread of its own (it waits 200 ms for
  * other hosts) when a lookup finds the list missing, older than 5 s or
- * wrong (a member that did not answer, a reply from one not listed: such
- * a lookup waits the whole window), at most once a second.  Only the first
- * lookup of a process waits for that list (at most the window); later
- * ones use the list they have while a new one is asked for.  A manager
- * that joined the group since the list was made may therefore be missed
- * by a lookup that ends early, for at most 5 s.  ENOENT when no member
- * owns a prefix of the name, ESRCH when the group is empty.
+ * wrong (a member that did not answer, a reply from one not listed), at
+ * most once a second.  That query is best effort, so a list is trusted
+ * only once a lookup that waited its whole window heard exactly its
+ * members (a new list equal to it stays trusted); until then, and after
+ * it turned out wrong, lookups wait the whole window.  So a process's
+ * first lookup takes the window, later ones the slowest member's answer,
+ * with the list they have while a new one is asked for.  A manager that
+ * joined the group since the list was made may be missed by a lookup that
+ * ends early, for at most 5 s.  ENOENT when no member owns a prefix of
+ * the name, ESRCH when the group is empty.
  *
  * The first lookup also imports the environment variable V_PREFIXES (a
  * table v_name_export() wrote for a parent's children): its entries are

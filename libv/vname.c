@@ -10,10 +10,15 @@
  * can come.  libv keeps the list of members (v_group_members(), which
  * waits 200 ms for other hosts' answers, so it runs on a thread of its own
  * and never in a lookup's way) and a lookup ends when every listed member
- * has answered.  Only when the list is missing, too long to count off or
- * wrong (a member that never answers, a reply from one not listed) does a
- * lookup wait the whole window, as every lookup once did; the list is then
- * asked for again.
+ * has answered.  The members query is best effort (a host whose answer
+ * comes late is left out), and a list short of a member would end lookups
+ * before that member's answer, perhaps the longest prefix: so a list is
+ * trusted only once a lookup that waited its whole window heard exactly
+ * the listed members ("verified"); a new list equal to the old keeps that.
+ * Whenever the list is missing, unverified, too long to count off or
+ * wrong (a member that never answers, a reply from one not listed), a
+ * lookup waits the whole window, as every lookup once did; a wrong list
+ * is asked for again.
  *
  * Names of the form "[MANAGER:CONTEXT]rest" need no lookup at all: they
  * name a manager's context directly (what `vfile lookup` prints).
@@ -61,15 +66,27 @@ static struct vname_entry vname_tab[VNAME_CACHE_MAX];
 static unsigned int vname_next;	/* replacement cursor once full */
 static int vname_imported;	/* V_PREFIXES read (at the first lookup) */
 
+/* The repliers of one lookup. */
+struct vname_heard {
+	uint64_t ids[VNAME_MEMBERS_MAX];
+	unsigned int n;
+	int overflow;		/* more repliers than ids holds */
+};
+
 static struct {
 	pthread_cond_t changed;		/* a refresh ended (CLOCK_MONOTONIC) */
 	uint64_t ids[VNAME_MEMBERS_MAX];
 	unsigned int n;
-	int known;			/* ids[0..n) are every member */
+	int known;			/* ids[0..n) are the members, as asked */
+	int verified;			/* a whole window heard exactly them */
 	uint32_t host;			/* the host part the list is for */
 	uint64_t when;			/* a refresh ended then; 0: never */
 	int stale;			/* a lookup found it wrong */
 	int refreshing;			/* a refresher thread runs */
+	/* The repliers of the last lookup that waited its whole window
+	 * before a list was there, for the list to be checked against. */
+	struct vname_heard window;
+	uint32_t window_host;
 } mem;
 
 static void vname_atfork_prepare(void)
@@ -333,6 +350,30 @@ int v_name_export(void)
 /* ---- the member list ------------------------------------------------------ */
 
 /*
+ * Are the repliers h exactly host's list?  A replier the list does not
+ * have makes the list stale (it joined since, or the query missed it);
+ * vname_lock held.
+ */
+static int vname_heard_list(const struct vname_heard *h, uint32_t host)
+{
+	unsigned int i, j;
+
+	if (!mem.known || mem.host != host || h->overflow)
+		return 0;
+	for (i = 0; i < h->n; i++) {
+		for (j = 0; j < mem.n && mem.ids[j] != h->ids[i]; j++)
+			;
+		if (j == mem.n) {
+			mem.stale = 1;
+			mem.verified = 0;
+			return 0;
+		}
+	}
+	/* each member answers a Send once: h->n distinct listed ids */
+	return h->n >= mem.n;
+}
+
+/*
  * The refresher: asks for the members with a V process of its own (the
  * caller's is busy with its lookups, and one V process has one call at a
  * time), checks that it is on the host the list was wanted for (a thread
@@ -355,10 +396,19 @@ static void *vname_refresher(void *arg)
 	mem.stale = 0;
 	mem.when = vname_now_ns();
 	mem.host = host;
+	/* the kernel sorts the ids: an unchanged list compares equal and
+	 * stays trusted */
+	if (n < 0 || n > VNAME_MEMBERS_MAX || !mem.known || mem.n != (unsigned int)n ||
+	    memcmp(mem.ids, ids, (size_t)n * sizeof(ids[0])))
+		mem.verified = 0;
 	mem.known = n >= 0 && n <= VNAME_MEMBERS_MAX;
 	mem.n = mem.known ? (unsigned int)n : 0;
 	if (mem.known)
 		memcpy(mem.ids, ids, mem.n * sizeof(ids[0]));
+	if (mem.window_host == host && vname_heard_list(&mem.window, host))
+		mem.verified = 1;
+	mem.window.n = 0;
+	mem.window_host = 0;
 	pthread_cond_broadcast(&mem.changed);
 	pthread_mutex_unlock(&vname_lock);
 	return NULL;
@@ -390,20 +440,13 @@ static void vname_members_want(uint32_t host, uint64_t now)
 	if (pthread_create(&t, &a, vname_refresher, (void *)(uintptr_t)host) == 0) {
 		mem.refreshing = 1;
 		if (mem.host != host)
-			mem.known = 0;	/* another host's list counts nothing here */
+			mem.known = mem.verified = 0;	/* another host's counts nothing here */
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&a);
 }
 
 /* ---- a lookup through the group ------------------------------------------ */
-
-/* The repliers of one lookup. */
-struct vname_heard {
-	uint64_t ids[VNAME_MEMBERS_MAX];
-	unsigned int n;
-	int overflow;		/* more repliers than ids holds */
-};
 
 static void vname_heard_add(struct vname_heard *h, uint64_t who)
 {
@@ -413,26 +456,10 @@ static void vname_heard_add(struct vname_heard *h, uint64_t who)
 		h->overflow = 1;
 }
 
-/*
- * Has every member of host's list answered?  A replier the list does not
- * have makes the list stale (it joined since); vname_lock held.
- */
+/* May the lookup end: has every member of a list to be trusted answered? */
 static int vname_all_heard(const struct vname_heard *h, uint32_t host)
 {
-	unsigned int i, j;
-
-	if (!mem.known || mem.host != host || h->overflow)
-		return 0;
-	for (i = 0; i < h->n; i++) {
-		for (j = 0; j < mem.n && mem.ids[j] != h->ids[i]; j++)
-			;
-		if (j == mem.n) {
-			mem.stale = 1;
-			return 0;
-		}
-	}
-	/* each member answers a Send once: h->n distinct listed ids */
-	return h->n >= mem.n;
+	return vname_heard_list(h, host) && mem.verified;
 }
 
 /*
@@ -536,17 +563,33 @@ static int vname_ask_group(int fd, const char *name, struct v_name_binding *b)
 		vname_wait_list(host, end);
 		all = vname_all_heard(&heard, host);
 		pthread_mutex_unlock(&vname_lock);
+		if (all)
+			break;
+		/*
+		 * Past the end, still take what queued while we waited for the
+		 * list (timeout 0: do not wait); ETIMEDOUT then ends it.
+		 */
 		now = vname_now_ns();
-		if (all || now >= end || v_get_reply(fd, &m, &who, end - now) < 0)
+		if (v_get_reply(fd, &m, &who, now < end ? end - now : 0) < 0)
 			break;
 		vname_consider(&m, len, b, &found);
 		vname_heard_add(&heard, who);
 	}
 	if (!all) {
-		/* the list is missing or wrong: ask again (not sooner than the gap) */
+		/*
+		 * The whole window: if exactly the listed members answered, the
+		 * list can be trusted from now on; if not, it is wrong (a
+		 * member silent or missed): ask again (not sooner than the gap).
+		 */
 		pthread_mutex_lock(&vname_lock);
-		if (mem.known && mem.host == host)
+		if (!(mem.known && mem.host == host) && now >= end) {
+			mem.window = heard;	/* checked when the list comes */
+			mem.window_host = host;
+		} else if (vname_heard_list(&heard, host)) {
+			mem.verified = 1;
+		} else if (mem.known && mem.host == host) {
 			mem.stale = 1;
+		}
 		vname_members_want(host, vname_now_ns());
 		pthread_mutex_unlock(&vname_lock);
 	}
