@@ -35,7 +35,7 @@ VERSION := 0.1
 # libv's ABI: bumped when a public struct changes size (1: struct v_receive
 # grew kind and deadline_ns).
 LIBV_ABI := 1
-SUITES ?= base local path notify python net groups fuzz ctl auth flood perf fault services sec lan vfs vshare install
+SUITES ?= base local path notify python net groups fuzz ctl auth flood perf fault services naming sec lan vfs vshare install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -52,7 +52,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed vfs
-TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services sec lan vfs vshare
+TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h selftests/vmount.h $(LIBV_HDR)
@@ -188,8 +188,8 @@ $(B)/tests/%: selftests/%.c $(B)/lib/libv.a $(TEST_HDR)
 $(B)/tests/ctl: EXTRA_LDLIBS = $(NL_LIBS)
 $(B)/tests/ctl: EXTRA_CFLAGS = $(NL_CFLAGS)
 
-# Suite services runs the daemons and tools; suite perf runs vbench, which starts vfsd.
-$(B)/tests/services: | daemons tools
+# Suites services and naming run the daemons and tools; suite perf runs vbench, which starts vfsd.
+$(B)/tests/services $(B)/tests/naming: | daemons tools
 $(B)/tests/perf: | daemons tools
 # Suite vfs mounts the V name space with daemons/vfs and runs others' programs on it;
 # suite vshare mounts it on two hosts at once.

@@ -19,9 +19,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/openat2.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "vfsd.h"
 
@@ -34,6 +36,12 @@ int rootfd = -1;
 static struct vd_writers writers;
 static char prefix[VIO_NAME_MAX + 1];
 static size_t prefix_len;
+/*
+ * The context id of the directory we export (the served root), what
+ * LOOKUP answers; random and nonzero, so that a context of an earlier
+ * vfsd (one whose id a client kept) is never taken for ours.
+ */
+static uint32_t root_context;
 size_t reply_seg_max = V_REPLY_SEG_MAX_DEFAULT;
 static struct inst insts[INST_MAX];
 static unsigned int quota = QUOTA_DEFAULT;
@@ -396,8 +404,7 @@ static int do_open(const struct v_receive *r, const void *seg, struct v_msg *rep
 	uint32_t id;
 	int ret, fd, e;
 
-	if ((flags & ~VIO_O_MASK) || v_msg_get32(&r->msg, VIO_CONTEXT_OFF) ||
-	    ((flags & VIO_O_TRUNC) && !(flags & VIO_O_WRITE)))
+	if ((flags & ~VIO_O_MASK) || ((flags & VIO_O_TRUNC) && !(flags & VIO_O_WRITE)))
 		return V_BAD_ARGS;
 	ret = vio_name_get(vd.fd, r, seg, name, sizeof(name));
 	if (ret < 0)
@@ -686,7 +693,7 @@ static int do_lookup(const struct v_receive *r, const void *seg, struct v_msg *r
 	if (!prefix_len || !vio_prefix_owns(prefix, prefix_len, name, partial))
 		return V_NOT_FOUND;
 	v_msg_put16(reply, VNAME_PREFIX_LEN_OFF, (uint16_t)prefix_len);
-	v_msg_put32(reply, VNAME_LOCAL_OFF, 0);
+	v_msg_put32(reply, VNAME_LOCAL_OFF, root_context);
 	v_msg_put64(reply, VNAME_MANAGER_OFF, vd.self);
 	v_msg_put32(reply, VNAME_TYPE_OFF, VNAME_TYPE_CONTEXT);
 	return V_OK;
@@ -788,6 +795,32 @@ static int do_prefix(struct v_msg *reply)
 	return V_OK;
 }
 
+/*
+ * Requests on a name carry the context it is relative to (VIO_CONTEXT_OFF):
+ * ours, or 0, which meant the served root before contexts and still does.
+ * Any other is an unknown one (another vfsd's, or an earlier one's):
+ * V_NOT_FOUND, as for a name that is not there.
+ */
+static int context_unknown(uint16_t code, const struct v_msg *m)
+{
+	uint32_t ctx = v_msg_get32(m, VIO_CONTEXT_OFF);
+
+	if (code != VIO_OPEN && code != VIO_REMOVE && code != VIO_WRITE_NAMED)
+		return 0;
+	return ctx && ctx != root_context;
+}
+
+/* A context id: random, never 0 (0 means the root without a context). */
+static uint32_t context_new(void)
+{
+	uint32_t c = 0;
+
+	while (!c)
+		if (getrandom(&c, sizeof(c), 0) != sizeof(c))
+			c = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+	return c;
+}
+
 /* Requests naming an instance at 4 (always, or, for the POSIX ones, when
  * it is not 0). */
 static int names_instance(uint16_t code, const struct v_msg *m)
@@ -809,6 +842,8 @@ static int handle_one(const struct v_receive *r, const void *seg, struct v_msg *
 		if (!in)
 			return V_NOT_FOUND;
 	}
+	if (context_unknown(code, &r->msg))
+		return V_NOT_FOUND;
 	/* -U: a request on an instance runs as whoever opened it. */
 	if (as_users) {
 		ret = in ? 0 : who_of(r, seg, &who);
@@ -978,6 +1013,7 @@ int main(int argc, char **argv)
 	vfsd_hold_init();
 	raise_fd_limit();
 	read_reply_seg_max();
+	root_context = context_new();
 	vd.handle = handle;
 	vd.notice = inst_reclaim;
 	if (vd_open(&vd) || (lid && vd_register(&vd, (uint32_t)lid, V_SCOPE_BOTH)) ||
@@ -987,8 +1023,8 @@ int main(int argc, char **argv)
 	printf("vfsd: serving %s as 0x%016" PRIx64 "\n", dir, vd.self);
 	fflush(stdout);
 	if (!vd.quiet)
-		vd_log(&vd, "%d threads, %s%s%s, %d writer uid(s)", threads,
+		vd_log(&vd, "%d threads, %s%s (context %08" PRIx32 ")%s, %d writer uid(s)", threads,
 		       prefix_len ? "prefix " : "no prefix", prefix_len ? prefix : "",
-		       group ? ", replicated" : "", writers.n);
+		       root_context, group ? ", replicated" : "", writers.n);
 	return vd_run(&vd, threads);
 }

@@ -28,8 +28,12 @@ int v_reply_errno(unsigned int code);
 /* ---- name handling ------------------------------------------------------ */
 
 /*
- * How long a lookup collects further replies from the name-handling group
- * after the first one (each further GetReply waits at most what is left).
+ * How long a lookup waits at most for the replies of the name-handling
+ * group after the first one.  A lookup ends sooner, as soon as every
+ * member has answered (see v_name_lookup()).  The environment variable
+ * V_NAME_WINDOW_MS (1..60000) overrides it, read at each lookup; the
+ * host's group-reply window (vctl set group-window-ms, 5 s) bounds it in
+ * any case: GetReply has nothing to give after it.
  */
 #define V_NAME_WINDOW_MS	150
 
@@ -43,12 +47,53 @@ struct v_name_binding {
 #define V_NAME_NOCACHE		0x1	/* ask the group even if cached */
 
 /*
- * Resolve name: the longest prefix in this process's prefix table, else a
- * LOOKUP Sent to V_GROUP_NAME_HANDLERS whose replies are collected for
- * V_NAME_WINDOW_MS; the longest matching prefix wins and is cached.
- * ENOENT when no member owns a prefix of it, ESRCH when the group is empty.
+ * Resolve name to the manager owning its longest prefix and the context
+ * the rest of the name is relative to (b->local; name + b->prefix_len is
+ * the rest, "" for the prefix itself).
+ *
+ * "[MANAGER:CONTEXT]rest" (hex numbers: MANAGER a process id of at most 16
+ * digits, CONTEXT at most 8; an optional 0x each) names a context
+ * directly, as `vfile lookup` prints it: no group Send, no prefix table;
+ * the brackets are the prefix, rest goes to MANAGER with CONTEXT.  Any
+ * other name starting with '[' is -EINVAL.  (Prefixes start with '/', so
+ * no name of the table can.)
+ *
+ * Any other name: the longest prefix in this process's prefix table,
+ * else a LOOKUP Sent to V_GROUP_NAME_HANDLERS; the longest matching
+ * prefix among the replies wins and is cached.  The replies are collected
+ * until every member of the group has answered (V_OK or V_NOT_FOUND),
+ * at most V_NAME_WINDOW_MS.  libv knows the members from
+ * v_group_members(), asked by a thread of its own (it waits 200 ms for
+ * other hosts) when a lookup finds the list missing, older than 5 s or
+ * wrong (a member that did not answer, a reply from one not listed), at
+ * most once a second.  That query is best effort, so a list is trusted
+ * only once a lookup that waited its whole window heard exactly its
+ * members (a new list equal to it stays trusted); until then, and after
+ * it turned out wrong, lookups wait the whole window.  So a process's
+ * first lookup takes the window, later ones the slowest member's answer,
+ * with the list they have while a new one is asked for.  A manager that
+ * joined the group since the list was made may be missed by a lookup that
+ * ends early, for at most 5 s.  ENOENT when no member owns a prefix of
+ * the name, ESRCH when the group is empty.
+ *
+ * The first lookup also imports the environment variable V_PREFIXES (a
+ * table v_name_export() wrote for a parent's children): its entries are
+ * used as if this process had looked them up.  Malformed entries are
+ * skipped.  Thread-safe; after fork() the child keeps the table and the
+ * list.
  */
 int v_name_lookup(int fd, const char *name, unsigned int flags, struct v_name_binding *b);
+
+/*
+ * Write this process's prefix table into the environment (V_PREFIXES;
+ * unset when the table is empty), so that a program it then executes
+ * resolves those names with no group Send.  The format, one entry per
+ * prefix, separated by ';': "TYPE:MANAGER:LOCAL:PREFIX" (hex numbers,
+ * VNAME_TYPE_*, the prefix absolute; a prefix holding ';' or a control
+ * character is left out).  Like setenv(), not to be called while other
+ * threads read the environment.  0 or -errno (ENOMEM).
+ */
+int v_name_export(void);
 
 /* Drop every cached prefix bound to manager (it turned out stale). */
 void v_name_forget(uint64_t manager);

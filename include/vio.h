@@ -38,9 +38,9 @@
 /* Shared layout of requests that carry a name (OPEN, REMOVE, LOOKUP, ...) */
 
 #define VIO_FLAGS_OFF		2	/* u16: request flags */
-#define VIO_CONTEXT_OFF		4	/* u32: context (local id of a directory
-					 * a lookup returned; 0 = the server's
-					 * root) */
+#define VIO_CONTEXT_OFF		4	/* u32: context (the local id of a
+					 * directory a LOOKUP returned; 0 = the
+					 * server's root); see "Contexts" */
 #define VIO_NAME_LEN_OFF	8	/* u16: name length in bytes */
 #define VIO_NAME_OFF		10	/* name bytes, when inline */
 #define VIO_NAME_INLINE		(V_MSG_SIZE - VIO_NAME_OFF)	/* 22 */
@@ -67,7 +67,8 @@ enum vio_request {
 	 *   2  u16 flags: VIO_O_*
 	 * reply: 2 u16 type (VIO_TYPE_*), 4 u32 instance, 8 u64 size,
 	 *        16 u64 mtime (ns since the epoch), 24 u32 block size
-	 * errors: V_NOT_FOUND, V_DUPLICATE_NAME (VIO_O_EXCL), V_NO_PERMISSION,
+	 * errors: V_NOT_FOUND (also for a context the server does not
+	 *         have), V_DUPLICATE_NAME (VIO_O_EXCL), V_NO_PERMISSION,
 	 *         V_BAD_STATE (VIO_O_WRITE on a directory),
 	 *         V_NO_SERVER_RESOURCES (instance table full)
 	 */
@@ -381,19 +382,38 @@ struct vio_dirent {
  * Object managers join V_GROUP_NAME_HANDLERS and own name prefixes; a
  * client resolves a name by sending LOOKUP to the group and keeps the
  * longest prefix among the replies.  Every member answers every LOOKUP:
- * V_OK when it owns a prefix of the name, V_NOT_FOUND otherwise.  A prefix
- * matches when it equals the name or is followed in it by '/'.  vnamed,
- * the manager of the root context, holds the global names no other manager
- * owns (VNAME_ADD) and answers like any other member: V_OK when one of its
- * names is a prefix of the looked-up name.
+ * V_OK when it owns a prefix of the name, V_NOT_FOUND ("no match")
+ * otherwise, so a client may stop listening once every member has
+ * answered (libv does: it knows the members from V_IOC_GROUP_MEMBERS) and
+ * must not wait longer than its window for a member that stays silent.
+ * A prefix matches when it equals the name or is followed in it by '/'.
+ * vnamed, the manager of the root context, holds the global names no other
+ * manager owns (VNAME_ADD) and answers like any other member: V_OK when
+ * one of its names is a prefix of the looked-up name.
+ *
+ * Contexts.  Each directory a manager exports has a context id, a u32 of
+ * the manager's choosing, never 0; a LOOKUP reply names (manager, context)
+ * and the rest of the name is sent to that manager relative to that
+ * context (VIO_CONTEXT_OFF of OPEN, REMOVE, WRITE_NAMED).  vfsd exports
+ * one directory per prefix (-p), its served root, whose context id is
+ * drawn at random when vfsd starts, so that a context a client kept from
+ * an earlier vfsd is refused rather than taken for a new one.  A request
+ * naming a context the manager does not have is answered V_NOT_FOUND
+ * (ENOENT) whatever the name; context 0 means the served root, as it did
+ * before contexts.  Clients may write a context directly as
+ * "[MANAGER:CONTEXT]rest" (hex; libv_services.h, `vfile lookup`).
+ * vnamed's entries carry the object id their manager gave (type
+ * VNAME_TYPE_OBJECT), not a context.
  */
 enum vname_request {
 	/*
 	 * LOOKUP: the name layout (context 0).
-	 * reply: 2 u16 matched prefix length, 4 u32 local id (context the
-	 *        rest of the name is relative to, or the object the name
-	 *        names in a vnamed entry), 8 u64 manager id (the process to
-	 *        send the rest of the name to), 16 u32 type (VNAME_TYPE_*)
+	 * reply: 2 u16 matched prefix length, 4 u32 local id (the context
+	 *        the rest of the name is relative to, nonzero, for
+	 *        VNAME_TYPE_CONTEXT; the object the name names in a vnamed
+	 *        entry), 8 u64 manager id (the process to send the rest of
+	 *        the name to), 16 u32 type (VNAME_TYPE_*); V_NOT_FOUND: no
+	 *        prefix of this member's matches
 	 */
 	VNAME_LOOKUP = V_REQ_SERVICE_BASE + 0x40,
 	/*

@@ -378,7 +378,7 @@ TEST_F_TIMEOUT(vbench, files, 240)
 {
 	static const char *const keys[] = {
 		"file_seq_read_page_us", "tcp_file_page_us", "file_read_mbps",
-		"tcp_file_read_mbps",
+		"tcp_file_read_mbps", "name_lookup_us",
 	};
 	const char *b = getenv("VK_BUILD");
 	char cmd[700], line[256];
@@ -389,7 +389,7 @@ TEST_F_TIMEOUT(vbench, files, 240)
 	int st;
 
 	snprintf(cmd, sizeof(cmd),
-		 "timeout -k 5 %d %s/tools/vbench -j -n 60 -r 1 -t 5 --remote-setup --only file "
+		 "timeout -k 5 %d %s/tools/vbench -j -n 60 -r 1 -t 5 --remote-setup --only file,name_ "
 		 "2>%s", 200 * vt_scale(), b ? b : "build", self->log);
 	st = vbench_json(cmd, out, sizeof(out));
 	f = fopen(self->log, "r");

@@ -3,6 +3,7 @@
  * vfile: use a V file server (V I/O protocol) from the shell.
  *
  *   vfile [-s ID | -L LID] ls|get|put|cat|rm ...
+ *   vfile [-j] lookup NAME
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,14 +19,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vfile [-s ID | -L LID] COMMAND ...\n"
+		"       vfile [-j] lookup NAME\n"
 		"\n"
 		"  ls NAME          list a directory (or show one file): TYPE SIZE NAME\n"
 		"  get NAME [FILE]  copy NAME into FILE (default: its last component)\n"
 		"  put FILE NAME    copy FILE to NAME (created or truncated)\n"
 		"  cat NAME         write NAME to standard output\n"
 		"  rm NAME          remove a file or an empty directory\n"
+		"  lookup NAME      resolve NAME through the name-handling group and print\n"
+		"                   it as [MANAGER:CONTEXT]REST (hex), a name the others\n"
+		"                   take as it is, with no lookup\n"
 		"\n"
 		VSVC_USAGE_SERVER
+		"  -j        lookup: JSON (name, manager, context, type, prefix_len, rest,\n"
+		"            direct)\n"
 		"  -h        show this help\n"
 		"\n"
 		"Exit status: 0 on success, 1 on an error (reported on stderr), 2 on bad usage.\n");
@@ -132,18 +139,70 @@ static int cmd_put(int fd, const struct vsvc *s, const char *local, const char *
 	return ret < 0 ? fail(name, ret) : 0;
 }
 
+/* s as a JSON string (quotes, backslashes and control bytes escaped). */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Resolve NAME afresh and print its direct form [MANAGER:CONTEXT]REST (-j: JSON). */
+static int cmd_lookup(int fd, const char *name, int json)
+{
+	struct v_name_binding b;
+	const char *rest;
+	char *direct;
+	int ret = v_name_lookup(fd, name, V_NAME_NOCACHE, &b);
+
+	if (ret < 0)
+		return fail(name, ret);
+	rest = name + b.prefix_len;
+	if (asprintf(&direct, "[%" PRIx64 ":%" PRIx32 "]%s", b.manager, b.local, rest) < 0)
+		return fail(name, -ENOMEM);
+	if (!json) {
+		printf("%s\n", direct);
+		free(direct);
+		return 0;
+	}
+	printf("{\"name\":");
+	json_str(name);
+	printf(",\"manager\":\"0x%016" PRIx64 "\",\"context\":%" PRIu32 ",\"type\":\"%s\","
+	       "\"prefix_len\":%zu,\"rest\":", b.manager, b.local,
+	       b.type == VNAME_TYPE_CONTEXT ? "context" : b.type == VNAME_TYPE_OBJECT ? "object" :
+	       "unknown", b.prefix_len);
+	json_str(rest);
+	printf(",\"direct\":");
+	json_str(direct);
+	printf("}\n");
+	free(direct);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vsvc s = { 0 };
 	const char *cmd, *local;
-	int opt, fd, rc, out, nargs;
+	int opt, fd, rc, out, nargs, json = 0;
 
 	if (vtool_wants_help(argc, argv)) {
 		usage(stdout);
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "+s:L:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+s:L:jh")) != -1) {
 		switch (opt) {
+		case 'j':
+			json = 1;
+			break;
 		case 's':
 		case 'L':
 			if (vsvc_option("vfile", &s, opt, optarg))
@@ -163,7 +222,16 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind++];
 	nargs = argc - optind;
-	if (!((!strcmp(cmd, "ls") || !strcmp(cmd, "cat") || !strcmp(cmd, "rm")) && nargs == 1) &&
+	if (!strcmp(cmd, "lookup") && (s.server || s.lid)) {
+		fprintf(stderr, "vfile: lookup asks the name-handling group: no -s or -L\n");
+		return 2;
+	}
+	if (json && strcmp(cmd, "lookup")) {
+		fprintf(stderr, "vfile: -j is for lookup\n");
+		return 2;
+	}
+	if (!((!strcmp(cmd, "ls") || !strcmp(cmd, "cat") || !strcmp(cmd, "rm") ||
+	       !strcmp(cmd, "lookup")) && nargs == 1) &&
 	    !(!strcmp(cmd, "get") && (nargs == 1 || nargs == 2)) &&
 	    !(!strcmp(cmd, "put") && nargs == 2)) {
 		fprintf(stderr, "vfile: bad command or arguments: '%s'\n", cmd);
@@ -173,7 +241,9 @@ int main(int argc, char **argv)
 	fd = v_open();
 	if (fd < 0)
 		return fail("cannot open a V process", fd);
-	if (!strcmp(cmd, "ls")) {
+	if (!strcmp(cmd, "lookup")) {
+		rc = cmd_lookup(fd, argv[optind], json);
+	} else if (!strcmp(cmd, "ls")) {
 		rc = cmd_ls(fd, &s, argv[optind]);
 	} else if (!strcmp(cmd, "cat")) {
 		rc = cmd_get(fd, &s, argv[optind], 1);

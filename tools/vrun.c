@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"Load the program NAME from a V file server into memory (one Send; the\n"
 		"server moves it with MoveTo) and execute it with ARG...  Prints the time\n"
 		"the load took (the one Send moving the program) on stderr unless -q.\n"
+		"The program inherits this process's prefix table (V_PREFIXES).\n"
 		"\n"
 		VSVC_USAGE_SERVER
 		"  -q        do not print the load time\n"
@@ -123,6 +124,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vrun: loaded %s: %" PRIu64 " bytes in %.3f ms (%.1f MB/s; "
 			"lookup, open and query before it: %.3f ms)\n", name, info.size, t2 - t1,
 			t2 > t1 ? info.size / 1e3 / (t2 - t1) : 0.0, t1 - t0);
+	/* The program resolves what we resolved without asking the group again. */
+	ret = v_name_export();
+	if (ret < 0)
+		fprintf(stderr, "vrun: cannot pass the prefix table on: %s\n", strerror(-ret));
 	fexecve(mfd, argv + optind, environ);
 	fprintf(stderr, "vrun: cannot execute %s: %s\n", name, strerror(errno));
 	return 126;

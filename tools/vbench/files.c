@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vbench's file rows: a file read through vfsd, and over TCP beside it. */
+/* vbench's file rows: a file read through vfsd, and over TCP beside it; a name lookup. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -98,11 +98,11 @@ void file_cleanup(void)
 }
 
 /*
- * Start vfsd (read-only, no logical id: nothing else is disturbed) in the
- * server namespace on the rows' CPU; its id from its ready line
- * "vfsd: serving DIR as 0x<id>".  0, or -1 after fail().
+ * Start a daemon (argv[0] a path; vfsd, vnamed) in the server namespace
+ * on the rows' CPU; its id from its ready line "NAME: serving ... as
+ * 0x<id>".  0, or -1 after fail().
  */
-static int vfsd_start(uint64_t *id, pid_t *pidp)
+static int daemon_start(char *const argv[], uint64_t *id, pid_t *pidp)
 {
 	struct pollfd pfd;
 	char line[PATH_MAX + 64], *as;
@@ -138,8 +138,8 @@ static int vfsd_start(uint64_t *id, pid_t *pidp)
 		}
 		if (dup2(p[1], STDOUT_FILENO) < 0)
 			_exit(127);
-		execl(file.vfsd, "vfsd", "-q", "-l", "0", file.dir, (char *)NULL);
-		fprintf(stderr, "vbench: %s: %s\n", file.vfsd, strerror(errno));
+		execv(argv[0], argv);
+		fprintf(stderr, "vbench: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(p[1]);
@@ -153,7 +153,7 @@ static int vfsd_start(uint64_t *id, pid_t *pidp)
 	close(p[0]);
 	as = strstr(line, " as 0x");
 	if (!as) {
-		fail("vfsd did not start (its first line: '%.80s')", line);
+		fail("%s did not start (its first line: '%.80s')", argv[0], line);
 		kill(pid, SIGKILL);
 		reap(pid, 0);
 		return -1;
@@ -161,6 +161,19 @@ static int vfsd_start(uint64_t *id, pid_t *pidp)
 	*id = strtoull(as + 4, NULL, 16);
 	*pidp = pid;
 	return 0;
+}
+
+/* vfsd, read-only, no logical id (nothing else is disturbed), with -p prefix if given. */
+static int vfsd_start(const char *prefix, uint64_t *id, pid_t *pidp)
+{
+	char *argv[] = { file.vfsd, "-q", "-l", "0", file.dir, NULL, NULL, NULL };
+
+	if (prefix) {
+		argv[4] = "-p";
+		argv[5] = (char *)prefix;
+		argv[6] = file.dir;
+	}
+	return daemon_start(argv, id, pidp);
 }
 
 /* SIGTERM, then 5 s for a clean exit (status 0); -1 when it did not. */
@@ -329,10 +342,85 @@ int file_job(int mode, size_t size, uint64_t div)
 
 	iters(&j, div);
 	G->err[0] = '\0';
-	if (mode == F_VFSD && vfsd_start(&j.server, &vfsd))
+	if (mode == F_VFSD && vfsd_start(NULL, &j.server, &vfsd))
 		return -1;
 	ret = run_job(&j, 0);
 	if (vfsd && vfsd_stop(vfsd) && !ret) {
+		fail("vfsd did not stop cleanly on SIGTERM");
+		ret = -1;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Name lookups: a LOOKUP to the name-handling group                        */
+
+#define NAME_PREFIX	"/vbench-name"
+
+/*
+ * Client: look the file's name up through the group again and again
+ * (V_NAME_NOCACHE: never from the prefix table), each lookup timed and
+ * its answer checked.  The warm-up lookups let libv learn the group's
+ * members (the first waits for them), as any long-lived client has.
+ */
+static void name_cli(struct job *j, int idx)
+{
+	struct v_name_binding b;
+	uint64_t i, t0, t_start;
+	int fd = v_open(), ret;
+
+	(void)idx;
+	if (fd < 0)
+		die(j, "v_open", -fd);
+	t_start = now_ns();
+	for (i = 0; more(j, i, t_start); i++) {
+		if (i == j->warm)
+			t_start = now_ns();
+		t0 = now_ns();
+		ret = v_name_lookup(fd, NAME_PREFIX "/" FILE_NAME, V_NAME_NOCACHE, &b);
+		t0 = now_ns() - t0;
+		if (ret < 0) {
+			fail("v_name_lookup: %s", strerror(-ret));
+			_exit(1);
+		}
+		if (b.manager != j->server || b.prefix_len != strlen(NAME_PREFIX)) {
+			fail("v_name_lookup: manager 0x%" PRIx64 ", prefix length %zu", b.manager,
+			     b.prefix_len);
+			_exit(1);
+		}
+		record(j, i, t0);
+	}
+}
+
+/*
+ * name_lookup_us: the group's usual members, a file server owning a
+ * prefix (vfsd -p) and a name server (vnamed), both in B, the client in
+ * A: each lookup is a group Send over the link and ends when both have
+ * answered.  Both are started for the row and stopped after it.
+ */
+int name_job(uint64_t div)
+{
+	struct job j = { .cli = name_cli, .pairs = 1, .srv_ns = NS_B, .cli_ns = NS_A };
+	char named[PATH_MAX + 40];
+	char *argv[] = { named, "-q", "-l", "0", NULL };
+	size_t n = strlen(file.vfsd);
+	pid_t vfsd = 0, vnamed = 0;
+	uint64_t named_id;
+	int ret = -1;
+
+	iters(&j, div);
+	G->err[0] = '\0';
+	/* vnamed beside vfsd: .../daemons/vnamed or .../sbin/vnamed */
+	snprintf(named, sizeof(named), "%.*svnamed", (int)(n - strlen("vfsd")), file.vfsd);
+	if (vfsd_start(NAME_PREFIX, &j.server, &vfsd))
+		return -1;
+	if (daemon_start(argv, &named_id, &vnamed) == 0)
+		ret = run_job(&j, 0);
+	if (vnamed && vfsd_stop(vnamed) && !ret) {
+		fail("vnamed did not stop cleanly on SIGTERM");
+		ret = -1;
+	}
+	if (vfsd_stop(vfsd) && !ret) {
 		fail("vfsd did not stop cleanly on SIGTERM");
 		ret = -1;
 	}

@@ -46,6 +46,7 @@ struct row rows[] = {
 	ROW("tcp_file_page_us", "us", R_LAT, "file_seq_read_page_us"),
 	ROW("file_read_mbps", "MB/s", R_BW, NULL),
 	ROW("tcp_file_read_mbps", "MB/s", R_BW, "file_read_mbps"),
+	ROW("name_lookup_us", "us", R_LAT, NULL),
 	ROW("vfs_read_4k_uncached_us", "us", R_LAT, NULL),
 	ROW("nfs_read_4k_uncached_us", "us", R_LAT, "vfs_read_4k_uncached_us"),
 	ROW("vfs_read_4k_cached_us", "us", R_LAT, NULL),
@@ -157,7 +158,7 @@ void run_rows(void)
 		"remote_srr_us", "udp_rr_us", "tcp_rr_us", "tipc_rr_us", "raw_packet_rr_us",
 		"remote_moveto_64k_ms", "raw_packet_64k_ms", "remote_movefrom_1m_mbps",
 		"tcp_stream_1m_mbps", "file_seq_read_page_us", "tcp_file_page_us",
-		"file_read_mbps", "tcp_file_read_mbps", "remote_srr_per_s_1",
+		"file_read_mbps", "tcp_file_read_mbps", "name_lookup_us", "remote_srr_per_s_1",
 		"vfs_read_4k_uncached_us", "nfs_read_4k_uncached_us", "vfs_read_4k_cached_us",
 		"nfs_read_4k_cached_us", "vfs_seq_read_mbps", "nfs_seq_read_mbps",
 		"vfs_seq_write_mbps", "nfs_seq_write_mbps", "vfs_create_stat_unlink_us",
@@ -281,6 +282,14 @@ void run_rows(void)
 				bw_row("file_read_mbps", file_job(F_VFSD, MB1, 40), MB1);
 			if (WANT("tcp_file_read_mbps"))
 				bw_row("tcp_file_read_mbps", file_job(F_TCP, MB1, 40), MB1);
+		}
+
+		if (remote_ok && WANT("name_lookup_us")) {
+			why = file_prepare();
+			if (why)
+				row_skip("name_lookup_us", "%s", why);
+			else
+				lat_row("name_lookup_us", name_job(10), 1e3);
 		}
 
 		if (remote_ok && (want_mount("vfs_") || want_mount("nfs_"))) {

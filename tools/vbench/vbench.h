@@ -214,13 +214,14 @@ const char *tipc_prepare(void);
 void rr_row(const char *key, int kind, int on_peer);
 
 /* ------------------------------------------------------------------------ */
-/* File reads (files.c)                                                      */
+/* File reads and name lookups (files.c)                                    */
 
 enum { F_VFSD, F_TCP };
 
 const char *file_prepare(void);
 void file_cleanup(void);
 int file_job(int mode, size_t size, uint64_t div);
+int name_job(uint64_t div);
 
 /* Byte o of the test files (file rows, mount rows): any read can be checked. */
 static inline uint8_t vb_file_byte(uint64_t off)
