@@ -156,11 +156,10 @@ $(B)/daemons/vfsd: daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd_hold.c daemo
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
 FUSE_LIBS = $(shell pkg-config --libs fuse3)
 
-$(B)/daemons/vfs: daemons/vfs.c daemons/vfs_cache.c daemons/vfs.h tools/parse.h $(B)/lib/libv.a \
-		$(LIBV_HDR)
+VFS_SRC := daemons/vfs.c daemons/vfs_cache.c daemons/vfs_revoke.c
+$(B)/daemons/vfs: $(VFS_SRC) daemons/vfs.h tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(FUSE_CFLAGS) -o $@ daemons/vfs.c daemons/vfs_cache.c $(B)/lib/libv.a \
-		$(FUSE_LIBS) -lpthread
+	$(CC) $(USER_CFLAGS) $(FUSE_CFLAGS) -o $@ $(VFS_SRC) $(B)/lib/libv.a $(FUSE_LIBS) -lpthread
 
 # vctl speaks generic netlink through libnl.
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)

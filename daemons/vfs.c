@@ -296,7 +296,7 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 	struct fuse_context *ctx = fuse_get_context();
 	char stackbuf[1024], *seg = stackbuf;
 	gid_t groups[VIO_GROUPS_MAX];
-	int ret, ng = 0;
+	int ret, ng = 0, tries = 0;
 	size_t len;
 	__le32 g;
 
@@ -320,24 +320,25 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 		g = htole32(groups[i]);
 		memcpy(seg + VIO_ARGS_SIZE + l1 + l2 + i * sizeof(g), &g, sizeof(g));
 	}
-	memset(m, 0, sizeof(*m));
-	v_msg_set_code(m, code);
-	v_msg_put16(m, VIO_FLAGS_OFF, flags);
-	v_msg_put32(m, 4, inst);
-	v_msg_put16(m, VIO_NAME_LEN_OFF, (uint16_t)l1);
-	v_msg_put16(m, VIO_ARG_NAME2_LEN_OFF, (uint16_t)l2);
-	if (ctx) {
-		v_msg_put32(m, VIO_ARG_UID_OFF, ctx->uid);
-		v_msg_put32(m, VIO_ARG_GID_OFF, ctx->gid);
-		v_msg_put16(m, VIO_ARG_ASSERT_OFF, VIO_ASSERT);
-		v_msg_put16(m, VIO_ARG_NGROUPS_OFF, (uint16_t)ng);
-	}
-	v_msg_put64(m, VIO_ARG_CACHE_OFF, vfs_cache_id());
-	ret = v_send_seg(chans[c].fd, server, m, seg, len, V_SEG_READ | V_SEG_WRITE);
-	if (ret < 0)
-		ret = send_error(server, ret);
-	else
-		ret = reply_error(m);
+	do {
+		memset(m, 0, sizeof(*m));
+		v_msg_set_code(m, code);
+		v_msg_put16(m, VIO_FLAGS_OFF, flags);
+		v_msg_put32(m, 4, inst);
+		v_msg_put16(m, VIO_NAME_LEN_OFF, (uint16_t)l1);
+		v_msg_put16(m, VIO_ARG_NAME2_LEN_OFF, (uint16_t)l2);
+		if (ctx) {
+			v_msg_put32(m, VIO_ARG_UID_OFF, ctx->uid);
+			v_msg_put32(m, VIO_ARG_GID_OFF, ctx->gid);
+			v_msg_put16(m, VIO_ARG_ASSERT_OFF, VIO_ASSERT);
+			v_msg_put16(m, VIO_ARG_NGROUPS_OFF, (uint16_t)ng);
+		}
+		v_msg_put64(m, VIO_ARG_CACHE_OFF, vfs_cache_for(server));
+		ret = v_send_seg(chans[c].fd, server, m, seg, len, V_SEG_READ | V_SEG_WRITE);
+		ret = ret < 0 ? send_error(server, ret) : reply_error(m);
+		/* ESTALE: the server forgot our cache process (it did not
+		 * answer a REVOKE in time): drop all it let us cache, again */
+	} while (ret == -ESTALE && tries++ < 1 && !vfs_cache_lost(server));
 	if (!ret && out)
 		memcpy(out, seg, outlen);
 	if (seg != stackbuf)
@@ -558,7 +559,7 @@ static int setattr(const char *path, struct fuse_file_info *fi, const struct vio
 
 	if (h) {
 		ret = fcall(h, VIO_SETATTR, 0, a, &out, sizeof(out), &m);
-		if (!ret)
+		if (!ret && h->ce)
 			vfs_cache_changed(h->ce, 0, 0, NULL);
 		return ret;
 	}
@@ -884,7 +885,7 @@ static int vfs_write(const char *path, const char *buf, size_t size, off_t off,
 	vfs_cache_writing(h->ce, 1);
 	ret = io_call(h, VIO_WRITE, (void *)buf, size, off, V_SEG_READ);
 	vfs_cache_writing(h->ce, 0);
-	if (ret > 0)
+	if (ret > 0 && h->ce)
 		vfs_cache_changed(h->ce, 0, 0, NULL);
 	return ret;
 }
@@ -1127,7 +1128,7 @@ static int mount_and_serve(const char *mp, const char *extra)
 	}
 	v_self(chans[0].fd, &self);
 	printf("vfs: %s mounted as 0x%016" PRIx64 ", cache 0x%016" PRIx64 "\n", mp, self,
-	       vfs_cache_id());
+	       vfs_cache_self());
 	fflush(stdout);
 	loop = fuse_loop_cfg_create();
 	if (!loop || vfs_cache_start(f, mp)) {
@@ -1142,9 +1143,12 @@ static int mount_and_serve(const char *mp, const char *extra)
 	fuse_loop_cfg_set_max_threads(loop, FUSE_THREADS);
 	ret = fuse_loop_mt(f, loop);
 	fuse_loop_cfg_destroy(loop);
-	vfs_cache_stop();
 	fuse_remove_signal_handlers(fuse_get_session(f));
+	/* Unmounted first: a cache thread inside a stat() of the mount or an
+	 * invalidation then sees the mount gone instead of waiting for an
+	 * answer no worker will give. */
 	fuse_unmount(f);
+	vfs_cache_stop();
 	fuse_destroy(f);
 	if (!quiet)
 		fprintf(stderr, "vfs: %s unmounted\n", mp);

@@ -207,6 +207,8 @@ static void inst_free(struct inst *in)
 	unsigned int same_user, left;
 	uint64_t owner = in->owner;
 
+	if (in->cache)
+		vfsd_hold_close(in->cache, in->dev, in->ino);
 	pthread_mutex_lock(&inst_lock);
 	in->doomed = 1;
 	left = inst_count(owner, in->host, in->uid, &same_user);
@@ -244,7 +246,7 @@ static void inst_reclaim(const struct v_receive *r)
 	pthread_mutex_unlock(&inst_lock);
 	if (n && !vd.quiet)
 		vd_log(&vd, "0x%016" PRIx64 " ended: %u instance(s) closed", (uint64_t)r->sender, n);
-	n = vfsd_hold_forget(r->sender);	/* a cache process's end */
+	n = vfsd_hold_forget(r->sender, 1);	/* a cache process's end */
 	if (n && !vd.quiet)
 		vd_log(&vd, "0x%016" PRIx64 " ended: %u holding(s) dropped", (uint64_t)r->sender, n);
 }
@@ -416,7 +418,11 @@ static int do_open(const struct v_receive *r, const void *seg, struct v_msg *rep
 	e = open_beneath(name, vio_oflags(flags), &fd);
 	if (e)
 		return errno_code(e);
-	if (fstat(fd, &st) < 0 || mode_type(st.st_mode) == VIO_TYPE_OTHER) {
+	e = fstat(fd, &st);
+	/* truncated already, whatever fails below: holders drop it */
+	if (!e && (flags & VIO_O_TRUNC))
+		vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, 0);
+	if (e < 0 || mode_type(st.st_mode) == VIO_TYPE_OTHER) {
 		close(fd);
 		return V_NOT_SUPPORTED;
 	}
@@ -425,8 +431,6 @@ static int do_open(const struct v_receive *r, const void *seg, struct v_msg *rep
 		close(fd);
 		return V_NO_SERVER_RESOURCES;
 	}
-	if (flags & VIO_O_TRUNC)
-		vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, 0);
 	v_msg_put16(reply, 2, mode_type(st.st_mode));
 	v_msg_put32(reply, 4, id);
 	v_msg_put64(reply, 8, (uint64_t)st.st_size);
@@ -466,7 +470,7 @@ static int do_read(const struct v_receive *r, struct inst *in, int blocks, struc
 	/* Before the data is read: a change after this revokes what it
 	 * reads (vfsd_hold.c). */
 	if (in->cache)
-		vfsd_hold_add(in->cache, in->dev, in->ino);
+		vfsd_hold_add(in->cache, in->dev, in->ino, HOLD_USE);
 	while (done < len) {
 		size_t chunk = len - done < IOBUF ? len - done : IOBUF;
 
@@ -867,6 +871,8 @@ static int handle_one(const struct v_receive *r, const void *seg, struct v_msg *
 	case VIO_WRITE_NAMED:	ret = do_write_named(r, seg, reply); break;
 	case VNAME_LOOKUP:	ret = do_lookup(r, seg, reply); break;
 	case VNAME_PREFIX:	ret = do_prefix(reply); break;
+	case VIO_CACHE_HELLO:	ret = vfsd_hold_hello(r); break;
+	case VIO_REVOKE:	ret = V_ILLEGAL_REQUEST; break;	/* a client's, not ours */
 	default:
 		ret = code > VIO_WRITE_NAMED && code < VIO_REQUEST_END ?
 		      vfsd_posix(r, seg, in, reply) : V_ILLEGAL_REQUEST;

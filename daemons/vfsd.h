@@ -62,15 +62,20 @@ int vfsd_posix(const struct v_receive *r, const void *seg, struct inst *in,
 
 /* Holdings (vfsd_hold.c): who caches which file, revoked on a change. */
 #define HOLD_QUOTA_DEFAULT	4096	/* holdings per cache process (-C) */
-#define HOLD_REFUSED		0
+#define HOLD_REFUSED		0	/* vfsd_hold_add()'s answers */
 #define HOLD_NEW		1
 #define HOLD_HAD		2
+#define HOLD_LOOK		0	/* how a holding is added */
+#define HOLD_OPEN		1
+#define HOLD_USE		2
 extern unsigned int hold_quota;
 void vfsd_hold_init(void);
+int vfsd_hold_hello(const struct v_receive *r);
 int vfsd_hold_cache_of(const struct v_receive *r, uint64_t *cache);
-int vfsd_hold_add(uint64_t cache, uint64_t dev, uint64_t ino);
+int vfsd_hold_add(uint64_t cache, uint64_t dev, uint64_t ino, int how);
+void vfsd_hold_close(uint64_t cache, uint64_t dev, uint64_t ino);
 void vfsd_hold_revoke(uint64_t dev, uint64_t ino, uint64_t except, uint16_t flags);
-unsigned int vfsd_hold_forget(uint64_t cache);
+unsigned int vfsd_hold_forget(uint64_t cache, int ended);
 int vfsd_hold_peek(int dirfd, const char *last, struct stat *st);
 
 #endif /* VFSD_H */

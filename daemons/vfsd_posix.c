@@ -57,11 +57,12 @@ static int preq_parse(const struct v_receive *r, const void *seg, struct preq *p
 
 /*
  * A client that caches (p->cache) holds the regular file last names in
- * dirfd (or fd, last NULL) from now on; before its attributes are read
- * for the answer, so that a change after them revokes them.  The holding
- * kind, or HOLD_REFUSED (not cached; not a regular file).
+ * dirfd (or fd, last NULL) from now on (how: HOLD_LOOK, HOLD_OPEN); before
+ * its attributes are read for the answer, so that a change after them
+ * revokes them.  vfsd_hold_add()'s answer, or HOLD_REFUSED (not cached;
+ * not a regular file).
  */
-static int hold_file(const struct preq *p, int fd, const char *last)
+static int hold_file(const struct preq *p, int fd, const char *last, int how)
 {
 	struct stat st;
 
@@ -69,7 +70,7 @@ static int hold_file(const struct preq *p, int fd, const char *last)
 	    fstatat(fd, last ? last : "", &st, last ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return HOLD_REFUSED;
-	return vfsd_hold_add(p->cache, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	return vfsd_hold_add(p->cache, (uint64_t)st.st_dev, (uint64_t)st.st_ino, how);
 }
 
 /* The file last names in dirfd (or fd) changed: its holders but the
@@ -176,7 +177,7 @@ static int do_stat(const struct v_receive *r, struct preq *p, struct inst *in,
 
 	if (in) {
 		if (in->cache)
-			vfsd_hold_add(in->cache, in->dev, in->ino);
+			vfsd_hold_add(in->cache, in->dev, in->ino, HOLD_USE);
 		return reply_attr(r, reply, in->fd, NULL);
 	}
 	while (*n == '/')
@@ -186,7 +187,7 @@ static int do_stat(const struct v_receive *r, struct preq *p, struct inst *in,
 	ret = parent_open(n, &pfd, &last);
 	if (ret)
 		return ret;
-	hold_file(p, pfd, last);
+	hold_file(p, pfd, last, HOLD_LOOK);
 	ret = reply_attr(r, reply, pfd, last);
 	close(pfd);
 	return ret;
@@ -354,10 +355,9 @@ static int do_setattr(const struct v_receive *r, struct preq *p, struct inst *in
 			return ret;
 	}
 	ret = setattr_apply(p, fd, last, in && in->writable);
-	if (!ret) {
-		changed(p, fd, last);
+	changed(p, fd, last);	/* a part may have been applied before a failure */
+	if (!ret)
 		ret = reply_attr(r, reply, fd, last);
-	}
 	if (!in)
 		close(fd);
 	return ret;
@@ -385,22 +385,46 @@ static int create_check(int pfd, const char *last, int dir_ok)
 	return ret;
 }
 
-/*
- * CREATE of a regular file: the opener holds it, and a truncation is a
- * change others must drop.  Its answer's VIO_CACHED_* flags.
- */
+/* CREATE of a regular file: the opener holds it.  Its answer's
+ * VIO_CACHED_* flags. */
 static uint32_t cached_flags(const struct preq *p, int fd, const struct stat *st)
 {
 	int h;
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
-	if (p->flags & VIO_O_TRUNC)
-		vfsd_hold_revoke((uint64_t)st->st_dev, (uint64_t)st->st_ino, p->cache, 0);
-	h = hold_file(p, fd, NULL);
+	h = hold_file(p, fd, NULL, HOLD_OPEN);
 	if (h == HOLD_REFUSED)
 		return 0;
 	return VIO_CACHED_HELD | (h == HOLD_HAD && !(p->flags & VIO_O_TRUNC) ? VIO_CACHED_KEEP : 0);
+}
+
+/*
+ * The instance CREATE opened (fd, st), and the answer.  Only an opener
+ * granted a holding caches the file: only then is the instance its
+ * cache's (its READs hold the file, its CLOSE lets the holding go).
+ */
+static int create_answer(const struct v_receive *r, const struct preq *p, int fd,
+			 const struct stat *st, struct v_msg *reply)
+{
+	uint32_t cached = cached_flags(p, fd, st), id;
+	uint64_t cache = (cached & VIO_CACHED_HELD) ? p->cache : 0;
+	int ret;
+
+	id = inst_new(fd, r, st, !!(p->flags & VIO_O_WRITE), cache);
+	if (!id) {
+		if (cache)
+			vfsd_hold_close(cache, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+		close(fd);
+		return V_NO_SERVER_RESOURCES;
+	}
+	v_msg_put16(reply, 2, mode_type(st->st_mode));
+	v_msg_put32(reply, 4, id);
+	v_msg_put32(reply, VIO_ARG_CACHED_OFF, cached);
+	ret = reply_attr(r, reply, fd, NULL);
+	if (ret != -2 && ret != V_OK)
+		inst_drop(id, r->sender);	/* the client never learns of it */
+	return ret;
 }
 
 static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *reply)
@@ -409,7 +433,6 @@ static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *re
 	struct open_how how;
 	const char *last;
 	struct stat st;
-	uint32_t id;
 	int pfd, fd, ret, dir_ok;
 
 	if ((f & ~(VIO_O_MASK | VIO_O_APPEND)) || ((f & VIO_O_TRUNC) && !(f & VIO_O_WRITE)))
@@ -441,22 +464,15 @@ static int do_create(const struct v_receive *r, struct preq *p, struct v_msg *re
 	close(pfd);
 	if (ret)
 		return ret;
-	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))) {
+	ret = fstat(fd, &st);
+	/* truncated already, whatever fails below: holders drop it */
+	if (!ret && (f & VIO_O_TRUNC))
+		vfsd_hold_revoke((uint64_t)st.st_dev, (uint64_t)st.st_ino, p->cache, 0);
+	if (ret < 0 || !(S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))) {
 		close(fd);	/* swapped since the check */
 		return V_NOT_SUPPORTED;
 	}
-	id = inst_new(fd, r, &st, !!(f & VIO_O_WRITE), S_ISREG(st.st_mode) ? p->cache : 0);
-	if (!id) {
-		close(fd);
-		return V_NO_SERVER_RESOURCES;
-	}
-	v_msg_put16(reply, 2, mode_type(st.st_mode));
-	v_msg_put32(reply, 4, id);
-	v_msg_put32(reply, VIO_ARG_CACHED_OFF, cached_flags(p, fd, &st));
-	ret = reply_attr(r, reply, fd, NULL);
-	if (ret != -2 && ret != V_OK)
-		inst_drop(id, r->sender);	/* the client never learns of it */
-	return ret;
+	return create_answer(r, p, fd, &st, reply);
 }
 
 /* MKDIR, SYMLINK: make last in its parent, then answer its attributes. */

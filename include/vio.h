@@ -227,6 +227,17 @@ enum vio_request {
 	 * the manager's host (else V_NO_PERMISSION).
 	 */
 	VIO_REVOKE,
+	/*
+	 * CACHE_HELLO: Sent by a client's cache process to a server before
+	 * its client names it in a request (no arguments): the server
+	 * learns its host and uid from its kernel and watches it.  errors:
+	 * V_NO_PERMISSION (a remote sender over an unkeyed link),
+	 * V_NO_SERVER_RESOURCES (the server's table, or the sender's
+	 * (host, uid) at its cache processes' limit), V_NOT_SUPPORTED (the
+	 * server lets nobody cache: vfsd -C 0).  Again after a CACHE_HELLO
+	 * answered V_OK: V_OK.
+	 */
+	VIO_CACHE_HELLO,
 	VIO_REQUEST_END
 };
 
@@ -252,25 +263,36 @@ enum vio_request {
 /*
  * Caching (the V OS page: "a cache of pages from open files", kept
  * consistent by the file server).  A client that caches files (vfs: the
- * kernel's page cache and attribute cache) names its *cache process* at
- * VIO_ARG_CACHE_OFF in every request of the argument layout: a V process
- * of its own, on its own host (else V_BAD_ARGS), that Receives REVOKE.
+ * kernel's page cache, attribute cache and names) has a *cache process*,
+ * a V process of its own that Receives REVOKE.  The cache process
+ * registers with each server (CACHE_HELLO); the client then names it at
+ * VIO_ARG_CACHE_OFF in every request of the argument layout.  A server
+ * takes that only from the cache process's own host and uid (else
+ * V_NO_PERMISSION with ESTALE: also what a client hears once the server
+ * has forgotten its cache process, below; it then drops everything it
+ * cached from that server and registers again).
+ *
  * The server records a *holding* (file, cache process) when such a client
- * STATs a regular file, CREATEs (opens) one, or READs an instance it
- * opened so; any change to the file's data or attributes through the
- * server (WRITE, SETATTR, CREATE with TRUNC, WRITE_NAMED, UNLINK, RENAME
- * of it or over it, LINK) ends every holding of the file but the
- * changer's, with a REVOKE Sent to each holder *before* the change is
- * answered: a write() on one host is seen by a read() on another as soon
- * as the write has returned.  Writes are write-through (no client keeps
- * dirty data but a shared mapping's, which it writes back at msync or
- * munmap).  A holding also ends when its cache process ends (a death
- * notice) or does not answer a REVOKE within VIO_REVOKE_TIMEOUT_MS; the
- * change then goes on.  The server keeps at most a bounded number of
- * holdings per cache process (vfsd -C): beyond it CREATE answers without
- * VIO_CACHED_HELD, and the client must not cache that open file (vfs
- * opens it with direct I/O).  Changes made to the files directly on the
- * server's host, not through the server, revoke nothing.
+ * STATs a regular file, CREATEs (opens) one, or READs or STATs an
+ * instance it opened so; any change to the file's data, attributes or
+ * names through the server (WRITE, SETATTR, OPEN or CREATE with TRUNC,
+ * WRITE_NAMED, UNLINK, RENAME of it or over it, LINK) ends every holding
+ * of the file but the changer's, with a REVOKE Sent to each holder
+ * *before* the change is answered: a write() on one host is seen by a
+ * read() on another as soon as the write has returned.  Writes are
+ * write-through (no client keeps dirty data but a shared mapping's, which
+ * it writes back at msync or munmap).  A change waits for its holders'
+ * answers at most VIO_REVOKE_TIMEOUT_MS in all (each holder at least
+ * 200 ms); a cache process that does not answer, or has ended (a death
+ * notice), is forgotten with all its holdings, and the change goes on.
+ *
+ * Bounds: a cache process holds at most vfsd -C files it only looked at
+ * (STAT; 4096 by default), and any number it has open (one per instance;
+ * back within the -C at the last close, or dropped if that is full).  A
+ * CREATE whose holding is refused answers without VIO_CACHED_HELD, and
+ * the client must not cache that open file (vfs opens it with direct
+ * I/O).  Changes made to the files directly on the server's host, not
+ * through the server, revoke nothing.
  */
 #define VIO_REVOKE_TIMEOUT_MS	5000
 #define VIO_NAME_COMPONENT_MAX	255	/* a component's bytes (NAME_MAX) */

@@ -517,20 +517,61 @@ TEST_F_TIMEOUT(vshare, holder_killed_loses_its_holdings, T_TEST)
 		TH_LOG("the write tried B's gone cache process");
 }
 
+/*
+ * B's vfs is stopped (SIGSTOP) while it holds the file: A's write waits
+ * for its REVOKE at most VIO_REVOKE_TIMEOUT_MS, and the server forgets
+ * B's cache process.  B, running again, hears ESTALE at its next request,
+ * drops what it cached from the server, registers again, and reads what
+ * A wrote.
+ */
+TEST_F_TIMEOUT(vshare, stopped_holder_is_forgotten_and_recovers, T_TEST)
+{
+	struct agent ag[2];
+	char buf[64];
+	int64_t t;
+	int i;
+
+	ASSERT_EQ(0, agents_open(self, ag, MF "/paused", O_RDWR | O_CREAT, O_RDONLY));
+	ASSERT_EQ(4, agent_write(&ag[0], 0, "old."));
+	ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
+	ASSERT_EQ(0, kill(self->fs[1], SIGSTOP));
+	t = vt_now_ms();
+	ASSERT_EQ(4, agent_write(&ag[0], 0, "new."));
+	t = vt_now_ms() - t;
+	kill(self->fs[1], SIGCONT);
+	ASSERT_LT(t, (VIO_REVOKE_TIMEOUT_MS + 2000) * vt_scale());
+	ASSERT_EQ(0, vt_sh("grep -q 'did not take a revoke' " TOP "/vfsd.err"));
+	/* any request of B's: ESTALE, then everything from the server dropped */
+	ASSERT_EQ(0, on_host(self, 1, NULL, 0, "stat " MF "/paused >/dev/null"));
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
+		if (!strcmp(buf, "new."))
+			break;
+		usleep(50000);
+	}
+	ASSERT_STREQ("new.", buf);
+	/* registered again: A's next write reaches B at once */
+	ASSERT_EQ(4, agent_write(&ag[0], 0, "more"));
+	ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
+	ASSERT_STREQ("more", buf);
+}
+
 /* ---- 5. who may REVOKE, and which cache process a client may name ------ */
 
-/* In host h: Send code to dst with u64 a at 8 and b at 16 (and at 24 c);
- * the reply code, or 1000 + errno of the Send. */
-static int raw_send(int h, uint64_t dst, uint16_t code, uint64_t a, uint64_t b, uint64_t c)
+/* In host h as uid (< 0: root): Send code to dst with u64 a at 8 and b at
+ * 16 (CREATE: of "x", naming cache process c); the reply code, or 100 +
+ * errno of the Send. */
+static int raw_send(int h, int uid, uint64_t dst, uint16_t code, uint64_t a, uint64_t b,
+		    uint64_t c)
 {
 	pid_t pid = kid_fork(0);
-	char seg[VIO_ARGS_SIZE + 16];
+	char seg[VIO_ARGS_SIZE + VIO_ATTR_SIZE];
 	struct v_msg m;
 	int fd, ret;
 
 	if (pid)
 		return pid < 0 ? -1 : kid_wait(pid);
-	if (vt_ns_enter(vt_topo_ns(&topo, h)))
+	if (vt_ns_enter(vt_topo_ns(&topo, h)) || (uid >= 0 && (setgid(uid) || setuid(uid))))
 		_exit(254);
 	fd = v_open();
 	if (fd < 0)
@@ -552,44 +593,70 @@ static int raw_send(int h, uint64_t dst, uint16_t code, uint64_t a, uint64_t b, 
 	_exit(ret < 0 ? 100 + -ret % 100 : v_msg_code(&m));
 }
 
-TEST_F_TIMEOUT(vshare, revokes_and_cache_processes_are_checked, T_TEST)
+/* In host h as uid: n V processes each register as a cache process; the
+ * answer of the last, or 100 + errno. */
+static int hellos(int h, int uid, uint64_t server, int n)
 {
-	uint64_t on_a;
+	pid_t pid = kid_fork(0);
+	struct v_msg m;
+	int i, fd, ret = 0;
 
-	ASSERT_EQ(0, vt_sh("echo x > " SRV "/x"));
-	/* a REVOKE for the server's files from a host that is not the server's */
-	EXPECT_EQ(V_NO_PERMISSION,
-		  raw_send(1, self->cache[1], VIO_REVOKE, 1, self->fsd_id, 0));
-	/* from the server's host: allowed; B caches nothing of inode 1 */
-	EXPECT_EQ(V_NOT_FOUND, raw_send(0, self->cache[1], VIO_REVOKE, 1, self->fsd_id, 0));
-	/* a cache process's other requests */
-	EXPECT_EQ(V_ILLEGAL_REQUEST, raw_send(1, self->cache[1], VIO_READ, 0, 0, 0));
-	/* a client naming another host's process, a group, or nothing */
-	EXPECT_EQ(V_BAD_ARGS, raw_send(1, self->fsd_id, VIO_CREATE, 0, 0, self->cache[1]));
-	EXPECT_EQ(V_BAD_ARGS, raw_send(1, self->fsd_id, VIO_CREATE, 0, 0,
-				       V_GROUP_NAME_HANDLERS));
-	EXPECT_EQ(V_OK, raw_send(1, self->fsd_id, VIO_CREATE, 0, 0, 0));
-	/* its own host's: accepted (A's own cache process) */
-	on_a = self->cache[0];
-	EXPECT_EQ(V_OK, raw_send(1, self->fsd_id, VIO_CREATE, 0, 0, on_a));
+	if (pid)
+		return pid < 0 ? -1 : kid_wait(pid);
+	if (vt_ns_enter(vt_topo_ns(&topo, h)) || setgid(uid) || setuid(uid))
+		_exit(254);
+	for (i = 0; i < n; i++) {
+		fd = v_open();
+		memset(&m, 0, sizeof(m));
+		v_msg_set_code(&m, VIO_CACHE_HELLO);
+		ret = fd < 0 ? fd : v_send(fd, server, &m);
+		if (ret < 0)
+			_exit(100 + -ret % 100);
+	}
+	_exit(v_msg_code(&m));
 }
 
-/* ---- 6. holdings are bounded ---------------------------------------------- */
-
-/*
- * vfsd -C 1: one holding per cache process.  B's second file is opened
- * uncached (direct I/O), and is as current as the first.
- */
-TEST_F_TIMEOUT(vshare, over_the_holding_quota_opens_are_uncached, T_TEST)
+TEST_F_TIMEOUT(vshare, revokes_and_cache_processes_are_checked, T_TEST)
 {
-	struct agent a1[2], a2[2];
+	ASSERT_EQ(0, vt_sh("echo x > " SRV "/x && chmod 644 " SRV "/x"));
+	/* both hosts' cache processes register with the server */
+	ASSERT_EQ(0, on_host(self, 0, NULL, 0, "cat " MF "/x >/dev/null"));
+	ASSERT_EQ(0, on_host(self, 1, NULL, 0, "cat " MF "/x >/dev/null"));
+	/* a REVOKE for the server's files from a host that is not the server's */
+	EXPECT_EQ(V_NO_PERMISSION,
+		  raw_send(1, -1, self->cache[1], VIO_REVOKE, 1, self->fsd_id, 0));
+	/* from the server's host: allowed; B caches nothing of inode 1 */
+	EXPECT_EQ(V_NOT_FOUND, raw_send(0, -1, self->cache[1], VIO_REVOKE, 1, self->fsd_id, 0));
+	/* a cache process's other requests */
+	EXPECT_EQ(V_ILLEGAL_REQUEST, raw_send(1, -1, self->cache[1], VIO_READ, 0, 0, 0));
+	/* a server takes no REVOKE */
+	EXPECT_EQ(V_ILLEGAL_REQUEST, raw_send(0, -1, self->fsd_id, VIO_REVOKE, 1, 1, 0));
+	/* a client naming another host's cache process, a group, nothing */
+	EXPECT_EQ(V_NO_PERMISSION, raw_send(1, -1, self->fsd_id, VIO_CREATE, 0, 0, self->cache[1]));
+	EXPECT_EQ(V_BAD_ARGS, raw_send(1, -1, self->fsd_id, VIO_CREATE, 0, 0,
+				       V_GROUP_NAME_HANDLERS));
+	EXPECT_EQ(V_OK, raw_send(1, -1, self->fsd_id, VIO_CREATE, 0, 0, 0));
+	/* its own host's and user's (root, as A's vfs): taken; another user
+	 * naming it, so that its changes would skip A's cache: refused */
+	EXPECT_EQ(V_OK, raw_send(1, -1, self->fsd_id, VIO_CREATE, 0, 0, self->cache[0]));
+	EXPECT_EQ(V_NO_PERMISSION, raw_send(1, 1000, self->fsd_id, VIO_CREATE, 0, 0,
+					    self->cache[0]));
+	/* a process that never registered */
+	EXPECT_EQ(V_NO_PERMISSION, raw_send(1, -1, self->fsd_id, VIO_CREATE, 0, 0,
+					    self->fsd_id + 1));
+	/* at most 4 cache processes per (host, uid) */
+	EXPECT_EQ(V_OK, hellos(1, 1000, self->fsd_id, 4));
+	EXPECT_EQ(V_NO_SERVER_RESOURCES, hellos(1, 1001, self->fsd_id, 5));
+}
+
+/* ---- 6. holdings are bounded -------------------------------------------- */
+
+/* Both hosts write and read two files, each open on both; all current. */
+static void two_files_current(struct __test_metadata *_metadata, struct agent a1[2],
+			      struct agent a2[2])
+{
 	char buf[64];
 
-	kid_kill(self->fsd);
-	kid_forget(self->fsd);
-	ASSERT_LT(0, start_fsd(self, "-C 1"));
-	ASSERT_EQ(0, agents_open(self, a1, MF "/one", O_RDWR | O_CREAT, O_RDONLY));
-	ASSERT_EQ(0, agents_open(self, a2, MF "/two", O_RDWR | O_CREAT, O_RDONLY));
 	ASSERT_EQ(3, agent_write(&a1[0], 0, "111"));
 	ASSERT_EQ(3, agent_write(&a2[0], 0, "222"));
 	ASSERT_EQ(3, agent_read(&a1[1], 0, 3, buf));
@@ -600,6 +667,34 @@ TEST_F_TIMEOUT(vshare, over_the_holding_quota_opens_are_uncached, T_TEST)
 	ASSERT_STREQ("AAA", buf);
 	ASSERT_EQ(3, agent_read(&a2[1], 0, 3, buf));
 	ASSERT_STREQ("BBB", buf);
+}
+
+/*
+ * vfsd -C 1: one file looked at per cache process; open files are
+ * outside the quota, so B's second open is still held, and current.
+ * vfsd -C 0: nobody caches (B's cache process is refused): every open is
+ * direct I/O, where a shared writable mapping is refused, and current.
+ */
+TEST_F_TIMEOUT(vshare, holding_quota_and_no_caching_stay_current, T_TEST)
+{
+	struct agent a1[2], a2[2], b1[2], b2[2];
+
+	kid_kill(self->fsd);
+	kid_forget(self->fsd);
+	ASSERT_LT(0, start_fsd(self, "-C 1"));
+	ASSERT_EQ(0, agents_open(self, a1, MF "/one", O_RDWR | O_CREAT, O_RDONLY));
+	ASSERT_EQ(0, agents_open(self, a2, MF "/two", O_RDWR | O_CREAT, O_RDONLY));
+	two_files_current(_metadata, a1, a2);
+	kid_kill(self->fsd);
+	kid_forget(self->fsd);
+	ASSERT_LT(0, start_fsd(self, "-C 0"));
+	/* the first request to the gone server fails (EIO) and forgets it */
+	on_host(self, 0, NULL, 0, "ls " MF " >/dev/null 2>&1 || true");
+	on_host(self, 1, NULL, 0, "ls " MF " >/dev/null 2>&1 || true");
+	ASSERT_EQ(0, agents_open(self, b1, MF "/one", O_RDWR, O_RDWR));
+	ASSERT_EQ(0, agents_open(self, b2, MF "/two", O_RDWR, O_RDONLY));
+	two_files_current(_metadata, b1, b2);
+	ASSERT_EQ(-ENODEV, agent_op(&b1[1], 'm', 0, 0, 4096, NULL));
 }
 
 TEST_HARNESS_MAIN

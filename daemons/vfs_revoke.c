@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfs's cache process: the V process file servers Send REVOKE to
+ * (<vio.h>, "Caching"), registered with each server (CACHE_HELLO) before
+ * a request names it.
+ *
+ * A REVOKE drops what the kernel caches of the file under each of its
+ * paths here (vfs_cache.c): its pages and attributes
+ * (fuse_invalidate_path()) and its name (fuse_lowlevel_notify_inval_entry():
+ * a REVOKE ends the holding, and a name the kernel kept beyond it would
+ * not hear of the file's unlink).  It runs on one of CACHE_THREADS
+ * threads Receiving on the cache process, never on a FUSE worker: the
+ * kernel locks the pages it drops, and a FUSE request in flight may hold
+ * one.  One more case: this host's own write to the file may be in
+ * flight, its pages locked until the server answers it, while the server
+ * waits for this REVOKE (two hosts writing one file at once).  Then the
+ * REVOKE is answered first and the pages are dropped as soon as the
+ * writes that were in flight are done.
+ *
+ * A server that forgot this cache process (it did not answer a REVOKE in
+ * time) answers the next request ESTALE: everything cached from that
+ * server is dropped, on a thread of its own, and the cache process
+ * registers again (vfs_cache_lost()).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "vfs.h"
+#include <fuse_lowlevel.h>
+#include "libv_services.h"
+
+#define CACHE_THREADS	4
+#define SERVERS_MAX	64
+#define REFUSED_RETRY_S	10	/* a server that refused us is asked again then */
+#define STOP_WAIT_S	2
+
+static int cache_fd = -1;
+static uint64_t cache_self;
+static struct fuse *fuse;
+static const char *mountpoint;
+static pthread_t threads[CACHE_THREADS];
+static int nthreads;
+static int dropping;	/* drop_all() threads running (atomic) */
+
+/* The servers this cache process registered with, or that refused it.
+ * servers_lock guards the table; hello_lock orders the HELLO Sends (a V
+ * process has one Send at a time; the cache threads only Receive). */
+static struct {
+	uint64_t server;
+	int ok;
+	time_t when;
+} servers[SERVERS_MAX];
+static unsigned int servers_next;
+static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t hello_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The slot of server, or -1; servers_lock held. */
+static int server_slot(uint64_t server)
+{
+	int i;
+
+	for (i = 0; i < SERVERS_MAX; i++)
+		if (servers[i].server == server)
+			return i;
+	return -1;
+}
+
+/* Register with server; whether it took us. */
+static int hello(uint64_t server)
+{
+	struct v_msg m;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	v_msg_set_code(&m, VIO_CACHE_HELLO);
+	pthread_mutex_lock(&hello_lock);
+	ret = v_send(cache_fd, server, &m);
+	pthread_mutex_unlock(&hello_lock);
+	return ret == 0 && v_msg_code(&m) == V_OK;
+}
+
+/*
+ * The cache process to name in a request to server: ours once server
+ * took our CACHE_HELLO, 0 (nothing cached from it) when it did not (no
+ * caching there: vfsd -C 0, an unkeyed link; asked again after a while).
+ */
+uint64_t vfs_cache_for(uint64_t server)
+{
+	time_t now = time(NULL);
+	int i, ok;
+
+	pthread_mutex_lock(&servers_lock);
+	i = server_slot(server);
+	ok = i >= 0 && servers[i].ok;
+	if (i >= 0 && (ok || now - servers[i].when < REFUSED_RETRY_S)) {
+		pthread_mutex_unlock(&servers_lock);
+		return ok ? cache_self : 0;
+	}
+	pthread_mutex_unlock(&servers_lock);
+	ok = hello(server);
+	pthread_mutex_lock(&servers_lock);
+	i = server_slot(server);
+	if (i < 0)
+		i = (int)(servers_next++ % SERVERS_MAX);
+	servers[i].server = server;
+	servers[i].ok = ok;
+	servers[i].when = now;
+	pthread_mutex_unlock(&servers_lock);
+	return ok ? cache_self : 0;
+}
+
+/* Did server take our CACHE_HELLO?  Only its REVOKEs count. */
+static int server_known(uint64_t server)
+{
+	int i, ok;
+
+	pthread_mutex_lock(&servers_lock);
+	i = server_slot(server);
+	ok = i >= 0 && servers[i].ok;
+	pthread_mutex_unlock(&servers_lock);
+	return ok;
+}
+
+/* ---- dropping ------------------------------------------------------------- */
+
+/*
+ * Make the kernel forget the name cp->path.  Its parent's node id is what
+ * stat() on the mount reports as its inode (libfuse's ids: use_ino is
+ * off), asked once per entry with AT_STATX_DONT_SYNC (cached attributes
+ * do; the walk may still look a name up, which this daemon's FUSE workers
+ * answer, never this thread); the root's is FUSE_ROOT_ID.
+ */
+static void forget_name(uint64_t server, const struct cpath *cp)
+{
+	const char *slash = strrchr(cp->path, '/');
+	uint64_t parent = FUSE_ROOT_ID;
+	struct statx stx;
+	char *dir;
+	int ret;
+
+	if (!slash || !slash[1])
+		return;
+	if (slash != cp->path && cp->parent) {
+		parent = cp->parent;
+	} else if (slash != cp->path) {
+		if (asprintf(&dir, "%s%.*s", mountpoint, (int)(slash - cp->path), cp->path) < 0)
+			return;
+		ret = statx(AT_FDCWD, dir, AT_STATX_DONT_SYNC, STATX_INO, &stx);
+		free(dir);
+		if (ret)
+			return;
+		parent = stx.stx_ino;
+		vfs_cache_parent(server, cp->ino, cp->path, parent);
+	}
+	fuse_lowlevel_notify_inval_entry(fuse_get_session(fuse), parent, slash + 1,
+					 strlen(slash + 1));
+}
+
+/* Drop what the kernel caches under every path in v (n of them). */
+static void drop(uint64_t server, struct cpath *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fuse_invalidate_path(fuse, v[i].path);
+		forget_name(server, &v[i]);
+	}
+}
+
+static void cpaths_free(struct cpath *v, int n)
+{
+	while (n-- > 0)
+		free(v[n].path);
+	free(v);
+}
+
+static void revoke(uint64_t sender, struct v_msg *m)
+{
+	uint16_t flags = v_msg_get16(m, VIO_FLAGS_OFF);
+	uint64_t ino = v_msg_get64(m, VIO_REVOKE_FILE_OFF);
+	uint64_t server = v_msg_get64(m, VIO_REVOKE_MANAGER_OFF), target;
+	struct cpath *v = NULL;
+	int code, busy = 0, n = 0;
+
+	/* Only the server's host speaks for the server's files, and only a
+	 * server we registered with has any here. */
+	if (!server || !ino || v_id_host(sender) != v_id_host(server) || !server_known(server))
+		code = V_NO_PERMISSION;
+	else if ((n = vfs_cache_paths(server, ino, 1, &v, &busy, &target)) <= 0)
+		code = n < 0 ? V_NO_SERVER_RESOURCES : V_NOT_FOUND;
+	else
+		code = V_OK;
+	if (code == V_OK && !busy)
+		drop(server, v, n);
+	memset(m, 0, sizeof(*m));
+	v_msg_set_code(m, (uint16_t)code);
+	v_reply(cache_fd, sender, m);
+	if (code == V_OK && busy) {
+		vfs_cache_drain(server, ino, target, VIO_REVOKE_TIMEOUT_MS);
+		drop(server, v, n);
+	}
+	if (code == V_OK && (flags & VIO_REVOKE_NAME))
+		vfs_cache_unname(server, ino);
+	cpaths_free(v, n > 0 ? n : 0);
+}
+
+static void *cache_thread(void *arg)
+{
+	uint64_t sender;
+	struct v_msg m;
+	int ret;
+
+	(void)arg;
+	for (;;) {
+		ret = v_receive(cache_fd, &m, &sender);
+		if (ret == -EINTR || ret == -EAGAIN)
+			continue;
+		if (ret < 0)
+			break;	/* ESHUTDOWN: vfs_cache_stop() */
+		if (v_msg_code(&m) == VIO_REVOKE) {
+			revoke(sender, &m);
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		v_msg_set_code(&m, V_ILLEGAL_REQUEST);
+		v_reply(cache_fd, sender, &m);
+	}
+	return NULL;
+}
+
+/* Everything cached from a server that forgot us goes (its own thread:
+ * the caller is a FUSE worker). */
+static void *drop_all(void *arg)
+{
+	uint64_t server = (uint64_t)(uintptr_t)arg, target;
+	struct cpath *v;
+	int n, busy;
+
+	n = vfs_cache_paths(server, 0, 1, &v, &busy, &target);
+	if (n > 0)
+		drop(server, v, n);
+	if (n >= 0)
+		cpaths_free(v, n);
+	__atomic_sub_fetch(&dropping, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * server answered ESTALE: it forgot this cache process (and what it let
+ * this host cache).  Drop all of it and register again at the next
+ * request.  0 (try the request again), or -1.
+ */
+int vfs_cache_lost(uint64_t server)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	int i, ret;
+
+	pthread_mutex_lock(&servers_lock);
+	i = server_slot(server);
+	if (i >= 0)
+		servers[i].server = 0;
+	pthread_mutex_unlock(&servers_lock);
+	if (pthread_attr_init(&a))
+		return -1;
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	__atomic_add_fetch(&dropping, 1, __ATOMIC_ACQUIRE);
+	ret = pthread_create(&t, &a, drop_all, (void *)(uintptr_t)server);
+	pthread_attr_destroy(&a);
+	if (ret)
+		__atomic_sub_fetch(&dropping, 1, __ATOMIC_RELEASE);
+	return ret ? -1 : 0;
+}
+
+/* ---- the process ------------------------------------------------------------ */
+
+/* The cache process, before the first request names it. */
+int vfs_cache_open(void)
+{
+	int ret;
+
+	vfs_cache_init();
+	cache_fd = v_open();
+	ret = cache_fd < 0 ? cache_fd : v_self(cache_fd, &cache_self);
+	if (ret < 0) {
+		fprintf(stderr, "vfs: cannot open the cache process: %s\n", v_strerror(ret));
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t vfs_cache_self(void)
+{
+	return cache_self;
+}
+
+/* Its threads, once the mount is live. */
+int vfs_cache_start(struct fuse *f, const char *mp)
+{
+	fuse = f;
+	mountpoint = mp;
+	for (nthreads = 0; nthreads < CACHE_THREADS; nthreads++)
+		if (pthread_create(&threads[nthreads], NULL, cache_thread, NULL))
+			return -1;
+	return 0;
+}
+
+/* After the unmount, before the session goes: a thread still stuck in a
+ * drop after STOP_WAIT_S is left to the process's exit. */
+void vfs_cache_stop(void)
+{
+	struct timespec until;
+	int i;
+
+	shutdown(cache_fd, SHUT_RDWR);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STOP_WAIT_S;
+	for (i = 0; i < nthreads; i++)
+		pthread_timedjoin_np(threads[i], NULL, &until);
+	nthreads = 0;
+	for (i = 0; i < STOP_WAIT_S * 20 && __atomic_load_n(&dropping, __ATOMIC_ACQUIRE); i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+}
