@@ -19,6 +19,11 @@
  * keeps to one channel for requests on names, and an open file remembers
  * the channel that opened it.
  *
+ * Caching.  The kernel caches pages, attributes and names of the files
+ * this host holds at their servers; a server REVOKEs them before it
+ * answers another host's change (vfs_cache.c, vfs_revoke.c; vfs.8
+ * CONSISTENCY).
+ *
  * Credentials.  vfs runs as root and asserts the calling program's uid,
  * gid and supplementary groups (from the FUSE request) in every request
  * on a name; a server acting as its users (vfsd -U) believes that only
@@ -137,6 +142,20 @@ static int reply_error(const struct v_msg *m)
 	if (e && e < 512)
 		return -(int)e;
 	return -v_reply_errno(code);
+}
+
+/*
+ * Did server answer that it forgot our cache process (it did not answer
+ * a REVOKE in time: V_NO_PERMISSION with ESTALE)?  Then everything it let
+ * us cache goes, and the request is tried again (registering anew).
+ */
+static int forgotten(uint64_t server, const struct v_msg *m, int ret)
+{
+	if (ret != -ESTALE || v_msg_code(m) != V_NO_PERMISSION)
+		return 0;
+	vfs_cache_lost(server);
+	vfs_cache_for(server);	/* registered again: an open file's READ names none */
+	return 1;
 }
 
 /* ---- names -------------------------------------------------------------- */
@@ -336,9 +355,7 @@ static int pcall_on(int c, uint64_t server, uint16_t code, uint16_t flags, uint3
 		v_msg_put64(m, VIO_ARG_CACHE_OFF, vfs_cache_for(server));
 		ret = v_send_seg(chans[c].fd, server, m, seg, len, V_SEG_READ | V_SEG_WRITE);
 		ret = ret < 0 ? send_error(server, ret) : reply_error(m);
-		/* ESTALE: the server forgot our cache process (it did not
-		 * answer a REVOKE in time): drop all it let us cache, again */
-	} while (ret == -ESTALE && tries++ < 1 && !vfs_cache_lost(server));
+	} while (forgotten(server, m, ret) && tries++ < 1);
 	if (!ret && out)
 		memcpy(out, seg, outlen);
 	if (seg != stackbuf)
@@ -848,18 +865,20 @@ static int io_call(struct vfh *h, uint16_t code, void *buf, size_t size, off_t o
 		   unsigned int access)
 {
 	struct v_msg m;
-	int ret;
+	int ret, tries = 0;
 
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, code);
-	v_msg_put32(&m, 4, h->inst);
-	v_msg_put64(&m, 8, (uint64_t)off);
-	v_msg_put64(&m, 16, size);
-	chan_take(h->chan);
-	ret = v_send_seg(chans[h->chan].fd, h->server, &m, buf, size, access);
-	chan_put(h->chan);
-	if (ret < 0)
-		return send_error(h->server, ret);
+	do {
+		memset(&m, 0, sizeof(m));
+		v_msg_set_code(&m, code);
+		v_msg_put32(&m, 4, h->inst);
+		v_msg_put64(&m, 8, (uint64_t)off);
+		v_msg_put64(&m, 16, size);
+		chan_take(h->chan);
+		ret = v_send_seg(chans[h->chan].fd, h->server, &m, buf, size, access);
+		chan_put(h->chan);
+		if (ret < 0)
+			return send_error(h->server, ret);
+	} while (forgotten(h->server, &m, reply_error(&m)) && tries++ < 1);
 	if (code == VIO_READ && v_msg_code(&m) == V_END_OF_FILE)
 		return 0;
 	if (v_msg_code(&m) != V_OK)
@@ -1132,7 +1151,7 @@ static int mount_and_serve(const char *mp, const char *extra)
 	fflush(stdout);
 	loop = fuse_loop_cfg_create();
 	if (!loop || vfs_cache_start(f, mp)) {
-		vfs_cache_stop();
+		(void)vfs_cache_stop();
 		if (loop)
 			fuse_loop_cfg_destroy(loop);
 		fuse_remove_signal_handlers(fuse_get_session(f));
@@ -1148,8 +1167,8 @@ static int mount_and_serve(const char *mp, const char *extra)
 	 * invalidation then sees the mount gone instead of waiting for an
 	 * answer no worker will give. */
 	fuse_unmount(f);
-	vfs_cache_stop();
-	fuse_destroy(f);
+	if (!vfs_cache_stop())
+		fuse_destroy(f);	/* else left to the exit: a thread still uses it */
 	if (!quiet)
 		fprintf(stderr, "vfs: %s unmounted\n", mp);
 	/*

@@ -32,9 +32,8 @@ struct cpath {
 	uint64_t parent;	/* the kernel's node of its directory, 0: unknown */
 };
 
-int vfs_cache_paths(uint64_t server, uint64_t ino, int record, struct cpath **out,
-		    int *busy, uint64_t *target);
-void vfs_cache_drain(uint64_t server, uint64_t ino, uint64_t target, int ms);
+int vfs_cache_paths(uint64_t server, uint64_t ino, int record, struct cpath **out, int *busy);
+void vfs_cache_drain(uint64_t server, uint64_t ino, int ms);
 void vfs_cache_parent(uint64_t server, uint64_t ino, const char *path, uint64_t parent);
 void vfs_cache_unname(uint64_t server, uint64_t ino);
 
@@ -42,8 +41,8 @@ void vfs_cache_unname(uint64_t server, uint64_t ino);
 int vfs_cache_open(void);
 uint64_t vfs_cache_self(void);
 uint64_t vfs_cache_for(uint64_t server);
-int vfs_cache_lost(uint64_t server);
+void vfs_cache_lost(uint64_t server);
 int vfs_cache_start(struct fuse *f, const char *mp);
-void vfs_cache_stop(void);
+int vfs_cache_stop(void);
 
 #endif /* VFS_H */

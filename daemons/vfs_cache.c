@@ -36,7 +36,6 @@ struct centry {
 	uint64_t parent;	/* the kernel's node of its directory, 0: unknown */
 	int opens;		/* open files using it (never evicted then) */
 	int writing;		/* their writes in flight */
-	uint64_t written;	/* their writes done */
 	int trusted;		/* pages cached under it may be kept at open */
 	int next;		/* in its bucket; -1 ends */
 };
@@ -241,9 +240,7 @@ void vfs_cache_writing(struct centry *e, int begin)
 	pthread_mutex_lock(&cache_lock);
 	if (begin) {
 		e->writing++;
-	} else {
-		e->writing--;
-		e->written++;
+	} else if (!--e->writing) {
 		pthread_cond_broadcast(&wrote);
 	}
 	pthread_mutex_unlock(&cache_lock);
@@ -292,17 +289,15 @@ void vfs_cache_rename(const char *from, const char *to, int exchange)
 /*
  * The paths (and known parent nodes) of (server, ino) here (ino 0: every
  * file of server), newly allocated in *out: a REVOKE's (record: counted
- * in the ring of recent ones, ino 0 standing for all).  *busy: this host's writes to it in flight, *target: the
- * writes done once those are.  The count, -ENOMEM.
+ * in the ring of recent ones, ino 0 standing for all).  *busy: this
+ * host's writes to it in flight.  The count, -ENOMEM.
  */
-int vfs_cache_paths(uint64_t server, uint64_t ino, int record, struct cpath **out,
-		    int *busy, uint64_t *target)
+int vfs_cache_paths(uint64_t server, uint64_t ino, int record, struct cpath **out, int *busy)
 {
 	int i, n = 0, max = 0;
 	struct cpath *v;
 
 	*busy = 0;
-	*target = 0;
 	pthread_mutex_lock(&cache_lock);
 	for (i = 0; i < CENTRY_MAX; i++)
 		max += tab[i].server && of(&tab[i], server, ino);
@@ -321,31 +316,27 @@ int vfs_cache_paths(uint64_t server, uint64_t ino, int record, struct cpath **ou
 		v[n].ino = tab[i].ino;
 		v[n++].parent = tab[i].parent;
 		*busy += tab[i].writing;
-		*target += tab[i].written + (uint64_t)tab[i].writing;
 	}
 	pthread_mutex_unlock(&cache_lock);
 	*out = v;
 	return v ? n : -ENOMEM;
 }
 
-/* This host's writes done to (server, ino); cache_lock held. */
-static uint64_t written(uint64_t server, uint64_t ino)
+/* This host's writes to (server, ino) in flight; cache_lock held.  (An
+ * entry with writes in flight is open: never unhashed under them.) */
+static int writing(uint64_t server, uint64_t ino)
 {
-	uint64_t n = 0;
-	int i;
+	int i, n = 0;
 
-	for (i = 0; !ino && i < CENTRY_MAX; i++)
-		if (tab[i].server && of(&tab[i], server, 0))
-			n += tab[i].written;
-	for (i = ino ? buckets[bucket_of(server, ino)] : -1; i >= 0; i = tab[i].next)
+	for (i = buckets[bucket_of(server, ino)]; i >= 0; i = tab[i].next)
 		if (of(&tab[i], server, ino))
-			n += tab[i].written;
+			n += tab[i].writing;
 	return n;
 }
 
-/* Wait (at most ms) until this host's writes to (server, ino) that were in
- * flight at a REVOKE are done: target, from vfs_cache_paths(). */
-void vfs_cache_drain(uint64_t server, uint64_t ino, uint64_t target, int ms)
+/* Wait (at most ms) until this host has no write to (server, ino) in
+ * flight, after a REVOKE answered first. */
+void vfs_cache_drain(uint64_t server, uint64_t ino, int ms)
 {
 	struct timespec until;
 
@@ -357,7 +348,7 @@ void vfs_cache_drain(uint64_t server, uint64_t ino, uint64_t target, int ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&cache_lock);
-	while (written(server, ino) < target &&
+	while (writing(server, ino) &&
 	       pthread_cond_timedwait(&wrote, &cache_lock, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&cache_lock);

@@ -14,8 +14,8 @@
  * one.  One more case: this host's own write to the file may be in
  * flight, its pages locked until the server answers it, while the server
  * waits for this REVOKE (two hosts writing one file at once).  Then the
- * REVOKE is answered first and the pages are dropped as soon as the
- * writes that were in flight are done.
+ * REVOKE is answered first and the pages are dropped as soon as this
+ * host has no write to the file in flight (at most 5 s later).
  *
  * A server that forgot this cache process (it did not answer a REVOKE in
  * time) answers the next request ESTALE: everything cached from that
@@ -40,6 +40,7 @@
 #define SERVERS_MAX	64
 #define REFUSED_RETRY_S	10	/* a server that refused us is asked again then */
 #define STOP_WAIT_S	2
+#define HELLO_TIMEOUT_MS 2000
 
 static int cache_fd = -1;
 static uint64_t cache_self;
@@ -72,18 +73,37 @@ static int server_slot(uint64_t server)
 	return -1;
 }
 
-/* Register with server; whether it took us. */
+/* A slot for a server: a free one, else one that refused us, else the
+ * next in turn (that server's REVOKEs are refused then, it forgets us,
+ * and we register again at our next request); servers_lock held. */
+static int slot_for_new(void)
+{
+	int i;
+
+	for (i = 0; i < SERVERS_MAX; i++)
+		if (!servers[i].server)
+			return i;
+	for (i = 0; i < SERVERS_MAX; i++)
+		if (!servers[i].ok)
+			return i;
+	return (int)(servers_next++ % SERVERS_MAX);
+}
+
+/* Register with server; whether it took us.  Bounded: the HELLOs to all
+ * servers wait for each other. */
 static int hello(uint64_t server)
 {
-	struct v_msg m;
+	struct v_send s;
 	int ret;
 
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, VIO_CACHE_HELLO);
+	memset(&s, 0, sizeof(s));
+	s.dst = server;
+	s.timeout_ns = HELLO_TIMEOUT_MS * 1000000ULL;
+	v_msg_set_code(&s.msg, VIO_CACHE_HELLO);
 	pthread_mutex_lock(&hello_lock);
-	ret = v_send(cache_fd, server, &m);
+	ret = v_send_ex(cache_fd, &s);
 	pthread_mutex_unlock(&hello_lock);
-	return ret == 0 && v_msg_code(&m) == V_OK;
+	return ret == 0 && v_msg_code(&s.msg) == V_OK;
 }
 
 /*
@@ -108,7 +128,7 @@ uint64_t vfs_cache_for(uint64_t server)
 	pthread_mutex_lock(&servers_lock);
 	i = server_slot(server);
 	if (i < 0)
-		i = (int)(servers_next++ % SERVERS_MAX);
+		i = slot_for_new();
 	servers[i].server = server;
 	servers[i].ok = ok;
 	servers[i].when = now;
@@ -185,7 +205,7 @@ static void revoke(uint64_t sender, struct v_msg *m)
 {
 	uint16_t flags = v_msg_get16(m, VIO_FLAGS_OFF);
 	uint64_t ino = v_msg_get64(m, VIO_REVOKE_FILE_OFF);
-	uint64_t server = v_msg_get64(m, VIO_REVOKE_MANAGER_OFF), target;
+	uint64_t server = v_msg_get64(m, VIO_REVOKE_MANAGER_OFF);
 	struct cpath *v = NULL;
 	int code, busy = 0, n = 0;
 
@@ -193,7 +213,7 @@ static void revoke(uint64_t sender, struct v_msg *m)
 	 * server we registered with has any here. */
 	if (!server || !ino || v_id_host(sender) != v_id_host(server) || !server_known(server))
 		code = V_NO_PERMISSION;
-	else if ((n = vfs_cache_paths(server, ino, 1, &v, &busy, &target)) <= 0)
+	else if ((n = vfs_cache_paths(server, ino, 1, &v, &busy)) <= 0)
 		code = n < 0 ? V_NO_SERVER_RESOURCES : V_NOT_FOUND;
 	else
 		code = V_OK;
@@ -203,7 +223,7 @@ static void revoke(uint64_t sender, struct v_msg *m)
 	v_msg_set_code(m, (uint16_t)code);
 	v_reply(cache_fd, sender, m);
 	if (code == V_OK && busy) {
-		vfs_cache_drain(server, ino, target, VIO_REVOKE_TIMEOUT_MS);
+		vfs_cache_drain(server, ino, VIO_REVOKE_TIMEOUT_MS);
 		drop(server, v, n);
 	}
 	if (code == V_OK && (flags & VIO_REVOKE_NAME))
@@ -239,11 +259,11 @@ static void *cache_thread(void *arg)
  * the caller is a FUSE worker). */
 static void *drop_all(void *arg)
 {
-	uint64_t server = (uint64_t)(uintptr_t)arg, target;
+	uint64_t server = (uint64_t)(uintptr_t)arg;
 	struct cpath *v;
 	int n, busy;
 
-	n = vfs_cache_paths(server, 0, 1, &v, &busy, &target);
+	n = vfs_cache_paths(server, 0, 1, &v, &busy);
 	if (n > 0)
 		drop(server, v, n);
 	if (n >= 0)
@@ -254,29 +274,31 @@ static void *drop_all(void *arg)
 
 /*
  * server answered ESTALE: it forgot this cache process (and what it let
- * this host cache).  Drop all of it and register again at the next
- * request.  0 (try the request again), or -1.
+ * this host cache).  Drop all of it (once, however many workers heard
+ * it), on a thread of its own, or here when none can start; the next
+ * request registers again.
  */
-int vfs_cache_lost(uint64_t server)
+void vfs_cache_lost(uint64_t server)
 {
 	pthread_attr_t a;
 	pthread_t t;
-	int i, ret;
+	int i, ret = -1;
 
 	pthread_mutex_lock(&servers_lock);
 	i = server_slot(server);
 	if (i >= 0)
 		servers[i].server = 0;
 	pthread_mutex_unlock(&servers_lock);
-	if (pthread_attr_init(&a))
-		return -1;
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	if (i < 0)
+		return;	/* another worker heard it first */
 	__atomic_add_fetch(&dropping, 1, __ATOMIC_ACQUIRE);
-	ret = pthread_create(&t, &a, drop_all, (void *)(uintptr_t)server);
-	pthread_attr_destroy(&a);
+	if (!pthread_attr_init(&a)) {
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		ret = pthread_create(&t, &a, drop_all, (void *)(uintptr_t)server);
+		pthread_attr_destroy(&a);
+	}
 	if (ret)
-		__atomic_sub_fetch(&dropping, 1, __ATOMIC_RELEASE);
-	return ret ? -1 : 0;
+		drop_all((void *)(uintptr_t)server);
 }
 
 /* ---- the process ------------------------------------------------------------ */
@@ -313,9 +335,12 @@ int vfs_cache_start(struct fuse *f, const char *mp)
 }
 
 /* After the unmount, before the session goes: a thread still stuck in a
- * drop after STOP_WAIT_S is left to the process's exit. */
-void vfs_cache_stop(void)
+ * drop after STOP_WAIT_S is left to the process's exit.  How many are
+ * (the caller must not destroy the session under them). */
+int vfs_cache_stop(void)
 {
+	int stuck = 0;
+
 	struct timespec until;
 	int i;
 
@@ -323,8 +348,9 @@ void vfs_cache_stop(void)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += STOP_WAIT_S;
 	for (i = 0; i < nthreads; i++)
-		pthread_timedjoin_np(threads[i], NULL, &until);
+		stuck += pthread_timedjoin_np(threads[i], NULL, &until) != 0;
 	nthreads = 0;
 	for (i = 0; i < STOP_WAIT_S * 20 && __atomic_load_n(&dropping, __ATOMIC_ACQUIRE); i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+	return stuck + __atomic_load_n(&dropping, __ATOMIC_ACQUIRE);
 }

@@ -228,22 +228,33 @@ void inst_drop(uint32_t id, uint64_t sender)
 	}
 }
 
-/* A death notice: close whatever the ended client left open. */
+/* A death notice: close whatever the ended client left open (and let go
+ * of the holdings its instances pinned); forget it as a cache process. */
 static void inst_reclaim(const struct v_receive *r)
 {
-	unsigned int n = 0;
-	int i;
+	static struct { uint64_t cache, dev, ino; } pins[INST_MAX];
+	static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
+	unsigned int n = 0, np = 0, i;
 
 	if (v_msg_code(&r->msg) != V_NOTICE_DEATH)
 		return;
+	pthread_mutex_lock(&reclaim_lock);
 	pthread_mutex_lock(&inst_lock);
 	for (i = 0; i < INST_MAX; i++)
 		if (insts[i].fd >= 0 && !insts[i].doomed && insts[i].owner == r->sender) {
+			if (insts[i].cache) {
+				pins[np].cache = insts[i].cache;
+				pins[np].dev = insts[i].dev;
+				pins[np++].ino = insts[i].ino;
+			}
 			insts[i].doomed = 1;
 			inst_close_idle(&insts[i]);
 			n++;
 		}
 	pthread_mutex_unlock(&inst_lock);
+	for (i = 0; i < np; i++)
+		vfsd_hold_close(pins[i].cache, pins[i].dev, pins[i].ino);
+	pthread_mutex_unlock(&reclaim_lock);
 	if (n && !vd.quiet)
 		vd_log(&vd, "0x%016" PRIx64 " ended: %u instance(s) closed", (uint64_t)r->sender, n);
 	n = vfsd_hold_forget(r->sender, 1);	/* a cache process's end */
@@ -468,9 +479,12 @@ static int do_read(const struct v_receive *r, struct inst *in, int blocks, struc
 	if (len && (!(r->seg_access & V_SEG_WRITE) || r->seg_len < len))
 		return V_BAD_BUFFER;
 	/* Before the data is read: a change after this revokes what it
-	 * reads (vfsd_hold.c). */
-	if (in->cache)
-		vfsd_hold_add(in->cache, in->dev, in->ino, HOLD_USE);
+	 * reads (vfsd_hold.c).  A cache process we forgot must hear so
+	 * before it caches more. */
+	if (in->cache && vfsd_hold_add(in->cache, in->dev, in->ino, HOLD_USE) == HOLD_GONE) {
+		errno_code(ESTALE);
+		return V_NO_PERMISSION;
+	}
 	while (done < len) {
 		size_t chunk = len - done < IOBUF ? len - done : IOBUF;
 

@@ -65,6 +65,7 @@ int vfsd_posix(const struct v_receive *r, const void *seg, struct inst *in,
 #define HOLD_REFUSED		0	/* vfsd_hold_add()'s answers */
 #define HOLD_NEW		1
 #define HOLD_HAD		2
+#define HOLD_GONE		(-1)
 #define HOLD_LOOK		0	/* how a holding is added */
 #define HOLD_OPEN		1
 #define HOLD_USE		2

@@ -21,9 +21,10 @@
  * server before it registers again.
  *
  * Locking: hold_lock guards the pool, the buckets and the clients; it is
- * never held across a Send or a system call on a file.  watch_lock orders
- * the clients' WATCH and UNWATCH (one watch per id in the kernel: a late
- * UNWATCH of a slot's old owner must not undo its new WATCH).  A REVOKE
+ * never held across a Send or a system call on a file.  watch_lock
+ * serializes the clients' WATCH and UNWATCH, each decided on the table
+ * as it is then (one watch per id in the kernel: a late UNWATCH of a
+ * slot's old owner must not undo the WATCH of its registering again).  A REVOKE
  * is Sent from the worker's own V process (a V process has one Send at a
  * time, and vfsd's workers share theirs for Receive), after the holders
  * were taken out of the table: a holder that reads again meanwhile holds
@@ -40,13 +41,13 @@
 #define HOLD_CLIENTS	256
 #define CLIENTS_PER_USER 4	/* cache processes of one (host, uid) */
 #define REVOKE_BATCH	64	/* holders revoked per pass (more: another pass) */
-#define REVOKE_MIN_NS	(200ULL * 1000000ULL)	/* past the change's deadline */
 
 struct hold {
 	uint64_t dev, ino, cache;
 	int32_t next;		/* in its bucket, or in the free list; -1 ends */
 	uint16_t pins;		/* the client's open instances of the file: a
 				 * holding outside the quota while any */
+	uint32_t asked;		/* the last revoke pass that asked it */
 };
 
 struct hold_client {
@@ -135,22 +136,33 @@ static struct hold_client *client_slot(uint64_t *old)
 	return c;
 }
 
-/* The watch on a slot passes from old (0: none) to new (0: none). */
+/*
+ * The watch on a slot passes from old (0: none) to new (0: none), as the
+ * table is when watch_lock is held: a late call must not unwatch an old
+ * owner that registered again meanwhile, nor watch a new one gone again.
+ * (Order: watch_lock, then hold_lock.)
+ */
 static void watch_pass(uint64_t old, uint64_t new)
 {
+	int old_in, new_in;
+
 	pthread_mutex_lock(&watch_lock);
-	if (old)
+	pthread_mutex_lock(&hold_lock);
+	old_in = old && client_find(old);
+	new_in = new && client_find(new);
+	pthread_mutex_unlock(&hold_lock);
+	if (old && !old_in)
 		v_unwatch(vd.fd, old);
-	if (new)
+	if (new_in)
 		v_watch(vd.fd, new, 0);
 	pthread_mutex_unlock(&watch_lock);
 }
 
 /*
  * VIO_CACHE_HELLO from a cache process: register it (its host and uid
- * from its kernel), watched, so that its end ends its holdings.  Only a
- * kernel that vouches for the uid may register one (this host, or a
- * keyed link): on an unkeyed link anyone claims any uid.
+ * from its kernel), watched, so that its end ends its holdings.  Over an
+ * unkeyed link the uid is the sender's claim, as everything there is: a
+ * machine on such a link can forge any frame (docs/SECURITY.md).
  */
 int vfsd_hold_hello(const struct v_receive *r)
 {
@@ -160,8 +172,6 @@ int vfsd_hold_hello(const struct v_receive *r)
 
 	if (!hold_quota)
 		return V_NOT_SUPPORTED;
-	if ((r->creds.flags & V_CRED_REMOTE) && !(r->creds.flags & V_CRED_KEYED))
-		return V_NO_PERMISSION;
 	pthread_mutex_lock(&hold_lock);
 	c = client_find(r->sender);
 	if (c)
@@ -264,7 +274,8 @@ static void hold_again(struct hold *h, struct hold_client *c, int how)
  * quota), HOLD_OPEN (one more open instance) or HOLD_USE (a READ or STAT
  * through an open instance: pinned if it was not).  HOLD_HAD (it did
  * already), HOLD_NEW, or HOLD_REFUSED (not registered, its quota or the
- * pool full).
+ * pool full), HOLD_GONE (cache is not registered: forgotten, it hears
+ * ESTALE).
  */
 int vfsd_hold_add(uint64_t cache, uint64_t dev, uint64_t ino, int how)
 {
@@ -277,13 +288,17 @@ int vfsd_hold_add(uint64_t cache, uint64_t dev, uint64_t ino, int how)
 		return HOLD_REFUSED;
 	pthread_mutex_lock(&hold_lock);
 	c = client_find(cache);
-	i = c ? hold_find(b, cache, dev, ino, &pp) : -1;
+	if (!c) {
+		ret = HOLD_GONE;
+		goto out;
+	}
+	i = hold_find(b, cache, dev, ino, &pp);
 	if (i >= 0) {
 		hold_again(&pool[i], c, how);
 		ret = HOLD_HAD;
 		goto out;
 	}
-	if (!c || free_head < 0 ||
+	if (free_head < 0 ||
 	    (how == HOLD_LOOK && (c->n >= hold_quota || held_looked >= HOLD_MAX))) {
 		ret = HOLD_REFUSED;
 		goto out;
@@ -307,8 +322,12 @@ out:
 
 /*
  * An instance of the file that cache's client opened is closed: at the
- * last one the holding goes back within the quota (the client keeps its
- * pages for a next open), or goes when the quota is full.
+ * last one the holding goes back among the looked-at ones (the client
+ * keeps its pages for a next open), over the quota if it must: dropping
+ * it here would leave the client caching with no REVOKE to come, and the
+ * quota only bounds what a STAT can add.  (A pin count that a forget and
+ * a re-registration lost only makes this happen early: the file stays
+ * held either way.)
  */
 void vfsd_hold_close(uint64_t cache, uint64_t dev, uint64_t ino)
 {
@@ -321,15 +340,8 @@ void vfsd_hold_close(uint64_t cache, uint64_t dev, uint64_t ino)
 	i = c ? hold_find(b, cache, dev, ino, &pp) : -1;
 	if (i >= 0 && pool[i].pins && !--pool[i].pins) {
 		c->npinned--;
-		if (c->n < hold_quota && held_looked < HOLD_MAX) {
-			c->n++;
-			held_looked++;
-		} else {
-			*pp = pool[i].next;
-			pool[i].pins = 1;	/* as counted: hold_free() uncounts it */
-			c->npinned++;
-			hold_free(i);
-		}
+		c->n++;
+		held_looked++;
 	}
 	pthread_mutex_unlock(&hold_lock);
 }
@@ -368,8 +380,15 @@ unsigned int vfsd_hold_forget(uint64_t cache, int ended)
 	return n;
 }
 
-/* Take up to max holders of the file but except out of the table. */
-static int take_holders(uint64_t dev, uint64_t ino, uint64_t except, uint64_t *out, int max)
+/*
+ * Up to max holders of the file but except that revoke pass has not
+ * asked yet: those that only looked at it are taken out of the table (a
+ * new look holds again), those with it open stay, marked asked (their
+ * pins count instances that are still there, and they cache it again at
+ * once).
+ */
+static int take_holders(uint64_t dev, uint64_t ino, uint64_t except, uint64_t *out, int max,
+			uint32_t pass)
 {
 	unsigned int b = hold_hash(dev, ino);
 	int32_t *pp, i;
@@ -377,11 +396,17 @@ static int take_holders(uint64_t dev, uint64_t ino, uint64_t except, uint64_t *o
 
 	pthread_mutex_lock(&hold_lock);
 	for (pp = &bucket[b]; (i = *pp) >= 0 && n < max; ) {
-		if (pool[i].ino != ino || pool[i].dev != dev || pool[i].cache == except) {
+		if (pool[i].ino != ino || pool[i].dev != dev || pool[i].cache == except ||
+		    (pool[i].pins && pool[i].asked == pass)) {
 			pp = &pool[i].next;
 			continue;
 		}
 		out[n++] = pool[i].cache;
+		if (pool[i].pins) {
+			pool[i].asked = pass;
+			pp = &pool[i].next;
+			continue;
+		}
 		*pp = pool[i].next;
 		hold_free(i);
 	}
@@ -397,24 +422,32 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* One REVOKE, waiting at most until the change's deadline (and never less
- * than REVOKE_MIN_NS); a holder that does not answer is forgotten. */
+/*
+ * One REVOKE, waiting at most until the change's deadline.  A holder that
+ * does not answer V_OK or V_NOT_FOUND by then (or is not even asked: the
+ * deadline passed) is forgotten: it hears ESTALE at its next request.
+ */
 static void revoke_one(uint64_t cache, uint64_t ino, uint16_t flags, uint64_t deadline)
 {
 	uint64_t now = mono_ns();
 	struct v_send s;
-	int ret;
+	int ret = -ETIMEDOUT;
 
 	if (revoke_fd < 0)
 		revoke_fd = v_open();
 	memset(&s, 0, sizeof(s));
 	s.dst = cache;
-	s.timeout_ns = deadline > now + REVOKE_MIN_NS ? deadline - now : REVOKE_MIN_NS;
+	s.timeout_ns = deadline > now ? deadline - now : 0;
 	v_msg_set_code(&s.msg, VIO_REVOKE);
 	v_msg_put16(&s.msg, VIO_FLAGS_OFF, flags);
 	v_msg_put64(&s.msg, VIO_REVOKE_FILE_OFF, ino);
 	v_msg_put64(&s.msg, VIO_REVOKE_MANAGER_OFF, vd.self);
-	ret = revoke_fd < 0 ? revoke_fd : v_send_ex(revoke_fd, &s);
+	if (revoke_fd < 0)
+		ret = revoke_fd;
+	else if (s.timeout_ns)
+		ret = v_send_ex(revoke_fd, &s);
+	if (ret == 0 && v_msg_code(&s.msg) != V_OK && v_msg_code(&s.msg) != V_NOT_FOUND)
+		ret = -EPROTO;
 	if (ret < 0) {
 		if (!vd.quiet)
 			vd_log(&vd, "cache 0x%016" PRIx64 " did not take a revoke (%s): its "
@@ -426,19 +459,25 @@ static void revoke_one(uint64_t cache, uint64_t ino, uint16_t flags, uint64_t de
 /*
  * The file changed (flags VIO_REVOKE_NAME: one of its names): every
  * holder but except is revoked before the caller answers the change, all
- * of them within VIO_REVOKE_TIMEOUT_MS (a holder is not given less than
- * REVOKE_MIN_NS).
+ * of them within VIO_REVOKE_TIMEOUT_MS; those the deadline leaves
+ * unasked are forgotten.  (A holder with the file open stays in the
+ * table, marked asked by this pass.)
  */
 void vfsd_hold_revoke(uint64_t dev, uint64_t ino, uint64_t except, uint16_t flags)
 {
+	static uint32_t passes;
 	uint64_t who[REVOKE_BATCH], deadline;
+	uint32_t pass;
 	int n, i;
 
 	if (!any_held())
 		return;
+	pass = __atomic_add_fetch(&passes, 1, __ATOMIC_RELAXED);
+	if (!pass)	/* 0 is "never asked" */
+		pass = __atomic_add_fetch(&passes, 1, __ATOMIC_RELAXED);
 	deadline = mono_ns() + (uint64_t)VIO_REVOKE_TIMEOUT_MS * 1000000ULL;
 	do {
-		n = take_holders(dev, ino, except, who, REVOKE_BATCH);
+		n = take_holders(dev, ino, except, who, REVOKE_BATCH, pass);
 		for (i = 0; i < n; i++)
 			revoke_one(who[i], ino, flags, deadline);
 	} while (n == REVOKE_BATCH);

@@ -176,8 +176,11 @@ static int do_stat(const struct v_receive *r, struct preq *p, struct inst *in,
 	char *n = p->name;
 
 	if (in) {
-		if (in->cache)
-			vfsd_hold_add(in->cache, in->dev, in->ino, HOLD_USE);
+		if (in->cache &&
+		    vfsd_hold_add(in->cache, in->dev, in->ino, HOLD_USE) == HOLD_GONE) {
+			errno_code(ESTALE);	/* forgotten: it must drop first */
+			return V_NO_PERMISSION;
+		}
 		return reply_attr(r, reply, in->fd, NULL);
 	}
 	while (*n == '/')

@@ -221,18 +221,20 @@ enum vio_request {
 	 * name too), 8 u64 the file (vio_attr.ino), 16 u64 the manager
 	 * whose file it is (the id the client sends its requests to; the
 	 * Send itself may come from another V process of the manager's
-	 * host).  The client drops what it caches of that file (pages and
-	 * attributes) and answers V_OK, or V_NOT_FOUND when it caches
-	 * nothing of it.  A cache process takes REVOKE only from a sender on
-	 * the manager's host (else V_NO_PERMISSION).
+	 * host).  The client drops what it caches of that file (pages,
+	 * attributes, names) and answers V_OK, or V_NOT_FOUND when it caches
+	 * nothing of it; a server takes any other answer as a failure (the
+	 * cache process is forgotten).  A cache process takes REVOKE only
+	 * from a sender on the host of a manager it registered with (else
+	 * V_NO_PERMISSION).
 	 */
 	VIO_REVOKE,
 	/*
 	 * CACHE_HELLO: Sent by a client's cache process to a server before
 	 * its client names it in a request (no arguments): the server
-	 * learns its host and uid from its kernel and watches it.  errors:
-	 * V_NO_PERMISSION (a remote sender over an unkeyed link),
-	 * V_NO_SERVER_RESOURCES (the server's table, or the sender's
+	 * learns its host and uid from its kernel (over an unkeyed link: as
+	 * claimed) and watches it.  errors: V_NO_SERVER_RESOURCES (the
+	 * server's table, or the sender's
 	 * (host, uid) at its cache processes' limit), V_NOT_SUPPORTED (the
 	 * server lets nobody cache: vfsd -C 0).  Again after a CACHE_HELLO
 	 * answered V_OK: V_OK.
@@ -281,14 +283,19 @@ enum vio_request {
  * *before* the change is answered: a write() on one host is seen by a
  * read() on another as soon as the write has returned.  Writes are
  * write-through (no client keeps dirty data but a shared mapping's, which
- * it writes back at msync or munmap).  A change waits for its holders'
- * answers at most VIO_REVOKE_TIMEOUT_MS in all (each holder at least
- * 200 ms); a cache process that does not answer, or has ended (a death
- * notice), is forgotten with all its holdings, and the change goes on.
+ * it writes back at msync or munmap).  A change waits for a file's
+ * holders' answers at most VIO_REVOKE_TIMEOUT_MS in all (a RENAME changes
+ * two files); a cache process that does not answer in time, is not
+ * reached before that deadline, or has ended (a death notice), is
+ * forgotten with all its holdings, and the change goes on.  A forgotten
+ * client learns it at its next request (ESTALE); what its kernel serves
+ * from its caches until then may be stale.
  *
  * Bounds: a cache process holds at most vfsd -C files it only looked at
- * (STAT; 4096 by default), and any number it has open (one per instance;
- * back within the -C at the last close, or dropped if that is full).  A
+ * (STAT; 4096 by default), and any number it has open (one holding per
+ * file with instances; among the looked-at ones at the last close, over
+ * the -C if need be: dropping it would leave the client caching with no
+ * REVOKE to come).  At most 4 cache processes per (host, uid) register.  A
  * CREATE whose holding is refused answers without VIO_CACHED_HELD, and
  * the client must not cache that open file (vfs opens it with direct
  * I/O).  Changes made to the files directly on the server's host, not

@@ -21,6 +21,7 @@
 #define VT_KIDS_MAX	32
 #define VT_KID_ALARM_S	120
 #include "vkids.h"
+#include "vwire.h"
 #include "libv_services.h"
 #include "kselftest_harness.h"
 
@@ -38,30 +39,9 @@ static const char *bdir(void)
 	return b ? b : "build";
 }
 
-static int topo_exists(void)
-{
-	return access("/run/netns/vkn2", F_OK) == 0 && access("/sys/class/net/vknh2", F_OK) == 0;
-}
-
-static void topo_down(void)
-{
-	vt_sh("exec >/dev/null 2>&1; for i in 0 1 2; do ip link del vknh$i; ip netns del vkn$i; "
-	      "done; ip link del vknbr; rm -rf " DIR_TOP);
-}
-
-static int topo_up(void)
-{
-	if (topo_exists())
-		return 0;
-	topo_down();
-	return vt_sh("set -e; exec >/dev/null 2>&1; modprobe -q veth; modprobe -q bridge; "
-		     "ip link add vknbr type bridge; ip link set vknbr up; "
-		     "for i in 0 1 2; do ip netns add vkn$i; "
-		     "ip link add vknh$i type veth peer name eth0 netns vkn$i; "
-		     "ip link set vknh$i master vknbr up; ip -n vkn$i link set lo up; "
-		     "ip -n vkn$i link set eth0 up; "
-		     "ip netns exec vkn$i %s/tools/vctl link add dev eth0 insecure; done", bdir());
-}
+static const struct vt_topo topo = {
+	.ns_fmt = "vkn%d", .port_fmt = "vknh%d", .veth = "eth0", .bridge = "vknbr", .n = 3,
+};
 
 static pid_t main_pid;
 
@@ -72,15 +52,15 @@ static void __attribute__((constructor)) nm_init(void)
 
 static void __attribute__((destructor)) nm_fini(void)
 {
-	if (getpid() == main_pid && topo_exists())
-		topo_down();
+	if (getpid() == main_pid && vt_topo_exists(&topo)) {
+		vt_topo_destroy(&topo);
+		vt_sh("rm -rf " DIR_TOP);
+	}
 }
 
 static const char *ns_name(int h)
 {
-	static const char *const names[] = { "vkn0", "vkn1", "vkn2" };
-
-	return names[h];
+	return vt_topo_ns(&topo, h);
 }
 
 /* Run build/CMD (split at spaces) on host h, stdout into the file out (NULL:
@@ -89,32 +69,11 @@ static int __attribute__((format(printf, 3, 4))) run(int h, const char *out, con
 {
 	char cmd[1024];
 	va_list ap;
-	pid_t pid;
-	int fd = -1;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	if (out) {
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -1;
-	}
-	pid = kid_spawn(ns_name(h), fd, getenv("VK_SVC_LOG") ? -2 : -1, 0, cmd);
-	if (fd >= 0)
-		close(fd);
-	return pid < 0 ? -1 : kid_wait(pid);
-}
-
-static char *slurp(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	return kid_run(ns_name(h), out, getenv("VK_SVC_LOG") ? -2 : -1, cmd);
 }
 
 static pid_t __attribute__((format(printf, 3, 4))) daemon_start(int h, uint64_t *id,
@@ -129,23 +88,10 @@ static pid_t __attribute__((format(printf, 3, 4))) daemon_start(int h, uint64_t 
 	return kid_daemon(ns_name(h), getenv("VK_SVC_LOG") ? -2 : -1, 0, LINE_MS, id, cmd);
 }
 
-/* SIGTERM a daemon and reap it; its exit status, -1 if it hangs. */
+/* SIGTERM a daemon and reap it; its exit status (1000 + signal), -1 if it hangs. */
 static int daemon_stop(pid_t pid)
 {
-	int64_t end = vt_now_ms() + 5000 * vt_scale();
-	int st, i;
-
-	kill(pid, SIGTERM);
-	while (vt_now_ms() < end) {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			for (i = 0; i < nkids; i++)
-				if (kids[i] == pid)
-					kids[i] = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-		}
-		usleep(20000);
-	}
-	return -1;
+	return kid_stop(pid, 5000);
 }
 
 /* Run fn(fd, arg) in a child on host h with a V process of its own; its exit code. */
@@ -217,7 +163,8 @@ FIXTURE_SETUP(nm)
 {
 	self->owner = getpid();
 	nkids = 0;
-	ASSERT_EQ(0, topo_up()) TH_LOG("cannot build the namespaces / bridge / links");
+	ASSERT_LE(0, vt_root_open());
+	ASSERT_EQ(0, vt_topo_keep(&topo, NULL)) TH_LOG("cannot build the namespaces / bridge / links");
 	ASSERT_EQ(0, vt_sh("rm -rf " DIR_TOP " && mkdir -p " SRV "/sub " INNER " " CLI " && "
 			   "echo rd >" SRV "/r.txt && echo sub >" SRV "/sub/x && "
 			   "echo in >" INNER "/x"));
@@ -231,6 +178,7 @@ FIXTURE_TEARDOWN(nm)
 	if (getpid() != self->owner)
 		return;
 	kids_kill_all();
+	vt_root_close();
 }
 
 /* `vfile lookup` on host 1: the manager and context of name, and its rest. */
@@ -240,7 +188,7 @@ static int tool_lookup(const char *name, uint64_t *m, uint32_t *c, char *rest, s
 
 	if (run(1, CLI "/lookup", "tools/vfile lookup %s", name))
 		return -1;
-	return parse_direct(slurp(CLI "/lookup", out, sizeof(out)), m, c, rest, len);
+	return parse_direct(vt_slurp(CLI "/lookup", out, sizeof(out)), m, c, rest, len);
 }
 
 struct ctx_arg {
@@ -336,10 +284,10 @@ TEST_F_TIMEOUT(nm, lookup_answers_the_context_and_direct_names_use_it, T_SHORT)
 	/* the tool takes what it printed */
 	snprintf(name, sizeof(name), "[%llx:%x]/sub/x", (unsigned long long)m, c);
 	EXPECT_EQ(0, run(1, CLI "/out", "tools/vfile cat %s", name));
-	EXPECT_STREQ("sub\n", slurp(CLI "/out", out, sizeof(out)));
+	EXPECT_STREQ("sub\n", vt_slurp(CLI "/out", out, sizeof(out)));
 	/* JSON */
 	ASSERT_EQ(0, run(1, CLI "/out", "tools/vfile -j lookup /files/r.txt"));
-	slurp(CLI "/out", out, sizeof(out));
+	vt_slurp(CLI "/out", out, sizeof(out));
 	EXPECT_EQ(0, vt_json_valid(out)) TH_LOG("%s", out);
 	EXPECT_EQ(c, vt_json_num(out, "context"));
 	EXPECT_EQ(6, vt_json_num(out, "prefix_len"));
@@ -594,7 +542,7 @@ static int client_exports(int fd, void *p)
 	sends = stat_here("group_sends");
 	CK(sends >= 0);
 	CKEQ(0, vfile_cat_here("/files/r.txt", CLI "/exec-out"));
-	CK(!strcmp(slurp(CLI "/exec-out", out, sizeof(out)), "rd\n"));
+	CK(!strcmp(vt_slurp(CLI "/exec-out", out, sizeof(out)), "rd\n"));
 	/* the child asked nobody */
 	CKEQ(sends, stat_here("group_sends"));
 	/* without the table it does ask the group */
@@ -616,7 +564,7 @@ TEST_F_TIMEOUT(nm, prefix_table_inherited_by_an_executed_program, T_SHORT)
 	/* vrun hands its table to the program it runs */
 	ASSERT_EQ(0, vt_sh("cp /usr/bin/printenv " SRV "/printenv"));
 	ASSERT_EQ(0, run(1, CLI "/vrun-out", "tools/vrun -q /files/printenv V_PREFIXES"));
-	slurp(CLI "/vrun-out", out, sizeof(out));
+	vt_slurp(CLI "/vrun-out", out, sizeof(out));
 	snprintf(rest, sizeof(rest), "1:%llx:%x:/files\n", (unsigned long long)a.manager,
 		 a.context);
 	EXPECT_STREQ(rest, out);

@@ -86,53 +86,19 @@ static int ns_enter(int h)
 }
 
 /*
- * Start build/CMD (or /CMD; split at spaces, no shell) on host h (-1:
- * here) with its stdout to fd out (-1: /dev/null) and stderr to /dev/null
- * (unless VK_SVC_LOG is set).  Its pid, or -1.
- */
-static pid_t spawn(int h, int out, const char *cmd)
-{
-	char ns[16];
-
-	snprintf(ns, sizeof(ns), "vks%d", h);
-	return kid_spawn(h >= 0 ? ns : NULL, out, getenv("VK_SVC_LOG") ? -2 : -1, 0, cmd);
-}
-
-/*
  * Run build/CMD on host h (-1: here), its stdout into the file out (NULL:
  * discarded); its exit status (1000 + signal when killed).
  */
 static int __attribute__((format(printf, 3, 4))) run(int h, const char *out, const char *fmt, ...)
 {
-	char cmd[1024];
+	char cmd[1024], ns[16];
 	va_list ap;
-	pid_t pid;
-	int fd = -1;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	if (out) {
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -1;
-	}
-	pid = spawn(h, fd, cmd);
-	if (fd >= 0)
-		close(fd);
-	return pid < 0 ? -1 : kid_wait(pid);
-}
-
-/* The file's contents (up to len - 1 bytes, NUL-terminated) into buf. */
-static char *slurp(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	snprintf(ns, sizeof(ns), "vks%d", h);
+	return kid_run(h >= 0 ? ns : NULL, out, getenv("VK_SVC_LOG") ? -2 : -1, cmd);
 }
 
 /*
@@ -152,23 +118,10 @@ static pid_t __attribute__((format(printf, 3, 4))) daemon_start(int h, uint64_t 
 	return kid_daemon(h >= 0 ? ns : NULL, getenv("VK_SVC_LOG") ? -2 : -1, 0, LINE_MS, id, cmd);
 }
 
-/* SIGTERM a daemon; its exit status (1000 + signal if killed), -1 if it hangs. */
+/* SIGTERM a daemon and reap it; its exit status (1000 + signal), -1 if it hangs. */
 static int daemon_stop(pid_t pid)
 {
-	int64_t end = vt_now_ms() + 5000 * vt_scale();
-	int st, i;
-
-	kill(pid, SIGTERM);
-	while (vt_now_ms() < end) {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			for (i = 0; i < nkids; i++)
-				if (kids[i] == pid)
-					kids[i] = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-		}
-		usleep(20000);
-	}
-	return -1;
+	return kid_stop(pid, 5000);
 }
 
 /* Run fn(arg) in a child on host h with its own V process; fn's exit code. */
@@ -651,7 +604,7 @@ TEST_F_TIMEOUT(svc, list_directory_in_pieces, T_SHORT)
 	EXPECT_EQ(0, on_host(1, client_list, &a));
 	EXPECT_EQ(0, run(2, CLI "/ls", "tools/vfile -s 0x%llx ls /",
 			 (unsigned long long)self->fsd_id));
-	slurp(CLI "/ls", out, sizeof(out));
+	vt_slurp(CLI "/ls", out, sizeof(out));
 	for (p = out, n = 0, nd = 0; *p; p = strchr(p, '\n') + 1) {
 		n += !strncmp(p, "f ", 2);
 		nd += !strncmp(p, "d ", 2) && !strncmp(strchr(p, '\n') - 2, " d", 2);
@@ -663,7 +616,7 @@ TEST_F_TIMEOUT(svc, list_directory_in_pieces, T_SHORT)
 	EXPECT_NE(NULL, strstr(out, "f 42 file-with-a-long-name-42\n"));
 	EXPECT_EQ(0, run(2, CLI "/ls", "tools/vfile -s 0x%llx ls /file-with-a-long-name-42",
 			 (unsigned long long)self->fsd_id));
-	EXPECT_STREQ("f 42 /file-with-a-long-name-42\n", slurp(CLI "/ls", out, sizeof(out)));
+	EXPECT_STREQ("f 42 /file-with-a-long-name-42\n", vt_slurp(CLI "/ls", out, sizeof(out)));
 }
 
 static int client_query(int fd, void *p)
@@ -930,11 +883,11 @@ TEST_F_TIMEOUT(svc, vrun_executes_a_program_loaded_over_v, T_SHORT)
 
 	ASSERT_EQ(0, vt_sh("cp /bin/echo /bin/sh " SRV "/"));
 	ASSERT_EQ(0, run(1, CLI "/out", "tools/vrun -L %u /echo hello from V", V_LID_FILE_SERVER));
-	EXPECT_STREQ("hello from V\n", slurp(CLI "/out", out, sizeof(out)));
+	EXPECT_STREQ("hello from V\n", vt_slurp(CLI "/out", out, sizeof(out)));
 	/* the load time goes to stderr */
 	ASSERT_EQ(0, vt_sh("ip netns exec vks2 %s/tools/vrun -s 0x%llx /echo 2>" CLI "/err >/dev/null",
 			   bdir(), (unsigned long long)self->fsd_id));
-	EXPECT_NE(NULL, strstr(slurp(CLI "/err", err, sizeof(err)), "vrun: loaded /echo: "))
+	EXPECT_NE(NULL, strstr(vt_slurp(CLI "/err", err, sizeof(err)), "vrun: loaded /echo: "))
 		TH_LOG("%s", err);
 	/* the program's exit status comes back; a missing program is 1 */
 	EXPECT_EQ(7, vt_sh("ip netns exec vks2 %s/tools/vrun -q -s 0x%llx /sh -c 'exit 7'", bdir(),
@@ -1054,7 +1007,7 @@ TEST_F_TIMEOUT(svc, name_lookup_finds_prefix_on_another_host, T_SHORT)
 	EXPECT_EQ(0, on_host(2, client_cached, &c));
 	/* the tools resolve names the same way */
 	EXPECT_EQ(0, run(1, CLI "/out", "tools/vfile cat /files/r.txt"));
-	EXPECT_STREQ("rd\n", slurp(CLI "/out", out, sizeof(out)));
+	EXPECT_STREQ("rd\n", vt_slurp(CLI "/out", out, sizeof(out)));
 	EXPECT_EQ(1, run(1, NULL, "tools/vfile cat /nowhere/r.txt"));
 }
 
@@ -1078,9 +1031,9 @@ TEST_F_TIMEOUT(svc, longest_prefix_wins, T_SHORT)
 	a[2].manager = a[3].manager = outer;
 	EXPECT_EQ(0, on_host(1, client_lookups, a));
 	EXPECT_EQ(0, run(1, CLI "/out", "tools/vfile cat /files/sub/x"));
-	EXPECT_STREQ("in\n", slurp(CLI "/out", out, sizeof(out)));
+	EXPECT_STREQ("in\n", vt_slurp(CLI "/out", out, sizeof(out)));
 	EXPECT_EQ(0, run(1, CLI "/out", "tools/vfile cat /files/x"));
-	EXPECT_STREQ("out\n", slurp(CLI "/out", out, sizeof(out)));
+	EXPECT_STREQ("out\n", vt_slurp(CLI "/out", out, sizeof(out)));
 }
 
 struct gn_arg {
@@ -1515,11 +1468,11 @@ TEST_F_TIMEOUT(svc, vtime_tool_reads_this_host_and_all, T_SHORT)
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, run(i, CLI "/t", "tools/vtime"));
 		snprintf(want, sizeof(want), "0x%016llx ", (unsigned long long)id[i]);
-		EXPECT_EQ(0, strncmp(slurp(CLI "/t", out, sizeof(out)), want, strlen(want)))
+		EXPECT_EQ(0, strncmp(vt_slurp(CLI "/t", out, sizeof(out)), want, strlen(want)))
 			TH_LOG("host %d: %s", i, out);
 	}
 	ASSERT_EQ(0, run(1, CLI "/t", "tools/vtime all"));
-	slurp(CLI "/t", out, sizeof(out));
+	vt_slurp(CLI "/t", out, sizeof(out));
 	for (p = out; (p = strchr(p, '\n')); p++)
 		lines++;
 	EXPECT_EQ(3, lines) TH_LOG("%s", out);

@@ -79,6 +79,34 @@ static inline void kids_kill_all(void)
 	nkids = 0;
 }
 
+/* Forget a reaped kid. */
+static inline void kid_forget(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i] == pid)
+			kids[i] = 0;
+}
+
+/* SIGTERM kid pid and reap it within ms (scaled): its exit status (1000 +
+ * signal), -1 when it did not end (it is left to kids_kill_all()). */
+static inline int kid_stop(pid_t pid, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	int st;
+
+	kill(pid, SIGTERM);
+	while (vt_now_ms() < end) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			kid_forget(pid);
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
 /* kid_spawn flags */
 #define KID_MNTNS	0x1	/* a mount namespace of its own, mounts private */
 
@@ -124,6 +152,27 @@ static inline pid_t kid_spawn(const char *ns, int out, int err, unsigned int fla
 
 /* The last ready line kid_daemon() read (for what follows the id). */
 static char kid_line[256] __attribute__((unused));
+
+/*
+ * Run build/CMD (as kid_spawn()) in namespace ns (NULL: here), its stdout
+ * into the file out (NULL: discarded), its stderr on err; its exit status
+ * (1000 + signal when killed), -1.
+ */
+static inline int kid_run(const char *ns, const char *out, int err, const char *cmd)
+{
+	int fd = -1;
+	pid_t pid;
+
+	if (out) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -1;
+	}
+	pid = kid_spawn(ns, fd, err, 0, cmd);
+	if (fd >= 0)
+		close(fd);
+	return pid < 0 ? -1 : kid_wait(pid);
+}
 
 /*
  * Start a daemon with kid_spawn() and read its ready line from its stdout

@@ -34,16 +34,6 @@ static inline const char *knob_str(const char *name, const char *def)
 	return s && *s ? s : def;
 }
 
-/* Forget a reaped kid. */
-static inline void kid_forget(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < nkids; i++)
-		if (kids[i] == pid)
-			kids[i] = 0;
-}
-
 /*
  * Wait up to ms (scaled) for kid pid: its exit status (1000 + signal), or
  * -2 when it did not end (it is SIGKILLed and reaped then).
@@ -112,8 +102,7 @@ static inline int vm_sh(const char *dir, pid_t fs, int secs, char *out, size_t l
 {
 	char cmd[1024], sh[256], so[256], se[256];
 	FILE *f;
-	int ret, fd;
-	ssize_t n;
+	int ret;
 
 	snprintf(sh, sizeof(sh), "%s/w%d.sh", dir, (int)fs);
 	snprintf(so, sizeof(so), "%s/w%d.out", dir, (int)fs);
@@ -128,13 +117,8 @@ static inline int vm_sh(const char *dir, pid_t fs, int secs, char *out, size_t l
 	snprintf(cmd, sizeof(cmd), "timeout -k 3 %d nsenter -t %d -m -n sh -e %s >%s 2>%s </dev/null",
 		 secs * vt_scale(), (int)fs, sh, so, se);
 	ret = vt_sh("%s", cmd);
-	if (out) {
-		fd = open(so, O_RDONLY | O_CLOEXEC);
-		n = fd < 0 ? -1 : read(fd, out, len - 1);
-		out[n > 0 ? n : 0] = '\0';
-		if (fd >= 0)
-			close(fd);
-	}
+	if (out)
+		vt_slurp(so, out, len);
 	if (ret) {
 		fprintf(stderr, "# script failed (status %d%s):\n", ret,
 			ret == 124 ? ": timed out" : "");

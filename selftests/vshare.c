@@ -9,11 +9,11 @@
  * that must be refused.
  *
  * Topology, built by the first test and kept (the suite's process deletes
- * it when it exits): three network namespaces vks0 (the server: `vfsd -U
- * -w 0 -p /files /tmp/vks/srv`), vks1 (host A) and vks2 (host B), each
- * with a veth "eth0" (MTU 1500) on the bridge vksbr, keyed.  Hosts A and B
+ * it when it exits): three network namespaces vkv0 (the server: `vfsd -U
+ * -w 0 -p /files /tmp/vkv/srv`), vkv1 (host A) and vkv2 (host B), each
+ * with a veth "eth0" (MTU 1500) on the bridge vkvbr, keyed.  Hosts A and B
  * run `vfs /mnt/v` in mount namespaces of their own.  A file on the
- * server is /tmp/vks/srv/NAME here, /mnt/v/files/NAME on A and B.
+ * server is /tmp/vkv/srv/NAME here, /mnt/v/files/NAME on A and B.
  *
  * A test drives the two hosts through *agents*: children in a vfs
  * daemon's mount namespace that open, read, write and map one file on
@@ -35,7 +35,7 @@
 #include "libv_services.h"
 #include "kselftest_harness.h"
 
-#define TOP		"/tmp/vks"
+#define TOP		"/tmp/vkv"
 #define SRV		TOP "/srv"
 #define MNT		"/mnt/v"
 #define MF		MNT "/files"
@@ -44,7 +44,7 @@
 #define KEY		"5ec0000000000000000000000000000000000000000000000000000000000003"
 
 static const struct vt_topo topo = {
-	.ns_fmt = "vks%d", .port_fmt = "vksh%d", .veth = "eth0", .bridge = "vksbr", .n = 3,
+	.ns_fmt = "vkv%d", .port_fmt = "vkvh%d", .veth = "eth0", .bridge = "vkvbr", .n = 3,
 };
 
 static pid_t main_pid;
@@ -60,22 +60,13 @@ static void __attribute__((destructor)) vshare_fini(void)
 		vt_topo_destroy(&topo);
 }
 
+/* The topology (kept across tests), its links up (a test takes one down). */
 static int topo_up(void)
 {
-	char path[96];
-	int i;
-
-	for (i = 0; i < topo.n; i++) {
-		snprintf(path, sizeof(path), "/run/netns/%.31s", vt_topo_ns(&topo, i));
-		if (access(path, F_OK))
-			break;
-	}
-	if (i == topo.n)
-		return vt_sh("ip link set vksh1 up && ip link set vksh2 up");
-	if (vt_topo_exists(&topo))
-		vt_topo_destroy(&topo);
-	return vt_sh("modprobe -q fuse; test -c /dev/fuse && mkdir -p " MNT) ||
-	       vt_topo_create_keyed(&topo, KEY) ? -1 : 0;
+	if (vt_sh("modprobe -q fuse; test -c /dev/fuse && mkdir -p " MNT) ||
+	    vt_topo_keep(&topo, KEY))
+		return -1;
+	return vt_sh("ip link set vkvh1 up && ip link set vkvh2 up");
 }
 
 /* ---- agents: one open file on a host, driven by command ------------------ */
@@ -211,7 +202,7 @@ static pid_t start_fsd(FIXTURE_DATA(vshare) *self, const char *opts)
 	int efd = log_fd(TOP "/vfsd.err");
 
 	snprintf(cmd, sizeof(cmd), "daemons/vfsd -U -w 0 %s -p /files " SRV, opts);
-	self->fsd = kid_daemon("vks0", efd, 0, LINE_MS, &self->fsd_id, cmd);
+	self->fsd = kid_daemon("vkv0", efd, 0, LINE_MS, &self->fsd_id, cmd);
 	if (efd >= 0)
 		close(efd);
 	return self->fsd;
@@ -224,7 +215,7 @@ static pid_t start_vfs(FIXTURE_DATA(vshare) *self, int h)
 	const char *c;
 	int efd;
 
-	snprintf(ns, sizeof(ns), "vks%d", h);
+	snprintf(ns, sizeof(ns), "vkv%d", h);
 	snprintf(err, sizeof(err), TOP "/vfs%d.err", h);
 	efd = log_fd(err);
 	self->fs[h - 1] = kid_daemon(ns, efd, KID_MNTNS, LINE_MS, NULL, "daemons/vfs " MNT);
@@ -473,7 +464,7 @@ TEST_F_TIMEOUT(vshare, holder_host_down_does_not_wedge_writers, T_TEST)
 	ASSERT_EQ(0, agents_open(self, ag, MF "/held", O_RDWR | O_CREAT, O_RDONLY));
 	ASSERT_EQ(4, agent_write(&ag[0], 0, "old."));
 	ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
-	ASSERT_EQ(0, vt_sh("ip link set vksh2 down"));
+	ASSERT_EQ(0, vt_sh("ip link set vkvh2 down"));
 	t = vt_now_ms();
 	ASSERT_EQ(4, agent_write(&ag[0], 0, "new."));
 	t = vt_now_ms() - t;
@@ -558,21 +549,30 @@ TEST_F_TIMEOUT(vshare, stopped_holder_is_forgotten_and_recovers, T_TEST)
 
 /* ---- 5. who may REVOKE, and which cache process a client may name ------ */
 
+/* A child in host h as uid (< 0: root): 0 there; here its pid, -1. */
+static pid_t host_child(int h, int uid)
+{
+	pid_t pid = kid_fork(0);
+
+	if (pid == 0 && (vt_ns_enter(vt_topo_ns(&topo, h)) ||
+			 (uid >= 0 && (setgid(uid) || setuid(uid)))))
+		_exit(254);
+	return pid;
+}
+
 /* In host h as uid (< 0: root): Send code to dst with u64 a at 8 and b at
  * 16 (CREATE: of "x", naming cache process c); the reply code, or 100 +
  * errno of the Send. */
 static int raw_send(int h, int uid, uint64_t dst, uint16_t code, uint64_t a, uint64_t b,
 		    uint64_t c)
 {
-	pid_t pid = kid_fork(0);
+	pid_t pid = host_child(h, uid);
 	char seg[VIO_ARGS_SIZE + VIO_ATTR_SIZE];
 	struct v_msg m;
 	int fd, ret;
 
 	if (pid)
 		return pid < 0 ? -1 : kid_wait(pid);
-	if (vt_ns_enter(vt_topo_ns(&topo, h)) || (uid >= 0 && (setgid(uid) || setuid(uid))))
-		_exit(254);
 	fd = v_open();
 	if (fd < 0)
 		_exit(253);
@@ -597,14 +597,12 @@ static int raw_send(int h, int uid, uint64_t dst, uint16_t code, uint64_t a, uin
  * answer of the last, or 100 + errno. */
 static int hellos(int h, int uid, uint64_t server, int n)
 {
-	pid_t pid = kid_fork(0);
+	pid_t pid = host_child(h, uid);
 	struct v_msg m;
 	int i, fd, ret = 0;
 
 	if (pid)
 		return pid < 0 ? -1 : kid_wait(pid);
-	if (vt_ns_enter(vt_topo_ns(&topo, h)) || setgid(uid) || setuid(uid))
-		_exit(254);
 	for (i = 0; i < n; i++) {
 		fd = v_open();
 		memset(&m, 0, sizeof(m));

@@ -331,6 +331,18 @@ static inline int vt_wait_state(pid_t pid, pid_t tid, char st, int ms)
 	return -1;
 }
 
+/* The file's contents (up to len - 1 bytes, NUL-terminated) into buf. */
+static inline char *vt_slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
 /* Read exactly len bytes from fd within ms (scaled); 0 or -1. */
 static inline int vt_read_full(int fd, void *buf, size_t len, int ms)
 {

@@ -172,6 +172,29 @@ static inline int vt_topo_create(const struct vt_topo *t)
 }
 
 /*
+ * A suite's topology kept across its tests (building it is slow under
+ * emulation): t built (as vt_topo_create_keyed()) unless all its
+ * namespaces are there already; whatever is left of a broken one goes
+ * first.  0 or -1.
+ */
+static inline int vt_topo_keep(const struct vt_topo *t, const char *key)
+{
+	char path[96];
+	int i;
+
+	for (i = 0; i < t->n; i++) {
+		snprintf(path, sizeof(path), "/run/netns/%.31s", vt_topo_ns(t, i));
+		if (access(path, F_OK))
+			break;
+	}
+	if (i == t->n)
+		return 0;
+	if (vt_topo_exists(t))
+		vt_topo_destroy(t);
+	return vt_topo_create_keyed(t, key);
+}
+
+/*
  * Give every host of t the cluster key hex (64 hex digits): from then on
  * all their frames are authenticated.  0 or -1.
  */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Number parsing shared by the V tools: one set of rules for every option. */
+/* Number parsing shared by the V tools: one set of rules for every option;
+ * and their JSON strings. */
 #ifndef VTOOL_PARSE_H
 #define VTOOL_PARSE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -47,6 +49,23 @@ static inline int vtool_parse_u64(const char *s, uint64_t min, uint64_t max, uin
 static inline int vtool_wants_help(int argc, char **argv)
 {
 	return argc > 1 && !strcmp(argv[1], "--help");
+}
+
+/* s as a JSON string (quotes, backslashes and control bytes escaped). */
+static inline void vtool_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
 }
 
 #endif /* VTOOL_PARSE_H */

@@ -452,25 +452,6 @@ static int request_u32(struct vnl *v, uint8_t cmd, int attr, uint32_t val, const
 }
 
 /* ------------------------------------------------------------------------ */
-/* Output helpers                                                            */
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-/* ------------------------------------------------------------------------ */
 /* link                                                                      */
 
 struct link_info {
@@ -552,7 +533,7 @@ static int link_show(struct vnl *v, bool json)
 		if (json) {
 			printf("%s{\"ifindex\":%" PRIu32 ",\"ifname\":", i ? "," : "",
 			       li->ifindex);
-			json_string(li->ifname);
+			vtool_json_string(li->ifname);
 			printf(",\"mtu\":%" PRIu32 ",\"addr\":\"", li->mtu);
 			print_addr(li->addr);
 			printf("\",\"up\":%s,\"insecure\":%s}", li->up ? "true" : "false",

@@ -139,23 +139,6 @@ static int cmd_put(int fd, const struct vsvc *s, const char *local, const char *
 	return ret < 0 ? fail(name, ret) : 0;
 }
 
-/* s as a JSON string (quotes, backslashes and control bytes escaped). */
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* Resolve NAME afresh and print its direct form [MANAGER:CONTEXT]REST (-j: JSON). */
 static int cmd_lookup(int fd, const char *name, int json)
 {
@@ -175,14 +158,14 @@ static int cmd_lookup(int fd, const char *name, int json)
 		return 0;
 	}
 	printf("{\"name\":");
-	json_str(name);
+	vtool_json_string(name);
 	printf(",\"manager\":\"0x%016" PRIx64 "\",\"context\":%" PRIu32 ",\"type\":\"%s\","
 	       "\"prefix_len\":%zu,\"rest\":", b.manager, b.local,
 	       b.type == VNAME_TYPE_CONTEXT ? "context" : b.type == VNAME_TYPE_OBJECT ? "object" :
 	       "unknown", b.prefix_len);
-	json_str(rest);
+	vtool_json_string(rest);
 	printf(",\"direct\":");
-	json_str(direct);
+	vtool_json_string(direct);
 	printf("}\n");
 	free(direct);
 	return 0;
