@@ -19,7 +19,7 @@
  *
  * A server that forgot this cache process (it did not answer a REVOKE in
  * time) answers the next request ESTALE: everything cached from that
- * server is dropped, on a thread of its own, and the cache process
+ * server is dropped by the dropper thread, and the cache process
  * registers again (vfs_cache_lost()).
  */
 #include <errno.h>
@@ -40,7 +40,7 @@
 #define SERVERS_MAX	64
 #define REFUSED_RETRY_S	10	/* a server that refused us is asked again then */
 #define STOP_WAIT_S	2
-#define HELLO_TIMEOUT_MS 2000
+#define HELLO_TIMEOUT_MS VIO_REVOKE_TIMEOUT_MS
 
 static int cache_fd = -1;
 static uint64_t cache_self;
@@ -48,7 +48,22 @@ static struct fuse *fuse;
 static const char *mountpoint;
 static pthread_t threads[CACHE_THREADS];
 static int nthreads;
-static int dropping;	/* drop_all() threads running (atomic) */
+
+/*
+ * Servers that forgot us, whose files the dropper thread drops (a FUSE
+ * worker hears ESTALE, and must not drop pages itself).  drop_lock guards
+ * the queue; a server is in it once.  (More servers forgetting us at once
+ * than it holds: the rest are not dropped, and may serve stale pages
+ * until their next REVOKE.)
+ */
+#define DROP_QUEUE	256
+static uint64_t drop_queue[DROP_QUEUE];
+static unsigned int drop_n;
+static int drop_stop;
+static pthread_t dropper;
+static int dropper_up;
+static pthread_mutex_t drop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drop_cv = PTHREAD_COND_INITIALIZER;
 
 /* The servers this cache process registered with, or that refused it.
  * servers_lock guards the table; hello_lock orders the HELLO Sends (a V
@@ -89,8 +104,9 @@ static int slot_for_new(void)
 	return (int)(servers_next++ % SERVERS_MAX);
 }
 
-/* Register with server; whether it took us.  Bounded: the HELLOs to all
- * servers wait for each other. */
+/* Register with server: 1 it took us, 0 it refused, -1 no answer (ask
+ * again next time).  Bounded: the HELLOs to all servers wait for each
+ * other. */
 static int hello(uint64_t server)
 {
 	struct v_send s;
@@ -103,7 +119,9 @@ static int hello(uint64_t server)
 	pthread_mutex_lock(&hello_lock);
 	ret = v_send_ex(cache_fd, &s);
 	pthread_mutex_unlock(&hello_lock);
-	return ret == 0 && v_msg_code(&s.msg) == V_OK;
+	if (ret < 0)
+		return -1;
+	return v_msg_code(&s.msg) == V_OK;
 }
 
 /*
@@ -125,6 +143,8 @@ uint64_t vfs_cache_for(uint64_t server)
 	}
 	pthread_mutex_unlock(&servers_lock);
 	ok = hello(server);
+	if (ok < 0)
+		return 0;	/* this request uncached; no answer is no refusal */
 	pthread_mutex_lock(&servers_lock);
 	i = server_slot(server);
 	if (i < 0)
@@ -255,11 +275,9 @@ static void *cache_thread(void *arg)
 	return NULL;
 }
 
-/* Everything cached from a server that forgot us goes (its own thread:
- * the caller is a FUSE worker). */
-static void *drop_all(void *arg)
+/* Everything cached from a server that forgot us goes. */
+static void drop_all(uint64_t server)
 {
-	uint64_t server = (uint64_t)(uintptr_t)arg;
 	struct cpath *v;
 	int n, busy;
 
@@ -268,21 +286,36 @@ static void *drop_all(void *arg)
 		drop(server, v, n);
 	if (n >= 0)
 		cpaths_free(v, n);
-	__atomic_sub_fetch(&dropping, 1, __ATOMIC_RELEASE);
+}
+
+static void *dropper_thread(void *arg)
+{
+	uint64_t server;
+
+	(void)arg;
+	pthread_mutex_lock(&drop_lock);
+	while (!drop_stop) {
+		if (!drop_n) {
+			pthread_cond_wait(&drop_cv, &drop_lock);
+			continue;
+		}
+		server = drop_queue[--drop_n];
+		pthread_mutex_unlock(&drop_lock);
+		drop_all(server);
+		pthread_mutex_lock(&drop_lock);
+	}
+	pthread_mutex_unlock(&drop_lock);
 	return NULL;
 }
 
 /*
  * server answered ESTALE: it forgot this cache process (and what it let
- * this host cache).  Drop all of it (once, however many workers heard
- * it), on a thread of its own, or here when none can start; the next
- * request registers again.
+ * this host cache).  All of it is dropped (once, however many workers
+ * heard it) by the dropper thread; the next request registers again.
  */
 void vfs_cache_lost(uint64_t server)
 {
-	pthread_attr_t a;
-	pthread_t t;
-	int i, ret = -1;
+	int i;
 
 	pthread_mutex_lock(&servers_lock);
 	i = server_slot(server);
@@ -291,14 +324,13 @@ void vfs_cache_lost(uint64_t server)
 	pthread_mutex_unlock(&servers_lock);
 	if (i < 0)
 		return;	/* another worker heard it first */
-	__atomic_add_fetch(&dropping, 1, __ATOMIC_ACQUIRE);
-	if (!pthread_attr_init(&a)) {
-		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		ret = pthread_create(&t, &a, drop_all, (void *)(uintptr_t)server);
-		pthread_attr_destroy(&a);
-	}
-	if (ret)
-		drop_all((void *)(uintptr_t)server);
+	pthread_mutex_lock(&drop_lock);
+	for (i = 0; i < (int)drop_n && drop_queue[i] != server; i++)
+		;
+	if (i == (int)drop_n && drop_n < DROP_QUEUE)
+		drop_queue[drop_n++] = server;
+	pthread_cond_signal(&drop_cv);
+	pthread_mutex_unlock(&drop_lock);
 }
 
 /* ---- the process ------------------------------------------------------------ */
@@ -328,6 +360,9 @@ int vfs_cache_start(struct fuse *f, const char *mp)
 {
 	fuse = f;
 	mountpoint = mp;
+	if (pthread_create(&dropper, NULL, dropper_thread, NULL))
+		return -1;
+	dropper_up = 1;
 	for (nthreads = 0; nthreads < CACHE_THREADS; nthreads++)
 		if (pthread_create(&threads[nthreads], NULL, cache_thread, NULL))
 			return -1;
@@ -350,7 +385,13 @@ int vfs_cache_stop(void)
 	for (i = 0; i < nthreads; i++)
 		stuck += pthread_timedjoin_np(threads[i], NULL, &until) != 0;
 	nthreads = 0;
-	for (i = 0; i < STOP_WAIT_S * 20 && __atomic_load_n(&dropping, __ATOMIC_ACQUIRE); i++)
-		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
-	return stuck + __atomic_load_n(&dropping, __ATOMIC_ACQUIRE);
+	if (dropper_up) {
+		pthread_mutex_lock(&drop_lock);
+		drop_stop = 1;
+		pthread_cond_signal(&drop_cv);
+		pthread_mutex_unlock(&drop_lock);
+		stuck += pthread_timedjoin_np(dropper, NULL, &until) != 0;
+		dropper_up = 0;
+	}
+	return stuck;
 }
