@@ -293,7 +293,7 @@ static uint64_t hash_file(const char *path, uint64_t *len)
 
 /* ---- 1. the basic operations -------------------------------------------- */
 
-TEST_F_TIMEOUT(vfs, basic_ops, T_TEST)
+TEST_F_TIMEOUT(vfs, basic_ops, T_LONG)
 {
 	char out[4096];
 
