@@ -11,9 +11,9 @@
  * random secret (clients choose which files they hold: nobody should be
  * able to line them up in one chain).  A cache process holds at most
  * hold_quota files it only looked at (vfsd -C); the holdings of its open
- * files are outside the quota (their number is bounded by the instances:
- * back within it at the last close, or dropped when it is full), so an
- * open file's holding is never refused once its open was granted.
+ * files are outside the quota (pinned by their instances; among the
+ * looked-at ones again at the last close, over the quota if need be), so
+ * an open file's holding is refused only when the whole pool is used.
  *
  * A cache process that does not answer a REVOKE, or is gone, is forgotten
  * whole: its holdings and its registration.  Its next request naming it
@@ -22,13 +22,13 @@
  *
  * Locking: hold_lock guards the pool, the buckets and the clients; it is
  * never held across a Send or a system call on a file.  watch_lock
- * serializes the clients' WATCH and UNWATCH, each decided on the table
- * as it is then (one watch per id in the kernel: a late UNWATCH of a
- * slot's old owner must not undo the WATCH of its registering again).  A REVOKE
+ * serializes the clients' WATCH and UNWATCH, each decided on the table as
+ * it is then (one watch per id in the kernel: a late UNWATCH of a slot's
+ * old owner must not undo the WATCH of its registering again).  A REVOKE
  * is Sent from the worker's own V process (a V process has one Send at a
- * time, and vfsd's workers share theirs for Receive), after the holders
- * were taken out of the table: a holder that reads again meanwhile holds
- * again, and its read comes after the change.
+ * time, and vfsd's workers share theirs for Receive).  Looked-at holdings
+ * are taken out of the table before their REVOKE: a holder that looks
+ * again meanwhile holds again, and its look comes after the change.
  */
 #include <fcntl.h>
 #include <sys/random.h>
