@@ -127,7 +127,7 @@ static int hello(uint64_t server)
 /*
  * The cache process to name in a request to server: ours once server
  * took our CACHE_HELLO, 0 (nothing cached from it) when it did not (no
- * caching there: vfsd -C 0, an unkeyed link; asked again after a while).
+ * caching there: vfsd -C 0, its tables full; asked again after a while).
  */
 uint64_t vfs_cache_for(uint64_t server)
 {
