@@ -78,13 +78,35 @@ static int of(const struct centry *e, uint64_t server, uint64_t ino)
 	return e->server == server && (!ino || e->ino == ino);
 }
 
+/*
+ * The next entry of (server, ino) after i (-1: the first), or -1: down the
+ * file's bucket, or for ino 0 (every file of server) through the table;
+ * cache_lock held.
+ */
+static int next_of(uint64_t server, uint64_t ino, int i)
+{
+	if (ino) {
+		for (i = i < 0 ? buckets[bucket_of(server, ino)] : tab[i].next; i >= 0; i = tab[i].next)
+			if (of(&tab[i], server, ino))
+				return i;
+		return -1;
+	}
+	for (i++; i < CENTRY_MAX; i++)
+		if (tab[i].server && of(&tab[i], server, 0))
+			return i;
+	return -1;
+}
+
+#define for_each_of(i, server, ino) \
+	for ((i) = next_of(server, ino, -1); (i) >= 0; (i) = next_of(server, ino, i))
+
 /* The entry of (server, ino, path), or NULL; cache_lock held. */
 static struct centry *find(uint64_t server, uint64_t ino, const char *path)
 {
 	int i;
 
-	for (i = buckets[bucket_of(server, ino)]; i >= 0; i = tab[i].next)
-		if (of(&tab[i], server, ino) && !strcmp(tab[i].path, path))
+	for_each_of(i, server, ino)
+		if (!strcmp(tab[i].path, path))
 			return &tab[i];
 	return NULL;
 }
@@ -199,8 +221,8 @@ void vfs_cache_changed(struct centry *e, uint64_t server, uint64_t ino, const ch
 		ino = e->ino;
 		path = e->path;
 	}
-	for (i = buckets[bucket_of(server, ino)]; i >= 0; i = tab[i].next)
-		if (of(&tab[i], server, ino) && strcmp(tab[i].path, path))
+	for_each_of(i, server, ino)
+		if (strcmp(tab[i].path, path))
 			tab[i].trusted = 0;
 	pthread_mutex_unlock(&cache_lock);
 }
@@ -299,8 +321,8 @@ int vfs_cache_paths(uint64_t server, uint64_t ino, int record, struct cpath **ou
 
 	*busy = 0;
 	pthread_mutex_lock(&cache_lock);
-	for (i = 0; i < CENTRY_MAX; i++)
-		max += tab[i].server && of(&tab[i], server, ino);
+	for_each_of(i, server, ino)
+		max++;
 	/* found or not: a lookup whose answer is on its way made no entry
 	 * yet, and must ask again */
 	if (record) {
@@ -310,8 +332,8 @@ int vfs_cache_paths(uint64_t server, uint64_t ino, int record, struct cpath **ou
 		recent[revokes % RECENT].seq = revokes;
 	}
 	v = calloc(max ? max : 1, sizeof(*v));
-	for (i = 0; v && i < CENTRY_MAX && n < max; i++) {
-		if (!tab[i].server || !of(&tab[i], server, ino) || !(v[n].path = strdup(tab[i].path)))
+	for (i = v ? next_of(server, ino, -1) : -1; i >= 0 && n < max; i = next_of(server, ino, i)) {
+		if (!(v[n].path = strdup(tab[i].path)))
 			continue;
 		v[n].ino = tab[i].ino;
 		v[n++].parent = tab[i].parent;
@@ -328,9 +350,8 @@ static int writing(uint64_t server, uint64_t ino)
 {
 	int i, n = 0;
 
-	for (i = buckets[bucket_of(server, ino)]; i >= 0; i = tab[i].next)
-		if (of(&tab[i], server, ino))
-			n += tab[i].writing;
+	for_each_of(i, server, ino)
+		n += tab[i].writing;
 	return n;
 }
 
@@ -370,11 +391,14 @@ void vfs_cache_parent(uint64_t server, uint64_t ino, const char *path, uint64_t 
  * of server): its entries no open file uses go. */
 void vfs_cache_unname(uint64_t server, uint64_t ino)
 {
-	int i;
+	int i, next;
 
 	pthread_mutex_lock(&cache_lock);
-	for (i = 0; i < CENTRY_MAX; i++)
-		if (tab[i].server && of(&tab[i], server, ino) && !tab[i].opens)
+	/* the next one found before this one goes (unhash() clears it) */
+	for (i = next_of(server, ino, -1); i >= 0; i = next) {
+		next = next_of(server, ino, i);
+		if (!tab[i].opens)
 			unhash(&tab[i]);
+	}
 	pthread_mutex_unlock(&cache_lock);
 }
