@@ -1356,17 +1356,32 @@ static struct wstate *wstate_new(void)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* A writer of name started and past its first MiB: its pid (*ws its
+ * state), or -1. */
+static pid_t writer_running(FIXTURE_DATA(vfs) *self, const char *name, struct wstate **ws)
+{
+	pid_t w;
+
+	*ws = wstate_new();
+	w = *ws ? writer_start(self, name, *ws) : -1;
+	if (w <= 0)
+		return -1;
+	if (writer_wait(*ws, 1 << 20, 20000)) {
+		fprintf(stderr, "# writer: %s\n", strerror((*ws)->err));
+		return -1;
+	}
+	return w;
+}
+
 TEST_F_TIMEOUT(vfs, server_killed_mid_write, T_TEST)
 {
-	struct wstate *ws = wstate_new();
+	struct wstate *ws;
 	char out[128], script[512];
 	pid_t w;
 	int st;
 
-	ASSERT_NE(NULL, ws);
-	w = writer_start(self, "w.bin", ws);
+	w = writer_running(self, "w.bin", &ws);
 	ASSERT_LT(0, w);
-	ASSERT_EQ(0, writer_wait(ws, 1 << 20, 20000)) TH_LOG("writer: %s", strerror(ws->err));
 	kill(self->fsd, SIGKILL);
 	kid_wait(self->fsd);
 	self->fsd = 0;
@@ -1392,16 +1407,14 @@ TEST_F_TIMEOUT(vfs, server_killed_mid_write, T_TEST)
  * bound, never a hang; back up, the mount works again. */
 TEST_F_TIMEOUT(vfs, server_host_unreachable_mid_write, T_TEST)
 {
-	struct wstate *ws = wstate_new();
+	struct wstate *ws;
 	int64_t t0;
 	char out[64];
 	pid_t w;
 	int st;
 
-	ASSERT_NE(NULL, ws);
-	w = writer_start(self, "u.bin", ws);
+	w = writer_running(self, "u.bin", &ws);
 	ASSERT_LT(0, w);
-	ASSERT_EQ(0, writer_wait(ws, 1 << 20, 20000)) TH_LOG("writer: %s", strerror(ws->err));
 	ASSERT_EQ(0, vt_sh("ip link set vkfh0 down"));
 	t0 = vt_now_ms();
 	st = kid_wait_ms(w, 15000);
@@ -1419,18 +1432,16 @@ TEST_F_TIMEOUT(vfs, server_host_unreachable_mid_write, T_TEST)
 
 TEST_F_TIMEOUT(vfs, client_killed_mid_write, T_TEST)
 {
-	struct wstate *ws = wstate_new();
+	struct wstate *ws;
 	int base, during, after, st, fd;
 	char log[4096];
 	ssize_t n;
 	pid_t w;
 
-	ASSERT_NE(NULL, ws);
 	ASSERT_EQ(0, wsh(self, 20, "ls " MF " >/dev/null\n"));
 	base = fd_count(self->fsd);
-	w = writer_start(self, "c.bin", ws);
+	w = writer_running(self, "c.bin", &ws);
 	ASSERT_LT(0, w);
-	ASSERT_EQ(0, writer_wait(ws, 1 << 20, 20000)) TH_LOG("writer: %s", strerror(ws->err));
 	during = fd_count(self->fsd);
 	kill(self->fs, SIGKILL);
 	kid_wait(self->fs);

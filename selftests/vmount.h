@@ -55,12 +55,13 @@ static inline int kid_wait_ms(pid_t pid, int ms)
 	return -2;
 }
 
-/* SIGKILL a kid and reap it. */
+/* SIGKILL a kid, reap it and forget it. */
 static inline void kid_kill(pid_t pid)
 {
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		kid_wait(pid);
+		kid_forget(pid);	/* its pid may be another process's soon */
 	}
 }
 

@@ -447,6 +447,17 @@ TEST_F_TIMEOUT(vshare, sqlite_from_two_hosts, 3 * T_TEST)
 	}
 }
 
+/* A writes "old." to path, B reads it: B holds the file, open.  0 or -1. */
+static int holder_setup(FIXTURE_DATA(vshare) *self, struct agent ag[2], const char *path)
+{
+	char buf[8];
+
+	if (agents_open(self, ag, path, O_RDWR | O_CREAT, O_RDONLY) ||
+	    agent_write(&ag[0], 0, "old.") != 4 || agent_read(&ag[1], 0, 4, buf) != 4)
+		return -1;
+	return strcmp(buf, "old.") ? -1 : 0;
+}
+
 /* ---- 4. a holder host goes down ------------------------------------------ */
 
 /*
@@ -458,12 +469,9 @@ TEST_F_TIMEOUT(vshare, sqlite_from_two_hosts, 3 * T_TEST)
 TEST_F_TIMEOUT(vshare, holder_host_down_does_not_wedge_writers, T_TEST)
 {
 	struct agent ag[2];
-	char buf[64];
 	int64_t t;
 
-	ASSERT_EQ(0, agents_open(self, ag, MF "/held", O_RDWR | O_CREAT, O_RDONLY));
-	ASSERT_EQ(4, agent_write(&ag[0], 0, "old."));
-	ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
+	ASSERT_EQ(0, holder_setup(self, ag, MF "/held"));
 	ASSERT_EQ(0, vt_sh("ip link set vkvh2 down"));
 	t = vt_now_ms();
 	ASSERT_EQ(4, agent_write(&ag[0], 0, "new."));
@@ -485,17 +493,12 @@ TEST_F_TIMEOUT(vshare, holder_host_down_does_not_wedge_writers, T_TEST)
 TEST_F_TIMEOUT(vshare, holder_killed_loses_its_holdings, T_TEST)
 {
 	struct agent ag[2];
-	char buf[64];
 	int64_t t;
 	int i;
 
-	ASSERT_EQ(0, agents_open(self, ag, MF "/orphan", O_RDWR | O_CREAT, O_RDONLY));
-	ASSERT_EQ(4, agent_write(&ag[0], 0, "old."));
-	ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
+	ASSERT_EQ(0, holder_setup(self, ag, MF "/orphan"));
 	kid_kill(ag[1].pid);
-	kid_forget(ag[1].pid);
 	kid_kill(self->fs[1]);
-	kid_forget(self->fs[1]);
 	for (i = 0; i < 100 && vt_sh("grep -q 'holding(s) dropped' " TOP "/vfsd.err"); i++)
 		usleep(50000);
 	ASSERT_EQ(0, vt_sh("grep -q 'holding(s) dropped' " TOP "/vfsd.err"))
@@ -522,9 +525,7 @@ TEST_F_TIMEOUT(vshare, stopped_holder_is_forgotten_and_recovers, T_TEST)
 	int64_t t;
 	int i;
 
-	ASSERT_EQ(0, agents_open(self, ag, MF "/paused", O_RDWR | O_CREAT, O_RDONLY));
-	ASSERT_EQ(4, agent_write(&ag[0], 0, "old."));
-	ASSERT_EQ(4, agent_read(&ag[1], 0, 4, buf));
+	ASSERT_EQ(0, holder_setup(self, ag, MF "/paused"));
 	ASSERT_EQ(0, kill(self->fs[1], SIGSTOP));
 	t = vt_now_ms();
 	ASSERT_EQ(4, agent_write(&ag[0], 0, "new."));
@@ -678,13 +679,11 @@ TEST_F_TIMEOUT(vshare, holding_quota_and_no_caching_stay_current, T_TEST)
 	struct agent a1[2], a2[2], b1[2], b2[2];
 
 	kid_kill(self->fsd);
-	kid_forget(self->fsd);
 	ASSERT_LT(0, start_fsd(self, "-C 1"));
 	ASSERT_EQ(0, agents_open(self, a1, MF "/one", O_RDWR | O_CREAT, O_RDONLY));
 	ASSERT_EQ(0, agents_open(self, a2, MF "/two", O_RDWR | O_CREAT, O_RDONLY));
 	two_files_current(_metadata, a1, a2);
 	kid_kill(self->fsd);
-	kid_forget(self->fsd);
 	ASSERT_LT(0, start_fsd(self, "-C 0"));
 	/* the first request to the gone server fails (EIO) and forgets it */
 	on_host(self, 0, NULL, 0, "ls " MF " >/dev/null 2>&1 || true");
