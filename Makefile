@@ -46,7 +46,7 @@ USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(USER_CPPFLAGS)
 MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
-LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/uapi/linux/v.h
+LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/vexec.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 # One source file each (tools/NAME.c); vctl and vbench have rules of their own.
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
@@ -86,7 +86,7 @@ libv: $(B)/lib/libv.a $(B)/lib/libv.so $(B)/lib/libv.pc $(B)/lib/libv-uninstalle
 	$(B)/hdrcheck.stamp
 
 # Every public header compiles as a program's only include, in C and C++.
-PUBLIC_HDR := libv.h libv_services.h vio.h linux/v.h
+PUBLIC_HDR := libv.h libv_services.h vio.h vexec.h linux/v.h
 $(B)/hdrcheck.stamp: $(LIBV_HDR)
 	@mkdir -p $(B)
 	@for h in $(PUBLIC_HDR); do \
@@ -271,7 +271,7 @@ MODDIR = $(DESTDIR)/lib/modules/$(KVER)/extra
 INST_FILES = $(addprefix $(DESTDIR)$(LIBDIR)/,libv.a libv.so.$(LIBV_ABI).$(VERSION) libv.so.$(LIBV_ABI) libv.so) \
 	$(DESTDIR)$(PCDIR)/libv.pc $(DESTDIR)$(INCLUDEDIR)/libv.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h \
 	$(DESTDIR)$(PYDIR)/vkmod/__init__.py \
-	$(DESTDIR)$(INCLUDEDIR)/libv_services.h $(DESTDIR)$(INCLUDEDIR)/vio.h \
+	$(DESTDIR)$(INCLUDEDIR)/libv_services.h $(DESTDIR)$(INCLUDEDIR)/vio.h $(DESTDIR)$(INCLUDEDIR)/vexec.h \
 	$(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/vctl.8 $(DESTDIR)$(MAN8DIR)/vfs.8 \
 	$(addprefix $(DESTDIR)$(SBINDIR)/,$(DAEMONS)) $(addprefix $(DESTDIR)$(UNITDIR)/,$(addsuffix .service,$(DAEMONS)))
 SBIN_PATH = PATH=$$PATH:/usr/sbin:/sbin
@@ -299,7 +299,7 @@ install: module libv tools daemons
 	chmod 644 $(DESTDIR)$(PCDIR)/libv.pc
 	install -m 644 include/libv.h $(DESTDIR)$(INCLUDEDIR)/libv.h
 	install -m 644 include/uapi/linux/v.h $(DESTDIR)$(INCLUDEDIR)/linux/v.h
-	install -m 644 include/libv_services.h include/vio.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/libv_services.h include/vio.h include/vexec.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 755 $(addprefix $(B)/tools/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
 	install -m 644 tools/vctl.8 $(DESTDIR)$(MAN8DIR)/vctl.8
 	install -m 644 daemons/vfs.8 $(DESTDIR)$(MAN8DIR)/vfs.8

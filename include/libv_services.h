@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "libv.h"
 #include "vio.h"
+#include "vexec.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -269,6 +270,59 @@ int vio_prefix_owns(const char *prefix, size_t plen, const char *head, int parti
 
 /* Does prefix (plen bytes) own name: equal, or followed there by '/'? */
 int vio_prefix_match(const char *prefix, size_t plen, const char *name);
+
+/* ---- the program manager (<vexec.h>) ----------------------------------- */
+
+/*
+ * The vexecd to ask: this host's (V_LID_EXEC_SERVER, local scope), else
+ * any host's.  0 or -errno (ESRCH: none).
+ */
+int v_exec_server(int fd, uint64_t *server);
+
+/* HOSTS / LIST from server: at most max records into out; the number
+ * written, or -errno (a reply code's errno, or the kernel's). */
+int v_exec_hosts(int fd, uint64_t server, struct vexec_host *out, unsigned int max);
+int v_exec_list(int fd, uint64_t server, struct vexec_prog *out, unsigned int max);
+
+/* The least loaded of n HOSTS records (vexec_host.score, then the ties'
+ * order <vexec.h> gives): its index, or -1 when n is 0. */
+int v_exec_pick(const struct vexec_host *h, unsigned int n);
+
+/* A CONTROL reply, decoded. */
+struct v_exec_state {
+	uint32_t kind;		/* VEXEC_KIND_* */
+	uint32_t uid;
+	uint32_t pid;
+	uint32_t status;	/* wait status, when flags has VEXEC_Q_EXITED */
+	uint64_t cpu_ns;
+	uint8_t state;		/* 'R', 'S', 'T', ..., 'X' */
+	uint8_t flags;		/* VEXEC_Q_* */
+};
+
+/*
+ * CONTROL: op (VEXEC_OP_*, sig for VEXEC_OP_KILL, 0: SIGTERM) on the V
+ * process id, sent to V_GROUP_SCHEDULERS qualified by id (its host's
+ * vexecd answers).  st (may be NULL) gets the state after it.  0 or
+ * -errno: the reply's precise errno (ESRCH, EPERM, EINVAL), or the
+ * kernel's (ESRCH: no vexecd on that host; EHOSTUNREACH).
+ */
+int v_exec_control(int fd, uint64_t id, unsigned int op, int sig, struct v_exec_state *st);
+
+/* The errno a vexecd reply stands for: its VEXEC_ERRNO_OFF field when
+ * set, else v_reply_errno() of its code; 0 for V_OK. */
+int v_exec_errno(const struct v_msg *reply);
+
+/*
+ * Build a RUN block: program, working directory, argv (argc >= 1) and
+ * envp (NULL-terminated; NULL: none), stdio instances and terminal size
+ * (ws: rows, cols, xpixel, ypixel; NULL: none) into a malloc()ed buffer
+ * of *len bytes, with extra bytes of room after VEXEC_IMAGE_OFF(*len)
+ * for an image (*blk then holds it at that offset).  0 or -errno
+ * (E2BIG: over VEXEC_RUN_MAX or VEXEC_STRINGS_MAX; ENOMEM).
+ */
+int v_exec_run_pack(const char *program, const char *cwd, char *const argv[],
+		    char *const envp[], const uint32_t stdio[3], const uint16_t ws[4],
+		    size_t extra, void **blk, size_t *len);
 
 /* A reply message carrying only code. */
 struct v_msg vio_reply_code(unsigned int code);
