@@ -7,6 +7,7 @@
  * (GENL_UNS_ADMIN_PERM).  Policies are strict: unknown attributes and
  * out-of-range values are rejected with an extack message.
  */
+#include <linux/pid_namespace.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
 #include "vkmod.h"
@@ -175,6 +176,20 @@ void *v_genl_dump_start(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd
 			   &v_genl_family, NLM_F_MULTI, cmd);
 }
 
+/*
+ * The creator of a process's socket as the dumping process numbers it: 0
+ * when it is not in that pid namespace, or when its thread group is gone
+ * (its number may be another process's by now); under rcu_read_lock().
+ */
+static u32 v_genl_proc_pid(const struct v_sock *vs)
+{
+	struct pid *pid = vs->creator;
+
+	if (!pid_has_task(pid, PIDTYPE_TGID))
+		return 0;
+	return pid_nr_ns(pid, task_active_pid_ns(current));
+}
+
 /* What a process is doing, for V_CMD_PROC_GET; ipc_lock held. */
 static u8 v_genl_proc_state(struct v_sock *vs, u64 *peer)
 {
@@ -236,7 +251,8 @@ static int v_genl_proc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u8(skb, V_A_PROC_STATE, state) ||
 		    nla_put_u64_64bit(skb, V_A_PROC_PEER, peer, V_A_PAD) ||
 		    nla_put_u32(skb, V_A_PROC_QUEUED, queued) ||
-		    nla_put_u32(skb, V_A_PROC_HELD, held)) {
+		    nla_put_u32(skb, V_A_PROC_HELD, held) ||
+		    nla_put_u32(skb, V_A_PROC_PID, v_genl_proc_pid(vs))) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}

@@ -364,6 +364,15 @@ static const struct proto_ops v_proto_ops = {
 	.mmap = sock_no_mmap,
 };
 
+/*
+ * The last reference is gone and, the socket being SOCK_RCU_FREE, so is
+ * every RCU reader that found it (a dump reading its creator).
+ */
+static void v_sock_destruct(struct sock *sk)
+{
+	put_pid(v_sk(sk)->creator);
+}
+
 static int v_sock_create(struct net *net, struct socket *sock, int protocol, int kern)
 {
 	struct v_host *host = v_host_get(net);
@@ -380,6 +389,8 @@ static int v_sock_create(struct net *net, struct socket *sock, int protocol, int
 		return -ENOMEM;
 	sock_init_data(sock, sk);
 	sock->ops = &v_proto_ops;
+	v_sk(sk)->creator = get_pid(task_tgid(current));
+	sk->sk_destruct = v_sock_destruct;
 	v_ipc_init_sock(v_sk(sk));
 	/* Lookups by id run under RCU only (id.c). */
 	sock_set_flag(sk, SOCK_RCU_FREE);

@@ -262,6 +262,14 @@ struct v_sock {
 	struct sock sk;			/* must be first */
 	struct v_host *host;
 	u64 id;				/* 0 until registered */
+	/*
+	 * The thread group that created the socket, with a reference: set
+	 * at create (socket.c) and put at destruct, after the RCU grace
+	 * period that lets a dump still read it; constant in between, so
+	 * read without a lock.  A process that inherits the socket by fork
+	 * does not change it (V_A_PROC_PID, netlink.c).
+	 */
+	struct pid *creator;
 
 	/* under host->ipc_lock */
 	struct list_head rxq;		/* txns queued for Receive, FIFO */

@@ -1238,6 +1238,15 @@ struct v_wire_claim {
  *    V_A_PROC_PEER: NLA_U64         SENDING: the process or host it waits on
  *    V_A_PROC_QUEUED: NLA_U32       messages waiting for Receive
  *    V_A_PROC_HELD: NLA_U32         messages received, not yet replied
+ *    V_A_PROC_PID: NLA_U32          the thread-group id of the process
+ *                                   that created the socket, in the
+ *                                   dumping process's pid namespace; 0
+ *                                   when it is not visible there or has
+ *                                   exited (from when it is reaped: a
+ *                                   zombie's number is still its own).
+ *                                   A socket inherited by fork still
+ *                                   names its creator.  A module older
+ *                                   than this attribute sends none
  *
  * V_CMD_ALIEN_GET (dump): one message per alien (remote transaction):
  *    V_A_ALIEN_CLIENT: NLA_U64      the remote client
@@ -1413,6 +1422,7 @@ enum v_genl_attr {
 	V_A_MAP_VERSION,
 	V_A_MAP_FEATURES,
 	V_A_LINK_INSECURE,
+	V_A_PROC_PID,
 	__V_A_MAX
 };
 
