@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vexecd: this host's load, told to V_GROUP_SCHEDULERS about once a second
+ * (and at once when a program starts or ends), and the loads heard from
+ * the other hosts, which HOSTS reports and `vrun -H any` places by.
+ *
+ * Hosts of one kernel (network namespaces) share its run queue, so the
+ * score adds what tells them apart: the CPU the programs this vexecd runs
+ * used (their sessions' processes) over the last interval.
+ *
+ * Also here: the V processes of this host, by a netlink dump (vkmod's
+ * V_CMD_PROC_GET), for CONTROL of processes vexecd did not start.
+ */
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <time.h>
+#include <unistd.h>
+#include "vexecd.h"
+
+#define VX_HOSTS_MAX	1024
+
+struct vx_host {
+	uint64_t server;
+	uint32_t host;
+	int64_t heard_ms;
+	struct v_msg load;	/* the LOAD as received */
+};
+
+/* Guards the hosts table. */
+static pthread_mutex_t vx_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vx_host vx_hosts[VX_HOSTS_MAX];
+static unsigned int vx_nhosts;
+
+static pthread_mutex_t vx_kick_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t vx_kick_cond = PTHREAD_COND_INITIALIZER;
+static int vx_kicked;
+
+/*
+ * Record a LOAD.  A remote one over an unkeyed link is taken only with
+ * --allow-insecure-exec: any machine on that link could claim to be idle
+ * and draw programs (and their environments) to itself.
+ */
+void vx_load_record(const struct v_receive *r)
+{
+	uint32_t host = v_id_host(r->sender);
+	unsigned int i;
+
+	if ((r->creds.flags & V_CRED_REMOTE) && !(r->creds.flags & V_CRED_KEYED) &&
+	    !vx.allow_insecure)
+		return;
+	pthread_mutex_lock(&vx_hosts_lock);
+	for (i = 0; i < vx_nhosts; i++)
+		if (vx_hosts[i].host == host)
+			break;
+	if (i == vx_nhosts && vx_nhosts < VX_HOSTS_MAX)
+		vx_nhosts++;
+	if (i < vx_nhosts) {
+		vx_hosts[i].server = r->sender;
+		vx_hosts[i].host = host;
+		vx_hosts[i].heard_ms = vx_now_ms();
+		vx_hosts[i].load = r->msg;
+	}
+	pthread_mutex_unlock(&vx_hosts_lock);
+}
+
+static void vx_host_record(const struct vx_host *h, int64_t now, struct vexec_host *o)
+{
+	const struct v_msg *m = &h->load;
+
+	memset(o, 0, sizeof(*o));
+	o->server = htole64(h->server);
+	o->host = htole32(h->host);
+	o->age_ms = htole32((uint32_t)(now - h->heard_ms));
+	o->runq = htole32(v_msg_get32(m, 4));
+	o->cpu = htole32(v_msg_get32(m, 8));
+	o->programs = htole32(v_msg_get32(m, 12));
+	o->mem_kib = htole64(v_msg_get64(m, 16));
+	o->vprocs = htole32(v_msg_get32(m, 24));
+	o->ncpus = htole16(v_msg_get16(m, 28));
+	o->score = htole32(v_msg_get32(m, 4) + v_msg_get32(m, 8));
+}
+
+/* The hosts heard within VEXEC_LOAD_AGE_MS; older ones are dropped. */
+int vx_load_hosts(struct vexec_host *out, unsigned int max, unsigned int *total)
+{
+	int64_t now = vx_now_ms();
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&vx_hosts_lock);
+	for (i = 0; i < vx_nhosts;) {
+		if (now - vx_hosts[i].heard_ms > VEXEC_LOAD_AGE_MS) {
+			vx_hosts[i] = vx_hosts[--vx_nhosts];
+			continue;
+		}
+		if (n < max)
+			vx_host_record(&vx_hosts[i], now, &out[n++]);
+		i++;
+	}
+	*total = vx_nhosts;
+	pthread_mutex_unlock(&vx_hosts_lock);
+	return (int)n;
+}
+
+/* A program started or ended: tell the group now. */
+void vx_load_kick(void)
+{
+	pthread_mutex_lock(&vx_kick_lock);
+	vx_kicked = 1;
+	pthread_cond_signal(&vx_kick_cond);
+	pthread_mutex_unlock(&vx_kick_lock);
+}
+
+/* ---- measuring ----------------------------------------------------------- */
+
+static unsigned long long vx_read_field(const char *path, const char *key)
+{
+	unsigned long long v = 0;
+	size_t klen = strlen(key);
+	char line[256];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && sscanf(line + klen, "%llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* CPU time of each running program's session, and their sum's growth. */
+static uint64_t vx_programs_cpu(void)
+{
+	static uint64_t last;
+	uint64_t sum = 0, ns, grew;
+	struct vx_prog *p;
+
+	pthread_mutex_lock(&vx_lock);
+	for (p = vx_prog_first(); p; p = p->next)
+		if (p->started && !p->exited && vx_session_cpu(p->pid, &ns) == 0) {
+			p->cpu_ns = ns;
+			sum += ns;
+		}
+	pthread_mutex_unlock(&vx_lock);
+	grew = sum > last ? sum - last : 0;
+	last = sum;
+	return grew;
+}
+
+static void vx_load_measure(struct v_msg *m, int64_t interval_ms)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long long running, cpu;
+	unsigned int progs, vprocs = 0;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	running = vx_read_field("/proc/stat", "procs_running ");
+	running = running > 1 ? running - 1 : 0;	/* not us, measuring */
+	cpu = vx_programs_cpu();
+	if (interval_ms < 1)
+		interval_ms = 1;
+	pthread_mutex_lock(&vx_lock);
+	progs = vx_prog_running();
+	pthread_mutex_unlock(&vx_lock);
+	vx_vproc_lookup(0, NULL, NULL, &vprocs);
+	memset(m, 0, sizeof(*m));
+	v_msg_set_code(m, VEXEC_LOAD);
+	v_msg_put32(m, 4, (uint32_t)(running * 100 / (unsigned long)ncpu));
+	v_msg_put32(m, 8, (uint32_t)(cpu / 10000ULL / (unsigned long long)interval_ms /
+				     (unsigned long long)ncpu));
+	v_msg_put32(m, 12, progs);
+	v_msg_put64(m, 16, vx_read_field("/proc/meminfo", "MemAvailable:"));
+	v_msg_put32(m, 24, vprocs);
+	v_msg_put16(m, 28, (uint16_t)ncpu);
+}
+
+/* Sleep until the interval is over, a kick, or a stop. */
+static void vx_load_sleep(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(vx.interval_ms % 1000) * 1000000;
+	ts.tv_sec += vx.interval_ms / 1000 + ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	pthread_mutex_lock(&vx_kick_lock);
+	while (!vx_kicked && !vxd.stopping &&
+	       pthread_cond_timedwait(&vx_kick_cond, &vx_kick_lock, &ts) == 0)
+		;
+	vx_kicked = 0;
+	pthread_mutex_unlock(&vx_kick_lock);
+}
+
+/*
+ * The load thread: measure, record our own, multicast it (from vexecd's
+ * own process, so that the members learn who to send RUN to), sweep the
+ * finished programs.  A stop shuts the socket down: the Send fails.
+ */
+void *vx_load_thread(void *arg)
+{
+	int64_t last = vx_now_ms(), now;
+	struct v_receive self;
+	struct v_msg m;
+
+	(void)arg;
+	while (!vxd.stopping) {
+		now = vx_now_ms();
+		vx_load_measure(&m, now - last);
+		last = now;
+		memset(&self, 0, sizeof(self));
+		self.sender = vxd.self;
+		self.msg = m;
+		vx_load_record(&self);
+		if (v_send(vxd.fd, V_GROUP_SCHEDULERS, &m) == -ESHUTDOWN)
+			break;
+		vx_prog_sweep();
+		vx_load_sleep();
+	}
+	return NULL;
+}
+
+/* ---- V processes, by netlink -------------------------------------------- */
+
+struct vx_vproc_find {
+	uint64_t id;
+	int found;
+	uint32_t uid;
+	uint32_t pid;
+	unsigned int count;
+};
+
+static int vx_vproc_cb(struct nl_msg *msg, void *arg)
+{
+	struct vx_vproc_find *f = arg;
+	struct nlattr *a[V_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, V_A_MAX, NULL) < 0 || !a[V_A_PROC_ID])
+		return NL_SKIP;
+	f->count++;
+	if (f->id && nla_get_u64(a[V_A_PROC_ID]) == f->id) {
+		f->found = 1;
+		f->uid = a[V_A_PROC_UID] ? nla_get_u32(a[V_A_PROC_UID]) : UINT32_MAX;
+		f->pid = a[V_A_PROC_PID] ? nla_get_u32(a[V_A_PROC_PID]) : 0;
+	}
+	return NL_OK;
+}
+
+/*
+ * The owner (uid, and the pid that created the socket: 0 when gone) of
+ * the V process id of this host, and how many there are (count).  0,
+ * -ENOENT (no such process), or another -errno.
+ */
+int vx_vproc_lookup(uint64_t id, uint32_t *uid, uint32_t *pid, unsigned int *count)
+{
+	struct vx_vproc_find f = { .id = id };
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = NULL;
+	int family, ret = -EIO;
+
+	if (!sk)
+		return -ENOMEM;
+	if (genl_connect(sk) < 0)
+		goto out;
+	family = genl_ctrl_resolve(sk, V_GENL_NAME);
+	msg = nlmsg_alloc();
+	if (family < 0 || !msg)
+		goto out;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP, V_CMD_PROC_GET,
+			 V_GENL_VERSION))
+		goto out;
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, vx_vproc_cb, &f);
+	if (nl_send_auto(sk, msg) < 0 || nl_recvmsgs_default(sk) < 0)
+		goto out;
+	ret = id && !f.found ? -ENOENT : 0;
+	if (uid)
+		*uid = f.uid;
+	if (pid)
+		*pid = f.pid;
+	if (count)
+		*count = f.count;
+out:
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return ret;
+}
