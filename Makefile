@@ -51,7 +51,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun
 # One source file each (tools/NAME.c); vctl and vbench have rules of their own.
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
-DAEMONS := vfsd vnamed vtimed vfs
+DAEMONS := vfsd vnamed vtimed vfs vexecd
 TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
@@ -151,6 +151,13 @@ $(B)/daemons/vfsd: daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd_hold.c daemo
 		$(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd_hold.c $(B)/lib/libv.a -lpthread
+
+# vexecd: one concern per file; its netlink dump through libnl (as vctl).
+VEXECD_SRC := daemons/vexecd.c daemons/vexecd_spawn.c daemons/vexecd_prog.c daemons/vexecd_load.c
+$(B)/daemons/vexecd: $(VEXECD_SRC) daemons/vexecd.h daemons/daemon.h tools/parse.h \
+		$(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $(VEXECD_SRC) $(B)/lib/libv.a $(NL_LIBS) -lpthread
 
 # vfs is a FUSE file system: libfuse3's high-level API.
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)

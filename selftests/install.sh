@@ -98,10 +98,11 @@ files="$PREFIX/lib/libv.a $PREFIX/lib/libv.so $PREFIX/lib/libv.so.1 $PREFIX/lib/
 	$PREFIX/lib/pkgconfig/libv.pc $PREFIX/include/libv.h $PREFIX/include/linux/v.h
 	$PREFIX/bin/vid $PREFIX/bin/vping $PREFIX/bin/vecho $PREFIX/bin/vctl $PREFIX/bin/vbench
 	$PREFIX/bin/vfile $PREFIX/bin/vtime $PREFIX/bin/vrun
-	$PREFIX/sbin/vfsd $PREFIX/sbin/vnamed $PREFIX/sbin/vtimed $PREFIX/sbin/vfs
+	$PREFIX/sbin/vfsd $PREFIX/sbin/vnamed $PREFIX/sbin/vtimed $PREFIX/sbin/vfs $PREFIX/sbin/vexecd
 	$PREFIX/lib/systemd/system/vfsd.service $PREFIX/lib/systemd/system/vnamed.service
 	$PREFIX/lib/systemd/system/vtimed.service $PREFIX/lib/systemd/system/vfs.service
-	$PREFIX/include/libv_services.h $PREFIX/include/vio.h
+	$PREFIX/lib/systemd/system/vexecd.service
+	$PREFIX/include/libv_services.h $PREFIX/include/vio.h $PREFIX/include/vexec.h
 	$PREFIX/lib/python3/dist-packages/vkmod/__init__.py
 	$PREFIX/share/man/man8/vctl.8 $PREFIX/share/man/man8/vfs.8"
 t1=$SECONDS
