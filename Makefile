@@ -48,8 +48,8 @@ LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/vexec.h include/uapi/linux/v.h
 TOOLS := vid vping vecho vctl vbench vfile vtime vrun
-# One source file each (tools/NAME.c); vctl and vbench have rules of their own.
-TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
+# One source file each (tools/NAME.c); vctl, vbench and vrun have rules of their own.
+TOOLS_ONE := $(filter-out vctl vbench vrun,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed vfs vexecd
 TESTS := base local path notify python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare
@@ -138,6 +138,13 @@ $(addprefix $(B)/tools/,$(TOOLS_ONE)): $(B)/tools/%: tools/%.c tools/parse.h too
 $(B)/tools/vbench: $(VBENCH_SRC) tools/vbench/vbench.h tools/parse.h $(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $(VBENCH_SRC) $(B)/lib/libv.a
+
+# vrun: its remote mode (-H, through vexecd) and that mode's stream server in
+# files of their own.
+VRUN_SRC := tools/vrun.c tools/vrun_remote.c tools/vrun_stream.c
+$(B)/tools/vrun: $(VRUN_SRC) tools/vrun.h tools/parse.h tools/vsvc.h $(B)/lib/libv.a $(LIBV_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $(VRUN_SRC) $(B)/lib/libv.a -lpthread
 
 # --- daemons ---------------------------------------------------------------
 daemons: $(addprefix $(B)/daemons/,$(DAEMONS))

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vrun's two modes share main()'s option parsing (vrun.c): without -H it
+ * loads a program from a V file server and executes it here; with -H a
+ * host's vexecd runs it there (vrun_remote.c, the protocol of <vexec.h>).
+ */
+#ifndef VTOOL_VRUN_H
+#define VTOOL_VRUN_H
+
+#include <stdint.h>
+
+/* -t, -T or neither (a pseudo-terminal when stdin and stdout are ones). */
+enum vrun_pty { VRUN_PTY_AUTO, VRUN_PTY_ON, VRUN_PTY_OFF };
+
+/* What PROGRAM names: a path on the exec host, a local file sent along
+ * (-c), a V file name (-f). */
+enum vrun_what { VRUN_PATH, VRUN_COPY, VRUN_VFILE };
+
+struct vrun_opts {
+	uint32_t host;		/* -H: a host part, or 0: any (the least loaded) */
+	int pty;		/* enum vrun_pty */
+	int what;		/* enum vrun_what */
+	const char *cwd;	/* -C, or NULL: this process's working directory */
+	int verbose;		/* -v */
+};
+
+/* Exit statuses of the remote mode besides the program's own (as a shell
+ * gives them). */
+#define VRUN_EXIT_USAGE		2
+#define VRUN_EXIT_NOEXEC	126	/* not executable, permission denied */
+#define VRUN_EXIT_NOENT		127	/* no such program */
+#define VRUN_EXIT_SIGNAL	128	/* + N: killed by signal N */
+#define VRUN_EXIT_FAIL		255	/* vrun's own failure */
+
+/* -H's argument: a host part (decimal or 0x-hex) or "any" into o->host.
+ * 0, or -1 after a message. */
+int vrun_host_option(struct vrun_opts *o, const char *arg);
+
+/* Run argv[0] (argv NULL-terminated) as o says; the exit status. */
+int vrun_remote(const struct vrun_opts *o, char **argv);
+
+/* "vrun: HOST: ..." and a newline on stderr ("\r\n" while the terminal
+ * is raw). */
+__attribute__((format(printf, 1, 2)))
+void vrun_note(const char *fmt, ...);
+
+/* The program's stdio instances (struct vexec_run.stdio). */
+enum { VRUN_INST_STDIN = 1, VRUN_INST_STDOUT, VRUN_INST_STDERR, VRUN_INST_END };
+
+/*
+ * vrun_stream.c: serve the instances on the V process fd to the processes
+ * of host (the exec host) alone, stderr only with_stderr, by threads of
+ * its own (they inherit the caller's signal mask).  0 or -errno.
+ */
+int vrun_stream_start(int fd, uint32_t host, int with_stderr);
+
+#endif /* VTOOL_VRUN_H */

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vrun -H's stream server: the program's stdin, stdout and stderr, served
+ * as instances of the V I/O protocol with stream semantics (<vexec.h>,
+ * "Stdio as V I/O stream instances") to the exec host's relays.
+ *
+ * STREAM_THREADS threads Receive on one V process, one request at a time
+ * each, so that a READ blocked on our stdin never holds up the program's
+ * output, nor stdout's blocked WRITE its stderr.  A request is answered
+ * once our read() or write() is done: a WRITE replied to is output that
+ * reached our stdout (vexecd answers WAIT only after that).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "libv_services.h"
+#include "vrun.h"
+
+#define STREAM_THREADS	3		/* stdin's read, stdout's and stderr's writes */
+#define STREAM_BUF	(64U << 10)	/* a ReceiveWithSegment's worth of WRITE data */
+
+static struct {
+	int fd;
+	uint32_t host;			/* the exec host: whose requests we take */
+	int live[VRUN_INST_END];	/* atomic: served and not closed */
+} S;
+
+static int stream_code(struct v_msg *reply, unsigned int code, int err)
+{
+	v_msg_set_code(reply, (uint16_t)code);
+	if (err)
+		v_msg_put32(reply, VIO_ARG_ERRNO_OFF, (uint32_t)err);
+	return 0;
+}
+
+/* One read (out: write) of fd, waiting out EINTR and, for a descriptor
+ * left non-blocking by whoever shares it, EAGAIN. */
+static ssize_t fd_io(int fd, void *buf, size_t len, int out)
+{
+	struct pollfd p = { .fd = fd, .events = out ? POLLOUT : POLLIN };
+	ssize_t n;
+
+	for (;;) {
+		n = out ? write(fd, buf, len) : read(fd, buf, len);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+			return n;
+		if (errno == EAGAIN)
+			poll(&p, 1, -1);
+	}
+}
+
+/*
+ * READ of stdin: one read of what is there, at most the length asked and
+ * VEXEC_CHUNK (we never take more input than the program asked for).
+ * Replies itself: 1.
+ */
+static int stream_read(const struct v_receive *rcv, void *buf, struct v_msg *reply)
+{
+	uint64_t len = v_msg_get64(&rcv->msg, 16);
+	ssize_t n;
+
+	if (len && (!(rcv->seg_access & V_SEG_WRITE) || rcv->seg_len < len))
+		return stream_code(reply, V_BAD_BUFFER, 0);
+	if (len > VEXEC_CHUNK)
+		len = VEXEC_CHUNK;
+	if (!len)
+		return stream_code(reply, V_OK, 0);
+	n = fd_io(0, buf, len, 0);
+	if (n < 0)
+		return stream_code(reply, V_IO_ERROR, errno);
+	if (n == 0)
+		return stream_code(reply, V_END_OF_FILE, 0);
+	stream_code(reply, V_OK, 0);
+	v_msg_put64(reply, 8, (uint64_t)n);
+	/* A reply_seg_max set below VEXEC_CHUNK: MoveTo, then the Reply.
+	 * Any other failure: the relay is gone, and the input with it. */
+	if (v_reply_with_segment(S.fd, rcv->sender, reply, 0, buf, (size_t)n) == -EMSGSIZE &&
+	    v_move_to(S.fd, rcv->sender, 0, buf, (size_t)n) == 0)
+		v_reply(S.fd, rcv->sender, reply);
+	return 1;
+}
+
+/*
+ * WRITE to stdout or stderr: one write of what fits our buffer (a short
+ * write is the protocol's: the relay sends the rest again).  1 when the
+ * relay went away while we read its data.
+ */
+static int stream_write(const struct v_receive *rcv, void *buf, uint32_t inst,
+			struct v_msg *reply)
+{
+	uint64_t len = v_msg_get64(&rcv->msg, 16);
+	ssize_t n = 0;
+	int ret;
+
+	if (len && (!(rcv->seg_access & V_SEG_READ) || rcv->seg_len < len))
+		return stream_code(reply, V_BAD_BUFFER, 0);
+	if (len > STREAM_BUF)
+		len = STREAM_BUF;
+	if (rcv->copied < len) {
+		ret = v_move_from(S.fd, rcv->sender, rcv->copied, (char *)buf + rcv->copied,
+				  len - rcv->copied);
+		if (ret == -ENOENT || ret == -ETIMEDOUT)
+			return 1;
+		if (ret < 0)
+			return stream_code(reply, V_BAD_BUFFER, 0);
+	}
+	if (len)
+		n = fd_io(inst == VRUN_INST_STDOUT ? 1 : 2, buf, len, 1);
+	if (n < 0)	/* EPIPE: the relay closes the program's end */
+		return stream_code(reply, V_IO_ERROR, errno);
+	v_msg_put64(reply, 8, (uint64_t)n);
+	return stream_code(reply, V_OK, 0);
+}
+
+/* One request into reply (0), or answered already (1). */
+static int stream_serve(const struct v_receive *rcv, void *buf, struct v_msg *reply)
+{
+	uint16_t code = v_msg_code(&rcv->msg);
+	uint32_t inst = v_msg_get32(&rcv->msg, 4);
+
+	/* The sender's id carries its host: only the exec host's relays. */
+	if (v_id_host(rcv->sender) != S.host)
+		return stream_code(reply, V_NO_PERMISSION, EPERM);
+	if (code != VIO_READ && code != VIO_WRITE && code != VIO_CLOSE)
+		return stream_code(reply, V_ILLEGAL_REQUEST, 0);
+	if (!inst || inst >= VRUN_INST_END || !__atomic_load_n(&S.live[inst], __ATOMIC_SEQ_CST))
+		return stream_code(reply, V_NOT_FOUND, 0);
+	if (code == VIO_CLOSE) {
+		__atomic_store_n(&S.live[inst], 0, __ATOMIC_SEQ_CST);
+		return stream_code(reply, V_OK, 0);
+	}
+	if ((code == VIO_READ) != (inst == VRUN_INST_STDIN))
+		return stream_code(reply, V_BAD_STATE, 0);
+	if (code == VIO_READ)
+		return stream_read(rcv, buf, reply);
+	return stream_write(rcv, buf, inst, reply);
+}
+
+static void *stream_main(void *buf)
+{
+	struct v_receive rcv;
+	struct v_msg reply;
+	int ret;
+
+	for (;;) {
+		memset(&rcv, 0, sizeof(rcv));
+		rcv.buf_addr = (uint64_t)(uintptr_t)buf;
+		rcv.buf_len = STREAM_BUF;
+		ret = v_receive_ex(S.fd, &rcv);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			vrun_note("stream server: %s", v_strerror(ret));
+			return NULL;
+		}
+		if (rcv.kind != V_KIND_MESSAGE)
+			continue;
+		memset(&reply, 0, sizeof(reply));
+		/* A failed Reply (ENOENT): the relay gave up; nothing to do. */
+		if (stream_serve(&rcv, buf, &reply) == 0)
+			v_reply(S.fd, rcv.sender, &reply);
+	}
+}
+
+int vrun_stream_start(int fd, uint32_t host, int with_stderr)
+{
+	pthread_t t;
+	void *buf;
+	int i, ret;
+
+	S.fd = fd;
+	S.host = host;
+	S.live[VRUN_INST_STDIN] = S.live[VRUN_INST_STDOUT] = 1;
+	S.live[VRUN_INST_STDERR] = with_stderr;
+	for (i = 0; i < STREAM_THREADS; i++) {
+		buf = malloc(STREAM_BUF);
+		if (!buf)
+			return -ENOMEM;
+		ret = pthread_create(&t, NULL, stream_main, buf);
+		if (ret) {
+			free(buf);
+			return -ret;
+		}
+		pthread_detach(t);
+	}
+	return 0;
+}
