@@ -47,7 +47,7 @@ MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/vexec.h include/uapi/linux/v.h
-TOOLS := vid vping vecho vctl vbench vfile vtime vrun
+TOOLS := vid vping vecho vctl vbench vfile vtime vrun vps
 # One source file each (tools/NAME.c); vctl and vbench have rules of their own.
 TOOLS_ONE := $(filter-out vctl vbench,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
