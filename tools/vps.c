@@ -178,6 +178,24 @@ static int fetch(int fd, uint64_t server, bool list, void **out, unsigned int *n
 	return 0;
 }
 
+/*
+ * No vexecd here and none registered for other hosts (a vexecd registers
+ * in local scope): any member of the scheduler group, as the hosts that
+ * answer a members query within its wait (200 ms) name them.
+ */
+static int any_vexecd(int fd, uint64_t *server)
+{
+	uint64_t ids[64];
+	int n = v_group_members(fd, V_GROUP_SCHEDULERS, ids, 64, 0);
+
+	if (n < 0)
+		return n;
+	if (!n)
+		return -ESRCH;
+	*server = ids[0];
+	return 0;
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 /* One host's programs, or why it has none to show. */
@@ -452,10 +470,12 @@ int main(int argc, char **argv)
 	}
 	if (!server) {
 		ret = v_exec_server(fd, &server);
+		if (ret == -ESRCH)
+			ret = any_vexecd(fd, &server);
 		if (ret < 0) {
 			if (ret == -ESRCH)
-				fprintf(stderr, "vps: no program manager (vexecd) on this host "
-					"or registered for the others\n");
+				fprintf(stderr, "vps: no program manager (vexecd) on this host, "
+					"nor one that answers on another\n");
 			else
 				fprintf(stderr, "vps: cannot find a program manager (vexecd): %s\n",
 					strerror(-ret));
