@@ -47,7 +47,7 @@ MOD_SRC := Kbuild $(wildcard vkmod/*.c vkmod/*.h) include/uapi/linux/v.h
 LIBV_SRC := $(wildcard libv/*.c)
 LIBV_OBJ := $(patsubst libv/%.c,$(B)/libv/%.o,$(LIBV_SRC))
 LIBV_HDR := include/libv.h include/libv_services.h include/vio.h include/vexec.h include/uapi/linux/v.h
-TOOLS := vid vping vecho vctl vbench vfile vtime vrun
+TOOLS := vid vping vecho vctl vbench vfile vtime vrun vps
 # One source file each (tools/NAME.c); vctl, vbench and vrun have rules of their own.
 TOOLS_ONE := $(filter-out vctl vbench vrun,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
@@ -179,9 +179,11 @@ $(B)/daemons/vfs: $(VFS_SRC) daemons/vfs.h tools/parse.h $(B)/lib/libv.a $(LIBV_
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 
-$(B)/tools/vctl: tools/vctl.c tools/parse.h $(LIBV_HDR)
+# vctl_proc.c: proc query|suspend|resume|kill, over V (libv) to a vexecd.
+$(B)/tools/vctl: tools/vctl.c tools/vctl_proc.c tools/vctl_proc.h tools/parse.h \
+		$(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ tools/vctl.c tools/vctl_proc.c $(B)/lib/libv.a $(NL_LIBS)
 
 # --- selftests -------------------------------------------------------------
 tests: $(addprefix $(B)/tests/,$(TESTS) $(SCRIPT_TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example \

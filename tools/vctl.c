@@ -9,6 +9,7 @@
  *   vctl [-j] host show
  *   vctl [-j] stats
  *   vctl [-j] proc|alien|map|group show
+ *   vctl [-j] proc { query | suspend | resume | kill [-s SIG] } ID   (vctl_proc.c)
  *   vctl map del host HOSTPART
  *   vctl set { host-part N | host-down-ms N | max-aliens N |
  *              max-aliens-host N |
@@ -38,6 +39,7 @@
 #include <netlink/genl/family.h>
 #include <linux/v.h>
 #include "parse.h"
+#include "vctl_proc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -106,6 +108,7 @@ static const char usage_main[] =
 	"       vctl [-j] host show\n"
 	"       vctl [-j] stats\n"
 	"       vctl [-j] proc show\n"
+	"       vctl [-j] proc { query | suspend | resume | kill [-s SIG] } ID\n"
 	"       vctl [-j] alien show\n"
 	"       vctl [-j] map show\n"
 	"       vctl map del host HOSTPART\n"
@@ -114,10 +117,11 @@ static const char usage_main[] =
 	"\n"
 	"Configure and inspect the V host of this network namespace (vkmod).\n"
 	"\n"
-	"  -j, --json  print JSON instead of text (show and stats commands)\n"
+	"  -j, --json  print JSON instead of text (show, stats and proc commands)\n"
 	"  -h, --help  show this help; 'vctl COMMAND --help' for one command\n"
 	"\n"
-	"Exit status: 0 on success, 1 on an error from vkmod, 2 on bad usage.\n";
+	"Exit status: 0 on success, 1 on an error from vkmod (or the program\n"
+	"manager: proc query|suspend|resume|kill), 2 on bad usage.\n";
 
 static const char usage_link[] =
 	"Usage: vctl [-j] link [show]\n"
@@ -1485,6 +1489,8 @@ int main(int argc, char **argv)
 		return cmd_stats(argc, argv, json);
 	if (!strcmp(cmd, "set"))
 		return cmd_set(argc, argv);
+	if (!strcmp(cmd, "proc") && argc > 0 && vctl_proc_is_control(argv[0]))
+		return vctl_proc_control(argc, argv, json);
 	if (!strcmp(cmd, "proc"))
 		return cmd_dump(argc, argv, json, "proc show", usage_proc, &proc_view);
 	if (!strcmp(cmd, "alien"))
