@@ -183,6 +183,18 @@ static int sig_in(int sig, const int *set, size_t n)
 	return 0;
 }
 
+/* Into set unless we were started with it ignored (a shell's background
+ * job, nohup): a blocked signal is queued even so, and we would pass on
+ * what whoever started us meant nobody to get. */
+static void signal_add(sigset_t *set, int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		return;
+	sigaddset(set, sig);
+}
+
 /* Blocked in every thread (the mask is inherited: before any exists,
  * libv's own included); SIGPIPE ignored: a closed stdout is EPIPE, told
  * to the relay. */
@@ -192,9 +204,9 @@ static void signals_block(sigset_t *set)
 
 	sigemptyset(set);
 	for (i = 0; i < sizeof(sig_forwarded) / sizeof(sig_forwarded[0]); i++)
-		sigaddset(set, sig_forwarded[i]);
+		signal_add(set, sig_forwarded[i]);
 	for (i = 0; i < sizeof(sig_fatal) / sizeof(sig_fatal[0]); i++)
-		sigaddset(set, sig_fatal[i]);
+		signal_add(set, sig_fatal[i]);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
