@@ -97,7 +97,7 @@ files_list before
 files="$PREFIX/lib/libv.a $PREFIX/lib/libv.so $PREFIX/lib/libv.so.1 $PREFIX/lib/libv.so.1.0.1
 	$PREFIX/lib/pkgconfig/libv.pc $PREFIX/include/libv.h $PREFIX/include/linux/v.h
 	$PREFIX/bin/vid $PREFIX/bin/vping $PREFIX/bin/vecho $PREFIX/bin/vctl $PREFIX/bin/vbench
-	$PREFIX/bin/vfile $PREFIX/bin/vtime $PREFIX/bin/vrun
+	$PREFIX/bin/vfile $PREFIX/bin/vtime $PREFIX/bin/vrun $PREFIX/bin/vps
 	$PREFIX/sbin/vfsd $PREFIX/sbin/vnamed $PREFIX/sbin/vtimed $PREFIX/sbin/vfs $PREFIX/sbin/vexecd
 	$PREFIX/lib/systemd/system/vfsd.service $PREFIX/lib/systemd/system/vnamed.service
 	$PREFIX/lib/systemd/system/vtimed.service $PREFIX/lib/systemd/system/vfs.service
