@@ -97,7 +97,9 @@ static int vx_pid_admin(uint32_t pid, uint32_t uid)
  * Whose request r is.  A uid is vouched for by this kernel (a local
  * sender) or by the sender's over a keyed link; over an unkeyed link it is
  * a claim, taken only with --allow-insecure-exec and never as root.
- * Remote root is root here only with --allow-root.  -EPERM: refused.
+ * Remote root is root here only with --allow-root.  -EPERM: refused;
+ * -EACCES: uid 0 that is not root here (*w is filled: LIST shows it
+ * nothing, everything else refuses it).
  */
 static int vx_who(const struct v_receive *r, struct vx_who *w)
 {
@@ -109,10 +111,8 @@ static int vx_who(const struct v_receive *r, struct vx_who *w)
 	w->uid = r->creds.uid;
 	w->gid = r->creds.gid;
 	w->root = w->uid == 0 && (!remote || (keyed && vx.allow_root));
-	if (w->uid == 0 && !w->root)
-		return -EPERM;
 	w->admin = !remote && (w->uid == 0 || vx_pid_admin(r->creds.pid, w->uid));
-	return 0;
+	return w->uid == 0 && !w->root ? -EACCES : 0;
 }
 
 /* The segment bytes [off, off + len) of r, from seg or by MoveFrom. */
@@ -256,12 +256,12 @@ static void vx_handle_run(const struct v_receive *r, const void *seg, struct v_m
 {
 	struct vx_req q = { .client = r->sender, .image_fd = -1 };
 	struct vx_prog *p = NULL;
-	uint32_t run_len;
-	uint64_t img_len;
+	uint32_t run_len = 0;
+	uint64_t img_len = 0;
 	char *blk = NULL;
 	int err;
 
-	err = -vx_who(r, &q.who);
+	err = vx_who(r, &q.who) ? EPERM : 0;
 	if (!err)
 		err = -vx_run_msg(r, &q, &run_len, &img_len);
 	if (!err) {
@@ -354,7 +354,7 @@ static void vx_handle_list(const struct v_receive *r, struct v_msg *reply)
 	unsigned int n = 0, cap;
 	struct vx_who w;
 
-	if (vx_who(r, &w)) {
+	if (vx_who(r, &w) == -EPERM) {
 		*reply = vx_fail(V_NO_PERMISSION, EPERM);
 		return;
 	}
@@ -366,7 +366,7 @@ static void vx_handle_list(const struct v_receive *r, struct v_msg *reply)
 	}
 	pthread_mutex_lock(&vx_lock);
 	for (p = vx_prog_first(); p && n < cap; p = p->next)
-		if (p->started && (w.admin || w.root || p->uid == w.uid))
+		if (p->started && (w.admin || w.root || (w.uid && p->uid == w.uid)))
 			vx_prog_record(p, &o[n++]);
 	pthread_mutex_unlock(&vx_lock);
 	vx_reply_records(r, o, sizeof(*o), n, n, reply);

@@ -163,9 +163,14 @@ static void __attribute__((noreturn)) vx_child_exec(const struct vx_child *c)
 	sigset_t none;
 	int i, err = ENOENT;
 
+	/* Nothing of vexecd's signal state: it ignores SIGPIPE, and may have
+	 * been started ignoring SIGINT (a shell's background job); exec
+	 * keeps what is ignored. */
+	for (i = 1; i < NSIG; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			sigaction(i, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	sigaction(SIGPIPE, &sa, NULL);	/* vexecd ignores it; exec keeps that */
 	if (setsid() < 0)
 		vx_child_fail(c, errno);
 	for (i = 0; i < 3; i++)
