@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/uio.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
@@ -216,15 +217,25 @@ static int wait_show(const char *ns, const char *cmd, const char *line, const ch
 }
 
 /* Expected `proc show` row of process id, as text (json 0) or JSON. */
-static const char *proc_row(char *buf, size_t len, int json, uint64_t id, const char *state,
-			    uint64_t peer, unsigned int queued, unsigned int held)
+static const char *proc_row_pid(char *buf, size_t len, int json, uint64_t id, const char *state,
+				uint64_t peer, unsigned int queued, unsigned int held, pid_t pid)
 {
 	snprintf(buf, len, json ?
 		 "{\"id\":\"0x%016llx\",\"uid\":0,\"state\":\"%s\",\"peer\":\"0x%016llx\","
-		 "\"queued\":%u,\"held\":%u}" :
-		 "id 0x%016llx  uid 0  state %s  peer 0x%016llx  queued %u  held %u\n",
-		 (unsigned long long)id, state, (unsigned long long)peer, queued, held);
+		 "\"queued\":%u,\"held\":%u,\"pid\":%d}" :
+		 "id 0x%016llx  uid 0  state %s  peer 0x%016llx  queued %u  held %u  pid %d\n",
+		 (unsigned long long)id, state, (unsigned long long)peer, queued, held, (int)pid);
 	return buf;
+}
+
+/*
+ * The same for the tests that open every V process themselves (their
+ * senders only inherit them): the pid is the test's own.
+ */
+static const char *proc_row(char *buf, size_t len, int json, uint64_t id, const char *state,
+			    uint64_t peer, unsigned int queued, unsigned int held)
+{
+	return proc_row_pid(buf, len, json, id, state, peer, queued, held, getpid());
 }
 
 /* Expected `alien show` row up to age_ms (exclusive of its value). */
@@ -1370,7 +1381,9 @@ TEST_F_TIMEOUT(ctl, proc_show_300_processes, 120)
 
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "proc show"));
 	ASSERT_EQ(NPROC, count_of(out, "\n"));
-	ASSERT_EQ(NPROC, count_of(out, "  state idle  peer 0x0000000000000000  queued 0  held 0\n"));
+	snprintf(key, sizeof(key), "  held 0  pid %d\n", (int)getpid());
+	ASSERT_EQ(NPROC, count_of(out, "  state idle  peer 0x0000000000000000  queued 0  held 0  "));
+	ASSERT_EQ(NPROC, count_of(out, key));
 	for (i = 0; i < NPROC; i++) {
 		snprintf(key, sizeof(key), "id 0x%016llx  ", (unsigned long long)ids[i]);
 		ASSERT_EQ(1, count_of(out, key)) TH_LOG("process %d: %s", i, key);
@@ -1403,6 +1416,109 @@ TEST_F_TIMEOUT(ctl, proc_show_300_processes, 120)
 	}
 	for (i = 0; i < NPROC; i++)
 		close(fds[i]);
+	ASSERT_EQ(0, wait_procs("vkc0", 0, 5000));
+}
+
+/* What the creator of proc_show_pid's V process tells the test. */
+struct creator_msg {
+	uint64_t id;
+	pid_t holder;
+};
+
+/*
+ * The creator: opens a V process on vkc0 and forks the holder, which
+ * inherits it and pauses until killed; sends both on up, and exits when
+ * down reaches its end.
+ */
+static void __attribute__((noreturn)) creator_run(int up, int down)
+{
+	struct creator_msg m;
+	int fd = ns_vopen("vkc0");
+	char c;
+
+	if (fd < 0)
+		_exit(1);
+	m.id = vt_id(fd);
+	m.holder = fork();
+	if (m.holder < 0)
+		_exit(1);
+	if (!m.holder) {
+		close(up);
+		close(down);
+		for (;;)
+			pause();
+	}
+	if (write(up, &m, sizeof(m)) != sizeof(m))
+		_exit(1);
+	while (read(down, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+/*
+ * proc show names the process that created a V socket (its pid, as the
+ * one asking numbers it), so a program manager can signal it: a child of
+ * the test creates one and forks a holder that inherits it; the creator
+ * is named while both hold it, 0 from a pid namespace it is not in, and
+ * 0 once it has exited and been reaped though the holder still holds the
+ * socket (its number may be another process's by then).
+ */
+TEST_F_TIMEOUT(ctl, proc_show_pid, 120)
+{
+	char txt[4096], js[4096], l1[256], o1[256];
+	struct creator_msg m;
+	int up[2], down[2];
+	pid_t creator;
+
+	/* The holder is ours to reap once its parent, the creator, is gone. */
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	creator = fork();
+	ASSERT_LE(0, creator);
+	if (!creator) {
+		close(up[0]);
+		close(down[1]);
+		creator_run(up[1], down[0]);
+	}
+	self->child = creator;
+	close(up[1]);
+	close(down[0]);
+	ASSERT_EQ((ssize_t)sizeof(m), read(up[0], &m, sizeof(m)));
+	close(up[0]);
+	self->child2 = m.holder;
+	ASSERT_LT(0, m.holder);
+	ASSERT_NE(creator, m.holder);
+
+	/* Creator and holder both hold it: the creator is named. */
+	ASSERT_EQ(0, wait_show("vkc0", "proc show",
+			       proc_row_pid(l1, 256, 0, m.id, "idle", 0, 0, 0, creator),
+			       proc_row_pid(o1, 256, 1, m.id, "idle", 0, 0, 0, creator),
+			       txt, js, 4096, 2000))
+		TH_LOG("want %s / %s\ngot %s%s", l1, o1, txt, js);
+	ASSERT_EQ(1, count_of(txt, "\n")) TH_LOG("%s", txt);
+
+	/* Seen from a new pid namespace the creator is not in: 0. */
+	ASSERT_EQ(0, run(js, sizeof(js), "ip netns exec vkc0 unshare --pid --fork "
+			 "%s/tools/vctl -j proc show 2>&1", bdir()));
+	ASSERT_NE(NULL, strstr(js, proc_row_pid(o1, 256, 1, m.id, "idle", 0, 0, 0, 0)))
+		TH_LOG("want %s\ngot %s", o1, js);
+
+	/* The creator exits and is reaped; the holder alone keeps it open: 0. */
+	close(down[1]);
+	ASSERT_EQ(0, reap(creator, 5000));
+	self->child = 0;
+	ASSERT_EQ(0, kill(m.holder, 0));
+	ASSERT_EQ(0, wait_show("vkc0", "proc show",
+			       proc_row_pid(l1, 256, 0, m.id, "idle", 0, 0, 0, 0),
+			       proc_row_pid(o1, 256, 1, m.id, "idle", 0, 0, 0, 0),
+			       txt, js, 4096, 2000))
+		TH_LOG("want %s / %s\ngot %s%s", l1, o1, txt, js);
+
+	/* The holder gone, so is the V process. */
+	ASSERT_EQ(0, kill(m.holder, SIGKILL));
+	ASSERT_EQ(m.holder, waitpid(m.holder, NULL, 0));
+	self->child2 = 0;
 	ASSERT_EQ(0, wait_procs("vkc0", 0, 5000));
 }
 

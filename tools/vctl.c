@@ -172,7 +172,8 @@ static const char usage_proc[] =
 	"List the V processes of this namespace's host: id, owner uid, state\n"
 	"(idle, receiving: blocked in Receive, queued or received at PEER, remote:\n"
 	"sent to PEER on another host, shutdown), messages queued for Receive and\n"
-	"received but not replied.\n";
+	"received but not replied, and the pid of the process that created its\n"
+	"socket (0: gone, or not in this pid namespace; -: an older module).\n";
 
 static const char usage_alien[] =
 	"Usage: vctl [-j] alien show\n"
@@ -986,6 +987,7 @@ static const struct col proc_cols[] = {
 	COL(V_A_PROC_PEER, "peer", COL_ID),
 	COL(V_A_PROC_QUEUED, "queued", COL_U32),
 	COL(V_A_PROC_HELD, "held", COL_U32),
+	COL_OPT(V_A_PROC_PID, "pid", COL_U32),
 };
 
 static const struct col alien_cols[] = {
