@@ -15,6 +15,7 @@
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 #include "vexecd.h"
 
@@ -436,6 +437,29 @@ static int vx_control_prog(uint64_t id, const struct vx_who *w, int sig, struct 
 	return ret;
 }
 
+/*
+ * Signal the creator pid of V process id.  The number could be reaped
+ * and reused between the dump and the signal: a pidfd pins the process
+ * that has it now, and a second dump still naming pid proves that this
+ * process is the creator (the dump names only a creator not yet reaped).
+ */
+static int vx_vproc_signal(uint64_t id, uint32_t pid, int sig)
+{
+	uint32_t uid2, pid2;
+	int pfd, ret;
+
+	pfd = pidfd_open((pid_t)pid, 0);
+	if (pfd < 0)
+		return errno == ESRCH ? -ESRCH : -errno;
+	ret = vx_vproc_lookup(id, &uid2, &pid2, NULL);
+	if (!ret && pid2 != pid)
+		ret = -ESRCH;
+	if (!ret && pidfd_send_signal(pfd, sig, NULL, 0) < 0)
+		ret = -errno;
+	close(pfd);
+	return ret;
+}
+
 /* CONTROL of another V process of this host: the process that made it. */
 static int vx_control_vproc(uint64_t id, const struct vx_who *w, int sig, struct v_msg *reply)
 {
@@ -448,8 +472,11 @@ static int vx_control_vproc(uint64_t id, const struct vx_who *w, int sig, struct
 		return -EPERM;
 	if (sig && !pid)
 		return -ESRCH;
-	if (sig && kill((pid_t)pid, sig) < 0)
-		return -errno;
+	if (sig) {
+		ret = vx_vproc_signal(id, pid, sig);
+		if (ret < 0)
+			return ret;
+	}
 	vx_control_state(reply, VEXEC_KIND_PROCESS, uid, (pid_t)pid, 0, 0);
 	return 0;
 }
