@@ -543,13 +543,22 @@ int vx_prog_run(struct vx_req *q, struct vx_prog *p)
 
 /* ---- the reaper ---------------------------------------------------------- */
 
-static void vx_prog_exited(pid_t pid, int status)
+/*
+ * A child ended: reap it and mark its program, both under vx_lock, so that
+ * nobody signals its pid (or process group) after the number was freed.
+ */
+static void vx_prog_exited(pid_t pid)
 {
 	struct vx_prog *p;
 	uint64_t one = 1;
+	int status = 0;
 	ssize_t n;
 
 	pthread_mutex_lock(&vx_lock);
+	if (waitpid(pid, &status, WNOHANG) != pid) {
+		pthread_mutex_unlock(&vx_lock);
+		return;
+	}
 	for (p = vx_progs; p; p = p->next)
 		if (p->pid == pid && !p->exited)
 			break;
@@ -571,14 +580,14 @@ static void vx_prog_exited(pid_t pid, int status)
 static void *vx_reaper(void *arg)
 {
 	struct timespec ts;
-	int status;
-	pid_t pid;
+	siginfo_t si;
 
 	(void)arg;
 	for (;;) {
-		pid = waitpid(-1, &status, 0);
-		if (pid > 0) {
-			vx_prog_exited(pid, status);
+		/* Learn of an end without reaping: vx_prog_exited reaps. */
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0 && si.si_pid > 0) {
+			vx_prog_exited(si.si_pid);
 			continue;
 		}
 		if (errno == EINTR)
