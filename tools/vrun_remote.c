@@ -492,7 +492,7 @@ static int run_failed(const char *prog, int err)
 	case ENOEXEC:
 		return failf(VRUN_EXIT_NOEXEC, "%s: not an executable format", prog);
 	case ESRCH:
-		return failf(VRUN_EXIT_FAIL, "no vexecd runs there");
+		return failf(VRUN_EXIT_FAIL, "no vexecd runs there (or it ended before answering)");
 	case E2BIG:
 		return failf(VRUN_EXIT_FAIL, "%s: over a limit of the exec host", prog);
 	}
