@@ -160,7 +160,7 @@ $(B)/daemons/vfsd: daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd_hold.c daemo
 	$(CC) $(USER_CFLAGS) -o $@ daemons/vfsd.c daemons/vfsd_posix.c daemons/vfsd_hold.c $(B)/lib/libv.a -lpthread
 
 # vexecd: one concern per file; its netlink dump through libnl (as vctl).
-VEXECD_SRC := daemons/vexecd.c daemons/vexecd_spawn.c daemons/vexecd_prog.c daemons/vexecd_load.c
+VEXECD_SRC := $(addprefix daemons/vexecd,.c _spawn.c _prog.c _ctl.c _relay.c _proc.c _load.c)
 $(B)/daemons/vexecd: $(VEXECD_SRC) daemons/vexecd.h daemons/daemon.h tools/parse.h \
 		$(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)

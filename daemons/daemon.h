@@ -68,6 +68,8 @@ struct vd {
 	vd_handler handle;
 	void (*notice)(const struct v_receive *r);	/* a notice, or NULL to ignore them */
 	void *(*extra)(void *);	/* an extra thread (vtimed's synchroniser), or NULL */
+	void (*on_stop)(void);	/* at a stop signal, before the socket shuts
+				 * down (vexecd ends its programs), or NULL */
 	void *extra_arg;
 	volatile int stopping;
 };
@@ -234,6 +236,8 @@ static inline int vd_run(struct vd *d, int nthreads)
 			vd_log(d, "signal %d: stopping", sig);
 	}
 	d->stopping = 1;
+	if (d->on_stop)
+		d->on_stop();
 	shutdown(d->fd, SHUT_RDWR);
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);

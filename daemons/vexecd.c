@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "vexecd.h"
 
@@ -26,6 +27,8 @@ struct vx_conf vx = {
 	.state_dir = "/run/vexecd",
 };
 struct vd vxd = { .name = "vexecd" };
+
+#define VX_CLAIM_UID_MIN	1000	/* login.defs' UID_MIN */
 
 static void usage(FILE *f)
 {
@@ -72,7 +75,19 @@ static struct v_msg vx_fail(unsigned int code, int err)
 	return m;
 }
 
-/* Does the local process pid hold CAP_NET_ADMIN (its status says so)? */
+/* Is the local process pid in our user namespace (its capabilities mean
+ * something here: in a namespace of its own a user holds them all)? */
+static int vx_pid_our_userns(uint32_t pid)
+{
+	struct stat a, b;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/user", pid);
+	return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Does the local process pid hold CAP_NET_ADMIN here (its status says so)? */
 static int vx_pid_admin(uint32_t pid, uint32_t uid)
 {
 	unsigned long long caps = 0;
@@ -81,6 +96,8 @@ static int vx_pid_admin(uint32_t pid, uint32_t uid)
 	char path[64], line[256];
 	FILE *f;
 
+	if (!pid || !vx_pid_our_userns(pid))
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%u/status", pid);
 	f = pid ? fopen(path, "re") : NULL;
 	if (!f)
@@ -91,13 +108,16 @@ static int vx_pid_admin(uint32_t pid, uint32_t uid)
 		sscanf(line, "CapEff: %llx", &caps);
 	}
 	fclose(f);
-	return seen_uid && (caps & (1ULL << CAP_NET_ADMIN));
+	/* The same process still (its uid), and in our namespace still. */
+	return seen_uid && (caps & (1ULL << CAP_NET_ADMIN)) && vx_pid_our_userns(pid);
 }
 
 /*
  * Whose request r is.  A uid is vouched for by this kernel (a local
  * sender) or by the sender's over a keyed link; over an unkeyed link it is
- * a claim, taken only with --allow-insecure-exec and never as root.
+ * a claim, taken only with --allow-insecure-exec, never as root, and for
+ * RUN never below VX_CLAIM_UID_MIN (system accounts).  Forwarded requests
+ * are refused.
  * Remote root is root here only with --allow-root.  -EPERM: refused;
  * -EACCES: uid 0 that is not root here (*w is filled: LIST shows it
  * nothing, everything else refuses it).
@@ -107,10 +127,13 @@ static int vx_who(const struct v_receive *r, struct vx_who *w)
 	int remote = !!(r->creds.flags & V_CRED_REMOTE);
 	int keyed = !!(r->creds.flags & V_CRED_KEYED);
 
-	if (remote && !keyed && !vx.allow_insecure)
+	/* A Forward keeps the first sender's credentials but not its
+	 * request: whoever forwarded could lend root's uid to any message. */
+	if (r->forwarder || (remote && !keyed && !vx.allow_insecure))
 		return -EPERM;
 	w->uid = r->creds.uid;
 	w->gid = r->creds.gid;
+	w->claimed = remote && !keyed;
 	w->root = w->uid == 0 && (!remote || (keyed && vx.allow_root));
 	w->admin = !remote && (w->uid == 0 || vx_pid_admin(r->creds.pid, w->uid));
 	return w->uid == 0 && !w->root ? -EACCES : 0;
@@ -161,7 +184,8 @@ static int vx_run_strings(struct vx_req *q, char *s, size_t len, uint32_t argc, 
 	q->argv = &v[2];
 	q->envp = &v[argc + 3];
 	q->envp[envc] = NULL;
-	if (!*q->program || !*q->cwd || !*q->argv[0])
+	/* A relative directory would be vexecd's, not the caller's. */
+	if (!*q->program || q->cwd[0] != '/' || !*q->argv[0])
 		return -EINVAL;
 	return 0;
 }
@@ -228,7 +252,7 @@ static void vx_req_free(struct vx_req *q, char *blk)
 	free(blk);
 }
 
-static struct v_msg vx_run_error(int err)
+struct v_msg vx_run_error(int err)
 {
 	switch (err) {
 	case EFAULT:
@@ -252,8 +276,9 @@ static struct v_msg vx_run_error(int err)
 	}
 }
 
-/* RUN: parse, check, then start the program (vexecd_prog.c). */
-static void vx_handle_run(const struct v_receive *r, const void *seg, struct v_msg *reply)
+/* RUN: parse, check, then start the program (vexecd_prog.c), whose ctl
+ * thread answers (1); or 0 with *reply the refusal. */
+static int vx_handle_run(const struct v_receive *r, const void *seg, struct v_msg *reply)
 {
 	struct vx_req q = { .client = r->sender, .image_fd = -1 };
 	struct vx_prog *p = NULL;
@@ -263,6 +288,8 @@ static void vx_handle_run(const struct v_receive *r, const void *seg, struct v_m
 	int err;
 
 	err = vx_who(r, &q.who) ? EPERM : 0;
+	if (!err && q.who.claimed && q.who.uid < VX_CLAIM_UID_MIN)
+		err = EPERM;
 	if (!err)
 		err = -vx_run_msg(r, &q, &run_len, &img_len);
 	if (!err) {
@@ -280,17 +307,12 @@ static void vx_handle_run(const struct v_receive *r, const void *seg, struct v_m
 	}
 	if (!err)
 		p = vx_prog_new(q.who.uid, &err);
-	if (p) {
+	if (p)
 		err = vx_prog_run(&q, p);
-		if (!err) {
-			*reply = vio_reply_code(V_OK);
-			v_msg_put64(reply, 8, p->id);
-			v_msg_put32(reply, 16, (uint32_t)p->pid);
-		}
-	}
 	if (err)
 		*reply = vx_run_error(err);
 	vx_req_free(&q, blk);
+	return err ? 0 : 1;
 }
 
 /* HOSTS and LIST: records written to the sender's segment, then the counts. */
@@ -429,8 +451,8 @@ static int vx_control_prog(uint64_t id, const struct vx_who *w, int sig, struct 
 		ret = -EPERM;
 	else if (sig && exited)
 		ret = -ESRCH;
-	else if (sig && kill(-pid, sig) < 0)
-		ret = -errno;
+	else if (sig)
+		ret = vx_session_kill(pid, sig);
 	pthread_mutex_unlock(&vx_lock);
 	if (!ret)
 		vx_control_state(reply, VEXEC_KIND_PROGRAM, uid, pid, exited, status);
@@ -515,15 +537,30 @@ static void vx_handle_control(const struct v_receive *r, struct v_msg *reply)
 		*reply = vx_fail(V_IO_ERROR, -ret);
 }
 
+/* Are the message's bytes [from, to) zero? */
+static int vx_zero(const struct v_msg *m, unsigned int from, unsigned int to)
+{
+	while (from < to)
+		if (m->b[from++])
+			return 0;
+	return 1;
+}
+
 static int vx_handle(int fd, const struct v_receive *r, const void *seg, struct v_msg *reply)
 {
+	unsigned int code = v_msg_code(&r->msg);
+
 	(void)fd;
-	switch (v_msg_code(&r->msg)) {
+	if ((code == VEXEC_HOSTS || code == VEXEC_LIST) && !vx_zero(&r->msg, 2, V_MSG_SIZE)) {
+		*reply = vx_fail(V_BAD_ARGS, EINVAL);
+		return 0;
+	}
+	switch (code) {
 	case VEXEC_RUN:
-		vx_handle_run(r, seg, reply);
-		break;
+		return vx_handle_run(r, seg, reply);
 	case VEXEC_LOAD:
-		vx_load_record(r);
+		if (vx_zero(&r->msg, 2, 4) && vx_zero(&r->msg, 30, V_MSG_SIZE))
+			vx_load_record(r);
 		*reply = vio_reply_code(V_OK);
 		break;
 	case VEXEC_HOSTS:
@@ -634,6 +671,7 @@ int main(int argc, char **argv)
 	vx_find_vrun();
 	vxd.handle = vx_handle;
 	vxd.extra = vx_load_thread;	/* joined before the socket closes */
+	vxd.on_stop = vx_prog_stop_all;	/* TERM, then KILL, while workers live */
 	if (vd_open(&vxd))
 		return 1;
 	vx.host = v_id_host(vxd.self);
@@ -644,7 +682,5 @@ int main(int argc, char **argv)
 		return 1;
 	printf("vexecd: serving as 0x%016" PRIx64 "\n", vxd.self);
 	fflush(stdout);
-	rc = vd_run(&vxd, 4);
-	vx_prog_stop_all();
-	return rc;
+	return vd_run(&vxd, 4);
 }

@@ -4,7 +4,7 @@
  * (and at once when a program starts or ends), and the loads heard from
  * the other hosts, which HOSTS reports and `vrun -H any` places by.
  *
- * Hosts of one kernel (network namespaces) share its run queue, so the
+ * Hosts of one kernel (network namespaces) share its load average, so the
  * score adds what tells them apart: the CPU the programs this vexecd runs
  * used (their sessions' processes) over the last interval.
  *
@@ -37,17 +37,21 @@ static pthread_cond_t vx_kick_cond = PTHREAD_COND_INITIALIZER;
 static int vx_kicked;
 
 /*
- * Record a LOAD.  A remote one over an unkeyed link is taken only with
- * --allow-insecure-exec: any machine on that link could claim to be idle
- * and draw programs (and their environments) to itself.
+ * Record a LOAD: only from root of this host or of a keyed host (another
+ * vexecd), never forwarded; over an unkeyed link only with
+ * --allow-insecure-exec.  A user claiming a host is idle would draw
+ * programs to it (vrun -H any then Sends RUN to the scheduler group
+ * qualified by the host, which only root can join, so a forged record
+ * can at worst pick the wrong host).
  */
 void vx_load_record(const struct v_receive *r)
 {
 	uint32_t host = v_id_host(r->sender);
+	int remote = !!(r->creds.flags & V_CRED_REMOTE);
 	unsigned int i;
 
-	if ((r->creds.flags & V_CRED_REMOTE) && !(r->creds.flags & V_CRED_KEYED) &&
-	    !vx.allow_insecure)
+	if (r->forwarder || r->creds.uid != 0 ||
+	    (remote && !(r->creds.flags & V_CRED_KEYED) && !vx.allow_insecure))
 		return;
 	pthread_mutex_lock(&vx_hosts_lock);
 	for (i = 0; i < vx_nhosts; i++)
@@ -67,6 +71,7 @@ void vx_load_record(const struct v_receive *r)
 static void vx_host_record(const struct vx_host *h, int64_t now, struct vexec_host *o)
 {
 	const struct v_msg *m = &h->load;
+	uint64_t score;
 
 	memset(o, 0, sizeof(*o));
 	o->server = htole64(h->server);
@@ -78,7 +83,8 @@ static void vx_host_record(const struct vx_host *h, int64_t now, struct vexec_ho
 	o->mem_kib = htole64(v_msg_get64(m, 16));
 	o->vprocs = htole32(v_msg_get32(m, 24));
 	o->ncpus = htole16(v_msg_get16(m, 28));
-	o->score = htole32(v_msg_get32(m, 4) + v_msg_get32(m, 8));
+	score = (uint64_t)v_msg_get32(m, 4) + v_msg_get32(m, 8);
+	o->score = htole32(score > UINT32_MAX ? UINT32_MAX : (uint32_t)score);
 }
 
 /* The hosts heard within VEXEC_LOAD_AGE_MS; older ones are dropped. */
@@ -129,23 +135,52 @@ static unsigned long long vx_read_field(const char *path, const char *key)
 	return v;
 }
 
-/* CPU time of each running program's session, and their sum's growth. */
+#define VX_CPU_MAX	4096
+
+/*
+ * CPU time of each running program's session (one /proc scan, outside
+ * vx_lock), and their sum's growth since the last call.
+ */
 static uint64_t vx_programs_cpu(void)
 {
-	static uint64_t last;
-	uint64_t sum = 0, ns, grew;
+	static pid_t sids[VX_CPU_MAX];
+	static uint64_t ns[VX_CPU_MAX], last;
+	uint64_t sum = 0, grew;
+	unsigned int i, n = 0;
 	struct vx_prog *p;
 
 	pthread_mutex_lock(&vx_lock);
-	for (p = vx_prog_first(); p; p = p->next)
-		if (p->started && !p->exited && vx_session_cpu(p->pid, &ns) == 0) {
-			p->cpu_ns = ns;
-			sum += ns;
-		}
+	for (p = vx_prog_first(); p && n < VX_CPU_MAX; p = p->next)
+		if (p->started && !p->exited)
+			sids[n++] = p->pid;
 	pthread_mutex_unlock(&vx_lock);
+	vx_sessions_cpu(sids, ns, n);
+	pthread_mutex_lock(&vx_lock);
+	for (p = vx_prog_first(); p; p = p->next)
+		for (i = 0; i < n; i++)
+			if (p->pid == sids[i] && !p->exited)
+				p->cpu_ns = ns[i];
+	pthread_mutex_unlock(&vx_lock);
+	for (i = 0; i < n; i++)
+		sum += ns[i];
 	grew = sum > last ? sum - last : 0;
 	last = sum;
 	return grew;
+}
+
+/* The 1-minute load average, in hundredths (an instant's run queue is
+ * noise: hosts sharing a kernel would differ by when they looked). */
+static unsigned long long vx_loadavg_centi(void)
+{
+	double avg = 0;
+	FILE *f = fopen("/proc/loadavg", "re");
+
+	if (f) {
+		if (fscanf(f, "%lf", &avg) != 1)
+			avg = 0;
+		fclose(f);
+	}
+	return (unsigned long long)(avg * 100);
 }
 
 static void vx_load_measure(struct v_msg *m, int64_t interval_ms)
@@ -156,8 +191,7 @@ static void vx_load_measure(struct v_msg *m, int64_t interval_ms)
 
 	if (ncpu < 1)
 		ncpu = 1;
-	running = vx_read_field("/proc/stat", "procs_running ");
-	running = running > 1 ? running - 1 : 0;	/* not us, measuring */
+	running = vx_loadavg_centi();
 	cpu = vx_programs_cpu();
 	if (interval_ms < 1)
 		interval_ms = 1;
@@ -167,7 +201,7 @@ static void vx_load_measure(struct v_msg *m, int64_t interval_ms)
 	vx_vproc_lookup(0, NULL, NULL, &vprocs);
 	memset(m, 0, sizeof(*m));
 	v_msg_set_code(m, VEXEC_LOAD);
-	v_msg_put32(m, 4, (uint32_t)(running * 100 / (unsigned long)ncpu));
+	v_msg_put32(m, 4, (uint32_t)(running / (unsigned long)ncpu));
 	v_msg_put32(m, 8, (uint32_t)(cpu / 10000ULL / (unsigned long long)interval_ms /
 				     (unsigned long long)ncpu));
 	v_msg_put32(m, 12, progs);

@@ -9,19 +9,11 @@
  * (VEXEC_LINGER_MS after a WAIT was answered, or after it ended when
  * nobody asked), then the load thread's sweep frees it.
  *
- * The running programs are written to STATE_DIR/<host part>.pids (pid and
- * start time), so that a vexecd started after one that was killed ends
- * their sessions: a program dies with vexecd (PR_SET_PDEATHSIG), its own
- * children would not.
+ * Each program's ctl thread (vexecd_ctl.c) waits for its exec, answers
+ * RUN, then serves its V process; the relays are in vexecd_relay.c.
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include "vexecd.h"
@@ -87,7 +79,7 @@ struct vx_prog *vx_prog_new(uint32_t uid, int *err)
 		return NULL;
 	}
 	p->uid = uid;
-	p->vfd = p->pty = p->fd_in = p->evfd = -1;
+	p->vfd = p->pty = p->fd_in = p->evfd = p->status_fd = -1;
 	p->fd_out[0] = p->fd_out[1] = -1;
 	for (i = 0; i < 3; i++)
 		p->relay_sock[i] = -1;
@@ -138,6 +130,7 @@ static void vx_prog_free(struct vx_prog *p)
 	vx_close(&p->fd_out[0]);
 	vx_close(&p->fd_out[1]);
 	vx_close(&p->evfd);
+	vx_close(&p->status_fd);
 	free(p);
 }
 
@@ -148,329 +141,6 @@ void vx_prog_discard(struct vx_prog *p)
 	vx_prog_unlink(p);
 	pthread_mutex_unlock(&vx_lock);
 	vx_prog_free(p);
-}
-
-/* ---- WAIT, SIGNAL, WINSIZE: the program's own V process ------------------ */
-
-static void vx_wait_reply(struct vx_prog *p, uint64_t to)
-{
-	struct v_msg m = vio_reply_code(V_OK);
-
-	v_msg_put32(&m, 8, (uint32_t)p->status);
-	v_msg_put32(&m, 12, p->drained ? VEXEC_W_DRAINED : 0);
-	if (v_reply(p->vfd, to, &m) == 0 && !p->answered) {
-		p->answered = 1;
-		p->answer_ms = vx_now_ms();
-	}
-}
-
-/* Exited, and the output relays are done: answer the WAITs.  Under vx_lock. */
-static void vx_prog_check_done(struct vx_prog *p)
-{
-	int i;
-
-	if (!p->exited || p->outputs || p->finished)
-		return;
-	p->finished = 1;
-	p->finish_ms = vx_now_ms();
-	for (i = 0; i < p->nwait; i++)
-		vx_wait_reply(p, p->waiters[i]);
-	p->nwait = 0;
-	vx_load_kick();
-}
-
-static int vx_may(const struct vx_prog *p, const struct v_receive *r)
-{
-	int remote = !!(r->creds.flags & V_CRED_REMOTE);
-	int keyed = !!(r->creds.flags & V_CRED_KEYED);
-
-	if (remote && !keyed && !vx.allow_insecure)
-		return 0;
-	if (r->creds.uid == 0)
-		return !remote || (keyed && vx.allow_root);
-	return r->creds.uid == p->uid;
-}
-
-static unsigned int vx_ctl_wait(struct vx_prog *p, const struct v_receive *r)
-{
-	if (p->finished) {
-		vx_wait_reply(p, r->sender);
-		return V_OK + 0x100;	/* replied */
-	}
-	if (p->nwait == VX_WAITERS_MAX)
-		return V_NO_SERVER_RESOURCES;
-	p->waiters[p->nwait++] = r->sender;
-	return V_OK + 0x100;
-}
-
-static unsigned int vx_ctl_winsize(struct vx_prog *p, const struct v_msg *m)
-{
-	struct winsize ws = { .ws_row = v_msg_get16(m, 4), .ws_col = v_msg_get16(m, 6),
-			      .ws_xpixel = v_msg_get16(m, 8), .ws_ypixel = v_msg_get16(m, 10) };
-
-	if (p->pty < 0 || p->exited)
-		return V_BAD_STATE;
-	return ioctl(p->pty, TIOCSWINSZ, &ws) < 0 ? V_BAD_ARGS : V_OK;
-}
-
-/* One request to the program's V process; under vx_lock. */
-static unsigned int vx_ctl_request(struct vx_prog *p, const struct v_receive *r)
-{
-	uint32_t sig = v_msg_get32(&r->msg, 4);
-
-	if (!vx_may(p, r))
-		return V_NO_PERMISSION;
-	switch (v_msg_code(&r->msg)) {
-	case VEXEC_WAIT:
-		return vx_ctl_wait(p, r);
-	case VEXEC_SIGNAL:
-		if (!sig || sig > 64)
-			return V_BAD_ARGS;
-		if (p->exited)
-			return V_BAD_STATE;
-		return kill(-p->pid, (int)sig) < 0 ? V_IO_ERROR : V_OK;
-	case VEXEC_WINSIZE:
-		return vx_ctl_winsize(p, &r->msg);
-	default:
-		return V_ILLEGAL_REQUEST;
-	}
-}
-
-/* A notice: the caller ended (hang the program up), or a waiter gave up. */
-static void vx_ctl_notice(struct vx_prog *p, const struct v_receive *r)
-{
-	int i;
-
-	if (r->kind == V_KIND_UNBLOCK) {
-		for (i = 0; i < p->nwait; i++)
-			if (p->waiters[i] == r->sender)
-				p->waiters[i--] = p->waiters[--p->nwait];
-		return;
-	}
-	if (r->kind == V_KIND_NOTICE && r->sender == p->client && !p->exited)
-		kill(-p->pid, SIGHUP);
-}
-
-static void *vx_ctl_thread(void *arg)
-{
-	struct vx_prog *p = arg;
-	struct v_receive r;
-	struct v_msg reply;
-	unsigned int code;
-	int ret;
-
-	for (;;) {
-		memset(&r, 0, sizeof(r));
-		ret = v_receive_ex(p->vfd, &r);
-		if (ret == -EINTR)
-			continue;
-		if (ret < 0)
-			break;
-		pthread_mutex_lock(&vx_lock);
-		if (r.kind != V_KIND_MESSAGE) {
-			vx_ctl_notice(p, &r);
-			pthread_mutex_unlock(&vx_lock);
-			continue;
-		}
-		code = vx_ctl_request(p, &r);
-		pthread_mutex_unlock(&vx_lock);
-		if (code < 0x100) {
-			reply = vio_reply_code(code);
-			v_reply(p->vfd, r.sender, &reply);
-		}
-	}
-	return NULL;
-}
-
-/* ---- stdio relays ------------------------------------------------------- */
-
-struct vx_relay {
-	struct vx_prog *p;
-	int i;			/* 0 stdin, 1 stdout, 2 stderr */
-	int fd;
-};
-
-static int vx_write_all(int fd, const char *b, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* stdin: READ from the caller's instance, write to the program. */
-static void *vx_relay_in(void *arg)
-{
-	struct vx_relay *rl = arg;
-	struct vx_prog *p = rl->p;
-	char *buf = malloc(VEXEC_CHUNK);
-	uint64_t n;
-	struct v_msg m;
-
-	while (buf) {
-		memset(&m, 0, sizeof(m));
-		v_msg_set_code(&m, VIO_READ);
-		v_msg_put32(&m, 4, p->stdio[0]);
-		v_msg_put64(&m, 16, VEXEC_CHUNK);
-		if (v_send_seg(p->relay_sock[0], p->stream, &m, buf, VEXEC_CHUNK, V_SEG_WRITE) < 0 ||
-		    v_msg_code(&m) != V_OK)
-			break;
-		n = v_msg_get64(&m, 8);
-		if (n > VEXEC_CHUNK || vx_write_all(rl->fd, buf, n) < 0)
-			break;
-	}
-	free(buf);
-	/* End of input: the program reads EOF (a terminal's is ^D, its own). */
-	if (p->pty < 0) {
-		pthread_mutex_lock(&vx_lock);
-		vx_close(&p->fd_in);
-		pthread_mutex_unlock(&vx_lock);
-	}
-	free(rl);
-	return NULL;
-}
-
-/* Send n bytes to the caller's instance i; short writes are written again. */
-static int vx_relay_send(struct vx_prog *p, int i, char *b, size_t n)
-{
-	struct v_msg m;
-	uint64_t w;
-
-	while (n) {
-		memset(&m, 0, sizeof(m));
-		v_msg_set_code(&m, VIO_WRITE);
-		v_msg_put32(&m, 4, p->stdio[i]);
-		v_msg_put64(&m, 16, n);
-		if (v_send_seg(p->relay_sock[i], p->stream, &m, b, n, V_SEG_READ) < 0 ||
-		    v_msg_code(&m) != V_OK)
-			return -1;
-		w = v_msg_get64(&m, 8);
-		if (!w || w > n)
-			return -1;
-		b += w;
-		n -= w;
-	}
-	return 0;
-}
-
-/* Wait for output; after the program ended at most until the drain bound. */
-static int vx_relay_poll(struct vx_prog *p, int fd)
-{
-	struct pollfd pf[2] = { { .fd = fd, .events = POLLIN }, { .fd = p->evfd, .events = POLLIN } };
-	int64_t left;
-	int exited;
-
-	for (;;) {
-		pthread_mutex_lock(&vx_lock);
-		exited = p->exited;
-		left = p->exit_ms + VEXEC_DRAIN_MS - vx_now_ms();
-		pthread_mutex_unlock(&vx_lock);
-		if (exited && left <= 0)
-			return 0;
-		if (poll(pf, exited ? 1 : 2, exited ? (int)left : -1) < 0 && errno != EINTR)
-			return -1;
-		if (pf[0].revents)
-			return 1;
-	}
-}
-
-/* stdout / stderr (a terminal's output: stdout): program to caller. */
-static void *vx_relay_out(void *arg)
-{
-	struct vx_relay *rl = arg;
-	struct vx_prog *p = rl->p;
-	char *buf = malloc(VEXEC_CHUNK);
-	int ok = 1, drained = 0;
-	ssize_t n;
-
-	while (buf && vx_relay_poll(p, rl->fd) > 0) {
-		n = read(rl->fd, buf, VEXEC_CHUNK);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {	/* EOF; a terminal's master: EIO once closed */
-			drained = ok;
-			break;
-		}
-		/* The caller stopped reading: the program's next write gets
-		 * SIGPIPE (a terminal's output is read on and dropped). */
-		if (ok && vx_relay_send(p, rl->i, buf, (size_t)n) < 0) {
-			ok = 0;
-			if (p->pty < 0)
-				break;
-		}
-	}
-	free(buf);
-	pthread_mutex_lock(&vx_lock);
-	if (p->pty < 0)
-		vx_close(&p->fd_out[rl->i - 1]);
-	p->drained &= drained;
-	p->outputs--;
-	vx_prog_check_done(p);
-	pthread_mutex_unlock(&vx_lock);
-	free(rl);
-	return NULL;
-}
-
-static int vx_thread(struct vx_prog *p, int slot, void *(*fn)(void *), void *arg)
-{
-	if (pthread_create(&p->th[slot], NULL, fn, arg))
-		return -EAGAIN;
-	p->th_used[slot] = 1;
-	return 0;
-}
-
-static int vx_relay_start(struct vx_prog *p, int i, int fd)
-{
-	struct vx_relay *rl = calloc(1, sizeof(*rl));
-	int ret;
-
-	if (!rl)
-		return -ENOMEM;
-	rl->p = p;
-	rl->i = i;
-	rl->fd = fd;
-	p->relay_sock[i] = v_open();
-	if (p->relay_sock[i] < 0) {
-		free(rl);
-		return p->relay_sock[i];
-	}
-	ret = vx_thread(p, i + 1, i ? vx_relay_out : vx_relay_in, rl);
-	if (ret)
-		free(rl);
-	return ret;
-}
-
-/* The relays: the number of output relays started, or -errno. */
-static int vx_relays_start(struct vx_prog *p)
-{
-	int i, fd, ret = 0, outs = 0;
-
-	for (i = 0; i < 3 && !ret; i++) {
-		fd = p->pty >= 0 ? (i == 2 ? -1 : p->pty) : i == 0 ? p->fd_in : p->fd_out[i - 1];
-		if (fd < 0 || !p->stdio[i])
-			continue;
-		if (i) {
-			pthread_mutex_lock(&vx_lock);
-			p->outputs++;
-			pthread_mutex_unlock(&vx_lock);
-		}
-		ret = vx_relay_start(p, i, fd);
-		if (ret && i) {
-			pthread_mutex_lock(&vx_lock);
-			p->outputs--;
-			pthread_mutex_unlock(&vx_lock);
-		}
-		outs += i && !ret;
-	}
-	return ret ? ret : outs;
 }
 
 /* ---- running one --------------------------------------------------------- */
@@ -506,39 +176,95 @@ static int vx_prog_open(struct vx_prog *p, const struct vx_req *q)
 	return ret;
 }
 
-static unsigned long long vx_start_ticks(pid_t pid);
-
-/* Start the program of q in p (a slot from vx_prog_new).  0 or errno. */
-int vx_prog_run(struct vx_req *q, struct vx_prog *p)
+/* Exec failed or could not be waited for: answer RUN, leave p to the sweep. */
+static void vx_prog_failed(struct vx_prog *p, int err)
 {
-	struct timespec ts;
-	int ret, err = 0;
+	struct v_msg m = vx_run_error(err);
 
-	ret = vx_prog_open(p, q);
-	if (!ret)
-		ret = vx_spawn(q, p, &err);
-	if (ret) {
-		vx_prog_discard(p);
-		return -ret;
-	}
+	v_reply(vxd.fd, p->client, &m);
+	pthread_mutex_lock(&vx_lock);
+	p->failed = 1;
+	pthread_mutex_unlock(&vx_lock);
+}
+
+/* Exec succeeded: the relays, then RUN's answer (its V id and pid). */
+static void vx_prog_started(struct vx_prog *p)
+{
+	struct v_msg m = vio_reply_code(V_OK);
+	struct timespec ts;
+	int ret;
+
 	clock_gettime(CLOCK_REALTIME, &ts);
 	p->started_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	p->start_ticks = vx_start_ticks(p->pid);
 	p->drained = 1;
-	ret = vx_thread(p, 0, vx_ctl_thread, p);
-	if (!ret)
-		ret = vx_relays_start(p);
+	ret = vx_relays_start(p);
 	pthread_mutex_lock(&vx_lock);
 	p->started = 1;
-	if (ret < 0) {	/* half started: end it, the reaper and sweep clean up */
-		kill(-p->pid, SIGKILL);
+	if (ret < 0 && !p->exited) {	/* half started: end it */
+		vx_session_kill(p->pid, SIGKILL);
 		p->drained = 0;
 	}
 	vx_prog_check_done(p);
 	vx_state_save();
 	pthread_mutex_unlock(&vx_lock);
 	vx_load_kick();
-	return ret < 0 ? -ret : 0;
+	v_msg_put64(&m, 8, p->id);
+	v_msg_put32(&m, 16, (uint32_t)p->pid);
+	v_reply(vxd.fd, p->client, &m);
+}
+
+/*
+ * The program's ctl thread: wait for exec here, not in a worker (a user's
+ * FUSE mount can hold chdir or exec for as long as it likes), answer RUN,
+ * then serve the program's V process.
+ */
+static void *vx_ctl_thread(void *arg)
+{
+	struct vx_prog *p = arg;
+	int err = 0;
+	ssize_t n;
+
+	do
+		n = read(p->status_fd, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(p->status_fd);
+	p->status_fd = -1;
+	if (n == sizeof(err)) {
+		vx_prog_failed(p, err ? err : EIO);
+		return NULL;
+	}
+	vx_prog_started(p);
+	vx_ctl_serve(p);
+	return NULL;
+}
+
+/*
+ * Start the program of q in p (a slot from vx_prog_new): fork it, and
+ * leave the rest (and RUN's answer) to its ctl thread.  0 (RUN will be
+ * answered), or an errno for the caller to answer with.
+ */
+int vx_prog_run(struct vx_req *q, struct vx_prog *p)
+{
+	int ret;
+
+	ret = vx_prog_open(p, q);
+	if (!ret)
+		ret = vx_spawn(q, p);
+	if (ret) {
+		vx_prog_discard(p);
+		return -ret;
+	}
+	if (pthread_create(&p->th[0], NULL, vx_ctl_thread, p)) {
+		pthread_mutex_lock(&vx_lock);
+		if (!p->exited)
+			vx_session_kill(p->pid, SIGKILL);
+		p->failed = 1;
+		pthread_mutex_unlock(&vx_lock);
+		return EAGAIN;
+	}
+	p->th_used[0] = 1;
+	return 0;
 }
 
 /* ---- the reaper ---------------------------------------------------------- */
@@ -555,13 +281,15 @@ static void vx_prog_exited(pid_t pid)
 	ssize_t n;
 
 	pthread_mutex_lock(&vx_lock);
+	for (p = vx_progs; p; p = p->next)
+		if (p->pid == pid && !p->exited)
+			break;
+	if (p)
+		vx_session_hangup(p);
 	if (waitpid(pid, &status, WNOHANG) != pid) {
 		pthread_mutex_unlock(&vx_lock);
 		return;
 	}
-	for (p = vx_progs; p; p = p->next)
-		if (p->pid == pid && !p->exited)
-			break;
 	if (p) {
 		p->exited = 1;
 		p->status = status;
@@ -602,6 +330,12 @@ static void *vx_reaper(void *arg)
 	return NULL;
 }
 
+/* A child was forked: the reaper may be waiting for one. */
+void vx_reap_kick(void)
+{
+	pthread_cond_signal(&vx_reap_cond);
+}
+
 void vx_prog_reap_start(void)
 {
 	pthread_t t;
@@ -614,14 +348,17 @@ void vx_prog_reap_start(void)
 
 static int vx_prog_stale(const struct vx_prog *p, int64_t now)
 {
-	if (!p->finished)
+	if (p->failed)	/* its ctl thread has answered RUN and ended */
+		return p->exited || p->pid <= 0;
+	if (!p->started || !p->finished)
 		return 0;
 	if (p->answered)
 		return now - p->answer_ms >= VEXEC_LINGER_MS;
 	return now - p->finish_ms >= VEXEC_LINGER_MS;
 }
 
-/* Free the programs whose status was collected (or nobody asked for). */
+/* Cut what outlived the drain bound; free the programs whose status was
+ * collected (or nobody asked for). */
 void vx_prog_sweep(void)
 {
 	struct vx_prog *p, *next, *dead = NULL;
@@ -630,7 +367,8 @@ void vx_prog_sweep(void)
 	pthread_mutex_lock(&vx_lock);
 	for (p = vx_progs; p; p = next) {
 		next = p->next;
-		if (p->started && vx_prog_stale(p, now)) {
+		vx_relays_cut(p, now);
+		if (vx_prog_stale(p, now)) {
 			vx_prog_unlink(p);
 			p->next = dead;
 			dead = p;
@@ -643,16 +381,23 @@ void vx_prog_sweep(void)
 	}
 }
 
-/* At a clean stop: end every program's session (TERM, then KILL). */
-void vx_prog_stop_all(void)
+static void vx_prog_signal_all(int sig)
 {
 	struct vx_prog *p;
-	int i, left = 1;
+
+	for (p = vx_progs; p; p = p->next)
+		if (p->pid > 0 && !p->exited)
+			vx_session_kill(p->pid, sig);
+}
+
+/* At a clean stop, before the workers go: TERM every program, then KILL. */
+void vx_prog_stop_all(void)
+{
+	unsigned int left = 1;
+	int i;
 
 	pthread_mutex_lock(&vx_lock);
-	for (p = vx_progs; p; p = p->next)
-		if (p->started && !p->exited)
-			kill(-p->pid, SIGTERM);
+	vx_prog_signal_all(SIGTERM);
 	pthread_mutex_unlock(&vx_lock);
 	for (i = 0; i < 20 && left; i++) {
 		usleep(50000);
@@ -661,157 +406,7 @@ void vx_prog_stop_all(void)
 		pthread_mutex_unlock(&vx_lock);
 	}
 	pthread_mutex_lock(&vx_lock);
-	for (p = vx_progs; p; p = p->next)
-		if (p->started && !p->exited)
-			kill(-p->pid, SIGKILL);
-	vx_progs = NULL;
-	vx_state_save();
+	vx_prog_signal_all(SIGKILL);
 	pthread_mutex_unlock(&vx_lock);
-}
-
-/* ---- /proc ------------------------------------------------------------------ */
-
-/* Fields of /proc/PID/stat after the command: state is field 3. */
-static int vx_stat_fields(pid_t pid, char *state, int *sid, unsigned long long *cpu,
-			  unsigned long long *start)
-{
-	char path[64], buf[1024], *s;
-	unsigned long long ut, st, t;
-	int n, sess;
-	char c;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	n = (int)fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = 0;
-	s = strrchr(buf, ')');
-	if (!s || sscanf(s + 2, "%c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
-			 &c, &sess, &ut, &st, &t) != 5)
-		return -1;
-	if (state)
-		*state = c;
-	if (sid)
-		*sid = sess;
-	if (cpu)
-		*cpu = ut + st;
-	if (start)
-		*start = t;
-	return 0;
-}
-
-char vx_proc_state(pid_t pid)
-{
-	char c = 'X';
-
-	if (pid <= 0 || vx_stat_fields(pid, &c, NULL, NULL, NULL))
-		return 'X';
-	return c;
-}
-
-static unsigned long long vx_start_ticks(pid_t pid)
-{
-	unsigned long long t = 0;
-
-	vx_stat_fields(pid, NULL, NULL, NULL, &t);
-	return t;
-}
-
-/* Call fn on each process of session sid. */
-static void vx_session_each(pid_t sid, void (*fn)(pid_t, unsigned long long, void *),
-			    void *arg)
-{
-	unsigned long long cpu;
-	struct dirent *e;
-	DIR *d;
-	int s;
-
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
-		    !vx_stat_fields(atoi(e->d_name), NULL, &s, &cpu, NULL) && s == sid)
-			fn(atoi(e->d_name), cpu, arg);
-	closedir(d);
-}
-
-static void vx_add_cpu(pid_t pid, unsigned long long ticks, void *arg)
-{
-	(void)pid;
-	*(unsigned long long *)arg += ticks;
-}
-
-/* CPU time of the processes of session sid now (ns). */
-int vx_session_cpu(pid_t sid, uint64_t *ns)
-{
-	unsigned long long ticks = 0;
-	long hz = sysconf(_SC_CLK_TCK);
-
-	if (sid <= 0)
-		return -1;
-	vx_session_each(sid, vx_add_cpu, &ticks);
-	*ns = ticks * (1000000000ULL / (unsigned long long)(hz > 0 ? hz : 100));
-	return 0;
-}
-
-/* ---- the state file ----------------------------------------------------------- */
-
-static void vx_state_path(char *out, size_t n)
-{
-	snprintf(out, n, "%s/%08x.pids", vx.state_dir, vx.host);
-}
-
-/* Record the running programs (pid and start time).  Under vx_lock. */
-void vx_state_save(void)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	struct vx_prog *p;
-	FILE *f;
-
-	vx_state_path(path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	mkdir(vx.state_dir, 0700);
-	f = fopen(tmp, "we");
-	if (!f)
-		return;
-	for (p = vx_progs; p; p = p->next)
-		if (p->pid > 0 && !p->exited)
-			fprintf(f, "%d %llu\n", (int)p->pid, p->start_ticks);
-	if (fclose(f) == 0)
-		rename(tmp, path);
-}
-
-static void vx_kill_one(pid_t pid, unsigned long long ticks, void *arg)
-{
-	(void)ticks;
-	(void)arg;
-	kill(pid, SIGKILL);
-}
-
-/* End what a killed predecessor on this host left running. */
-void vx_state_recover(void)
-{
-	unsigned long long start;
-	char path[PATH_MAX];
-	int pid, n = 0;
-	FILE *f;
-
-	vx_state_path(path, sizeof(path));
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fscanf(f, "%d %llu", &pid, &start) == 2)
-		if (pid > 1 && vx_start_ticks(pid) == start) {
-			kill(-pid, SIGKILL);
-			vx_session_each(pid, vx_kill_one, NULL);
-			n++;
-		}
-	fclose(f);
-	unlink(path);
-	if (n)
-		vd_log(&vxd, "ended %d program%s a previous vexecd left", n, n == 1 ? "" : "s");
+	vx_load_kick();
 }

@@ -35,6 +35,7 @@ struct vx_child {
 	char **envp;
 	int status_fd;
 	pid_t parent;
+	char loginuid[16];	/* the audit login uid, as /proc wants it */
 };
 
 /* Load an image of len bytes at segment offset off into a sealed memfd. */
@@ -75,16 +76,21 @@ int vx_image_load(int fd, const struct v_receive *r, const void *seg, uint64_t o
 	return mfd;
 }
 
-/* The user's groups here; an unknown uid keeps the gid its kernel gave. */
+/*
+ * The user's groups here.  An unknown uid keeps the gid its kernel vouched
+ * for; a claimed one (an unkeyed link) gets nogroup: a claim of gid 0 or
+ * of "disk" must not be worth anything.
+ */
 static void vx_child_user(struct vx_child *c, const struct vx_who *w)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 
 	c->uid = w->uid;
-	c->gid = w->gid;
-	c->groups[0] = w->gid;
+	c->gid = w->claimed ? 65534 : w->gid;
+	c->groups[0] = c->gid;
 	c->ngroups = 1;
+	snprintf(c->loginuid, sizeof(c->loginuid), "%u", w->uid);
 	if (getpwuid_r(w->uid, &pw, buf, sizeof(buf), &res) || !res)
 		return;
 	c->gid = pw.pw_gid;
@@ -148,9 +154,62 @@ static char **vx_vfile_argv(const struct vx_req *q)
 	return v;
 }
 
-static void __attribute__((noreturn)) vx_child_fail(const struct vx_child *c, int err)
+/*
+ * In the child: nothing of vexecd's but what the program is given.  Its
+ * descriptors go first (closed, not just marked: another user's pipes and
+ * status pipes must not stay open in a child that hangs in chdir), the
+ * status pipe and the image kept at 3 and 4.
+ */
+static int vx_child_fds(const struct vx_child *c, int *status_fd, int *image_fd)
 {
-	ssize_t n = write(c->status_fd, &err, sizeof(err));
+	int i, s, img = -1;
+
+	for (i = 0; i < 3; i++)
+		if (dup2(c->fd[i], i) < 0)
+			return -1;
+	s = fcntl(c->status_fd, F_DUPFD_CLOEXEC, 64);
+	if (c->image_fd >= 0)
+		img = fcntl(c->image_fd, F_DUPFD_CLOEXEC, 64);
+	if (s < 0 || (c->image_fd >= 0 && img < 0) || dup3(s, 3, O_CLOEXEC) < 0 ||
+	    (img >= 0 && dup3(img, 4, O_CLOEXEC) < 0))
+		return -1;
+	*status_fd = 3;
+	*image_fd = img >= 0 ? 4 : -1;
+	return close_range(img >= 0 ? 5 : 4, ~0U, 0);
+}
+
+/* Every signal at its default, unblocked: vexecd ignores SIGPIPE, and may
+ * have been started ignoring SIGINT (a shell's background job); exec
+ * keeps what is ignored. */
+static void vx_child_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int i;
+
+	for (i = 1; i < NSIG; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			sigaction(i, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The audit login uid: unset, the program could set it to anything. */
+static void vx_child_loginuid(const struct vx_child *c)
+{
+	int fd = open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = write(fd, c->loginuid, strlen(c->loginuid));
+	(void)n;
+	close(fd);
+}
+
+static void __attribute__((noreturn)) vx_child_fail(int status_fd, int err)
+{
+	ssize_t n = write(status_fd, &err, sizeof(err));
 
 	(void)n;
 	_exit(127);
@@ -159,40 +218,27 @@ static void __attribute__((noreturn)) vx_child_fail(const struct vx_child *c, in
 /* In the child: async-signal-safe calls only, up to exec. */
 static void __attribute__((noreturn)) vx_child_exec(const struct vx_child *c)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int i, err = ENOENT;
+	int i, err = ENOENT, sfd = c->status_fd, ifd = -1;
 
-	/* Nothing of vexecd's signal state: it ignores SIGPIPE, and may have
-	 * been started ignoring SIGINT (a shell's background job); exec
-	 * keeps what is ignored. */
-	for (i = 1; i < NSIG; i++)
-		if (i != SIGKILL && i != SIGSTOP)
-			sigaction(i, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (setsid() < 0)
-		vx_child_fail(c, errno);
-	for (i = 0; i < 3; i++)
-		if (dup2(c->fd[i], i) < 0)
-			vx_child_fail(c, errno);
+	vx_child_signals();
+	if (setsid() < 0 || vx_child_fds(c, &sfd, &ifd) < 0)
+		vx_child_fail(sfd, errno);
 	if (c->ctty && ioctl(0, TIOCSCTTY, 0) < 0)
-		vx_child_fail(c, errno);
+		vx_child_fail(sfd, errno);
+	vx_child_loginuid(c);
 	if (setgroups((size_t)c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
 	    setuid(c->uid) < 0)
-		vx_child_fail(c, errno);
-	/* After setuid (which clears it); the forking thread lives as long as
-	 * vexecd, so the program dies with vexecd. */
+		vx_child_fail(sfd, errno);
+	/* After setuid (which clears it).  The forking thread is a worker,
+	 * which lives until vexecd has ended its programs (on_stop). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != c->parent)
-		vx_child_fail(c, ESRCH);
+		vx_child_fail(sfd, ESRCH);
 	if (chdir(c->cwd) < 0)
-		vx_child_fail(c, errno);
+		vx_child_fail(sfd, errno);
 	umask(022);
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		vx_child_fail(c, errno);
-	if (c->image_fd >= 0) {
-		fexecve(c->image_fd, c->argv, c->envp);
-		vx_child_fail(c, errno);
+	if (ifd >= 0) {
+		fexecve(ifd, c->argv, c->envp);
+		vx_child_fail(sfd, errno);
 	}
 	for (i = 0; i < c->npaths; i++) {
 		execve(c->paths[i], c->argv, c->envp);
@@ -202,7 +248,7 @@ static void __attribute__((noreturn)) vx_child_exec(const struct vx_child *c)
 		if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
 			break;
 	}
-	vx_child_fail(c, err);
+	vx_child_fail(sfd, err);
 }
 
 /* A terminal for the program: our end (master) and its (slave, ours). */
@@ -212,7 +258,8 @@ static int vx_pty_open(struct vx_prog *p, const struct vx_req *q, int *slave)
 			      .ws_xpixel = q->ws[2], .ws_ypixel = q->ws[3] };
 	char name[64];
 
-	p->pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* Non-blocking: a relay never waits on the program for ever. */
+	p->pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (p->pty < 0)
 		return -errno;
 	if (grantpt(p->pty) || unlockpt(p->pty) || ptsname_r(p->pty, name, sizeof(name)))
@@ -256,10 +303,12 @@ static int vx_stdio_open(struct vx_prog *p, const struct vx_req *q, struct vx_ch
 			break;
 		}
 		c->fd[i] = pfd[i == 0 ? 0 : 1];
-		if (i == 0)
+		if (i == 0)	/* our end only: the program's stays blocking */
 			p->fd_in = pfd[1];
 		else
 			p->fd_out[i - 1] = pfd[0];
+		if (i == 0 && fcntl(p->fd_in, F_SETFL, O_NONBLOCK) < 0)
+			ret = -errno;
 	}
 	close(null);
 	return ret;
@@ -286,6 +335,7 @@ static int vx_child_prepare(struct vx_req *q, struct vx_prog *p, struct vx_child
 	c->envp = q->envp;
 	c->parent = getpid();
 	vx_child_user(c, &q->who);
+	p->gid = c->gid;
 	ret = vx_stdio_open(p, q, c);
 	if (ret)
 		return ret;
@@ -300,15 +350,16 @@ static int vx_child_prepare(struct vx_req *q, struct vx_prog *p, struct vx_child
 }
 
 /*
- * Fork and exec the program for p.  The pid is set under vx_lock before
- * the reaper can look it up.  0 once exec succeeded, or -errno.
+ * Fork the program for p.  Its pid is set under vx_lock before the reaper
+ * can look it up; p->status_fd tells how exec went (vexecd_prog.c's ctl
+ * thread reads it: a worker must not wait on a user's file system).
+ * 0, or -errno.
  */
-int vx_spawn(struct vx_req *q, struct vx_prog *p, int *err)
+int vx_spawn(struct vx_req *q, struct vx_prog *p)
 {
 	struct vx_child c = { .fd = { -1, -1, -1 } };
 	char **vargv = NULL;
-	int st[2], ret, e = 0;
-	ssize_t n;
+	int st[2], ret;
 	pid_t pid;
 
 	ret = vx_child_prepare(q, p, &c, &vargv);
@@ -325,19 +376,15 @@ int vx_spawn(struct vx_req *q, struct vx_prog *p, int *err)
 	if (pid == 0)
 		vx_child_exec(&c);
 	p->pid = pid > 0 ? pid : 0;
+	vx_reap_kick();
 	pthread_mutex_unlock(&vx_lock);
 	ret = pid < 0 ? -errno : 0;
 	close(st[1]);
 	vx_child_close(&c);
 	free(vargv);
-	if (!ret) {
-		do
-			n = read(st[0], &e, sizeof(e));
-		while (n < 0 && errno == EINTR);
-		if (n == sizeof(e))
-			ret = -(e ? e : EIO);
-	}
-	close(st[0]);
-	*err = -ret;
+	if (ret)
+		close(st[0]);
+	else
+		p->status_fd = st[0];
 	return ret;
 }

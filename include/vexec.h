@@ -18,9 +18,13 @@
  *     v_creds).  A local sender's uid is vouched for by this kernel, a
  *     remote one's by the sender's kernel over a keyed link
  *     (V_CRED_KEYED).  Over an unkeyed link a uid is only a claim:
- *     vexecd refuses RUN, CONTROL and LIST from such senders
- *     (V_NO_PERMISSION, EPERM) unless started with --allow-insecure-exec,
- *     and even then never acts as root for them.
+ *     vexecd refuses RUN, CONTROL, LIST, WAIT, SIGNAL and WINSIZE from
+ *     such senders (V_NO_PERMISSION, EPERM) unless started with
+ *     --allow-insecure-exec, and even then never acts as root for them,
+ *     runs nothing for a claimed uid below 1000 and gives a claimed uid
+ *     unknown here the group nogroup.  A forwarded request (struct
+ *     v_receive.forwarder set) is refused whoever sent it first: Forward
+ *     keeps the first sender's credentials, not its message.
  *   - A program runs as the requesting uid (its primary group and the
  *     supplementary groups of that user in this host's user database;
  *     the uid's own number when the user is unknown here).  uid 0 is
@@ -29,7 +33,11 @@
  *   - CONTROL acts on a process owned by the requesting uid; root (as
  *     above) acts on any.  LIST shows the requester's own programs, all
  *     of them to a local sender holding CAP_NET_ADMIN.
- *   - LOAD and HOSTS carry nothing secret and are answered to anyone.
+ *   - LOAD and HOSTS carry nothing secret and are answered to anyone;
+ *     a LOAD is recorded only from root of this host or of a keyed host,
+ *     unforwarded.
+ *   - A program's stdio relays Send as the program's user (effective uid
+ *     and gid), never as vexecd's root.
  */
 #ifndef VEXEC_H
 #define VEXEC_H
@@ -60,8 +68,9 @@ enum vexec_request {
 	 * user on the exec host; else a path on the exec host, searched in
 	 * the PATH of the environment given when it has no '/'.  It runs in
 	 * a session of its own as the uid above, in the working directory
-	 * given (ENOENT when it does not exist there), with the environment
-	 * given and nothing else inherited from vexecd.
+	 * given (absolute: EINVAL otherwise; ENOENT when it does not exist
+	 * there), with the environment given, every signal at its default,
+	 * umask 022, and no descriptor of vexecd's.
 	 *
 	 * reply: V_OK, 8 u64 the program's V process (its id: WAIT, SIGNAL,
 	 *        WINSIZE go there; CONTROL names it), 16 u32 its pid on
@@ -80,8 +89,8 @@ enum vexec_request {
 	/*
 	 * LOAD (a group Send to V_GROUP_SCHEDULERS, from each vexecd's own
 	 * process about once a second and when it starts or ends a program):
-	 *   4 u32 run queue of the host in hundredths of a runnable task per
-	 *         CPU (procs_running, the sender's own thread not counted)
+	 *   4 u32 load of the host: its 1-minute load average per CPU, in
+	 *         hundredths
 	 *   8 u32 CPU used by the programs this vexecd runs, in hundredths
 	 *         of a CPU per CPU of the host, over the last interval
 	 *  12 u32 programs running
@@ -112,8 +121,9 @@ enum vexec_request {
 	 *   2 u16 operation VEXEC_OP_*
 	 *   4 u32 signal for VEXEC_OP_KILL (0: SIGTERM), Linux numbering
 	 *   8 u64 the target: a program of that host's vexecd (acts on its
-	 *         session), or any other V process of that host (acts on the
-	 *         process that created the socket: netlink V_A_PROC_PID)
+	 *         session: the leader's process group and every process of
+	 *         the session), or any other V process of that host (acts on
+	 *         the process that created the socket: netlink V_A_PROC_PID)
 	 * reply: V_OK and for every operation the target's state after it:
 	 *         2 u16 VEXEC_KIND_*, 4 u32 owner uid, 8 u32 pid on its host
 	 *         (0: not visible), 12 u8 state (a letter of /proc/PID/stat:
@@ -131,11 +141,18 @@ enum vexec_request {
 	 * VEXEC_DRAIN_MS after its end: a background process keeping its
 	 * stdout open is not waited for).
 	 * reply: V_OK, 8 u32 wait status (waitpid()'s encoding), 12 u32
-	 *        VEXEC_W_* flags.  Any number of WAITs may be held; the
-	 *        status is kept until one was answered and for
-	 *        VEXEC_LINGER_MS more (then the V process closes: ESRCH).
+	 *        VEXEC_W_* flags.  Up to 8 WAITs may be held at once (then
+	 *        V_NO_SERVER_RESOURCES); the status is kept for
+	 *        VEXEC_LINGER_MS after one was answered, or after the end
+	 *        when nobody asked (then the V process closes: ESRCH).
+	 *        WAIT, SIGNAL, WINSIZE: reserved bytes zero (V_BAD_ARGS).
 	 * Who may: the uid that ran it, or root (as above): else
 	 * V_NO_PERMISSION.  The same holds for SIGNAL and WINSIZE.
+	 *
+	 * A program's session ends with it: when its leader ends, what it
+	 * left in the session is hung up (SIGHUP), and killed at the drain
+	 * bound if still there.  A process meant to outlive it leaves the
+	 * session (setsid), and vexecd then no longer knows it.
 	 */
 	VEXEC_WAIT,
 	/*
