@@ -726,7 +726,8 @@ static int do_lookup(const struct v_receive *r, const void *seg, struct v_msg *r
  * from a sender whose kernel vouches for uid 0 (a local sender, or a
  * remote one over a keyed link: a file system client speaking for its
  * host's users), otherwise the sender's own.  A remote sender over an
- * unkeyed link claims whatever uid it likes: it acts as nobody.  0, or a
+ * unkeyed link claims whatever uid it likes: it acts as nobody.  A
+ * forwarded request asserts nothing (it runs as its first sender).  0, or a
  * reply code (the asserted groups unreadable).
  */
 static int who_of(const struct v_receive *r, const void *seg, struct vfsd_who *w)
@@ -734,12 +735,15 @@ static int who_of(const struct v_receive *r, const void *seg, struct vfsd_who *w
 	int remote = !!(r->creds.flags & V_CRED_REMOTE);
 	int vouched = !remote || (r->creds.flags & V_CRED_KEYED);
 	uint16_t code = v_msg_code(&r->msg);
+	/* A forwarder writes the message but keeps the first sender's
+	 * credentials: root's vouching is not to be lent to what it wrote. */
+	int may_assert = vouched && !r->forwarder;
 	size_t at, i;
 
 	memset(w, 0, sizeof(*w));
 	w->uid = r->creds.uid;
 	w->gid = r->creds.gid;
-	if (code > VIO_WRITE_NAMED && code < VIO_REQUEST_END && r->creds.uid == 0 && vouched &&
+	if (code > VIO_WRITE_NAMED && code < VIO_REQUEST_END && r->creds.uid == 0 && may_assert &&
 	    v_msg_get16(&r->msg, VIO_ARG_ASSERT_OFF) == VIO_ASSERT) {
 		w->uid = v_msg_get32(&r->msg, VIO_ARG_UID_OFF);
 		w->gid = v_msg_get32(&r->msg, VIO_ARG_GID_OFF);

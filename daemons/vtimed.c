@@ -73,6 +73,9 @@ static void fill_time(struct v_msg *reply)
  */
 static int may_set_time(const struct v_receive *r)
 {
+	/* Forward keeps root's credentials on a message the forwarder wrote. */
+	if (r->forwarder)
+		return 0;
 	if (r->creds.flags & V_CRED_REMOTE)
 		return (r->creds.flags & V_CRED_KEYED) && r->creds.uid == 0;
 	return r->creds.uid == 0;
