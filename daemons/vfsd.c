@@ -727,7 +727,8 @@ static int do_lookup(const struct v_receive *r, const void *seg, struct v_msg *r
  * remote one over a keyed link: a file system client speaking for its
  * host's users), otherwise the sender's own.  A remote sender over an
  * unkeyed link claims whatever uid it likes: it acts as nobody.  A
- * forwarded request asserts nothing (it runs as its first sender).  0, or a
+ * forwarded request asserts nothing, and root's acts as nobody (nobody in
+ * the project forwards to vfsd).  0, or a
  * reply code (the asserted groups unreadable).
  */
 static int who_of(const struct v_receive *r, const void *seg, struct vfsd_who *w)
@@ -756,7 +757,7 @@ static int who_of(const struct v_receive *r, const void *seg, struct vfsd_who *w
 			return V_BAD_BUFFER;
 		for (i = 0; i < w->ngroups; i++)
 			w->groups[i] = le32toh(w->groups[i]);
-	} else if (!vouched) {
+	} else if (!vouched || (r->forwarder && r->creds.uid == 0)) {
 		w->uid = SQUASH_ID;
 		w->gid = SQUASH_ID;
 	}
