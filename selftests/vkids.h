@@ -2,10 +2,11 @@
 /*
  * Helpers shared by the suites that fork V processes (local, net): the
  * children a test started (reaped or killed by its teardown) and their
- * report pipes, checks that work inside a child (CK, CKEQ: exit with the
- * line number), and deterministic data patterns with a hash to check
- * copies by, and the test messages (mk, msg_eq, the loop clients'
- * vt_loop_req / vt_loop_reply).
+ * report pipes, daemons started and waited for (their ready line on a
+ * pipe or in a log), the orphans a killed daemon leaves, checks that work
+ * inside a child (CK, CKEQ: exit with the line number), and deterministic
+ * data patterns with a hash to check copies by, and the test messages
+ * (mk, msg_eq, the loop clients' vt_loop_req / vt_loop_reply).
  *
  * A suite may set VT_KIDS_MAX (children at once) and VT_KID_ALARM_S (each
  * child's default alarm, scaled by VK_TIMEOUT_SCALE) before including it.
@@ -15,7 +16,9 @@
 
 #include <sched.h>
 #include <stdarg.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include "vtest.h"
 
 #ifndef VT_KIDS_MAX
@@ -105,6 +108,44 @@ static inline int kid_stop(pid_t pid, int ms)
 		usleep(20000);
 	}
 	return -1;
+}
+
+/*
+ * Wait up to ms (scaled) for kid pid: its exit status (1000 + signal), or
+ * -2 when it did not end (it is SIGKILLed and reaped then).
+ */
+static inline int kid_wait_ms(pid_t pid, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	int st;
+
+	do {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			kid_forget(pid);
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+		}
+		usleep(20000);
+	} while (vt_now_ms() < end);
+	kill(pid, SIGKILL);
+	kid_wait(pid);
+	return -2;
+}
+
+/* SIGKILL a kid, reap it and forget it. */
+static inline void kid_kill(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		kid_wait(pid);
+		kid_forget(pid);	/* its pid may be another process's soon */
+	}
+}
+
+/* Print the last bytes of a file as "# " lines (a failed test's logs). */
+static inline void dump_tail(const char *title, const char *path, size_t max)
+{
+	if (access(path, R_OK) == 0)
+		vt_sh("echo '# --- %s:' >&2; tail -c %zu %s | sed 's/^/# /' >&2", title, max, path);
 }
 
 /* kid_spawn flags */
@@ -214,6 +255,124 @@ static inline pid_t kid_daemon(const char *ns, int err, unsigned int flags, int 
 		*id = strtoull(as + 4, NULL, 16);
 	snprintf(kid_line, sizeof(kid_line), "%s", line);
 	return pid;
+}
+
+/*
+ * Start a daemon with kid_spawn(), its stdout and stderr appended to the
+ * file log (kept for a failed test's dump_tail()); *from gets the log's
+ * size before it, where kid_ready_log() looks for its ready line.  Its
+ * pid, or -1.  Several daemons started this way before any is waited for
+ * start at once.
+ */
+static inline pid_t kid_spawn_log(const char *ns, const char *log, unsigned int flags,
+				  const char *cmd, off_t *from)
+{
+	pid_t pid;
+	int fd;
+
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	*from = lseek(fd, 0, SEEK_END);
+	pid = kid_spawn(ns, fd, fd, flags, cmd);
+	close(fd);
+	return pid;
+}
+
+/*
+ * Wait up to ms (scaled) for the ready line of daemon pid (kid_spawn_log)
+ * in its log after from: a line with " as 0x<id>" (on stdout or stderr);
+ * *id (if given) from it, the line in kid_line.  pid, or -1 (it is killed
+ * then, or it ended).
+ */
+static inline pid_t kid_ready_log(pid_t pid, const char *log, off_t from, int ms, uint64_t *id)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+	char buf[4096], *as, *line;
+	int rfd, st;
+	ssize_t n;
+
+	if (pid < 0)
+		return -1;
+	for (;;) {
+		rfd = open(log, O_RDONLY | O_CLOEXEC);
+		n = rfd < 0 ? -1 : pread(rfd, buf, sizeof(buf) - 1, from);
+		if (rfd >= 0)
+			close(rfd);
+		buf[n > 0 ? n : 0] = '\0';
+		as = strstr(buf, " as 0x");
+		if (as && strchr(as, '\n'))
+			break;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			kid_forget(pid);
+			fprintf(stderr, "# daemon %d ended before it was ready: '%s'\n", (int)pid, buf);
+			return -1;
+		}
+		if (vt_now_ms() > end) {
+			fprintf(stderr, "# daemon %d did not start: '%s'\n", (int)pid, buf);
+			kid_kill(pid);
+			return -1;
+		}
+		usleep(5000);
+	}
+	if (id)
+		*id = strtoull(as + 4, NULL, 16);
+	for (line = as; line > buf && line[-1] != '\n'; line--)
+		;
+	snprintf(kid_line, sizeof(kid_line), "%.*s", (int)(strchr(as, '\n') - line), line);
+	return pid;
+}
+
+/* kid_spawn_log() and kid_ready_log() in one. */
+static inline pid_t kid_daemon_log(const char *ns, const char *log, unsigned int flags, int ms,
+				   uint64_t *id, const char *cmd)
+{
+	off_t from = 0;
+
+	return kid_ready_log(kid_spawn_log(ns, log, flags, cmd, &from), log, from, ms, id);
+}
+
+/*
+ * Orphans: a test whose kids start processes that may outlive them (a
+ * daemon's children when the daemon is killed) makes itself their
+ * subreaper (kid_subreaper(), in its setup); kids_kill_orphans() (in its
+ * teardown, after its kids are gone) then SIGKILLs and reaps every child
+ * of this process left, by pid, until none is.
+ */
+static inline int kid_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+static inline void kids_kill_orphans(void)
+{
+	char path[64], buf[512], *p;
+	struct dirent *e;
+	int round, found;
+	DIR *d;
+
+	for (round = 0; round < 50; round++) {
+		found = 0;
+		d = opendir("/proc");
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			pid_t pid = (pid_t)atoi(e->d_name);
+
+			if (pid <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+			p = strrchr(vt_slurp(path, buf, sizeof(buf)), ')');
+			if (!p || atoi(p + 4) != getpid())
+				continue;
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, __WALL);
+			found = 1;
+		}
+		closedir(d);
+		if (!found)
+			return;
+	}
 }
 
 /*

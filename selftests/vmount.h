@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the suites that run the V file system (vfs, vshare):
- * knobs from the environment, daemons' lifetimes, a failed test's logs,
- * and a child's way into a vfs daemon's mount namespace.  Include after
- * vtest.h and vkids.h.
+ * knobs from the environment and a child's way into a vfs daemon's mount
+ * namespace (kid_wait_ms, kid_kill and dump_tail are vkids.h's).  Include
+ * after vtest.h and vkids.h.
  */
 #ifndef VMOUNT_H
 #define VMOUNT_H
@@ -32,44 +32,6 @@ static inline const char *knob_str(const char *name, const char *def)
 	const char *s = getenv(name);
 
 	return s && *s ? s : def;
-}
-
-/*
- * Wait up to ms (scaled) for kid pid: its exit status (1000 + signal), or
- * -2 when it did not end (it is SIGKILLed and reaped then).
- */
-static inline int kid_wait_ms(pid_t pid, int ms)
-{
-	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
-	int st;
-
-	do {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			kid_forget(pid);
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-		}
-		usleep(20000);
-	} while (vt_now_ms() < end);
-	kill(pid, SIGKILL);
-	kid_wait(pid);
-	return -2;
-}
-
-/* SIGKILL a kid, reap it and forget it. */
-static inline void kid_kill(pid_t pid)
-{
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		kid_wait(pid);
-		kid_forget(pid);	/* its pid may be another process's soon */
-	}
-}
-
-/* Print the last bytes of a file as "# " lines (a failed test's logs). */
-static inline void dump_tail(const char *title, const char *path, size_t max)
-{
-	if (access(path, R_OK) == 0)
-		vt_sh("echo '# --- %s:' >&2; tail -c %zu %s | sed 's/^/# /' >&2", title, max, path);
 }
 
 /* This process (a child) into a vfs daemon's mount namespace, then as uid (< 0: root). */

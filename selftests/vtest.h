@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #endif
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -590,6 +591,127 @@ static inline long long vt_json_num(const char *json, const char *name)
 	if (*p < '0' || *p > '9')
 		return -1;
 	return strtoll(p, NULL, 0);
+}
+
+/*
+ * The string after "name": in a JSON text (first occurrence, escapes left
+ * as they are) into out (len bytes, NUL-terminated): 0, or -1 when there
+ * is no such string (out empty).
+ */
+static inline int vt_json_str(const char *json, const char *name, char *out, size_t len)
+{
+	char key[160];
+	const char *p;
+	size_t n = 0;
+
+	out[0] = '\0';
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	p = strstr(json, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	while (*p == ' ')
+		p++;
+	if (*p++ != '"')
+		return -1;
+	while (*p && *p != '"' && n + 1 < len) {
+		if (*p == '\\' && p[1])
+			out[n++] = *p++;
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+	return *p == '"' ? 0 : -1;
+}
+
+/*
+ * The JSON object of an array that holds "key":"0x..." (an id as a
+ * string, hex, any width) equal to id: a pointer to its '{' inside json,
+ * its end '}' made a NUL (json is changed), or NULL.  For lists such as
+ * vps -j's programs, then read with vt_json_num() / vt_json_str().
+ */
+static inline char *vt_json_find_id(char *json, const char *key, uint64_t id)
+{
+	char pat[160], *p = json, *open, *close;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	while ((p = strstr(p, pat))) {
+		p += strlen(pat);
+		if (strtoull(p, NULL, 16) != id)
+			continue;
+		for (open = p; open > json && *open != '{'; open--)
+			;
+		close = strchr(p, '}');
+		if (*open != '{' || !close)
+			return NULL;
+		*close = '\0';
+		return open;
+	}
+	return NULL;
+}
+
+/*
+ * The first process (not this one) whose command line, its arguments
+ * joined by spaces, is exactly cmd: its pid, or 0.  Processes of every
+ * network namespace share this pid namespace: a test finds what a daemon
+ * started for it on another V host by its arguments.
+ */
+static inline pid_t vt_pid_find(const char *cmd)
+{
+	char path[64], buf[1024];
+	struct dirent *e;
+	pid_t found = 0;
+	ssize_t n, i;
+	DIR *d;
+	int fd;
+
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		if (!buf[n - 1])
+			n--;
+		for (i = 0; i < n; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		buf[n] = '\0';
+		if (!strcmp(buf, cmd))
+			found = pid;
+	}
+	closedir(d);
+	return found;
+}
+
+/* Is process pid gone (no /proc entry, or a zombie)? */
+static inline int vt_pid_gone(pid_t pid)
+{
+	char st = vt_task_state(pid, pid);
+
+	return !st || st == 'Z' || st == 'X';
+}
+
+/* Wait up to ms (scaled) until vt_pid_gone(pid): 0, or -1. */
+static inline int vt_pid_wait_gone(pid_t pid, int ms)
+{
+	int64_t end = vt_now_ms() + (int64_t)ms * vt_scale();
+
+	do {
+		if (vt_pid_gone(pid))
+			return 0;
+		usleep(20000);
+	} while (vt_now_ms() < end);
+	return -1;
 }
 
 /* Set IFF_UP on ifname in this thread's namespace; 0 or -1. */

@@ -174,8 +174,9 @@ static inline int vt_topo_create(const struct vt_topo *t)
 /*
  * A suite's topology kept across its tests (building it is slow under
  * emulation): t built (as vt_topo_create_keyed()) unless all its
- * namespaces are there already; whatever is left of a broken one goes
- * first.  0 or -1.
+ * namespaces and bridge ports are there already (a test may delete a
+ * host's veth to take it off the network); whatever is left of a broken
+ * one goes first.  0 or -1.
  */
 static inline int vt_topo_keep(const struct vt_topo *t, const char *key)
 {
@@ -184,6 +185,9 @@ static inline int vt_topo_keep(const struct vt_topo *t, const char *key)
 
 	for (i = 0; i < t->n; i++) {
 		snprintf(path, sizeof(path), "/run/netns/%.31s", vt_topo_ns(t, i));
+		if (access(path, F_OK))
+			break;
+		snprintf(path, sizeof(path), "/sys/class/net/%.31s", vt_topo_port(t, i));
 		if (access(path, F_OK))
 			break;
 	}
