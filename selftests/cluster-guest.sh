@@ -13,7 +13,9 @@
 # setting the suite's cluster key; the bench roles insecure (make bench
 # compares V with TCP without authentication on either side).
 # Each guest is one V host; B's host-down bound is VK_HOST_DOWN_MS,
-# exported to the tests.  The host side is selftests/qemu/cluster.sh.
+# exported to the tests.  The test roles name their guests vkguest-a and
+# vkguest-b, and A runs vexecd (programs run there with vrun -H from B).
+# The host side is selftests/qemu/cluster.sh.
 set -u
 role=${1:?role a or b}
 B=${VK_BUILD:?}
@@ -39,6 +41,7 @@ if [ -n "${vkip:-}" ]; then
 fi
 case $role in
 a | b)
+	hostname "vkguest-$role"
 	"$vctl" set key 636c757374657200000000000000000000000000000000000000000000000001 ||
 		fail "vctl set key failed"
 	"$vctl" link add dev "$dev" || fail "vctl link add dev $dev failed"
@@ -50,6 +53,9 @@ esac
 
 case $role in
 a)
+	"$B/daemons/vexecd" -q --state-dir /run/vexecd >/tmp/vexecd.log 2>&1 &
+	for _ in $(seq 200); do grep -q ' as 0x' /tmp/vexecd.log && break; sleep 0.1; done
+	log "$(head -n 1 /tmp/vexecd.log)"
 	log "serving on $dev ($("$vctl" host show | tr '\n' ' '))"
 	exec "$B/tests/cluster_peer"
 	;;

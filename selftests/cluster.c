@@ -8,11 +8,16 @@
  * (virtio_net up, `vctl link add`, `vctl set host-down-ms` on B, exported
  * to this program as VK_HOST_DOWN_MS).
  *
+ * Guest A also runs vexecd (the program manager, <vexec.h>): a program is
+ * run there from here with `vrun -H` as uid 1000 (exec_on_peer).
+ *
  * The tests run in the order they are defined; the last one, host_down,
  * asks the host to kill guest A by printing "# vk-cluster: kill-a" while a
- * Send to A is outstanding, and checks that this Send, and a later one,
- * fail with EHOSTUNREACH within the host-down bound.
+ * Send to A is outstanding and a program runs there for vrun, and checks
+ * that this Send, and a later one, fail with EHOSTUNREACH, and that vrun
+ * fails (255), within the host-down bound.
  */
+#include <grp.h>
 #include <pthread.h>
 #include <inttypes.h>
 #include "vtest.h"
@@ -25,6 +30,7 @@
 #define REFIND_MS	8000	/* ... once an earlier test has found it */
 #define KILL_SLACK_MS	4000	/* host reaction to the kill marker, jitter */
 #define KILL_MARKER	"# vk-cluster: kill-a"
+#define VRUN_UID	1000	/* vexecd refuses root from another host */
 
 static int host_down_ms(void)
 {
@@ -71,6 +77,59 @@ static uint8_t *seg_alloc(size_t len)
 	if (p)
 		memset(p, 0, len);
 	return p;
+}
+
+/*
+ * `vrun -H HOST ARGS...` as VRUN_UID in /tmp, stdin /dev/null, stdout
+ * and stderr into the files out and err: its pid.
+ */
+static pid_t vrun_start(uint32_t host, const char *out, const char *err, char *const args[])
+{
+	char vrun[512], h[16], *argv[16];
+	const char *b = getenv("VK_BUILD");
+	int i, n = 0;
+	pid_t pid;
+
+	snprintf(vrun, sizeof(vrun), "%s/tools/vrun", b ? b : "build");
+	snprintf(h, sizeof(h), "0x%x", host);
+	argv[n++] = vrun;
+	argv[n++] = "-H";
+	argv[n++] = h;
+	for (i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
+		    dup2(e, 2) < 0 || chdir("/tmp") || setgroups(0, NULL) ||
+		    setgid(VRUN_UID) || setuid(VRUN_UID))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait up to ms for pid: its exit status (1000 + signal), or -1 (killed then). */
+static int vrun_wait(pid_t pid, int64_t ms)
+{
+	int64_t end = vt_now_ms() + ms;
+	int st;
+
+	do {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+		usleep(20000);
+	} while (vt_now_ms() < end);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
 }
 
 FIXTURE(cl) {
@@ -312,6 +371,29 @@ TEST_F(cl, reply_with_segment)
 	free(seg);
 }
 
+/*
+ * A program run on A through A's vexecd: it says A's host name (each
+ * guest has its own: vkguest-a, vkguest-b) and exits as it was told.
+ */
+TEST_F_TIMEOUT(cl, exec_on_peer, 120)
+{
+	char *uname[] = { "uname", "-n", NULL }, *three[] = { "sh", "-c", "exit 3", NULL };
+	char buf[256], here[256];
+	pid_t pid;
+
+	ASSERT_EQ(0, gethostname(here, sizeof(here)));
+	EXPECT_STREQ("vkguest-b", here);
+	pid = vrun_start(v_id_host(self->srv), "/tmp/vkcl-uname", "/tmp/vkcl-uname.err", uname);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, vrun_wait(pid, 60000 * vt_scale()))
+		TH_LOG("vrun: %s", vt_slurp("/tmp/vkcl-uname.err", buf, sizeof(buf)));
+	EXPECT_STREQ("vkguest-a\n", vt_slurp("/tmp/vkcl-uname", buf, sizeof(buf)));
+	pid = vrun_start(v_id_host(self->srv), "/tmp/vkcl-three", "/tmp/vkcl-three.err", three);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(3, vrun_wait(pid, 60000 * vt_scale()))
+		TH_LOG("vrun: %s", vt_slurp("/tmp/vkcl-three.err", buf, sizeof(buf)));
+}
+
 /* --- the host disappears ------------------------------------------------- */
 
 struct hang {
@@ -379,10 +461,12 @@ TEST_F_TIMEOUT(cl, host_down, 120)
 {
 	const int down = host_down_ms(), slack = KILL_SLACK_MS * vt_scale();
 	struct hang h = { .dst = self->srv, .timeout_ms = down + slack + 30000 };
+	char *sleeper[] = { "-v", "sleep", "100", NULL }, err[512];
 	uint64_t held = 0, pid = 0;
 	int64_t t0, t_kill, took;
 	struct timespec ts;
 	pthread_t th;
+	pid_t vrun;
 	int e;
 
 	/* How many Hang requests the server already holds (normally none). */
@@ -392,6 +476,16 @@ TEST_F_TIMEOUT(cl, host_down, 120)
 	while (status_held(_metadata, self->fd, self->srv) <= held) {
 		ASSERT_GT(10000 * vt_scale(), vt_now_ms() - t0)
 			TH_LOG("the server never received the Hang request");
+		usleep(50 * 1000);
+	}
+
+	/* A program runs on A for vrun (started by vexecd: its -v line). */
+	vrun = vrun_start(v_id_host(self->srv), "/tmp/vkcl-sleep", "/tmp/vkcl-sleep.err", sleeper);
+	ASSERT_LT(0, vrun);
+	t0 = vt_now_ms();
+	while (!strstr(vt_slurp("/tmp/vkcl-sleep.err", err, sizeof(err)), "vrun: host 0x")) {
+		ASSERT_GT(30000 * vt_scale(), vt_now_ms() - t0)
+			TH_LOG("vrun's program did not start on A: %s", err);
 		usleep(50 * 1000);
 	}
 
@@ -411,6 +505,14 @@ TEST_F_TIMEOUT(cl, host_down, 120)
 	EXPECT_GE(took, down - 1000) TH_LOG("failed before the host-down bound");
 	EXPECT_LE(took, down + slack) TH_LOG("failed later than host-down + %d ms", slack);
 
+	/* vrun failed too (255), within the bound as well */
+	e = vrun_wait(vrun, down + slack + 30000);
+	took = vt_now_ms() - t_kill;
+	TH_LOG("vrun ended (%d) %lld ms after the kill: %s", e, (long long)took,
+	       vt_slurp("/tmp/vkcl-sleep.err", err, sizeof(err)));
+	EXPECT_EQ(255, e);
+	EXPECT_LE(took, down + slack) TH_LOG("vrun failed later than host-down + %d ms", slack);
+
 	/* Host A stays unreachable. */
 	e = send_timed(self->fd, self->srv, down + slack + 30000, &took);
 	TH_LOG("later Send failed after %lld ms: %s", (long long)took, strerror(-e));
@@ -419,6 +521,7 @@ TEST_F_TIMEOUT(cl, host_down, 120)
 
 	/* Nobody answers for the logical id any more. */
 	EXPECT_EQ(-ESRCH, v_get_pid(self->fd, CL_LID, V_SCOPE_REMOTE, &pid));
+
 }
 
 TEST_HARNESS_MAIN

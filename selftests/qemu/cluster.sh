@@ -82,7 +82,7 @@ trap 'problem "cluster.sh: interrupted"; report 1' INT TERM
 
 # Preconditions: each missing one is reported as a failure of the suite.
 touch "$outdir/result-b.txt" "$outdir/console-b.log" "$outdir/console-a.log" "$outdir/result-a.txt"
-needs=("$build/tests/cluster" "$build/tests/cluster_peer")
+needs=("$build/tests/cluster" "$build/tests/cluster_peer" "$build/daemons/vexecd" "$build/tools/vrun")
 [ "$mode" = bench ] && needs=("$build/tools/vbench")
 for f in "/boot/vmlinuz-$kver" "$build/kmod/$kver/vkmod.ko" "${needs[@]}" "$build/tools/vctl"; do
 	[ -e "$f" ] || problem "cluster.sh: $f missing"
