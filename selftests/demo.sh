@@ -185,6 +185,49 @@ ip netns exec vh3 unshare -m --propagation private bash -c '
 	wait
 ' vfsdemo "$B" || rc=1
 echo "-- vh1: the database file as the server has it: $(stat -c "%s bytes, owner uid %u" $S/db/demo.db)"
+echo
+echo "== the program manager: vexecd on every host runs programs for vrun -H (as if"
+echo "   here: stdio, exit status, signals), tells the others its load, and suspends,"
+echo "   resumes or kills a program for vctl proc from any host; vps lists it all"
+# As uid 1000: vexecd takes root only from its own host (or with --allow-root).
+U="setpriv --reuid=1000 --regid=1000 --clear-groups"
+for h in vh1 vh2 vh3; do
+	start "$h" "vexecd-$h" "$B/daemons/vexecd" -q --state-dir "$S/vexecd-$h" || { cleanup; exit 1; }
+done
+sleep 1.5	# every vexecd hears the others' loads (LOAD once a second)
+echo "-- vh3: vps hosts (the loads vh3's vexecd heard; * the least loaded):"
+$C $U "$B/tools/vps" hosts || rc=1
+echo "-- vh3: vrun -H any -v: a program on the least loaded host, its output here:"
+$C $U "$B/tools/vrun" -H any -v sh -c \
+	'for i in 1 2 3 4 5 6 7 8; do echo "   tick $i at $(date +%T.%N | cut -c1-12)"; sleep 0.5; done' \
+	2>$S/vrun.err &
+vrun_pid=$!
+for _ in $(seq 100); do grep -q 'vrun: host' $S/vrun.err && break; sleep 0.1; done
+cat $S/vrun.err
+prog=$(sed -n 's/^vrun: host 0x[0-9a-f]* program \(0x[0-9a-f]*\)$/\1/p' $S/vrun.err)
+if [ -n "$prog" ]; then
+	echo "-- vh3: vps programs (it runs, or sleeps between ticks: state R or S):"
+	$C $U "$B/tools/vps" programs || rc=1
+	sleep 1
+	echo "-- vh1: vctl proc suspend $prog (CONTROL to the scheduler group, qualified by the id):"
+	ip netns exec vh1 $U "$V" proc suspend "$prog" || rc=1
+	echo "-- vh3: vps programs while it is suspended (state T), for 2 s: no ticks"
+	$C $U "$B/tools/vps" programs || rc=1
+	sleep 2
+	echo "-- vh1: vctl proc resume $prog:"
+	ip netns exec vh1 $U "$V" proc resume "$prog" || rc=1
+	$C $U "$B/tools/vps" programs || rc=1
+else
+	echo "vrun -v did not name the program"
+	rc=1
+fi
+if wait $vrun_pid; then
+	echo "-- vrun exited 0, as the program did"
+else
+	echo "vrun exited with status $?"
+	cat $S/vrun.err
+	rc=1
+fi
 cleanup
 [ $rc -eq 0 ] || exit 1
 echo
