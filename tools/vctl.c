@@ -168,12 +168,16 @@ static const char usage_stats[] =
 
 static const char usage_proc[] =
 	"Usage: vctl [-j] proc show\n"
+	"       vctl [-j] proc { query | suspend | resume | kill [-s SIG] } ID\n"
 	"\n"
-	"List the V processes of this namespace's host: id, owner uid, state\n"
+	"show: list the V processes of this namespace's host: id, owner uid, state\n"
 	"(idle, receiving: blocked in Receive, queued or received at PEER, remote:\n"
 	"sent to PEER on another host, shutdown), messages queued for Receive and\n"
 	"received but not replied, and the pid of the process that created its\n"
-	"socket (0: gone, or not in this pid namespace; -: an older module).\n";
+	"socket (0: gone, or not in this pid namespace; -: an older module).\n"
+	"\n"
+	"query, suspend, resume, kill: act on the V process ID of any host through\n"
+	"the program manager (vexecd) of its host; 'vctl proc kill --help'.\n";
 
 static const char usage_alien[] =
 	"Usage: vctl [-j] alien show\n"
