@@ -414,18 +414,17 @@ static int vx_signal_of(unsigned int op, uint32_t sig)
 
 /* The state CONTROL answers with (kind at 2 ... wait status at 24). */
 static void vx_control_state(struct v_msg *reply, unsigned int kind, uint32_t uid, pid_t pid,
-			     int exited, int status)
+			     int exited, int status, uint64_t cpu)
 {
-	uint64_t cpu = 0;
-
 	*reply = vio_reply_code(V_OK);
 	v_msg_put16(reply, 2, (uint16_t)kind);
 	v_msg_put32(reply, 4, uid);
 	v_msg_put32(reply, 8, (uint32_t)pid);
 	reply->b[12] = exited ? 'X' : (uint8_t)vx_proc_state(pid);
 	reply->b[13] = exited ? VEXEC_Q_EXITED : 0;
-	if (!exited && vx_session_cpu(pid, &cpu) == 0)
-		v_msg_put64(reply, 16, cpu);
+	if (!exited)
+		vx_session_cpu(pid, &cpu);
+	v_msg_put64(reply, 16, cpu);	/* once exited: the last sample */
 	v_msg_put32(reply, 24, exited ? (uint32_t)status : 0);
 }
 
@@ -434,6 +433,7 @@ static int vx_control_prog(uint64_t id, const struct vx_who *w, int sig, struct 
 {
 	struct vx_prog *p;
 	int exited, status, ret = 0;
+	uint64_t cpu;
 	uint32_t uid;
 	pid_t pid;
 
@@ -447,6 +447,7 @@ static int vx_control_prog(uint64_t id, const struct vx_who *w, int sig, struct 
 	pid = p->pid;
 	exited = p->exited;
 	status = p->status;
+	cpu = p->cpu_ns;
 	if (!w->root && w->uid != uid)
 		ret = -EPERM;
 	else if (sig && exited)
@@ -455,7 +456,7 @@ static int vx_control_prog(uint64_t id, const struct vx_who *w, int sig, struct 
 		ret = vx_session_kill(pid, sig);
 	pthread_mutex_unlock(&vx_lock);
 	if (!ret)
-		vx_control_state(reply, VEXEC_KIND_PROGRAM, uid, pid, exited, status);
+		vx_control_state(reply, VEXEC_KIND_PROGRAM, uid, pid, exited, status, cpu);
 	return ret;
 }
 
@@ -499,7 +500,7 @@ static int vx_control_vproc(uint64_t id, const struct vx_who *w, int sig, struct
 		if (ret < 0)
 			return ret;
 	}
-	vx_control_state(reply, VEXEC_KIND_PROCESS, uid, (pid_t)pid, 0, 0);
+	vx_control_state(reply, VEXEC_KIND_PROCESS, uid, (pid_t)pid, 0, 0, 0);
 	return 0;
 }
 
