@@ -848,13 +848,37 @@ static long long vps_host_num(const char *json, uint32_t h, const char *key)
 	return vt_json_num(obj, key);
 }
 
+/*
+ * A process in host h's namespace holding n idle V processes until killed:
+ * so that the host a test wants picked is not also the one with the
+ * fewest V processes (the tie-break), and only the load can pick it.
+ */
+static pid_t idle_v_processes(int h, int n)
+{
+	pid_t pid = fork();
+	int i;
+
+	if (pid)
+		return pid;
+	if (vt_ns_enter(ns_of(h)))
+		_exit(1);
+	for (i = 0; i < n; i++)
+		if (v_open() < 0)
+			_exit(1);
+	pause();
+	_exit(0);
+}
+
 TEST_F_TIMEOUT(exec, any_picks_the_least_loaded_host, T_TEST)
 {
 	uint32_t host = 0;
 	struct out r;
 	int64_t end;
+	pid_t idle;
 	int h;
 
+	idle = idle_v_processes(2, 60);
+	ASSERT_LT(0, idle);
 	/* a CPU hog on host 0 and on host 1, each through its vexecd */
 	for (h = 0; h < 2; h++)
 		ASSERT_LT(0, xbg(h ? "hog1" : "hog0", 0, USER,
@@ -865,17 +889,22 @@ TEST_F_TIMEOUT(exec, any_picks_the_least_loaded_host, T_TEST)
 		usleep(500000);
 		ASSERT_EQ(0, xrun(&r, 0, USER, "%s -j hosts", vps)) TH_LOG("%s", r.e);
 	} while ((vps_host_num(r.o, hostp[0], "cpu") < 20 || vps_host_num(r.o, hostp[1], "cpu") < 20 ||
-		  vps_host_num(r.o, hostp[2], "cpu") < 0) && vt_now_ms() < end);
+		  vps_host_num(r.o, hostp[2], "vprocs") < 60) && vt_now_ms() < end);
 	TH_LOG("loads: %s", r.o);
 	EXPECT_EQ(0, vt_json_valid(r.o));
 	EXPECT_LE(20, vps_host_num(r.o, hostp[0], "cpu"));
 	EXPECT_LE(20, vps_host_num(r.o, hostp[1], "cpu"));
+	/* host 2 has the most V processes: only its load can make it best */
+	EXPECT_LT(vps_host_num(r.o, hostp[0], "vprocs"), vps_host_num(r.o, hostp[2], "vprocs"));
+	EXPECT_LT(vps_host_num(r.o, hostp[1], "vprocs"), vps_host_num(r.o, hostp[2], "vprocs"));
 	EXPECT_EQ(1, vps_host_num(r.o, hostp[2], "best")) TH_LOG("vps does not mark host 2 best");
 
 	ASSERT_EQ(0, xrun(&r, 0, USER, "%s -H any -v true", vrun)) TH_LOG("%s", r.e);
 	ASSERT_NE(NULL, strstr(r.e, "vrun: host 0x")) TH_LOG("%s", r.e);
 	sscanf(strstr(r.e, "vrun: host 0x"), "vrun: host 0x%x", &host);
 	EXPECT_EQ(hostp[2], host) TH_LOG("picked 0x%x", host);
+	kill(idle, SIGKILL);
+	waitpid(idle, NULL, 0);
 }
 
 /* ---- 7. a host that goes away mid-run ------------------------------------ */
