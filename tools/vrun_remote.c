@@ -50,8 +50,8 @@ static const int sig_fatal[] = { SIGUSR1, SIGUSR2, SIGALRM };
 static struct {
 	char name[16];		/* the exec host in messages: "0x%x", or "any" */
 	uint32_t host;		/* its host part: whose requests the stream server takes */
-	uint64_t dst;		/* RUN goes to: a vexecd, or V_GROUP_SCHEDULERS */
-	uint64_t qualifier;	/* with the group: the exec host (host part << 32) */
+	uint64_t dst;		/* RUN goes to: V_GROUP_SCHEDULERS */
+	uint64_t qualifier;	/* qualified by the exec host (host part << 32) */
 	int run_fd, ctl_fd, stream_fd;
 	int pty;		/* VEXEC_RUN_PTY */
 	int tty_fd;		/* our terminal the size comes from, or -1 */
@@ -301,6 +301,16 @@ static int threads_start(sigset_t *set)
 
 /* ---- the exec host ------------------------------------------------------ */
 
+/* RUN to the scheduler group's member on host: the kernel delivers a
+ * qualified group Send to that host only. */
+static int target_host(uint32_t host)
+{
+	R.host = host;
+	R.dst = V_GROUP_SCHEDULERS;
+	R.qualifier = v_id_make(host, 0);
+	return 0;
+}
+
 int vrun_host_option(struct vrun_opts *o, const char *arg)
 {
 	uint64_t v;
@@ -318,11 +328,18 @@ int vrun_host_option(struct vrun_opts *o, const char *arg)
 	return -1;
 }
 
-/* The least loaded host the local vexecd heard of: RUN goes to its vexecd. */
+/*
+ * The least loaded host the local vexecd heard of.  Only the host is taken
+ * from its record: RUN goes to that host's member of V_GROUP_SCHEDULERS,
+ * as for -H HOST, never to the record's server id.  Anyone can multicast
+ * a LOAD, so a record may be forged; joining the group needs CAP_NET_ADMIN,
+ * so a forged record can at worst pick the wrong host.
+ */
 static int target_any(void)
 {
 	static struct vexec_host recs[HOSTS_MAX];
 	uint64_t server;
+	uint32_t host;
 	int n, i, ret;
 
 	ret = v_exec_server(R.run_fd, &server);
@@ -335,23 +352,18 @@ static int target_any(void)
 	i = v_exec_pick(recs, (unsigned int)n);
 	if (i < 0)
 		return failf(VRUN_EXIT_FAIL, "no exec host heard from");
-	R.dst = le64toh(recs[i].server);
-	R.host = v_id_host(R.dst);
-	if (!R.host || v_id_is_group(R.dst))
+	host = le32toh(recs[i].host);
+	if (!host || host > V_ID_HOST_MASK)
 		return failf(VRUN_EXIT_FAIL, "HOSTS from 0x%" PRIx64 ": a bad record", server);
-	snprintf(R.name, sizeof(R.name), "0x%x", R.host);
-	return 0;
+	snprintf(R.name, sizeof(R.name), "0x%x", host);
+	return target_host(host);
 }
 
-/* A host named: its vexecd is the member of V_GROUP_SCHEDULERS there. */
+/* A host named (or picked): its vexecd is the member of V_GROUP_SCHEDULERS
+ * there. */
 static int target_pick(uint32_t host)
 {
-	if (!host)
-		return target_any();
-	R.host = host;
-	R.dst = V_GROUP_SCHEDULERS;
-	R.qualifier = v_id_make(host, 0);
-	return 0;
+	return host ? target_host(host) : target_any();
 }
 
 /* ---- the run block ------------------------------------------------------ */
@@ -451,7 +463,8 @@ static int block_build(const struct vrun_opts *o, char **argv, void **blk, size_
 
 /* ---- running ------------------------------------------------------------ */
 
-/* RUN: 0 and the program's V process, or -errno (the kernel's, vexecd's). */
+/* RUN: 0 and the program's V process, or -errno (the kernel's, vexecd's;
+ * EBADMSG: the reply names no V process of the exec host). */
 static int run_send(uint16_t flags, void *blk, size_t len, size_t img, uint64_t *prog)
 {
 	struct v_send s;
@@ -477,7 +490,10 @@ static int run_send(uint16_t flags, void *blk, size_t len, size_t img, uint64_t 
 	if (v_msg_code(&s.msg) != V_OK)
 		return -v_exec_errno(&s.msg);
 	*prog = v_msg_get64(&s.msg, 8);
-	return *prog && !v_id_is_group(*prog) ? 0 : -EPROTO;
+	/* WAIT, SIGNAL and WINSIZE go there: a V process of the exec host. */
+	if (!*prog || v_id_is_group(*prog) || v_id_host(*prog) != R.host)
+		return -EBADMSG;
+	return 0;
 }
 
 static int run_failed(const char *prog, int err)
@@ -495,6 +511,8 @@ static int run_failed(const char *prog, int err)
 		return failf(VRUN_EXIT_FAIL, "no vexecd runs there (or it ended before answering)");
 	case E2BIG:
 		return failf(VRUN_EXIT_FAIL, "%s: over a limit of the exec host", prog);
+	case EBADMSG:
+		return failf(VRUN_EXIT_FAIL, "the RUN reply names no V process of that host");
 	}
 	return failf(status_of(err), "%s: %s", prog, reason(err));
 }
