@@ -44,14 +44,17 @@ int vrun_remote(const struct vrun_opts *o, char **argv);
 __attribute__((format(printf, 1, 2)))
 void vrun_note(const char *fmt, ...);
 
-/* The program's stdio instances (struct vexec_run.stdio). */
+/* The program's stdio, indexes of the stream server's instances. */
 enum { VRUN_INST_STDIN = 1, VRUN_INST_STDOUT, VRUN_INST_STDERR, VRUN_INST_END };
 
 /*
- * vrun_stream.c: serve the instances on the V process fd to the processes
- * of host (the exec host) alone, stderr only with_stderr, by threads of
- * its own (they inherit the caller's signal mask).  0 or -errno.
+ * vrun_stream.c: serve the program's stdin, stdout and (with_stderr)
+ * stderr on the V process fd, by threads of its own (they inherit the
+ * caller's signal mask), to the exec host's processes (host) running as
+ * our uid that Send directly, under instance ids picked at random for
+ * this run: stdio gets them for struct vexec_run.stdio (0 for stderr
+ * without with_stderr).  0 or -errno.
  */
-int vrun_stream_start(int fd, uint32_t host, int with_stderr);
+int vrun_stream_start(int fd, uint32_t host, int with_stderr, uint32_t stdio[3]);
 
 #endif /* VTOOL_VRUN_H */

@@ -56,6 +56,7 @@ static struct {
 	int pty;		/* VEXEC_RUN_PTY */
 	int tty_fd;		/* our terminal the size comes from, or -1 */
 	uint16_t ws[4];		/* the size sent: rows, cols, xpixel, ypixel */
+	uint32_t stdio[3];	/* the stream server's instance ids, for the run block */
 	int verbose;
 	pthread_t sig_thread;
 	uint64_t program;	/* atomic: the program's V process once it runs */
@@ -289,7 +290,7 @@ static void *signal_main(void *set)
 
 static int threads_start(sigset_t *set)
 {
-	int ret = vrun_stream_start(R.stream_fd, R.host, !R.pty);
+	int ret = vrun_stream_start(R.stream_fd, R.host, !R.pty, R.stdio);
 
 	if (ret < 0)
 		return failf(VRUN_EXIT_FAIL, "cannot start the stream server: %s", strerror(-ret));
@@ -435,7 +436,6 @@ static int image_read(int fd, const char *path, char *dst, size_t size)
 static int block_build(const struct vrun_opts *o, char **argv, void **blk, size_t *len,
 		       size_t *img)
 {
-	uint32_t stdio[3] = { VRUN_INST_STDIN, VRUN_INST_STDOUT, R.pty ? 0 : VRUN_INST_STDERR };
 	char *prog, *cwd;
 	int ifd = -1, rc, ret;
 
@@ -448,7 +448,7 @@ static int block_build(const struct vrun_opts *o, char **argv, void **blk, size_
 	ret = v_name_export();
 	if (ret < 0)
 		vrun_note("cannot pass the prefix table on: %s", strerror(-ret));
-	ret = v_exec_run_pack(prog, cwd, argv, environ, stdio, R.pty ? R.ws : NULL, *img, blk, len);
+	ret = v_exec_run_pack(prog, cwd, argv, environ, R.stdio, R.pty ? R.ws : NULL, *img, blk, len);
 	free(prog);
 	free(cwd);
 	if (ret < 0)
@@ -609,7 +609,8 @@ int vrun_remote(const struct vrun_opts *o, char **argv)
 	if ((rc = remote_open()) || (rc = target_pick(o->host)))
 		return rc;
 	term_setup(o);
-	if ((rc = block_build(o, argv, &blk, &len, &img)) || (rc = threads_start(&set)))
+	/* The stream server first: it names the instances the block carries. */
+	if ((rc = threads_start(&set)) || (rc = block_build(o, argv, &blk, &len, &img)))
 		return rc;
 	flags = (R.pty ? VEXEC_RUN_PTY : 0) | (o->what == VRUN_COPY ? VEXEC_RUN_IMAGE : 0) |
 		(o->what == VRUN_VFILE ? VEXEC_RUN_VFILE : 0);
