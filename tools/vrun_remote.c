@@ -165,7 +165,7 @@ static const char *reason(int err)
 /* The status a failure to start the program gives, as a shell's. */
 static int status_of(int err)
 {
-	if (err == ENOENT)
+	if (err == ENOENT || err == ENOTDIR)
 		return VRUN_EXIT_NOENT;
 	if (err == EACCES || err == ENOEXEC)
 		return VRUN_EXIT_NOEXEC;
@@ -502,6 +502,9 @@ static int run_failed(const char *prog, int err)
 	case ENOENT:
 		return failf(VRUN_EXIT_NOENT, "%s: no such program, or no such working directory",
 			     prog);
+	case ENOTDIR:
+		return failf(VRUN_EXIT_NOENT, "%s: a path there, or the working directory, is "
+			     "not a directory", prog);
 	case EACCES:
 		return failf(VRUN_EXIT_NOEXEC, "%s: permission denied (not executable, or a "
 			     "directory not searchable)", prog);
