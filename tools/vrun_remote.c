@@ -42,9 +42,21 @@ extern char **environ;
 
 /* Passed on to the program (SIGWINCH: as WINSIZE). */
 static const int sig_forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
-/* Fatal to us by default: taken too, so that the terminal is restored
- * before we die of them. */
-static const int sig_fatal[] = { SIGUSR1, SIGUSR2, SIGALRM };
+/*
+ * Fatal to us by default: taken too, so that the terminal is restored
+ * before we die of them, as are the real-time signals.  Not the faults
+ * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT: a bug of ours, which
+ * a blocked signal would not stop) nor SIGKILL; a SIGSYS of seccomp and a
+ * SIGXFSZ of our own write are sent to the thread at fault and kill it
+ * blocked or not (SIGXFSZ then fails the write, EFBIG, told to the relay).
+ */
+static const int sig_fatal[] = {
+	SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGSYS, SIGPWR,
+	SIGIO,
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
 
 /* What the threads share; set before they start but for the atomics. */
 static struct {
@@ -196,18 +208,27 @@ static void signal_add(sigset_t *set, int sig)
 	sigaddset(set, sig);
 }
 
+static int sig_is_fatal(int sig)
+{
+	return sig_in(sig, sig_fatal, sizeof(sig_fatal) / sizeof(sig_fatal[0])) ||
+	       (sig >= SIGRTMIN && sig <= SIGRTMAX);
+}
+
 /* Blocked in every thread (the mask is inherited: before any exists,
  * libv's own included); SIGPIPE ignored: a closed stdout is EPIPE, told
  * to the relay. */
 static void signals_block(sigset_t *set)
 {
 	size_t i;
+	int sig;
 
 	sigemptyset(set);
 	for (i = 0; i < sizeof(sig_forwarded) / sizeof(sig_forwarded[0]); i++)
 		signal_add(set, sig_forwarded[i]);
 	for (i = 0; i < sizeof(sig_fatal) / sizeof(sig_fatal[0]); i++)
 		signal_add(set, sig_fatal[i]);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		signal_add(set, sig);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -273,7 +294,7 @@ static void signal_take(int sig)
 			winsize_send(prog);
 		return;
 	}
-	if (!prog || sig_in(sig, sig_fatal, sizeof(sig_fatal) / sizeof(sig_fatal[0])))
+	if (!prog || sig_is_fatal(sig))
 		die_of(sig);
 	signal_send(prog, sig);
 }
