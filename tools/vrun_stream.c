@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -66,6 +67,25 @@ static ssize_t fd_io(int fd, void *buf, size_t len, int out)
 	}
 }
 
+/* One read of stdin.  From the background of the terminal (pty mode) it
+ * fails EIO, SIGTTIN being blocked: stopped and continued, read again. */
+static ssize_t stdin_read(void *buf, size_t len)
+{
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		n = fd_io(0, buf, len, 0);
+		if (n >= 0 || errno != EIO)
+			return n;
+		err = errno;
+		if (vrun_job_foreground(0, SIGTTIN) <= 0) {
+			errno = err;
+			return n;
+		}
+	}
+}
+
 /*
  * READ of stdin: one read of what is there, at most the length asked and
  * VEXEC_CHUNK (we never take more input than the program asked for).
@@ -82,7 +102,7 @@ static int stream_read(const struct v_receive *rcv, void *buf, struct v_msg *rep
 		len = VEXEC_CHUNK;
 	if (!len)
 		return stream_code(reply, V_OK, 0);
-	n = fd_io(0, buf, len, 0);
+	n = stdin_read(buf, len);
 	if (n < 0)
 		return stream_code(reply, V_IO_ERROR, errno);
 	if (n == 0)
@@ -121,8 +141,10 @@ static int stream_write(const struct v_receive *rcv, void *buf, uint32_t inst,
 		if (ret < 0)
 			return stream_code(reply, V_BAD_BUFFER, 0);
 	}
-	if (len)
+	if (len) {
+		vrun_job_output(inst == VRUN_INST_STDOUT ? 1 : 2);
 		n = fd_io(inst == VRUN_INST_STDOUT ? 1 : 2, buf, len, 1);
+	}
 	if (n < 0)	/* EPIPE: the relay closes the program's end */
 		return stream_code(reply, V_IO_ERROR, errno);
 	v_msg_put64(reply, 8, (uint64_t)n);
