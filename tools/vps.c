@@ -13,11 +13,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <endian.h>
 #include "libv_services.h"
@@ -94,51 +92,14 @@ static int bad_usage(void)
 	return EXIT_USAGE;
 }
 
-/* ---- a bound on each request ------------------------------------------- */
-
 /*
- * A Send interrupted by a signal with a handler is cancelled (EINTR): a
- * timer bounds each request, so a vexecd that is alive but does not
- * answer does not hang vps.  (A host that is down fails by itself, with
- * EHOSTUNREACH, after the host's host-down-ms.)
+ * Each request is bounded by the Send's own timeout (struct v_send.timeout_ns),
+ * so a vexecd that is alive but does not answer does not hang vps.  (A host
+ * that is down fails by itself, with EHOSTUNREACH, after the host's
+ * host-down-ms.)  Not a timer's signal: one that fires before the Send
+ * blocks is missed, and the Send then waits for ever.
  */
-static volatile sig_atomic_t timed_out;
 static unsigned int timeout_ms = TIMEOUT_MS_DEFAULT;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-}
-
-static void timer_arm(unsigned int ms)
-{
-	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-
-	timed_out = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/* Disarm; the request's result, ETIMEDOUT when the timer cut it short. */
-static int timer_done(int ret)
-{
-	struct itimerval it = { { 0, 0 }, { 0, 0 } };
-
-	setitimer(ITIMER_REAL, &it, NULL);
-	if (ret == -EINTR && timed_out)
-		return -ETIMEDOUT;
-	return ret;
-}
-
-static int timer_setup(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: the Send ends */
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGALRM, &sa, NULL);
-}
 
 /* ---- asking ------------------------------------------------------------- */
 
@@ -150,6 +111,7 @@ static int fetch(int fd, uint64_t server, bool list, void **out, unsigned int *n
 {
 	size_t rec = list ? sizeof(struct vexec_prog) : sizeof(struct vexec_host);
 	unsigned int max = RECORDS_START;
+	uint64_t tmo = (uint64_t)timeout_ms * 1000000;
 	void *buf = NULL;
 	int ret;
 
@@ -162,9 +124,8 @@ static int fetch(int fd, uint64_t server, bool list, void **out, unsigned int *n
 		}
 		buf = nb;
 		memset(buf, 0, (size_t)max * rec);
-		timer_arm(timeout_ms);
-		ret = list ? v_exec_list(fd, server, buf, max) : v_exec_hosts(fd, server, buf, max);
-		ret = timer_done(ret);
+		ret = list ? v_exec_list_tmo(fd, server, buf, max, tmo) :
+			     v_exec_hosts_tmo(fd, server, buf, max, tmo);
 		if (ret < 0) {
 			free(buf);
 			return ret;
@@ -459,10 +420,6 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (timer_setup() < 0) {
-		fprintf(stderr, "vps: sigaction: %s\n", strerror(errno));
-		return EXIT_RUNTIME;
-	}
 	fd = v_open();
 	if (fd < 0) {
 		fprintf(stderr, "vps: cannot open a V process: %s\n", v_strerror(fd));
