@@ -190,8 +190,10 @@ static int cmp_prog(const void *a, const void *b)
 /*
  * A record's command (not trusted to be terminated, nor to be text: the
  * cut may split a character) into out: bytes that are not valid UTF-8
- * become '?', and for text control characters too.  out has room for
- * cap + 1 bytes: nothing gets longer.
+ * become '?' (a lone byte 0x80-0xff among them), and for text control
+ * characters too, C0 (below 0x20), DEL and C1 (U+0080-U+009F: CSI is
+ * U+009B), so that a command cannot drive the terminal (JSON escapes
+ * them).  out has room for cap + 1 bytes: nothing gets longer.
  */
 static void clean_cmd(const char *cmd, size_t cap, bool text, char *out)
 {
@@ -221,6 +223,11 @@ static void clean_cmd(const char *cmd, size_t cap, bool text, char *out)
 		if (!n) {
 			out[o++] = '?';
 			i++;
+			continue;
+		}
+		if (text && n == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
+			out[o++] = '?';
+			i += n;
 			continue;
 		}
 		memcpy(out + o, s + i, n);
