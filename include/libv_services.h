@@ -284,6 +284,15 @@ int v_exec_server(int fd, uint64_t *server);
 int v_exec_hosts(int fd, uint64_t server, struct vexec_host *out, unsigned int max);
 int v_exec_list(int fd, uint64_t server, struct vexec_prog *out, unsigned int max);
 
+/* The same with the Send bounded by timeout_ns (struct v_send.timeout_ns;
+ * 0: wait for ever, as above): -ETIMEDOUT when no answer came in time.
+ * A signal handler is no bound: one that fires before the Send blocks
+ * leaves it waiting. */
+int v_exec_hosts_tmo(int fd, uint64_t server, struct vexec_host *out, unsigned int max,
+		     uint64_t timeout_ns);
+int v_exec_list_tmo(int fd, uint64_t server, struct vexec_prog *out, unsigned int max,
+		    uint64_t timeout_ns);
+
 /* The least loaded of n HOSTS records (vexec_host.score, then the ties'
  * order <vexec.h> gives): its index, or -1 when n is 0. */
 int v_exec_pick(const struct vexec_host *h, unsigned int n);

@@ -219,8 +219,12 @@ struct vexec_run {
  *          ignored.
  *   CLOSE  ends the instance (stdin: the caller stops reading).
  * A stream server answers only the exec host's processes (the sender's
- * host part) and the instance ids it named.  Relays send at most
- * VEXEC_CHUNK bytes per request.
+ * host part) running as the caller's uid (struct v_creds; a remote
+ * sender's uid is its kernel's word, a keyed host's only with
+ * V_CRED_KEYED), Sending directly (not forwarded), on the instance ids it
+ * named: picked at random for each run, nonzero and distinct.  vexecd's
+ * relays Send as the program's uid, which is the caller's.  Relays send
+ * at most VEXEC_CHUNK bytes per request.
  */
 #define VEXEC_CHUNK		(16U << 10)
 

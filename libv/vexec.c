@@ -2,6 +2,7 @@
 /* libv: client stubs of the program manager protocol (<vexec.h>). */
 #include <endian.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "libv_services.h"
@@ -29,33 +30,51 @@ int v_exec_server(int fd, uint64_t *server)
 	return ret;
 }
 
-/* HOSTS or LIST: records of size rec into out, ReplyWithSegment's way. */
+/* HOSTS or LIST: records of size rec into out, ReplyWithSegment's way;
+ * the Send bounded by timeout_ns (0: none). */
 static int vexec_records(int fd, uint64_t server, unsigned int code, void *out,
-			 size_t rec, unsigned int max)
+			 size_t rec, unsigned int max, uint64_t timeout_ns)
 {
-	struct v_msg m;
+	struct v_send s;
 	uint32_t n;
 	int ret;
 
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, (uint16_t)code);
-	ret = v_send_seg(fd, server, &m, out, (size_t)max * rec, V_SEG_WRITE);
+	memset(&s, 0, sizeof(s));
+	s.dst = server;
+	s.seg_addr = (uint64_t)(uintptr_t)out;
+	s.seg_len = (uint64_t)max * rec;
+	s.seg_access = s.seg_len ? V_SEG_WRITE : 0;
+	s.timeout_ns = timeout_ns;
+	v_msg_set_code(&s.msg, (uint16_t)code);
+	ret = v_send_ex(fd, &s);
 	if (ret < 0)
 		return ret;
-	if (v_msg_code(&m) != V_OK)
-		return -v_exec_errno(&m);
-	n = v_msg_get32(&m, 8);
+	if (v_msg_code(&s.msg) != V_OK)
+		return -v_exec_errno(&s.msg);
+	n = v_msg_get32(&s.msg, 8);
 	return (int)(n < max ? n : max);
 }
 
 int v_exec_hosts(int fd, uint64_t server, struct vexec_host *out, unsigned int max)
 {
-	return vexec_records(fd, server, VEXEC_HOSTS, out, sizeof(*out), max);
+	return vexec_records(fd, server, VEXEC_HOSTS, out, sizeof(*out), max, 0);
 }
 
 int v_exec_list(int fd, uint64_t server, struct vexec_prog *out, unsigned int max)
 {
-	return vexec_records(fd, server, VEXEC_LIST, out, sizeof(*out), max);
+	return vexec_records(fd, server, VEXEC_LIST, out, sizeof(*out), max, 0);
+}
+
+int v_exec_hosts_tmo(int fd, uint64_t server, struct vexec_host *out, unsigned int max,
+		     uint64_t timeout_ns)
+{
+	return vexec_records(fd, server, VEXEC_HOSTS, out, sizeof(*out), max, timeout_ns);
+}
+
+int v_exec_list_tmo(int fd, uint64_t server, struct vexec_prog *out, unsigned int max,
+		    uint64_t timeout_ns)
+{
+	return vexec_records(fd, server, VEXEC_LIST, out, sizeof(*out), max, timeout_ns);
 }
 
 /* Is a less loaded than b (the order <vexec.h> gives)? */

@@ -51,7 +51,8 @@ static inline int vtool_wants_help(int argc, char **argv)
 	return argc > 1 && !strcmp(argv[1], "--help");
 }
 
-/* s as a JSON string (quotes, backslashes and control bytes escaped). */
+/* s as a JSON string (quotes, backslashes and control characters escaped:
+ * C0, DEL, and C1 in UTF-8, which a terminal may obey). */
 static inline void vtool_json_string(const char *s)
 {
 	putchar('"');
@@ -62,6 +63,8 @@ static inline void vtool_json_string(const char *s)
 			printf("\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
 			printf("\\u%04x", c);
+		else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] < 0xa0)
+			printf("\\u%04x", (unsigned char)*++s);	/* C1 (UTF-8) */
 		else
 			putchar(c);
 	}

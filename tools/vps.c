@@ -13,11 +13,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <endian.h>
 #include "libv_services.h"
@@ -94,51 +92,14 @@ static int bad_usage(void)
 	return EXIT_USAGE;
 }
 
-/* ---- a bound on each request ------------------------------------------- */
-
 /*
- * A Send interrupted by a signal with a handler is cancelled (EINTR): a
- * timer bounds each request, so a vexecd that is alive but does not
- * answer does not hang vps.  (A host that is down fails by itself, with
- * EHOSTUNREACH, after the host's host-down-ms.)
+ * Each request is bounded by the Send's own timeout (struct v_send.timeout_ns),
+ * so a vexecd that is alive but does not answer does not hang vps.  (A host
+ * that is down fails by itself, with EHOSTUNREACH, after the host's
+ * host-down-ms.)  Not a timer's signal: one that fires before the Send
+ * blocks is missed, and the Send then waits for ever.
  */
-static volatile sig_atomic_t timed_out;
 static unsigned int timeout_ms = TIMEOUT_MS_DEFAULT;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-}
-
-static void timer_arm(unsigned int ms)
-{
-	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-
-	timed_out = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/* Disarm; the request's result, ETIMEDOUT when the timer cut it short. */
-static int timer_done(int ret)
-{
-	struct itimerval it = { { 0, 0 }, { 0, 0 } };
-
-	setitimer(ITIMER_REAL, &it, NULL);
-	if (ret == -EINTR && timed_out)
-		return -ETIMEDOUT;
-	return ret;
-}
-
-static int timer_setup(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: the Send ends */
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGALRM, &sa, NULL);
-}
 
 /* ---- asking ------------------------------------------------------------- */
 
@@ -150,6 +111,7 @@ static int fetch(int fd, uint64_t server, bool list, void **out, unsigned int *n
 {
 	size_t rec = list ? sizeof(struct vexec_prog) : sizeof(struct vexec_host);
 	unsigned int max = RECORDS_START;
+	uint64_t tmo = (uint64_t)timeout_ms * 1000000;
 	void *buf = NULL;
 	int ret;
 
@@ -162,9 +124,8 @@ static int fetch(int fd, uint64_t server, bool list, void **out, unsigned int *n
 		}
 		buf = nb;
 		memset(buf, 0, (size_t)max * rec);
-		timer_arm(timeout_ms);
-		ret = list ? v_exec_list(fd, server, buf, max) : v_exec_hosts(fd, server, buf, max);
-		ret = timer_done(ret);
+		ret = list ? v_exec_list_tmo(fd, server, buf, max, tmo) :
+			     v_exec_hosts_tmo(fd, server, buf, max, tmo);
 		if (ret < 0) {
 			free(buf);
 			return ret;
@@ -229,8 +190,10 @@ static int cmp_prog(const void *a, const void *b)
 /*
  * A record's command (not trusted to be terminated, nor to be text: the
  * cut may split a character) into out: bytes that are not valid UTF-8
- * become '?', and for text control characters too.  out has room for
- * cap + 1 bytes: nothing gets longer.
+ * become '?' (a lone byte 0x80-0xff among them), and for text control
+ * characters too, C0 (below 0x20), DEL and C1 (U+0080-U+009F: CSI is
+ * U+009B), so that a command cannot drive the terminal (JSON escapes
+ * them).  out has room for cap + 1 bytes: nothing gets longer.
  */
 static void clean_cmd(const char *cmd, size_t cap, bool text, char *out)
 {
@@ -260,6 +223,11 @@ static void clean_cmd(const char *cmd, size_t cap, bool text, char *out)
 		if (!n) {
 			out[o++] = '?';
 			i++;
+			continue;
+		}
+		if (text && n == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
+			out[o++] = '?';
+			i += n;
 			continue;
 		}
 		memcpy(out + o, s + i, n);
@@ -383,9 +351,85 @@ static void print_progs_json(const struct vexec_host *h, const struct host_progs
 	printf("]");
 }
 
-/* ---- main --------------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------ */
 
-int main(int argc, char **argv)
+struct vps_opts {
+	bool json;
+	bool want_hosts, want_progs;
+	uint64_t server;	/* -s, or 0: find one */
+};
+
+/* The one option getopt_long() refused, as "vps: ..."; bad usage. */
+static int bad_option(char **argv)
+{
+	if (optopt && strchr("st", optopt))
+		fprintf(stderr, "vps: -%c needs a value\n", optopt);
+	else if (optopt)
+		fprintf(stderr, "vps: unknown option '-%c'\n", optopt);
+	else
+		fprintf(stderr, "vps: unknown option '%s'\n", argv[optind - 1]);
+	return bad_usage();
+}
+
+/* One option into o: -1 to go on, else the exit status. */
+static int parse_option(int opt, char **argv, struct vps_opts *o)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'j':
+		o->json = true;
+		return -1;
+	case 's':
+		if (vtool_parse_u64(optarg, 1, UINT64_MAX, &o->server) || v_id_is_group(o->server)) {
+			fprintf(stderr, "vps: -s wants a process id, not '%s'\n", optarg);
+			return bad_usage();
+		}
+		return -1;
+	case 't':
+		if (vtool_parse_u64(optarg, 1, TIMEOUT_MS_MAX, &v)) {
+			fprintf(stderr, "vps: -t wants milliseconds, 1..%u, not '%s'\n",
+				TIMEOUT_MS_MAX, optarg);
+			return bad_usage();
+		}
+		timeout_ms = (unsigned int)v;
+		return -1;
+	case 'h':
+		usage(stdout);
+		return EXIT_OK;
+	}
+	return bad_option(argv);
+}
+
+/* hosts|programs, if given: -1 to go on, else the exit status. */
+static int parse_operand(int argc, char **argv, struct vps_opts *o)
+{
+	const char *what;
+
+	if (optind >= argc)
+		return -1;
+	what = argv[optind];
+	if (!strcmp(what, "hosts") || !strcmp(what, "host")) {
+		o->want_progs = false;
+	} else if (!strcmp(what, "programs") || !strcmp(what, "program") ||
+		   !strcmp(what, "progs")) {
+		o->want_hosts = false;
+	} else if (!strcmp(what, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	} else {
+		fprintf(stderr, "vps: unknown argument '%s' (hosts or programs)\n", what);
+		return bad_usage();
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "vps: unexpected argument '%s'\n", argv[optind + 1]);
+		return bad_usage();
+	}
+	return -1;
+}
+
+/* The command line into o: -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct vps_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -394,155 +438,149 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false, want_hosts = true, want_progs = true;
-	struct vexec_host *hosts = NULL;
-	struct host_progs *hp = NULL;
-	uint64_t server = 0, v;
-	unsigned int nhosts = 0, i;
-	int opt, fd, ret, best, rc = EXIT_OK;
+	int opt, rc;
 
+	memset(o, 0, sizeof(*o));
+	o->want_hosts = o->want_progs = true;
 	if (vtool_wants_help(argc, argv)) {
 		usage(stdout);
 		return EXIT_OK;
 	}
 	opterr = 0;	/* report bad options as "vps: ..." ourselves */
-	while ((opt = getopt_long(argc, argv, "js:t:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			if (vtool_parse_u64(optarg, 1, UINT64_MAX, &server) || v_id_is_group(server)) {
-				fprintf(stderr, "vps: -s wants a process id, not '%s'\n", optarg);
-				return bad_usage();
-			}
-			break;
-		case 't':
-			if (vtool_parse_u64(optarg, 1, TIMEOUT_MS_MAX, &v)) {
-				fprintf(stderr, "vps: -t wants milliseconds, 1..%u, not '%s'\n",
-					TIMEOUT_MS_MAX, optarg);
-				return bad_usage();
-			}
-			timeout_ms = (unsigned int)v;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			if (optopt && strchr("st", optopt))
-				fprintf(stderr, "vps: -%c needs a value\n", optopt);
-			else if (optopt)
-				fprintf(stderr, "vps: unknown option '-%c'\n", optopt);
-			else
-				fprintf(stderr, "vps: unknown option '%s'\n", argv[optind - 1]);
-			return bad_usage();
-		}
-	}
-	if (optind < argc) {
-		const char *what = argv[optind];
+	while ((opt = getopt_long(argc, argv, "js:t:h", longopts, NULL)) != -1)
+		if ((rc = parse_option(opt, argv, o)) >= 0)
+			return rc;
+	return parse_operand(argc, argv, o);
+}
 
-		if (!strcmp(what, "hosts") || !strcmp(what, "host")) {
-			want_progs = false;
-		} else if (!strcmp(what, "programs") || !strcmp(what, "program") ||
-			   !strcmp(what, "progs")) {
-			want_hosts = false;
-		} else if (!strcmp(what, "help")) {
-			usage(stdout);
-			return EXIT_OK;
-		} else {
-			fprintf(stderr, "vps: unknown argument '%s' (hosts or programs)\n", what);
-			return bad_usage();
-		}
-		if (optind + 1 < argc) {
-			fprintf(stderr, "vps: unexpected argument '%s'\n", argv[optind + 1]);
-			return bad_usage();
-		}
-	}
+/* ---- fetching ----------------------------------------------------------- */
 
-	if (timer_setup() < 0) {
-		fprintf(stderr, "vps: sigaction: %s\n", strerror(errno));
+/* The vexecd to ask for the hosts, unless -s named one: 0, or -1 after a
+ * message. */
+static int find_server(int fd, uint64_t *server)
+{
+	int ret;
+
+	if (*server)
+		return 0;
+	ret = v_exec_server(fd, server);
+	if (ret == -ESRCH)
+		ret = any_vexecd(fd, server);
+	if (ret == -ESRCH)
+		fprintf(stderr, "vps: no program manager (vexecd) on this host, "
+			"nor one that answers on another\n");
+	else if (ret < 0)
+		fprintf(stderr, "vps: cannot find a program manager (vexecd): %s\n",
+			strerror(-ret));
+	return ret < 0 ? -1 : 0;
+}
+
+/* HOSTS, sorted by host part: 0, or -1 after a message. */
+static int fetch_hosts(int fd, uint64_t server, struct vexec_host **hosts, unsigned int *n)
+{
+	int ret = fetch(fd, server, false, (void **)hosts, n);
+
+	if (ret < 0) {
+		fprintf(stderr, "vps: vexecd 0x%016" PRIx64 ": cannot list the hosts: %s\n",
+			server, strerror(-ret));
+		return -1;
+	}
+	qsort(*hosts, *n, sizeof(**hosts), cmp_host);
+	return 0;
+}
+
+/* LIST at one host's vexecd into *hp, oldest first: 0, or -1 after a
+ * warning. */
+static int fetch_host_programs(int fd, const struct vexec_host *h, struct host_progs *hp)
+{
+	uint64_t vexecd = le64toh(h->server);
+	int ret = fetch(fd, vexecd, true, (void **)&hp->p, &hp->n);
+
+	if (ret == -ETIMEDOUT)
+		fprintf(stderr, "vps: host 0x%08" PRIx32 " (vexecd 0x%016" PRIx64
+			"): no answer within %u ms\n", le32toh(h->host), vexecd, timeout_ms);
+	else if (ret < 0)
+		fprintf(stderr, "vps: host 0x%08" PRIx32 " (vexecd 0x%016" PRIx64
+			"): cannot list its programs: %s\n", le32toh(h->host), vexecd,
+			strerror(-ret));
+	if (ret < 0) {
+		hp->err = ret;
+		return -1;
+	}
+	qsort(hp->p, hp->n, sizeof(*hp->p), cmp_prog);
+	return 0;
+}
+
+/* Every host's programs into *hp (n entries): EXIT_OK, or EXIT_RUNTIME
+ * when one could not be listed (the others are) or out of memory (*hp
+ * NULL). */
+static int fetch_programs(int fd, const struct vexec_host *hosts, unsigned int n,
+			  struct host_progs **hp)
+{
+	unsigned int i;
+	int rc = EXIT_OK;
+
+	*hp = calloc(n ? n : 1, sizeof(**hp));
+	if (!*hp) {
+		fprintf(stderr, "vps: %s\n", strerror(ENOMEM));
 		return EXIT_RUNTIME;
 	}
+	for (i = 0; i < n; i++)
+		if (fetch_host_programs(fd, &hosts[i], &(*hp)[i]) < 0)
+			rc = EXIT_RUNTIME;
+	return rc;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+/* The lists asked for, text or JSON: EXIT_OK, or EXIT_RUNTIME when the
+ * output could not be written. */
+static int print_all(const struct vps_opts *o, const struct vexec_host *hosts,
+		     unsigned int n, const struct host_progs *hp)
+{
+	int best = v_exec_pick(hosts, n);
+
+	if (o->json)
+		printf("{");
+	if (o->want_hosts)
+		(o->json ? print_hosts_json : print_hosts_text)(hosts, n, best);
+	if (o->want_hosts && o->want_progs)
+		printf(o->json ? "," : "\n");
+	if (o->want_progs)
+		(o->json ? print_progs_json : print_progs_text)(hosts, hp, n);
+	if (o->json)
+		printf("}\n");
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "vps: cannot write the output\n");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct vps_opts o;
+	struct vexec_host *hosts = NULL;
+	struct host_progs *hp = NULL;
+	unsigned int nhosts = 0, i;
+	int fd, rc;
+
+	if ((rc = parse_options(argc, argv, &o)) >= 0)
+		return rc;
 	fd = v_open();
 	if (fd < 0) {
 		fprintf(stderr, "vps: cannot open a V process: %s\n", v_strerror(fd));
 		return EXIT_RUNTIME;
 	}
-	if (!server) {
-		ret = v_exec_server(fd, &server);
-		if (ret == -ESRCH)
-			ret = any_vexecd(fd, &server);
-		if (ret < 0) {
-			if (ret == -ESRCH)
-				fprintf(stderr, "vps: no program manager (vexecd) on this host, "
-					"nor one that answers on another\n");
-			else
-				fprintf(stderr, "vps: cannot find a program manager (vexecd): %s\n",
-					strerror(-ret));
-			v_close(fd);
-			return EXIT_RUNTIME;
-		}
-	}
-	ret = fetch(fd, server, false, (void **)&hosts, &nhosts);
-	if (ret < 0) {
-		fprintf(stderr, "vps: vexecd 0x%016" PRIx64 ": cannot list the hosts: %s\n",
-			server, strerror(-ret));
+	if (find_server(fd, &o.server) < 0 || fetch_hosts(fd, o.server, &hosts, &nhosts) < 0) {
 		v_close(fd);
 		return EXIT_RUNTIME;
 	}
-	qsort(hosts, nhosts, sizeof(*hosts), cmp_host);
-	best = v_exec_pick(hosts, nhosts);
-
-	if (want_progs) {
-		hp = calloc(nhosts ? nhosts : 1, sizeof(*hp));
-		if (!hp) {
-			fprintf(stderr, "vps: %s\n", strerror(ENOMEM));
-			free(hosts);
-			v_close(fd);
-			return EXIT_RUNTIME;
-		}
-		for (i = 0; i < nhosts; i++) {
-			uint64_t vexecd = le64toh(hosts[i].server);
-
-			ret = fetch(fd, vexecd, true, (void **)&hp[i].p, &hp[i].n);
-			if (ret < 0) {
-				hp[i].err = ret;
-				if (ret == -ETIMEDOUT)
-					fprintf(stderr, "vps: host 0x%08" PRIx32 " (vexecd 0x%016"
-						PRIx64 "): no answer within %u ms\n",
-						le32toh(hosts[i].host), vexecd, timeout_ms);
-				else
-					fprintf(stderr, "vps: host 0x%08" PRIx32 " (vexecd 0x%016"
-						PRIx64 "): cannot list its programs: %s\n",
-						le32toh(hosts[i].host), vexecd, strerror(-ret));
-				rc = EXIT_RUNTIME;
-				continue;
-			}
-			qsort(hp[i].p, hp[i].n, sizeof(*hp[i].p), cmp_prog);
-		}
-	}
+	rc = o.want_progs ? fetch_programs(fd, hosts, nhosts, &hp) : EXIT_OK;
 	v_close(fd);
-
-	if (json) {
-		printf("{");
-		if (want_hosts)
-			print_hosts_json(hosts, nhosts, best);
-		if (want_hosts && want_progs)
-			printf(",");
-		if (want_progs)
-			print_progs_json(hosts, hp, nhosts);
-		printf("}\n");
-	} else {
-		if (want_hosts)
-			print_hosts_text(hosts, nhosts, best);
-		if (want_hosts && want_progs)
-			printf("\n");
-		if (want_progs)
-			print_progs_text(hosts, hp, nhosts);
-	}
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "vps: cannot write the output\n");
-		rc = EXIT_RUNTIME;
+	if (!o.want_progs || hp) {
+		if (print_all(&o, hosts, nhosts, hp) != EXIT_OK)
+			rc = EXIT_RUNTIME;
 	}
 	for (i = 0; hp && i < nhosts; i++)
 		free(hp[i].p);

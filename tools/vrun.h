@@ -44,14 +44,33 @@ int vrun_remote(const struct vrun_opts *o, char **argv);
 __attribute__((format(printf, 1, 2)))
 void vrun_note(const char *fmt, ...);
 
-/* The program's stdio instances (struct vexec_run.stdio). */
+/* The program's stdio, indexes of the stream server's instances. */
 enum { VRUN_INST_STDIN = 1, VRUN_INST_STDOUT, VRUN_INST_STDERR, VRUN_INST_END };
 
 /*
- * vrun_stream.c: serve the instances on the V process fd to the processes
- * of host (the exec host) alone, stderr only with_stderr, by threads of
- * its own (they inherit the caller's signal mask).  0 or -errno.
+ * vrun_stream.c: serve the program's stdin, stdout and (with_stderr)
+ * stderr on the V process fd, by threads of its own (they inherit the
+ * caller's signal mask), to the exec host's processes (host) running as
+ * our uid that Send directly, under instance ids picked at random for
+ * this run: stdio gets them for struct vexec_run.stdio (0 for stderr
+ * without with_stderr).  0 or -errno.
  */
-int vrun_stream_start(int fd, uint32_t host, int with_stderr);
+int vrun_stream_start(int fd, uint32_t host, int with_stderr, uint32_t stdio[3]);
+
+/*
+ * Job control in pty mode (vrun_remote.c), for threads other than the
+ * signal thread: fd is our terminal and we are in its background, where
+ * the kernel would have stopped us with sig (SIGTTIN for a read, SIGTTOU
+ * for tcsetattr(); blocked, it does not).  Have the signal thread stop us
+ * (the terminal restored) and wait until continued in the foreground: 1
+ * then; 0 when not in the background, or not in pty mode; -1 when we
+ * cannot stop (sig ignored when vrun started, or an orphaned process
+ * group): go on as the kernel would then.
+ */
+int vrun_job_foreground(int fd, int sig);
+
+/* Before output to fd: as vrun_job_foreground(fd, SIGTTOU) when fd is a
+ * terminal with TOSTOP set and we are in its background, else 0. */
+int vrun_job_output(int fd);
 
 #endif /* VTOOL_VRUN_H */

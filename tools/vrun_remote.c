@@ -16,6 +16,14 @@
  * Signals: a Send interrupted by a signal that has a handler fails EINTR
  * and is not restarted (<linux/v.h>), so no handlers: every thread blocks
  * the signals we take, and one thread takes them with sigwait().
+ *
+ * Job control in pty mode (our terminal raw while the program runs): the
+ * signal thread takes SIGTSTP, SIGTTIN and SIGTTOU too, restores the
+ * terminal, stops us, and makes it raw again on SIGCONT.  Blocked, the
+ * kernel no longer stops us for touching the terminal from the background
+ * (a read fails EIO, a write or tcsetattr() goes through): the threads that
+ * touch it check first and have the signal thread stop us
+ * (vrun_job_foreground()).
  */
 #include <endian.h>
 #include <errno.h>
@@ -42,20 +50,36 @@ extern char **environ;
 
 /* Passed on to the program (SIGWINCH: as WINSIZE). */
 static const int sig_forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
-/* Fatal to us by default: taken too, so that the terminal is restored
- * before we die of them. */
-static const int sig_fatal[] = { SIGUSR1, SIGUSR2, SIGALRM };
+/*
+ * Fatal to us by default: taken too, so that the terminal is restored
+ * before we die of them, as are the real-time signals.  Not the faults
+ * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT: a bug of ours, which
+ * a blocked signal would not stop) nor SIGKILL; a SIGSYS of seccomp and a
+ * SIGXFSZ of our own write are sent to the thread at fault and kill it
+ * blocked or not (SIGXFSZ then fails the write, EFBIG, told to the relay).
+ */
+static const int sig_fatal[] = {
+	SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGSYS, SIGPWR,
+	SIGIO,
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
 
 /* What the threads share; set before they start but for the atomics. */
 static struct {
 	char name[16];		/* the exec host in messages: "0x%x", or "any" */
 	uint32_t host;		/* its host part: whose requests the stream server takes */
-	uint64_t dst;		/* RUN goes to: a vexecd, or V_GROUP_SCHEDULERS */
-	uint64_t qualifier;	/* with the group: the exec host (host part << 32) */
+	uint64_t dst;		/* RUN goes to: V_GROUP_SCHEDULERS */
+	uint64_t qualifier;	/* qualified by the exec host (host part << 32) */
 	int run_fd, ctl_fd, stream_fd;
 	int pty;		/* VEXEC_RUN_PTY */
+	int jobctl;		/* pty mode with a terminal on stdin: made raw, so
+				 * SIGTSTP, SIGTTIN, SIGTTOU and SIGCONT are taken */
+	int want_raw;		/* atomic: raw while the program runs (after a stop too) */
 	int tty_fd;		/* our terminal the size comes from, or -1 */
 	uint16_t ws[4];		/* the size sent: rows, cols, xpixel, ypixel */
+	uint32_t stdio[3];	/* the stream server's instance ids, for the run block */
 	int verbose;
 	pthread_t sig_thread;
 	uint64_t program;	/* atomic: the program's V process once it runs */
@@ -67,6 +91,14 @@ static pthread_mutex_t term_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct termios term_saved;
 static int term_raw;		/* term_saved is to be restored (atomic; set under term_lock) */
 
+/* Is fd a terminal whose foreground process group is not ours? */
+static int term_background(int fd)
+{
+	pid_t fg = tcgetpgrp(fd);
+
+	return fg > 0 && fg != getpgrp();
+}
+
 /* Every way out goes through here (atexit, the signal thread, failf). */
 static void term_restore(void)
 {
@@ -76,13 +108,15 @@ static void term_restore(void)
 	pthread_mutex_unlock(&term_lock);
 }
 
-/* The program's terminal interprets the keys (^C is a byte for it). */
+/* The program's terminal interprets the keys (^C is a byte for it).  Not
+ * from the background (SIGTTOU blocked, it would go through), and not
+ * twice: term_saved stays what to restore. */
 static void term_make_raw(void)
 {
 	struct termios t;
 
 	pthread_mutex_lock(&term_lock);
-	if (tcgetattr(0, &term_saved) == 0) {
+	if (!term_raw && !term_background(0) && tcgetattr(0, &term_saved) == 0) {
 		t = term_saved;
 		cfmakeraw(&t);
 		__atomic_store_n(&term_raw, tcsetattr(0, TCSADRAIN, &t) == 0, __ATOMIC_SEQ_CST);
@@ -109,6 +143,7 @@ static void term_setup(const struct vrun_opts *o)
 {
 	R.pty = o->pty == VRUN_PTY_ON || (o->pty == VRUN_PTY_AUTO && isatty(0) && isatty(1));
 	R.tty_fd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
+	R.jobctl = R.pty && isatty(0);
 	if (R.pty)
 		term_size(R.ws);
 }
@@ -164,7 +199,7 @@ static const char *reason(int err)
 /* The status a failure to start the program gives, as a shell's. */
 static int status_of(int err)
 {
-	if (err == ENOENT)
+	if (err == ENOENT || err == ENOTDIR)
 		return VRUN_EXIT_NOENT;
 	if (err == EACCES || err == ENOEXEC)
 		return VRUN_EXIT_NOEXEC;
@@ -195,18 +230,33 @@ static void signal_add(sigset_t *set, int sig)
 	sigaddset(set, sig);
 }
 
+static int sig_is_fatal(int sig)
+{
+	return sig_in(sig, sig_fatal, sizeof(sig_fatal) / sizeof(sig_fatal[0])) ||
+	       (sig >= SIGRTMIN && sig <= SIGRTMAX);
+}
+
 /* Blocked in every thread (the mask is inherited: before any exists,
  * libv's own included); SIGPIPE ignored: a closed stdout is EPIPE, told
  * to the relay. */
 static void signals_block(sigset_t *set)
 {
 	size_t i;
+	int sig;
 
 	sigemptyset(set);
 	for (i = 0; i < sizeof(sig_forwarded) / sizeof(sig_forwarded[0]); i++)
 		signal_add(set, sig_forwarded[i]);
 	for (i = 0; i < sizeof(sig_fatal) / sizeof(sig_fatal[0]); i++)
 		signal_add(set, sig_fatal[i]);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		signal_add(set, sig);
+	if (R.jobctl) {
+		signal_add(set, SIGTSTP);
+		signal_add(set, SIGTTIN);
+		signal_add(set, SIGTTOU);
+		sigaddset(set, SIGCONT);	/* it continues us all the same */
+	}
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -262,44 +312,187 @@ static void signal_send(uint64_t prog, int sig)
 	control_send(prog, &m, strsignal(sig));
 }
 
+/* ---- job control (R.jobctl) --------------------------------------------- */
+
+static sigset_t sig_set;	/* the signals the signal thread takes */
+static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t job_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long job_gen;	/* bumped once the signal thread handled a stop
+				 * signal or SIGCONT (under job_lock) */
+
+/* The parent, process group and session of pid (/proc/PID/stat); -1. */
+static int proc_ids(int pid, int *ppid, int *pgrp, int *sid)
+{
+	char path[32], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* after the command, which may hold anything */
+	return p && sscanf(p + 1, " %*c %d %d %d", ppid, pgrp, sid) == 3 ? 0 : -1;
+}
+
+/*
+ * Would the kernel discard a stop signal to our process group, as it does
+ * to an orphaned one (no member has its parent in another group of the
+ * session)?  Asked of our ancestors in the group: 0 when one of them has
+ * its parent in another group of our session, else 1 (another member
+ * could still hold the group: we then act as if orphaned, and never stop
+ * where nobody would continue us).
+ */
+static int pgrp_orphaned(void)
+{
+	int pid = getppid(), pgrp = getpgrp(), sid = getsid(0), ppid, pg, s, depth;
+
+	for (depth = 0; pid > 0 && depth < 64; depth++) {
+		if (proc_ids(pid, &ppid, &pg, &s) < 0 || s != sid)
+			return 1;
+		if (pg != pgrp)
+			return 0;
+		pid = ppid;
+	}
+	return 1;
+}
+
+/* Continued (SIGCONT, or a stop signal ended): raw again if the program
+ * still runs and the terminal is ours again, with its size, which may
+ * have changed meanwhile.  Then whoever waits for it looks again. */
+static void job_continued(void)
+{
+	uint64_t prog = __atomic_load_n(&R.program, __ATOMIC_SEQ_CST);
+
+	if (__atomic_load_n(&R.want_raw, __ATOMIC_SEQ_CST) && !term_background(0)) {
+		term_make_raw();
+		if (prog)
+			winsize_send(prog);
+	}
+	pthread_mutex_lock(&job_lock);
+	job_gen++;
+	pthread_cond_broadcast(&job_cond);
+	pthread_mutex_unlock(&job_lock);
+}
+
+/*
+ * SIGTSTP, SIGTTIN, SIGTTOU: the terminal restored, stop as the signal's
+ * default action would (so the shell says why, and the kernel discards it
+ * in an orphaned group: SIGSTOP would stop us for ever there), then raw
+ * again.  SIGTTIN and SIGTTOU only from the background, where the kernel
+ * sends them: one asked for by vrun_job_foreground() may come after a
+ * continue in the foreground.
+ */
+static void job_stop(int sig)
+{
+	sigset_t one;
+
+	if (sig == SIGTSTP || term_background(0)) {
+		term_restore();
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		raise(sig);				/* pending on this thread */
+		pthread_sigmask(SIG_UNBLOCK, &one, NULL);	/* delivered: stopped */
+		pthread_sigmask(SIG_BLOCK, &one, NULL);
+	}
+	job_continued();
+}
+
+int vrun_job_foreground(int fd, int sig)
+{
+	unsigned long gen;
+
+	if (!R.jobctl || !term_background(fd))
+		return 0;
+	for (;;) {
+		if (!sigismember(&sig_set, sig) || pgrp_orphaned())
+			return -1;
+		pthread_mutex_lock(&job_lock);
+		gen = job_gen;
+		pthread_mutex_unlock(&job_lock);
+		kill(getpid(), sig);	/* blocked everywhere: the signal thread's */
+		pthread_mutex_lock(&job_lock);
+		while (job_gen == gen)
+			pthread_cond_wait(&job_cond, &job_lock);
+		pthread_mutex_unlock(&job_lock);
+		if (!term_background(fd))
+			return 1;
+	}
+}
+
+int vrun_job_output(int fd)
+{
+	struct termios t;
+
+	if (!R.jobctl || !term_background(fd) || tcgetattr(fd, &t) < 0 || !(t.c_lflag & TOSTOP))
+		return 0;
+	return vrun_job_foreground(fd, SIGTTOU);
+}
+
+/* ---- the signal thread -------------------------------------------------- */
+
 /* Before the program runs there is nobody to pass a signal to: it is ours. */
 static void signal_take(int sig)
 {
 	uint64_t prog = __atomic_load_n(&R.program, __ATOMIC_SEQ_CST);
 
+	if (sig == SIGCONT) {
+		job_continued();
+		return;
+	}
+	if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+		job_stop(sig);
+		return;
+	}
 	if (sig == SIGWINCH) {
 		if (prog && R.pty)
 			winsize_send(prog);
 		return;
 	}
-	if (!prog || sig_in(sig, sig_fatal, sizeof(sig_fatal) / sizeof(sig_fatal[0])))
+	if (!prog || sig_is_fatal(sig))
 		die_of(sig);
 	signal_send(prog, sig);
 }
 
-static void *signal_main(void *set)
+static void *signal_main(void *arg)
 {
 	int sig;
 
+	(void)arg;
 	for (;;)
-		if (sigwait(set, &sig) == 0)
+		if (sigwait(&sig_set, &sig) == 0)
 			signal_take(sig);
 	return NULL;
 }
 
-static int threads_start(sigset_t *set)
+static int threads_start(void)
 {
-	int ret = vrun_stream_start(R.stream_fd, R.host, !R.pty);
+	int ret = vrun_stream_start(R.stream_fd, R.host, !R.pty, R.stdio);
 
 	if (ret < 0)
 		return failf(VRUN_EXIT_FAIL, "cannot start the stream server: %s", strerror(-ret));
-	ret = pthread_create(&R.sig_thread, NULL, signal_main, set);
+	ret = pthread_create(&R.sig_thread, NULL, signal_main, NULL);
 	if (ret)
 		return failf(VRUN_EXIT_FAIL, "cannot start a thread: %s", strerror(ret));
 	return 0;
 }
 
 /* ---- the exec host ------------------------------------------------------ */
+
+/* RUN to the scheduler group's member on host: the kernel delivers a
+ * qualified group Send to that host only. */
+static int target_host(uint32_t host)
+{
+	R.host = host;
+	R.dst = V_GROUP_SCHEDULERS;
+	R.qualifier = v_id_make(host, 0);
+	return 0;
+}
 
 int vrun_host_option(struct vrun_opts *o, const char *arg)
 {
@@ -318,11 +511,18 @@ int vrun_host_option(struct vrun_opts *o, const char *arg)
 	return -1;
 }
 
-/* The least loaded host the local vexecd heard of: RUN goes to its vexecd. */
+/*
+ * The least loaded host the local vexecd heard of.  Only the host is taken
+ * from its record: RUN goes to that host's member of V_GROUP_SCHEDULERS,
+ * as for -H HOST, never to the record's server id.  Anyone can multicast
+ * a LOAD, so a record may be forged; joining the group needs CAP_NET_ADMIN,
+ * so a forged record can at worst pick the wrong host.
+ */
 static int target_any(void)
 {
 	static struct vexec_host recs[HOSTS_MAX];
 	uint64_t server;
+	uint32_t host;
 	int n, i, ret;
 
 	ret = v_exec_server(R.run_fd, &server);
@@ -335,23 +535,18 @@ static int target_any(void)
 	i = v_exec_pick(recs, (unsigned int)n);
 	if (i < 0)
 		return failf(VRUN_EXIT_FAIL, "no exec host heard from");
-	R.dst = le64toh(recs[i].server);
-	R.host = v_id_host(R.dst);
-	if (!R.host || v_id_is_group(R.dst))
+	host = le32toh(recs[i].host);
+	if (!host || host > V_ID_HOST_MASK)
 		return failf(VRUN_EXIT_FAIL, "HOSTS from 0x%" PRIx64 ": a bad record", server);
-	snprintf(R.name, sizeof(R.name), "0x%x", R.host);
-	return 0;
+	snprintf(R.name, sizeof(R.name), "0x%x", host);
+	return target_host(host);
 }
 
-/* A host named: its vexecd is the member of V_GROUP_SCHEDULERS there. */
+/* A host named (or picked): its vexecd is the member of V_GROUP_SCHEDULERS
+ * there. */
 static int target_pick(uint32_t host)
 {
-	if (!host)
-		return target_any();
-	R.host = host;
-	R.dst = V_GROUP_SCHEDULERS;
-	R.qualifier = v_id_make(host, 0);
-	return 0;
+	return host ? target_host(host) : target_any();
 }
 
 /* ---- the run block ------------------------------------------------------ */
@@ -423,7 +618,6 @@ static int image_read(int fd, const char *path, char *dst, size_t size)
 static int block_build(const struct vrun_opts *o, char **argv, void **blk, size_t *len,
 		       size_t *img)
 {
-	uint32_t stdio[3] = { VRUN_INST_STDIN, VRUN_INST_STDOUT, R.pty ? 0 : VRUN_INST_STDERR };
 	char *prog, *cwd;
 	int ifd = -1, rc, ret;
 
@@ -436,7 +630,7 @@ static int block_build(const struct vrun_opts *o, char **argv, void **blk, size_
 	ret = v_name_export();
 	if (ret < 0)
 		vrun_note("cannot pass the prefix table on: %s", strerror(-ret));
-	ret = v_exec_run_pack(prog, cwd, argv, environ, stdio, R.pty ? R.ws : NULL, *img, blk, len);
+	ret = v_exec_run_pack(prog, cwd, argv, environ, R.stdio, R.pty ? R.ws : NULL, *img, blk, len);
 	free(prog);
 	free(cwd);
 	if (ret < 0)
@@ -451,7 +645,8 @@ static int block_build(const struct vrun_opts *o, char **argv, void **blk, size_
 
 /* ---- running ------------------------------------------------------------ */
 
-/* RUN: 0 and the program's V process, or -errno (the kernel's, vexecd's). */
+/* RUN: 0 and the program's V process, or -errno (the kernel's, vexecd's;
+ * EBADMSG: the reply names no V process of the exec host). */
 static int run_send(uint16_t flags, void *blk, size_t len, size_t img, uint64_t *prog)
 {
 	struct v_send s;
@@ -477,7 +672,10 @@ static int run_send(uint16_t flags, void *blk, size_t len, size_t img, uint64_t 
 	if (v_msg_code(&s.msg) != V_OK)
 		return -v_exec_errno(&s.msg);
 	*prog = v_msg_get64(&s.msg, 8);
-	return *prog && !v_id_is_group(*prog) ? 0 : -EPROTO;
+	/* WAIT, SIGNAL and WINSIZE go there: a V process of the exec host. */
+	if (!*prog || v_id_is_group(*prog) || v_id_host(*prog) != R.host)
+		return -EBADMSG;
+	return 0;
 }
 
 static int run_failed(const char *prog, int err)
@@ -486,6 +684,9 @@ static int run_failed(const char *prog, int err)
 	case ENOENT:
 		return failf(VRUN_EXIT_NOENT, "%s: no such program, or no such working directory",
 			     prog);
+	case ENOTDIR:
+		return failf(VRUN_EXIT_NOENT, "%s: a path there, or the working directory, is "
+			     "not a directory", prog);
 	case EACCES:
 		return failf(VRUN_EXIT_NOEXEC, "%s: permission denied (not executable, or a "
 			     "directory not searchable)", prog);
@@ -495,6 +696,8 @@ static int run_failed(const char *prog, int err)
 		return failf(VRUN_EXIT_FAIL, "no vexecd runs there (or it ended before answering)");
 	case E2BIG:
 		return failf(VRUN_EXIT_FAIL, "%s: over a limit of the exec host", prog);
+	case EBADMSG:
+		return failf(VRUN_EXIT_FAIL, "the RUN reply names no V process of that host");
 	}
 	return failf(status_of(err), "%s: %s", prog, reason(err));
 }
@@ -529,12 +732,17 @@ static int run_wait(uint64_t prog)
 	__atomic_store_n(&R.program, prog, __ATOMIC_SEQ_CST);
 	if (R.verbose)
 		fprintf(stderr, "vrun: host 0x%x program 0x%llx\n", R.host, (unsigned long long)prog);
-	if (R.pty && isatty(0))
+	if (R.jobctl) {
+		/* From the background: stopped first, as tcsetattr() would. */
+		__atomic_store_n(&R.want_raw, 1, __ATOMIC_SEQ_CST);
+		vrun_job_foreground(0, SIGTTOU);
 		term_make_raw();
+	}
 	/* Resized while RUN was on its way: the signal thread sends the size. */
 	if (R.pty && term_size(ws) == 0 && memcmp(ws, R.ws, sizeof(ws)))
 		pthread_kill(R.sig_thread, SIGWINCH);
 	ret = program_wait(prog, &status, &flags);
+	__atomic_store_n(&R.want_raw, 0, __ATOMIC_SEQ_CST);
 	term_restore();
 	if (ret < 0)
 		return failf(VRUN_EXIT_FAIL, "%s", ret == -ESRCH ?
@@ -573,7 +781,6 @@ static int remote_open(void)
 
 int vrun_remote(const struct vrun_opts *o, char **argv)
 {
-	static sigset_t set;
 	uint16_t flags;
 	uint64_t prog = 0;
 	size_t len, img;
@@ -581,7 +788,8 @@ int vrun_remote(const struct vrun_opts *o, char **argv)
 	int rc, ret;
 
 	stdio_hold();
-	signals_block(&set);
+	term_setup(o);		/* R.jobctl: which signals to take */
+	signals_block(&sig_set);
 	atexit(term_restore);
 	R.verbose = o->verbose;
 	if (o->host)
@@ -590,8 +798,8 @@ int vrun_remote(const struct vrun_opts *o, char **argv)
 		snprintf(R.name, sizeof(R.name), "any");
 	if ((rc = remote_open()) || (rc = target_pick(o->host)))
 		return rc;
-	term_setup(o);
-	if ((rc = block_build(o, argv, &blk, &len, &img)) || (rc = threads_start(&set)))
+	/* The stream server first: it names the instances the block carries. */
+	if ((rc = threads_start()) || (rc = block_build(o, argv, &blk, &len, &img)))
 		return rc;
 	flags = (R.pty ? VEXEC_RUN_PTY : 0) | (o->what == VRUN_COPY ? VEXEC_RUN_IMAGE : 0) |
 		(o->what == VRUN_VFILE ? VEXEC_RUN_VFILE : 0);
