@@ -280,7 +280,9 @@ int vio_prefix_match(const char *prefix, size_t plen, const char *name);
 int v_exec_server(int fd, uint64_t *server);
 
 /* HOSTS / LIST from server: at most max records into out; the number
- * written, or -errno (a reply code's errno, or the kernel's). */
+ * written, or -errno (a reply code's errno, or the kernel's).  server is
+ * a vexecd's id, or v_id_make(host, 0): that host's vexecd, reached by a
+ * group Send to V_GROUP_SCHEDULERS qualified by it (ESRCH: none there). */
 int v_exec_hosts(int fd, uint64_t server, struct vexec_host *out, unsigned int max);
 int v_exec_list(int fd, uint64_t server, struct vexec_prog *out, unsigned int max);
 

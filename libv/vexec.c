@@ -41,6 +41,12 @@ static int vexec_records(int fd, uint64_t server, unsigned int code, void *out,
 
 	memset(&s, 0, sizeof(s));
 	s.dst = server;
+	/* A host, not a process: its vexecd through the scheduler group
+	 * (only root joins it, so no record names who answers). */
+	if (server && !v_id_is_group(server) && !v_id_local(server)) {
+		s.dst = V_GROUP_SCHEDULERS;
+		s.qualifier = server;
+	}
 	s.seg_addr = (uint64_t)(uintptr_t)out;
 	s.seg_len = (uint64_t)max * rec;
 	s.seg_access = s.seg_len ? V_SEG_WRITE : 0;

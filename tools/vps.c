@@ -494,7 +494,9 @@ static int fetch_hosts(int fd, uint64_t server, struct vexec_host **hosts, unsig
 static int fetch_host_programs(int fd, const struct vexec_host *h, struct host_progs *hp)
 {
 	uint64_t vexecd = le64toh(h->server);
-	int ret = fetch(fd, vexecd, true, (void **)&hp->p, &hp->n);
+	/* Asked through the scheduler group, qualified by the host: a
+	 * HOSTS record's server id is whatever a LOAD said. */
+	int ret = fetch(fd, v_id_make(le32toh(h->host), 0), true, (void **)&hp->p, &hp->n);
 
 	if (ret == -ETIMEDOUT)
 		fprintf(stderr, "vps: host 0x%08" PRIx32 " (vexecd 0x%016" PRIx64
