@@ -18,6 +18,7 @@
  * (stdin) or VEXEC_DRAIN_MS after (stdout, stderr: vx_prog_sweep).
  */
 #include <poll.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "vexecd.h"
@@ -71,6 +72,17 @@ static int vx_relay_write(struct vx_prog *p, int fd, const char *b, size_t n)
 	return 0;
 }
 
+/* Type the terminal's end-of-input character. */
+static void vx_relay_eof(struct vx_prog *p, int fd)
+{
+	struct termios t;
+	char eof = 4;	/* ^D */
+
+	if (tcgetattr(fd, &t) == 0 && t.c_cc[VEOF] != _POSIX_VDISABLE)
+		eof = (char)t.c_cc[VEOF];
+	vx_relay_write(p, fd, &eof, 1);
+}
+
 /* stdin: READ from the caller's instance, write to the program. */
 static void *vx_relay_in(void *arg)
 {
@@ -80,6 +92,8 @@ static void *vx_relay_in(void *arg)
 	int s = vx_relay_open(rl);
 	struct v_msg m;
 	uint64_t n;
+
+	memset(&m, 0, sizeof(m));
 
 	while (buf && s >= 0) {
 		/* A count the server claims without the data: zeros, never
@@ -97,6 +111,10 @@ static void *vx_relay_in(void *arg)
 			break;
 	}
 	free(buf);
+	/* End of our caller's input on a terminal: the terminal's own end of
+	 * input (VEOF), so that a program reading lines sees it. */
+	if (p->pty >= 0 && s >= 0 && v_msg_code(&m) == V_END_OF_FILE)
+		vx_relay_eof(p, rl->fd);
 	/* End of input: the program reads EOF (a terminal's is ^D, its own). */
 	if (p->pty < 0) {
 		pthread_mutex_lock(&vx_lock);

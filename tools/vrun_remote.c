@@ -730,14 +730,18 @@ static int run_wait(uint64_t prog)
 	int ret, st;
 
 	__atomic_store_n(&R.program, prog, __ATOMIC_SEQ_CST);
-	if (R.verbose)
-		fprintf(stderr, "vrun: host 0x%x program 0x%llx\n", R.host, (unsigned long long)prog);
 	if (R.jobctl) {
 		/* From the background: stopped first, as tcsetattr() would. */
 		__atomic_store_n(&R.want_raw, 1, __ATOMIC_SEQ_CST);
 		vrun_job_foreground(0, SIGTTOU);
 		term_make_raw();
 	}
+	/* Once the terminal is raw: what is typed after this line reaches the
+	 * program's terminal, never ours (a ^D typed into our cooked terminal
+	 * would end our input, not the program's). */
+	if (R.verbose)
+		fprintf(stderr, "vrun: host 0x%x program 0x%llx%s", R.host,
+			(unsigned long long)prog, R.jobctl && isatty(2) ? "\r\n" : "\n");
 	/* Resized while RUN was on its way: the signal thread sends the size. */
 	if (R.pty && term_size(ws) == 0 && memcmp(ws, R.ws, sizeof(ws)))
 		pthread_kill(R.sig_thread, SIGWINCH);
