@@ -67,6 +67,15 @@ static void usage(FILE *f)
 		VEXEC_LOAD_INTERVAL_MS, V_LID_EXEC_SERVER);
 }
 
+/* Are the message's bytes [from, to) zero (reserved bytes)? */
+int vx_zero(const struct v_msg *m, unsigned int from, unsigned int to)
+{
+	while (from < to)
+		if (m->b[from++])
+			return 0;
+	return 1;
+}
+
 static struct v_msg vx_fail(unsigned int code, int err)
 {
 	struct v_msg m = vio_reply_code(code);
@@ -139,21 +148,6 @@ static int vx_who(const struct v_receive *r, struct vx_who *w)
 	return w->uid == 0 && !w->root ? -EACCES : 0;
 }
 
-/* The segment bytes [off, off + len) of r, from seg or by MoveFrom. */
-static int vx_seg_read(const struct v_receive *r, const void *seg, uint64_t off, void *out,
-		       size_t len)
-{
-	size_t have = 0;
-
-	if (off < r->copied) {
-		have = r->copied - off < len ? r->copied - off : len;
-		memcpy(out, (const char *)seg + off, have);
-	}
-	if (have < len)
-		return v_move_from(vxd.fd, r->sender, off + have, (char *)out + have, len - have);
-	return 0;
-}
-
 /*
  * The run block's strings: exactly 2 + argc + envc NUL-terminated ones
  * filling strings_len.  Fills q's pointers into blk (which stays).
@@ -216,15 +210,13 @@ static int vx_run_msg(const struct v_receive *r, struct vx_req *q, uint32_t *run
 {
 	const struct v_msg *m = &r->msg;
 	uint64_t need;
-	int i;
 
 	q->flags = v_msg_get16(m, 2);
 	*run_len = v_msg_get32(m, 4);
 	q->stream = v_msg_get64(m, 8);
 	*img_len = v_msg_get64(m, 16);
-	for (i = 24; i < V_MSG_SIZE; i++)
-		if (m->b[i])
-			return -EINVAL;
+	if (!vx_zero(m, 24, V_MSG_SIZE))
+		return -EINVAL;
 	if (q->flags & ~VEXEC_RUN_MASK ||
 	    (q->flags & VEXEC_RUN_IMAGE && q->flags & VEXEC_RUN_VFILE) ||
 	    !(q->flags & VEXEC_RUN_IMAGE) != !*img_len)
@@ -294,9 +286,7 @@ static int vx_handle_run(const struct v_receive *r, const void *seg, struct v_ms
 		err = -vx_run_msg(r, &q, &run_len, &img_len);
 	if (!err) {
 		blk = malloc(run_len + 1);
-		err = blk ? -vx_seg_read(r, seg, 0, blk, run_len) : ENOMEM;
-		if (err == ERANGE || err == EACCES)
-			err = EFAULT;
+		err = !blk ? ENOMEM : vio_segment_get(vxd.fd, r, seg, 0, run_len, blk) ? EFAULT : 0;
 	}
 	if (!err)
 		err = -vx_run_block(&q, (const struct vexec_run *)blk, blk + VEXEC_RUN_SIZE,
@@ -474,7 +464,7 @@ static int vx_vproc_signal(uint64_t id, uint32_t pid, int sig)
 	pfd = pidfd_open((pid_t)pid, 0);
 	if (pfd < 0)
 		return errno == ESRCH ? -ESRCH : -errno;
-	ret = vx_vproc_lookup(id, &uid2, &pid2, NULL);
+	ret = vx_vproc_lookup(id, &uid2, &pid2);
 	if (!ret && pid2 != pid)
 		ret = -ESRCH;
 	if (!ret && pidfd_send_signal(pfd, sig, NULL, 0) < 0)
@@ -487,7 +477,7 @@ static int vx_vproc_signal(uint64_t id, uint32_t pid, int sig)
 static int vx_control_vproc(uint64_t id, const struct vx_who *w, int sig, struct v_msg *reply)
 {
 	uint32_t uid, pid;
-	int ret = vx_vproc_lookup(id, &uid, &pid, NULL);
+	int ret = vx_vproc_lookup(id, &uid, &pid);
 
 	if (ret < 0)
 		return ret;
@@ -510,11 +500,10 @@ static void vx_handle_control(const struct v_receive *r, struct v_msg *reply)
 	uint64_t id = v_msg_get64(&r->msg, 8);
 	int sig = vx_signal_of(op, v_msg_get32(&r->msg, 4));
 	struct vx_who w;
-	int i, ret;
+	int ret;
 
-	for (i = 16; i < V_MSG_SIZE; i++)
-		if (r->msg.b[i])
-			sig = -1;
+	if (!vx_zero(&r->msg, 16, V_MSG_SIZE))
+		sig = -1;
 	if (sig < 0 || !id || v_id_is_group(id)) {
 		*reply = vx_fail(V_BAD_ARGS, EINVAL);
 		return;
@@ -536,15 +525,6 @@ static void vx_handle_control(const struct v_receive *r, struct v_msg *reply)
 		*reply = vx_fail(V_NO_PERMISSION, EPERM);
 	else if (ret < 0)
 		*reply = vx_fail(V_IO_ERROR, -ret);
-}
-
-/* Are the message's bytes [from, to) zero? */
-static int vx_zero(const struct v_msg *m, unsigned int from, unsigned int to)
-{
-	while (from < to)
-		if (m->b[from++])
-			return 0;
-	return 1;
 }
 
 static int vx_handle(int fd, const struct v_receive *r, const void *seg, struct v_msg *reply)

@@ -113,6 +113,7 @@ extern pthread_mutex_t vx_lock;
 
 /* vexecd.c */
 struct v_msg vx_run_error(int err);
+int vx_zero(const struct v_msg *m, unsigned int from, unsigned int to);
 
 /* vexecd_spawn.c */
 int vx_spawn(struct vx_req *q, struct vx_prog *p);
@@ -158,6 +159,6 @@ void vx_load_record(const struct v_receive *r);
 int vx_load_hosts(struct vexec_host *out, unsigned int max, unsigned int *total);
 void vx_load_kick(void);
 void *vx_load_thread(void *arg);
-int vx_vproc_lookup(uint64_t id, uint32_t *uid, uint32_t *pid, unsigned int *count);
+int vx_vproc_lookup(uint64_t id, uint32_t *uid, uint32_t *pid);
 
 #endif /* VEXECD_H */

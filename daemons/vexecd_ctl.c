@@ -74,17 +74,6 @@ static unsigned int vx_ctl_winsize(struct vx_prog *p, const struct v_msg *m)
 	return ioctl(p->pty, TIOCSWINSZ, &ws) < 0 ? V_BAD_ARGS : V_OK;
 }
 
-/* Are the bytes [from, V_MSG_SIZE) of m zero but [skip_from, skip_to)? */
-static int vx_ctl_zero(const struct v_msg *m, unsigned int skip_from, unsigned int skip_to)
-{
-	unsigned int i;
-
-	for (i = 2; i < V_MSG_SIZE; i++)
-		if (m->b[i] && (i < skip_from || i >= skip_to))
-			return 0;
-	return 1;
-}
-
 /* One request to the program's V process; under vx_lock. */
 static unsigned int vx_ctl_request(struct vx_prog *p, const struct v_receive *r)
 {
@@ -93,7 +82,10 @@ static unsigned int vx_ctl_request(struct vx_prog *p, const struct v_receive *r)
 
 	if (!vx_may(p, r))
 		return V_NO_PERMISSION;
-	if (!vx_ctl_zero(&r->msg, 4, code == VEXEC_SIGNAL ? 8 : code == VEXEC_WINSIZE ? 12 : 4))
+	/* The bytes after the code are reserved but SIGNAL's 4-7 and
+	 * WINSIZE's 4-11. */
+	if (!vx_zero(&r->msg, 2, 4) ||
+	    !vx_zero(&r->msg, code == VEXEC_SIGNAL ? 8 : code == VEXEC_WINSIZE ? 12 : 4, V_MSG_SIZE))
 		return V_BAD_ARGS;
 	switch (code) {
 	case VEXEC_WAIT:

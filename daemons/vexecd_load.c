@@ -8,8 +8,9 @@
  * score adds what tells them apart: the CPU the programs this vexecd runs
  * used (their sessions' processes) over the last interval.
  *
- * Also here: the V processes of this host, by a netlink dump (vkmod's
- * V_CMD_PROC_GET), for CONTROL of processes vexecd did not start.
+ * Also here: vkmod's generic netlink, for how many V processes the host
+ * has (V_CMD_HOST_GET) and who made one of them (a V_CMD_PROC_GET dump,
+ * for CONTROL of processes vexecd did not start).
  */
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -31,6 +32,8 @@ struct vx_host {
 static pthread_mutex_t vx_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vx_host vx_hosts[VX_HOSTS_MAX];
 static unsigned int vx_nhosts;
+
+static unsigned int vx_host_procs(void);
 
 static pthread_mutex_t vx_kick_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t vx_kick_cond = PTHREAD_COND_INITIALIZER;
@@ -187,7 +190,7 @@ static void vx_load_measure(struct v_msg *m, int64_t interval_ms)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long long running, cpu;
-	unsigned int progs, vprocs = 0;
+	unsigned int progs, vprocs;
 
 	if (ncpu < 1)
 		ncpu = 1;
@@ -198,7 +201,7 @@ static void vx_load_measure(struct v_msg *m, int64_t interval_ms)
 	pthread_mutex_lock(&vx_lock);
 	progs = vx_prog_running();
 	pthread_mutex_unlock(&vx_lock);
-	vx_vproc_lookup(0, NULL, NULL, &vprocs);
+	vprocs = vx_host_procs();
 	memset(m, 0, sizeof(*m));
 	v_msg_set_code(m, VEXEC_LOAD);
 	v_msg_put32(m, 4, (uint32_t)(running / (unsigned long)ncpu));
@@ -262,7 +265,6 @@ struct vx_vproc_find {
 	int found;
 	uint32_t uid;
 	uint32_t pid;
-	unsigned int count;
 };
 
 static int vx_vproc_cb(struct nl_msg *msg, void *arg)
@@ -272,8 +274,7 @@ static int vx_vproc_cb(struct nl_msg *msg, void *arg)
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, V_A_MAX, NULL) < 0 || !a[V_A_PROC_ID])
 		return NL_SKIP;
-	f->count++;
-	if (f->id && nla_get_u64(a[V_A_PROC_ID]) == f->id) {
+	if (nla_get_u64(a[V_A_PROC_ID]) == f->id) {
 		f->found = 1;
 		f->uid = a[V_A_PROC_UID] ? nla_get_u32(a[V_A_PROC_UID]) : UINT32_MAX;
 		f->pid = a[V_A_PROC_PID] ? nla_get_u32(a[V_A_PROC_PID]) : 0;
@@ -282,40 +283,69 @@ static int vx_vproc_cb(struct nl_msg *msg, void *arg)
 }
 
 /*
- * The owner (uid, and the pid that created the socket: 0 when gone) of
- * the V process id of this host, and how many there are (count).  0,
- * -ENOENT (no such process), or another -errno.
+ * One request to vkmod's generic netlink family (a dump with NLM_F_DUMP),
+ * each answer to cb.  0, or -errno.
  */
-int vx_vproc_lookup(uint64_t id, uint32_t *uid, uint32_t *pid, unsigned int *count)
+static int vx_genl(uint8_t cmd, int flags, nl_recvmsg_msg_cb_t cb, void *arg)
 {
-	struct vx_vproc_find f = { .id = id };
 	struct nl_sock *sk = nl_socket_alloc();
 	struct nl_msg *msg = NULL;
 	int family, ret = -EIO;
 
 	if (!sk)
 		return -ENOMEM;
+	nl_socket_disable_auto_ack(sk);	/* a dump ends with DONE, a get with its answer */
 	if (genl_connect(sk) < 0)
 		goto out;
 	family = genl_ctrl_resolve(sk, V_GENL_NAME);
 	msg = nlmsg_alloc();
 	if (family < 0 || !msg)
 		goto out;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP, V_CMD_PROC_GET,
-			 V_GENL_VERSION))
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd, V_GENL_VERSION))
 		goto out;
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, vx_vproc_cb, &f);
-	if (nl_send_auto(sk, msg) < 0 || nl_recvmsgs_default(sk) < 0)
-		goto out;
-	ret = id && !f.found ? -ENOENT : 0;
-	if (uid)
-		*uid = f.uid;
-	if (pid)
-		*pid = f.pid;
-	if (count)
-		*count = f.count;
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, cb, arg);
+	if (nl_send_auto(sk, msg) >= 0 && nl_recvmsgs_default(sk) >= 0)
+		ret = 0;
 out:
 	nlmsg_free(msg);
 	nl_socket_free(sk);
 	return ret;
+}
+
+/*
+ * The owner (uid, and the pid that created the socket: 0 when gone) of
+ * the V process id of this host.  0, -ENOENT (no such process), or
+ * another -errno.
+ */
+int vx_vproc_lookup(uint64_t id, uint32_t *uid, uint32_t *pid)
+{
+	struct vx_vproc_find f = { .id = id };
+	int ret = vx_genl(V_CMD_PROC_GET, NLM_F_DUMP, vx_vproc_cb, &f);
+
+	if (ret < 0)
+		return ret;
+	if (!f.found)
+		return -ENOENT;
+	*uid = f.uid;
+	*pid = f.pid;
+	return 0;
+}
+
+static int vx_host_procs_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *a[V_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, V_A_MAX, NULL) == 0 && a[V_A_HOST_PROCS])
+		*(unsigned int *)arg = nla_get_u32(a[V_A_HOST_PROCS]);
+	return NL_OK;
+}
+
+/* The V processes of this host (V_CMD_HOST_GET: one answer, not a dump
+ * of every process each interval); 0 when it cannot be read. */
+static unsigned int vx_host_procs(void)
+{
+	unsigned int n = 0;
+
+	vx_genl(V_CMD_HOST_GET, 0, vx_host_procs_cb, &n);
+	return n;
 }

@@ -42,7 +42,6 @@ struct vx_child {
 int vx_image_load(int fd, const struct v_receive *r, const void *seg, uint64_t off,
 		  uint64_t len)
 {
-	size_t have = 0;
 	int mfd, ret = 0;
 	char *map;
 
@@ -60,19 +59,13 @@ int vx_image_load(int fd, const struct v_receive *r, const void *seg, uint64_t o
 		close(mfd);
 		return ret;
 	}
-	if (off < r->copied) {
-		have = r->copied - off < len ? r->copied - off : len;
-		memcpy(map, (const char *)seg + off, have);
-	}
-	if (have < len)
-		ret = v_move_from(fd, r->sender, off + have, map + have, len - have);
+	ret = vio_segment_get(fd, r, seg, off, len, map) ? -EFAULT : 0;
 	munmap(map, len);
-	if (ret == 0)
-		fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
 	if (ret < 0) {
 		close(mfd);
-		return ret == -ERANGE || ret == -EACCES ? -EFAULT : ret;
+		return ret;
 	}
+	fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
 	return mfd;
 }
 
