@@ -200,6 +200,23 @@ int v_unwatch(int fd, uint64_t id);
  */
 int v_notify(int fd, unsigned int flags);
 
+/*
+ * Pulses: a 32-byte one-way message to process dst, which must take
+ * pulses (v_set_opts(V_OPT_PULSES), else ECONNREFUSED).  Never blocks;
+ * EAGAIN when dst's queue (V_PULSES_MAX) is full.  Delivered by a
+ * Receive with kind V_KIND_PULSE; nobody Replies.  To another host: at
+ * most once, and a refusal there is not reported (uapi "Pulses").
+ */
+int v_pulse(int fd, uint64_t dst, const struct v_msg *msg);
+
+/*
+ * Options of this process (V_OPT_*, replacing the last setting):
+ * V_OPT_PULSES takes pulses, V_OPT_INHERIT lends each client's priority
+ * to the thread serving it, V_OPT_DEADLOCK checks every Send for a
+ * deadlock (EDEADLK; one Send alone: v_send_ex with V_SEND_DEADLOCK).
+ */
+int v_set_opts(int fd, unsigned int flags);
+
 #ifdef __cplusplus
 }
 #endif

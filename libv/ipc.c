@@ -215,3 +215,22 @@ int v_notify(int fd, unsigned int flags)
 	n.flags = flags;
 	return v_ioctl(fd, V_IOC_NOTIFY, &n);
 }
+
+int v_pulse(int fd, uint64_t dst, const struct v_msg *msg)
+{
+	struct v_pulse p;
+
+	memset(&p, 0, sizeof(p));
+	p.dst = dst;
+	p.msg = *msg;
+	return v_ioctl(fd, V_IOC_PULSE, &p);
+}
+
+int v_set_opts(int fd, unsigned int flags)
+{
+	struct v_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	return v_ioctl(fd, V_IOC_SET_OPTS, &o);
+}

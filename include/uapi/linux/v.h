@@ -83,7 +83,11 @@
  *   EINVAL       bad argument (reserved field or unknown flag set, malformed
  *                id, zero where an id is required, ...)
  *   EOPNOTSUPP   ioctl of this family that this module does not implement
- *   EAGAIN       Receive on a socket in O_NONBLOCK mode with nothing queued
+ *   EAGAIN       Receive on a socket in O_NONBLOCK mode with nothing queued;
+ *                Pulse to a receiver whose pulse queue is full
+ *   EDEADLK      a Send checked for deadlock (V_SEND_DEADLOCK, V_OPT_DEADLOCK)
+ *                would close a cycle of processes blocked in Send
+ *   ECONNREFUSED Pulse to a process that does not take pulses (V_OPT_PULSES)
  */
 #ifndef _UAPI_LINUX_V_H
 #define _UAPI_LINUX_V_H
@@ -378,9 +382,17 @@ struct v_send {
 					 * token, see above)
 					 */
 	__u32		seg_access;	/* in: V_SEG_* (0 iff seg_len is 0) */
-	__u32		flags;		/* in: zero */
+	__u32		flags;		/* in: V_SEND_* */
 	struct v_msg	msg;		/* in: request; out: reply */
 };
+
+/*
+ * V_SEND_DEADLOCK: fail with EDEADLK, before anything is delivered, when
+ * this Send would close a cycle: the receiver is (through the processes
+ * it waits on) waiting for the caller.  See "Deadlock detection" below.
+ */
+#define V_SEND_DEADLOCK	0x1
+#define V_SEND_FLAGS	V_SEND_DEADLOCK
 
 /*
  * Receive (V_IOC_RECEIVE) and ReceiveWithSegment (V_IOC_RECEIVE_SEG)
@@ -419,7 +431,7 @@ struct v_send {
 enum v_kind {
 	V_KIND_MESSAGE	= 0,	/* a Send awaiting the caller's Reply */
 	V_KIND_NOTICE	= 1,	/* a death notice (V_IOC_WATCH) */
-	V_KIND_PULSE	= 2,	/* reserved (one-way messages) */
+	V_KIND_PULSE	= 2,	/* a pulse (V_IOC_PULSE): nobody awaits a Reply */
 	V_KIND_UNBLOCK	= 3,	/* a client whose message the caller held gave up */
 };
 
@@ -683,6 +695,95 @@ struct v_notify {
 };
 
 /*
+ * Pulses (V_IOC_PULSE; QNX MsgSendPulse, Binder's oneway)
+ *
+ * A pulse is a 32-byte one-way message: the call never blocks and no
+ * Reply is awaited.  The receiver must take pulses (V_OPT_PULSES, else
+ * ECONNREFUSED); dst is a process, not a group (EINVAL).  A Receive
+ * delivers queued pulses after notices and before messages, oldest
+ * first, with kind V_KIND_PULSE, sender = the pulsing process, its
+ * credentials as for a message, and no segment, group, forwarder or
+ * deadline; a Reply to it fails (ENOENT).  At most V_PULSES_MAX pulses
+ * wait per receiver: beyond that EAGAIN, nothing queued.  A pulse is
+ * charged to the memory cgroup of the task that pulses (a remote one: to
+ * the receiver's, as an alien is).
+ *
+ * To a process on another host a pulse is one PULSE frame (see the wire
+ * section): the call returns once it is handed to the link, having
+ * checked only what the caller's host knows (the id, a link, the host
+ * part's version: EHOSTUNREACH, EPROTO).  What is promised there is at
+ * most once: the sending kernel never retransmits, the receiving kernel
+ * delivers a frame at most once (a duplicate is dropped by the sending
+ * host's pulse number), and a pulse lost on the link, or refused there
+ * (no such process, no V_OPT_PULSES, a full queue), is gone: the
+ * receiving host counts it in V_A_STAT_PULSES_DROPPED, the sender is
+ * not told.  Use a Send when the sender must know.
+ */
+#define V_PULSES_MAX		64
+
+struct v_pulse {
+	__aligned_u64	dst;		/* in: a process */
+	__u32		flags;		/* in: zero */
+	__u32		reserved;	/* in: zero */
+	struct v_msg	msg;		/* in: the pulse */
+};
+
+/*
+ * Options of a V process (V_IOC_SET_OPTS, replacing the last; all off
+ * when the socket is created):
+ *
+ *   V_OPT_PULSES    take pulses (see "Pulses").
+ *
+ *   V_OPT_INHERIT   priority inheritance (QNX): a thread of this process
+ *                   that Receives a message runs at no lower priority than
+ *                   its client had when it sent: the client's SCHED_FIFO or
+ *                   SCHED_RR priority, or its nice value (SCHED_OTHER,
+ *                   SCHED_BATCH and SCHED_IDLE threads are raised to
+ *                   SCHED_OTHER at the client's nice).  Never above the
+ *                   client's own, never lowered, and neither SCHED_DEADLINE
+ *                   threads nor a SCHED_DEADLINE client's messages take
+ *                   part.  The thread keeps the highest priority it was
+ *                   raised to until none of the messages that raised it is
+ *                   held any more (Reply, Forward, or the client giving up:
+ *                   then at the process's next Receive, Reply or Forward),
+ *                   and then gets back what it had before the first; a
+ *                   change made to it meanwhile is overwritten.  A remote
+ *                   client's priority travels in its REQUEST: ignored when
+ *                   the REQUEST was not authenticated (a host without the
+ *                   cluster key, an insecure link), and a real-time one is
+ *                   capped at this host's V_A_HOST_INHERIT_RT (default 0:
+ *                   nice only, the client counted at its nice value).
+ *                   Setting it needs no privilege: it only lends a
+ *                   client's own priority to the thread serving it.
+ *
+ *   V_OPT_DEADLOCK  check every Send of this process as V_SEND_DEADLOCK.
+ *
+ * Deadlock detection.  A checked Send from process S to D fails with
+ * EDEADLK when D waits for S: D has a thread blocked in Send whose
+ * message is queued at or held by a process that, the same way, waits ...
+ * for S, in at most V_DEADLOCK_DEPTH steps.  A process counts as waiting
+ * only while a thread of it is blocked in Send and none is blocked in
+ * Receive (a process whose other thread Receives can still serve, as a
+ * V server calling back into its client does); S itself too.  Processes
+ * of this host are seen as they are at the Send.  For a process on
+ * another host the check uses what that host's kernel reported when the
+ * message that links it into the chain was sent: every REQUEST carries
+ * the processes waiting for its client (at most V_DEADLOCK_DEPTH ids,
+ * the first ones found), so a thread that began to Receive there since
+ * is not seen.  A group Send and Forward are not checked.
+ */
+#define V_OPT_PULSES		0x1
+#define V_OPT_INHERIT		0x2
+#define V_OPT_DEADLOCK		0x4
+#define V_OPTS			(V_OPT_PULSES | V_OPT_INHERIT | V_OPT_DEADLOCK)
+#define V_DEADLOCK_DEPTH	16
+
+struct v_opts {
+	__u32		flags;		/* in: V_OPT_* */
+	__u32		reserved;	/* in: zero */
+};
+
+/*
  * ioctl numbers.  Type 0xBE is free in Documentation/userspace-api/ioctl/
  * ioctl-number.rst; socket ioctls reach the family first in any case.
  */
@@ -707,6 +808,8 @@ struct v_notify {
 #define V_IOC_WATCH		_IOW(V_IOC_TYPE, 0x11, struct v_watch)
 #define V_IOC_UNWATCH		_IOW(V_IOC_TYPE, 0x12, struct v_watch)
 #define V_IOC_NOTIFY		_IOW(V_IOC_TYPE, 0x13, struct v_notify)
+#define V_IOC_PULSE		_IOW(V_IOC_TYPE, 0x14, struct v_pulse)
+#define V_IOC_SET_OPTS		_IOW(V_IOC_TYPE, 0x15, struct v_opts)
 
 /* The numbers of the layout before kind and deadline_ns (struct v_receive_v1). */
 #define V_IOC_RECEIVE_V1	_IOWR(V_IOC_TYPE, 0x02, struct v_receive_v1)
@@ -797,7 +900,7 @@ struct v_notify {
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		6	/* 2: v_wire_request.retx_ms, epoch counters;
+#define V_WIRE_VERSION		7	/* 2: v_wire_request.retx_ms, epoch counters;
 					 * 3: V_WIRE_TRAIN_WINDOW trains in flight;
 					 * 4: CLAIM, WHERE and HERE are read whatever
 					 * their version; CLAIM and HERE carry the
@@ -807,7 +910,8 @@ struct v_notify {
 					 * apart; FORWARDED; answers taken only from
 					 * the host the REQUEST went to;
 					 * 6: REQUEST deadline_ms, NACK TIMED_OUT,
-					 * WATCH, WATCHED, UNWATCH, NOTICE, CANCEL
+					 * WATCH, WATCHED, UNWATCH, NOTICE, CANCEL;
+					 * 7: REQUEST priority and waiters, PULSE
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
@@ -861,7 +965,8 @@ enum v_pkt_type {
 	V_PKT_UNWATCH		= 21,	/* watcher -> watched host: forget it */
 	V_PKT_NOTICE		= 22,	/* -> the watcher: it ended (or never was) */
 	V_PKT_CANCEL		= 23,	/* client -> server: I gave up (client, seq) */
-	V_PKT_MAX		= V_PKT_CANCEL
+	V_PKT_PULSE		= 24,	/* -> the receiver's host: a pulse */
+	V_PKT_MAX		= V_PKT_PULSE
 };
 
 struct v_wire_hdr {
@@ -896,6 +1001,13 @@ struct v_wire_auth {
  * a longer bound than the server's is still answered from the cache after
  * a long silence, never by running the request again.  Receivers clamp it
  * to V_HOST_DOWN_MS_MAX.
+ *
+ * prio_*: the client's scheduling class and priority when it sent
+ * (V_OPT_INHERIT; policy V_WIRE_PRIO_NONE: none to inherit).  After the
+ * struct come nr_waiters ids (be64, at most V_DEADLOCK_DEPTH): the
+ * client, if it waits (no thread of it in Receive), and the processes
+ * found waiting for it, for deadlock detection; then data_len bytes of
+ * the segment.  A forwarded REQUEST repeats the client's.
  */
 struct v_wire_request {
 	struct v_msg	msg;
@@ -912,6 +1024,33 @@ struct v_wire_request {
 					 * rounded up (at least 1); 0: no
 					 * timeout, or one beyond 2^32 ms
 					 */
+	__u8		prio_policy;	/* V_WIRE_PRIO_* */
+	__u8		prio_rt;	/* FIFO/RR: 1-99, else 0 */
+	__s8		prio_nice;	/* -20..19 */
+	__u8		reserved1;	/* zero */
+	__be16		nr_waiters;	/* ids that follow */
+	__be16		reserved2;	/* zero */
+};
+
+#define V_WIRE_PRIO_NONE	0
+#define V_WIRE_PRIO_NORMAL	1	/* SCHED_OTHER, BATCH, IDLE: nice */
+#define V_WIRE_PRIO_FIFO	2
+#define V_WIRE_PRIO_RR		3
+
+/*
+ * PULSE payload (header: client = src = the pulsing process, dst = the
+ * receiver, seq = the low half of counter).  counter is the sending
+ * host's pulse number, one more for every pulse it sends, started from
+ * its real-time clock in microseconds when the host came up (so a
+ * restarted host goes on above it): the receiving host delivers each
+ * number of a host part at most once, keeping the newest and a window of
+ * the 64 below it (older ones are dropped).  uid and gid as in a REQUEST.
+ */
+struct v_wire_pulse {
+	struct v_msg	msg;
+	__be64		counter;
+	__be32		uid;
+	__be32		gid;
 };
 
 /*
@@ -1276,6 +1415,10 @@ struct v_wire_claim {
  *    V_A_GROUP_MEMBERS: NLA_NESTED  V_A_GROUP_MEMBER (NLA_U64) per member
  *
  * V_CMD_HOST_GET also reports, and V_CMD_HOST_SET sets:
+ *    V_A_HOST_INHERIT_RT: NLA_U32   the highest SCHED_FIFO/RR priority a
+ *                                   remote client may lend a V_OPT_INHERIT
+ *                                   server, 0..99 (0, the default: none;
+ *                                   such a client counts at its nice value)
  *    V_A_HOST_GROUP_WINDOW_MS: NLA_U32  group-reply window,
  *                                   V_GROUP_WINDOW_MS_MIN..V_GROUP_WINDOW_MS_MAX
  *    V_A_HOST_MAP_AGE_MS: NLA_U32   unused mapping entries are dropped after
@@ -1423,6 +1566,7 @@ enum v_genl_attr {
 	V_A_MAP_FEATURES,
 	V_A_LINK_INSECURE,
 	V_A_PROC_PID,
+	V_A_HOST_INHERIT_RT,
 	__V_A_MAX
 };
 
@@ -1495,6 +1639,12 @@ enum v_stat {
 					 * client went silent while the
 					 * receiver never received them
 					 */
+	V_A_STAT_PULSES,		/* pulses delivered to processes here */
+	V_A_STAT_PULSES_DROPPED,	/* PULSE frames refused here: no such
+					 * process, no V_OPT_PULSES, queue full,
+					 * no memory, or a duplicate
+					 */
+	V_A_STAT_DEADLOCKS,		/* Sends refused with EDEADLK */
 	__V_A_STAT_MAX
 };
 
