@@ -14,7 +14,7 @@
  *   vctl set { host-part N | host-down-ms N | max-aliens N |
  *              max-aliens-host N |
  *              group-window-ms N | map-age-ms N | max-members N |
- *              key { HEX64 | - | none } } ...
+ *              inherit-rt N | key { HEX64 | - | none } } ...
  *
  * Exit status: 0 on success, 1 on an error from the kernel (or no vkmod),
  * 2 on bad usage.
@@ -76,6 +76,9 @@ static const char *const stat_names[] = {
 	[V_A_STAT_DROP_REPLAY]	 = "drop_replay",
 	[V_A_STAT_BUSY_HOST]	 = "busy_host",
 	[V_A_STAT_ALIENS_COLLECTED] = "aliens_collected",
+	[V_A_STAT_PULSES]	 = "pulses",
+	[V_A_STAT_PULSES_DROPPED] = "pulses_dropped",
+	[V_A_STAT_DEADLOCKS]	 = "deadlocks",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");
@@ -93,12 +96,14 @@ static const struct tunable {
 	{ "group-window-ms", V_A_HOST_GROUP_WINDOW_MS, V_GROUP_WINDOW_MS_MIN, V_GROUP_WINDOW_MS_MAX },
 	{ "map-age-ms",	     V_A_HOST_MAP_AGE_MS,     V_MAP_AGE_MS_MIN, V_MAP_AGE_MS_MAX },
 	{ "max-members",     V_A_HOST_MAX_MEMBERS,    1, V_MAX_MEMBERS_MAX },
+	{ "inherit-rt",	     V_A_HOST_INHERIT_RT,     0, 99 },
 };
 
 #define SET_SYNOPSIS \
 	"vctl set { host-part N | host-down-ms N | max-aliens N |\n" \
 	"                  max-aliens-host N |\n" \
 	"                  group-window-ms N | map-age-ms N | max-members N |\n" \
+	"                  inherit-rt N |\n" \
 	"                  key { HEX64 | - | none } } ...\n"
 
 static const char usage_main[] =
@@ -155,6 +160,8 @@ static const char usage_host[] =
 	"  groups           groups with members on this host [groups]\n"
 	"  members          group memberships held on this host [members]\n"
 	"  max-members      their limit [max_members]\n"
+	"  inherit-rt       the highest real-time priority a remote client lends\n"
+	"                   a V_OPT_INHERIT server [inherit_rt]\n"
 	"  keyed            1 if frames are authenticated with a cluster key [keyed]\n"
 	"                   (the key itself is never shown)\n"
 	"\n"
@@ -225,6 +232,9 @@ static const char usage_set[] =
 	"  map-age-ms N       1000..86400000: unused mapping entries are dropped\n"
 	"                     after N milliseconds\n"
 	"  max-members N      1..1048576: group memberships held on this host\n"
+	"  inherit-rt N       0..99: the highest SCHED_FIFO/RR priority a client on\n"
+	"                     another host may lend a server here that inherits\n"
+	"                     priorities (0: none; its nice value only)\n"
 	"  key HEX64          the cluster key: 32 bytes as 64 hex digits; from then\n"
 	"                     on every frame this host sends is authenticated and\n"
 	"                     frames without a valid tag are dropped\n"
@@ -608,6 +618,7 @@ static const struct host_extra {
 	{ V_A_HOST_GROUPS,	    "groups",	       "groups" },
 	{ V_A_HOST_MEMBERS,	    "members",	       "members" },
 	{ V_A_HOST_MAX_MEMBERS,	    "max-members",     "max_members" },
+	{ V_A_HOST_INHERIT_RT,	    "inherit-rt",      "inherit_rt" },
 };
 
 struct host_info {
@@ -635,6 +646,7 @@ static struct nla_policy host_policy[V_A_MAX + 1] = {
 	[V_A_HOST_GROUPS]	   = { .type = NLA_U32 },
 	[V_A_HOST_MEMBERS]	   = { .type = NLA_U32 },
 	[V_A_HOST_KEYED]	   = { .type = NLA_U8 },
+	[V_A_HOST_INHERIT_RT]	   = { .type = NLA_U32 },
 };
 
 static int parse_host(struct nlmsghdr *nlh, void *arg)

@@ -564,6 +564,17 @@ static void v_alien_local_sender(struct v_alien *a)
 	sock_put(&vs->sk);
 }
 
+/* The ids after req (checked: at most V_DEADLOCK_DEPTH), for deadlock.c. */
+static void v_alien_waiters_set(struct v_alien *a, const struct v_wire_request *req)
+{
+	const __be64 *ids = (const __be64 *)(req + 1);
+	unsigned int i;
+
+	a->nr_waiters = be16_to_cpu(req->nr_waiters);
+	for (i = 0; i < a->nr_waiters; i++)
+		a->waiters[i] = get_unaligned_be64(&ids[i]);
+}
+
 /*
  * A new alien for (client, seq) to be delivered to dst; not yet visible.
  * Its memory (the piggy-backed bytes: up to a frame's payload) is charged
@@ -610,6 +621,8 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	a->txn.retx_ms = min_t(u32, be32_to_cpu(req->retx_ms), V_HOST_DOWN_MS_MAX);
 	if (req->deadline_ms)	/* the time the client had left, from now */
 		a->txn.deadline = ktime_add_ms(ktime_get(), be32_to_cpu(req->deadline_ms));
+	v_inherit_wire_set(&a->txn, req);
+	v_alien_waiters_set(a, req);
 	a->from_host = be32_to_cpu(h->src_host);
 	if (be32_to_cpu(h->src_host) == v_host_part(host))
 		v_alien_local_sender(a);
@@ -854,7 +867,7 @@ static int v_alien_request_check(struct v_host *host, const struct v_wire_hdr *h
 	const struct v_wire_request *req = (const void *)((const u8 *)(h + 1) + off);
 	const struct v_wire_grequest *gr = (const void *)(h + 1);
 	u64 client = get_unaligned_be64(&h->client), dst_id = get_unaligned_be64(&h->dst);
-	u32 len = be32_to_cpu(h->len), src = be32_to_cpu(h->src_host), data_len;
+	u32 len = be32_to_cpu(h->len), src = be32_to_cpu(h->src_host), data_len, nr;
 
 	if (group) {
 		if (len < sizeof(*gr) || !v_id_group_ok(dst_id))
@@ -867,7 +880,9 @@ static int v_alien_request_check(struct v_host *host, const struct v_wire_hdr *h
 	}
 	len -= off;
 	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
-	if (len < sizeof(*req) || len - sizeof(*req) != data_len || !client ||
+	nr = len >= sizeof(*req) ? be16_to_cpu(req->nr_waiters) : 0;
+	if (len < sizeof(*req) || nr > V_DEADLOCK_DEPTH ||
+	    len - sizeof(*req) != (u64)nr * sizeof(__be64) + data_len || !client ||
 	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !v_id_host(client) ||
 	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK) ||
 	    !v_alien_piggy_ok(req, data_len))
@@ -960,7 +975,8 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 		goto drop;
 	}
 	if (n)
-		nack = v_alien_deliver(host, h, req, (const u8 *)(req + 1),
+		nack = v_alien_deliver(host, h, req, (const u8 *)(req + 1) +
+				       be16_to_cpu(req->nr_waiters) * sizeof(__be64),
 				       be32_to_cpu(req->data_len), group ? dst_id : 0,
 				       v_alien_src_key(host, skb, client), dsts, n);
 	for (i = 0; i < n; i++)

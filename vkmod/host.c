@@ -108,6 +108,8 @@ static int __net_init v_host_net_init(struct net *net)
 	INIT_LIST_HEAD(&host->links);
 	INIT_LIST_HEAD(&host->getpid_waits);
 	host->host_down_ms = V_HOST_DOWN_MS_DEFAULT;
+	/* From the clock: a restarted host numbers its pulses above its last. */
+	atomic64_set(&host->pulse_seq, div_u64(ktime_get_real_ns(), NSEC_PER_USEC));
 	v_map_host_init(host);
 	v_group_host_init(host);
 	v_alien_host_init(host);

@@ -169,6 +169,9 @@ void v_ipc_init_sock(struct v_sock *vs)
 	INIT_LIST_HEAD(&vs->txn.node);
 	INIT_LIST_HEAD(&vs->txn.greplies);
 	INIT_LIST_HEAD(&vs->groups);
+	INIT_LIST_HEAD(&vs->pulses);
+	INIT_LIST_HEAD(&vs->boosts);
+	mutex_init(&vs->boost_mutex);
 	v_notice_init_sock(vs);
 	skb_queue_head_init(&vs->txn.resp_q);
 	vs->txn.state = V_TXN_IDLE;
@@ -336,6 +339,8 @@ void v_txn_end(struct v_txn *t, int error)
 {
 	if (t->state == V_TXN_QUEUED)
 		t->holder->rxq_len--;
+	if (unlikely(t->boost))
+		v_inherit_txn_ended(t);
 	list_del_init(&t->node);
 	t->holder = NULL;
 	t->error = error;
@@ -446,7 +451,7 @@ static bool v_signal_cancels(void)
 
 static int v_send_check(const struct v_send *s)
 {
-	if (s->flags || !s->dst)
+	if ((s->flags & ~V_SEND_FLAGS) || !s->dst)
 		return -EINVAL;
 	if (v_id_is_group(s->dst)) {
 		if (!v_id_group_ok(s->dst))
@@ -498,6 +503,25 @@ static void v_txn_prepare(struct v_txn *t, const struct v_send *s)
 	t->tgid = get_pid(task_tgid(current));
 	t->deadline = s->timeout_ns ?
 		ktime_add_ns(ktime_get(), min_t(u64, s->timeout_ns, KTIME_MAX / 2)) : 0;
+	t->dl_dst = 0;
+	v_inherit_capture(t);
+}
+
+/* Is this Send checked for deadlock (its flag, or the process's option)? */
+static bool v_send_dl_checked(const struct v_sock *vs, const struct v_send *s)
+{
+	return (s->flags & V_SEND_DEADLOCK) || (READ_ONCE(vs->opts) & V_OPT_DEADLOCK);
+}
+
+/* A checked Send to another host: would it close a cycle (deadlock.c)? */
+static int v_send_dl_remote(struct v_sock *vs, u64 dst)
+{
+	bool cycle;
+
+	spin_lock_bh(&vs->host->ipc_lock);
+	cycle = v_dl_cycle(vs, NULL, dst);
+	spin_unlock_bh(&vs->host->ipc_lock);
+	return cycle ? -EDEADLK : 0;
 }
 
 /* Drop what v_txn_prepare() took, once the transaction has ended. */
@@ -772,6 +796,11 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		return v_send_complete(vs, uarg, v_txn_wait(vs));
 	}
 	if (v_id_host(s.dst) != v_host_part(vs->host)) {
+		if (unlikely(v_send_dl_checked(vs, &s))) {
+			err = v_send_dl_remote(vs, s.dst);
+			if (err)
+				goto out_unlock;
+		}
 		v_txn_prepare(t, &s);
 		err = v_net_send(vs, t, v_id_host(s.dst), s.dst);
 		if (err) {
@@ -791,6 +820,8 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 		err = -ESHUTDOWN;
 	else if (dst->dead)
 		err = -ESRCH;
+	else if (unlikely(v_send_dl_checked(vs, &s)) && v_dl_cycle(vs, dst, s.dst))
+		err = -EDEADLK;
 	if (err) {
 		spin_unlock_bh(lock);
 		if (err == -ESRCH)
@@ -822,6 +853,8 @@ static void v_ipc_requeue(struct v_sock *vs, const struct v_peer *p, u32 seq)
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (t->holder == vs && t->state == V_TXN_RECEIVED && t->seq == seq) {
 		list_del_init(&t->node);
+		if (unlikely(t->boost))
+			v_inherit_txn_ended(t);
 		/* To a waiting thread, or back at the head of the queue. */
 		queued = v_ipc_enqueue_locked(vs, t, &wake);
 		if (queued)
@@ -887,6 +920,9 @@ static int v_ipc_receive_wait(struct v_sock *vs, struct v_rwait *w, long timeo)
 		}
 		if (unlikely(!list_empty(&vs->notices)) && v_notice_take(vs, w->r))
 			break;
+		if (unlikely(!list_empty(&vs->pulses)) &&
+		    v_pulse_take(vs, w->r, w->user_ns, w->pid_ns))
+			break;
 		if (v_ipc_take(vs, w))
 			break;
 		if (!timeo) {
@@ -934,6 +970,7 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 		return -EINVAL;
 	if (with_seg && !access_ok(u64_to_user_ptr(r->buf_addr), r->buf_len))
 		return -EFAULT;
+	v_inherit_settle_maybe(vs);	/* a client that gave up lends no more */
 
 	err = v_ipc_receive_wait(vs, &w, sock_rcvtimeo(&vs->sk, nonblock));
 	if (err)
@@ -950,6 +987,8 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 			r->copied = 0;
 		v_peer_put(&w.p);
 	}
+	if (unlikely(READ_ONCE(vs->opts) & V_OPT_INHERIT) && !err && r->kind == V_KIND_MESSAGE)
+		v_inherit_received(vs, r->sender, w.seq);
 	return err;
 }
 
@@ -961,6 +1000,8 @@ int v_ipc_receive_unwind(struct v_sock *vs, const struct v_receive *r)
 {
 	struct v_peer p;
 
+	if (r->kind == V_KIND_PULSE)
+		return v_pulse_unwind(vs, r);
 	if (r->kind != V_KIND_MESSAGE) {
 		v_notice_unwind(vs, r);
 		return -EFAULT;
@@ -1125,7 +1166,7 @@ static bool v_ipc_reply_held(struct v_sock *vs, const struct v_reply *r, int *er
  * caller must hold.  With segment data, the data is written first and the
  * message stays held if that fails.
  */
-int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
+static int v_ipc_reply_one(struct v_sock *vs, const struct v_reply *r, bool with_seg)
 {
 	struct v_sock *sender;
 	struct v_peer p;
@@ -1184,11 +1225,19 @@ out:
 	return err;
 }
 
+int v_ipc_reply(struct v_sock *vs, const struct v_reply *r, bool with_seg)
+{
+	int err = v_ipc_reply_one(vs, r, with_seg);
+
+	v_inherit_settle_maybe(vs);
+	return err;
+}
+
 /*
  * Forward: pass the transaction of f->from, held by the caller, to f->to
  * as if f->from had sent it there.  On failure the caller keeps it.
  */
-int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
+static int v_ipc_forward_one(struct v_sock *vs, const struct v_forward *f)
 {
 	struct task_struct *wake = NULL;
 	struct v_sock *dst = NULL;
@@ -1225,6 +1274,8 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 		t->forwarder = vs->id;
 		trace_v_forward(v_host_part(vs->host), t->sender_id, t->seq, f->to, 0);
 		list_del_init(&t->node);
+		if (unlikely(t->boost))
+			v_inherit_txn_ended(t);
 		queued = v_ipc_enqueue_locked(dst, t, &wake);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
@@ -1237,6 +1288,14 @@ int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
 	v_peer_put(&p);
 	if (err == -ENOENT)
 		err = v_notice_not_held(vs, f->from, false);
+	return err;
+}
+
+int v_ipc_forward(struct v_sock *vs, const struct v_forward *f)
+{
+	int err = v_ipc_forward_one(vs, f);
+
+	v_inherit_settle_maybe(vs);
 	return err;
 }
 
@@ -1261,9 +1320,11 @@ void v_ipc_shutdown(struct v_sock *vs)
 	list_for_each_entry_safe(t, tmp, &vs->held, node)
 		v_txn_fail_notify(t, -ESRCH);
 	v_notice_shutdown(vs);
+	v_pulse_shutdown(vs);
 	spin_unlock_bh(&vs->host->ipc_lock);
 	vs->sk.sk_state_change(&vs->sk);
 	wake_up_all(&vs->tx_wait);
+	v_inherit_settle_maybe(vs);	/* nothing is held any more */
 }
 
 /*

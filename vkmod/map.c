@@ -40,6 +40,9 @@ struct v_map_entry {
 	u8 version;			/* its wire version, as last heard */
 	u32 features;			/* V_WIRE_FEAT_* of its last CLAIM or HERE */
 	unsigned long last;		/* jiffies: last heard from or used */
+	/* its pulses delivered here: the newest number, the 64 below it */
+	u64 pulse_top;
+	u64 pulse_seen;
 	struct rcu_head rcu;
 };
 
@@ -289,6 +292,34 @@ static void v_map_recheck(struct v_host *host, u32 host_part)
  * May traffic go to host_part: 0, -EHOSTUNREACH when it is claimed by two
  * hosts, -EPROTO when it runs another wire version.
  */
+/*
+ * May a PULSE numbered n from host_part be delivered: not seen before,
+ * and not below the window of the newest seen (pulse.c)?  A host part
+ * the map does not hold has no window yet: a frame to this host teaches
+ * the map before it is dispatched, so that is one the map was full for.
+ */
+bool v_map_pulse_fresh(struct v_host *host, u32 host_part, u64 n)
+{
+	struct v_map_entry *e;
+	bool fresh = true;
+	u64 d;
+
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (e && n > e->pulse_top) {
+		d = n - e->pulse_top;
+		e->pulse_seen = (d >= 64 ? 0 : e->pulse_seen << d) | 1;
+		e->pulse_top = n;
+	} else if (e) {
+		d = e->pulse_top - n;
+		fresh = d < 64 && !(e->pulse_seen & BIT_ULL(d));
+		if (fresh)
+			e->pulse_seen |= BIT_ULL(d);
+	}
+	spin_unlock_bh(&host->map_lock);
+	return fresh;
+}
+
 int v_map_reach(struct v_host *host, u32 host_part)
 {
 	struct v_map_entry *e;

@@ -268,6 +268,8 @@ static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 {
 	WRITE_ONCE(t->req_skb, req);
+	t->dl_dst = t->group ? 0 :
+		get_unaligned_be64(&((const struct v_wire_hdr *)skb_network_header(req))->dst);
 	if (!t->group)
 		WRITE_ONCE(t->ans_host, v_net_req_dst_host(t));
 	else
@@ -309,14 +311,16 @@ static u32 v_net_deadline_ms(const struct v_txn *t)
  */
 static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 type,
 				     u32 seq, u64 dst, u64 src, const struct v_msg *msg,
-				     u64 forwarder, u32 uid, u32 gid, unsigned int piggy, gfp_t gfp)
+				     u64 forwarder, u32 uid, u32 gid, const struct v_dl_set *w,
+				     unsigned int piggy, gfp_t gfp)
 {
 	size_t pre = type == V_PKT_GREQUEST ? offsetof(struct v_wire_grequest, req) : 0;
 	struct v_wire_request *req;
 	struct sk_buff *skb;
+	unsigned int i;
 
-	skb = v_net_frame(host, type, t->sender_id, seq, dst, src, pre + sizeof(*req) + piggy,
-			  gfp);
+	skb = v_net_frame(host, type, t->sender_id, seq, dst, src,
+			  pre + sizeof(*req) + w->n * sizeof(__be64) + piggy, gfp);
 	if (!skb)
 		return NULL;
 	if (pre) {
@@ -336,7 +340,19 @@ static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 ty
 	if (!t->alien)
 		t->retx_ms = READ_ONCE(host->host_down_ms);
 	req->retx_ms = cpu_to_be32(t->retx_ms);
+	v_inherit_wire_get(t, req);
+	req->nr_waiters = cpu_to_be16(w->n);
+	for (i = 0; i < w->n; i++)
+		put_unaligned_be64(w->ids[i], skb_put(skb, sizeof(__be64)));
 	return skb;
+}
+
+/* The room a REQUEST leaves for segment bytes in max, after w's ids. */
+static unsigned int v_net_piggy_room(unsigned int max, size_t head, const struct v_dl_set *w)
+{
+	size_t used = head + w->n * sizeof(__be64);
+
+	return max > used ? max - used : 0;
 }
 
 /*
@@ -349,6 +365,7 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 {
 	u32 qhost = t->qualifier ? v_id_host(t->qualifier) : 0;
 	struct v_host *host = vs->host;
+	struct v_dl_set none = { .n = 0 };	/* a group Send is not checked */
 	struct v_wire_grequest *gr;
 	unsigned int max, piggy = 0;
 	struct sk_buff *skb;
@@ -374,7 +391,8 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 		piggy = min_t(u64, t->seg_len, max - sizeof(*gr));
 	skb = v_net_request(host, t, V_PKT_GREQUEST, t->seq, t->group, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
-			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
+			    from_kgid_munged(&init_user_ns, t->gid), &none, piggy,
+			    GFP_KERNEL_ACCOUNT);
 	if (!skb)
 		return -ENOMEM;
 	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
@@ -398,6 +416,7 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 	struct v_host *host = vs->host;
 	unsigned int max, piggy = 0;
 	struct sk_buff *skb, *first;
+	struct v_dl_set w;
 	int err;
 
 	if (!READ_ONCE(host->nr_links))
@@ -406,13 +425,16 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 	if (err)
 		return err;
 	max = v_net_payload_max(host, dst_host);
-	if (max < sizeof(struct v_wire_request))
+	v_dl_waiters(vs, &w);
+	if (max < sizeof(struct v_wire_request) + w.n * sizeof(w.ids[0]))
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
-		piggy = min_t(u64, t->seg_len, max - sizeof(struct v_wire_request));
+		piggy = min_t(u64, t->seg_len,
+			      v_net_piggy_room(max, sizeof(struct v_wire_request), &w));
 	skb = v_net_request(host, t, V_PKT_REQUEST, t->seq, dst, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
-			    from_kgid_munged(&init_user_ns, t->gid), piggy, GFP_KERNEL_ACCOUNT);
+			    from_kgid_munged(&init_user_ns, t->gid), &w, piggy,
+			    GFP_KERNEL_ACCOUNT);
 	if (!skb)
 		return -ENOMEM;
 	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
@@ -444,6 +466,7 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	u32 to_host = v_id_host(f->to), seq, uid, gid;
 	unsigned int max, piggy = 0;
 	struct sk_buff *skb, *first;
+	struct v_dl_set w;
 	int err = 0;
 
 	if (!READ_ONCE(host->nr_links))
@@ -452,8 +475,6 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	if (err)
 		return err;
 	max = v_net_payload_max(host, to_host);
-	if (max < sizeof(struct v_wire_request))
-		return -EHOSTUNREACH;
 	spin_lock_bh(&host->ipc_lock);
 	if (t->holder != vs || t->state != V_TXN_RECEIVED)
 		err = -ENOENT;
@@ -463,17 +484,23 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	spin_unlock_bh(&host->ipc_lock);
 	if (err)
 		return err;
+	/* The client's waiters go with it: the chain it is in has not changed. */
 	if (p->alien) {
 		uid = p->alien->uid;
 		gid = p->alien->gid;
-		piggy = min_t(u32, p->alien->piggy_len, max - sizeof(struct v_wire_request));
+		w.n = p->alien->nr_waiters;
+		memcpy(w.ids, p->alien->waiters, w.n * sizeof(w.ids[0]));
+		piggy = min_t(u32, p->alien->piggy_len,
+			      v_net_piggy_room(max, sizeof(struct v_wire_request), &w));
 	} else {
 		uid = from_kuid_munged(&init_user_ns, t->uid);
 		gid = from_kgid_munged(&init_user_ns, t->gid);
+		v_dl_waiters(p->sock, &w);
 	}
+	if (max < sizeof(struct v_wire_request) + w.n * sizeof(w.ids[0]))
+		return -EHOSTUNREACH;
 	skb = v_net_request(host, t, V_PKT_REQUEST, seq, f->to, vs->id, &f->msg, vs->id, uid,
-			    gid, piggy,
-			    GFP_KERNEL);
+			    gid, &w, piggy, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
 	if (piggy)
@@ -497,6 +524,8 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 			v_txn_end(t, 0);
 			v_alien_forwarded(p->alien, skb, f->to);
 		} else {
+			if (unlikely(t->boost))
+				v_inherit_txn_ended(t);
 			v_net_client_arm(t, skb);
 		}
 	}
@@ -838,8 +867,10 @@ static void v_net_answer_moved(struct v_txn *t, const struct v_wire_hdr *h)
 {
 	u32 to = v_id_host(get_unaligned_be64(&((const struct v_wire_forwarded *)(h + 1))->to));
 
-	if (t->ans_host && to)
+	if (t->ans_host && to) {
 		WRITE_ONCE(t->ans_host, to);
+		t->dl_dst = get_unaligned_be64(&((const struct v_wire_forwarded *)(h + 1))->to);
+	}
 }
 
 /* A NACK for t in flight (ipc_lock held); whether the Send ended. */
@@ -1063,6 +1094,9 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
 		break;
 	case V_PKT_CANCEL:
 		v_alien_rcv_cancel(host, skb);
+		break;
+	case V_PKT_PULSE:
+		v_pulse_rcv(host, skb);
 		break;
 	case V_PKT_NACK:
 		/* A client refusing a member's move (src = client): the alien's. */

@@ -53,6 +53,7 @@ static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
 	/* At most V_HOST_KEY_LEN bytes here; exactly that or 0 in the handler. */
 	[V_A_HOST_KEY] = { .type = NLA_BINARY, .len = V_HOST_KEY_LEN },
 	[V_A_LINK_INSECURE] = { .type = NLA_FLAG },
+	[V_A_HOST_INHERIT_RT] = NLA_POLICY_MAX(NLA_U32, MAX_RT_PRIO - 1),
 };
 
 static struct genl_family v_genl_family;
@@ -317,7 +318,8 @@ static int v_genl_host_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, V_A_HOST_MAX_MEMBERS, READ_ONCE(host->max_members)) ||
 	    nla_put_u32(msg, V_A_HOST_GROUPS, READ_ONCE(host->nr_groups)) ||
 	    nla_put_u32(msg, V_A_HOST_MEMBERS, READ_ONCE(host->nr_members)) ||
-	    nla_put_u8(msg, V_A_HOST_KEYED, v_auth_keyed(host)))
+	    nla_put_u8(msg, V_A_HOST_KEYED, v_auth_keyed(host)) ||
+	    nla_put_u32(msg, V_A_HOST_INHERIT_RT, READ_ONCE(host->inherit_rt)))
 		goto nospace;
 	nest = nla_nest_start(msg, V_A_HOST_STATS);
 	if (!nest)
@@ -383,6 +385,8 @@ static int v_genl_host_apply(struct genl_info *info)
 		v_map_set_age(host, nla_get_u32(info->attrs[V_A_HOST_MAP_AGE_MS]));
 	if (info->attrs[V_A_HOST_MAX_MEMBERS])
 		WRITE_ONCE(host->max_members, nla_get_u32(info->attrs[V_A_HOST_MAX_MEMBERS]));
+	if (info->attrs[V_A_HOST_INHERIT_RT])
+		WRITE_ONCE(host->inherit_rt, nla_get_u32(info->attrs[V_A_HOST_INHERIT_RT]));
 	return 0;
 }
 

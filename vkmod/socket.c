@@ -222,6 +222,24 @@ static int v_sock_notify(struct v_sock *vs, void __user *argp)
 	return v_notice_set(vs, &nf);
 }
 
+static int v_sock_pulse(struct v_sock *vs, void __user *argp)
+{
+	struct v_pulse p;
+
+	if (copy_from_user(&p, argp, sizeof(p)))
+		return -EFAULT;
+	return v_pulse_send(vs, &p);
+}
+
+static int v_sock_opts(struct v_sock *vs, void __user *argp)
+{
+	struct v_opts o;
+
+	if (copy_from_user(&o, argp, sizeof(o)))
+		return -EFAULT;
+	return v_opts_set(vs, &o);
+}
+
 /* The _V1 numbers: the same calls with struct v_receive_v1. */
 static long v_sock_ioctl_v1(struct socket *sock, unsigned int cmd, void __user *argp)
 {
@@ -287,6 +305,10 @@ static long v_sock_ioctl_v(struct socket *sock, unsigned int cmd, void __user *a
 		return v_sock_watch(vs, cmd, argp);
 	case V_IOC_NOTIFY:
 		return v_sock_notify(vs, argp);
+	case V_IOC_PULSE:
+		return v_sock_pulse(vs, argp);
+	case V_IOC_SET_OPTS:
+		return v_sock_opts(vs, argp);
 	default:
 		return v_sock_ioctl_v1(sock, cmd, argp);
 	}
@@ -337,7 +359,7 @@ static __poll_t v_sock_poll(struct file *file, struct socket *sock, poll_table *
 	__poll_t mask = 0;
 
 	sock_poll_wait(file, sock, wait);
-	if (READ_ONCE(vs->rxq_len) || READ_ONCE(vs->nr_notices))
+	if (READ_ONCE(vs->rxq_len) || READ_ONCE(vs->nr_notices) || READ_ONCE(vs->nr_pulses))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(vs->dead))
 		mask |= EPOLLHUP | EPOLLRDHUP;

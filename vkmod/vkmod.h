@@ -24,6 +24,9 @@
  *   train.c   packet trains: MoveTo / MoveFrom on a remote segment
  *   netlink.c the generic netlink family (configuration, inspection)
  *   auth.c    authenticated frames: the cluster key, tags, replay windows
+ *   pulse.c   pulses: one-way messages, local and the PULSE frame
+ *   inherit.c priority inheritance: servers raised to their clients' priority
+ *   deadlock.c deadlock detection: the chain of processes blocked in Send
  *   trace.h   tracepoints (events vkmod:*)
  *   compat.h  differences between the supported kernel versions
  */
@@ -61,6 +64,7 @@ struct v_alien;
 struct v_alien_src;
 struct v_auth;
 struct v_rwait;
+struct v_boost;
 
 /* An interface attached to V (link.c). */
 struct v_link {
@@ -159,6 +163,9 @@ struct v_host {
 
 	struct v_auth __rcu *auth;	/* the cluster key, NULL if none (auth.c) */
 
+	atomic64_t pulse_seq;		/* the last pulse number sent (pulse.c) */
+	u32 inherit_rt;			/* V_A_HOST_INHERIT_RT (inherit.c) */
+
 	/* watches across hosts (rwatch.c), under ipc_lock */
 	struct list_head rwatches;	/* struct v_watch_ent of ours, armed */
 	unsigned int nr_rwatches;	/* ... at most V_RWATCHES_MAX */
@@ -245,6 +252,13 @@ struct v_txn {
 	struct list_head greplies;	/* struct v_greply, in arrival order */
 	unsigned int nr_greplies;
 
+	/* priority inheritance (inherit.c) */
+	struct v_boost *boost;		/* the thread it raised, under ipc_lock */
+	u8 prio_policy;			/* SCHED_*: the client's, fixed */
+	u8 prio_rt;
+	s8 prio_nice;
+	u64 dl_dst;			/* REMOTE: whom it waits for (deadlock.c) */
+
 	/* queued: fixed while QUEUED or RECEIVED */
 	u32 seq;			/* tells one Send of this socket from the next */
 	unsigned long seg_addr;
@@ -291,6 +305,15 @@ struct v_sock {
 	u32 notify;			/* V_NOTIFY_* */
 	u8 expired_at;			/* next slot of expired[] */
 	u64 expired[V_EXPIRED_KEPT];	/* senders whose held messages expired */
+
+	/* pulses (pulse.c), under host->ipc_lock */
+	struct list_head pulses;	/* struct v_pulse_ent, for Receive */
+	unsigned int nr_pulses;		/* read locklessly by poll */
+	u32 opts;			/* V_OPT_*: written by SET_OPTS, READ_ONCE */
+
+	/* priority inheritance (inherit.c) */
+	struct mutex boost_mutex;	/* raising and restoring threads */
+	struct list_head boosts;	/* struct v_boost, under ipc_lock */
 
 	unsigned long flags;		/* V_SOCK_* bits */
 	/*
@@ -351,6 +374,10 @@ struct v_alien {
 	wait_queue_head_t move_wait;
 	struct sk_buff_head move_q;	/* MOVE_DATA / MOVE_ACK for the mover */
 	u32 xfer;			/* newest train in flight, under ipc_lock */
+
+	/* who waits for the client, as its REQUEST said (deadlock.c) */
+	unsigned int nr_waiters;
+	u64 waiters[V_DEADLOCK_DEPTH];
 
 	u32 piggy_len;
 	u8 piggy[];			/* segment bytes the request carried */
@@ -486,6 +513,49 @@ void v_ipc_rwaiter_wake(struct v_rwait *w);
 void v_txn_fail_notify(struct v_txn *t, int error);
 void v_txn_cancel(struct v_txn *t, int error);
 
+/* pulse.c */
+int v_pulse_send(struct v_sock *vs, const struct v_pulse *p);
+bool v_pulse_take(struct v_sock *vs, struct v_receive *r, struct user_namespace *ns,
+		  struct pid_namespace *pid_ns);
+int v_pulse_unwind(struct v_sock *vs, const struct v_receive *r);
+void v_pulse_shutdown(struct v_sock *vs);
+void v_pulse_rcv(struct v_host *host, struct sk_buff *skb);
+int v_opts_set(struct v_sock *vs, const struct v_opts *o);
+
+/* inherit.c */
+void v_inherit_received(struct v_sock *vs, u64 sender, u32 seq);
+void v_inherit_txn_ended(struct v_txn *t);
+void v_inherit_settle(struct v_sock *vs);
+void v_inherit_wire_get(const struct v_txn *t, struct v_wire_request *req);
+void v_inherit_wire_set(struct v_txn *t, const struct v_wire_request *req);
+
+/*
+ * The client's scheduling class, priority and nice value, at Send: raw,
+ * for the holder to read if it inherits (a few loads on the fast path).
+ */
+static inline void v_inherit_capture(struct v_txn *t)
+{
+	t->prio_policy = current->policy;
+	t->prio_rt = current->rt_priority;
+	t->prio_nice = task_nice(current);
+}
+
+/* Restore the threads whose raising messages are all answered, if any. */
+static inline void v_inherit_settle_maybe(struct v_sock *vs)
+{
+	if (unlikely(!list_empty(&vs->boosts)))
+		v_inherit_settle(vs);
+}
+
+/* deadlock.c */
+struct v_dl_set {
+	unsigned int n;
+	u64 ids[V_DEADLOCK_DEPTH];
+};
+
+bool v_dl_cycle(struct v_sock *vs, struct v_sock *dst, u64 dst_id);
+void v_dl_waiters(struct v_sock *vs, struct v_dl_set *set);
+
 /* notice.c */
 void v_notice_init_sock(struct v_sock *vs);
 bool v_notice_take(struct v_sock *vs, struct v_receive *r);
@@ -553,6 +623,7 @@ int v_map_claim(struct v_host *host);
 void v_map_announce(struct v_host *host, struct net_device *dev);
 bool v_map_rcv(struct v_host *host, struct sk_buff *skb);
 void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac);
+bool v_map_pulse_fresh(struct v_host *host, u32 host_part, u64 n);
 void v_map_host_init(struct v_host *host);
 void v_map_host_exit(struct v_host *host);
 

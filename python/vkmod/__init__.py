@@ -16,13 +16,16 @@ import os
 __all__ = ["Process", "Message", "Error", "id_host", "id_make", "msg",
            "SEG_READ", "SEG_WRITE", "SCOPE_LOCAL", "SCOPE_REMOTE", "SCOPE_BOTH",
            "KIND_MESSAGE", "KIND_NOTICE", "KIND_PULSE", "KIND_UNBLOCK",
-           "NOTIFY_UNBLOCK", "NOTICE_DEATH", "NOTICE_UNBLOCK", "MSG_SIZE"]
+           "NOTIFY_UNBLOCK", "NOTICE_DEATH", "NOTICE_UNBLOCK", "MSG_SIZE",
+           "OPT_PULSES", "OPT_INHERIT", "OPT_DEADLOCK", "SEND_DEADLOCK"]
 
 MSG_SIZE = 32
 SEG_READ, SEG_WRITE = 0x1, 0x2
 SCOPE_LOCAL, SCOPE_REMOTE, SCOPE_BOTH = 0x1, 0x2, 0x3
 KIND_MESSAGE, KIND_NOTICE, KIND_PULSE, KIND_UNBLOCK = 0, 1, 2, 3
 NOTIFY_UNBLOCK = 0x1
+OPT_PULSES, OPT_INHERIT, OPT_DEADLOCK = 0x1, 0x2, 0x4
+SEND_DEADLOCK = 0x1
 NOTICE_DEATH, NOTICE_UNBLOCK = 0xff01, 0xff02
 
 Error = OSError
@@ -103,6 +106,8 @@ _SIGS = {
     "v_watch": [ctypes.c_int, ctypes.c_uint64, ctypes.c_uint64],
     "v_unwatch": [ctypes.c_int, ctypes.c_uint64],
     "v_notify": [ctypes.c_int, ctypes.c_uint],
+    "v_pulse": [ctypes.c_int, ctypes.c_uint64, ctypes.POINTER(_Msg)],
+    "v_set_opts": [ctypes.c_int, ctypes.c_uint],
 }
 for _name, _args in _SIGS.items():
     getattr(_lib, _name).argtypes = _args
@@ -212,17 +217,19 @@ class Process:
         _check(_lib.v_self(self._fd, ctypes.byref(out)))
         return out.value
 
-    def send(self, dst, message, seg=None, access=None, timeout_ns=0, qualifier=0):
+    def send(self, dst, message, seg=None, access=None, timeout_ns=0, qualifier=0,
+             flags=0):
         """Send and wait for the reply: (reply bytes, replier).  seg: a
         bytes-like segment granted with access (SEG_READ and/or SEG_WRITE;
-        default read, and write too when seg is writable)."""
+        default read, and write too when seg is writable).  flags:
+        SEND_DEADLOCK fails with EDEADLK where the Send would deadlock."""
         addr, length, keep = _buffer(seg, bool(access and access & SEG_WRITE))
         if access is None:
             access = SEG_READ | (SEG_WRITE if seg is not None and
                                  not memoryview(seg).readonly else 0)
         s = _Send(dst=dst, qualifier=qualifier, seg_addr=addr, seg_len=length,
                   timeout_ns=timeout_ns, seg_access=access if length else 0,
-                  msg=_to_msg(message))
+                  flags=flags, msg=_to_msg(message))
         _check(_lib.v_send_ex(self._fd, ctypes.byref(s)))
         del keep
         return bytes(s.msg.b), s.replier
@@ -305,3 +312,13 @@ class Process:
 
     def notify(self, flags):
         _check(_lib.v_notify(self._fd, flags))
+
+    def pulse(self, dst, message):
+        """A one-way 32-byte message; never blocks (EAGAIN: dst's queue is
+        full, ECONNREFUSED: dst does not take pulses)."""
+        m = _to_msg(message)
+        _check(_lib.v_pulse(self._fd, dst, ctypes.byref(m)))
+
+    def set_opts(self, flags):
+        """OPT_PULSES, OPT_INHERIT, OPT_DEADLOCK (replacing the last setting)."""
+        _check(_lib.v_set_opts(self._fd, flags))

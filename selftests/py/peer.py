@@ -3,7 +3,7 @@
 
     peer.py server echo|movefrom|asyncio   print our id, serve one request
     peer.py client DST                     Send to DST, check the answer
-    peer.py errors                         errors as OSError, notices, watch
+    peer.py errors                         errors as OSError, notices, watch, pulses
 
 Requests carry a 64-bit value at bytes 8-15 (little-endian); an answer
 carries value + 1 (echo), or the sum of the segment's bytes (movefrom).
@@ -111,6 +111,16 @@ def errors():
             sys.exit("members %r %d" % (ids, total))
         os.set_blocking(p.fileno(), False)
         expect_errno(errno.EAGAIN, p.receive)
+        # Pulses: refused until taken, then one queued Receive returns it.
+        with vkmod.Process() as s:
+            expect_errno(errno.ECONNREFUSED, s.pulse, me, vkmod.msg(3))
+            p.set_opts(vkmod.OPT_PULSES)
+            s.pulse(me, vkmod.msg(3, b"x"))
+            r = p.receive()
+            if r.kind != vkmod.KIND_PULSE or r.sender != s.id or r.code != 3:
+                sys.exit("pulse %r" % r)
+            expect_errno(errno.ENOENT, p.reply, s.id, vkmod.msg())
+            expect_errno(errno.EINVAL, p.set_opts, 0x80)
 
 
 def main():

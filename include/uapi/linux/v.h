@@ -741,8 +741,9 @@ struct v_pulse {
  *                   SCHED_BATCH and SCHED_IDLE threads are raised to
  *                   SCHED_OTHER at the client's nice).  Never above the
  *                   client's own, never lowered, and neither SCHED_DEADLINE
- *                   threads nor a SCHED_DEADLINE client's messages take
- *                   part.  The thread keeps the highest priority it was
+ *                   threads nor the messages of SCHED_IDLE or SCHED_DEADLINE
+ *                   clients take part.  The thread keeps the highest
+ *                   priority it was
  *                   raised to until none of the messages that raised it is
  *                   held any more (Reply, Forward, or the client giving up:
  *                   then at the process's next Receive, Reply or Forward),
