@@ -564,15 +564,20 @@ static void v_alien_local_sender(struct v_alien *a)
 	sock_put(&vs->sk);
 }
 
-/* The ids after req (checked: at most V_DEADLOCK_DEPTH), for deadlock.c. */
+/*
+ * Who waits for the client (checked: at most V_DEADLOCK_DEPTH with it),
+ * for deadlock.c: the client first if it waits, then the ids after req.
+ */
 static void v_alien_waiters_set(struct v_alien *a, const struct v_wire_request *req)
 {
 	const __be64 *ids = (const __be64 *)(req + 1);
-	unsigned int i;
+	unsigned int i, n = be16_to_cpu(req->nr_waiters);
 
-	a->nr_waiters = be16_to_cpu(req->nr_waiters);
-	for (i = 0; i < a->nr_waiters; i++)
-		a->waiters[i] = get_unaligned_be64(&ids[i]);
+	a->nr_waiters = 0;
+	if (req->req_flags & V_WIRE_REQ_WAITING)
+		a->waiters[a->nr_waiters++] = a->client;
+	for (i = 0; i < n; i++)
+		a->waiters[a->nr_waiters++] = get_unaligned_be64(&ids[i]);
 }
 
 /*
@@ -880,9 +885,11 @@ static int v_alien_request_check(struct v_host *host, const struct v_wire_hdr *h
 	}
 	len -= off;
 	data_len = len >= sizeof(*req) ? be32_to_cpu(req->data_len) : 0;
-	nr = len >= sizeof(*req) ? be16_to_cpu(req->nr_waiters) : 0;
+	nr = len >= sizeof(*req) ? be16_to_cpu(req->nr_waiters) +
+		!!(req->req_flags & V_WIRE_REQ_WAITING) : 0;
 	if (len < sizeof(*req) || nr > V_DEADLOCK_DEPTH ||
-	    len - sizeof(*req) != (u64)nr * sizeof(__be64) + data_len || !client ||
+	    len - sizeof(*req) != (u64)be16_to_cpu(req->nr_waiters) * sizeof(__be64) + data_len ||
+	    !client ||
 	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !v_id_host(client) ||
 	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK) ||
 	    !v_alien_piggy_ok(req, data_len))

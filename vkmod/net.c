@@ -302,6 +302,12 @@ static u32 v_net_deadline_ms(const struct v_txn *t)
 	return ms > U32_MAX ? 0 : max_t(u64, ms, 1);
 }
 
+/* The bytes w's ids take in t's REQUEST: not the client's own (a flag). */
+static size_t v_net_waiters_len(const struct v_dl_set *w, const struct v_txn *t)
+{
+	return (w->n - (w->n && w->ids[0] == t->sender_id)) * sizeof(__be64);
+}
+
 /*
  * The REQUEST (or, for a group Send, GREQUEST with t's qualifier) of
  * transaction t (client, seq) as sent on by src; piggy bytes to follow.
@@ -319,8 +325,11 @@ static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 ty
 	struct sk_buff *skb;
 	unsigned int i;
 
+	/* The client itself, first in w if it waits, is a flag. */
+	bool waits = w->n && w->ids[0] == t->sender_id;
+
 	skb = v_net_frame(host, type, t->sender_id, seq, dst, src,
-			  pre + sizeof(*req) + w->n * sizeof(__be64) + piggy, gfp);
+			  pre + sizeof(*req) + v_net_waiters_len(w, t) + piggy, gfp);
 	if (!skb)
 		return NULL;
 	if (pre) {
@@ -341,16 +350,18 @@ static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 ty
 		t->retx_ms = READ_ONCE(host->host_down_ms);
 	req->retx_ms = cpu_to_be32(t->retx_ms);
 	v_inherit_wire_get(t, req);
-	req->nr_waiters = cpu_to_be16(w->n);
-	for (i = 0; i < w->n; i++)
+	req->req_flags = waits ? V_WIRE_REQ_WAITING : 0;
+	req->nr_waiters = cpu_to_be16(w->n - waits);
+	for (i = waits; i < w->n; i++)
 		put_unaligned_be64(w->ids[i], skb_put(skb, sizeof(__be64)));
 	return skb;
 }
 
 /* The room a REQUEST leaves for segment bytes in max, after w's ids. */
-static unsigned int v_net_piggy_room(unsigned int max, size_t head, const struct v_dl_set *w)
+static unsigned int v_net_piggy_room(unsigned int max, const struct v_dl_set *w,
+				     const struct v_txn *t)
 {
-	size_t used = head + w->n * sizeof(__be64);
+	size_t used = sizeof(struct v_wire_request) + v_net_waiters_len(w, t);
 
 	return max > used ? max - used : 0;
 }
@@ -426,11 +437,11 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 		return err;
 	max = v_net_payload_max(host, dst_host);
 	v_dl_waiters(vs, &w);
-	if (max < sizeof(struct v_wire_request) + w.n * sizeof(w.ids[0]))
+	if (max < sizeof(struct v_wire_request) + v_net_waiters_len(&w, t))
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len,
-			      v_net_piggy_room(max, sizeof(struct v_wire_request), &w));
+			      v_net_piggy_room(max, &w, t));
 	skb = v_net_request(host, t, V_PKT_REQUEST, t->seq, dst, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
 			    from_kgid_munged(&init_user_ns, t->gid), &w, piggy,
@@ -491,13 +502,13 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 		w.n = p->alien->nr_waiters;
 		memcpy(w.ids, p->alien->waiters, w.n * sizeof(w.ids[0]));
 		piggy = min_t(u32, p->alien->piggy_len,
-			      v_net_piggy_room(max, sizeof(struct v_wire_request), &w));
+			      v_net_piggy_room(max, &w, t));
 	} else {
 		uid = from_kuid_munged(&init_user_ns, t->uid);
 		gid = from_kgid_munged(&init_user_ns, t->gid);
 		v_dl_waiters(p->sock, &w);
 	}
-	if (max < sizeof(struct v_wire_request) + w.n * sizeof(w.ids[0]))
+	if (max < sizeof(struct v_wire_request) + v_net_waiters_len(&w, t))
 		return -EHOSTUNREACH;
 	skb = v_net_request(host, t, V_PKT_REQUEST, seq, f->to, vs->id, &f->msg, vs->id, uid,
 			    gid, &w, piggy, GFP_KERNEL);

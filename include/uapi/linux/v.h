@@ -1004,11 +1004,12 @@ struct v_wire_auth {
  * to V_HOST_DOWN_MS_MAX.
  *
  * prio_*: the client's scheduling class and priority when it sent
- * (V_OPT_INHERIT; policy V_WIRE_PRIO_NONE: none to inherit).  After the
- * struct come nr_waiters ids (be64, at most V_DEADLOCK_DEPTH): the
- * client, if it waits (no thread of it in Receive), and the processes
- * found waiting for it, for deadlock detection; then data_len bytes of
- * the segment.  A forwarded REQUEST repeats the client's.
+ * (V_OPT_INHERIT; policy V_WIRE_PRIO_NONE: none to inherit).  For
+ * deadlock detection, V_WIRE_REQ_WAITING says the client waits (no
+ * thread of it was in Receive), and after the struct come nr_waiters ids
+ * (be64; with the client, at most V_DEADLOCK_DEPTH): the processes found
+ * waiting for it; then data_len bytes of the segment.  A forwarded
+ * REQUEST repeats the client's.
  */
 struct v_wire_request {
 	struct v_msg	msg;
@@ -1028,10 +1029,12 @@ struct v_wire_request {
 	__u8		prio_policy;	/* V_WIRE_PRIO_* */
 	__u8		prio_rt;	/* FIFO/RR: 1-99, else 0 */
 	__s8		prio_nice;	/* -20..19 */
-	__u8		reserved1;	/* zero */
+	__u8		req_flags;	/* V_WIRE_REQ_* */
 	__be16		nr_waiters;	/* ids that follow */
 	__be16		reserved2;	/* zero */
 };
+
+#define V_WIRE_REQ_WAITING	0x01	/* the client counts as waiting */
 
 #define V_WIRE_PRIO_NONE	0
 #define V_WIRE_PRIO_NORMAL	1	/* SCHED_OTHER, BATCH, IDLE: nice */
