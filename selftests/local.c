@@ -1383,7 +1383,7 @@ TEST_F(ipc, send_invalid_arguments)
 
 	ASSERT_LE(0, c);
 	ASSERT_EQ(V_SEG_MAX_DEFAULT, seg_max);
-	ASSERT_EQ(-EINVAL, send_raw(c, d, 0, 0, 0, 0, 1));
+	ASSERT_EQ(-EINVAL, send_raw(c, d, 0, 0, 0, 0, 2));	/* 1: V_SEND_DEADLOCK */
 	ASSERT_EQ(-EINVAL, send_raw(c, d, 0, 0, 0, 0, 0x80000000));
 	ASSERT_EQ(-EINVAL, send_raw(c, d, d, 0, 0, 0, 0));
 	ASSERT_EQ(-EINVAL, send_raw(c, 0, 0, 0, 0, 0, 0));
