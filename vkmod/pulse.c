@@ -176,14 +176,13 @@ bool v_pulse_take(struct v_sock *vs, struct v_receive *r, struct user_namespace 
 /*
  * A Receive that took a pulse could not write it out: it goes back to
  * the head of the queue as that Receive saw it, past the bound (it was
- * counted in it).  -EFAULT, the Receive's result.
+ * counted in it).  The entry is small and this is rare: it must not be
+ * lost for want of memory.  -EFAULT, the Receive's result.
  */
 int v_pulse_unwind(struct v_sock *vs, const struct v_receive *r)
 {
-	struct v_pulse_ent *e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	struct v_pulse_ent *e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
-	if (!e)
-		return -EFAULT;
 	e->sender = r->sender;
 	e->msg = r->msg;
 	e->creds = r->creds;

@@ -706,12 +706,23 @@ struct v_notify {
  * deadline; a Reply to it fails (ENOENT).  At most V_PULSES_MAX pulses
  * wait per receiver: beyond that EAGAIN, nothing queued.  A pulse is
  * charged to the memory cgroup of the task that pulses (a remote one: to
- * the receiver's, as an alien is).
+ * the receiver's, as an alien is).  Credentials are the pulser's effective
+ * ids and process when it pulsed, shown in the receiving thread's
+ * namespaces at Receive (a pulser already reaped: pid 0).  Turning
+ * V_OPT_PULSES off refuses new pulses and keeps the queued ones; a
+ * shutdown drops them, and a pulse to a shut-down process fails ESRCH.
+ * A Receive whose result cannot be written (EFAULT) puts its pulse back
+ * at the head of the queue.  Receive through the V_IOC_*_V1 numbers
+ * delivers pulses too but cannot tell them from messages (no kind): a
+ * program built against that layout must not set V_OPT_PULSES.
  *
  * To a process on another host a pulse is one PULSE frame (see the wire
- * section): the call returns once it is handed to the link, having
- * checked only what the caller's host knows (the id, a link, the host
- * part's version: EHOSTUNREACH, EPROTO).  What is promised there is at
+ * section): the call returns once it is handed to the link (or, for a
+ * host part not in the mapping table, left waiting for WHERE like any
+ * frame), having checked only what the caller's host knows (the id, a
+ * link, the host part's version: EHOSTUNREACH, EPROTO).  Its credentials
+ * are shown as a remote message's (V_CRED_REMOTE, V_CRED_KEYED when the
+ * frame was authenticated, pid 0).  What is promised there is at
  * most once: the sending kernel never retransmits, the receiving kernel
  * delivers a frame at most once (a duplicate is dropped by the sending
  * host's pulse number), and a pulse lost on the link, or refused there
@@ -1643,7 +1654,9 @@ enum v_stat {
 					 * client went silent while the
 					 * receiver never received them
 					 */
-	V_A_STAT_PULSES,		/* pulses delivered to processes here */
+	V_A_STAT_PULSES,		/* pulses queued for processes here
+					 * (from this host and others)
+					 */
 	V_A_STAT_PULSES_DROPPED,	/* PULSE frames refused here: no such
 					 * process, no V_OPT_PULSES, queue full,
 					 * no memory, or a duplicate
