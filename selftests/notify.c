@@ -39,43 +39,6 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-/* A V process whose Receive waits at most MS_WAIT (scaled): fd or -1. */
-static int nt_open(void)
-{
-	struct timeval tv = { .tv_sec = (MS_WAIT / 1000) * vt_scale() };
-	int fd = v_open();
-
-	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Receive, bounded by SO_RCVTIMEO (-EAGAIN when nothing came). */
-static int rx(int fd, struct v_receive *r)
-{
-	memset(r, 0, sizeof(*r));
-	return v_receive_ex(fd, r);
-}
-
-/* Receive what is queued now: 0, or -EAGAIN when nothing is. */
-static int rx_now(int fd, struct v_receive *r)
-{
-	int fl = fcntl(fd, F_GETFL), ret;
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
-		return -EBADF;
-	ret = rx(fd, r);
-	fcntl(fd, F_SETFL, fl);
-	return ret;
-}
-
 /* Whether fd polls readable right now. */
 static int readable(int fd)
 {
@@ -308,7 +271,7 @@ static void *rx_thread(void *arg)
 	struct rxth *x = arg;
 
 	__atomic_store_n(&x->tid, vt_gettid(), __ATOMIC_SEQ_CST);
-	x->ret = rx(x->fd, &x->r);
+	x->ret = vt_rx(x->fd, &x->r);
 	return NULL;
 }
 
@@ -338,7 +301,7 @@ FIXTURE_SETUP(notify)
 	self->owner = getpid();
 	nkids = 0;
 	memset(self->xfd, -1, sizeof(self->xfd));
-	self->fd = nt_open();
+	self->fd = vt_vopen_timed(MS_WAIT);
 	ASSERT_LE(0, self->fd);
 	self->id = vt_id(self->fd);
 	ASSERT_NE(0, self->id);
@@ -370,11 +333,11 @@ TEST_F(notify, death_notice_on_close)
 
 	ASSERT_EQ(0, target(&t));
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 0x1122334455667788ULL));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));	/* nothing before the end */
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));	/* nothing before the end */
 	ASSERT_EQ(0, kid_do(&t, 'c'));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 0x1122334455667788ULL);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));	/* fired once */
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));	/* fired once */
 	ASSERT_EQ(-ENOENT, v_unwatch(self->fd, t.id));	/* and gone */
 	ASSERT_EQ(0, kid_end(&t));
 }
@@ -389,9 +352,9 @@ TEST_F(notify, death_notice_on_sigkill)
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 42));
 	ASSERT_EQ(0, kill(t.pid, SIGKILL));
 	ASSERT_EQ(1000 + SIGKILL, kid_wait(t.pid));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 42);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /* The watched process shuts its socket down (still open); then closes it. */
@@ -403,10 +366,10 @@ TEST_F(notify, death_notice_on_shutdown)
 	ASSERT_EQ(0, target(&t));
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 7));
 	ASSERT_EQ(0, kid_do(&t, 's'));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 7);
 	ASSERT_EQ(0, kid_do(&t, 'c'));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));	/* no second notice */
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));	/* no second notice */
 	ASSERT_EQ(0, kid_end(&t));
 }
 
@@ -426,17 +389,17 @@ TEST_F(notify, watch_of_gone_process_fires_at_once)
 	ASSERT_NE(0, id);
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(0, v_watch(self->fd, id, 0xc0ffee));
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	CHECK_DEATH(&r, id, V_WHY_GONE, 0xc0ffee);
 
 	ASSERT_EQ(0, v_watch(self->fd, gid, 5));
 	ASSERT_EQ(-EEXIST, v_watch(self->fd, gid, 6));
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	CHECK_DEATH(&r, gid, V_WHY_GONE, 5);
 	ASSERT_EQ(0, v_watch(self->fd, gid, 6));		/* received: a new watch */
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	CHECK_DEATH(&r, gid, V_WHY_GONE, 6);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /* Ids that name no process or host, flags, reserved: EINVAL, nothing watched. */
@@ -465,20 +428,20 @@ TEST_F(notify, watch_bad_ids_einval)
 
 	w.id = live;
 	w.flags = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_WATCH, &w));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_WATCH, &w));
 	w.flags = 0x80000000U;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_WATCH, &w));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_WATCH, &w));
 	w.flags = 0;
 	w.reserved = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_WATCH, &w));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_WATCH, &w));
 	/* None of those took: the live process can be watched (once) now. */
 	ASSERT_EQ(0, v_watch(self->fd, live, 1));
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_UNWATCH, &w));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_UNWATCH, &w));
 	w.reserved = 0;
 	w.flags = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_UNWATCH, &w));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_UNWATCH, &w));
 	ASSERT_EQ(0, v_unwatch(self->fd, live));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /*
@@ -516,9 +479,9 @@ TEST_F(notify, watch_twice_eexist_unwatch_unknown_enoent)
 	ASSERT_EQ(0, v_watch(self->fd, a, 3));
 	ASSERT_EQ(0, close(self->xfd[0]));
 	self->xfd[0] = -1;
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_DEATH(&r, a, V_WHY_EXITED, 3);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /* V_IOC_NOTIFY: unknown flags or reserved set: EINVAL. */
@@ -526,14 +489,14 @@ TEST_F(notify, notify_bad_flags_einval)
 {
 	struct v_notify n = { .flags = 0x2 };
 
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_NOTIFY, &n));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_NOTIFY, &n));
 	n.flags = V_NOTIFY_UNBLOCK | 0x80000000U;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_NOTIFY, &n));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_NOTIFY, &n));
 	n.flags = V_NOTIFY_UNBLOCK;
 	n.reserved = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_NOTIFY, &n));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_NOTIFY, &n));
 	n.reserved = 0;
-	ASSERT_EQ(0, xioctl(self->fd, V_IOC_NOTIFY, &n));
+	ASSERT_EQ(0, vt_ioctl(self->fd, V_IOC_NOTIFY, &n));
 	ASSERT_EQ(0, v_notify(self->fd, 0));
 }
 
@@ -549,11 +512,11 @@ TEST_F(notify, unwatch_before_end_no_notice)
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 1));
 	ASSERT_EQ(0, v_unwatch(self->fd, t.id));
 	ASSERT_EQ(0, kid_do(&t, 'c'));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(-ENOENT, v_unwatch(self->fd, t.id));
 	/* Watched again now that it is gone: GONE, not EXITED. */
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 2));
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_GONE, 2);
 	ASSERT_EQ(0, kid_end(&t));
 }
@@ -570,7 +533,7 @@ TEST_F(notify, unwatch_of_fired_watch_drops_its_notice)
 	ASSERT_NE(0, vt_wait_poll(self->fd, POLLIN, MS_WAIT) & POLLIN);
 	ASSERT_EQ(0, v_unwatch(self->fd, t.id));
 	ASSERT_EQ(0, readable(self->fd));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(-ENOENT, v_unwatch(self->fd, t.id));
 	ASSERT_EQ(0, kid_end(&t));
 }
@@ -593,7 +556,7 @@ TEST_F(notify, watch_limit_enospc_until_received)
 	ASSERT_LE(0, self->xfd[0]);
 	ASSERT_EQ(-ENOSPC, v_watch(self->fd, vt_id(self->xfd[0]), 1));	/* a live one too */
 
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	CHECK_DEATH(&r, gone_id(h, 1), V_WHY_GONE, 1);
 	ASSERT_EQ(0, v_watch(self->fd, gone_id(h, max + 1), max + 1));
 	ASSERT_EQ(-ENOSPC, v_watch(self->fd, gone_id(h, max + 2), max + 2));
@@ -603,11 +566,11 @@ TEST_F(notify, watch_limit_enospc_until_received)
 
 	/* 3 .. max + 2, in order, and nothing else. */
 	for (i = 3; i <= max + 2; i++) {
-		ASSERT_EQ(0, rx_now(self->fd, &r)) TH_LOG("notice %u", i);
+		ASSERT_EQ(0, vt_rx_now(self->fd, &r)) TH_LOG("notice %u", i);
 		ASSERT_EQ(gone_id(h, i), r.sender);
 		ASSERT_EQ(i, v_msg_get64(&r.msg, 24));
 	}
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(0, v_watch(self->fd, vt_id(self->xfd[0]), 1));	/* room again */
 }
 
@@ -646,7 +609,7 @@ TEST_F(notify, poll_sees_notice_alone)
 	ASSERT_EQ(0, readable(self->fd));
 	ASSERT_EQ(0, v_watch(self->fd, gone_id(self->host, 1), 1));
 	ASSERT_EQ(1, readable(self->fd));
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(0, readable(self->fd));
 
 	/* A poll() waiting when the watch fires. */
@@ -654,7 +617,7 @@ TEST_F(notify, poll_sees_notice_alone)
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 2));
 	ASSERT_EQ(1, write(t.cmd, "c", 1));
 	ASSERT_NE(0, vt_wait_poll(self->fd, POLLIN, MS_WAIT) & POLLIN);
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 2);
 	ASSERT_EQ(0, readable(self->fd));
 	/* Its acknowledgment, before its pipe closes (else SIGPIPE there). */
@@ -673,11 +636,11 @@ TEST_F(notify, notices_come_before_messages)
 	ASSERT_NE(0, vt_wait_poll(self->fd, POLLIN, MS_WAIT) & POLLIN);	/* queued */
 	ASSERT_EQ(0, v_watch(self->fd, gone_id(self->host, 1), 11));
 	ASSERT_EQ(0, v_watch(self->fd, gone_id(self->host, 2), 12));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_DEATH(&r, gone_id(self->host, 1), V_WHY_GONE, 11);
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_DEATH(&r, gone_id(self->host, 2), V_WHY_GONE, 12);
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(V_KIND_MESSAGE, r.kind);
 	ASSERT_EQ(c.id, r.sender);
 	ASSERT_EQ(5, v_msg_get64(&r.msg, 8));
@@ -698,7 +661,7 @@ TEST_F(notify, every_watcher_notified_closed_watcher_harmless)
 	ASSERT_EQ(0, target(&t));
 	ASSERT_EQ(0, target(&u));
 	for (i = 0; i < 4; i++) {
-		self->xfd[i] = nt_open();
+		self->xfd[i] = vt_vopen_timed(MS_WAIT);
 		ASSERT_LE(0, self->xfd[i]);
 		ASSERT_EQ(0, v_watch(self->xfd[i], t.id, 100 + i));
 	}
@@ -706,7 +669,7 @@ TEST_F(notify, every_watcher_notified_closed_watcher_harmless)
 	ASSERT_EQ(0, close(self->xfd[3]));		/* armed watch, watcher gone */
 	self->xfd[3] = -1;
 
-	early = nt_open();
+	early = vt_vopen_timed(MS_WAIT);
 	ASSERT_LE(0, early);
 	ASSERT_EQ(0, v_watch(early, u.id, 1));
 	ASSERT_EQ(0, v_watch(early, gone_id(self->host, 1), 2));
@@ -715,13 +678,13 @@ TEST_F(notify, every_watcher_notified_closed_watcher_harmless)
 
 	ASSERT_EQ(0, kid_do(&t, 'c'));
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, rx(self->xfd[i], &r)) TH_LOG("watcher %d", i);
+		ASSERT_EQ(0, vt_rx(self->xfd[i], &r)) TH_LOG("watcher %d", i);
 		CHECK_DEATH(&r, t.id, V_WHY_EXITED, 100 + i);
-		ASSERT_EQ(-EAGAIN, rx_now(self->xfd[i], &r));
+		ASSERT_EQ(-EAGAIN, vt_rx_now(self->xfd[i], &r));
 	}
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 99);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(0, kid_end(&t));
 	ASSERT_EQ(0, kid_end(&u));
 }
@@ -753,10 +716,10 @@ TEST_F(notify, watchers_of_one_process_bounded)
 	ASSERT_EQ(0, kid_do(&t, 'c'));
 	ASSERT_NE(0, vt_wait_poll(w[V_WATCHERS_MAX], POLLIN, MS_WAIT) & POLLIN);
 	for (i = 1; i <= V_WATCHERS_MAX; i++) {
-		ASSERT_EQ(0, rx_now(w[i], &r)) TH_LOG("watcher %d", i);
+		ASSERT_EQ(0, vt_rx_now(w[i], &r)) TH_LOG("watcher %d", i);
 		CHECK_DEATH(&r, t.id, V_WHY_EXITED, i == V_WATCHERS_MAX ? 0 : (uint64_t)i);
 	}
-	ASSERT_EQ(-EAGAIN, rx_now(w[0], &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(w[0], &r));
 	for (i = 0; i < n; i++)
 		close(w[i]);
 	ASSERT_EQ(0, kid_end(&t));
@@ -779,7 +742,7 @@ TEST_F(notify, v1_numbers_serve_messages_and_notices)
 	memset(&a.r, 0, sizeof(a.r));
 	a.r.buf_addr = (uintptr_t)buf;
 	a.r.buf_len = sizeof(buf);
-	ASSERT_EQ(0, xioctl(self->fd, V_IOC_RECEIVE_SEG_V1, &a.r));
+	ASSERT_EQ(0, vt_ioctl(self->fd, V_IOC_RECEIVE_SEG_V1, &a.r));
 	ASSERT_EQ(c1.id, a.r.sender);
 	ASSERT_EQ(REQ_CODE, v_msg_code(&a.r.msg));
 	ASSERT_EQ(1, v_msg_get64(&a.r.msg, 8));
@@ -796,7 +759,7 @@ TEST_F(notify, v1_numbers_serve_messages_and_notices)
 	memset(&b.rr, 0, sizeof(b.rr));
 	b.rr.reply.dst = c1.id;
 	b.rr.reply.msg = answer(1);
-	ASSERT_EQ(0, xioctl(self->fd, V_IOC_REPLY_RECEIVE_V1, &b.rr));
+	ASSERT_EQ(0, vt_ioctl(self->fd, V_IOC_REPLY_RECEIVE_V1, &b.rr));
 	ASSERT_EQ(0, b.rr.reply.dst);			/* the Reply half was done */
 	ASSERT_EQ(gone_id(self->host, 1), b.rr.recv.sender);
 	ASSERT_EQ(V_NOTICE_DEATH, v_msg_code(&b.rr.recv.msg));
@@ -812,7 +775,7 @@ TEST_F(notify, v1_numbers_serve_messages_and_notices)
 
 	memset(&a, 0xa5, sizeof(a));
 	memset(&a.r, 0, sizeof(a.r));
-	ASSERT_EQ(0, xioctl(self->fd, V_IOC_RECEIVE_V1, &a.r));
+	ASSERT_EQ(0, vt_ioctl(self->fd, V_IOC_RECEIVE_V1, &a.r));
 	ASSERT_EQ(c2.id, a.r.sender);
 	ASSERT_EQ(2, v_msg_get64(&a.r.msg, 8));
 	ASSERT_EQ(0, memcmp(a.canary, ff, sizeof(ff)));
@@ -837,11 +800,11 @@ TEST_F(notify, receive_reserved_fields_einval)
 	ASSERT_EQ(-EINVAL, v_receive_ex(self->fd, &r));
 	memset(&rr, 0, sizeof(rr));
 	rr.recv.reserved1 = 0x100;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_REPLY_RECEIVE, &rr));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_REPLY_RECEIVE, &rr));
 	memset(&rr, 0, sizeof(rr));
 	rr.recv.reserved[1] = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_REPLY_RECEIVE, &rr));
-	ASSERT_EQ(0, rx_now(self->fd, &r));		/* still queued */
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_REPLY_RECEIVE, &rr));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));		/* still queued */
 	CHECK_DEATH(&r, gone_id(self->host, 1), V_WHY_GONE, 3);
 }
 
@@ -860,12 +823,12 @@ TEST_F(notify, deadline_reported_and_kept_by_forward)
 	int64_t t0, t1;
 	struct kid c;
 
-	self->xfd[0] = nt_open();
+	self->xfd[0] = vt_vopen_timed(MS_WAIT);
 	ASSERT_LE(0, self->xfd[0]);
 
 	t0 = now_ns();
 	ASSERT_EQ(0, kid_start(&c, K_PLAIN, self->id, 1, tmo_ms, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	t1 = now_ns();
 	ASSERT_EQ(V_KIND_MESSAGE, r.kind);
 	ASSERT_EQ(c.id, r.sender);
@@ -874,16 +837,16 @@ TEST_F(notify, deadline_reported_and_kept_by_forward)
 	serve(_metadata, self->fd, &c, 1);
 
 	ASSERT_EQ(0, kid_start(&c, K_PLAIN, self->id, 2, 0, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(c.id, r.sender);
 	ASSERT_EQ(0, r.deadline_ns);
 	serve(_metadata, self->fd, &c, 2);
 
 	ASSERT_EQ(0, kid_start(&c, K_PLAIN, self->id, 3, tmo_ms, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_NE(0, r.deadline_ns);
 	ASSERT_EQ(0, v_forward(self->fd, c.id, vt_id(self->xfd[0]), &r.msg));
-	ASSERT_EQ(0, rx(self->xfd[0], &r2));
+	ASSERT_EQ(0, vt_rx(self->xfd[0], &r2));
 	ASSERT_EQ(c.id, r2.sender);
 	ASSERT_EQ(self->id, r2.forwarder);
 	ASSERT_EQ(r.deadline_ns, r2.deadline_ns);
@@ -900,7 +863,7 @@ static void held_until_expired(struct __test_metadata *_metadata, int fd, struct
 	struct kid_rep rep;
 
 	ASSERT_EQ(0, kid_start(c, K_PLAIN, dst, 4, (int64_t)MS_SHORT * vt_scale(), seg_len));
-	ASSERT_EQ(0, rx(fd, r));
+	ASSERT_EQ(0, vt_rx(fd, r));
 	ASSERT_EQ(c->id, r->sender);
 	ASSERT_EQ(seg_len, r->seg_len);
 	ASSERT_NE(0, r->deadline_ns);
@@ -930,14 +893,14 @@ TEST_F(notify, deadline_passed_moves_etimedout)
 	uint8_t buf[16];
 	struct kid c;
 
-	self->xfd[0] = nt_open();
+	self->xfd[0] = vt_vopen_timed(MS_WAIT);
 	ASSERT_LE(0, self->xfd[0]);
 	held_until_expired(_metadata, self->fd, &c, self->id, 64, &r);
 	memset(buf, 0x5a, sizeof(buf));
 	ASSERT_EQ(-ETIMEDOUT, v_move_from(self->fd, c.id, 0, buf, sizeof(buf)));
 	ASSERT_EQ(-ETIMEDOUT, v_move_to(self->fd, c.id, 0, buf, sizeof(buf)));
 	ASSERT_EQ(-ETIMEDOUT, v_forward(self->fd, c.id, vt_id(self->xfd[0]), &r.msg));
-	ASSERT_EQ(-EAGAIN, rx_now(self->xfd[0], &r));	/* nothing forwarded */
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->xfd[0], &r));	/* nothing forwarded */
 	ASSERT_EQ(-ETIMEDOUT, v_reply(self->fd, c.id, &m));
 	ASSERT_EQ(-ENOENT, v_reply(self->fd, c.id, &m));
 	ASSERT_EQ(-ENOENT, v_move_from(self->fd, c.id, 0, buf, sizeof(buf)));
@@ -951,7 +914,7 @@ TEST_F(notify, no_deadline_late_reply_works)
 	struct kid c;
 
 	ASSERT_EQ(0, kid_start(&c, K_PLAIN, self->id, 6, 0, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(0, r.deadline_ns);
 	usleep(2 * MS_SHORT * 1000 * vt_scale());
 	serve(_metadata, self->fd, &c, 6);
@@ -974,7 +937,7 @@ static void given_up(struct __test_metadata *_metadata, int fd, uint64_t id, int
 	struct kid c;
 
 	ASSERT_EQ(0, kid_start(&c, mode, id, 8, timeout_ms, 0));
-	ASSERT_EQ(0, rx(fd, &r));
+	ASSERT_EQ(0, vt_rx(fd, &r));
 	ASSERT_EQ(V_KIND_MESSAGE, r.kind);
 	ASSERT_EQ(c.id, r.sender);
 	if (mode == K_SIGNAL)
@@ -984,10 +947,10 @@ static void given_up(struct __test_metadata *_metadata, int fd, uint64_t id, int
 	ASSERT_EQ(0, kid_result(&c, &rep));
 	ASSERT_EQ(want, rep.ret);
 	if (why) {
-		ASSERT_EQ(0, rx(fd, &r));
+		ASSERT_EQ(0, vt_rx(fd, &r));
 		CHECK_UNBLOCK(&r, c.id, why);
 	}
-	ASSERT_EQ(-EAGAIN, rx_now(fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(fd, &r));
 	ASSERT_EQ(reply_err, v_reply(fd, c.id, &m));
 	ASSERT_EQ(0, kid_end(&c));
 }
@@ -1034,7 +997,7 @@ TEST_F(notify, queued_cancelled_message_no_unblock)
 	ASSERT_EQ(0, kid_result(&c, &rep));
 	ASSERT_EQ(-ETIMEDOUT, rep.ret);
 	ASSERT_EQ(0, readable(self->fd));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(0, kid_end(&c));
 }
 
@@ -1111,13 +1074,13 @@ TEST_F(rnotify, remote_process_ends)
 	ASSERT_EQ(0, v_watch(self->w, t.id, 7));
 	ASSERT_EQ(-EEXIST, v_watch(self->w, t.id, 7));
 	usleep(300000 * vt_scale());	/* registered there (WATCHED) */
-	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->w, &r));
 	t0 = vt_now_ms();
 	ASSERT_EQ(0, kid_do(&t, 'c'));
-	ASSERT_EQ(0, rx(self->w, &r));
+	ASSERT_EQ(0, vt_rx(self->w, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 7);
 	ASSERT_GT(5000, vt_now_ms() - t0);
-	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->w, &r));
 	ASSERT_EQ(-ENOENT, v_unwatch(self->w, t.id));
 	ASSERT_EQ(0, kid_end(&t));
 }
@@ -1129,7 +1092,7 @@ TEST_F(rnotify, remote_gone_and_unwatch)
 	struct kid t;
 
 	ASSERT_EQ(0, v_watch(self->w, v_id_make(self->hp[2], (GONE_GEN << V_ID_GEN_SHIFT) | 5), 3));
-	ASSERT_EQ(0, rx(self->w, &r));
+	ASSERT_EQ(0, vt_rx(self->w, &r));
 	CHECK_DEATH(&r, v_id_make(self->hp[2], (GONE_GEN << V_ID_GEN_SHIFT) | 5), V_WHY_GONE, 3);
 	ASSERT_EQ(0, rtarget(&t, 2));
 	ASSERT_EQ(0, v_watch(self->w, t.id, 4));
@@ -1138,7 +1101,7 @@ TEST_F(rnotify, remote_gone_and_unwatch)
 	ASSERT_EQ(0, v_unwatch(self->w, t.id));
 	ASSERT_EQ(0, kid_do(&t, 'c'));
 	usleep(1500 * vt_scale() * 1000);	/* probes answered: host 2 is up */
-	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->w, &r));
 	ASSERT_EQ(0, v_unwatch(self->w, v_id_make(self->hp[2], 0)));
 	ASSERT_EQ(0, kid_end(&t));
 }
@@ -1158,10 +1121,10 @@ TEST_F(rnotify, remote_host_down)
 	ASSERT_EQ(0, v_watch(self->w, t.id, 1));
 	ASSERT_EQ(0, v_watch(self->w, hid, 2));
 	usleep(1000 * vt_scale() * 1000);	/* answered for longer than the bound */
-	ASSERT_EQ(-EAGAIN, rx_now(self->w, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->w, &r));
 	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 0, "link del dev vkre"));
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, rx(self->w, &r));
+		ASSERT_EQ(0, vt_rx(self->w, &r));
 		ASSERT_EQ(V_NOTICE_DEATH, v_msg_code(&r.msg));
 		ASSERT_EQ(V_WHY_HOST_DOWN, v_msg_get16(&r.msg, 2));
 		seen |= r.sender == t.id ? 1 : r.sender == hid ? 2 : 4;
@@ -1188,10 +1151,10 @@ TEST_F(rnotify, remote_host_restarted)
 	ASSERT_EQ(0, v_watch(self->w, hid, 2));
 	usleep(300000 * vt_scale());
 	ASSERT_EQ(0, kid_end(&t));	/* its process exits: EXITED */
-	ASSERT_EQ(0, rx(self->w, &r));
+	ASSERT_EQ(0, vt_rx(self->w, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_EXITED, 1);
 	ASSERT_EQ(0, v_watch(self->w, t.id, 3));	/* gone: GONE at once */
-	ASSERT_EQ(0, rx(self->w, &r));
+	ASSERT_EQ(0, vt_rx(self->w, &r));
 	CHECK_DEATH(&r, t.id, V_WHY_GONE, 3);
 	ASSERT_EQ(0, vt_sh("ip link del vkrh2 && ip netns del vkr2 && ip netns add vkr2 && "
 			   "ip link add vkrh2 type veth peer name vkre netns vkr2 && "
@@ -1200,7 +1163,7 @@ TEST_F(rnotify, remote_host_restarted)
 	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 2, "set host-part %u", self->hp[2]));
 	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 2, "set host-down-ms %d", 600 * vt_scale()));
 	ASSERT_EQ(0, vt_topo_vctl(&rtopo, 2, "link add dev vkre insecure"));
-	ASSERT_EQ(0, rx(self->w, &r));	/* the early probe's answer: a new incarnation */
+	ASSERT_EQ(0, vt_rx(self->w, &r));	/* the early probe's answer: a new incarnation */
 	CHECK_DEATH(&r, hid, V_WHY_HOST_RESTARTED, 2);
 }
 

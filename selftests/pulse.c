@@ -54,49 +54,12 @@ static int pulse(int fd, uint64_t dst, uint64_t n)
 	return v_pulse(fd, dst, &m);
 }
 
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-/* A V process whose Receive waits at most MS_WAIT (scaled): fd or -1. */
-static int nt_open(void)
-{
-	struct timeval tv = { .tv_sec = (MS_WAIT / 1000) * vt_scale() };
-	int fd = v_open();
-
-	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Receive, bounded by SO_RCVTIMEO (-EAGAIN when nothing came). */
-static int rx(int fd, struct v_receive *r)
-{
-	memset(r, 0, sizeof(*r));
-	return v_receive_ex(fd, r);
-}
-
-/* Receive what is queued now: 0, or -EAGAIN when nothing is. */
-static int rx_now(int fd, struct v_receive *r)
-{
-	int fl = fcntl(fd, F_GETFL), ret;
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
-		return -EBADF;
-	ret = rx(fd, r);
-	fcntl(fd, F_SETFL, fl);
-	return ret;
-}
-
 /* Receive once something is queued, waiting up to ms (scaled): 0, -ETIME. */
 static int rx_wait(int fd, struct v_receive *r, int ms)
 {
 	if (!(vt_wait_poll(fd, POLLIN, ms) & POLLIN))
 		return -ETIME;
-	return rx_now(fd, r);
+	return vt_rx_now(fd, r);
 }
 
 static int readable(int fd)
@@ -400,7 +363,7 @@ static void *rx_thread(void *arg)
 	struct pth *x = arg;
 
 	__atomic_store_n(&x->tid, vt_gettid(), __ATOMIC_SEQ_CST);
-	x->ret = rx(x->fd, &x->r);
+	x->ret = vt_rx(x->fd, &x->r);
 	return NULL;
 }
 
@@ -436,12 +399,12 @@ FIXTURE_SETUP(pulse)
 	self->owner = getpid();
 	self->xfd = -1;
 	nkids = 0;
-	self->fd = nt_open();
+	self->fd = vt_vopen_timed(MS_WAIT);
 	ASSERT_LE(0, self->fd);
 	self->id = vt_id(self->fd);
 	ASSERT_NE(0, self->id);
 	self->host = v_id_host(self->id);
-	self->tx = nt_open();
+	self->tx = vt_vopen_timed(MS_WAIT);
 	ASSERT_LE(0, self->tx);
 	self->tx_id = vt_id(self->tx);
 	ASSERT_NE(0, self->tx_id);
@@ -484,7 +447,7 @@ static void pulse_from(struct __test_metadata *_metadata, int fd, uint64_t id, i
 	c = (struct v_creds){ uid, gid, k.vpid, v_id_host(id), 0, 0 };
 	CHECK_PULSE(&r, k.id, 1, &c);
 	ASSERT_EQ(-ENOENT, v_reply(fd, k.id, &r.msg));
-	ASSERT_EQ(-EAGAIN, rx_now(fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(fd, &r));
 	ASSERT_EQ(0, pk_end(&k));
 }
 
@@ -506,16 +469,16 @@ TEST_F(pulse, delivered_with_creds_no_reply)
 	ASSERT_EQ(0, pthread_join(p.th, NULL));
 	ASSERT_EQ(0, p.ret);
 	ASSERT_NE(getpid(), p.tid);
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	c = (struct v_creds){ geteuid(), getegid(), getpid(), self->host, 0, 0 };
 	CHECK_PULSE(&r, self->tx_id, 2, &c);
 	ASSERT_EQ(-ENOENT, v_reply(self->fd, self->tx_id, &r.msg));
 
 	ASSERT_EQ(0, pulse(self->fd, self->id, 3));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	CHECK_PULSE(&r, self->id, 3, &c);
 	ASSERT_EQ(-ENOENT, v_reply(self->fd, self->id, &r.msg));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /* Refused, no such process, not a process, bad flags, bad pointer: nothing queued. */
@@ -549,24 +512,24 @@ TEST_F(pulse, pulse_errors)
 	p.dst = self->id;
 	p.msg = pmsg(7);
 	p.flags = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->tx, V_IOC_PULSE, &p));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->tx, V_IOC_PULSE, &p));
 	p.flags = 0x80000000U;
-	ASSERT_EQ(-EINVAL, xioctl(self->tx, V_IOC_PULSE, &p));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->tx, V_IOC_PULSE, &p));
 	p.flags = 0;
 	p.reserved = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->tx, V_IOC_PULSE, &p));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->tx, V_IOC_PULSE, &p));
 
 	bad = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, bad);
 	ASSERT_EQ(0, munmap(bad, 4096));
-	ASSERT_EQ(-EFAULT, xioctl(self->tx, V_IOC_PULSE, bad));
+	ASSERT_EQ(-EFAULT, vt_ioctl(self->tx, V_IOC_PULSE, bad));
 	ASSERT_EQ(0, readable(self->fd));
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));	/* none of those queued anything */
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));	/* none of those queued anything */
 
 	p.reserved = 0;
-	ASSERT_EQ(0, xioctl(self->tx, V_IOC_PULSE, &p));
+	ASSERT_EQ(0, vt_ioctl(self->tx, V_IOC_PULSE, &p));
 	NEXT_PULSE(self->fd, self->tx_id, 7);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /* V_IOC_SET_OPTS: unknown bits, reserved, bad pointer: EINVAL / EFAULT, no change. */
@@ -583,22 +546,22 @@ TEST_F(pulse, set_opts_errors)
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
 		o.flags = bad_flags[i];
-		ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_SET_OPTS, &o)) TH_LOG("0x%x", o.flags);
+		ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_SET_OPTS, &o)) TH_LOG("0x%x", o.flags);
 		ASSERT_EQ(-EINVAL, v_set_opts(self->fd, bad_flags[i]));
 	}
 	o.flags = V_OPT_PULSES;
 	o.reserved = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_SET_OPTS, &o));
-	ASSERT_EQ(-EFAULT, xioctl(self->fd, V_IOC_SET_OPTS, bad));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_SET_OPTS, &o));
+	ASSERT_EQ(-EFAULT, vt_ioctl(self->fd, V_IOC_SET_OPTS, bad));
 	ASSERT_EQ(-ECONNREFUSED, pulse(self->tx, self->id, 1));	/* still off */
 
 	/* On, then failed attempts to turn it off: still on. */
 	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_PULSES));
 	o.flags = 0;
 	o.reserved = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_SET_OPTS, &o));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_SET_OPTS, &o));
 	ASSERT_EQ(-EINVAL, v_set_opts(self->fd, 0x80));
-	ASSERT_EQ(-EFAULT, xioctl(self->fd, V_IOC_SET_OPTS, bad));
+	ASSERT_EQ(-EFAULT, vt_ioctl(self->fd, V_IOC_SET_OPTS, bad));
 	ASSERT_EQ(0, pulse(self->tx, self->id, 2));
 	NEXT_PULSE(self->fd, self->tx_id, 2);
 }
@@ -633,7 +596,7 @@ TEST_F(pulse, queue_bound_eagain)
 		NEXT_PULSE(self->fd, self->tx_id, i);
 	for (i = 0; i <= V_PULSES_MAX - half; i++)
 		NEXT_PULSE(self->fd, k.id, 100 + i);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(0, pulse(self->tx, self->id, 300));			/* room again */
 	NEXT_PULSE(self->fd, self->tx_id, 300);
 	ASSERT_EQ(0, pk_end(&k));
@@ -665,7 +628,7 @@ TEST_F(pulse, order_notices_pulses_messages)
 	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_PULSES));
 	ASSERT_EQ(0, pk_start(&c, PK_PLAIN, NULL));
 	ASSERT_EQ(0, pk_start(&t, PK_PLAIN, NULL));
-	self->xfd = nt_open();
+	self->xfd = vt_vopen_timed(MS_WAIT);
 	ASSERT_LE(0, self->xfd);
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 5));
 	ASSERT_EQ(0, v_watch(self->xfd, t.id, 6));	/* tells when t's end fired */
@@ -679,7 +642,7 @@ TEST_F(pulse, order_notices_pulses_messages)
 	ASSERT_EQ(0, v_watch(self->fd, gone_id(self->host, 1), 7));	/* fires at once */
 
 	for (i = 0; i < 2; i++) {	/* the two notices (the order among them: suite notify) */
-		ASSERT_EQ(0, rx(self->fd, &r));
+		ASSERT_EQ(0, vt_rx(self->fd, &r));
 		check_death(_metadata, &r, r.sender == t.id ? t.id : gone_id(self->host, 1),
 			    r.sender == t.id ? 5 : 7);
 		seen |= r.sender == t.id ? 1 : 2;
@@ -687,14 +650,14 @@ TEST_F(pulse, order_notices_pulses_messages)
 	ASSERT_EQ(3, seen);
 	NEXT_PULSE(self->fd, self->tx_id, 1);
 	NEXT_PULSE(self->fd, self->tx_id, 2);
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(V_KIND_MESSAGE, r.kind);
 	ASSERT_EQ(c.id, r.sender);
 	ASSERT_EQ(50, v_msg_get64(&r.msg, 8));
 	ASSERT_EQ(0, v_reply(self->fd, c.id, &m));
 	ASSERT_EQ(0, pk_wait(&c, NULL, &val));
 	ASSERT_EQ(51, val);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(0, pk_end(&c));
 }
 
@@ -731,7 +694,7 @@ TEST_F(pulse, poll_sees_pulse_alone)
 	ASSERT_EQ(0, pk_go(&k, PK_PULSE, self->id, 2, 1, 200000 * vt_scale()));
 	ASSERT_NE(0, vt_wait_poll(self->fd, POLLIN, MS_WAIT) & POLLIN);
 	ASSERT_EQ(0, pk_wait(&k, NULL, NULL));
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	ASSERT_EQ(V_KIND_PULSE, r.kind);
 	ASSERT_EQ(k.id, r.sender);
 	ASSERT_EQ(0, readable(self->fd));
@@ -754,7 +717,7 @@ TEST_F(pulse, opts_off_refuses_keeps_queued)
 	ASSERT_EQ(-ECONNREFUSED, pulse(self->tx, self->id, 4));
 	for (i = 1; i <= 3; i++)
 		NEXT_PULSE(self->fd, self->tx_id, i);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 
 	ASSERT_EQ(0, v_set_opts(self->fd, V_OPTS));
 	ASSERT_EQ(0, pulse(self->tx, self->id, 5));
@@ -764,7 +727,7 @@ TEST_F(pulse, opts_off_refuses_keeps_queued)
 	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_PULSES));
 	ASSERT_EQ(0, pulse(self->tx, self->id, 7));
 	NEXT_PULSE(self->fd, self->tx_id, 7);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /* A Receive that cannot write its result back (EFAULT) leaves the pulse queued. */
@@ -782,15 +745,15 @@ TEST_F(pulse, receive_efault_loses_nothing)
 	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ));
 	fl = fcntl(self->fd, F_GETFL);
 	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, fl | O_NONBLOCK));
-	ret = xioctl(self->fd, V_IOC_RECEIVE, ro);
+	ret = vt_ioctl(self->fd, V_IOC_RECEIVE, ro);
 	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, fl));
 	ASSERT_EQ(-EFAULT, ret);
 	ASSERT_EQ(0, munmap(ro, 4096));
 	ASSERT_EQ(1, readable(self->fd));
-	ASSERT_EQ(0, rx_now(self->fd, &r));
+	ASSERT_EQ(0, vt_rx_now(self->fd, &r));
 	c = (struct v_creds){ geteuid(), getegid(), getpid(), self->host, 0, 0 };
 	CHECK_PULSE(&r, self->tx_id, 1, &c);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 /* A receiver closed with a full queue of pulses: no hang; its id is gone. */
@@ -831,7 +794,7 @@ TEST_F(pulse, pulse_outlives_its_sender)
 	ASSERT_EQ(0, pk_pulse(&k, self->id, 4, 1, NULL));
 	ASSERT_EQ(0, pk_end(&k));
 	NEXT_PULSE(self->fd, k.id, 4);
-	ASSERT_EQ(-EAGAIN, rx_now(self->fd, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
 }
 
 TEST_F(pulse, creds_other_uid)
@@ -983,7 +946,7 @@ TEST_F(rpulse, remote_pulse_delivered)
 	c.uid = c.gid = 0;	/* root's */
 	CHECK_PULSE(&r, self->tx_id, 2, &c);
 	ASSERT_EQ(p0 + 2, rstat(1, "pulses"));
-	ASSERT_EQ(-EAGAIN, rx_now(self->rx, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->rx, &r));
 	ASSERT_EQ(0, pk_end(&k));
 }
 
@@ -1019,12 +982,12 @@ TEST_F(rpulse, remote_refused_dropped_silently)
 	ASSERT_EQ(0, pulse(self->tx, dead, 3));
 	ASSERT_EQ(d0 + 3, vt_stat_wait_above(ns1, "pulses_dropped", d0 + 2, MS_WAIT, 20));
 	ASSERT_EQ(p0, rstat(1, "pulses"));
-	ASSERT_EQ(-EAGAIN, rx_now(self->xrx, &r));
-	ASSERT_EQ(-EAGAIN, rx_now(self->rx, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->xrx, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->rx, &r));
 
 	/* Taking pulses now: the refused one was not kept, a new one comes. */
 	ASSERT_EQ(0, v_set_opts(self->xrx, V_OPT_PULSES));
-	ASSERT_EQ(-EAGAIN, rx_now(self->xrx, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(self->xrx, &r));
 	ASSERT_EQ(0, pulse(self->tx, xid, 4));
 	NEXT_PULSE(self->xrx, self->tx_id, 4);
 	ASSERT_EQ(p0 + 1, rstat(1, "pulses"));
@@ -1052,7 +1015,7 @@ TEST_F(rpulse, remote_queue_full_drops_rest)
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, pulse(self->tx, self->rx_id, i)) TH_LOG("pulse %d", i);
 	ASSERT_EQ(d0 + 10, vt_stat_wait_above(rns(1), "pulses_dropped", d0 + 9, MS_WAIT, 20));
-	while ((ret = rx_now(self->rx, &r)) == 0) {
+	while ((ret = vt_rx_now(self->rx, &r)) == 0) {
 		num = v_msg_get64(&r.msg, 8);
 		ASSERT_EQ(V_KIND_PULSE, r.kind);
 		ASSERT_EQ(self->tx_id, r.sender);
@@ -1084,7 +1047,7 @@ static int drain(int rfd, uint64_t tx_id, struct tally *t)
 	uint64_t num;
 	int k = 0;
 
-	while (rx_now(rfd, &r) == 0) {
+	while (vt_rx_now(rfd, &r) == 0) {
 		num = v_msg_get64(&r.msg, 8);
 		m = pmsg(num);
 		k++;
@@ -1134,6 +1097,19 @@ static void tally_count(const struct tally *t, int *once, int *twice)
 	}
 }
 
+/* Warm the path; the receiving host's counters before a stream of n. */
+static void stream_start(struct __test_metadata *_metadata, FIXTURE_DATA(rpulse) *self,
+			 struct tally *t, int n, long long *d0, long long *p0)
+{
+	warm(_metadata, self->tx, self->rx, self->rx_id);
+	*d0 = rstat(1, "pulses_dropped");
+	*p0 = rstat(1, "pulses");
+	ASSERT_LE(0, *d0);
+	ASSERT_LE(0, *p0);
+	memset(t, 0, sizeof(*t));
+	t->n = n;
+}
+
 /* netem loss 30% on host 0: some pulses lost, none delivered twice. */
 TEST_F_TIMEOUT(rpulse, at_most_once_under_loss, 90)
 {
@@ -1141,13 +1117,7 @@ TEST_F_TIMEOUT(rpulse, at_most_once_under_loss, 90)
 	int once, twice;
 	long long d0, p0;
 
-	warm(_metadata, self->tx, self->rx, self->rx_id);
-	d0 = rstat(1, "pulses_dropped");
-	p0 = rstat(1, "pulses");
-	ASSERT_LE(0, d0);
-	ASSERT_LE(0, p0);
-	memset(&t, 0, sizeof(t));
-	t.n = 200;
+	stream_start(_metadata, self, &t, 200, &d0, &p0);
 	ASSERT_EQ(0, netem(0, "loss 30%"));
 	stream(self->tx, self->rx, self->tx_id, self->rx_id, &t);
 	ASSERT_EQ(0, netem_del(0));
@@ -1173,13 +1143,7 @@ TEST_F_TIMEOUT(rpulse, at_most_once_under_duplication, 90)
 	int once, twice;
 	long long d0, p0;
 
-	warm(_metadata, self->tx, self->rx, self->rx_id);
-	d0 = rstat(1, "pulses_dropped");
-	p0 = rstat(1, "pulses");
-	ASSERT_LE(0, d0);
-	ASSERT_LE(0, p0);
-	memset(&t, 0, sizeof(t));
-	t.n = 50;
+	stream_start(_metadata, self, &t, 50, &d0, &p0);
 	ASSERT_EQ(0, netem(0, "delay 1ms reorder 25% duplicate 100%"));
 	stream(self->tx, self->rx, self->tx_id, self->rx_id, &t);
 	ASSERT_EQ(d0 + t.n,

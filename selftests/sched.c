@@ -55,11 +55,6 @@
 
 _Static_assert(CHAIN > V_DEADLOCK_DEPTH + 2, "the chain must be longer than the depth");
 
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
 /* Request val, and its answer (value val + 1000 at byte 8). */
 static struct v_msg req(uint64_t val)
 {
@@ -69,25 +64,6 @@ static struct v_msg req(uint64_t val)
 static struct v_msg answer(uint64_t val)
 {
 	return mk(V_OK, val + 1000);
-}
-
-static int rx(int fd, struct v_receive *r)
-{
-	memset(r, 0, sizeof(*r));
-	return v_receive_ex(fd, r);
-}
-
-/* Receive what is queued now: 0, or -EAGAIN. */
-static int rx_now(int fd, struct v_receive *r)
-{
-	int fl = fcntl(fd, F_GETFL), ret;
-
-	memset(r, 0, sizeof(*r));
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
-		return -EBADF;
-	ret = rx(fd, r);
-	fcntl(fd, F_SETFL, fl);
-	return ret;
 }
 
 static int reply(int fd, uint64_t to, uint64_t val)
@@ -244,7 +220,7 @@ static void *act_rx_thread(void *arg)
 
 	(void)arg;
 	__atomic_store_n(&act_tid, vt_gettid(), __ATOMIC_SEQ_CST);
-	if (rx(act_fd, &r) == 0 && r.kind == V_KIND_MESSAGE)
+	if (vt_rx(act_fd, &r) == 0 && r.kind == V_KIND_MESSAGE)
 		reply(act_fd, r.sender, v_msg_get64(&r.msg, 8));
 	return NULL;
 }
@@ -275,7 +251,7 @@ static void act_one(const struct acmd *c, struct arep *r)
 		break;
 	case 'r':
 	case 'q':
-		r->ret = c->op == 'r' ? rx(act_fd, &m) : rx_now(act_fd, &m);
+		r->ret = c->op == 'r' ? vt_rx(act_fd, &m) : vt_rx_now(act_fd, &m);
 		r->who = m.sender;
 		r->val = v_msg_get64(&m.msg, 8);
 		break;
@@ -428,7 +404,7 @@ static void lend(struct __test_metadata *_metadata, int line, const char *ns, in
 
 	ASSERT_EQ(0, act_client(&a, ns, c)) TH_LOG("line %d: client", line);
 	ASSERT_EQ(0, act_send(&a, vt_id(fd), 7, 0));
-	ASSERT_EQ(0, rx(fd, &r)) TH_LOG("line %d: nothing received", line);
+	ASSERT_EQ(0, vt_rx(fd, &r)) TH_LOG("line %d: nothing received", line);
 	ASSERT_EQ(a.id, r.sender);
 	prio_is(_metadata, line, held);
 	ASSERT_EQ(0, act_blocked(&a)) TH_LOG("line %d: the client is not blocked in Send", line);
@@ -469,14 +445,14 @@ static void cycle2(struct __test_metadata *_metadata, const char *ns, int fd, in
 	if (queued) {
 		ASSERT_NE(0, vt_wait_poll(fd, POLLIN, MS_WAIT) & POLLIN);
 	} else {
-		ASSERT_EQ(0, rx(fd, &r));
+		ASSERT_EQ(0, vt_rx(fd, &r));
 		ASSERT_EQ(a.id, r.sender);
 	}
 	ASSERT_EQ(0, act_blocked(&a));
 	deadlock(_metadata, fd, a.id, V_SEND_DEADLOCK);
 	ASSERT_EQ(0, act_blocked(&a));
 	if (queued) {
-		ASSERT_EQ(0, rx_now(fd, &r));
+		ASSERT_EQ(0, vt_rx_now(fd, &r));
 		ASSERT_EQ(a.id, r.sender);
 	}
 	ASSERT_EQ(0, reply(fd, a.id, 1));
@@ -506,7 +482,7 @@ static void cycle3(struct __test_metadata *_metadata, const char *nsa, const cha
 	ASSERT_EQ(0, rep.ret) TH_LOG("B's Receive: %s", strerror(-rep.ret));
 	ASSERT_EQ(a.id, rep.who);
 	ASSERT_EQ(0, act_send(&b, vt_id(fd), 2, 0));
-	ASSERT_EQ(0, rx(fd, &r));
+	ASSERT_EQ(0, vt_rx(fd, &r));
 	ASSERT_EQ(b.id, r.sender);
 	ASSERT_EQ(0, act_blocked(&a));
 	ASSERT_EQ(0, act_blocked(&b));
@@ -544,7 +520,7 @@ static void served(struct __test_metadata *_metadata, const char *ns, int fd)
 	ASSERT_EQ(0, rep.ret);
 	ASSERT_EQ(0, vt_wait_blocked(a.pid, (pid_t)rep.who, MS_WAIT));
 	ASSERT_EQ(0, act_send(&a, vt_id(fd), 2, 0));
-	ASSERT_EQ(0, rx(fd, &r));
+	ASSERT_EQ(0, vt_rx(fd, &r));
 	ASSERT_EQ(a.id, r.sender);
 	ASSERT_EQ(0, act_blocked(&a));
 	ret = xsend(fd, a.id, 3, V_SEND_DEADLOCK, MS_WAIT, &got, &who);
@@ -654,11 +630,11 @@ TEST_F(sched, two_held_keep_highest)
 	ASSERT_EQ(0, act_client(&b, NULL, P_NICE(-10)));
 	ASSERT_EQ(0, set_me(P_NICE(10)));
 	ASSERT_EQ(0, act_send(&a, self->id, 1, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(a.id, r.sender);
 	PRIO_IS(P_NICE(0));
 	ASSERT_EQ(0, act_send(&b, self->id, 2, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(b.id, r.sender);
 	PRIO_IS(P_NICE(-10));
 	ASSERT_EQ(0, act_blocked(&a));
@@ -690,11 +666,11 @@ TEST_F(sched, forward_restores)
 	ASSERT_EQ(0, act_client(&c, NULL, P_NICE(-5)));
 	ASSERT_EQ(0, set_me(P_NICE(10)));
 	ASSERT_EQ(0, act_send(&c, self->id, 5, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	PRIO_IS(P_NICE(-5));
 	ASSERT_EQ(0, v_forward(self->fd, c.id, id2, &r.msg));
 	PRIO_IS(P_NICE(10));
-	ASSERT_EQ(0, rx(fd2, &r));
+	ASSERT_EQ(0, vt_rx(fd2, &r));
 	ASSERT_EQ(c.id, r.sender);
 	ASSERT_EQ(self->id, r.forwarder);
 	PRIO_IS(P_NICE(-5));
@@ -725,7 +701,7 @@ TEST_F(sched, client_gives_up_restored_at_next_call)
 
 	ASSERT_EQ(0, act_cmd(&a, (struct acmd){ .op = 's', .dst = self->id, .val = 1,
 						.ms = MS_GIVEUP }));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(a.id, r.sender);
 	PRIO_IS(P_NICE(-5));
 	ASSERT_EQ(0, act_wait(&a, 's', &rep));
@@ -737,13 +713,13 @@ TEST_F(sched, client_gives_up_restored_at_next_call)
 
 	ASSERT_EQ(0, act_cmd(&b, (struct acmd){ .op = 's', .dst = self->id, .val = 2,
 						.ms = MS_GIVEUP }));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(b.id, r.sender);
 	PRIO_IS(P_NICE(-5));
 	ASSERT_EQ(0, act_wait(&b, 's', &rep));
 	ASSERT_EQ(-ETIMEDOUT, rep.ret);
 	ASSERT_EQ(0, act_send(&c, self->id, 3, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(c.id, r.sender);
 	PRIO_IS(P_NICE(0));
 	ASSERT_EQ(0, reply(self->fd, c.id, 3));
@@ -769,7 +745,7 @@ TEST_F(sched, reply_receive_restores)
 	ASSERT_EQ(0, act_client(&b, NULL, P_NICE(-2)));
 	ASSERT_EQ(0, set_me(P_NICE(10)));
 	ASSERT_EQ(0, act_send(&a, self->id, 1, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(a.id, r.sender);
 	PRIO_IS(P_NICE(-5));
 	ASSERT_EQ(0, act_send(&b, self->id, 2, 0));
@@ -804,15 +780,15 @@ TEST_F(sched, bad_options_and_send_flags_einval)
 	for (i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
 		memset(&o, 0, sizeof(o));
 		o.flags = bad_opts[i];
-		ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_SET_OPTS, &o)) TH_LOG("%#x", o.flags);
+		ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_SET_OPTS, &o)) TH_LOG("%#x", o.flags);
 	}
 	ASSERT_EQ(-EINVAL, v_set_opts(self->fd, 0x8));
 	memset(&o, 0, sizeof(o));
 	o.reserved = 1;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_SET_OPTS, &o));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_SET_OPTS, &o));
 	o.flags = V_OPT_INHERIT;
 	o.reserved = 0x80000000U;
-	ASSERT_EQ(-EINVAL, xioctl(self->fd, V_IOC_SET_OPTS, &o));
+	ASSERT_EQ(-EINVAL, vt_ioctl(self->fd, V_IOC_SET_OPTS, &o));
 	ASSERT_EQ(0, v_set_opts(self->fd, V_OPTS));
 	ASSERT_EQ(0, v_set_opts(self->fd, 0));
 	ASSERT_EQ(-EINVAL, v_set_opts(self->fd, V_OPT_INHERIT | 0x8));
@@ -820,7 +796,7 @@ TEST_F(sched, bad_options_and_send_flags_einval)
 	for (i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++)
 		ASSERT_EQ(-EINVAL, xsend(self->fd, vt_id(fd2), 1, bad_flags[i], MS_SHORT, NULL,
 					 NULL)) TH_LOG("%#x", bad_flags[i]);
-	ASSERT_EQ(-EAGAIN, rx_now(fd2, &r));
+	ASSERT_EQ(-EAGAIN, vt_rx_now(fd2, &r));
 
 	ASSERT_EQ(0, set_me(P_NICE(10)));
 	LEND(NULL, self->fd, P_NICE(-5), P_NICE(10), P_NICE(10), NULL);
@@ -873,7 +849,7 @@ TEST_F(sched, no_cycle_no_deadlock)
 	ASSERT_LE(0, d0);
 	ASSERT_EQ(0, act_start(&a, NULL));
 	ASSERT_EQ(0, act_send(&a, self->id, 1, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(a.id, r.sender);
 	ASSERT_EQ(0, xsend(self->fd, echo, 5, V_SEND_DEADLOCK, MS_WAIT, &got, &who));
 	ASSERT_EQ(echo, who);
@@ -916,7 +892,7 @@ TEST_F(sched, unflagged_cycle_times_out)
 	ASSERT_LE(0, d0);
 	ASSERT_EQ(0, act_start(&a, NULL));
 	ASSERT_EQ(0, act_send(&a, self->id, 1, 0));
-	ASSERT_EQ(0, rx(self->fd, &r));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(-ETIMEDOUT, xsend(self->fd, a.id, 2, 0, MS_SHORT, NULL, NULL));
 	ASSERT_EQ(d0, dls(NULL));
 	deadlock(_metadata, self->fd, a.id, V_SEND_DEADLOCK);

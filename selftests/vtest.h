@@ -204,6 +204,45 @@ static inline int64_t vt_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+
+/* An ioctl's result as 0 or -errno. */
+static inline int vt_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* A V process whose Receive waits at most ms (scaled, whole seconds): fd or -1. */
+static inline int vt_vopen_timed(int ms)
+{
+	struct timeval tv = { .tv_sec = (ms / 1000) * vt_scale() };
+	int fd = v_open();
+
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Receive into a zeroed r, bounded by SO_RCVTIMEO (-EAGAIN when nothing came). */
+static inline int vt_rx(int fd, struct v_receive *r)
+{
+	memset(r, 0, sizeof(*r));
+	return v_receive_ex(fd, r);
+}
+
+/* Receive what is queued now: 0, or -EAGAIN when nothing is. */
+static inline int vt_rx_now(int fd, struct v_receive *r)
+{
+	int fl = fcntl(fd, F_GETFL), ret;
+
+	memset(r, 0, sizeof(*r));
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
+		return -EBADF;
+	ret = vt_rx(fd, r);
+	fcntl(fd, F_SETFL, fl);
+	return ret;
+}
 /* Wait up to ms (scaled) for events on fd; returns revents or 0. */
 static inline int vt_wait_poll(int fd, short events, int ms)
 {
