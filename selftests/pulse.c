@@ -792,9 +792,53 @@ TEST_F(pulse, pulse_outlives_its_sender)
 	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_PULSES));
 	ASSERT_EQ(0, pk_start(&k, PK_PLAIN, NULL));
 	ASSERT_EQ(0, pk_pulse(&k, self->id, 4, 1, NULL));
-	ASSERT_EQ(0, pk_end(&k));
-	NEXT_PULSE(self->fd, k.id, 4);
+	ASSERT_EQ(0, pk_end(&k));	/* reaped: its pid may be another's by now */
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
+	ASSERT_EQ(V_KIND_PULSE, r.kind);
+	ASSERT_EQ(k.id, r.sender);
+	ASSERT_EQ(4, v_msg_get64(&r.msg, 8));
+	ASSERT_EQ(0, r.creds.pid);
 	ASSERT_EQ(-EAGAIN, vt_rx_now(self->fd, &r));
+}
+
+/*
+ * Pulses before messages, but a full queue of them does not starve a
+ * Send: its message comes within the first 9 Receives (8 pulses in a row
+ * at most while it waits); the rest of the pulses follow, in order.
+ */
+TEST_F(pulse, pulses_do_not_starve_messages)
+{
+	struct v_msg m = pmsg(61);
+	struct v_receive r;
+	uint64_t val = 0;
+	int i, at = -1, n = 0;
+	struct pk c;
+
+	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_PULSES));
+	ASSERT_EQ(0, pk_start(&c, PK_PLAIN, NULL));
+	for (i = 0; i < V_PULSES_MAX; i++)
+		ASSERT_EQ(0, pulse(self->tx, self->id, i));
+	ASSERT_EQ(0, pk_go(&c, PK_SEND, self->id, 60, 0, 0));
+	ASSERT_EQ(0, vt_wait_blocked(c.pid, c.pid, MS_WAIT));
+	for (i = 0; i <= V_PULSES_MAX; i++) {
+		ASSERT_EQ(0, vt_rx(self->fd, &r));
+		if (r.kind == V_KIND_MESSAGE) {
+			ASSERT_EQ(c.id, r.sender);
+			ASSERT_EQ(-1, at);
+			at = i;
+			ASSERT_EQ(0, v_reply(self->fd, c.id, &m));
+			continue;
+		}
+		ASSERT_EQ(V_KIND_PULSE, r.kind);
+		ASSERT_EQ(n, v_msg_get64(&r.msg, 8));	/* in order */
+		n++;
+	}
+	ASSERT_LE(0, at);
+	ASSERT_GE(8, at);
+	ASSERT_EQ(V_PULSES_MAX, n);
+	ASSERT_EQ(0, pk_wait(&c, NULL, &val));
+	ASSERT_EQ(61, val);
+	ASSERT_EQ(0, pk_end(&c));
 }
 
 TEST_F(pulse, creds_other_uid)

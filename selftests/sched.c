@@ -163,7 +163,10 @@ static void prio_is(struct __test_metadata *_metadata, int line, struct pr want)
 	pid_t tid = vt_gettid();
 	struct pr p;
 
+	/* A raised thread's forks are not raised: SCHED_RESET_ON_FORK is set then. */
 	p.pol = sched_getscheduler(tid);
+	if (p.pol >= 0)
+		p.pol &= ~SCHED_RESET_ON_FORK;
 	p.rt = sched_getparam(tid, &sp) ? -1 : sp.sched_priority;
 	errno = 0;
 	p.nice = getpriority(PRIO_PROCESS, tid);
@@ -179,6 +182,28 @@ static void prio_is(struct __test_metadata *_metadata, int line, struct pr want)
 }
 
 #define PRIO_IS(want)	prio_is(_metadata, __LINE__, want)
+
+/* Is the calling thread at p now (nice checked unless NICE_ANY)? */
+static int prio_now(struct pr p)
+{
+	struct sched_param sp = { 0 };
+	pid_t tid = vt_gettid();
+	int pol = sched_getscheduler(tid), nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, tid);
+	return pol >= 0 && (pol & ~SCHED_RESET_ON_FORK) == p.pol && !errno &&
+	       !sched_getparam(tid, &sp) && sp.sched_priority == p.rt &&
+	       (p.nice == NICE_ANY || nice == p.nice);
+}
+
+/* Wait (MS_WAIT, scaled) until the calling thread is at want, then check it. */
+#define PRIO_SOON(want)	do {							\
+	int64_t end_ = vt_now_ms() + (int64_t)MS_WAIT * vt_scale();		\
+	while (!prio_now(want) && vt_now_ms() < end_)				\
+		usleep(2000);							\
+	PRIO_IS(want);								\
+} while (0)
 
 /* ------------------------------------------------------------------------ */
 /* Actors: forked V processes doing what they are told                      */
@@ -681,12 +706,12 @@ TEST_F(sched, forward_restores)
 }
 
 /*
- * A client that gives up (its Send's timeout passes) leaves the server
- * raised until its next call: a Reply to it (failing ETIMEDOUT or
- * ENOENT) restores it; so does the next Receive (then raised only by
- * the message it delivers, from a nice 0 client).
+ * A client that gives up (its Send's timeout passes): the server, still
+ * working on its request, is restored without a call of its own (the
+ * module's work); the late Reply fails (ETIMEDOUT or ENOENT); the next
+ * message raises it only to its own client's (nice 0).
  */
-TEST_F(sched, client_gives_up_restored_at_next_call)
+TEST_F(sched, client_gives_up_restored_at_once)
 {
 	struct v_receive r;
 	struct act a, b, c;
@@ -706,7 +731,7 @@ TEST_F(sched, client_gives_up_restored_at_next_call)
 	PRIO_IS(P_NICE(-5));
 	ASSERT_EQ(0, act_wait(&a, 's', &rep));
 	ASSERT_EQ(-ETIMEDOUT, rep.ret);
-	PRIO_IS(P_NICE(-5));
+	PRIO_SOON(P_NICE(10));	/* no call of the server's needed */
 	ret = reply(self->fd, a.id, 1);
 	ASSERT_TRUE(ret == -ETIMEDOUT || ret == -ENOENT) TH_LOG("%s", strerror(-ret));
 	PRIO_IS(P_NICE(10));
@@ -718,6 +743,7 @@ TEST_F(sched, client_gives_up_restored_at_next_call)
 	PRIO_IS(P_NICE(-5));
 	ASSERT_EQ(0, act_wait(&b, 's', &rep));
 	ASSERT_EQ(-ETIMEDOUT, rep.ret);
+	PRIO_SOON(P_NICE(10));
 	ASSERT_EQ(0, act_send(&c, self->id, 3, 0));
 	ASSERT_EQ(0, vt_rx(self->fd, &r));
 	ASSERT_EQ(c.id, r.sender);
@@ -728,6 +754,81 @@ TEST_F(sched, client_gives_up_restored_at_next_call)
 	ret = reply(self->fd, b.id, 2);
 	ASSERT_TRUE(ret == -ETIMEDOUT || ret == -ENOENT) TH_LOG("%s", strerror(-ret));
 	PRIO_IS(P_NICE(10));
+}
+
+/*
+ * A thread serving two V processes is raised by the first only (each
+ * would give back what it saw, the other's raise): raised to -5 for A's
+ * client on fd, not to -10 for B's on a second socket; the Reply on fd
+ * gives back 10 though B's message is still held.
+ */
+TEST_F(sched, two_processes_raise_once)
+{
+	int fd2 = sopen(NULL, V_OPT_INHERIT);
+	uint64_t id2 = fd2 >= 0 ? vt_id(fd2) : 0;
+	struct v_receive r;
+	struct act a, b;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_INHERIT));
+	ASSERT_EQ(0, act_client(&a, NULL, P_NICE(-5)));
+	ASSERT_EQ(0, act_client(&b, NULL, P_NICE(-10)));
+	ASSERT_EQ(0, set_me(P_NICE(10)));
+	ASSERT_EQ(0, act_send(&a, self->id, 1, 0));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
+	PRIO_IS(P_NICE(-5));
+	ASSERT_EQ(0, act_send(&b, id2, 2, 0));
+	ASSERT_EQ(0, vt_rx(fd2, &r));
+	ASSERT_EQ(b.id, r.sender);
+	PRIO_IS(P_NICE(-5));
+	ASSERT_EQ(0, reply(self->fd, a.id, 1));
+	PRIO_IS(P_NICE(10));
+	act_replied(_metadata, &a, self->id, 1);
+	ASSERT_EQ(0, reply(fd2, b.id, 2));
+	PRIO_IS(P_NICE(10));
+	act_replied(_metadata, &b, id2, 2);
+}
+
+/* A raised thread's children are not raised (reset on fork). */
+TEST_F(sched, raised_thread_forks_unraised)
+{
+	struct v_receive r;
+	int status = 0;
+	struct act a;
+	pid_t kid;
+
+	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_INHERIT));
+	ASSERT_EQ(0, act_client(&a, NULL, P_FIFO(20)));
+	ASSERT_EQ(0, set_me(P_NICE(0)));
+	ASSERT_EQ(0, act_send(&a, self->id, 1, 0));
+	ASSERT_EQ(0, vt_rx(self->fd, &r));
+	PRIO_IS(P_FIFO(20));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (!kid)
+		_exit(sched_getscheduler(0) == SCHED_OTHER ? 0 : 1);
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("the child was raised");
+	ASSERT_EQ(0, reply(self->fd, a.id, 1));
+	PRIO_IS(P_NICE(0));
+	act_replied(_metadata, &a, self->id, 1);
+}
+
+/*
+ * Lending other hosts' real time is the machine administrator's call:
+ * CAP_NET_ADMIN alone (CAP_SYS_NICE dropped from the bounding set before
+ * vctl runs) sets inherit-rt 0, not 5.
+ */
+TEST_F(sched, inherit_rt_needs_cap_sys_nice)
+{
+	const char *vctl = vt_vctl_bin();
+
+	ASSERT_NE(0, vt_sh("setpriv --bounding-set=-sys_nice %s set inherit-rt 5 >/dev/null 2>&1",
+			   vctl));
+	ASSERT_EQ(0, vt_sh("setpriv --bounding-set=-sys_nice %s set inherit-rt 0 >/dev/null 2>&1",
+			   vctl));
+	ASSERT_EQ(0, vt_sh("%s set inherit-rt 5 >/dev/null 2>&1 && %s set inherit-rt 0 >/dev/null",
+			   vctl, vctl));
 }
 
 /*

@@ -574,8 +574,9 @@ static void v_alien_waiters_set(struct v_alien *a, const struct v_wire_request *
 	unsigned int i, n = be16_to_cpu(req->nr_waiters);
 
 	a->nr_waiters = 0;
-	if (req->req_flags & V_WIRE_REQ_WAITING)
-		a->waiters[a->nr_waiters++] = a->client;
+	if (!(req->req_flags & V_WIRE_REQ_WAITING))
+		return;		/* a client that can still Receive breaks the chain */
+	a->waiters[a->nr_waiters++] = a->client;
 	for (i = 0; i < n; i++)
 		a->waiters[a->nr_waiters++] = get_unaligned_be64(&ids[i]);
 }
@@ -1326,6 +1327,15 @@ void v_alien_host_exit(struct v_host *host)
 			v_alien_unhash(a);
 	spin_unlock_bh(&host->alien_lock);
 	WARN_ON_ONCE(atomic_read(&host->nr_aliens));
+}
+
+/*
+ * The module's workqueue, for other files' work too (inherit.c): it is
+ * destroyed at unload, after the last socket.
+ */
+bool v_alien_queue_work(struct work_struct *work)
+{
+	return queue_work(v_alien_wq, work);
 }
 
 int v_alien_init(void)

@@ -25,11 +25,16 @@
  * Send delivers under the same hold, so the check cannot go stale before
  * it (one walk per checked Send, at most V_DEADLOCK_DEPTH steps and
  * V_DL_BUDGET messages).
+ *
+ * What is not seen: a thread of a waiting process that is still working
+ * on a message it received (it may Reply yet: such a process counts as
+ * waiting, as the issue's definition has it), and a remote process's
+ * threads that began to Receive after its REQUEST left.
  */
 #include "vkmod.h"
 
 /* Messages one collection looks at, at most: a bound on time under ipc_lock. */
-#define V_DL_BUDGET	256
+#define V_DL_BUDGET	64
 
 /* Does x wait: a Send pending, no thread in Receive?  ipc_lock held. */
 static bool v_dl_blocked(const struct v_sock *x)
@@ -143,7 +148,12 @@ bool v_dl_cycle(struct v_sock *vs, struct v_sock *dst, u64 dst_id)
 		if (!v_dl_blocked(x))
 			break;
 		if (t->state == V_TXN_REMOTE) {
-			remote = t->dl_dst;	/* the walk leaves this host */
+			/*
+			 * The walk leaves this host; a Send forwarded back here
+			 * is held by an alien we do not follow: no cycle seen.
+			 */
+			if (v_id_host(t->dl_dst) != v_host_part(vs->host))
+				remote = t->dl_dst;
 			break;
 		}
 		x = t->holder;

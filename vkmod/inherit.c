@@ -27,6 +27,7 @@
  */
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/hashtable.h>
 #include <linux/slab.h>
 #include <uapi/linux/sched.h>
 #include <uapi/linux/sched/types.h>
@@ -35,6 +36,8 @@
 /* A thread raised for messages its process holds. */
 struct v_boost {
 	struct list_head node;		/* in vs->boosts */
+	struct hlist_node tnode;	/* in v_boost_tasks */
+	struct v_sock *vs;		/* whose messages raised it */
 	struct task_struct *task;	/* referenced */
 	unsigned int nr;		/* held messages that raised it */
 	int level;			/* what it was raised to (v_prio_level()) */
@@ -89,11 +92,6 @@ static void v_prio_of(unsigned int policy, unsigned int rt, int nice, struct v_p
 	}
 }
 
-static void v_prio_of_task(struct task_struct *p, struct v_prio *out)
-{
-	v_prio_of(p->policy, p->rt_priority, task_nice(p), out);
-}
-
 /* A transaction's client priority (v_inherit_capture()'s, or its REQUEST's). */
 static void v_prio_of_txn(const struct v_txn *t, struct v_prio *out)
 {
@@ -145,7 +143,12 @@ static void v_inherit_lent(struct v_host *host, const struct v_txn *t, struct v_
 	v_prio_of_txn(t, p);
 	if (!a || a->local)
 		return;
-	if (!a->keyed) {
+	/*
+	 * Only a host the initial namespace's administrator set up trusts
+	 * another's word on priorities: the owner of any other namespace
+	 * could attach a link, set a key and lend itself real time.
+	 */
+	if (!a->keyed || host->net->user_ns != &init_user_ns) {
 		p->policy = V_WIRE_PRIO_NONE;
 		return;
 	}
@@ -157,12 +160,14 @@ static void v_inherit_lent(struct v_host *host, const struct v_txn *t, struct v_
 	p->rt = cap ? min_t(u32, p->rt, cap) : 0;
 }
 
-/* The attributes that give the current thread p. */
-static void v_inherit_attr(const struct v_prio *p, struct sched_attr *attr)
+/* The attributes that raise task to p; its forks do not inherit the raise. */
+static void v_inherit_attr(struct task_struct *task, const struct v_prio *p,
+			   struct sched_attr *attr)
 {
 	memset(attr, 0, sizeof(*attr));
 	attr->size = sizeof(*attr);
-	attr->sched_nice = task_nice(current);
+	attr->sched_flags = SCHED_FLAG_RESET_ON_FORK;
+	attr->sched_nice = task_nice(task);
 	if (p->policy == V_WIRE_PRIO_NORMAL) {
 		attr->sched_policy = SCHED_NORMAL;
 		attr->sched_nice = p->nice;
@@ -172,29 +177,38 @@ static void v_inherit_attr(const struct v_prio *p, struct sched_attr *attr)
 	}
 }
 
-/* What the current thread has now, to give it back. */
-static int v_inherit_save(struct sched_attr *attr)
+/* What task has now, to give it back; its level (INT_MAX: never raised). */
+static int v_inherit_save(struct task_struct *task, struct sched_attr *attr)
 {
+	unsigned int policy = READ_ONCE(task->policy);
 	struct v_prio p;
 
-	v_prio_of_task(current, &p);
+	v_prio_of(policy, READ_ONCE(task->rt_priority), task_nice(task), &p);
 	memset(attr, 0, sizeof(*attr));
 	attr->size = sizeof(*attr);
-	attr->sched_policy = current->policy;
-	attr->sched_priority = current->rt_priority;
-	attr->sched_nice = task_nice(current);
-	if (current->sched_reset_on_fork)
+	attr->sched_policy = policy;
+	attr->sched_priority = p.rt;
+	attr->sched_nice = p.nice;
+	if (task->sched_reset_on_fork)
 		attr->sched_flags |= SCHED_FLAG_RESET_ON_FORK;
-	if (current->policy == SCHED_DEADLINE)
-		return INT_MAX;		/* never touched */
-	return current->policy == SCHED_IDLE ? 0 : v_prio_level(&p);
+	if (policy == SCHED_DEADLINE)
+		return INT_MAX;
+	return policy == SCHED_IDLE ? 0 : v_prio_level(&p);
 }
 
-static struct v_boost *v_inherit_find(struct v_sock *vs, struct task_struct *task)
+/*
+ * Every raised thread, by task, whichever V process raised it: a thread
+ * serving on two sockets is raised by the first only, since each would
+ * give back what it saw (the other's raise).  Nested in ipc_lock.
+ */
+static DEFINE_HASHTABLE(v_boost_tasks, 6);
+static DEFINE_SPINLOCK(v_boost_lock);
+
+static struct v_boost *v_boost_of_task(struct task_struct *task)
 {
 	struct v_boost *b;
 
-	list_for_each_entry(b, &vs->boosts, node)
+	hash_for_each_possible(v_boost_tasks, b, tnode, (unsigned long)task)
 		if (b->task == task)
 			return b;
 	return NULL;
@@ -212,71 +226,128 @@ static struct v_txn *v_inherit_held(struct v_sock *vs, u64 sender, u32 seq)
 }
 
 /*
- * Tie t to the current thread's boost (nb: a new one to use if it has
- * none; consumed then); ipc_lock held.  True, with *attr, when the thread
- * must be raised now.
+ * A new boost of task by vs (nb, consumed), unless another V process
+ * raised it already; ipc_lock held.
  */
-static bool v_inherit_tie(struct v_sock *vs, struct v_txn *t, struct v_boost **nb,
-			  struct sched_attr *attr)
+static struct v_boost *v_inherit_new(struct v_sock *vs, struct task_struct *task,
+				     struct v_boost **nb, const struct sched_attr *now, int level)
 {
-	struct v_boost *b = v_inherit_find(vs, current);
+	struct v_boost *b = NULL;
+
+	spin_lock_bh(&v_boost_lock);
+	if (!v_boost_of_task(task)) {
+		b = *nb;
+		*nb = NULL;
+		b->vs = vs;
+		b->task = get_task_struct(task);
+		b->orig = *now;
+		b->orig_level = level;
+		b->level = level;
+		list_add(&b->node, &vs->boosts);
+		hash_add(v_boost_tasks, &b->tnode, (unsigned long)task);
+	}
+	spin_unlock_bh(&v_boost_lock);
+	return b;
+}
+
+/*
+ * Tie t to task's boost by vs; ipc_lock held.  1, with *attr, *raised
+ * and *prev (its level to go back to if the raise fails), when task must
+ * be raised now; 0 when not; -ENOMEM when a new boost is needed and *nb
+ * is NULL.
+ */
+static int v_inherit_tie(struct v_sock *vs, struct task_struct *task, struct v_txn *t,
+			 struct v_boost **nb, struct sched_attr *attr,
+			 struct v_boost **raised, int *prev)
+{
+	struct v_boost *b;
 	struct v_prio p;
 	int want;
 
 	v_inherit_lent(vs->host, t, &p);
 	want = v_prio_level(&p);
 	if (!want || t->boost)
-		return false;
-	if (!b) {
+		return 0;
+	list_for_each_entry(b, &vs->boosts, node)
+		if (b->task == task)
+			goto found;
+	{
 		struct sched_attr now;
-		int level = v_inherit_save(&now);
+		int level = v_inherit_save(task, &now);
 
-		if (want <= level || !*nb)
-			return false;
-		b = *nb;
-		*nb = NULL;
-		b->task = get_task_struct(current);
-		b->orig = now;
-		b->orig_level = level;
-		b->level = level;
-		list_add(&b->node, &vs->boosts);
-	} else if (want <= b->orig_level) {
-		return false;
+		if (want <= level)
+			return 0;
+		if (!*nb)
+			return -ENOMEM;
+		b = v_inherit_new(vs, task, nb, &now, level);
+		if (!b)
+			return 0;
 	}
+found:
+	if (want <= b->orig_level)
+		return 0;
 	t->boost = b;
 	b->nr++;
 	if (want <= b->level)
-		return false;
+		return 0;
+	*prev = b->level;
+	*raised = b;
 	b->level = want;
-	v_inherit_attr(&p, attr);
-	return true;
+	v_inherit_attr(task, &p, attr);
+	return 1;
 }
 
-/* The current thread has Received (sender, seq) on vs, which inherits. */
-void v_inherit_received(struct v_sock *vs, u64 sender, u32 seq)
+/*
+ * task holds (sender, seq), received on vs, which inherits: raise it.
+ * Called by the thread that Received, or by a local sender that handed
+ * its message to task (so task runs at its client's priority from its
+ * wake-up on).  A boost record is allocated only when one is needed.
+ */
+void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u32 seq)
 {
-	struct v_boost *nb = kzalloc(sizeof(*nb), GFP_KERNEL_ACCOUNT);
+	struct v_boost *nb = NULL, *b = NULL;
 	struct sched_attr attr;
+	int raise, prev = 0;
 	struct v_txn *t;
-	bool raise = false;
 
 	mutex_lock(&vs->boost_mutex);
-	spin_lock_bh(&vs->host->ipc_lock);
-	t = v_inherit_held(vs, sender, seq);
-	if (t)
-		raise = v_inherit_tie(vs, t, &nb, &attr);
-	spin_unlock_bh(&vs->host->ipc_lock);
-	if (raise)
-		sched_setattr_nocheck(current, &attr);	/* best effort */
+	for (;;) {
+		spin_lock_bh(&vs->host->ipc_lock);
+		t = v_inherit_held(vs, sender, seq);
+		raise = t ? v_inherit_tie(vs, task, t, &nb, &attr, &b, &prev) : 0;
+		spin_unlock_bh(&vs->host->ipc_lock);
+		if (raise != -ENOMEM)
+			break;
+		nb = kzalloc(sizeof(*nb), GFP_KERNEL_ACCOUNT);
+		if (!nb)
+			break;
+	}
+	/* b stays while boost_mutex is held: only settling frees it. */
+	if (raise == 1 && sched_setattr_nocheck(task, &attr)) {
+		/* Not raised (no real-time budget, say): the next one may. */
+		spin_lock_bh(&vs->host->ipc_lock);
+		b->level = prev;
+		spin_unlock_bh(&vs->host->ipc_lock);
+	}
 	mutex_unlock(&vs->boost_mutex);
 	kfree(nb);
 }
 
-/* t no longer raises its holder's thread; ipc_lock held. */
+/*
+ * t no longer raises its holder's thread; ipc_lock held, any context.
+ * The last message of a boost gets the thread restored soon by the
+ * process's work (a Reply or Forward restores it at once itself).
+ */
 void v_inherit_txn_ended(struct v_txn *t)
 {
-	t->boost->nr--;
+	struct v_boost *b = t->boost;
+
 	t->boost = NULL;
+	if (--b->nr)
+		return;
+	sock_hold(&b->vs->sk);
+	if (!v_alien_queue_work(&b->vs->boost_work))
+		sock_put(&b->vs->sk);	/* queued already: it holds one */
 }
 
 /* Give back what they had to the threads no held message raises any more. */
@@ -293,8 +364,27 @@ void v_inherit_settle(struct v_sock *vs)
 	spin_unlock_bh(&vs->host->ipc_lock);
 	list_for_each_entry_safe(b, tmp, &done, node) {
 		sched_setattr_nocheck(b->task, &b->orig);
+		/* Only now may another V process raise it (v_inherit_new()). */
+		spin_lock_bh(&v_boost_lock);
+		hash_del(&b->tnode);
+		spin_unlock_bh(&v_boost_lock);
 		put_task_struct(b->task);
 		kfree(b);
 	}
 	mutex_unlock(&vs->boost_mutex);
+}
+
+static void v_inherit_work(struct work_struct *work)
+{
+	struct v_sock *vs = container_of(work, struct v_sock, boost_work);
+
+	v_inherit_settle(vs);
+	sock_put(&vs->sk);
+}
+
+void v_inherit_init_sock(struct v_sock *vs)
+{
+	mutex_init(&vs->boost_mutex);
+	INIT_LIST_HEAD(&vs->boosts);
+	INIT_WORK(&vs->boost_work, v_inherit_work);
 }

@@ -170,8 +170,7 @@ void v_ipc_init_sock(struct v_sock *vs)
 	INIT_LIST_HEAD(&vs->txn.greplies);
 	INIT_LIST_HEAD(&vs->groups);
 	INIT_LIST_HEAD(&vs->pulses);
-	INIT_LIST_HEAD(&vs->boosts);
-	mutex_init(&vs->boost_mutex);
+	v_inherit_init_sock(vs);
 	v_notice_init_sock(vs);
 	skb_queue_head_init(&vs->txn.resp_q);
 	vs->txn.state = V_TXN_IDLE;
@@ -762,7 +761,7 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	struct task_struct *wake;
 	struct v_sock *dst;
 	struct v_send s;
-	bool queued;
+	bool queued, checked;
 	int err;
 
 	if (copy_from_user(&s, uarg, sizeof(s)))
@@ -814,13 +813,14 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	if (!dst)
 		goto out_unlock;
 
+	checked = v_send_dl_checked(vs, &s);
 	v_txn_prepare(t, &s);
 	spin_lock_bh(lock);
 	if (vs->dead)
 		err = -ESHUTDOWN;
 	else if (dst->dead)
 		err = -ESRCH;
-	else if (unlikely(v_send_dl_checked(vs, &s)) && v_dl_cycle(vs, dst, s.dst))
+	else if (unlikely(checked) && v_dl_cycle(vs, dst, s.dst))
 		err = -EDEADLK;
 	if (err) {
 		spin_unlock_bh(lock);
@@ -832,6 +832,9 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	trace_v_send(v_host_part(vs->host), t->sender_id, t->seq, s.dst, s.seg_len);
 	queued = v_ipc_enqueue_locked(dst, t, &wake);
 	spin_unlock_bh(lock);
+	/* A thread handed the message runs at its client's priority from now. */
+	if (unlikely(wake && (READ_ONCE(dst->opts) & V_OPT_INHERIT)))
+		v_inherit_raise(dst, wake, t->sender_id, t->seq);
 	v_ipc_wake_task(wake);
 	if (queued)
 		v_ipc_wake_receiver(dst);
@@ -864,6 +867,25 @@ static void v_ipc_requeue(struct v_sock *vs, const struct v_peer *p, u32 seq)
 	v_ipc_wake_task(wake);
 	if (queued)
 		v_ipc_wake_receiver(vs);
+}
+
+/*
+ * Pulses come before messages, but at most V_PULSE_RUN in a row while a
+ * message waits: anyone who may Send may pulse, and a flood of pulses
+ * must not keep a server's clients from being received.  ipc_lock held.
+ */
+#define V_PULSE_RUN	8
+
+static bool v_ipc_pulse_turn(struct v_sock *vs)
+{
+	if (!vs->rxq_len)
+		return true;
+	if (vs->pulse_run < V_PULSE_RUN) {
+		vs->pulse_run++;
+		return true;
+	}
+	vs->pulse_run = 0;	/* a message's turn */
+	return false;
 }
 
 /* Take the first queued transaction for w's thread; ipc_lock held. */
@@ -920,7 +942,7 @@ static int v_ipc_receive_wait(struct v_sock *vs, struct v_rwait *w, long timeo)
 		}
 		if (unlikely(!list_empty(&vs->notices)) && v_notice_take(vs, w->r))
 			break;
-		if (unlikely(!list_empty(&vs->pulses)) &&
+		if (unlikely(!list_empty(&vs->pulses)) && v_ipc_pulse_turn(vs) &&
 		    v_pulse_take(vs, w->r, w->user_ns, w->pid_ns))
 			break;
 		if (v_ipc_take(vs, w))
@@ -988,7 +1010,7 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 		v_peer_put(&w.p);
 	}
 	if (unlikely(READ_ONCE(vs->opts) & V_OPT_INHERIT) && !err && r->kind == V_KIND_MESSAGE)
-		v_inherit_received(vs, r->sender, w.seq);
+		v_inherit_raise(vs, current, r->sender, w.seq);
 	return err;
 }
 

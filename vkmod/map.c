@@ -80,7 +80,8 @@ static struct v_map_entry *v_map_find(struct v_host *host, u32 host_part)
 /*
  * Put n in the table in place of e (a copy of it), or as a new entry
  * (e NULL, then true); map_lock held.  Entries are replaced, never
- * changed in place, so readers never see half an update.
+ * changed in place, so readers never see half an update; only the pulse
+ * window, which no reader without map_lock looks at, changes in place.
  */
 static bool v_map_publish(struct v_host *host, struct v_map_entry *e, struct v_map_entry *n)
 {
@@ -137,6 +138,14 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct net_devic
 	ether_addr_copy(n->mac, mac);
 	if (announce || n->version != version)
 		n->features = announce ? features : 0;
+	/*
+	 * A CLAIM or HERE may be a restarted host, whose pulse numbers come
+	 * from a clock that may have gone back: a new window.
+	 */
+	if (announce) {
+		n->pulse_top = 0;
+		n->pulse_seen = 0;
+	}
 	n->version = version;
 	n->state = version == V_WIRE_VERSION ? V_MAP_LEARNED : V_MAP_VERSION;
 	n->last = jiffies;
@@ -289,10 +298,6 @@ static void v_map_recheck(struct v_host *host, u32 host_part)
 }
 
 /*
- * May traffic go to host_part: 0, -EHOSTUNREACH when it is claimed by two
- * hosts, -EPROTO when it runs another wire version.
- */
-/*
  * May a PULSE numbered n from host_part be delivered: not seen before,
  * and not below the window of the newest seen (pulse.c)?  A host part
  * the map does not hold has no window yet: a frame to this host teaches
@@ -320,6 +325,10 @@ bool v_map_pulse_fresh(struct v_host *host, u32 host_part, u64 n)
 	return fresh;
 }
 
+/*
+ * May traffic go to host_part: 0, -EHOSTUNREACH when it is claimed by two
+ * hosts, -EPROTO when it runs another wire version.
+ */
 int v_map_reach(struct v_host *host, u32 host_part)
 {
 	struct v_map_entry *e;

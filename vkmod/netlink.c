@@ -346,6 +346,16 @@ static int v_genl_host_apply(struct genl_info *info)
 				    "a cluster key is 32 bytes (or none to remove it)");
 		return -EINVAL;
 	}
+	/*
+	 * Lending remote clients real time is the machine's administrator's
+	 * call: a namespace owner's host lends none anyway (inherit.c).
+	 */
+	if (info->attrs[V_A_HOST_INHERIT_RT] && nla_get_u32(info->attrs[V_A_HOST_INHERIT_RT]) &&
+	    !capable(CAP_SYS_NICE)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[V_A_HOST_INHERIT_RT],
+				    "lending other hosts' real time needs CAP_SYS_NICE");
+		return -EPERM;
+	}
 	if (key && !nla_len(key) && v_link_any_secure(host)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, key,
 				    "links attached with the key need it: detach them first");

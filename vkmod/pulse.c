@@ -164,7 +164,10 @@ bool v_pulse_take(struct v_sock *vs, struct v_receive *r, struct user_namespace 
 	if (e->tgid) {
 		memset(&r->creds, 0, sizeof(r->creds));
 		v_creds_fill_ids(&r->creds, ns, e->kuid, e->kgid);
-		r->creds.pid = pid_nr_ns(e->tgid, pid_ns);
+		/* A reaped pulser's number may be another process's by now. */
+		rcu_read_lock();
+		r->creds.pid = pid_has_task(e->tgid, PIDTYPE_TGID) ? pid_nr_ns(e->tgid, pid_ns) : 0;
+		rcu_read_unlock();
 		r->creds.host = v_id_host(e->sender);
 	} else {
 		r->creds = e->creds;
@@ -182,10 +185,12 @@ bool v_pulse_take(struct v_sock *vs, struct v_receive *r, struct user_namespace 
 int v_pulse_unwind(struct v_sock *vs, const struct v_receive *r)
 {
 	struct v_pulse_ent *e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	struct v_rwait *w;
 
 	e->sender = r->sender;
 	e->msg = r->msg;
 	e->creds = r->creds;
+
 	spin_lock_bh(&vs->host->ipc_lock);
 	if (vs->dead) {
 		spin_unlock_bh(&vs->host->ipc_lock);
@@ -194,7 +199,11 @@ int v_pulse_unwind(struct v_sock *vs, const struct v_receive *r)
 	}
 	list_add(&e->node, &vs->pulses);
 	WRITE_ONCE(vs->nr_pulses, vs->nr_pulses + 1);
+	w = v_ipc_rwaiter_pop(vs);	/* another thread may be waiting for it */
+	if (w)
+		v_ipc_rwaiter_wake(w);
 	spin_unlock_bh(&vs->host->ipc_lock);
+	vs->sk.sk_data_ready(&vs->sk);
 	return -EFAULT;
 }
 
@@ -263,11 +272,13 @@ void v_pulse_rcv(struct v_host *host, struct sk_buff *skb)
 	consume_skb(skb);
 	return;
 
-refused:
+refused:	/* counted, and no error of the frame's: consumed */
 	v_stat_inc(host, V_A_STAT_PULSES_DROPPED);
 	kfree(e);
 	if (d)
 		sock_put(&d->sk);
+	consume_skb(skb);
+	return;
 drop:
 	kfree_skb(skb);
 }

@@ -309,11 +309,13 @@ struct v_sock {
 	/* pulses (pulse.c), under host->ipc_lock */
 	struct list_head pulses;	/* struct v_pulse_ent, for Receive */
 	unsigned int nr_pulses;		/* read locklessly by poll */
+	unsigned int pulse_run;		/* taken in a row while messages waited */
 	u32 opts;			/* V_OPT_*: written by SET_OPTS, READ_ONCE */
 
 	/* priority inheritance (inherit.c) */
 	struct mutex boost_mutex;	/* raising and restoring threads */
 	struct list_head boosts;	/* struct v_boost, under ipc_lock */
+	struct work_struct boost_work;	/* restores when a client gave up */
 
 	unsigned long flags;		/* V_SOCK_* bits */
 	/*
@@ -523,7 +525,8 @@ void v_pulse_rcv(struct v_host *host, struct sk_buff *skb);
 int v_opts_set(struct v_sock *vs, const struct v_opts *o);
 
 /* inherit.c */
-void v_inherit_received(struct v_sock *vs, u64 sender, u32 seq);
+void v_inherit_init_sock(struct v_sock *vs);
+void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u32 seq);
 void v_inherit_txn_ended(struct v_txn *t);
 void v_inherit_settle(struct v_sock *vs);
 void v_inherit_wire_get(const struct v_txn *t, struct v_wire_request *req);
@@ -693,6 +696,7 @@ void v_alien_ended(struct v_alien *a);
 void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u64 to);
 void v_alien_send_forwarded(struct v_host *host, u64 client, u32 seq, u64 from, u64 to);
 unsigned int v_alien_host_share(struct v_host *host);
+bool v_alien_queue_work(struct work_struct *work);
 void v_alien_host_init(struct v_host *host);
 void v_alien_host_exit(struct v_host *host);
 int v_alien_init(void);

@@ -700,10 +700,13 @@ struct v_notify {
  * A pulse is a 32-byte one-way message: the call never blocks and no
  * Reply is awaited.  The receiver must take pulses (V_OPT_PULSES, else
  * ECONNREFUSED); dst is a process, not a group (EINVAL).  A Receive
- * delivers queued pulses after notices and before messages, oldest
- * first, with kind V_KIND_PULSE, sender = the pulsing process, its
+ * delivers queued pulses after notices and before messages (but at most
+ * 8 in a row while a message waits: a flood of pulses does not starve
+ * Sends), oldest first, with kind V_KIND_PULSE, sender = the pulsing process, its
  * credentials as for a message, and no segment, group, forwarder or
- * deadline; a Reply to it fails (ENOENT).  At most V_PULSES_MAX pulses
+ * deadline.  Nobody waits for a Reply to it: a Reply to its sender
+ * fails (ENOENT) unless a message of the same process is held too,
+ * which that Reply then answers.  At most V_PULSES_MAX pulses
  * wait per receiver: beyond that EAGAIN, nothing queued.  A pulse is
  * charged to the memory cgroup of the task that pulses (a remote one: to
  * the receiver's, as an alien is).  Credentials are the pulser's effective
@@ -753,20 +756,28 @@ struct v_pulse {
  *                   SCHED_OTHER at the client's nice).  Never above the
  *                   client's own, never lowered, and neither SCHED_DEADLINE
  *                   threads nor the messages of SCHED_IDLE or SCHED_DEADLINE
- *                   clients take part.  The thread keeps the highest
- *                   priority it was
- *                   raised to until none of the messages that raised it is
- *                   held any more (Reply, Forward, or the client giving up:
- *                   then at the process's next Receive, Reply or Forward),
- *                   and then gets back what it had before the first; a
- *                   change made to it meanwhile is overwritten.  A remote
- *                   client's priority travels in its REQUEST: ignored when
- *                   the REQUEST was not authenticated (a host without the
- *                   cluster key, an insecure link), and a real-time one is
- *                   capped at this host's V_A_HOST_INHERIT_RT (default 0:
- *                   nice only, the client counted at its nice value).
- *                   Setting it needs no privilege: it only lends a
- *                   client's own priority to the thread serving it.
+ *                   clients take part.  A thread handed a local message
+ *                   while it waits in Receive is raised by the Send, before
+ *                   it runs; a raised thread's children are not raised
+ *                   (SCHED_FLAG_RESET_ON_FORK: they start at SCHED_OTHER,
+ *                   nice 0 or above), and a thread is raised by one V
+ *                   process at a time (the first).  The thread
+ *                   keeps the highest priority it was raised to until none
+ *                   of the messages that raised it is held any more (Reply,
+ *                   Forward, or the client giving up, which the module's
+ *                   work notices at once), and then gets back what it had
+ *                   before the first; a change made to it meanwhile is
+ *                   overwritten.  A remote client's priority travels in its
+ *                   REQUEST and counts only when the REQUEST was
+ *                   authenticated and came straight from the client's host,
+ *                   and only on a host of the initial user namespace
+ *                   (another namespace's owner could forge it); a real-time
+ *                   one is capped at this host's V_A_HOST_INHERIT_RT
+ *                   (default 0: nice only, the client counted at its nice
+ *                   value).  Setting the option needs no privilege: it only
+ *                   lends a client's own priority to the thread serving it
+ *                   (so a real-time client lends real time to any server it
+ *                   Sends to, and one that never Replies keeps it).
  *
  *   V_OPT_DEADLOCK  check every Send of this process as V_SEND_DEADLOCK.
  *
@@ -782,7 +793,9 @@ struct v_pulse {
  * message that links it into the chain was sent: every REQUEST carries
  * the processes waiting for its client (at most V_DEADLOCK_DEPTH ids,
  * the first ones found), so a thread that began to Receive there since
- * is not seen.  A group Send and Forward are not checked.
+ * is not seen.  Nor is a thread still working on a message its process
+ * received (it may Reply yet): the process counts as waiting.  A group
+ * Send and Forward are not checked.
  */
 #define V_OPT_PULSES		0x1
 #define V_OPT_INHERIT		0x2
@@ -1048,7 +1061,7 @@ struct v_wire_request {
 #define V_WIRE_REQ_WAITING	0x01	/* the client counts as waiting */
 
 #define V_WIRE_PRIO_NONE	0
-#define V_WIRE_PRIO_NORMAL	1	/* SCHED_OTHER, BATCH, IDLE: nice */
+#define V_WIRE_PRIO_NORMAL	1	/* SCHED_OTHER, BATCH: nice (IDLE: NONE) */
 #define V_WIRE_PRIO_FIFO	2
 #define V_WIRE_PRIO_RR		3
 
@@ -1059,7 +1072,9 @@ struct v_wire_request {
  * its real-time clock in microseconds when the host came up (so a
  * restarted host goes on above it): the receiving host delivers each
  * number of a host part at most once, keeping the newest and a window of
- * the 64 below it (older ones are dropped).  uid and gid as in a REQUEST.
+ * the 63 below it (older ones are dropped; a CLAIM or HERE of the host
+ * part starts a new window, for a restarted host whose clock went back).
+ * uid and gid as in a REQUEST.
  */
 struct v_wire_pulse {
 	struct v_msg	msg;
@@ -1433,7 +1448,9 @@ struct v_wire_claim {
  *    V_A_HOST_INHERIT_RT: NLA_U32   the highest SCHED_FIFO/RR priority a
  *                                   remote client may lend a V_OPT_INHERIT
  *                                   server, 0..99 (0, the default: none;
- *                                   such a client counts at its nice value)
+ *                                   such a client counts at its nice value);
+ *                                   above 0 needs CAP_SYS_NICE in the
+ *                                   initial user namespace (EPERM)
  *    V_A_HOST_GROUP_WINDOW_MS: NLA_U32  group-reply window,
  *                                   V_GROUP_WINDOW_MS_MIN..V_GROUP_WINDOW_MS_MAX
  *    V_A_HOST_MAP_AGE_MS: NLA_U32   unused mapping entries are dropped after
