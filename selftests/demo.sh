@@ -63,6 +63,9 @@ echo
 echo "== the README example (build/tests/readme_example):"
 "$B/tests/readme_example" || exit 1
 echo
+echo "== pulses, priority inheritance and deadlock detection (selftests/py/oneway.py):"
+PYTHONPATH="$B/../python" python3 "$B/../selftests/py/oneway.py" || exit 1
+echo
 echo "== a V cluster: three hosts (network namespaces) on one bridge"
 V=$B/tools/vctl
 svc_pids=()
