@@ -438,6 +438,21 @@ void remote_setup(void)
 	remote_ok = 1;
 }
 
+/*
+ * The remote rows run on insecure links; their _keyed twins with a
+ * cluster key set on both hosts (every frame tagged and checked), to show
+ * what authentication costs.  0, or -1 (the key could not be set).
+ */
+int remote_key(int on)
+{
+	static const char key[] =
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const char *k = on ? key : "none";
+
+	return sh("ip netns exec " NS_A " %s set key %s && ip netns exec " NS_B " %s set key %s",
+		  opt.vctl, k, opt.vctl, k) ? -1 : 0;
+}
+
 /* A TIPC bearer on dev in network namespace ns (NULL: this one): NULL, or why not. */
 const char *tipc_enable(const char *ns, const char *dev)
 {

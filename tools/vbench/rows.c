@@ -29,6 +29,7 @@ struct row rows[] = {
 	ROW("local_moveto_1m_mbps", "MB/s", R_BW, NULL),
 	ROW("process_vm_writev_1m_mbps", "MB/s", R_BW, "local_moveto_1m_mbps"),
 	ROW("remote_srr_us", "us", R_LAT, NULL),
+	ROW("remote_srr_keyed_us", "us", R_LAT, NULL),
 	ROW("udp_rr_us", "us", R_LAT, "remote_srr_us"),
 	ROW("tcp_rr_us", "us", R_LAT, "remote_srr_us"),
 	ROW("tipc_rr_us", "us", R_LAT, "remote_srr_us"),
@@ -41,6 +42,7 @@ struct row rows[] = {
 	ROW("remote_moveto_64k_ms", "ms", R_LAT, NULL),
 	ROW("raw_packet_64k_ms", "ms", R_LAT, "remote_moveto_64k_ms"),
 	ROW("remote_movefrom_1m_mbps", "MB/s", R_BW, NULL),
+	ROW("remote_movefrom_1m_keyed_mbps", "MB/s", R_BW, NULL),
 	ROW("tcp_stream_1m_mbps", "MB/s", R_BW, "remote_movefrom_1m_mbps"),
 	ROW("file_seq_read_page_us", "us", R_LAT, NULL),
 	ROW("tcp_file_page_us", "us", R_LAT, "file_seq_read_page_us"),
@@ -145,6 +147,31 @@ static int want_mount(const char *key)
 	return 0;
 }
 
+/*
+ * The _keyed twins of remote rows, with a cluster key on both hosts for
+ * their duration (no target: what authentication costs is reported).
+ */
+static void keyed_rows(void)
+{
+	static const char *const keys[] = {
+		"remote_srr_keyed_us", "remote_movefrom_1m_keyed_mbps",
+	};
+	size_t k;
+
+	if (remote_key(1)) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (selected(keys[k]) && !row_get(keys[k])->done)
+				row_skip(keys[k], "vctl set key failed");
+		remote_key(0);
+		return;
+	}
+	if (selected(keys[0]) && !row_get(keys[0])->done)
+		rr_row(keys[0], RR_V, 0);
+	if (selected(keys[1]) && !row_get(keys[1])->done)
+		bw_row(keys[1], v_job(NS_B, NS_A, V_MOVEFROM, MB1, 1, 40, 1, 0), MB1);
+	remote_key(0);
+}
+
 void run_rows(void)
 {
 	static const size_t sizes[2] = { KB64, MB1 };
@@ -155,7 +182,8 @@ void run_rows(void)
 	int s, p;
 
 	static const char *const remote_rows[] = {
-		"remote_srr_us", "udp_rr_us", "tcp_rr_us", "tipc_rr_us", "raw_packet_rr_us",
+		"remote_srr_us", "remote_srr_keyed_us", "remote_movefrom_1m_keyed_mbps",
+		"udp_rr_us", "tcp_rr_us", "tipc_rr_us", "raw_packet_rr_us",
 		"remote_moveto_64k_ms", "raw_packet_64k_ms", "remote_movefrom_1m_mbps",
 		"tcp_stream_1m_mbps", "file_seq_read_page_us", "tcp_file_page_us",
 		"file_read_mbps", "tcp_file_read_mbps", "name_lookup_us", "remote_srr_per_s_1",
@@ -224,6 +252,8 @@ void run_rows(void)
 		if (remote_ok) {
 			if (WANT("remote_srr_us"))
 				rr_row("remote_srr_us", RR_V, 0);
+			if (WANT("remote_srr_keyed_us") || WANT("remote_movefrom_1m_keyed_mbps"))
+				keyed_rows();
 			if (WANT("udp_rr_us"))
 				rr_row("udp_rr_us", RR_UDP, 0);
 			if (WANT("tcp_rr_us"))

@@ -209,6 +209,7 @@ int raw_job(size_t size, uint64_t div);
 int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...);
 void remote_teardown(void);
 void remote_setup(void);
+int remote_key(int on);
 const char *tipc_enable(const char *ns, const char *dev);
 const char *tipc_prepare(void);
 void rr_row(const char *key, int kind, int on_peer);
