@@ -266,7 +266,8 @@ static int v_inherit_tie(struct v_sock *vs, struct task_struct *task, struct v_t
 
 	v_inherit_lent(vs->host, t, &p);
 	want = v_prio_level(&p);
-	if (!want || t->boost)
+	/* Only the thread that received it (a message given back has moved on). */
+	if (!want || t->boost || t->rx_task != task)
 		return 0;
 	list_for_each_entry(b, &vs->boosts, node)
 		if (b->task == task)
@@ -301,16 +302,23 @@ found:
  * task holds (sender, seq), received on vs, which inherits: raise it.
  * Called by the thread that Received, or by a local sender that handed
  * its message to task (so task runs at its client's priority from its
- * wake-up on).  A boost record is allocated only when one is needed.
+ * wake-up on).  The sender does not wait for the boost mutex or for
+ * memory (that would make a high-priority client wait on whoever holds
+ * them): then the thread raises itself when its Receive returns.  A boost
+ * record is allocated only when one is needed.
  */
-void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u32 seq)
+void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u32 seq,
+		     bool sender_side)
 {
 	struct v_boost *nb = NULL, *b = NULL;
 	struct sched_attr attr;
 	int raise, prev = 0;
 	struct v_txn *t;
 
-	mutex_lock(&vs->boost_mutex);
+	if (!sender_side)
+		mutex_lock(&vs->boost_mutex);
+	else if (!mutex_trylock(&vs->boost_mutex))
+		return;
 	for (;;) {
 		spin_lock_bh(&vs->host->ipc_lock);
 		t = v_inherit_held(vs, sender, seq);
@@ -318,7 +326,8 @@ void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u3
 		spin_unlock_bh(&vs->host->ipc_lock);
 		if (raise != -ENOMEM)
 			break;
-		nb = kzalloc(sizeof(*nb), GFP_KERNEL_ACCOUNT);
+		nb = kzalloc(sizeof(*nb), sender_side ? GFP_NOWAIT | __GFP_ACCOUNT :
+				 GFP_KERNEL_ACCOUNT);
 		if (!nb)
 			break;
 	}
@@ -335,15 +344,16 @@ void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u3
 
 /*
  * t no longer raises its holder's thread; ipc_lock held, any context.
- * The last message of a boost gets the thread restored soon by the
- * process's work (a Reply or Forward restores it at once itself).
+ * The last message of a boost gets the thread restored: by the caller
+ * (a Reply or Forward settles right after), or, kick, by the process's
+ * work (a client that gave up, an alien's end in softirq).
  */
-void v_inherit_txn_ended(struct v_txn *t)
+void v_inherit_txn_ended(struct v_txn *t, bool kick)
 {
 	struct v_boost *b = t->boost;
 
 	t->boost = NULL;
-	if (--b->nr)
+	if (--b->nr || !kick)
 		return;
 	sock_hold(&b->vs->sk);
 	if (!v_alien_queue_work(&b->vs->boost_work))
@@ -363,7 +373,9 @@ void v_inherit_settle(struct v_sock *vs)
 			list_move(&b->node, &done);
 	spin_unlock_bh(&vs->host->ipc_lock);
 	list_for_each_entry_safe(b, tmp, &done, node) {
-		sched_setattr_nocheck(b->task, &b->orig);
+		/* A raise that failed left nothing to give back. */
+		if (b->level != b->orig_level)
+			sched_setattr_nocheck(b->task, &b->orig);
 		/* Only now may another V process raise it (v_inherit_new()). */
 		spin_lock_bh(&v_boost_lock);
 		hash_del(&b->tnode);

@@ -259,6 +259,7 @@ static void v_ipc_hold(struct v_sock *vs, struct v_txn *t, struct v_rwait *w)
 
 	t->holder = vs;
 	t->state = V_TXN_RECEIVED;
+	t->rx_task = w->task;
 	w->seq = t->seq;
 	trace_v_receive(v_host_part(vs->host), t->sender_id, t->seq, vs->id, t->seg_len);
 
@@ -339,7 +340,7 @@ void v_txn_end(struct v_txn *t, int error)
 	if (t->state == V_TXN_QUEUED)
 		t->holder->rxq_len--;
 	if (unlikely(t->boost))
-		v_inherit_txn_ended(t);
+		v_inherit_txn_ended(t, true);
 	list_del_init(&t->node);
 	t->holder = NULL;
 	t->error = error;
@@ -834,7 +835,7 @@ int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg)
 	spin_unlock_bh(lock);
 	/* A thread handed the message runs at its client's priority from now. */
 	if (unlikely(wake && (READ_ONCE(dst->opts) & V_OPT_INHERIT)))
-		v_inherit_raise(dst, wake, t->sender_id, t->seq);
+		v_inherit_raise(dst, wake, t->sender_id, t->seq, true);
 	v_ipc_wake_task(wake);
 	if (queued)
 		v_ipc_wake_receiver(dst);
@@ -857,7 +858,7 @@ static void v_ipc_requeue(struct v_sock *vs, const struct v_peer *p, u32 seq)
 	if (t->holder == vs && t->state == V_TXN_RECEIVED && t->seq == seq) {
 		list_del_init(&t->node);
 		if (unlikely(t->boost))
-			v_inherit_txn_ended(t);
+			v_inherit_txn_ended(t, true);
 		/* To a waiting thread, or back at the head of the queue. */
 		queued = v_ipc_enqueue_locked(vs, t, &wake);
 		if (queued)
@@ -897,6 +898,7 @@ static bool v_ipc_take(struct v_sock *vs, struct v_rwait *w)
 		return false;
 	list_move_tail(&t->node, &vs->held);
 	vs->rxq_len--;
+	vs->pulse_run = 0;
 	v_ipc_hold(vs, t, w);
 	return true;
 }
@@ -1010,7 +1012,7 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 		v_peer_put(&w.p);
 	}
 	if (unlikely(READ_ONCE(vs->opts) & V_OPT_INHERIT) && !err && r->kind == V_KIND_MESSAGE)
-		v_inherit_raise(vs, current, r->sender, w.seq);
+		v_inherit_raise(vs, current, r->sender, w.seq, false);
 	return err;
 }
 
@@ -1140,6 +1142,8 @@ static void v_txn_reply_locked(struct v_sock *vs, struct v_txn *t,
 	t->msg = r->msg;
 	t->replier = vs->id;
 	trace_v_reply(v_host_part(vs->host), t->sender_id, t->seq, vs->id, seg_len);
+	if (unlikely(t->boost))
+		v_inherit_txn_ended(t, false);	/* this Reply settles */
 	v_txn_end(t, 0);
 	/* The sender runs next; a server usually blocks in Receive now. */
 	if (waitqueue_active(&sender->tx_wait))
@@ -1297,7 +1301,7 @@ static int v_ipc_forward_one(struct v_sock *vs, const struct v_forward *f)
 		trace_v_forward(v_host_part(vs->host), t->sender_id, t->seq, f->to, 0);
 		list_del_init(&t->node);
 		if (unlikely(t->boost))
-			v_inherit_txn_ended(t);
+			v_inherit_txn_ended(t, false);	/* this Forward settles */
 		queued = v_ipc_enqueue_locked(dst, t, &wake);
 	}
 	spin_unlock_bh(&vs->host->ipc_lock);
@@ -1360,6 +1364,13 @@ void v_ipc_release(struct v_sock *vs)
 
 	v_ipc_send_dst_drop(vs);
 	v_ipc_shutdown(vs);
+	/*
+	 * Nothing is held any more, so no boost work can be queued again; a
+	 * pending one must not keep the socket (and its RCU free, module
+	 * code) past close: rmmod may follow.
+	 */
+	if (cancel_work_sync(&vs->boost_work))
+		sock_put(&vs->sk);
 	v_group_txn_close(t);
 	if (!test_bit(V_SOCK_SENDING, &vs->flags))
 		return;

@@ -531,12 +531,12 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 		t->forwarder = vs->id;
 		trace_v_forward(v_host_part(host), t->sender_id, seq, f->to, 0);
 		list_del_init(&t->node);
+		if (unlikely(t->boost))
+			v_inherit_txn_ended(t, false);	/* the Forward settles */
 		if (p->alien) {
 			v_txn_end(t, 0);
 			v_alien_forwarded(p->alien, skb, f->to);
 		} else {
-			if (unlikely(t->boost))
-				v_inherit_txn_ended(t);
 			v_net_client_arm(t, skb);
 		}
 	}

@@ -254,6 +254,9 @@ struct v_txn {
 
 	/* priority inheritance (inherit.c) */
 	struct v_boost *boost;		/* the thread it raised, under ipc_lock */
+	struct task_struct *rx_task;	/* the thread that received it (no reference:
+					 * compared only, under ipc_lock)
+					 */
 	u8 prio_policy;			/* SCHED_*: the client's, fixed */
 	u8 prio_rt;
 	s8 prio_nice;
@@ -526,8 +529,9 @@ int v_opts_set(struct v_sock *vs, const struct v_opts *o);
 
 /* inherit.c */
 void v_inherit_init_sock(struct v_sock *vs);
-void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u32 seq);
-void v_inherit_txn_ended(struct v_txn *t);
+void v_inherit_raise(struct v_sock *vs, struct task_struct *task, u64 sender, u32 seq,
+		     bool sender_side);
+void v_inherit_txn_ended(struct v_txn *t, bool kick);
 void v_inherit_settle(struct v_sock *vs);
 void v_inherit_wire_get(const struct v_txn *t, struct v_wire_request *req);
 void v_inherit_wire_set(struct v_txn *t, const struct v_wire_request *req);

@@ -758,7 +758,9 @@ struct v_pulse {
  *                   threads nor the messages of SCHED_IDLE or SCHED_DEADLINE
  *                   clients take part.  A thread handed a local message
  *                   while it waits in Receive is raised by the Send, before
- *                   it runs; a raised thread's children are not raised
+ *                   it runs (unless the Send would have to wait for that:
+ *                   then, as after a Forward, when its Receive returns); a
+ *                   raised thread's children are not raised
  *                   (SCHED_FLAG_RESET_ON_FORK: they start at SCHED_OTHER,
  *                   nice 0 or above), and a thread is raised by one V
  *                   process at a time (the first).  The thread
