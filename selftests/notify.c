@@ -257,37 +257,6 @@ static void serve(struct __test_metadata *_metadata, int fd, struct kid *k, uint
 	ASSERT_EQ(0, kid_end(k));
 }
 
-/* A thread blocked in Receive. */
-struct rxth {
-	pthread_t th;
-	int fd;
-	pid_t tid;
-	int ret;
-	struct v_receive r;
-};
-
-static void *rx_thread(void *arg)
-{
-	struct rxth *x = arg;
-
-	__atomic_store_n(&x->tid, vt_gettid(), __ATOMIC_SEQ_CST);
-	x->ret = vt_rx(x->fd, &x->r);
-	return NULL;
-}
-
-/* Start x's thread and wait until it sleeps in the ioctl. */
-static int rx_start(struct rxth *x)
-{
-	int64_t end = vt_now_ms() + MS_WAIT;
-
-	x->tid = 0;
-	if (pthread_create(&x->th, NULL, rx_thread, x))
-		return -1;
-	while (!__atomic_load_n(&x->tid, __ATOMIC_SEQ_CST) && vt_now_ms() < end)
-		usleep(1000);
-	return vt_wait_blocked(getpid(), x->tid, MS_WAIT);
-}
-
 FIXTURE(notify) {
 	int fd;
 	uint64_t id;
@@ -579,19 +548,19 @@ TEST_F(notify, watch_limit_enospc_until_received)
 
 TEST_F(notify, notice_wakes_blocked_receiver)
 {
-	struct rxth x = { .fd = self->fd };
+	struct vt_rxth x = { .fd = self->fd };
 	struct kid t;
 
 	ASSERT_EQ(0, target(&t));
 	ASSERT_EQ(0, v_watch(self->fd, t.id, 77));
-	ASSERT_EQ(0, rx_start(&x));
+	ASSERT_EQ(0, vt_rx_start(&x, MS_WAIT, MS_WAIT));
 	ASSERT_EQ(0, kid_do(&t, 'c'));
 	pthread_join(x.th, NULL);
 	ASSERT_EQ(0, x.ret);
 	CHECK_DEATH(&x.r, t.id, V_WHY_EXITED, 77);
 
 	/* A watch that fires at once wakes it as well. */
-	ASSERT_EQ(0, rx_start(&x));
+	ASSERT_EQ(0, vt_rx_start(&x, MS_WAIT, MS_WAIT));
 	ASSERT_EQ(0, v_watch(self->fd, gone_id(self->host, 1), 78));
 	pthread_join(x.th, NULL);
 	ASSERT_EQ(0, x.ret);

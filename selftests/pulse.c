@@ -337,7 +337,7 @@ static int pk_end(struct pk *k)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Threads: one that pulses, one blocked in Receive                         */
+/* A thread that pulses (one blocked in Receive: vtest.h's vt_rx_start())  */
 
 struct pth {
 	pthread_t th;
@@ -346,7 +346,6 @@ struct pth {
 	uint64_t n;
 	pid_t tid;
 	int ret;
-	struct v_receive r;
 };
 
 static void *pulse_thread(void *arg)
@@ -356,28 +355,6 @@ static void *pulse_thread(void *arg)
 	p->tid = vt_gettid();
 	p->ret = pulse(p->fd, p->dst, p->n);
 	return NULL;
-}
-
-static void *rx_thread(void *arg)
-{
-	struct pth *x = arg;
-
-	__atomic_store_n(&x->tid, vt_gettid(), __ATOMIC_SEQ_CST);
-	x->ret = vt_rx(x->fd, &x->r);
-	return NULL;
-}
-
-/* Start x's Receive thread and wait until it sleeps in the ioctl. */
-static int rx_start(struct pth *x)
-{
-	int64_t end = vt_now_ms() + (int64_t)MS_WAIT * vt_scale();
-
-	x->tid = 0;
-	if (pthread_create(&x->th, NULL, rx_thread, x))
-		return -1;
-	while (!__atomic_load_n(&x->tid, __ATOMIC_SEQ_CST) && vt_now_ms() < end)
-		usleep(1000);
-	return vt_wait_blocked(getpid(), x->tid, MS_WAIT);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -664,11 +641,11 @@ TEST_F(pulse, order_notices_pulses_messages)
 /* A thread blocked in Receive is woken by a pulse. */
 TEST_F(pulse, wakes_blocked_receiver)
 {
-	struct pth x = { .fd = self->fd };
+	struct vt_rxth x = { .fd = self->fd };
 	struct v_creds c;
 
 	ASSERT_EQ(0, v_set_opts(self->fd, V_OPT_PULSES));
-	ASSERT_EQ(0, rx_start(&x));
+	ASSERT_EQ(0, vt_rx_start(&x, MS_WAIT * vt_scale(), MS_WAIT));
 	ASSERT_EQ(0, pulse(self->tx, self->id, 9));
 	ASSERT_EQ(0, pthread_join(x.th, NULL));
 	ASSERT_EQ(0, x.ret);

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -356,6 +357,40 @@ static inline int vt_wait_blocked(pid_t pid, pid_t tid, int ms)
 		usleep(2000);
 	} while (vt_now_ms() < end);
 	return -1;
+}
+
+/* A thread blocked in Receive on fd (vt_rx_start()); ret and r: its result. */
+struct vt_rxth {
+	pthread_t th;
+	int fd;
+	pid_t tid;
+	int ret;
+	struct v_receive r;
+};
+
+static inline void *vt_rx_thread(void *arg)
+{
+	struct vt_rxth *x = arg;
+
+	__atomic_store_n(&x->tid, vt_gettid(), __ATOMIC_SEQ_CST);
+	x->ret = vt_rx(x->fd, &x->r);
+	return NULL;
+}
+
+/*
+ * Start x's thread: wait up to start_ms for it to run, then up to
+ * blocked_ms until it sleeps in the ioctl.  0, or -1.
+ */
+static inline int vt_rx_start(struct vt_rxth *x, int start_ms, int blocked_ms)
+{
+	int64_t end = vt_now_ms() + start_ms;
+
+	x->tid = 0;
+	if (pthread_create(&x->th, NULL, vt_rx_thread, x))
+		return -1;
+	while (!__atomic_load_n(&x->tid, __ATOMIC_SEQ_CST) && vt_now_ms() < end)
+		usleep(1000);
+	return vt_wait_blocked(getpid(), x->tid, blocked_ms);
 }
 
 /* Wait (up to ms, scaled) for task tid of pid to reach state st. */
