@@ -91,12 +91,7 @@ bool v_notice_take(struct v_sock *vs, struct v_receive *r)
 		return false;
 	list_del(&n->node);
 	WRITE_ONCE(vs->nr_notices, vs->nr_notices - 1);
-	r->sender = n->who;
-	r->group = 0;
-	r->forwarder = 0;
-	r->seg_len = 0;
-	r->seg_access = 0;
-	r->copied = 0;
+	v_receive_unheld(r, n->who, n->kind);
 	memset(&r->creds, 0, sizeof(r->creds));
 	memset(&r->msg, 0, sizeof(r->msg));
 	v_msg_set_code(&r->msg, n->code);
@@ -104,8 +99,6 @@ bool v_notice_take(struct v_sock *vs, struct v_receive *r)
 	v_msg_put64(&r->msg, 8, n->who);
 	v_msg_put32(&r->msg, 16, n->seq);
 	v_msg_put64(&r->msg, 24, n->cookie);
-	r->kind = n->kind;
-	r->deadline_ns = 0;
 	v_notice_free(vs, n);
 	return true;
 }

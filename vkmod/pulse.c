@@ -152,15 +152,8 @@ bool v_pulse_take(struct v_sock *vs, struct v_receive *r, struct user_namespace 
 		return false;
 	list_del(&e->node);
 	WRITE_ONCE(vs->nr_pulses, vs->nr_pulses - 1);
-	r->sender = e->sender;
-	r->group = 0;
-	r->forwarder = 0;
-	r->seg_len = 0;
-	r->seg_access = 0;
-	r->copied = 0;
+	v_receive_unheld(r, e->sender, V_KIND_PULSE);
 	r->msg = e->msg;
-	r->kind = V_KIND_PULSE;
-	r->deadline_ns = 0;
 	if (e->tgid) {
 		memset(&r->creds, 0, sizeof(r->creds));
 		v_creds_fill_ids(&r->creds, ns, e->kuid, e->kgid);

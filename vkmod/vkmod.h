@@ -488,6 +488,23 @@ static inline struct v_sock *v_txn_sender(struct v_txn *t)
 	return container_of(t, struct v_sock, txn);
 }
 
+/*
+ * What a Receive of something nobody waits to have answered (a notice, a
+ * pulse) reports besides its message and credentials: sender and kind,
+ * no group, forwarder, segment or deadline.
+ */
+static inline void v_receive_unheld(struct v_receive *r, u64 sender, u32 kind)
+{
+	r->sender = sender;
+	r->group = 0;
+	r->forwarder = 0;
+	r->seg_len = 0;
+	r->seg_access = 0;
+	r->copied = 0;
+	r->kind = kind;
+	r->deadline_ns = 0;
+}
+
 /* ipc.c */
 void v_ipc_init_sock(struct v_sock *vs);
 int v_ipc_send(struct v_sock *vs, struct v_send __user *uarg);
