@@ -251,6 +251,29 @@ static struct v_boost *v_inherit_new(struct v_sock *vs, struct task_struct *task
 }
 
 /*
+ * task's boost by vs, or a new one when want would raise task; ipc_lock
+ * held.  NULL: no raise; ERR_PTR(-ENOMEM): a new one is needed and *nb
+ * is NULL.
+ */
+static struct v_boost *v_inherit_boost(struct v_sock *vs, struct task_struct *task, int want,
+				       struct v_boost **nb)
+{
+	struct sched_attr now;
+	struct v_boost *b;
+	int level;
+
+	list_for_each_entry(b, &vs->boosts, node)
+		if (b->task == task)
+			return b;
+	level = v_inherit_save(task, &now);
+	if (want <= level)
+		return NULL;
+	if (!*nb)
+		return ERR_PTR(-ENOMEM);
+	return v_inherit_new(vs, task, nb, &now, level);
+}
+
+/*
  * Tie t to task's boost by vs; ipc_lock held.  1, with *attr, *raised
  * and *prev (its level to go back to if the raise fails), when task must
  * be raised now; 0 when not; -ENOMEM when a new boost is needed and *nb
@@ -269,22 +292,9 @@ static int v_inherit_tie(struct v_sock *vs, struct task_struct *task, struct v_t
 	/* Only the thread that received it (a message given back has moved on). */
 	if (!want || t->boost || t->rx_task != task)
 		return 0;
-	list_for_each_entry(b, &vs->boosts, node)
-		if (b->task == task)
-			goto found;
-	{
-		struct sched_attr now;
-		int level = v_inherit_save(task, &now);
-
-		if (want <= level)
-			return 0;
-		if (!*nb)
-			return -ENOMEM;
-		b = v_inherit_new(vs, task, nb, &now, level);
-		if (!b)
-			return 0;
-	}
-found:
+	b = v_inherit_boost(vs, task, want, nb);
+	if (IS_ERR_OR_NULL(b))
+		return PTR_ERR_OR_ZERO(b);
 	if (want <= b->orig_level)
 		return 0;
 	t->boost = b;

@@ -994,7 +994,6 @@ int v_ipc_receive(struct v_sock *vs, struct v_receive *r, bool with_seg, bool no
 		return -EINVAL;
 	if (with_seg && !access_ok(u64_to_user_ptr(r->buf_addr), r->buf_len))
 		return -EFAULT;
-	v_inherit_settle_maybe(vs);	/* a client that gave up lends no more */
 
 	err = v_ipc_receive_wait(vs, &w, sock_rcvtimeo(&vs->sk, nonblock));
 	if (err)
