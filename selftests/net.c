@@ -750,16 +750,18 @@ static void rws_case(struct __test_metadata *_metadata, int srv, int ns, uint64_
 }
 
 /*
- * ReceiveWithSegment at MTU 1500 copies what the request frame carried:
- * min(buf_len, seg_len, MTU - header - request).  (The notes say
- * "MTU - 40 - 56 = 1404"; the uapi structs are 40 + 64 bytes, so a
- * 1500-byte frame has room for 1396.)
+ * ReceiveWithSegment at MTU 1500 copies what the request carried: a
+ * read-granted segment of up to V_WIRE_REQ_DATA_MAX whole (a fragmented
+ * REQUEST, wire version 8), of a larger one what one frame holds,
+ * MTU - header - request; never more than buf_len.
  */
 TEST_F_TIMEOUT(net, receive_with_segment_piggyback_mtu1500, 60)
 {
 	int max = PIGGY_MAX(1500);
 
-	rws_case(_metadata, self->srv, 1, self->srv_id, 5000, V_SEG_READ, 8192, max);
+	rws_case(_metadata, self->srv, 1, self->srv_id, 5000, V_SEG_READ, 8192, 5000);
+	rws_case(_metadata, self->srv, 2, self->srv_id, V_WIRE_REQ_DATA_MAX + 1, V_SEG_READ,
+		 8192, max);
 	rws_case(_metadata, self->srv, 1, self->srv_id, 5000, V_SEG_READ | V_SEG_WRITE, 100, 100);
 	rws_case(_metadata, self->srv, 2, self->srv_id, 300, V_SEG_READ, 8192, 300);
 	rws_case(_metadata, self->srv, 2, self->srv_id, max, V_SEG_READ, 8192, max);
@@ -774,7 +776,8 @@ TEST_F_TIMEOUT(net, receive_with_segment_full_page_mtu9000, 60)
 	rws_case(_metadata, self->srv, 1, self->srv_id, 4096, V_SEG_READ, 8192, 4096);
 	rws_case(_metadata, self->srv, 2, self->srv_id, 4096, V_SEG_READ | V_SEG_WRITE,
 		 4096, 4096);
-	rws_case(_metadata, self->srv, 1, self->srv_id, 12000, V_SEG_READ, 16000,
+	rws_case(_metadata, self->srv, 1, self->srv_id, 12000, V_SEG_READ, 16000, 12000);
+	rws_case(_metadata, self->srv, 2, self->srv_id, 40000, V_SEG_READ, 16000,
 		 PIGGY_MAX(9000));
 }
 
@@ -1605,9 +1608,9 @@ TEST_F_TIMEOUT(net, netem_exactly_once, 300)
 }
 
 /*
- * Under the same netem: requests with piggy-backed segment bytes and
- * 32 KiB ReplyWithSegment answers (24 fragments each at MTU 1500) arrive
- * whole and right.
+ * Under the same netem: fragmented requests (2 fragments at MTU 1500) and
+ * 32 KiB ReplyWithSegment answers (24 fragments each) arrive whole and
+ * right.
  */
 TEST_F_TIMEOUT(net, netem_fragmented_replies, 120)
 {
@@ -1616,7 +1619,7 @@ TEST_F_TIMEOUT(net, netem_fragmented_replies, 120)
 	ASSERT_EQ(0, netem_on());
 	for (i = 0; i < 16; i++) {
 		rws_case(_metadata, self->srv, 1 + i % 2, self->srv_id, 2000 + i,
-			 V_SEG_READ | V_SEG_WRITE, 8192, PIGGY_MAX(1500));
+			 V_SEG_READ | V_SEG_WRITE, 8192, 2000 + i);
 		rpws_case(_metadata, self->srv, 1 + i % 2, self->srv_id, 32768 + 64 * i, 32 * i,
 			  32768);
 	}

@@ -79,6 +79,8 @@ static const char *const stat_names[] = {
 	[V_A_STAT_PULSES]	 = "pulses",
 	[V_A_STAT_PULSES_DROPPED] = "pulses_dropped",
 	[V_A_STAT_DEADLOCKS]	 = "deadlocks",
+	[V_A_STAT_REQ_REASSEMBLED] = "req_reassembled",
+	[V_A_STAT_REQ_PARTIAL_SHORT] = "req_partial_short",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");
@@ -1022,6 +1024,7 @@ static const struct col map_cols[] = {
 	COL(V_A_MAP_AGE_MS, "age_ms", COL_U32),
 	COL_OPT(V_A_MAP_VERSION, "version", COL_U8),
 	COL_OPT(V_A_MAP_FEATURES, "features", COL_U32),
+	COL_OPT(V_A_MAP_CWND, "cwnd", COL_U32),
 };
 
 static const struct col group_cols[] = {

@@ -170,6 +170,8 @@ void v_alien_put(struct v_alien *a)
 	kfree_skb(a->fwd_skb);
 	put_pid(a->tgid);
 	v_alien_unreserve(a->host);
+	if (a->piggy != a->piggy_inline)
+		kfree(a->piggy);
 	kfree(a);
 }
 
@@ -250,14 +252,58 @@ void v_alien_fill_creds(struct v_alien *a, struct v_creds *c, struct user_namesp
 	c->flags = V_CRED_REMOTE | (a->keyed ? V_CRED_KEYED : 0);
 }
 
+/*
+ * The bytes a's request carried, for a copy (Receive, Forward): their
+ * number and *data, 0 when none are left; v_alien_piggy_put() ends the
+ * copy.
+ */
+u32 v_alien_piggy_get(struct v_alien *a, const u8 **data)
+{
+	u32 n;
+
+	spin_lock_bh(&a->host->ipc_lock);
+	*data = a->piggy;
+	n = a->piggy ? a->piggy_len : 0;
+	if (n)
+		a->piggy_users++;
+	spin_unlock_bh(&a->host->ipc_lock);
+	return n;
+}
+
+/* An allocated piggy nobody copies from any more; ipc_lock held. */
+static void v_alien_piggy_free(struct v_alien *a)
+{
+	if (!a->piggy || a->piggy == a->piggy_inline)
+		return;
+	if (a->piggy_users) {
+		a->piggy_drop = true;	/* the last copier frees it */
+		return;
+	}
+	kfree(a->piggy);
+	a->piggy = NULL;
+}
+
+void v_alien_piggy_put(struct v_alien *a)
+{
+	spin_lock_bh(&a->host->ipc_lock);
+	if (!--a->piggy_users && a->piggy_drop)
+		v_alien_piggy_free(a);
+	spin_unlock_bh(&a->host->ipc_lock);
+}
+
 int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied)
 {
-	u64 n = min_t(u64, len, a->piggy_len);
+	const u8 *data;
+	u32 have = v_alien_piggy_get(a, &data);
+	u64 n = min_t(u64, len, have);
+	int err = 0;
 
-	if (n && copy_to_user(buf, a->piggy, n))
-		return -EFAULT;
-	*copied = n;
-	return 0;
+	if (n && copy_to_user(buf, data, n))
+		err = -EFAULT;
+	if (have)
+		v_alien_piggy_put(a);
+	*copied = err ? 0 : n;
+	return err;
 }
 
 /*
@@ -498,6 +544,7 @@ void v_alien_forwarded(struct v_alien *a, struct sk_buff *req, u64 to)
 	a->fwd_skb = req;		/* the alien owns it now */
 	a->fwd_to = to;
 	WRITE_ONCE(a->done_at, jiffies);
+	v_alien_piggy_free(a);		/* the REQUEST carries what goes on */
 }
 
 /*
@@ -583,18 +630,28 @@ static void v_alien_waiters_set(struct v_alien *a, const struct v_wire_request *
 
 /*
  * A new alien for (client, seq) to be delivered to dst; not yet visible.
- * Its memory (the piggy-backed bytes: up to a frame's payload) is charged
- * to dst's memory cgroup, as the receiver's traffic (charge.c).
+ * Its memory (the piggy-backed bytes: up to a frame's payload, or
+ * V_WIRE_REQ_DATA_MAX of a fragmented REQUEST) is charged to dst's memory
+ * cgroup, as the receiver's traffic (charge.c).
  */
 static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr *h,
 				   const struct v_wire_request *req, const void *piggy,
 				   u32 data_len, u64 group, struct v_sock *dst)
 {
-	struct v_alien *a = v_charge_kzalloc(dst, struct_size(a, piggy, data_len),
-					     READ_ONCE(dst->rxq_len) < V_CHARGE_MIN);
+	bool must = READ_ONCE(dst->rxq_len) < V_CHARGE_MIN;
+	bool inline_data = data_len <= V_ALIEN_PIGGY_INLINE;
+	struct v_alien *a = v_charge_kzalloc(dst, struct_size(a, piggy_inline,
+							      inline_data ? data_len : 0), must);
 
 	if (!a)
 		return NULL;
+	a->piggy = a->piggy_inline;
+	if (!inline_data) {
+		/* Never past the cgroup's limit; the data only saves a MoveFrom. */
+		a->piggy = v_charge_kmalloc(dst, data_len);
+		if (!a->piggy)
+			data_len = 0;
+	}
 	refcount_set(&a->ref, 1);
 	a->host = host;
 	a->client = get_unaligned_be64(&h->client);
@@ -615,7 +672,8 @@ static struct v_alien *v_alien_new(struct v_host *host, const struct v_wire_hdr 
 	init_waitqueue_head(&a->move_wait);
 	INIT_WORK(&a->nack_work, v_alien_nack_work);
 	a->piggy_len = data_len;
-	memcpy(a->piggy, piggy, data_len);
+	if (data_len)
+		memcpy(a->piggy, piggy, data_len);
 	INIT_LIST_HEAD(&a->txn.node);
 	a->txn.alien = a;
 	a->txn.sender_id = a->client;
@@ -855,10 +913,35 @@ out:
  */
 static bool v_alien_piggy_ok(const struct v_wire_request *req, u32 data_len)
 {
-	if (!data_len)
+	u32 total = max(data_len, be32_to_cpu(req->data_total));
+
+	if (!total)
 		return true;
 	return (be32_to_cpu(req->seg_access) & V_SEG_READ) &&
-	       data_len <= get_unaligned_be64(&req->seg_len);
+	       total <= get_unaligned_be64(&req->seg_len);
+}
+
+/*
+ * A fragment's place (wire version 8): a whole REQUEST (frags 0 or 1)
+ * carries the head of the segment; a fragment a piece inside data_total,
+ * of a REQUEST the client's own host sent straight (GREQUESTs and
+ * forwarded REQUESTs are never fragmented): every piece but the last of
+ * one length, fragment i at i pieces, the last ending at data_total
+ * (reasm.c checks the length is the same in all).
+ */
+static bool v_alien_frag_ok(const struct v_wire_request *req, u32 data_len, bool group)
+{
+	u32 off = be32_to_cpu(req->data_off), total = be32_to_cpu(req->data_total);
+
+	if (req->frags <= 1)
+		return !req->frag && !off && (!total || total == data_len);
+	if (group || req->forwarder || req->frags > V_WIRE_MAX_FRAGS || req->frag >= req->frags ||
+	    !data_len || total > V_WIRE_REQ_DATA_MAX || off > total || data_len > total - off)
+		return false;
+	/* Pieces of one length, fragment i at i of them, the last to the end. */
+	if (req->frag == req->frags - 1)
+		return off + data_len == total;
+	return off == req->frag * data_len && off + data_len < total;
 }
 
 /*
@@ -893,7 +976,7 @@ static int v_alien_request_check(struct v_host *host, const struct v_wire_hdr *h
 	    !client ||
 	    v_id_is_group(client) || (client & V_ID_WELLKNOWN) || !v_id_host(client) ||
 	    (be32_to_cpu(req->seg_access) & ~V_SEG_ACCESS_MASK) ||
-	    !v_alien_piggy_ok(req, data_len))
+	    !v_alien_piggy_ok(req, data_len) || !v_alien_frag_ok(req, data_len, group))
 		return V_A_STAT_DROP_SHORT;
 	if (src != v_id_host(client) &&
 	    (group || !req->forwarder || v_id_host(get_unaligned_be64(&req->forwarder)) != src))
@@ -932,6 +1015,42 @@ static int v_alien_receivers(struct v_host *host, u64 dst_id, u64 client, u64 qu
 }
 
 /*
+ * A fragment of a REQUEST (reasm.c): once the last one is in, *whole holds
+ * the data, which *piggy and *data_len then point at, and 0 is returned;
+ * with no room to hold it, the first fragment goes on alone with its own
+ * piece (the receiver moves the rest).  -1: nothing to deliver yet (held,
+ * a duplicate, or a later fragment without room); else the drop's counter.
+ */
+static int v_alien_reassemble(struct v_host *host, const struct sk_buff *skb,
+			      const struct v_wire_request *req, struct v_reasm **whole,
+			      const void **piggy, u32 *data_len)
+{
+	const struct v_wire_hdr *h = (const void *)skb->data;
+	u64 src = v_alien_src_key(host, skb, get_unaligned_be64(&h->client));
+	enum v_reasm_res res;
+
+	*whole = v_reasm_add(host, h, req, *piggy, src, &res);
+	if (*whole) {
+		*piggy = v_reasm_data(*whole, data_len);
+		v_stat_inc(host, V_A_STAT_REQ_REASSEMBLED);
+		return 0;
+	}
+	switch (res) {
+	case V_REASM_NO_ROOM:
+		if (req->frag)
+			return -1;	/* the first one goes alone, or went */
+		v_stat_inc(host, V_A_STAT_REQ_PARTIAL_SHORT);
+		return 0;
+	case V_REASM_STALE:
+		return V_A_STAT_DROP_NO_TXN;
+	case V_REASM_BAD:
+		return V_A_STAT_DROP_SHORT;
+	default:
+		return -1;
+	}
+}
+
+/*
  * A REQUEST or GREQUEST (softirq).  Lengths of the header and payload were
  * checked by the caller; this checks the request's own fields.
  */
@@ -947,7 +1066,10 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 						     (h + 1))->qualifier) : 0;
 	u32 client_host = v_id_host(client);	/* src_host may be a forwarder's */
 	struct v_sock *one = NULL, **dsts = &one;
+	struct v_reasm *whole = NULL;
+	const void *piggy;
 	struct v_alien *a;
+	u32 data_len;
 	int n, i, why;
 
 	why = v_alien_request_check(host, h);
@@ -966,6 +1088,11 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	spin_lock(&host->alien_lock);
 	a = v_alien_lookup(host, client);
 	if (a && a->txn.seq == seq) {
+		/* Of a fragmented REQUEST, its last fragment stands for it. */
+		if (req->frags > 1 && req->frag != req->frags - 1) {
+			spin_unlock(&host->alien_lock);
+			goto out;
+		}
 		/* drops alien_lock */
 		v_alien_answer_all(host, client, seq, be32_to_cpu(h->src_host));
 		goto out;
@@ -977,15 +1104,24 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	}
 	spin_unlock(&host->alien_lock);
 
+	piggy = (const u8 *)(req + 1) + be16_to_cpu(req->nr_waiters) * sizeof(__be64);
+	data_len = be32_to_cpu(req->data_len);
+	if (req->frags > 1) {
+		why = v_alien_reassemble(host, skb, req, &whole, &piggy, &data_len);
+		if (why < 0)
+			goto out;	/* held until the others come */
+		if (why) {
+			v_stat_inc(host, why);
+			goto drop;
+		}
+	}
 	n = v_alien_receivers(host, dst_id, client, qualifier, group, &dsts, &nack);
 	if (n < 0) {
 		v_stat_inc(host, V_A_STAT_DROP_NOMEM);
 		goto drop;
 	}
 	if (n)
-		nack = v_alien_deliver(host, h, req, (const u8 *)(req + 1) +
-				       be16_to_cpu(req->nr_waiters) * sizeof(__be64),
-				       be32_to_cpu(req->data_len), group ? dst_id : 0,
+		nack = v_alien_deliver(host, h, req, piggy, data_len, group ? dst_id : 0,
 				       v_alien_src_key(host, skb, client), dsts, n);
 	for (i = 0; i < n; i++)
 		sock_put(&dsts[i]->sk);
@@ -994,9 +1130,13 @@ void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb)
 	if (nack)
 		__v_alien_send_nack(host, client, client_host, seq, dst_id, nack, skb);
 out:
+	if (whole)
+		v_reasm_free(whole);
 	consume_skb(skb);	/* answered: queued, refused or from the cache */
 	return;
 drop:
+	if (whole)
+		v_reasm_free(whole);
 	kfree_skb(skb);
 }
 
@@ -1094,6 +1234,7 @@ int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r,
 		trace_v_reply(v_host_part(host), t->sender_id, t->seq, vs->id, len);
 		v_txn_end(t, 0);
 		WRITE_ONCE(a->done_at, jiffies);
+		v_alien_piggy_free(a);	/* the cached reply keeps none of it */
 	}
 	spin_unlock_bh(&host->ipc_lock);
 	if (err)

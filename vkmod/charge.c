@@ -60,6 +60,16 @@ void *v_charge_kzalloc(struct v_sock *vs, size_t size, bool must)
  * memory cgroup: a copy, skb consumed; skb itself when vs is in no cgroup.
  * NULL, skb untouched: no memory within the limit.  vs must be pinned.
  */
+/* Uninitialised, and never past memory.max (no __GFP_HIGH): data that is a convenience. */
+void *v_charge_kmalloc(struct v_sock *vs, size_t size)
+{
+	struct mem_cgroup *old = set_active_memcg(vs->sk.sk_memcg);
+	void *p = kmalloc(size, v_charge_gfp(vs, false));
+
+	set_active_memcg(old);
+	return p;
+}
+
 struct sk_buff *v_charge_skb(struct v_sock *vs, struct sk_buff *skb, bool must)
 {
 	struct mem_cgroup *old;

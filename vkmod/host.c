@@ -113,6 +113,7 @@ static int __net_init v_host_net_init(struct net *net)
 	v_map_host_init(host);
 	v_group_host_init(host);
 	v_alien_host_init(host);
+	v_reasm_host_init(host);
 	v_rwatch_host_init(host);
 	if (net_eq(net, &init_net) && v_init_host_part) {
 		host->host_part = v_init_host_part;
@@ -130,6 +131,7 @@ static void __net_exit v_host_net_exit(struct net *net)
 	v_link_host_exit(host);
 	v_rwatch_host_exit(host);
 	v_alien_host_exit(host);
+	v_reasm_host_exit(host);
 	v_map_host_exit(host);
 	v_auth_host_exit(host);
 

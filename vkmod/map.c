@@ -43,6 +43,7 @@ struct v_map_entry {
 	/* its pulses delivered here: the newest number, the 64 below it */
 	u64 pulse_top;
 	u64 pulse_seen;
+	struct v_cc cc;			/* trains to it (cc.c) */
 	struct rcu_head rcu;
 };
 
@@ -81,7 +82,8 @@ static struct v_map_entry *v_map_find(struct v_host *host, u32 host_part)
  * Put n in the table in place of e (a copy of it), or as a new entry
  * (e NULL, then true); map_lock held.  Entries are replaced, never
  * changed in place, so readers never see half an update; only the pulse
- * window, which no reader without map_lock looks at, changes in place.
+ * window and the congestion state (cc.c), which no reader without
+ * map_lock looks at but the dump's one word, change in place.
  */
 static bool v_map_publish(struct v_host *host, struct v_map_entry *e, struct v_map_entry *n)
 {
@@ -95,6 +97,19 @@ static bool v_map_publish(struct v_host *host, struct v_map_entry *e, struct v_m
 	return true;
 }
 
+/* A copy of e to change and publish, or a new entry (NULL e). */
+static struct v_map_entry *v_map_copy(const struct v_map_entry *e)
+{
+	struct v_map_entry *n;
+
+	if (e)
+		return kmemdup(e, sizeof(*e), GFP_ATOMIC);
+	n = kzalloc(sizeof(*n), GFP_ATOMIC);
+	if (n)
+		v_cc_init(&n->cc);
+	return n;
+}
+
 /* Mark host_part as claimed twice (confirmed); map_lock held. */
 static void v_map_fence_locked(struct v_host *host, u32 host_part)
 {
@@ -102,7 +117,7 @@ static void v_map_fence_locked(struct v_host *host, u32 host_part)
 
 	e = v_map_find(host, host_part);
 	if ((!e && host->nr_map < V_MAP_MAX) || (e && e->state != V_MAP_FENCED)) {
-		n = e ? kmemdup(e, sizeof(*e), GFP_ATOMIC) : kzalloc(sizeof(*n), GFP_ATOMIC);
+		n = v_map_copy(e);
 		if (n) {
 			n->host_part = host_part;
 			n->state = V_MAP_FENCED;
@@ -130,7 +145,7 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct net_devic
 		goto out;	/* only an admin lifts a fence */
 	if (!e && host->nr_map >= V_MAP_MAX)
 		goto out;	/* full: reached by broadcast */
-	n = e ? kmemdup(e, sizeof(*e), GFP_ATOMIC) : kzalloc(sizeof(*n), GFP_ATOMIC);
+	n = v_map_copy(e);
 	if (!n)
 		goto out;
 	n->host_part = host_part;
@@ -323,6 +338,51 @@ bool v_map_pulse_fresh(struct v_host *host, u32 host_part, u64 n)
 	}
 	spin_unlock_bh(&host->map_lock);
 	return fresh;
+}
+
+/*
+ * Congestion state of trains to host_part (cc.c), under map_lock: blocks
+ * for a train begun now, and the epoch it carries; the end of one; a Move
+ * to host_part beginning (d 1) or ending (-1).  A host part the map does
+ * not hold (the table full, an entry dropped meanwhile) moves at the
+ * ceiling: V_WIRE_TRAIN blocks a train.
+ */
+unsigned int v_map_cc_begin(struct v_host *host, u32 host_part, u32 *epoch)
+{
+	unsigned int blocks = V_WIRE_TRAIN;
+	struct v_map_entry *e;
+
+	*epoch = 0;
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (e) {
+		blocks = v_cc_blocks(&e->cc);
+		*epoch = e->cc.epoch;
+	}
+	spin_unlock_bh(&host->map_lock);
+	return blocks;
+}
+
+void v_map_cc_end(struct v_host *host, u32 host_part, bool lost, u32 epoch)
+{
+	struct v_map_entry *e;
+
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (e)
+		v_cc_done(&e->cc, lost, epoch);
+	spin_unlock_bh(&host->map_lock);
+}
+
+void v_map_cc_join(struct v_host *host, u32 host_part, int d)
+{
+	struct v_map_entry *e;
+
+	spin_lock_bh(&host->map_lock);
+	e = v_map_find(host, host_part);
+	if (e)
+		v_cc_join(&e->cc, d);
+	spin_unlock_bh(&host->map_lock);
 }
 
 /*
@@ -650,6 +710,7 @@ int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback
 			    nla_put_u8(skb, V_A_MAP_STATE, e->state) ||
 			    nla_put_u8(skb, V_A_MAP_VERSION, e->version) ||
 			    nla_put_u32(skb, V_A_MAP_FEATURES, e->features) ||
+			    nla_put_u32(skb, V_A_MAP_CWND, READ_ONCE(e->cc.cwnd)) ||
 			    nla_put_u32(skb, V_A_MAP_AGE_MS,
 					jiffies_to_msecs(jiffies - READ_ONCE(e->last)))) {
 				genlmsg_cancel(skb, hdr);

@@ -251,7 +251,28 @@ static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 	if (!skb)
 		return;
 	if (!t->group) {
-		v_net_xmit(host, v_net_req_dst_host(t), skb);
+		u32 to = v_net_req_dst_host(t);
+		struct sk_buff *more;
+
+		/*
+		 * Only the client's thread sets or frees its further fragments.
+		 * A server that answered holds them all and answers the last
+		 * one: that one alone is asked again, unless it went silent.
+		 */
+		more = t->req_more;
+		if (more && READ_ONCE(t->req_held) && t->retx_count <= 1) {
+			while (more->next)
+				more = more->next;
+			consume_skb(skb);
+			skb = NULL;
+		}
+		if (skb)
+			v_net_xmit(host, to, skb);
+		for (; more; more = more->next) {
+			skb = v_net_copy_kept(more, GFP_KERNEL);
+			if (skb)
+				v_net_xmit(host, to, skb);
+		}
 	} else if (t->qualifier) {
 		v_net_xmit(host, v_id_host(t->qualifier), skb);
 	} else {
@@ -276,6 +297,7 @@ static void v_net_client_arm(struct v_txn *t, struct sk_buff *req)
 		WRITE_ONCE(t->ans_host, t->qualifier ? v_id_host(t->qualifier) : 0);
 	t->resp_frags = 0;
 	t->retx_count = 0;
+	t->req_held = false;
 	v_train_client_reset(t, 0);
 	t->busy = false;
 	t->last_heard = jiffies;
@@ -308,9 +330,15 @@ static size_t v_net_waiters_len(const struct v_dl_set *w, const struct v_txn *t)
 	return (w->n - (w->n && w->ids[0] == t->sender_id)) * sizeof(__be64);
 }
 
+/* Segment bytes a REQUEST frame carries: len at off of total, fragment frag of frags. */
+struct v_net_piece {
+	u32 off, len, total;
+	u8 frag, frags;
+};
+
 /*
  * The REQUEST (or, for a group Send, GREQUEST with t's qualifier) of
- * transaction t (client, seq) as sent on by src; piggy bytes to follow.
+ * transaction t (client, seq) as sent on by src; pc->len bytes to follow.
  * A local client's retransmission bound is this host's from now on (an
  * alien's came off the wire); the client's thread reads it only once the
  * Send is REMOTE.
@@ -318,7 +346,7 @@ static size_t v_net_waiters_len(const struct v_dl_set *w, const struct v_txn *t)
 static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 type,
 				     u32 seq, u64 dst, u64 src, const struct v_msg *msg,
 				     u64 forwarder, u32 uid, u32 gid, const struct v_dl_set *w,
-				     unsigned int piggy, gfp_t gfp)
+				     const struct v_net_piece *pc, gfp_t gfp)
 {
 	size_t pre = type == V_PKT_GREQUEST ? offsetof(struct v_wire_grequest, req) : 0;
 	struct v_wire_request *req;
@@ -329,7 +357,7 @@ static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 ty
 	bool waits = w->n && w->ids[0] == t->sender_id;
 
 	skb = v_net_frame(host, type, t->sender_id, seq, dst, src,
-			  pre + sizeof(*req) + v_net_waiters_len(w, t) + piggy, gfp);
+			  pre + sizeof(*req) + v_net_waiters_len(w, t) + pc->len, gfp);
 	if (!skb)
 		return NULL;
 	if (pre) {
@@ -344,7 +372,11 @@ static struct sk_buff *v_net_request(struct v_host *host, struct v_txn *t, u8 ty
 	req->seg_access = cpu_to_be32(t->seg_access);
 	req->uid = cpu_to_be32(uid);
 	req->gid = cpu_to_be32(gid);
-	req->data_len = cpu_to_be32(piggy);
+	req->data_len = cpu_to_be32(pc->len);
+	req->frag = pc->frag;
+	req->frags = pc->frags;
+	req->data_off = cpu_to_be32(pc->off);
+	req->data_total = cpu_to_be32(pc->total);
 	req->deadline_ms = cpu_to_be32(v_net_deadline_ms(t));
 	if (!t->alien)
 		t->retx_ms = READ_ONCE(host->host_down_ms);
@@ -377,6 +409,7 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 	u32 qhost = t->qualifier ? v_id_host(t->qualifier) : 0;
 	struct v_host *host = vs->host;
 	struct v_dl_set none = { .n = 0 };	/* a group Send is not checked */
+	struct v_net_piece pc = { .frags = 1 };	/* never fragmented */
 	struct v_wire_grequest *gr;
 	unsigned int max, piggy = 0;
 	struct sk_buff *skb;
@@ -400,9 +433,11 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 		return -EHOSTUNREACH;
 	if (t->seg_access & V_SEG_READ)
 		piggy = min_t(u64, t->seg_len, max - sizeof(*gr));
+	pc.len = piggy;
+	pc.total = piggy;
 	skb = v_net_request(host, t, V_PKT_GREQUEST, t->seq, t->group, t->sender_id, &t->msg, 0,
 			    from_kuid_munged(&init_user_ns, t->uid),
-			    from_kgid_munged(&init_user_ns, t->gid), &none, piggy,
+			    from_kgid_munged(&init_user_ns, t->gid), &none, &pc,
 			    GFP_KERNEL_ACCOUNT);
 	if (!skb)
 		return -ENOMEM;
@@ -419,14 +454,68 @@ int v_net_group_send(struct v_sock *vs, struct v_txn *t)
 }
 
 /*
+ * The segment bytes t's REQUEST carries in frames of room bytes each: all
+ * of a read-granted segment of at most V_WIRE_REQ_DATA_MAX (fragments, at
+ * most V_WIRE_MAX_FRAGS), so a page write needs no MoveFrom; of a larger
+ * one what one frame holds, as the server moves such a segment itself.
+ */
+static u32 v_net_req_data(const struct v_txn *t, unsigned int room)
+{
+	if (!(t->seg_access & V_SEG_READ))
+		return 0;
+	if (t->seg_len <= room)
+		return t->seg_len;
+	if (room && t->seg_len <= V_WIRE_REQ_DATA_MAX &&
+	    DIV_ROUND_UP_ULL(t->seg_len, room) <= V_WIRE_MAX_FRAGS)
+		return t->seg_len;
+	return room;
+}
+
+/*
+ * The REQUEST frames of a Send to dst (w its waiters): one, or the
+ * fragments of its data chained by ->next; NULL with *err set.
+ */
+static struct sk_buff *v_net_send_frames(struct v_host *host, struct v_txn *t, u64 dst,
+					 const struct v_dl_set *w, unsigned int room, int *err)
+{
+	u32 total = v_net_req_data(t, room), uid, gid;
+	struct v_net_piece pc = { .total = total, .frags = 1 };
+	struct sk_buff *head = NULL, **tail = &head, *skb;
+
+	if (total > room)
+		pc.frags = DIV_ROUND_UP(total, room);
+	uid = from_kuid_munged(&init_user_ns, t->uid);
+	gid = from_kgid_munged(&init_user_ns, t->gid);
+	for (; pc.frag < pc.frags; pc.frag++, pc.off += pc.len) {
+		pc.len = min(total - pc.off, room);
+		skb = v_net_request(host, t, V_PKT_REQUEST, t->seq, dst, t->sender_id, &t->msg,
+				    0, uid, gid, w, &pc, GFP_KERNEL_ACCOUNT);
+		*err = -ENOMEM;
+		if (!skb)
+			goto fail;
+		*tail = skb;
+		tail = &skb->next;
+		*err = -EFAULT;
+		if (pc.len && copy_from_user(skb_put(skb, pc.len),
+					     (void __user *)(t->seg_addr + pc.off), pc.len))
+			goto fail;
+	}
+	return head;
+fail:
+	kfree_skb_list(head);
+	return NULL;
+}
+
+/*
  * Start a remote Send: build the REQUEST (with as much of a read-granted
- * segment as fits), keep it for retransmission and send it.
+ * segment as it carries: v_net_req_data()), keep it for retransmission
+ * and send it.
  */
 int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 {
 	struct v_host *host = vs->host;
-	unsigned int max, piggy = 0;
-	struct sk_buff *skb, *first;
+	struct sk_buff *skb, *out = NULL, **tail = &out, *c;
+	unsigned int max;
 	struct v_dl_set w;
 	int err;
 
@@ -439,25 +528,26 @@ int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst)
 	v_dl_waiters(vs, &w);
 	if (max < sizeof(struct v_wire_request) + v_net_waiters_len(&w, t))
 		return -EHOSTUNREACH;
-	if (t->seg_access & V_SEG_READ)
-		piggy = min_t(u64, t->seg_len,
-			      v_net_piggy_room(max, &w, t));
-	skb = v_net_request(host, t, V_PKT_REQUEST, t->seq, dst, t->sender_id, &t->msg, 0,
-			    from_kuid_munged(&init_user_ns, t->uid),
-			    from_kgid_munged(&init_user_ns, t->gid), &w, piggy,
-			    GFP_KERNEL_ACCOUNT);
+	skb = v_net_send_frames(host, t, dst, &w, v_net_piggy_room(max, &w, t), &err);
 	if (!skb)
-		return -ENOMEM;
-	if (piggy && copy_from_user(skb_put(skb, piggy), (void __user *)t->seg_addr, piggy)) {
-		kfree_skb(skb);
-		return -EFAULT;
+		return err;
+	/* Copied before req_skb is shared; a NULL copy is as a lost frame. */
+	for (c = skb; c; c = c->next) {
+		*tail = v_net_copy_kept(c, GFP_KERNEL);
+		if (*tail)
+			tail = &(*tail)->next;
 	}
-	/* Copied before req_skb is shared; NULL: the retransmission sends it. */
-	first = v_net_copy_kept(skb, GFP_KERNEL);
 	spin_lock_bh(&host->ipc_lock);
+	t->req_more = skb->next;
+	skb->next = NULL;
 	v_net_client_arm(t, skb);
 	spin_unlock_bh(&host->ipc_lock);
-	v_net_xmit(host, dst_host, first);
+	while (out) {
+		c = out;
+		out = c->next;
+		skb_mark_not_on_list(c);
+		v_net_xmit(host, dst_host, c);
+	}
 	return 0;
 }
 
@@ -476,8 +566,11 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	struct v_txn *t = v_peer_txn(p);
 	u32 to_host = v_id_host(f->to), seq, uid, gid;
 	unsigned int max, piggy = 0;
+	struct v_net_piece pc = { .frags = 1 };
 	struct sk_buff *skb, *first;
+	const u8 *data = NULL;
 	struct v_dl_set w;
+	u32 have = 0;
 	int err = 0;
 
 	if (!READ_ONCE(host->nr_links))
@@ -501,8 +594,6 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 		gid = p->alien->gid;
 		w.n = p->alien->nr_waiters;
 		memcpy(w.ids, p->alien->waiters, w.n * sizeof(w.ids[0]));
-		piggy = min_t(u32, p->alien->piggy_len,
-			      v_net_piggy_room(max, &w, t));
 	} else {
 		uid = from_kuid_munged(&init_user_ns, t->uid);
 		gid = from_kgid_munged(&init_user_ns, t->gid);
@@ -510,12 +601,20 @@ int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forw
 	}
 	if (max < sizeof(struct v_wire_request) + v_net_waiters_len(&w, t))
 		return -EHOSTUNREACH;
+	/* A forwarded REQUEST is never fragmented: what one frame holds. */
+	if (p->alien)
+		have = v_alien_piggy_get(p->alien, &data);
+	piggy = min_t(u32, have, v_net_piggy_room(max, &w, t));
+	pc.len = piggy;
+	pc.total = piggy;
 	skb = v_net_request(host, t, V_PKT_REQUEST, seq, f->to, vs->id, &f->msg, vs->id, uid,
-			    gid, &w, piggy, GFP_KERNEL);
+			    gid, &w, &pc, GFP_KERNEL);
+	if (skb && piggy)
+		skb_put_data(skb, data, piggy);
+	if (have)
+		v_alien_piggy_put(p->alien);
 	if (!skb)
 		return -ENOMEM;
-	if (piggy)
-		skb_put_data(skb, p->alien->piggy, piggy);
 	/*
 	 * The copy that goes out is taken before skb is published: once it is
 	 * the client's req_skb (or the alien's fwd_skb) and ipc_lock is
@@ -735,6 +834,12 @@ void v_net_client_done(struct v_txn *t)
 	skb_queue_purge(&t->resp_q);
 	if (!t->alien)
 		v_where_forget(v_txn_sender(t)->host, t->sender_id, t->seq);
+	while (t->req_more) {
+		struct sk_buff *more = t->req_more;
+
+		t->req_more = more->next;
+		consume_skb(more);	/* served their time, not dropped */
+	}
 	if (READ_ONCE(t->gopen))
 		return;
 	consume_skb(t->req_skb);
@@ -927,6 +1032,7 @@ static bool v_net_answer_take(struct v_txn *t, struct sk_buff **skb)
 		t->last_heard = jiffies;
 		t->busy = false;
 		t->retx_count = 0;
+		t->req_held = true;
 	}
 	switch (h->type) {
 	case V_PKT_NACK:

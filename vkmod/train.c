@@ -9,7 +9,8 @@
  * protocol is described in uapi/linux/v.h ("Bulk transfer"): trains of up
  * to V_WIRE_TRAIN blocks, one acknowledgment (a bitmap) per train, only
  * missing blocks sent again, and up to V_WIRE_TRAIN_WINDOW trains in
- * flight.
+ * flight, each as long as the congestion window to the client's host
+ * gives this mover (cc.c).
  *
  * Server-side state: one mover per alien at a time (a->move_lock); the
  * newest train number a->xfer is changed and compared under ipc_lock, so
@@ -179,6 +180,8 @@ struct v_train_slot {
 	u32 len;		/* bytes in the train; 0: the slot is free */
 	u32 xfer;
 	u64 mask;		/* MoveFrom: blocks in; MoveTo: blocks acknowledged */
+	u32 epoch;		/* the congestion window's when it began (cc.c) */
+	bool lost;		/* something of it was sent again */
 	struct sk_buff *blocks[V_WIRE_TRAIN];	/* MoveTo: kept to send again */
 };
 
@@ -215,6 +218,12 @@ static void v_train_go(struct v_train_mover *mv, struct v_train_slot *s, enum v_
 	unsigned int count = v_train_count(mv, s), i;
 	struct sk_buff_head out;
 
+	/*
+	 * An ACK that lacks blocks is a loss (cc.c).  Silence is not: a
+	 * client's thread that was not scheduled for a while looks the same.
+	 */
+	if (why == V_TRAIN_MISSING)
+		s->lost = true;
 	if (!mv->to_seg) {
 		if (why != V_TRAIN_FIRST)
 			v_stat_inc(host, V_A_STAT_RETRANSMITS);
@@ -235,10 +244,13 @@ static void v_train_go(struct v_train_mover *mv, struct v_train_slot *s, enum v_
 	v_train_xmit_queue(host, a->client_host, &out);
 }
 
-static void v_train_end(struct v_train_mover *mv, struct v_train_slot *s)
+/* Free train s; whole: it arrived, which the congestion window learns from. */
+static void v_train_end(struct v_train_mover *mv, struct v_train_slot *s, bool whole)
 {
 	unsigned int i;
 
+	if (whole)
+		v_map_cc_end(mv->vs->host, mv->a->client_host, s->lost, s->epoch);
 	for (i = 0; i < V_WIRE_TRAIN; i++) {
 		kfree_skb(s->blocks[i]);
 		s->blocks[i] = NULL;
@@ -257,9 +269,12 @@ static int v_train_begin(struct v_train_mover *mv, const struct v_move *m, u64 d
 
 	s->buf = u64_to_user_ptr(m->addr + done);
 	s->offset = m->offset + done;
-	s->len = min_t(u64, m->len - done, (u64)mv->block * V_WIRE_TRAIN);
+	/* As many blocks as the congestion window gives this mover (cc.c). */
+	s->len = min_t(u64, m->len - done,
+		       (u64)mv->block * v_map_cc_begin(mv->vs->host, a->client_host, &s->epoch));
 	s->xfer = xfer;
 	s->mask = 0;
+	s->lost = false;
 	mv->busy++;
 	count = v_train_count(mv, s);
 	for (i = 0; mv->to_seg && i < count && !err; i++)
@@ -298,7 +313,7 @@ static bool v_train_take(struct v_train_mover *mv, struct sk_buff *skb, int *err
 		 */
 		s->mask |= get_unaligned_be64(&ack->mask) & full;
 		if (s->mask == full)
-			v_train_end(mv, s);
+			v_train_end(mv, s, true);
 		else	/* selective retransmission: only what the ACK lacks */
 			v_train_go(mv, s, V_TRAIN_MISSING);
 		return true;
@@ -310,8 +325,11 @@ static bool v_train_take(struct v_train_mover *mv, struct sk_buff *skb, int *err
 	if (copy_to_user(s->buf + (u64)i * mv->block, d + 1, n))
 		*err = -EFAULT;
 	s->mask |= BIT_ULL(i);
+	/* The client sends a train's blocks in order: a gap before the last is a loss. */
+	if (i == v_train_count(mv, s) - 1 && s->mask != full)
+		s->lost = true;
 	if (s->mask == full)
-		v_train_end(mv, s);
+		v_train_end(mv, s, true);
 	return true;
 }
 
@@ -371,7 +389,7 @@ static int v_train_run(struct v_train_mover *mv, const struct v_move *m)
 	}
 	for (k = 0; k < V_WIRE_TRAIN_WINDOW; k++)
 		if (mv->slot[k].len)
-			v_train_end(mv, &mv->slot[k]);
+			v_train_end(mv, &mv->slot[k], false);
 	return err;
 }
 
@@ -418,7 +436,9 @@ int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, b
 		kfree(mv);
 		return -EINTR;
 	}
+	v_map_cc_join(host, a->client_host, 1);	/* the window's shares (cc.c) */
 	err = v_train_run(mv, m);
+	v_map_cc_join(host, a->client_host, -1);
 	mutex_unlock(&a->move_lock);
 	kfree(mv);
 	if (!err && to_seg)

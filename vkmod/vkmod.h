@@ -126,6 +126,10 @@ struct v_host {
 	unsigned int max_aliens_host;	/* one client host's share, 0: half */
 	struct hlist_head alien_srcs[V_ALIEN_SRC_BUCKETS]; /* struct v_alien_src */
 	struct delayed_work alien_gc;
+	spinlock_t reasm_lock;		/* incomplete REQUESTs (reasm.c) */
+	struct list_head reasm;		/* struct v_reasm, oldest first */
+	unsigned int nr_reasm;
+	struct delayed_work reasm_gc;	/* armed while nr_reasm */
 	unsigned int host_down_ms;	/* silence after which a host is down */
 	struct list_head getpid_waits;	/* remote GetPids waiting (registry.c) */
 
@@ -221,11 +225,16 @@ struct v_txn {
 	/* client side of a remote Send (net.c); resp_q has its own lock */
 	struct sk_buff_head resp_q;	/* RESPONSE fragments for the thread */
 	struct sk_buff *req_skb;	/* the REQUEST, kept to retransmit */
+	struct sk_buff *req_more;	/* its further fragments (->next): only
+					 * the client's thread sets, sends and
+					 * frees them
+					 */
 	unsigned long last_heard;	/* jiffies of the last answer */
 	unsigned long next_retx;	/* jiffies of the next retransmission */
 	unsigned int retx_ivl;		/* current back-off, jiffies */
 	u64 resp_frags;			/* bitmap of fragments received */
 	bool busy;			/* the server answered busy */
+	bool req_held;			/* ... or anything else: it holds the REQUEST */
 	u32 ans_host;			/* whose answers count: the REQUEST's host,
 					 * moved on by FORWARDED; 0: any (a group)
 					 */
@@ -384,9 +393,22 @@ struct v_alien {
 	unsigned int nr_waiters;
 	u64 waiters[V_DEADLOCK_DEPTH];
 
+	/*
+	 * The segment bytes the request carried: inline up to
+	 * V_ALIEN_PIGGY_INLINE, else an allocation of their own that is
+	 * freed once the transaction is answered or forwarded (a reply
+	 * cached for long holds no 32 KiB of a fragmented REQUEST), or when
+	 * the last copy from it ends (piggy_users, piggy_drop).  Under
+	 * ipc_lock.
+	 */
+	u8 *piggy;
 	u32 piggy_len;
-	u8 piggy[];			/* segment bytes the request carried */
+	unsigned int piggy_users;
+	bool piggy_drop;
+	u8 piggy_inline[];
 };
+
+#define V_ALIEN_PIGGY_INLINE	2048
 
 /* A notice queued for a process (notice.c), under ipc_lock. */
 struct v_notice {
@@ -654,6 +676,7 @@ void v_map_host_exit(struct v_host *host);
 /* charge.c */
 #define V_CHARGE_MIN	4	/* queued below this, a frame is charged past memory.max */
 void *v_charge_kzalloc(struct v_sock *vs, size_t size, bool must);
+void *v_charge_kmalloc(struct v_sock *vs, size_t size);
 struct sk_buff *v_charge_skb(struct v_sock *vs, struct sk_buff *skb, bool must);
 
 /* where.c */
@@ -711,6 +734,8 @@ struct v_txn *v_alien_txn(struct v_alien *a);
 void v_alien_fill_creds(struct v_alien *a, struct v_creds *c, struct user_namespace *ns,
 			struct pid_namespace *pid_ns);
 int v_alien_copy_piggy(struct v_alien *a, void __user *buf, u64 len, u64 *copied);
+u32 v_alien_piggy_get(struct v_alien *a, const u8 **data);
+void v_alien_piggy_put(struct v_alien *a);
 int v_alien_reply(struct v_sock *vs, struct v_alien *a, const struct v_reply *r, bool with_seg);
 bool v_alien_group_open(struct v_host *host, struct v_alien *a);
 void v_alien_ended(struct v_alien *a);
@@ -723,6 +748,38 @@ void v_alien_host_exit(struct v_host *host);
 int v_alien_init(void);
 void v_alien_exit(void);
 int v_alien_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb);
+
+/* cc.c: congestion control of trains, per host part (in its map entry) */
+struct v_cc {
+	u16 cwnd;		/* blocks in flight to the host part */
+	u32 movers;		/* Moves to it now */
+	u32 epoch;		/* cuts so far: one per window */
+};
+
+void v_cc_init(struct v_cc *cc);
+unsigned int v_cc_blocks(const struct v_cc *cc);
+void v_cc_done(struct v_cc *cc, bool lost, u32 epoch);
+void v_cc_join(struct v_cc *cc, int d);
+unsigned int v_map_cc_begin(struct v_host *host, u32 host_part, u32 *epoch);
+void v_map_cc_end(struct v_host *host, u32 host_part, bool lost, u32 epoch);
+void v_map_cc_join(struct v_host *host, u32 host_part, int d);
+
+/* reasm.c: fragmented REQUESTs */
+struct v_reasm;
+enum v_reasm_res {
+	V_REASM_HELD,		/* kept (or a duplicate): others are missing */
+	V_REASM_NO_ROOM,	/* no room or memory to hold it */
+	V_REASM_STALE,		/* of an older transaction than one held */
+	V_REASM_BAD,		/* disagrees with the fragments held */
+};
+
+struct v_reasm *v_reasm_add(struct v_host *host, const struct v_wire_hdr *h,
+			    const struct v_wire_request *req, const void *data, u64 src,
+			    enum v_reasm_res *res);
+const void *v_reasm_data(const struct v_reasm *e, u32 *len);
+void v_reasm_free(struct v_reasm *e);
+void v_reasm_host_init(struct v_host *host);
+void v_reasm_host_exit(struct v_host *host);
 
 /* train.c */
 int v_train_move(struct v_sock *vs, struct v_alien *a, const struct v_move *m, bool to_seg);

@@ -67,8 +67,13 @@ static bool v_where_same_request(const struct sk_buff *s, const struct sk_buff *
 {
 	const struct v_wire_hdr *a = (const void *)s->data, *b = (const void *)skb->data;
 
-	return (b->type == V_PKT_REQUEST || b->type == V_PKT_GREQUEST) && a->type == b->type &&
-	       a->seq == b->seq && a->client == b->client && a->dst == b->dst;
+	if ((b->type != V_PKT_REQUEST && b->type != V_PKT_GREQUEST) || a->type != b->type ||
+	    a->seq != b->seq || a->client != b->client || a->dst != b->dst)
+		return false;
+	/* Each fragment of a REQUEST is a frame of its own (both built here). */
+	return b->type != V_PKT_REQUEST ||
+	       ((const struct v_wire_request *)(a + 1))->frag ==
+	       ((const struct v_wire_request *)(b + 1))->frag;
 }
 
 /*

@@ -927,7 +927,7 @@ struct v_opts {
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		7	/* 2: v_wire_request.retx_ms, epoch counters;
+#define V_WIRE_VERSION		8	/* 2: v_wire_request.retx_ms, epoch counters;
 					 * 3: V_WIRE_TRAIN_WINDOW trains in flight;
 					 * 4: CLAIM, WHERE and HERE are read whatever
 					 * their version; CLAIM and HERE carry the
@@ -938,7 +938,9 @@ struct v_opts {
 					 * the host the REQUEST went to;
 					 * 6: REQUEST deadline_ms, NACK TIMED_OUT,
 					 * WATCH, WATCHED, UNWATCH, NOTICE, CANCEL;
-					 * 7: REQUEST priority and waiters, PULSE
+					 * 7: REQUEST priority and waiters, PULSE;
+					 * 8: REQUEST fragments (frag, frags,
+					 * data_off, data_total)
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
@@ -1036,7 +1038,45 @@ struct v_wire_auth {
  * (be64; with the client, at most V_DEADLOCK_DEPTH): the processes found
  * waiting for it; then data_len bytes of the segment.  A forwarded
  * REQUEST repeats the client's.
+ *
+ * Fragments (wire version 8).  A read-granted segment of at most
+ * V_WIRE_REQ_DATA_MAX bytes that does not fit one frame, but fits
+ * V_WIRE_MAX_FRAGS of them, travels whole with the message, as a
+ * RESPONSE's data does: the REQUEST is sent as frags frames, each a
+ * complete REQUEST (the same message, fields and waiters) carrying
+ * data_len bytes of the segment at data_off, data_total bytes in all:
+ * every fragment but the last carries the same number of bytes, fragment
+ * i starts at i times that, and the last ends at data_total.  The server's kernel
+ * delivers the message once it holds every fragment, so a page write is
+ * Send, ReceiveWithSegment, Reply: one round trip.  A larger segment
+ * sends one frame with its head, and the server moves the rest with
+ * MoveFrom.  frags 0 or 1 is a whole REQUEST (data_off 0, data_total 0
+ * or data_len).  GREQUESTs and forwarded REQUESTs are never fragmented.
+ * The client retransmits every fragment; the server answers (ACK or its
+ * cached RESPONSE) the last fragment of a REQUEST it has delivered.
+ *
+ * A client whose REQUEST the server answered (an ACK) sends only the
+ * last fragment again while it waits, and all of them after two
+ * retransmissions go unanswered.
+ *
+ * This implementation's bounds: a server holds at most
+ * V_WIRE_REQ_PARTIAL_MAX incomplete REQUESTs (V_WIRE_REQ_PARTIAL_HOST
+ * per source: the client's host part on a keyed host, else the link and
+ * source address), one per client, each its data_total bytes, for
+ * V_WIRE_REQ_PARTIAL_MS (1 to 2 s).  With no room, or no memory, the
+ * first fragment is delivered alone with its own data (counted in
+ * V_A_STAT_REQ_PARTIAL_SHORT) and the receiver moves the rest with
+ * MoveFrom: slower, never wrong; so is an alien that cannot be charged
+ * its data (it is made without it).  Fragments that disagree with
+ * themselves or the ones held (frags, data_total, their lengths and
+ * offsets) are dropped (V_A_STAT_DROP_SHORT), and a fragment of an older
+ * transaction of the client than one held (V_A_STAT_DROP_NO_TXN).
  */
+#define V_WIRE_REQ_DATA_MAX	(32U << 10)	/* segment bytes in one fragmented REQUEST */
+#define V_WIRE_REQ_PARTIAL_MAX	64		/* incomplete REQUESTs a host holds */
+#define V_WIRE_REQ_PARTIAL_HOST	16		/* of them, from one source host part */
+#define V_WIRE_REQ_PARTIAL_MS	1000		/* then the oldest may be dropped */
+
 struct v_wire_request {
 	struct v_msg	msg;
 	__be64		seg_len;
@@ -1057,7 +1097,10 @@ struct v_wire_request {
 	__s8		prio_nice;	/* -20..19 */
 	__u8		req_flags;	/* V_WIRE_REQ_* */
 	__be16		nr_waiters;	/* ids that follow */
-	__be16		reserved2;	/* zero */
+	__u8		frag;		/* this fragment, 0..frags-1 */
+	__u8		frags;		/* fragments of this REQUEST; 0, 1: whole */
+	__be32		data_off;	/* segment offset of this fragment's data */
+	__be32		data_total;	/* segment bytes in all fragments */
 };
 
 #define V_WIRE_REQ_WAITING	0x01	/* the client counts as waiting */
@@ -1130,6 +1173,14 @@ struct v_wire_response {
  * the mask of that many MoveTo trains and drops blocks of older ones.  A
  * Move's first train skips V_WIRE_TRAIN_WINDOW numbers, so no late frame
  * of the previous Move is taken for one of its own.
+ *
+ * Congestion control (not on the wire: the mover's own): a mover's
+ * trains are as long as its share of a congestion window per destination
+ * host part, in blocks, shared by every Move to it: the window grows by a
+ * few blocks with each train that needed nothing sent again and halves
+ * (once per window) when one did, between V_WIRE_TRAIN_WINDOW blocks and
+ * V_WIRE_TRAIN x V_WIRE_TRAIN_WINDOW, where it starts.  `vctl map show`
+ * shows it (V_A_MAP_CWND).
  *
  * The client's kernel checks every block against the segment and access
  * its process granted; the server's kernel checks a MoveTo / MoveFrom
@@ -1435,6 +1486,8 @@ struct v_wire_claim {
  *    V_A_MAP_VERSION: NLA_U8        its wire version, as last heard
  *    V_A_MAP_FEATURES: NLA_U32      the V_WIRE_FEAT_* its last CLAIM or
  *                                   HERE announced
+ *    V_A_MAP_CWND: NLA_U32          trains' congestion window to it, in
+ *                                   blocks (see "Bulk transfer")
  *
  * V_CMD_MAP_DEL (admin): forget one entry (a fence included)
  *    V_A_MAP_HOST: NLA_U32          errors: ENOENT no such entry
@@ -1601,6 +1654,7 @@ enum v_genl_attr {
 	V_A_LINK_INSECURE,
 	V_A_PROC_PID,
 	V_A_HOST_INHERIT_RT,
+	V_A_MAP_CWND,
 	__V_A_MAX
 };
 
@@ -1681,6 +1735,14 @@ enum v_stat {
 					 * no memory, or a duplicate
 					 */
 	V_A_STAT_DEADLOCKS,		/* Sends refused with EDEADLK */
+	V_A_STAT_REQ_REASSEMBLED,	/* fragmented REQUESTs completed here
+					 * (then delivered as any REQUEST)
+					 */
+	V_A_STAT_REQ_PARTIAL_SHORT,	/* fragmented REQUESTs delivered with
+					 * their first fragment's data only (no
+					 * room for another incomplete one, or
+					 * no memory)
+					 */
 	__V_A_STAT_MAX
 };
 
