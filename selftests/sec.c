@@ -24,10 +24,12 @@
  *                   with EPROTO at once (issue 2/2's rule for the wire)
  *   wire.*fence*    FENCE frames make no entries, fence only what two live
  *                   hosts confirm, and fences age (issue 2/2, item 1)
- *   race.*          races of the review (items 1, 2, 4, 8), their windows
- *                   held open by a VK_RACE_DELAY module (make check-debug,
- *                   where KASAN sees a use after free); in other builds
- *                   the same steps, unwidened
+ *   race.*          races of the review (items 1, 2, 4, 8), and a late
+ *                   copy of a client's older REQUEST meeting its newer one
+ *                   (once delivered a second time: exactly once), their
+ *                   windows held open by a VK_RACE_DELAY module (make
+ *                   check-debug, where KASAN sees a use after free); in
+ *                   other builds the same steps, unwidened
  *
  * Unprivileged callers are children that setuid() to another uid (which
  * drops every capability) after taking what they need from the parent.
@@ -770,6 +772,7 @@ TEST_F_TIMEOUT(longjmp, socket_not_wedged_for_others, 90)
 #define RACE_GREPLY_CLOSE	2
 #define RACE_TRAIN_WAIT		3
 #define RACE_LINK_CLAIM		4
+#define RACE_CANCEL		5
 
 #define RACE_PARAM	"/sys/module/vkmod/parameters/"
 #define SEC_KEY		"5ec0000000000000000000000000000000000000000000000000000000000002"
@@ -997,6 +1000,7 @@ struct race_pinned {
 	uint32_t seq;
 	int delay_ms;
 	int ret;
+	_Atomic int done;	/* its sendto() returned */
 };
 
 static void *race_pinned_fn(void *arg)
@@ -1009,6 +1013,7 @@ static void *race_pinned_fn(void *arg)
 	sched_setaffinity(0, sizeof(set), &set);
 	usleep(p->delay_ms * 1000);
 	p->ret = race_inj_send(p->k, p->seq);
+	atomic_store(&p->done, 1);
 	return NULL;
 }
 
@@ -1184,6 +1189,106 @@ TEST_F_TIMEOUT(race, retire_wakes_mover, 120)
 	pthread_join(mv.th, NULL);
 	EXPECT_EQ(-ENOENT, mv.ret);
 	close(k.fd);
+	close(srv);
+}
+
+/* Mark k's REQUEST with word (message bytes 8-15), to tell it from others. */
+static void race_inj_word(struct race_inj *k, uint64_t word)
+{
+	struct v_msg *m = (struct v_msg *)(k->frame + VT_HDRS +
+					   offsetof(struct v_wire_request, msg));
+
+	v_msg_put64(m, 8, word);
+}
+
+/*
+ * Exactly once: a fake client's REQUEST 2 ends its transaction 1 on CPU 0
+ * while a late copy of REQUEST 1 comes in on CPU 1.  Before the fix the
+ * older aliens were dropped from the table before the new ones were made,
+ * and the copy, finding none in that gap, was delivered a second time
+ * (net.netem_exactly_once once counted 2001 deliveries of 2000 Sends).
+ * Now they stay, cancelled, until the new ones are published, and the
+ * copy is answered from them.
+ */
+TEST_F_TIMEOUT(race, late_copy_of_older_request_not_delivered_again, 120)
+{
+	int srv, held, again = 0, got2 = 0, other = 0;
+	struct race_inj k1, k2;
+	struct race_pinned p2;
+	cpu_set_t was, cpu1;
+	struct v_receive r;
+	int64_t end, quiet;
+	uint64_t client, w;
+	pthread_t t2;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	srv = vt_ns_vopen(vt_topo_ns(&topo, 0), 1);
+	ASSERT_LE(0, srv);
+	client = v_id_make(FAKE_HOST, (0xfffU << V_ID_GEN_SHIFT) | 9);
+	ASSERT_EQ(0, race_inj_open(&k1, vt_id(srv), client, 0, 0, 0));
+	ASSERT_EQ(0, race_inj_open(&k2, vt_id(srv), client, 0, 0, 0));
+	race_inj_word(&k1, 1);
+	race_inj_word(&k2, 2);
+	k2.cpu = 0;
+	/* This thread, its copy and its Receives on CPU 1, away from the window. */
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(was), &was));
+	CPU_ZERO(&cpu1);
+	CPU_SET(1, &cpu1);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu1), &cpu1));
+
+	/* Transaction 1 delivered and replied to: its alien keeps the reply. */
+	ASSERT_EQ(0, race_inj_send(&k1, 1));
+	ASSERT_LT(0, vt_wait_poll(srv, POLLIN, 10000));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, v_receive_ex(srv, &r));
+	ASSERT_EQ(client, r.sender);
+	ASSERT_EQ(1, v_msg_get64(&r.msg, 8));
+	EXPECT_EQ(0, v_reply(srv, r.sender, &r.msg));
+
+	/* REQUEST 2 cancels transaction 1 on CPU 0 and is held there ... */
+	race_open(1u << RACE_CANCEL, 1000 * vt_scale());
+	p2 = (struct race_pinned){ .k = &k2, .seq = 2, .delay_ms = 0 };
+	ASSERT_EQ(0, pthread_create(&t2, NULL, race_pinned_fn, &p2));
+	usleep(200000 * vt_scale());
+	held = !atomic_load(&p2.done);
+	/* ... the window shut behind it: a copy that enters it is not held ... */
+	race_open(0, 200);
+	if (self->hook)
+		EXPECT_TRUE(held) TH_LOG("REQUEST 2 was not held between cancel and publish");
+	/* ... when the late copy of REQUEST 1 comes in on CPU 1. */
+	EXPECT_EQ(0, race_inj_send(&k1, 1));
+	/*
+	 * Receive at once: a copy delivered in the gap is taken before
+	 * REQUEST 2, once out of the window, could end it unseen.  Then on
+	 * until REQUEST 2 and a quiet while after it.
+	 */
+	end = vt_now_ms() + 5000LL * vt_scale();
+	quiet = 0;
+	while (vt_now_ms() < end && (!quiet || vt_now_ms() < quiet)) {
+		if (vt_wait_poll(srv, POLLIN, 20) <= 0)
+			continue;
+		memset(&r, 0, sizeof(r));
+		if (v_receive_ex(srv, &r))
+			continue;
+		w = v_msg_get64(&r.msg, 8);
+		if (r.sender != client || (w != 1 && w != 2)) {
+			other++;
+		} else if (w == 1) {
+			again++;
+		} else if (!got2++) {
+			quiet = vt_now_ms() + 500LL * vt_scale();
+		}
+		v_reply(srv, r.sender, &r.msg);
+	}
+	pthread_join(t2, NULL);
+	EXPECT_EQ(0, p2.ret);
+	EXPECT_EQ(0, again) TH_LOG("the late copy of REQUEST 1 was delivered again");
+	EXPECT_EQ(1, got2) TH_LOG("REQUEST 2 delivered %d times", got2);
+	EXPECT_EQ(0, other);
+	sched_setaffinity(0, sizeof(was), &was);
+	close(k1.fd);
+	close(k2.fd);
 	close(srv);
 }
 

@@ -495,22 +495,33 @@ static void v_alien_answer_all(struct v_host *host, u64 client, u32 seq, u32 fro
 }
 
 /*
- * The client moved on to a new transaction: end (-ECANCELED) and drop
- * every alien of its older one; alien_lock held.
+ * The client moved on to a new transaction: end (-ECANCELED) every alien
+ * of its older one, leaving them in the table; alien_lock held.
  */
-static void v_alien_retire(struct v_host *host, u64 client)
+static void v_alien_cancel(struct v_host *host, u64 client)
 {
 	struct v_alien *old;
 
-	while ((old = v_alien_lookup(host, client))) {
+	hlist_for_each_entry(old, v_alien_bucket(host, client), hnode) {
+		if (old->client != client)
+			continue;
 		spin_lock(&host->ipc_lock);
 		if (v_txn_pending(&old->txn))
 			v_txn_end(&old->txn, -ECANCELED);
 		spin_unlock(&host->ipc_lock);
 		/* A mover waiting on it learns now, not at its next back-off tick. */
 		wake_up(&old->move_wait);
-		v_alien_unhash(old);
 	}
+}
+
+/* ...and drop them from the table; alien_lock held. */
+static void v_alien_retire(struct v_host *host, u64 client)
+{
+	struct v_alien *old;
+
+	v_alien_cancel(host, client);
+	while ((old = v_alien_lookup(host, client)))
+		v_alien_unhash(old);
 }
 
 static void v_alien_nack_work(struct work_struct *work)
@@ -725,6 +736,22 @@ static bool v_alien_reserve(struct v_host *host, unsigned int n)
 }
 
 /*
+ * No slots for a client's n new aliens: with its older aliens (had_old)
+ * dropped, which frees theirs unless a receiver still holds them, try once
+ * more.
+ */
+static bool v_alien_reserve_again(struct v_host *host, u64 client, unsigned int n,
+				  bool had_old)
+{
+	if (!had_old)
+		return false;
+	spin_lock(&host->alien_lock);
+	v_alien_retire(host, client);
+	spin_unlock(&host->alien_lock);
+	return v_alien_reserve(host, n);
+}
+
+/*
  * Queue the n aliens as[] at their receivers dsts[] and hash them, counted
  * against source src (alien_lock held); how many found their receiver
  * shut down, or (a group's) full: they are failed, for the client to
@@ -833,8 +860,14 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 		return V_WERR_TOO_BIG;
 	/*
 	 * A new transaction of the client ends its older one here whether or
-	 * not there is room for the new: retire first, so the client's own
-	 * finished aliens do not count against the limits it is checked by.
+	 * not there is room for the new.  Its aliens stay in the table until
+	 * the new ones are published (below, under the same hold of
+	 * alien_lock): a late copy of the older REQUEST handled meanwhile on
+	 * another CPU must find them, or it would deliver that transaction a
+	 * second time.  Only when the slots are short are they dropped first,
+	 * so the client's own finished aliens do not count against the
+	 * limits it is checked by (a late copy can then slip through that
+	 * gap, as before: a host at its limit).
 	 */
 	spin_lock(&host->alien_lock);
 	old = v_alien_lookup(host, client);
@@ -842,9 +875,10 @@ static u32 v_alien_deliver(struct v_host *host, const struct v_wire_hdr *h,
 		spin_unlock(&host->alien_lock);
 		return 0;	/* a racing copy of this request got in first */
 	}
-	v_alien_retire(host, client);
+	v_alien_cancel(host, client);
 	spin_unlock(&host->alien_lock);
-	if (!v_alien_reserve(host, n)) {
+	v_race_delay(V_RACE_CANCEL);
+	if (!v_alien_reserve(host, n) && !v_alien_reserve_again(host, client, n, !!old)) {
 		v_stat_inc(host, V_A_STAT_BUSY);
 		return V_WERR_BUSY;
 	}

@@ -822,6 +822,9 @@ enum v_race_site {
 	V_RACE_GREPLY_CLOSE,	/* GetReply: the window seen over */
 	V_RACE_TRAIN_WAIT,	/* a mover's wait for the client, lengthened */
 	V_RACE_LINK_CLAIM,	/* a link's claim, lengthened (netlink waits) */
+	V_RACE_CANCEL,		/* v_alien_deliver(): the client's older aliens
+				 * cancelled, the new ones not yet made
+				 */
 };
 
 #ifdef VK_RACE_DELAY
