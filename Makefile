@@ -35,7 +35,7 @@ VERSION := 0.1
 # libv's ABI: bumped when a public struct changes size (1: struct v_receive
 # grew kind and deadline_ns).
 LIBV_ABI := 1
-SUITES ?= base local path notify pulse sched python net groups fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec install
+SUITES ?= base local path notify pulse sched bulk python net groups fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -52,7 +52,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun vps
 TOOLS_ONE := $(filter-out vctl vbench vrun,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed vfs vexecd
-TESTS := base local path notify pulse sched python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec
+TESTS := base local path notify pulse sched bulk python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h selftests/vmount.h $(LIBV_HDR)
@@ -256,6 +256,9 @@ $(B)/tests/plotcheck.png: scripts/bench-plot.sh selftests/bench-sample.json
 		grep -q '^bw64 process_vm_writev_64k_mbps 2700 [0-9]* V/this=1.11$$' $@.dat && \
 		grep -q '^r1m tcp_stream_1m_mbps 420 [0-9]* V/this=0.71$$' $@.dat && \
 		grep -q '^r1m tcp_file_read_mbps 400 [0-9]* V/this=0.70$$' $@.dat && \
+		grep -q '^rfile file_page_write_us 600 [0-9]* V$$' $@.dat && \
+		grep -q '^rfile tcp_file_page_us 880 [0-9]* V/this=0.80$$' $@.dat && \
+		grep -q '^rfile tcp_file_page_write_us 900 [0-9]* V/this=0.67$$' $@.dat && \
 		! grep -q '_insns ' $@.dat || \
 		{ echo "bench-plot.sh: V's bars or the ratios are not as expected ($@.dat)"; \
 		  rm -f $@; exit 1; }; \
