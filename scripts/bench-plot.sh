@@ -15,11 +15,12 @@ trap 'rm -f "$dat"' EXIT
 # are orange and labelled "V"; each baseline's bar is blue and labelled
 # with V's figure over its own (the V row of its kind in the same panel:
 # MoveFrom beside readv, MoveTo beside writev, a remote MoveFrom beside a
-# TCP stream, vfsd reads beside TCP file reads, else the panel's first V
-# row).  The JSON is vbench's: one row a line, "key": {"value": V, ...}.
+# TCP stream, vfsd reads beside TCP file reads, vfsd page reads and page
+# writes beside the TCP ones, else the panel's first V row).  The JSON is
+# vbench's: one row a line, "key": {"value": V, ...}.
 awk '
 	function isv(k) {
-		return k ~ /^(local_|remote_|peer_srr|file_read_mbps|file_seq_read_page_us)/
+		return k ~ /^(local_|remote_|peer_srr|file_read_mbps|file_seq_read_page_us|file_page_write_us)/
 	}
 	match($0, /^ *"[a-z0-9_]+": \{"value": [-0-9.e+]+/) {
 		s = substr($0, RSTART, RLENGTH)
@@ -36,7 +37,7 @@ awk '
 		else if (key ~ /_rr_us$|^remote_srr_us$/) g = "rlat"
 		else if (key ~ /_64k_ms$/) g = "r64"
 		else if (key ~ /remote_movefrom_1m|tcp_stream_1m|file_read_mbps$/) g = "r1m"
-		else if (key ~ /file.*_page_us$/) g = "rfile"
+		else if (key ~ /file.*_page(_write)?_us$/) g = "rfile"
 		else if (key ~ /_per_s_/) g = "rate"
 		if (g == "")
 			next
@@ -47,6 +48,8 @@ awk '
 			if (key ~ /moveto/) to[g] = n
 			if (key ~ /remote_movefrom/) rmf[g] = n
 			if (key ~ /^file_read/) frd[g] = n
+			if (key ~ /^file_seq_read_page/) fpr[g] = n
+			if (key ~ /^file_page_write/) fpw[g] = n
 		}
 	}
 	END {
@@ -61,6 +64,8 @@ awk '
 			if (K[i] ~ /writev/ && (g in to)) v = to[g]
 			if (K[i] ~ /tcp_stream/ && (g in rmf)) v = rmf[g]
 			if (K[i] ~ /tcp_file_read/ && (g in frd)) v = frd[g]
+			if (K[i] ~ /^tcp_file_page_us$/) v = (g in fpr) ? fpr[g] : 0
+			if (K[i] ~ /^tcp_file_page_write_us$/) v = (g in fpw) ? fpw[g] : 0
 			lab = (v && V[i] + 0 != 0) ? sprintf("V/this=%.2f", V[v] / V[i]) : "-"
 			printf "%s %s %s 4486058 %s\n", g, K[i], V[i], lab
 		}
@@ -89,7 +94,7 @@ panel() {	# group, title, ylabel
 	panel rlat "remote round trip, 32 bytes" "us (median)"
 	panel r64 "remote 64 KiB (MoveTo / raw frames)" "ms (median)"
 	panel r1m "remote 1 MiB (MoveFrom, vfsd read / TCP)" "MB/s"
-	panel rfile "remote 4 KiB file page read (vfsd / TCP pread)" "us (median)"
+	panel rfile "remote 4 KiB file page read, write (vfsd / TCP pread, pwrite)" "us (median)"
 	panel plat "round trip to another kernel (--peer), 32 bytes" "us (median)"
 	echo "unset multiplot"
 } >"$dat.gp"

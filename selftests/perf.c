@@ -353,7 +353,9 @@ TEST_F_TIMEOUT(hosts, vbench_peer, 240)
 
 /*
  * vbench's file rows, few iterations: vfsd in one namespace read from the
- * other through libv's file stubs, pread over TCP beside it.  Asserted: the
+ * other through libv's file stubs, pread over TCP beside it, and 4 KiB
+ * pages written the same two ways (vfsd -w, pwrite over TCP; each write's
+ * count checked, the last page read back from the file).  Asserted: the
  * JSON is valid and every file row has a value (none is skipped).  vbench
  * runs under timeout(1) and its progress lines (stderr) are shown as TAP
  * diagnostics, so a slow run says where it was.
@@ -377,8 +379,8 @@ FIXTURE_TEARDOWN(vbench)
 TEST_F_TIMEOUT(vbench, files, 240)
 {
 	static const char *const keys[] = {
-		"file_seq_read_page_us", "tcp_file_page_us", "file_read_mbps",
-		"tcp_file_read_mbps", "name_lookup_us",
+		"file_seq_read_page_us", "tcp_file_page_us", "file_page_write_us",
+		"tcp_file_page_write_us", "file_read_mbps", "tcp_file_read_mbps", "name_lookup_us",
 	};
 	const char *b = getenv("VK_BUILD");
 	char cmd[700], line[256];

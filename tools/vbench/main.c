@@ -11,7 +11,8 @@
  * UDP, TCP, TIPC and raw Ethernet frames; MoveTo / MoveFrom beside
  * process_vm_readv / writev, raw frames and a TCP stream; reads of a file
  * served by vfsd (4 KiB pages in sequence, and 1 MiB at a time) beside the
- * same reads answered by pread() over TCP; transactions per second with 1,
+ * same reads answered by pread() over TCP; 4 KiB page writes through vfsd
+ * beside the same writes pwrite() over TCP; transactions per second with 1,
  * 2 and 4 client/server pairs.  Latency rows
  * report the median (and p99) of N timed iterations after a warm-up; bulk
  * rows report bytes over the median time of one transfer.  A row that
@@ -175,8 +176,9 @@ static void usage(FILE *f)
 		"round trips of 32 bytes (median and p99), MoveTo/MoveFrom of 64 KiB and\n"
 		"1 MiB, the same remotely between two V hosts, a 4 MiB file read through\n"
 		"vfsd from the other host (4 KiB pages in sequence, then 1 MiB reads) beside\n"
-		"the same reads answered by pread() over TCP, and transactions per second\n"
-		"with 1, 2 and 4 client/server pairs.  docs/PERFORMANCE.md explains them.\n"
+		"the same reads answered by pread() over TCP, 4 KiB page writes through vfsd\n"
+		"beside pwrite() over TCP, and transactions per second with 1, 2 and 4\n"
+		"client/server pairs.  docs/PERFORMANCE.md explains them.\n"
 		"\n"
 		"  -n N            timed iterations of a latency row (default 2000; bulk rows\n"
 		"                  use N/2, N/8, N/40); a tenth more as warm-up first\n"
@@ -199,11 +201,12 @@ static void usage(FILE *f)
 		"                  attached with vctl; TIPC bearers on the same link.  They\n"
 		"                  are removed at the end.  Without it remote rows are skipped.\n"
 		"                  The file rows start vfsd (../daemons/vfsd or ../sbin/vfsd\n"
-		"                  beside vbench) in " NS_B " on a file in $TMPDIR (or /tmp)\n"
-		"                  and remove both afterwards.  Remote round-trip rows also\n"
-		"                  count the frames each round trip put on the link\n"
-		"                  (JSON link_frames_per_rt): TIPC between two namespaces\n"
-		"                  of one kernel bypasses the link and shows about 0.\n"
+		"                  beside vbench) in " NS_B " on two files in $TMPDIR (or /tmp)\n"
+		"                  and remove them afterwards.  Remote round-trip rows and\n"
+		"                  the page write rows also count the frames each round\n"
+		"                  trip put on the link (JSON link_frames_per_rt): TIPC\n"
+		"                  between two namespaces of one kernel bypasses the link\n"
+		"                  and shows about 0.\n"
 		"  --peer IP       also measure the round trips to another kernel (rows\n"
 		"                  peer_*): IP is a host on a directly attached Ethernet\n"
 		"                  link running vbench --serve, both ends attached to V\n"

@@ -495,7 +495,7 @@ const char *tipc_prepare(void)
  * wire: and whether it used the link at all, as TIPC between two
  * namespaces of one kernel does not (it hands messages across directly).
  */
-static int64_t link_frames(const char *ns, const char *dev)
+int64_t link_frames(const char *ns, const char *dev)
 {
 	unsigned long long rx, tx;
 	int64_t frames = -1;

@@ -46,6 +46,8 @@ struct row rows[] = {
 	ROW("tcp_stream_1m_mbps", "MB/s", R_BW, "remote_movefrom_1m_mbps"),
 	ROW("file_seq_read_page_us", "us", R_LAT, NULL),
 	ROW("tcp_file_page_us", "us", R_LAT, "file_seq_read_page_us"),
+	ROW("file_page_write_us", "us", R_LAT, NULL),
+	ROW("tcp_file_page_write_us", "us", R_LAT, "file_page_write_us"),
 	ROW("file_read_mbps", "MB/s", R_BW, NULL),
 	ROW("tcp_file_read_mbps", "MB/s", R_BW, "file_read_mbps"),
 	ROW("name_lookup_us", "us", R_LAT, NULL),
@@ -148,6 +150,28 @@ static int want_mount(const char *key)
 }
 
 /*
+ * A page write row (F_VFSD or F_TCP): 4 KiB writes from A to a file in B,
+ * with the frames each write put on the link (as the remote round-trip
+ * rows count them; vfsd's start and the open are counted too, a few frames
+ * over hundreds of writes): one round trip is a request and its answer.
+ */
+static void file_write_row(const char *key, int mode)
+{
+	struct row *r = row_get(key);
+	int64_t f0, f1;
+	int ret;
+
+	f0 = link_frames(NS_A, IF_A);
+	ret = file_job(mode | F_WRITE, FILE_PAGE, 1);
+	f1 = link_frames(NS_A, IF_A);
+	if (!ret && f0 >= 0 && f1 >= f0) {
+		r->frames += (uint64_t)(f1 - f0);
+		r->iters += G->iters;
+	}
+	lat_row(key, ret, 1e3);
+}
+
+/*
  * The _keyed twins of remote rows, with a cluster key on both hosts for
  * their duration (no target: what authentication costs is reported).
  */
@@ -186,6 +210,7 @@ void run_rows(void)
 		"udp_rr_us", "tcp_rr_us", "tipc_rr_us", "raw_packet_rr_us",
 		"remote_moveto_64k_ms", "raw_packet_64k_ms", "remote_movefrom_1m_mbps",
 		"tcp_stream_1m_mbps", "file_seq_read_page_us", "tcp_file_page_us",
+		"file_page_write_us", "tcp_file_page_write_us",
 		"file_read_mbps", "tcp_file_read_mbps", "name_lookup_us", "remote_srr_per_s_1",
 		"vfs_read_4k_uncached_us", "nfs_read_4k_uncached_us", "vfs_read_4k_cached_us",
 		"nfs_read_4k_cached_us", "vfs_seq_read_mbps", "nfs_seq_read_mbps",
@@ -293,21 +318,26 @@ void run_rows(void)
 		}
 
 		if (remote_ok && (WANT("file_seq_read_page_us") || WANT("tcp_file_page_us") ||
+				  WANT("file_page_write_us") || WANT("tcp_file_page_write_us") ||
 				  WANT("file_read_mbps") || WANT("tcp_file_read_mbps"))) {
-			why = file_prepare();
-			for (k = 0; why && k < 4; k++) {
-				static const char *const fk[] = {
-					"file_seq_read_page_us", "tcp_file_page_us",
-					"file_read_mbps", "tcp_file_read_mbps",
-				};
+			static const char *const fk[] = {
+				"file_seq_read_page_us", "tcp_file_page_us",
+				"file_page_write_us", "tcp_file_page_write_us",
+				"file_read_mbps", "tcp_file_read_mbps",
+			};
 
+			why = file_prepare();
+			for (k = 0; why && k < sizeof(fk) / sizeof(fk[0]); k++)
 				if (WANT(fk[k]))
 					row_skip(fk[k], "%s", why);
-			}
 			if (WANT("file_seq_read_page_us"))
 				lat_row("file_seq_read_page_us", file_job(F_VFSD, FILE_PAGE, 1), 1e3);
 			if (WANT("tcp_file_page_us"))
 				lat_row("tcp_file_page_us", file_job(F_TCP, FILE_PAGE, 1), 1e3);
+			if (WANT("file_page_write_us"))
+				file_write_row("file_page_write_us", F_VFSD);
+			if (WANT("tcp_file_page_write_us"))
+				file_write_row("tcp_file_page_write_us", F_TCP);
 			if (WANT("file_read_mbps"))
 				bw_row("file_read_mbps", file_job(F_VFSD, MB1, 40), MB1);
 			if (WANT("tcp_file_read_mbps"))

@@ -36,9 +36,10 @@
 #define TIPC_TYPE	18888
 #define PORT_BASE	17900
 #define PORT_FILE	(PORT_BASE + 16)	/* the TCP file server (past the pairs' ports) */
-#define FILE_SIZE	(4u << 20)	/* the file read through vfsd and over TCP */
-#define FILE_PAGE	4096u		/* file_seq_read_page_us: bytes per read */
-#define FILE_NAME	"data"
+#define FILE_SIZE	(4u << 20)	/* the files read and written through vfsd and over TCP */
+#define FILE_PAGE	4096u		/* the page rows (read and write): bytes per call */
+#define FILE_NAME	"data"		/* the file the read rows read */
+#define FILE_WNAME	"wdata"		/* the file the page write rows write */
 #define VB_LID		0x5642		/* the V echo server of vbench --serve */
 
 /* ------------------------------------------------------------------------ */
@@ -212,12 +213,14 @@ void remote_setup(void);
 int remote_key(int on);
 const char *tipc_enable(const char *ns, const char *dev);
 const char *tipc_prepare(void);
+int64_t link_frames(const char *ns, const char *dev);
 void rr_row(const char *key, int kind, int on_peer);
 
 /* ------------------------------------------------------------------------ */
-/* File reads and name lookups (files.c)                                    */
+/* File reads and writes, name lookups (files.c)                           */
 
 enum { F_VFSD, F_TCP };
+#define F_WRITE		0x100	/* file_job: write FILE_WNAME (else read FILE_NAME) */
 
 const char *file_prepare(void);
 void file_cleanup(void);
