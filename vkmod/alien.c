@@ -103,11 +103,11 @@ static u64 v_alien_src_key(struct v_host *host, const struct sk_buff *skb, u64 c
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 
-	if (be32_to_cpu(h->src_host) == v_host_part(host) || !skb->dev ||
-	    !skb_mac_header_was_set(skb) || v_auth_keyed(host))
+	const struct v_rx_cb *cb = v_rx_cb(skb);
+
+	if (be32_to_cpu(h->src_host) == v_host_part(host) || !cb->link || v_auth_keyed(host))
 		return v_id_host(client);
-	return BIT_ULL(63) | (u64)(skb->dev->ifindex & 0x7fff) << 48 |
-	       ether_addr_to_u64(eth_hdr(skb)->h_source);
+	return v_addr_hash(host, cb->link, &cb->from);
 }
 
 static struct hlist_head *v_alien_src_bucket(struct v_host *host, u64 key)
@@ -320,7 +320,7 @@ static void __v_alien_send_nack(struct v_host *host, u64 client, u32 client_host
 	struct v_wire_nack *n;
 	struct sk_buff *skb;
 
-	if (h && req->dev && be32_to_cpu(h->src_host) == client_host &&
+	if (h && v_rx_cb(req)->link && be32_to_cpu(h->src_host) == client_host &&
 	    h->type == V_PKT_REQUEST && req->pkt_type != PACKET_HOST)
 		return;
 	skb = v_net_frame(host, V_PKT_NACK, client, seq, client, src,

@@ -1,111 +1,135 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Interfaces attached to V.
+ * Links attached to V, whatever carries them (a bearer: eth.c, udp.c).
  *
- * A host sends and accepts V frames only on interfaces an administrator
+ * A host sends and accepts V frames only on links an administrator
  * attached (netlink V_CMD_LINK_ADD, or the ifaces parameter for the
  * initial namespace): plugging V into every interface of a machine would
- * put it on networks nobody chose.
- *
- * An attached link listens to V's multicast address (group Sends, see
- * uapi/linux/v.h), and the host claims its host part on it (map.c).
+ * put it on networks nobody chose.  The protocol names a link by its id
+ * and a peer by a struct v_addr, and sends through the link's
+ * v_bearer_ops: it knows no bearer.
  *
  * Locking: the link list of a host changes under RTNL (netlink commands
  * and the netdevice notifier both run under it) and is read under RCU on
- * the data path.  Each link holds a tracked reference on its device, so
- * the notifier must drop it on NETDEV_UNREGISTER.  MTU changes need no
- * action (read at each send); after an address change the host claims its
- * part again, so the other hosts learn the new address at once.
+ * the data path; links are freed after a grace period.
  */
 #include <linux/etherdevice.h>
-#include <linux/if_arp.h>
+#include <linux/in.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/socket.h>
+#include <net/ipv6.h>
 #include "vkmod.h"
 
-static const u8 v_link_mcast[ETH_ALEN] = V_MCAST_ADDR;
-
-static struct v_link *v_link_find(struct v_host *host, int ifindex)
+/* The link with this id, under RCU or RTNL; NULL when none is attached. */
+struct v_link *v_link_get(struct v_host *host, int id)
 {
 	struct v_link *l;
 
-	list_for_each_entry(l, &host->links, node)
-		if (l->dev->ifindex == ifindex)
+	list_for_each_entry_rcu(l, &host->links, node, lockdep_rtnl_is_held())
+		if (l->id == id)
 			return l;
 	return NULL;
 }
 
-bool v_link_attached(struct v_host *host, const struct net_device *dev)
+/* Add l (its id set) to the host's links; RTNL held. */
+int v_link_insert(struct v_host *host, struct v_link *l)
 {
-	struct v_link *l;
-	bool found = false;
+	ASSERT_RTNL();
+	if (v_link_get(host, l->id))
+		return -EEXIST;
+	l->host = host;
+	list_add_tail_rcu(&l->node, &host->links);
+	WRITE_ONCE(host->nr_links, host->nr_links + 1);
+	return 0;
+}
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(l, &host->links, node)
-		if (l->dev == dev) {
-			found = true;
-			break;
-		}
-	rcu_read_unlock();
-	return found;
+bool v_addr_equal(const struct v_addr *a, const struct v_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	switch (a->family) {
+	case V_ADDR_ETH:
+		return ether_addr_equal(a->mac, b->mac);
+	case V_ADDR_IP4:
+		return a->ip4 == b->ip4 && a->port == b->port;
+	case V_ADDR_IP6:
+		return ipv6_addr_equal(&a->ip6, &b->ip6) && a->port == b->port;
+	}
+	return false;
+}
+
+/* May frames be sent to a (a source address a host can answer)? */
+bool v_addr_valid(const struct v_addr *a)
+{
+	switch (a->family) {
+	case V_ADDR_ETH:
+		return is_valid_ether_addr(a->mac);
+	case V_ADDR_IP4:
+		return a->port && !ipv4_is_zeronet(a->ip4) && !ipv4_is_multicast(a->ip4) &&
+		       !ipv4_is_lbcast(a->ip4);
+	case V_ADDR_IP6:
+		return a->port && !ipv6_addr_any(&a->ip6) && !ipv6_addr_is_multicast(&a->ip6);
+	}
+	return false;
 }
 
 /*
- * Is mac the address of one of our own links?  A host with two links on
- * one segment hears its own broadcasts, which are not collisions.
+ * A source key for an unvouched-for peer (alien.c): link and address,
+ * hashed with the host's secret, bit 63 set (a host part never has it).
  */
-bool v_link_own_addr(struct v_host *host, const u8 *mac)
+u64 v_addr_hash(struct v_host *host, int link, const struct v_addr *a)
+{
+	struct {
+		int link;
+		struct v_addr a;
+	} k = { .link = link };
+
+	memset(&k.a, 0, sizeof(k.a));	/* the hash reads the padding */
+	k.a.family = a->family;
+	k.a.port = a->port;
+	k.a.ip6 = a->ip6;		/* the widest member: all of the union */
+	return BIT_ULL(63) | siphash(&k, sizeof(k), &host->hash_key);
+}
+
+/* a as a netlink attribute: ETH_ALEN bytes, or a struct sockaddr_in(6). */
+int v_addr_put(struct sk_buff *msg, int attr, const struct v_addr *a)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+
+	switch (a->family) {
+	case V_ADDR_ETH:
+		return nla_put(msg, attr, ETH_ALEN, a->mac);
+	case V_ADDR_IP4:
+		s4.sin_addr.s_addr = a->ip4;
+		s4.sin_port = a->port;
+		return nla_put(msg, attr, sizeof(s4), &s4);
+	case V_ADDR_IP6:
+		s6.sin6_addr = a->ip6;
+		s6.sin6_port = a->port;
+		return nla_put(msg, attr, sizeof(s6), &s6);
+	}
+	return 0;
+}
+
+/*
+ * Is a one of this host's own addresses?  A host with two links on one
+ * segment hears its own broadcasts, which are not collisions.
+ */
+bool v_link_own_addr(struct v_host *host, const struct v_addr *a)
 {
 	struct v_link *l;
 	bool own = false;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(l, &host->links, node)
-		if (ether_addr_equal(l->dev->dev_addr, mac)) {
+		if (l->ops->own_addr(l, a)) {
 			own = true;
 			break;
 		}
 	rcu_read_unlock();
 	return own;
-}
-
-/*
- * Attach; RTNL held, and the host's cfg_lock (the key stays as it is).
- * Secure by default: without a cluster key a link is attached only when
- * the administrator asks for an insecure one (-ENOKEY otherwise), as any
- * machine on an unauthenticated link can forge any host's frames.
- */
-int v_link_add(struct v_host *host, int ifindex, bool insecure)
-{
-	struct net_device *dev;
-	struct v_link *l;
-	int err;
-
-	ASSERT_RTNL();
-	dev = __dev_get_by_index(host->net, ifindex);
-	if (!dev)
-		return -ENODEV;
-	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN)
-		return -EINVAL;
-	if (v_link_find(host, ifindex))
-		return -EEXIST;
-	if (!insecure && !v_auth_keyed(host))
-		return -ENOKEY;
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
-	if (!l)
-		return -ENOMEM;
-	/* Without the V group address the link would miss every multicast. */
-	err = dev_mc_add(dev, v_link_mcast);
-	if (err) {
-		kfree(l);
-		return err;
-	}
-	l->dev = dev;
-	l->insecure = insecure;
-	netdev_hold(dev, &l->tracker, GFP_KERNEL);
-	list_add_tail_rcu(&l->node, &host->links);
-	WRITE_ONCE(host->nr_links, host->nr_links + 1);
-	return 0;
 }
 
 /*
@@ -128,19 +152,18 @@ static void v_link_free(struct v_host *host, struct v_link *l)
 {
 	list_del_rcu(&l->node);
 	WRITE_ONCE(host->nr_links, host->nr_links - 1);
-	v_map_flush(host, l->dev->ifindex);
-	dev_mc_del(l->dev, v_link_mcast);
-	netdev_put(l->dev, &l->tracker);
+	v_map_flush(host, l->id);
+	l->ops->release(l);
 	kfree_rcu(l, rcu);
 }
 
 /* Detach; RTNL held. */
-int v_link_del(struct v_host *host, int ifindex)
+int v_link_del(struct v_host *host, int id)
 {
 	struct v_link *l;
 
 	ASSERT_RTNL();
-	l = v_link_find(host, ifindex);
+	l = v_link_get(host, id);
 	if (!l)
 		return -ENOENT;
 	v_link_free(host, l);
@@ -161,37 +184,4 @@ void v_link_host_exit(struct v_host *host)
 		v_link_free(host, l);
 	rtnl_unlock();
 	synchronize_net();
-}
-
-static int v_link_event(struct notifier_block *nb, unsigned long event, void *ptr)
-{
-	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct v_host *host;
-	struct v_link *l;
-
-	if (event != NETDEV_UNREGISTER && event != NETDEV_CHANGEADDR)
-		return NOTIFY_DONE;
-	host = v_host_get(dev_net(dev));
-	l = v_link_find(host, dev->ifindex);
-	if (!l || l->dev != dev)
-		return NOTIFY_DONE;
-	if (event == NETDEV_UNREGISTER)
-		v_link_free(host, l);
-	else
-		v_map_announce(host, dev);
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block v_link_notifier = {
-	.notifier_call = v_link_event,
-};
-
-int v_link_init(void)
-{
-	return register_netdevice_notifier(&v_link_notifier);
-}
-
-void v_link_exit(void)
-{
-	unregister_netdevice_notifier(&v_link_notifier);
 }

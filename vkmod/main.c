@@ -92,7 +92,7 @@ static int __init v_attach_ifaces(void)
 		if (!*name)
 			continue;
 		dev = __dev_get_by_name(&init_net, name);
-		err = dev ? v_link_add(v_host_get(&init_net), dev->ifindex, true) : -ENODEV;
+		err = dev ? v_eth_link_add(v_host_get(&init_net), dev->ifindex, true) : -ENODEV;
 		if (err)
 			pr_err("cannot attach %s: %d\n", name, err);
 	}
@@ -138,13 +138,12 @@ static int __init v_module_init(void)
 	err = v_socket_init();
 	if (err)
 		goto err_host;
-	err = v_link_init();
+	err = v_eth_init();
 	if (err)
 		goto err_socket;
 	err = v_netlink_init();
 	if (err)
 		goto err_link;
-	v_net_init();
 	err = v_attach_ifaces();
 	if (err)
 		goto err_net;
@@ -152,10 +151,9 @@ static int __init v_module_init(void)
 	return 0;
 
 err_net:
-	v_net_exit();
 	v_netlink_exit();
 err_link:
-	v_link_exit();
+	v_eth_exit();
 err_socket:
 	v_socket_exit();
 err_host:
@@ -166,14 +164,14 @@ err_alien:
 }
 
 /*
- * Frames stop first, then the control plane, then the hosts (their
- * links, aliens and tables) go with the pernet subsystem.
+ * The control plane stops first, then Ethernet frames, then the hosts
+ * (their links, UDP sockets included, aliens and tables) go with the
+ * pernet subsystem.
  */
 static void __exit v_module_exit(void)
 {
-	v_net_exit();
 	v_netlink_exit();
-	v_link_exit();
+	v_eth_exit();
 	v_socket_exit();
 	v_host_exit();
 	v_alien_exit();

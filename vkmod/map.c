@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The mapping table: where a host part lives (which attached interface,
- * which MAC address), and the claims that keep host parts unique.
+ * The mapping table: where a host part lives (which attached link, which
+ * address on it), and the claims that keep host parts unique.
  *
  * Every accepted frame for this host (never one for all, such as a WHERE
  * or a GREQUEST: anyone may send those in another's name) teaches the
@@ -23,7 +23,6 @@
  * table is bounded (V_MAP_MAX entries per host); when full, new host parts
  * are not learned, and each frame for them waits for a HERE of its own.
  */
-#include <linux/etherdevice.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -34,8 +33,8 @@
 struct v_map_entry {
 	struct hlist_node node;
 	u32 host_part;
-	int ifindex;
-	u8 mac[ETH_ALEN];
+	int link;			/* the link's id (link.c) */
+	struct v_addr addr;
 	u8 state;			/* enum v_map_state */
 	u8 version;			/* its wire version, as last heard */
 	u32 features;			/* V_WIRE_FEAT_* of its last CLAIM or HERE */
@@ -134,8 +133,8 @@ static void v_map_fence_locked(struct v_host *host, u32 host_part)
  * What a frame of host_part taught us: where it is, which wire version it
  * speaks and (announce: a CLAIM or HERE) its features.
  */
-static void v_map_set(struct v_host *host, u32 host_part, const struct net_device *dev,
-		      const u8 *mac, u8 version, u32 features, bool announce)
+static void v_map_set(struct v_host *host, u32 host_part, const struct v_rx_cb *from,
+		      u8 version, u32 features, bool announce)
 {
 	struct v_map_entry *e, *n;
 
@@ -149,8 +148,8 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct net_devic
 	if (!n)
 		goto out;
 	n->host_part = host_part;
-	n->ifindex = dev->ifindex;
-	ether_addr_copy(n->mac, mac);
+	n->link = from->link;
+	n->addr = from->from;
 	if (announce || n->version != version)
 		n->features = announce ? features : 0;
 	/*
@@ -172,11 +171,12 @@ out:
 
 /*
  * Does host_part's entry already say what a frame of this wire version
- * from mac on dev says (and, announce: its features)?  Then it is only
- * refreshed, and a fence stays as it is: the usual case, nothing new.
+ * from this link and address says (and, announce: its features)?  Then it
+ * is only refreshed, and a fence stays as it is: the usual case, nothing
+ * new.
  */
-static bool v_map_known(struct v_host *host, u32 host_part, const struct net_device *dev,
-			const u8 *mac, bool announce, u32 features)
+static bool v_map_known(struct v_host *host, u32 host_part, const struct v_rx_cb *from,
+			bool announce, u32 features)
 {
 	struct v_map_entry *e;
 	bool known;
@@ -184,8 +184,9 @@ static bool v_map_known(struct v_host *host, u32 host_part, const struct net_dev
 	rcu_read_lock();
 	e = v_map_find(host, host_part);
 	known = e && (e->state == V_MAP_FENCED ||
-		      (e->state == V_MAP_LEARNED && e->ifindex == dev->ifindex &&
-		       ether_addr_equal(e->mac, mac) && (!announce || e->features == features)));
+		      (e->state == V_MAP_LEARNED && e->link == from->link &&
+		       v_addr_equal(&e->addr, &from->from) &&
+		       (!announce || e->features == features)));
 	if (known && e->state != V_MAP_FENCED)
 		WRITE_ONCE(e->last, jiffies);
 	rcu_read_unlock();
@@ -193,17 +194,19 @@ static bool v_map_known(struct v_host *host, u32 host_part, const struct net_dev
 }
 
 /*
- * A frame of this wire version for this host from host_part, from mac on
- * dev: what it says, and what was held for it (where.c).
+ * A frame of this wire version for this host from host_part (skb, its
+ * link and source in v_rx_cb()): what it says, and what was held for it
+ * (where.c).
  */
-void v_map_learn(struct v_host *host, u32 host_part, struct net_device *dev,
-		 const u8 *mac)
+void v_map_learn(struct v_host *host, u32 host_part, const struct sk_buff *skb)
 {
-	if (!host_part || host_part == v_host_part(host) || !is_valid_ether_addr(mac))
+	const struct v_rx_cb *from = v_rx_cb(skb);
+
+	if (!host_part || host_part == v_host_part(host) || !v_addr_valid(&from->from))
 		return;
-	if (!v_map_known(host, host_part, dev, mac, false, 0))
-		v_map_set(host, host_part, dev, mac, V_WIRE_VERSION, 0, false);
-	v_where_release(host, host_part, dev, mac, true);
+	if (!v_map_known(host, host_part, from, false, 0))
+		v_map_set(host, host_part, from, V_WIRE_VERSION, 0, false);
+	v_where_release(host, host_part, skb, true);
 }
 
 /*
@@ -215,17 +218,17 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 {
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_claim *c = (const void *)(h + 1);
-	const u8 *mac = eth_hdr(skb)->h_source;
+	const struct v_rx_cb *from = v_rx_cb(skb);
 	u32 src = be32_to_cpu(h->src_host), features = be32_to_cpu(c->features);
 	u64 nonce = get_unaligned_be64(&c->nonce);
 	bool fenced = false;
 
-	if (!is_valid_ether_addr(mac))
+	if (!v_addr_valid(&from->from))
 		return;
 	/* A host answering as before, while no FENCE about it is confirmed. */
 	if (READ_ONCE(host->confirm_part) != src && h->version == V_WIRE_VERSION &&
-	    v_map_known(host, src, skb->dev, mac, true, features)) {
-		v_where_release(host, src, skb->dev, mac, true);
+	    v_map_known(host, src, from, true, features)) {
+		v_where_release(host, src, skb, true);
 		return;
 	}
 	spin_lock_bh(&host->map_lock);
@@ -241,8 +244,8 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 	}
 	spin_unlock_bh(&host->map_lock);
 	if (!fenced)
-		v_map_set(host, src, skb->dev, mac, h->version, features, true);
-	v_where_release(host, src, skb->dev, mac, !fenced && h->version == V_WIRE_VERSION);
+		v_map_set(host, src, from, h->version, features, true);
+	v_where_release(host, src, skb, !fenced && h->version == V_WIRE_VERSION);
 }
 
 /*
@@ -273,14 +276,14 @@ static void v_map_fence_heard(struct v_host *host, u32 host_part)
 }
 
 /* Where is host_part?  Caller holds rcu_read_lock().  A use keeps it. */
-bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac)
+bool v_map_lookup(struct v_host *host, u32 host_part, int *link, struct v_addr *a)
 {
 	struct v_map_entry *e = v_map_find(host, host_part);
 
 	if (!e || e->state != V_MAP_LEARNED)
 		return false;
-	*ifindex = e->ifindex;
-	ether_addr_copy(mac, e->mac);
+	*link = e->link;
+	*a = e->addr;
 	WRITE_ONCE(e->last, jiffies);
 	return true;
 }
@@ -449,14 +452,13 @@ static struct sk_buff *v_map_frame(struct v_host *host, u8 type, u32 about)
 	return skb;
 }
 
-/* Our part is asked for: HERE, to the asker (host part to) alone. */
-static void v_map_answer_where(struct v_host *host, struct net_device *dev, const u8 *mac,
-			       u32 to)
+/* Our part is asked for (q): HERE, to the asker (host part to) alone. */
+static void v_map_answer_where(struct v_host *host, const struct sk_buff *q, u32 to)
 {
 	struct sk_buff *ans = v_map_frame(host, V_PKT_HERE, 0);
 
 	if (ans)
-		v_net_xmit_dev(host, dev, mac, ans, to);
+		v_net_answer(host, q, to, ans);
 }
 
 /* Ask every host where host_part lives (a mapping-table miss). */
@@ -467,20 +469,20 @@ void v_map_query(struct v_host *host, u32 host_part)
 	if (!skb)
 		return;
 	v_stat_inc(host, V_A_STAT_MAP_QUERIES);
-	v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
+	v_net_broadcast(host, skb, false, V_WIRE_AUTH_ALL);
 }
 
-/* Tell the hosts on dev (or every link) that our part lives here. */
-void v_map_announce(struct v_host *host, struct net_device *dev)
+/* Tell the hosts on l (or every link; RTNL or RCU) that our part lives here. */
+void v_map_announce(struct v_host *host, struct v_link *l)
 {
 	struct sk_buff *skb = v_map_frame(host, V_PKT_CLAIM, 0);
 
 	if (!skb)
 		return;
-	if (dev)
-		v_net_xmit_dev(host, dev, dev->broadcast, skb, V_WIRE_AUTH_ALL);
+	if (l)
+		v_net_bcast_link(host, l, skb, false, V_WIRE_AUTH_ALL);
 	else
-		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
+		v_net_broadcast(host, skb, false, V_WIRE_AUTH_ALL);
 }
 
 /*
@@ -518,19 +520,20 @@ int v_map_claim(struct v_host *host)
 	}
 }
 
-/* Someone else has our host part: count it, say so, and fence it. */
-void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac)
+/* Someone else (skb's sender) has our host part: count it, say so, fence it. */
+void v_map_collision(struct v_host *host, const struct sk_buff *skb)
 {
-	struct sk_buff *skb;
+	const struct v_rx_cb *from = v_rx_cb(skb);
+	struct sk_buff *fence;
 
 	v_stat_inc(host, V_A_STAT_COLLISIONS);
 	if (!v_map_due(&host->fence_sent, MSEC_PER_SEC))
 		return;
-	pr_warn_ratelimited("vkmod: host part %#x also used by %pM on %s\n",
-			    v_host_part(host), mac, dev->name);
-	skb = v_map_frame(host, V_PKT_FENCE, v_host_part(host));
-	if (skb)
-		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
+	pr_warn_ratelimited("vkmod: host part %#x also used by a host on link %d\n",
+			    v_host_part(host), from->link);
+	fence = v_map_frame(host, V_PKT_FENCE, v_host_part(host));
+	if (fence)
+		v_net_broadcast(host, fence, false, V_WIRE_AUTH_ALL);
 }
 
 /* Another host has our part: a claim in its window fails; count it. */
@@ -553,8 +556,6 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_claim *c = (const void *)(h + 1);
 	u32 src = be32_to_cpu(h->src_host);
-	const u8 *mac = eth_hdr(skb)->h_source;
-	struct net_device *dev = skb->dev;
 	struct sk_buff *ans;
 	bool mine = src == v_host_part(host);
 
@@ -577,7 +578,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		if (h->type == V_PKT_CLAIM || h->type == V_PKT_HERE)
 			v_map_announced(host, skb);
 		else if (h->type == V_PKT_WHERE && be32_to_cpu(c->host) == v_host_part(host))
-			v_map_answer_where(host, dev, mac, V_WIRE_AUTH_ALL);	/* as it reads it */
+			v_map_answer_where(host, skb, V_WIRE_AUTH_ALL);	/* as it reads it */
 		goto out;
 	}
 
@@ -594,7 +595,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		v_map_denied(host);
 		ans = v_map_frame(host, V_PKT_DENY, 0);
 		if (ans)	/* for the claimer, whose part is ours */
-			v_net_xmit_dev(host, dev, mac, ans, src);
+			v_net_answer(host, skb, src, ans);
 		break;
 	case V_PKT_DENY:
 		if (mine)
@@ -608,7 +609,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		break;
 	default:	/* WHERE, HERE */
 		if (mine) {
-			v_map_collision(host, dev, mac);
+			v_map_collision(host, skb);
 			break;
 		}
 		/*
@@ -618,7 +619,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		if (h->type == V_PKT_HERE)
 			v_map_announced(host, skb);
 		else if (be32_to_cpu(c->host) == v_host_part(host))
-			v_map_answer_where(host, dev, mac, src);
+			v_map_answer_where(host, skb, src);
 	}
 out:
 	kfree_skb(skb);
@@ -672,8 +673,8 @@ void v_map_host_exit(struct v_host *host)
 	v_where_purge(host);
 }
 
-/* Forget the entries learned on an interface (0: all of them). */
-void v_map_flush(struct v_host *host, int ifindex)
+/* Forget the entries learned on a link (0: all of them). */
+void v_map_flush(struct v_host *host, int link)
 {
 	struct v_map_entry *e;
 	struct hlist_node *tmp;
@@ -682,9 +683,31 @@ void v_map_flush(struct v_host *host, int ifindex)
 	spin_lock_bh(&host->map_lock);
 	for (i = 0; i < V_MAP_BUCKETS; i++)
 		hlist_for_each_entry_safe(e, tmp, &host->map[i], node)
-			if (!ifindex || (e->ifindex == ifindex && e->state != V_MAP_FENCED))
+			if (!link || (e->link == link && e->state != V_MAP_FENCED))
 				v_map_remove(host, e);
 	spin_unlock_bh(&host->map_lock);
+}
+
+/*
+ * Where an entry's frames go: its link (an Ethernet link's id is its
+ * ifindex, also given as V_A_LINK_IFINDEX as before) and address.
+ */
+static int v_map_fill_path(struct sk_buff *skb, const struct v_map_entry *e)
+{
+	static const u8 none[ETH_ALEN];
+
+	if (!e->link)	/* as before links had ids: ifindex 0, no address */
+		return nla_put_u32(skb, V_A_LINK_IFINDEX, 0) ||
+		       nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, none) ? -EMSGSIZE : 0;
+	if (nla_put_u32(skb, V_A_LINK_ID, e->link))
+		return -EMSGSIZE;
+	if (e->addr.family == V_ADDR_ETH &&
+	    (nla_put_u32(skb, V_A_LINK_IFINDEX, e->link) ||
+	     nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, e->addr.mac)))
+		return -EMSGSIZE;
+	if (e->addr.family != V_ADDR_ETH)
+		return v_addr_put(skb, V_A_LINK_ENDPOINT, &e->addr);
+	return 0;
 }
 
 /* Dump the table (cb->args: bucket, position in it). */
@@ -705,8 +728,7 @@ int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback
 			if (!hdr)
 				goto full;
 			if (nla_put_u32(skb, V_A_MAP_HOST, e->host_part) ||
-			    nla_put_u32(skb, V_A_LINK_IFINDEX, e->ifindex) ||
-			    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, e->mac) ||
+			    v_map_fill_path(skb, e) ||
 			    nla_put_u8(skb, V_A_MAP_STATE, e->state) ||
 			    nla_put_u8(skb, V_A_MAP_VERSION, e->version) ||
 			    nla_put_u32(skb, V_A_MAP_FEATURES, e->features) ||

@@ -2,10 +2,9 @@
 /*
  * V frames on the wire, and the client side of remote transactions.
  *
- * Frames are raw Ethernet frames of EtherType `ethertype`, sent with
- * dev_queue_xmit() on attached links and received by one packet_type
- * handler; dev_net(skb->dev) says which host (network namespace) a frame
- * is for.  The layout is documented in uapi/linux/v.h.
+ * Frames go out and come in through the links' bearers (link.c: raw
+ * Ethernet, UDP), which know nothing of V; this file knows no bearer.
+ * The layout is documented in uapi/linux/v.h.
  *
  * A remote Send is driven by the sending thread itself, in process
  * context, from its wait loop (ipc.c calls v_net_client_work()): it keeps
@@ -17,8 +16,6 @@
  * A stopped sender does not retransmit; when it resumes, the server's
  * alien answers the retransmission from its cache.
  */
-#include <linux/etherdevice.h>
-#include <linux/if_ether.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include "vkmod.h"
@@ -31,8 +28,6 @@
 #define V_LOCAL_PAYLOAD	(8192 - sizeof(struct v_wire_hdr))
 /* Room for a whole MoveTo train and a response beside it. */
 #define V_RESP_QUEUE_MAX	(2 * V_WIRE_TRAIN + V_WIRE_MAX_FRAGS)
-
-static struct packet_type v_packet_type;
 
 struct sk_buff *v_net_alloc(struct v_host *host, u8 type, size_t payload, gfp_t gfp)
 {
@@ -72,7 +67,7 @@ struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 /*
  * The copy of a kept frame (a request kept for retransmission, a cached
  * reply, a MoveTo block) that goes on the wire.  A clone shares the data,
- * but transmitting writes into it (v_net_xmit_dev() sets the V length the
+ * but transmitting writes into it (v_net_xmit_link() sets the V length the
  * first time, the link layer pushes its header into the headroom), so, as
  * TCP does with its retransmission queue, a frame is cloned only while no
  * earlier clone of it is still around (queued at a receiver, or in a
@@ -94,26 +89,54 @@ static void v_net_set_len(struct sk_buff *skb)
 		h->len = len;
 }
 
+/* Is skb (signed) more than l carries to a (NULL: to all)? */
+static bool v_net_too_big(struct v_link *l, const struct v_addr *a, const struct sk_buff *skb)
+{
+	return skb->len > (l->ops->frame_max ?: l->ops->mtu(l, a));
+}
+
 /*
- * Send a frame (consumed) on dev to mac, signed for host part to (frames
- * for all: any) when the host has a key.
+ * Send a frame (consumed) on link l to a, signed for host part to (frames
+ * for all: any) when the host has a key.  Under RCU or RTNL.
  */
-void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
-		    struct sk_buff *skb, u32 to)
+void v_net_xmit_link(struct v_host *host, struct v_link *l, const struct v_addr *a,
+		     struct sk_buff *skb, u32 to)
 {
 	v_net_set_len(skb);
-	if (!(dev->flags & IFF_UP) || v_auth_sign(host, skb, to) || skb->len > dev->mtu) {
-		kfree_skb(skb);
-		return;
-	}
-	skb->dev = dev;
-	skb->protocol = htons(v_ethertype);
-	if (dev_hard_header(skb, dev, v_ethertype, mac, dev->dev_addr, skb->len) < 0) {
+	if (!l->ops->up(l) || v_auth_sign(host, skb, to) || v_net_too_big(l, a, skb)) {
 		kfree_skb(skb);
 		return;
 	}
 	v_stat_inc(host, V_A_STAT_TX_FRAMES);
-	dev_queue_xmit(skb);
+	l->ops->xmit(l, skb, a);
+}
+
+/* The same to every host on l (v_net_broadcast()). */
+void v_net_bcast_link(struct v_host *host, struct v_link *l, struct sk_buff *skb,
+		      bool group, u32 to)
+{
+	v_net_set_len(skb);
+	if (!l->ops->up(l) || v_auth_sign(host, skb, to) || v_net_too_big(l, NULL, skb)) {
+		kfree_skb(skb);
+		return;
+	}
+	v_stat_inc(host, V_A_STAT_TX_FRAMES);
+	l->ops->broadcast(l, skb, group);
+}
+
+/* Send a frame (consumed) on the link with this id, if still attached. */
+static void v_net_xmit_id(struct v_host *host, int link, const struct v_addr *a,
+			  struct sk_buff *skb, u32 to)
+{
+	struct v_link *l;
+
+	rcu_read_lock();
+	l = v_link_get(host, link);
+	if (l)
+		v_net_xmit_link(host, l, a, skb, to);
+	else
+		kfree_skb(skb);
+	rcu_read_unlock();
 }
 
 static void v_net_dispatch(struct v_host *host, struct sk_buff *skb);
@@ -127,24 +150,25 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb);
  */
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
 {
-	struct net_device *dev;
-	u8 mac[ETH_ALEN];
-	int ifindex;
+	struct v_addr a;
+	struct v_link *l;
+	int link;
 
 	if (!skb)
 		return;
 	if (dst_host == v_host_part(host)) {
 		v_net_set_len(skb);
+		memset(v_rx_cb(skb), 0, sizeof(struct v_rx_cb));	/* no link */
 		local_bh_disable();
 		v_net_dispatch(host, skb);
 		local_bh_enable();
 		return;
 	}
 	rcu_read_lock();
-	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
-		dev = dev_get_by_index_rcu(host->net, ifindex);
-		if (dev && v_link_attached(host, dev)) {
-			v_net_xmit_dev(host, dev, mac, skb, dst_host);
+	if (v_map_lookup(host, dst_host, &link, &a)) {
+		l = v_link_get(host, link);
+		if (l) {
+			v_net_xmit_link(host, l, &a, skb, dst_host);
 			rcu_read_unlock();
 			return;
 		}
@@ -169,19 +193,21 @@ void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb)
  */
 void v_net_answer(struct v_host *host, const struct sk_buff *q, u32 to, struct sk_buff *out)
 {
-	if (!q->dev || !skb_mac_header_was_set(q)) {
+	const struct v_rx_cb *cb = v_rx_cb(q);
+
+	if (!cb->link) {
 		v_net_xmit(host, to, out);
 		return;
 	}
-	v_net_xmit_dev(host, q->dev, eth_hdr(q)->h_source, out, to);
+	v_net_xmit_id(host, cb->link, &cb->from, out, to);
 }
 
 /*
- * Send a frame (consumed) on every attached link, to mac (a multicast
- * address) or to each link's broadcast address (mac NULL); signed for
- * host part to, or for all (to V_WIRE_AUTH_ALL, or a frame for all).
+ * Send a frame (consumed) to every host on every attached link (group: to
+ * V's multicast group where the bearer has one); signed for host part to,
+ * or for all (to V_WIRE_AUTH_ALL, or a frame for all).
  */
-void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac, u32 to)
+void v_net_broadcast(struct v_host *host, struct sk_buff *skb, bool group, u32 to)
 {
 	struct v_link *l, *last = NULL;
 
@@ -192,43 +218,63 @@ void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac, u3
 			struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
 
 			if (c)
-				v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, c, to);
+				v_net_bcast_link(host, last, c, group, to);
 		}
 		last = l;
 	}
 	if (last)
-		v_net_xmit_dev(host, last->dev, mac ?: last->dev->broadcast, skb, to);
+		v_net_bcast_link(host, last, skb, group, to);
 	else
 		kfree_skb(skb);
 	rcu_read_unlock();
 }
 
-/* Payload bytes a frame to dst_host may carry after the V header (and
- * before the trailer of an authenticated frame).
- */
-unsigned int v_net_payload_max(struct v_host *host, u32 dst_host)
+/* The mtu, or (cap) the largest frame, of l to a (NULL: to all). */
+static unsigned int v_net_link_mtu(struct v_link *l, const struct v_addr *a, bool cap)
 {
-	unsigned int mtu = 0;
-	struct net_device *dev;
-	struct v_link *l;
-	u8 mac[ETH_ALEN];
-	int ifindex;
+	return cap && l->ops->frame_max ? l->ops->frame_max : l->ops->mtu(l, a);
+}
+
+/*
+ * Payload bytes a frame to dst_host carries after the V header (and
+ * before the trailer of an authenticated frame): what frames are built
+ * for, or (cap) the most the link takes.  They differ on a bearer whose
+ * mtu falls (udp.c): a peer that built its trains for the old one is
+ * still answered in its blocks, which IP fragments.
+ */
+static unsigned int __v_net_payload(struct v_host *host, u32 dst_host, bool cap)
+{
+	unsigned int mtu = 0, m;
+	struct v_link *l = NULL;
+	struct v_addr a;
+	int link;
 
 	if (dst_host == v_host_part(host))
 		return V_LOCAL_PAYLOAD;
 	rcu_read_lock();
-	if (v_map_lookup(host, dst_host, &ifindex, mac)) {
-		dev = dev_get_by_index_rcu(host->net, ifindex);
-		if (dev)
-			mtu = READ_ONCE(dev->mtu);
-	}
-	if (!mtu)
-		list_for_each_entry_rcu(l, &host->links, node)
-			if (!mtu || READ_ONCE(l->dev->mtu) < mtu)
-				mtu = READ_ONCE(l->dev->mtu);
+	if (v_map_lookup(host, dst_host, &link, &a))
+		l = v_link_get(host, link);
+	if (l)
+		mtu = v_net_link_mtu(l, &a, cap);
+	else
+		list_for_each_entry_rcu(l, &host->links, node) {
+			m = v_net_link_mtu(l, NULL, cap);
+			if (!mtu || m < mtu)
+				mtu = m;
+		}
 	rcu_read_unlock();
 	mtu -= min(mtu, v_auth_overhead(host));
 	return mtu > sizeof(struct v_wire_hdr) ? mtu - sizeof(struct v_wire_hdr) : 0;
+}
+
+unsigned int v_net_payload_max(struct v_host *host, u32 dst_host)
+{
+	return __v_net_payload(host, dst_host, false);
+}
+
+unsigned int v_net_payload_cap(struct v_host *host, u32 dst_host)
+{
+	return __v_net_payload(host, dst_host, true);
 }
 
 static u32 v_net_req_dst_host(const struct v_txn *t)
@@ -245,7 +291,6 @@ static u32 v_net_req_dst_host(const struct v_txn *t)
  */
 static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 {
-	static const u8 mcast[ETH_ALEN] = V_MCAST_ADDR;
 	struct sk_buff *skb = v_net_copy_kept(t->req_skb, GFP_KERNEL);
 
 	if (!skb)
@@ -278,7 +323,7 @@ static void v_net_req_xmit(struct v_host *host, struct v_txn *t)
 	} else {
 		if (v_group_has_members(host, t->group))
 			v_net_xmit(host, v_host_part(host), skb_copy(skb, GFP_KERNEL));
-		v_net_broadcast(host, skb, mcast, V_WIRE_AUTH_ALL);
+		v_net_broadcast(host, skb, true, V_WIRE_AUTH_ALL);
 	}
 }
 
@@ -853,7 +898,6 @@ void v_net_client_done(struct v_txn *t)
  */
 void v_net_group_again(struct v_host *host, struct v_txn *t)
 {
-	static const u8 mcast[ETH_ALEN] = V_MCAST_ADDR;
 	struct sk_buff *skb = NULL;
 	u64 q = 0;
 
@@ -867,7 +911,7 @@ void v_net_group_again(struct v_host *host, struct v_txn *t)
 		return;
 	v_stat_inc(host, V_A_STAT_RETRANSMITS);
 	if (!q)
-		v_net_broadcast(host, skb, mcast, V_WIRE_AUTH_ALL);
+		v_net_broadcast(host, skb, true, V_WIRE_AUTH_ALL);
 	else if (v_id_host(q) != v_host_part(host))
 		v_net_xmit(host, v_id_host(q), skb);
 	else
@@ -1117,55 +1161,50 @@ drop:
 	kfree_skb(skb);
 }
 
-/* Every V frame arrives here, in softirq context. */
-static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
-		     struct packet_type *pt, struct net_device *orig_dev)
+/*
+ * Every V frame arrives here from its link's bearer, in softirq context,
+ * skb->data at its V header and v_rx_cb() saying where it came from.
+ */
+void v_net_rcv_frame(struct v_host *host, struct v_link *l, struct sk_buff *skb)
 {
-	struct v_host *host = v_host_get(dev_net(dev));
 	const struct v_wire_hdr *h;
 	u32 len;
 
-	if (skb->pkt_type == PACKET_OTHERHOST || skb->pkt_type == PACKET_LOOPBACK ||
-	    !v_link_attached(host, dev))
-		goto drop_silently;
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (!skb)
-		return NET_RX_DROP;
 	if (!pskb_may_pull(skb, sizeof(*h))) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
-		goto drop_silently;
+		goto drop;
 	}
 	h = (const void *)skb->data;
 	/* Of another version, only CLAIM, WHERE and HERE are read (map.c). */
 	if (h->version != V_WIRE_VERSION) {
 		v_stat_inc(host, V_A_STAT_DROP_VERSION);
 		if (h->type != V_PKT_CLAIM && h->type != V_PKT_WHERE && h->type != V_PKT_HERE)
-			goto drop_silently;
+			goto drop;
 	}
 	if (!h->type || h->type > V_PKT_MAX) {
 		v_stat_inc(host, V_A_STAT_DROP_TYPE);
-		goto drop_silently;
+		goto drop;
 	}
 	/* Tag and counter (auth.c), before the frame may teach us anything. */
 	if (!v_auth_rcv(host, skb))
-		goto drop_silently;
+		goto drop;
 	h = (const void *)skb->data;
 	len = be32_to_cpu(h->len);
 	/* Ethernet pads short frames: trust the header's length, not skb->len. */
 	if (len > skb->len - sizeof(*h) || pskb_trim(skb, sizeof(*h) + len) ||
 	    !pskb_may_pull(skb, sizeof(*h) + len)) {
 		v_stat_inc(host, V_A_STAT_DROP_SHORT);
-		goto drop_silently;
+		goto drop;
 	}
 	h = (const void *)skb->data;
 	v_stat_inc(host, V_A_STAT_RX_FRAMES);
 	/* Claims and host-part queries (map.c) may carry our own host part. */
 	if (v_map_rcv(host, skb))
-		return NET_RX_SUCCESS;
+		return;
 	if (be32_to_cpu(h->src_host) == v_host_part(host)) {
-		if (!v_link_own_addr(host, eth_hdr(skb)->h_source))
-			v_map_collision(host, dev, eth_hdr(skb)->h_source);
-		goto drop_silently;
+		if (!v_link_own_addr(host, &v_rx_cb(skb)->from))
+			v_map_collision(host, skb);
+		goto drop;
 	}
 	/*
 	 * Only a frame sent to this host's address for this host teaches the
@@ -1173,13 +1212,12 @@ static int v_net_rcv(struct sk_buff *skb, struct net_device *dev,
 	 * broadcast in its sender's name, could come from anyone.
 	 */
 	if (skb->pkt_type == PACKET_HOST && !v_auth_for_all(h->type))
-		v_map_learn(host, be32_to_cpu(h->src_host), dev, eth_hdr(skb)->h_source);
+		v_map_learn(host, be32_to_cpu(h->src_host), skb);
 	v_net_dispatch(host, skb);
-	return NET_RX_SUCCESS;
+	return;
 
-drop_silently:
+drop:
 	kfree_skb(skb);
-	return NET_RX_DROP;
 }
 
 /* Hand a checked frame (skb->data at its V header) to its handler; BH off. */
@@ -1237,17 +1275,4 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
 	default:
 		v_net_client_rcv(host, skb);
 	}
-}
-
-int v_net_init(void)
-{
-	v_packet_type.type = htons(v_ethertype);
-	v_packet_type.func = v_net_rcv;
-	dev_add_pack(&v_packet_type);
-	return 0;
-}
-
-void v_net_exit(void)
-{
-	dev_remove_pack(&v_packet_type);	/* waits for receivers in flight */
 }

@@ -53,6 +53,11 @@ static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
 	/* At most V_HOST_KEY_LEN bytes here; exactly that or 0 in the handler. */
 	[V_A_HOST_KEY] = { .type = NLA_BINARY, .len = V_HOST_KEY_LEN },
 	[V_A_LINK_INSECURE] = { .type = NLA_FLAG },
+	[V_A_LINK_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[V_A_LINK_KIND] = NLA_POLICY_MAX(NLA_U8, V_LINK_KIND_UDP),
+	[V_A_LINK_LOCAL] = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
+	[V_A_LINK_PEERS] = { .type = NLA_NESTED },
+	[V_A_LINK_MTU] = NLA_POLICY_RANGE(NLA_U32, V_UDP_MTU_MIN, 65507),
 	[V_A_HOST_INHERIT_RT] = NLA_POLICY_MAX(NLA_U32, MAX_RT_PRIO - 1),
 };
 
@@ -63,38 +68,157 @@ static struct v_host *v_genl_host(struct genl_info *info)
 	return v_host_get(genl_info_net(info));
 }
 
-static int v_genl_link_change_locked(struct v_host *host, struct genl_info *info,
-				     int ifindex)
+/* A struct sockaddr_in or sockaddr_in6 attribute (port 0: V_UDP_PORT). */
+static int v_genl_addr(const struct nlattr *nla, struct v_addr *a)
+{
+	const struct sockaddr_in6 *s6 = nla_data(nla);
+	const struct sockaddr_in *s4 = nla_data(nla);
+
+	memset(a, 0, sizeof(*a));
+	if (nla_len(nla) == sizeof(*s4) && s4->sin_family == AF_INET) {
+		a->family = V_ADDR_IP4;
+		a->ip4 = s4->sin_addr.s_addr;
+		a->port = s4->sin_port;
+	} else if (nla_len(nla) == sizeof(*s6) && s6->sin6_family == AF_INET6) {
+		a->family = V_ADDR_IP6;
+		a->ip6 = s6->sin6_addr;
+		a->port = s6->sin6_port;
+	} else {
+		return -EINVAL;
+	}
+	if (!a->port)
+		a->port = htons(V_UDP_PORT);
+	return 0;
+}
+
+/*
+ * V_CMD_LINK_ADD of a UDP link (RTNL held): its local address and peers
+ * from the attributes; the link's id, or an error (extack set).
+ */
+static int v_genl_udp_add(struct v_host *host, struct genl_info *info)
+{
+	struct nlattr *peers = info->attrs[V_A_LINK_PEERS], *nla;
+	unsigned int n = 0, mtu = 0;
+	struct v_addr local, *p;
+	int rem, err;
+
+	if (nla_get_flag(info->attrs[V_A_LINK_INSECURE])) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a UDP link has no insecure mode: it needs the cluster key");
+		return -EINVAL;
+	}
+	if (!info->attrs[V_A_LINK_LOCAL] || v_genl_addr(info->attrs[V_A_LINK_LOCAL], &local)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a UDP link needs a local sockaddr_in or sockaddr_in6");
+		return -EINVAL;
+	}
+	if (info->attrs[V_A_LINK_MTU])
+		mtu = nla_get_u32(info->attrs[V_A_LINK_MTU]);
+	p = kcalloc(V_UDP_PEERS_MAX, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	err = 0;
+	if (peers)
+		nla_for_each_nested(nla, peers, rem) {
+			if (n == V_UDP_PEERS_MAX) {
+				NL_SET_ERR_MSG(info->extack, "more peers than V_UDP_PEERS_MAX");
+				err = -E2BIG;
+				break;
+			}
+			if (nla_type(nla) != V_A_LINK_PEER || v_genl_addr(nla, &p[n])) {
+				NL_SET_ERR_MSG_ATTR(info->extack, nla,
+						    "a peer is a sockaddr_in or sockaddr_in6");
+				err = -EINVAL;
+				break;
+			}
+			n++;
+		}
+	if (!err) {
+		err = v_udp_link_add(host, &local, p, n, mtu);
+		if (err == -EINVAL)
+			NL_SET_ERR_MSG(info->extack,
+				       "peers must be addresses of the local address's family");
+		else if (err == -ENOKEY)
+			NL_SET_ERR_MSG(info->extack,
+				       "a UDP link needs the cluster key (it has no insecure mode)");
+		else if (err == -EADDRINUSE)
+			NL_SET_ERR_MSG(info->extack, "local UDP port already in use");
+		else if (err == -EADDRNOTAVAIL)
+			NL_SET_ERR_MSG(info->extack, "not a local address");
+		else if (err == -ENOSPC)
+			NL_SET_ERR_MSG(info->extack, "V_UDP_LINKS_MAX UDP links already");
+	}
+	kfree(p);
+	return err;
+}
+
+/* Attach or detach (RTNL held): the link's id, or an error. */
+static int v_genl_link_apply(struct v_host *host, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	int id, err;
+
+	if (info->genlhdr->cmd == V_CMD_LINK_DEL) {
+		id = attrs[V_A_LINK_ID] ? nla_get_u32(attrs[V_A_LINK_ID]) :
+		     nla_get_u32(attrs[V_A_LINK_IFINDEX]);
+		return v_link_del(host, id);
+	}
+	if (attrs[V_A_LINK_KIND] && nla_get_u8(attrs[V_A_LINK_KIND]) == V_LINK_KIND_UDP)
+		return v_genl_udp_add(host, info);
+	if (GENL_REQ_ATTR_CHECK(info, V_A_LINK_IFINDEX))
+		return -EINVAL;
+	id = nla_get_u32(attrs[V_A_LINK_IFINDEX]);
+	err = v_eth_link_add(host, id, nla_get_flag(attrs[V_A_LINK_INSECURE]));
+	return err ?: id;
+}
+
+static int v_genl_link_reply(struct genl_info *info, int id)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &v_genl_family, 0, V_CMD_LINK_ADD);
+	if (!hdr || nla_put_u32(msg, V_A_LINK_ID, id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int v_genl_link_change_locked(struct v_host *host, struct genl_info *info)
 {
 	int err;
 
 	rtnl_lock();
-	if (info->genlhdr->cmd == V_CMD_LINK_ADD)
-		err = v_link_add(host, ifindex, nla_get_flag(info->attrs[V_A_LINK_INSECURE]));
-	else
-		err = v_link_del(host, ifindex);
+	err = v_genl_link_apply(host, info);
 	rtnl_unlock();
 	/* The claim waits for answers: not under RTNL. */
-	if (!err && info->genlhdr->cmd == V_CMD_LINK_ADD) {
+	if (err > 0 && info->genlhdr->cmd == V_CMD_LINK_ADD) {
+		int id = err;
+
 		err = v_map_claim(host);
 		if (err) {
 			rtnl_lock();
-			v_link_del(host, ifindex);
+			v_link_del(host, id);
 			rtnl_unlock();
 			NL_SET_ERR_MSG(info->extack,
 				       "host part already used by another host on this network");
 			return err;
 		}
+		return v_genl_link_reply(info, id);
 	}
 	if (err == -ENODEV)
 		NL_SET_ERR_MSG(info->extack, "no such interface");
-	else if (err == -EINVAL)
+	else if (err == -EINVAL && !info->extack->_msg)
 		NL_SET_ERR_MSG(info->extack, "not an Ethernet interface");
 	else if (err == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "interface already attached to V");
 	else if (err == -ENOENT)
-		NL_SET_ERR_MSG(info->extack, "interface not attached to V");
-	else if (err == -ENOKEY)
+		NL_SET_ERR_MSG(info->extack, "link not attached to V");
+	else if (err == -ENOKEY && !info->extack->_msg)
 		NL_SET_ERR_MSG(info->extack,
 			       "no cluster key: set one first, or ask for an insecure link");
 	return err;
@@ -105,29 +229,27 @@ static int v_genl_link_change(struct sk_buff *skb, struct genl_info *info)
 	struct v_host *host = v_genl_host(info);
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, V_A_LINK_IFINDEX))
+	if (info->genlhdr->cmd == V_CMD_LINK_DEL && !info->attrs[V_A_LINK_ID] &&
+	    GENL_REQ_ATTR_CHECK(info, V_A_LINK_IFINDEX))
 		return -EINVAL;
 	mutex_lock(&host->cfg_lock);
-	err = v_genl_link_change_locked(host, info,
-					nla_get_u32(info->attrs[V_A_LINK_IFINDEX]));
+	err = v_genl_link_change_locked(host, info);
 	mutex_unlock(&host->cfg_lock);
 	return err;
 }
 
 static int v_genl_link_fill(struct sk_buff *skb, struct netlink_callback *cb,
-			    struct net_device *dev, bool insecure)
+			    struct v_link *l)
 {
 	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				&v_genl_family, NLM_F_MULTI, V_CMD_LINK_GET);
 
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, V_A_LINK_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, V_A_LINK_IFNAME, dev->name) ||
-	    nla_put_u32(skb, V_A_LINK_MTU, dev->mtu) ||
-	    nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, dev->dev_addr) ||
-	    nla_put_u8(skb, V_A_LINK_UP, netif_running(dev) && netif_carrier_ok(dev)) ||
-	    (insecure && nla_put_flag(skb, V_A_LINK_INSECURE))) {
+	if (nla_put_u32(skb, V_A_LINK_ID, l->id) ||
+	    nla_put_u8(skb, V_A_LINK_KIND, l->ops->kind) ||
+	    l->ops->fill(l, skb) ||
+	    (l->insecure && nla_put_flag(skb, V_A_LINK_INSECURE))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -140,17 +262,23 @@ static int v_genl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct v_host *host = v_host_get(sock_net(skb->sk));
 	long skip = cb->args[0], i = 0;
 	struct v_link *l;
+	int err = 0;
 
 	rtnl_lock();
 	list_for_each_entry(l, &host->links, node) {
 		if (i++ < skip)
 			continue;
-		if (v_genl_link_fill(skb, cb, l->dev, l->insecure))
+		err = v_genl_link_fill(skb, cb, l);
+		if (err)
 			break;
 		cb->args[0] = i;
 	}
 	rtnl_unlock();
-	return skb->len;
+	/*
+	 * A link that does not fit an empty message (a UDP link's peers in a
+	 * reader's small buffer) ends the dump with an error, not silently.
+	 */
+	return err && !skb->len ? err : skb->len;
 }
 
 /*

@@ -391,11 +391,11 @@ static void v_rwatch_probe(struct v_host *host, const struct v_rwprobe *p, u32 *
 	u32 part = v_id_host(p->watched);
 	unsigned int i;
 	bool known;
-	int ifindex;
-	u8 mac[ETH_ALEN];
+	struct v_addr a;
+	int link;
 
 	rcu_read_lock();
-	known = v_map_lookup(host, part, &ifindex, mac);
+	known = v_map_lookup(host, part, &link, &a);
 	rcu_read_unlock();
 	if (known) {
 		v_net_xmit(host, part, v_rwatch_frame(host, V_PKT_WATCH, p->watcher, p->watched,

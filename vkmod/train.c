@@ -608,7 +608,7 @@ void v_train_client_move_from(struct v_sock *vs, struct v_txn *t, struct sk_buff
 	if (READ_ONCE(t->ans_host))
 		server_host = READ_ONCE(t->ans_host);
 	count = DIV_ROUND_UP(len, block);
-	max = v_net_payload_max(vs->host, server_host);
+	max = v_net_payload_cap(vs->host, server_host);
 	if (count > V_WIRE_TRAIN || max < sizeof(struct v_wire_data) ||
 	    block > max - sizeof(struct v_wire_data))
 		return;

@@ -11,8 +11,11 @@
  *             locking and lifetime rules of transactions)
  *   segment.c direct copies to and from a sender's segment (MoveTo/MoveFrom)
  *   registry.c logical ids (SetPid / GetPid)
- *   link.c    interfaces attached to V, netdevice notifier
- *   map.c     the mapping table: host part -> link and MAC address, host
+ *   link.c    links attached to V: the list, the bearer-neutral calls
+ *   eth.c     the raw Ethernet bearer: frames of V's EtherType, netdevice
+ *             notifier
+ *   udp.c     the UDP bearer: V frames in UDP over IPv4 and IPv6
+ *   map.c     the mapping table: host part -> link and address, host
  *             part claims and collisions, aging
  *   where.c   frames held while WHERE asks where their host is
  *   group.c   process groups: membership, members queries, GetReply
@@ -44,6 +47,8 @@
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
 #include <linux/netdevice.h>
+#include <linux/if_ether.h>
+#include <linux/in6.h>
 #include <net/sock.h>
 #include <uapi/linux/v.h>
 #include "compat.h"
@@ -66,14 +71,92 @@ struct v_auth;
 struct v_rwait;
 struct v_boost;
 
-/* An interface attached to V (link.c). */
+/*
+ * Where a frame came from or goes to on a link, whatever its bearer: a MAC
+ * address (raw Ethernet), or an IPv4 or IPv6 address and UDP port.
+ */
+enum v_addr_family {
+	V_ADDR_NONE,
+	V_ADDR_ETH,
+	V_ADDR_IP4,
+	V_ADDR_IP6,
+};
+
+struct v_addr {
+	u8 family;			/* enum v_addr_family */
+	__be16 port;			/* UDP: its port */
+	union {
+		u8 mac[ETH_ALEN];
+		__be32 ip4;
+		struct in6_addr ip6;
+	};
+};
+
+struct v_link;
+
+/*
+ * A bearer: what carries V frames (link.c).  The protocol (aliens, trains,
+ * the map, groups) sends through these and knows no bearer.  Every call
+ * is made under rcu_read_lock() (or RTNL), from softirq or process context.
+ * skb->data is at the V header, the frame signed and its V length set.
+ */
+struct v_bearer_ops {
+	u8 kind;			/* enum v_link_kind */
+	/*
+	 * The largest frame xmit takes (0: mtu()): a bearer whose mtu can
+	 * fall (udp.c) still carries what was built for the old one.
+	 */
+	unsigned int frame_max;
+	/* Send skb (consumed) to a; a counter of the bearer's says why not. */
+	void (*xmit)(struct v_link *l, struct sk_buff *skb, const struct v_addr *a);
+	/* Send skb (consumed) to every host on l (group: V's multicast group). */
+	void (*broadcast)(struct v_link *l, struct sk_buff *skb, bool group);
+	/* The largest V frame (header, payload, tag) l carries to a (NULL: to all). */
+	unsigned int (*mtu)(struct v_link *l, const struct v_addr *a);
+	bool (*up)(struct v_link *l);
+	/* Is a this host's own address on l (its own frames, looped back)? */
+	bool (*own_addr)(struct v_link *l, const struct v_addr *a);
+	/* Its attributes in a V_CMD_LINK_GET message. */
+	int (*fill)(struct v_link *l, struct sk_buff *msg);
+	/* Detach (RTNL held): no frame is sent or received on l afterwards. */
+	void (*release)(struct v_link *l);
+};
+
+/*
+ * A link attached to V (link.c): an Ethernet interface, or a UDP socket.
+ * Its id names it in the map and in netlink: the interface's ifindex, or
+ * V_LINK_ID_UDP and up for UDP links.
+ */
 struct v_link {
 	struct list_head node;
-	struct net_device *dev;
+	const struct v_bearer_ops *ops;
+	struct v_host *host;
+	int id;
 	bool insecure;			/* attached without a key, as asked */
-	netdevice_tracker tracker;
+	union {
+		struct {		/* eth.c */
+			struct net_device *dev;
+			netdevice_tracker tracker;
+		} eth;
+		struct v_udp *udp;	/* udp.c */
+	};
 	struct rcu_head rcu;
 };
+
+/*
+ * A received frame's link and source (skb->cb), set by the bearer before
+ * v_net_rcv_frame(); a frame this host handed to itself has link 0.
+ */
+struct v_rx_cb {
+	int link;
+	struct v_addr from;
+};
+
+static inline struct v_rx_cb *v_rx_cb(const struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct v_rx_cb) > sizeof(skb->cb));
+	return (struct v_rx_cb *)skb->cb;
+}
 
 #define V_MAP_BUCKETS	64
 #define V_ALIEN_BUCKETS	256
@@ -645,30 +728,40 @@ unsigned int v_host_cap(struct v_host *host, unsigned int limit, unsigned int gl
 			unsigned int ns_share);
 
 /* link.c */
-int v_link_add(struct v_host *host, int ifindex, bool insecure);
+struct v_link *v_link_get(struct v_host *host, int id);
+int v_link_insert(struct v_host *host, struct v_link *l);
 bool v_link_any_secure(struct v_host *host);
-int v_link_del(struct v_host *host, int ifindex);
-bool v_link_attached(struct v_host *host, const struct net_device *dev);
-bool v_link_own_addr(struct v_host *host, const u8 *mac);
+int v_link_del(struct v_host *host, int id);
+bool v_link_own_addr(struct v_host *host, const struct v_addr *a);
+bool v_addr_equal(const struct v_addr *a, const struct v_addr *b);
+bool v_addr_valid(const struct v_addr *a);
+u64 v_addr_hash(struct v_host *host, int link, const struct v_addr *a);
+int v_addr_put(struct sk_buff *msg, int attr, const struct v_addr *a);
 void v_link_host_exit(struct v_host *host);
-int v_link_init(void);
-void v_link_exit(void);
+
+/* eth.c */
+int v_eth_link_add(struct v_host *host, int ifindex, bool insecure);
+int v_eth_init(void);
+void v_eth_exit(void);
+
+/* udp.c */
+int v_udp_link_add(struct v_host *host, const struct v_addr *local,
+		   const struct v_addr *peers, unsigned int npeers, unsigned int mtu);
 
 /* map.c */
-void v_map_learn(struct v_host *host, u32 host_part, struct net_device *dev,
-		 const u8 *mac);
-bool v_map_lookup(struct v_host *host, u32 host_part, int *ifindex, u8 *mac);
+void v_map_learn(struct v_host *host, u32 host_part, const struct sk_buff *skb);
+bool v_map_lookup(struct v_host *host, u32 host_part, int *link, struct v_addr *a);
 int v_map_reach(struct v_host *host, u32 host_part);
 void v_map_stale(struct v_host *host, u32 host_part);
 int v_map_del(struct v_host *host, u32 host_part);
 void v_map_set_age(struct v_host *host, unsigned int ms);
-void v_map_flush(struct v_host *host, int ifindex);
+void v_map_flush(struct v_host *host, int link);
 int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb);
 void v_map_query(struct v_host *host, u32 host_part);
 int v_map_claim(struct v_host *host);
-void v_map_announce(struct v_host *host, struct net_device *dev);
+void v_map_announce(struct v_host *host, struct v_link *l);
 bool v_map_rcv(struct v_host *host, struct sk_buff *skb);
-void v_map_collision(struct v_host *host, struct net_device *dev, const u8 *mac);
+void v_map_collision(struct v_host *host, const struct sk_buff *skb);
 bool v_map_pulse_fresh(struct v_host *host, u32 host_part, u64 n);
 void v_map_host_init(struct v_host *host);
 void v_map_host_exit(struct v_host *host);
@@ -681,8 +774,8 @@ struct sk_buff *v_charge_skb(struct v_sock *vs, struct sk_buff *skb, bool must);
 
 /* where.c */
 void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb);
-void v_where_release(struct v_host *host, u32 host_part, struct net_device *dev,
-		     const u8 *mac, bool same);
+void v_where_release(struct v_host *host, u32 host_part, const struct sk_buff *from,
+		     bool same);
 void v_where_forget(struct v_host *host, u64 client, u32 seq);
 void v_where_host_init(struct v_host *host);
 void v_where_purge(struct v_host *host);
@@ -711,18 +804,20 @@ struct sk_buff *v_net_frame(struct v_host *host, u8 type, u64 client, u32 seq,
 			    u64 dst, u64 src, size_t payload, gfp_t gfp);
 void v_net_xmit(struct v_host *host, u32 dst_host, struct sk_buff *skb);
 void v_net_answer(struct v_host *host, const struct sk_buff *q, u32 to, struct sk_buff *out);
-void v_net_xmit_dev(struct v_host *host, struct net_device *dev, const u8 *mac,
-		    struct sk_buff *skb, u32 to);
-void v_net_broadcast(struct v_host *host, struct sk_buff *skb, const u8 *mac, u32 to);
+void v_net_xmit_link(struct v_host *host, struct v_link *l, const struct v_addr *a,
+		     struct sk_buff *skb, u32 to);
+void v_net_broadcast(struct v_host *host, struct sk_buff *skb, bool group, u32 to);
+void v_net_bcast_link(struct v_host *host, struct v_link *l, struct sk_buff *skb,
+		      bool group, u32 to);
+void v_net_rcv_frame(struct v_host *host, struct v_link *l, struct sk_buff *skb);
 int v_net_group_send(struct v_sock *vs, struct v_txn *t);
 unsigned int v_net_payload_max(struct v_host *host, u32 dst_host);
+unsigned int v_net_payload_cap(struct v_host *host, u32 dst_host);
 int v_net_send(struct v_sock *vs, struct v_txn *t, u32 dst_host, u64 dst);
 int v_net_forward(struct v_sock *vs, const struct v_peer *p, const struct v_forward *f);
 void v_net_client_work(struct v_sock *vs, long *timeo);
 void v_net_client_done(struct v_txn *t);
 void v_net_group_again(struct v_host *host, struct v_txn *t);
-int v_net_init(void);
-void v_net_exit(void);
 
 /* alien.c */
 void v_alien_rcv_request(struct v_host *host, struct sk_buff *skb);

@@ -22,7 +22,6 @@
  * from process context) guards host->where_q; frames are sent after it is
  * dropped.  skb->cb of a held frame holds struct v_where_cb.
  */
-#include <linux/etherdevice.h>
 #include "vkmod.h"
 
 #define V_WHERE_HELD_MAX	256
@@ -133,12 +132,13 @@ void v_where_hold(struct v_host *host, u32 host_part, struct sk_buff *skb)
 }
 
 /*
- * host_part answered from mac on dev (a HERE or CLAIM of this wire
- * version): send it what was held for it.  Of another version
- * (!same): drop it, a Send there fails with EPROTO.
+ * host_part answered (from: a HERE or CLAIM of this wire version, which
+ * says on which link and from which address): send it what was held for
+ * it, there.  Of another version (!same): drop it, a Send there fails
+ * with EPROTO.
  */
-void v_where_release(struct v_host *host, u32 host_part, struct net_device *dev,
-		     const u8 *mac, bool same)
+void v_where_release(struct v_host *host, u32 host_part, const struct sk_buff *from,
+		     bool same)
 {
 	struct sk_buff_head out, old;
 	struct sk_buff *skb;
@@ -155,8 +155,8 @@ void v_where_release(struct v_host *host, u32 host_part, struct net_device *dev,
 	if (same && !skb_queue_empty(&out) && v_map_reach(host, host_part))
 		same = false;
 	while ((skb = __skb_dequeue(&out))) {
-		if (same && v_link_attached(host, dev))
-			v_net_xmit_dev(host, dev, mac, skb, host_part);
+		if (same)
+			v_net_answer(host, from, host_part, skb);
 		else
 			kfree_skb(skb);
 	}

@@ -60,6 +60,10 @@ if [ "${vkleakscan:-0}" = 1 ]; then
 	fi
 fi
 
+# vkmod needs the UDP tunnel helpers (its UDP bearer), modules on Debian's
+# kernels that insmod does not load; built in on the debug kernel.
+modprobe -q udp_tunnel 2>/dev/null
+modprobe -q ip6_udp_tunnel 2>/dev/null
 if ! insmod "$VKMOD_KO"; then
 	say "# vk-insmod-failed"
 fi

@@ -1408,8 +1408,33 @@ struct v_wire_claim {
  * CAP_NET_ADMIN in the user namespace owning the network namespace.
  * Attributes are validated strictly: unknown attributes are rejected.
  *
+ * Links.  A link is what carries V frames: an Ethernet interface (raw
+ * frames of V's EtherType, V_LINK_KIND_ETH) or a UDP socket (V frames in
+ * UDP datagrams over IPv4 or IPv6, V_LINK_KIND_UDP), each named by its id
+ * (V_A_LINK_ID): an Ethernet link's is its ifindex, a UDP link's is
+ * V_LINK_ID_UDP or more.  Addresses on UDP links (V_A_LINK_LOCAL,
+ * V_A_LINK_PEER, V_A_LINK_ENDPOINT) are a struct sockaddr_in or struct
+ * sockaddr_in6 (family and port set; the attribute's length says which).
+ * A host reaches the hosts of the links it has: nothing is relayed from
+ * one link to another.
+ *
  * V_CMD_LINK_ADD / V_CMD_LINK_DEL (admin)
+ *    V_A_LINK_KIND: NLA_U8 (ADD) enum v_link_kind, V_LINK_KIND_ETH if absent
  *    V_A_LINK_IFINDEX: NLA_U32  the interface to attach to / detach from V
+ *            (an Ethernet link)
+ *    V_A_LINK_ID: NLA_U32 (DEL) the link to detach (any kind)
+ *    V_A_LINK_LOCAL (ADD, UDP): the address and port to bind (port 0:
+ *            V_UDP_PORT); the address may be the wildcard
+ *    V_A_LINK_PEERS: NLA_NESTED (ADD, UDP) V_A_LINK_PEER per peer (port 0:
+ *            V_UDP_PORT), at most V_UDP_PEERS_MAX, of the local address's
+ *            family: what goes to every host (CLAIM, WHERE, GETPID,
+ *            GREQUEST, GQUERY, FENCE) goes to each of them
+ *    V_A_LINK_MTU: NLA_U32 (ADD, UDP) the largest V frame the link carries
+ *            (V_UDP_MTU_MIN..65507; default 1500 less the IP and UDP
+ *            headers); lowered when a route carries less
+ *    A UDP link needs the cluster key (ENOKEY): it has no insecure mode
+ *    (V_A_LINK_INSECURE with V_LINK_KIND_UDP: EINVAL).
+ *    The reply of ADD (UDP) carries its V_A_LINK_ID.
  *    V_A_LINK_INSECURE: NLA_FLAG (ADD) attach even without a cluster key:
  *            frames on the link may then be unauthenticated, and any
  *            machine on it can forge any host's frames.  Secure by
@@ -1417,19 +1442,27 @@ struct v_wire_claim {
  *            nothing (ENOKEY), and a host with a link attached without
  *            the flag keeps its key (V_CMD_HOST_SET removing it: EBUSY)
  *    errors: ENODEV no such interface, EEXIST already attached (ADD),
- *            ENOKEY no cluster key and no V_A_LINK_INSECURE (ADD),
+ *            ENOKEY no cluster key and no V_A_LINK_INSECURE (ADD; UDP:
+ *            no cluster key), EADDRINUSE the UDP port is taken, E2BIG
+ *            more than V_UDP_PEERS_MAX peers, EAFNOSUPPORT no IPv6,
+ *            ENOSPC V_UDP_LINKS_MAX UDP links already (ADD),
  *            ENOENT not attached (DEL), EINVAL not an Ethernet device,
  *            EADDRINUSE another host has this host part (ADD: it waits
  *            for the claim, V_CLAIM_TRIES x V_CLAIM_MS; commands run in
  *            parallel, each host's configuration one command at a time)
  *
- * V_CMD_LINK_GET (dump): one message per attached interface:
- *    V_A_LINK_IFINDEX: NLA_U32
- *    V_A_LINK_IFNAME: NLA_NUL_STRING
+ * V_CMD_LINK_GET (dump): one message per attached link:
+ *    V_A_LINK_ID: NLA_U32
+ *    V_A_LINK_KIND: NLA_U8          enum v_link_kind
  *    V_A_LINK_MTU: NLA_U32
- *    V_A_LINK_ADDR: NLA_BINARY, ETH_ALEN bytes
  *    V_A_LINK_UP: NLA_U8 (1 if the interface is up and running)
  *    V_A_LINK_INSECURE: NLA_FLAG, present if attached as insecure
+ *    Ethernet:
+ *    V_A_LINK_IFINDEX: NLA_U32
+ *    V_A_LINK_IFNAME: NLA_NUL_STRING
+ *    V_A_LINK_ADDR: NLA_BINARY, ETH_ALEN bytes
+ *    UDP:
+ *    V_A_LINK_LOCAL, V_A_LINK_PEERS (V_A_LINK_PEER each)
  *
  * V_CMD_HOST_GET: replies with
  *    V_A_HOST_PART: NLA_U32
@@ -1479,8 +1512,13 @@ struct v_wire_claim {
  *
  * V_CMD_MAP_GET (dump): the mapping table, one message per host part:
  *    V_A_MAP_HOST: NLA_U32          host part
- *    V_A_LINK_IFINDEX: NLA_U32      the link it was last heard on
- *    V_A_LINK_ADDR: NLA_BINARY      its MAC address (ETH_ALEN bytes)
+ *    V_A_LINK_ID: NLA_U32           the link it was last heard on (none
+ *                                   for a fence)
+ *    V_A_LINK_IFINDEX: NLA_U32      that link's interface (Ethernet; 0
+ *                                   for a fence)
+ *    V_A_LINK_ADDR: NLA_BINARY      its MAC address (ETH_ALEN bytes;
+ *                                   Ethernet, zero for a fence)
+ *    V_A_LINK_ENDPOINT              its address and port (UDP)
  *    V_A_MAP_STATE: NLA_U8          enum v_map_state
  *    V_A_MAP_AGE_MS: NLA_U32        since it was last heard from
  *    V_A_MAP_VERSION: NLA_U8        its wire version, as last heard
@@ -1655,6 +1693,12 @@ enum v_genl_attr {
 	V_A_PROC_PID,
 	V_A_HOST_INHERIT_RT,
 	V_A_MAP_CWND,
+	V_A_LINK_ID,
+	V_A_LINK_KIND,
+	V_A_LINK_LOCAL,
+	V_A_LINK_PEERS,
+	V_A_LINK_PEER,
+	V_A_LINK_ENDPOINT,
 	__V_A_MAX
 };
 
@@ -1668,6 +1712,17 @@ enum v_proc_state {
 	V_PROC_SHUTDOWN,	/* shut down */
 	V_PROC_RECEIVING,	/* not in Send, a thread blocked in Receive */
 };
+
+enum v_link_kind {
+	V_LINK_KIND_ETH,	/* raw Ethernet frames of V's EtherType */
+	V_LINK_KIND_UDP,	/* V frames in UDP over IPv4 or IPv6 */
+};
+
+#define V_LINK_ID_UDP		0x40000000	/* UDP links' ids: this and up */
+#define V_UDP_PORT		6180	/* a UDP link's port when none is given */
+#define V_UDP_PEERS_MAX		256	/* peers of one UDP link */
+#define V_UDP_MTU_MIN		576	/* the smallest mtu a UDP link takes */
+#define V_UDP_LINKS_MAX		16	/* UDP links of one host */
 
 enum v_map_state {
 	V_MAP_LEARNED,		/* heard from: frames go to its MAC */
@@ -1742,6 +1797,13 @@ enum v_stat {
 					 * their first fragment's data only (no
 					 * room for another incomplete one, or
 					 * no memory)
+					 */
+	V_A_STAT_UDP_TX_ERRORS,		/* datagrams a UDP link could not send
+					 * (no route, no memory)
+					 */
+	V_A_STAT_UDP_MTU_LOWERED,	/* a UDP link's mtu lowered to what the
+					 * route to a peer carries (that frame
+					 * went fragmented by IP)
 					 */
 	__V_A_STAT_MAX
 };
