@@ -35,7 +35,7 @@ VERSION := 0.1
 # libv's ABI: bumped when a public struct changes size (1: struct v_receive
 # grew kind and deadline_ns).
 LIBV_ABI := 1
-SUITES ?= base local path notify pulse sched bulk python net groups fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec install
+SUITES ?= base local path notify pulse sched bulk udp python net groups fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -52,7 +52,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun vps
 TOOLS_ONE := $(filter-out vctl vbench vrun,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed vfs vexecd
-TESTS := base local path notify pulse sched bulk python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec
+TESTS := base local path notify pulse sched bulk udp python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h selftests/vmount.h $(LIBV_HDR)
@@ -179,11 +179,14 @@ $(B)/daemons/vfs: $(VFS_SRC) daemons/vfs.h tools/parse.h $(B)/lib/libv.a $(LIBV_
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 
+# vctl_link.c: link show|add|del (Ethernet and UDP links), on vctl.c's
+# netlink plumbing (vctl.h).
 # vctl_proc.c: proc query|suspend|resume|kill, over V (libv) to a vexecd.
-$(B)/tools/vctl: tools/vctl.c tools/vctl_proc.c tools/vctl_proc.h tools/parse.h \
+VCTL_SRC := tools/vctl.c tools/vctl_link.c tools/vctl_proc.c
+$(B)/tools/vctl: $(VCTL_SRC) tools/vctl.h tools/vctl_link.h tools/vctl_proc.h tools/parse.h \
 		$(B)/lib/libv.a $(LIBV_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ tools/vctl.c tools/vctl_proc.c $(B)/lib/libv.a $(NL_LIBS)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) -o $@ $(VCTL_SRC) $(B)/lib/libv.a $(NL_LIBS)
 
 # --- selftests -------------------------------------------------------------
 tests: $(addprefix $(B)/tests/,$(TESTS) $(SCRIPT_TESTS)) $(B)/tests/compat32 $(B)/tests/readme_example \

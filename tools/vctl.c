@@ -3,9 +3,10 @@
  * vctl: configure and inspect the V host of this network namespace over
  * vkmod's generic netlink family (see include/uapi/linux/v.h).
  *
- *   vctl [-j] link show
- *   vctl link add dev IFNAME [insecure]
- *   vctl link del dev IFNAME
+ *   vctl [-j] link show                                          (vctl_link.c)
+ *   vctl [-j] link add dev IFNAME [insecure]
+ *   vctl [-j] link add udp local ADDR[:PORT] [peer ADDR[:PORT]]... [mtu N]
+ *   vctl link del { [dev] IFNAME | [id] ID }
  *   vctl [-j] host show
  *   vctl [-j] stats
  *   vctl [-j] proc|alien|map|group show
@@ -39,11 +40,11 @@
 #include <netlink/genl/family.h>
 #include <linux/v.h>
 #include "parse.h"
+#include "vctl.h"
+#include "vctl_link.h"
 #include "vctl_proc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /*
  * The one table of counter names, indexed by enum v_stat.  Adding a
@@ -81,6 +82,8 @@ static const char *const stat_names[] = {
 	[V_A_STAT_DEADLOCKS]	 = "deadlocks",
 	[V_A_STAT_REQ_REASSEMBLED] = "req_reassembled",
 	[V_A_STAT_REQ_PARTIAL_SHORT] = "req_partial_short",
+	[V_A_STAT_UDP_TX_ERRORS] = "udp_tx_errors",
+	[V_A_STAT_UDP_MTU_LOWERED] = "udp_mtu_lowered",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");
@@ -109,9 +112,7 @@ static const struct tunable {
 	"                  key { HEX64 | - | none } } ...\n"
 
 static const char usage_main[] =
-	"Usage: vctl [-j] link show\n"
-	"       vctl link add dev IFNAME [insecure]\n"
-	"       vctl link del dev IFNAME\n"
+	"Usage: " LINK_SYNOPSIS
 	"       vctl [-j] host show\n"
 	"       vctl [-j] stats\n"
 	"       vctl [-j] proc show\n"
@@ -124,25 +125,12 @@ static const char usage_main[] =
 	"\n"
 	"Configure and inspect the V host of this network namespace (vkmod).\n"
 	"\n"
-	"  -j, --json  print JSON instead of text (show, stats and proc commands)\n"
+	"  -j, --json  print JSON instead of text (show, stats and proc commands,\n"
+	"              and the id of a link added)\n"
 	"  -h, --help  show this help; 'vctl COMMAND --help' for one command\n"
 	"\n"
 	"Exit status: 0 on success, 1 on an error from vkmod (or the program\n"
 	"manager: proc query|suspend|resume|kill), 2 on bad usage.\n";
-
-static const char usage_link[] =
-	"Usage: vctl [-j] link [show]\n"
-	"       vctl link add dev IFNAME [insecure]\n"
-	"       vctl link del dev IFNAME\n"
-	"\n"
-	"Show the network interfaces attached to V in this network namespace,\n"
-	"attach one (V frames are then sent and received on it) or detach one.\n"
-	"Attaching and detaching need CAP_NET_ADMIN.\n"
-	"\n"
-	"Links are secure by default: a host attaches a link only once it has a\n"
-	"cluster key ('vctl set key'), and keeps the key while such a link is\n"
-	"attached.  'insecure' attaches one without a key: any machine on it can\n"
-	"then forge any V host's frames.  'link show' marks such links insecure.\n";
 
 static const char usage_host[] =
 	"Usage: vctl [-j] host [show]\n"
@@ -201,11 +189,16 @@ static const char usage_map[] =
 	"\n"
 	"show: list the mapping table, one line per host part heard from:\n"
 	"  host_part  the host part (hex; a number in JSON)\n"
-	"  ifindex    the link it was last heard on (0 for a fence)\n"
+	"  ifindex    the Ethernet link it was last heard on (0 for a fence)\n"
 	"  addr       the MAC address it was heard from (zero for a fence)\n"
-	"  state      learned: frames go to addr; fenced: the host part was\n"
-	"             claimed twice and traffic to it fails with EHOSTUNREACH\n"
+	"  link       instead of ifindex, when heard on a UDP link: its id\n"
+	"  endpoint   instead of addr, then: the ADDR:PORT it was heard from\n"
+	"  state      learned: frames go to addr (endpoint); fenced: the host part\n"
+	"             was claimed twice and traffic to it fails with EHOSTUNREACH\n"
 	"  age_ms     milliseconds since it was last heard from\n"
+	"With -j, an array of objects with those keys, and at the end link (a\n"
+	"number; every entry's but a fence's) and endpoint (a string; a UDP\n"
+	"link's entry, whose ifindex and addr are null) when vkmod reports them.\n"
 	"\n"
 	"del: forget the entry (a fence included) for HOSTPART, 1..0x3fffffff,\n"
 	"decimal or 0x-prefixed hexadecimal; it is learned again when the host\n"
@@ -247,12 +240,6 @@ static const char usage_set[] =
 /* ------------------------------------------------------------------------ */
 /* Netlink plumbing                                                          */
 
-struct vnl {
-	struct nl_sock *sk;
-	int family;
-	int maxattr;		/* the family's highest attribute (0: unknown) */
-};
-
 /* State of one request until its ACK, NLMSG_DONE or error. */
 struct xfer {
 	bool done;
@@ -263,8 +250,7 @@ struct xfer {
 	void *arg;
 };
 
-/* The V family's highest attribute number, which tells what it knows; 0 if unknown. */
-static int family_maxattr(struct nl_sock *sk)
+int family_maxattr(struct nl_sock *sk)
 {
 	struct nl_cache *cache = NULL;
 	struct genl_family *f;
@@ -298,6 +284,12 @@ static int open_vnl(struct vnl *v)
 		goto fail;
 	}
 	nl_socket_enable_msg_peek(v->sk);
+	/*
+	 * Receive with room for 32 KiB (what the kernel's dumps grow to once
+	 * a reader takes that much): a UDP link with up to V_UDP_PEERS_MAX
+	 * IPv6 peers is more than a page.
+	 */
+	nl_socket_set_msg_buf_size(v->sk, 32768);
 	/* Ask for the kernel's error strings; older kernels just ignore this. */
 	setsockopt(nl_socket_get_fd(v->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(v->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -389,13 +381,8 @@ static int cb_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/*
- * Send a request built by new_request() and collect replies until the
- * kernel's ACK, NLMSG_DONE or error.  Reports failures as
- * "vctl: WHAT: strerror" and returns an exit code.
- */
-static int transact(struct vnl *v, struct nl_msg *msg, const char *what,
-		    int (*parse)(struct nlmsghdr *, void *), void *arg)
+int transact(struct vnl *v, struct nl_msg *msg, const char *what,
+	     int (*parse)(struct nlmsghdr *, void *), void *arg)
 {
 	struct xfer x = { .parse = parse, .arg = arg };
 	struct nl_cb *cb;
@@ -445,9 +432,10 @@ out:
 	return rc;
 }
 
-static struct nl_msg *new_request(struct vnl *v, uint8_t cmd, int flags)
+struct nl_msg *new_request_size(struct vnl *v, uint8_t cmd, int flags, size_t size)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = size ? nlmsg_alloc_size(nlmsg_total_size(GENL_HDRLEN + size)) :
+				    nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
@@ -459,141 +447,22 @@ static struct nl_msg *new_request(struct vnl *v, uint8_t cmd, int flags)
 	return msg;
 }
 
+struct nl_msg *new_request(struct vnl *v, uint8_t cmd, int flags)
+{
+	return new_request_size(v, cmd, flags, 0);
+}
+
+void print_mac(const uint8_t *a)
+{
+	printf("%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 /* A request with one NLA_U32 attribute and nothing but an ACK in reply. */
 static int request_u32(struct vnl *v, uint8_t cmd, int attr, uint32_t val, const char *what)
 {
 	struct nl_msg *msg = new_request(v, cmd, 0);
 
 	if (!msg || nla_put_u32(msg, attr, val) < 0) {
-		nlmsg_free(msg);
-		fprintf(stderr, "vctl: %s: %s\n", what, strerror(ENOMEM));
-		return EXIT_RUNTIME;
-	}
-	return transact(v, msg, what, NULL, NULL);
-}
-
-/* ------------------------------------------------------------------------ */
-/* link                                                                      */
-
-struct link_info {
-	uint32_t ifindex, mtu;
-	char ifname[IF_NAMESIZE];
-	uint8_t addr[ETH_ALEN];
-	bool up;
-	bool insecure;
-};
-
-struct link_list {
-	struct link_info *v;
-	size_t n, cap;
-};
-
-static struct nla_policy link_policy[V_A_MAX + 1] = {
-	[V_A_LINK_IFINDEX] = { .type = NLA_U32 },
-	[V_A_LINK_IFNAME]  = { .type = NLA_STRING, .maxlen = IF_NAMESIZE },
-	[V_A_LINK_MTU]	   = { .type = NLA_U32 },
-	[V_A_LINK_ADDR]	   = { .type = NLA_UNSPEC, .minlen = ETH_ALEN, .maxlen = ETH_ALEN },
-	[V_A_LINK_UP]	   = { .type = NLA_U8 },
-	[V_A_LINK_INSECURE] = { .type = NLA_FLAG },
-};
-
-static int parse_link(struct nlmsghdr *nlh, void *arg)
-{
-	struct link_list *l = arg;
-	struct nlattr *tb[V_A_MAX + 1];
-	struct link_info *li;
-
-	if (genlmsg_parse(nlh, 0, tb, V_A_MAX, link_policy) < 0)
-		return -1;
-	if (!tb[V_A_LINK_IFINDEX] || !tb[V_A_LINK_IFNAME] || !tb[V_A_LINK_MTU] ||
-	    !tb[V_A_LINK_ADDR] || !tb[V_A_LINK_UP])
-		return -1;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		struct link_info *nv = realloc(l->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		l->v = nv;
-		l->cap = cap;
-	}
-	li = &l->v[l->n++];
-	li->ifindex = nla_get_u32(tb[V_A_LINK_IFINDEX]);
-	nla_strlcpy(li->ifname, tb[V_A_LINK_IFNAME], sizeof(li->ifname));
-	li->mtu = nla_get_u32(tb[V_A_LINK_MTU]);
-	nla_memcpy(li->addr, tb[V_A_LINK_ADDR], ETH_ALEN);
-	li->up = nla_get_u8(tb[V_A_LINK_UP]) != 0;
-	li->insecure = tb[V_A_LINK_INSECURE] != NULL;
-	return 0;
-}
-
-static void print_addr(const uint8_t *a)
-{
-	printf("%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
-}
-
-static int link_show(struct vnl *v, bool json)
-{
-	struct link_list l = { 0 };
-	struct nl_msg *msg = new_request(v, V_CMD_LINK_GET, NLM_F_DUMP);
-	size_t i;
-	int rc;
-
-	if (!msg) {
-		fprintf(stderr, "vctl: link show: %s\n", strerror(ENOMEM));
-		return EXIT_RUNTIME;
-	}
-	rc = transact(v, msg, "cannot list V links", parse_link, &l);
-	if (rc)
-		goto out;
-	if (json)
-		printf("[");
-	for (i = 0; i < l.n; i++) {
-		struct link_info *li = &l.v[i];
-
-		if (json) {
-			printf("%s{\"ifindex\":%" PRIu32 ",\"ifname\":", i ? "," : "",
-			       li->ifindex);
-			vtool_json_string(li->ifname);
-			printf(",\"mtu\":%" PRIu32 ",\"addr\":\"", li->mtu);
-			print_addr(li->addr);
-			printf("\",\"up\":%s,\"insecure\":%s}", li->up ? "true" : "false",
-			       li->insecure ? "true" : "false");
-		} else {
-			printf("%" PRIu32 ": %s mtu %" PRIu32 " addr ", li->ifindex,
-			       li->ifname, li->mtu);
-			print_addr(li->addr);
-			printf(" state %s%s\n", li->up ? "up" : "down",
-			       li->insecure ? " insecure" : "");
-		}
-	}
-	if (json)
-		printf("]\n");
-out:
-	free(l.v);
-	return rc;
-}
-
-/*
- * Attach (insecure: without a key) or detach.  A vkmod older than secure
- * links has no V_A_LINK_INSECURE, and attaches every link without a key:
- * 'insecure' is then what it does anyway, so the flag is left out.
- */
-static int link_change(struct vnl *v, bool add, bool insecure, const char *ifname,
-		       unsigned int ifindex)
-{
-	char what[64 + IF_NAMESIZE];
-	struct nl_msg *msg;
-
-	snprintf(what, sizeof(what), "cannot %s %s", add ? "attach" : "detach", ifname);
-	if (insecure)
-		v->maxattr = family_maxattr(v->sk);
-	if (!insecure || (v->maxattr && v->maxattr < V_A_LINK_INSECURE))
-		return request_u32(v, add ? V_CMD_LINK_ADD : V_CMD_LINK_DEL, V_A_LINK_IFINDEX,
-				   ifindex, what);
-	msg = new_request(v, V_CMD_LINK_ADD, 0);
-	if (!msg || nla_put_u32(msg, V_A_LINK_IFINDEX, ifindex) < 0 ||
-	    nla_put_flag(msg, V_A_LINK_INSECURE) < 0) {
 		nlmsg_free(msg);
 		fprintf(stderr, "vctl: %s: %s\n", what, strerror(ENOMEM));
 		return EXIT_RUNTIME;
@@ -956,7 +825,10 @@ nomem:
  * Table dumps (proc, alien, map, group show): one record per message,
  * printed as it arrives, each column one attribute.
  */
-enum col_type { COL_ID, COL_U8, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM, COL_IDLIST };
+enum col_type {
+	COL_ID, COL_U8, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM, COL_IDLIST,
+	COL_SOCKADDR,		/* a UDP link's endpoint, "ADDR:PORT" */
+};
 
 struct col {
 	int attr;
@@ -966,6 +838,10 @@ struct col {
 	size_t nnames;
 	int member;			/* COL_IDLIST: attribute of each id */
 	bool optional;			/* an older module may not send it */
+	int alt;			/* text: absent, the column of this
+					 * attribute is shown in its place
+					 */
+	bool extra;			/* JSON only, and only when present */
 };
 
 struct dump_view {
@@ -997,6 +873,10 @@ static const char *const map_states[] = { "learned", "fenced", "version" };
 #define COL_NAMED(a, n, tbl)	{ .attr = (a), .name = (n), .type = COL_ENUM, \
 				  .names = (tbl), .nnames = ARRAY_SIZE(tbl) }
 #define COL_LIST(a, n, m)	{ .attr = (a), .name = (n), .type = COL_IDLIST, .member = (m) }
+#define COL_ALT(a, n, t, b)	{ .attr = (a), .name = (n), .type = (t), .optional = true, \
+				  .alt = (b) }
+#define COL_EXTRA(a, n, t)	{ .attr = (a), .name = (n), .type = (t), .optional = true, \
+				  .extra = true }
 
 static const struct col proc_cols[] = {
 	COL(V_A_PROC_ID, "id", COL_ID),
@@ -1016,15 +896,23 @@ static const struct col alien_cols[] = {
 	COL(V_A_ALIEN_AGE_MS, "age_ms", COL_U32),
 };
 
+/*
+ * An entry heard on an Ethernet link (or a fence) has an ifindex and a MAC;
+ * one heard on a UDP link has neither, but an endpoint: in text, "link ID
+ * endpoint ADDR:PORT" stand where "ifindex N addr MAC" would; in JSON,
+ * ifindex and addr are null and "link" and "endpoint" come last.
+ */
 static const struct col map_cols[] = {
 	COL(V_A_MAP_HOST, "host_part", COL_HOSTPART),
-	COL(V_A_LINK_IFINDEX, "ifindex", COL_U32),
-	COL(V_A_LINK_ADDR, "addr", COL_MAC),
+	COL_ALT(V_A_LINK_IFINDEX, "ifindex", COL_U32, V_A_LINK_ID),
+	COL_ALT(V_A_LINK_ADDR, "addr", COL_MAC, V_A_LINK_ENDPOINT),
 	COL_NAMED(V_A_MAP_STATE, "state", map_states),
 	COL(V_A_MAP_AGE_MS, "age_ms", COL_U32),
 	COL_OPT(V_A_MAP_VERSION, "version", COL_U8),
 	COL_OPT(V_A_MAP_FEATURES, "features", COL_U32),
 	COL_OPT(V_A_MAP_CWND, "cwnd", COL_U32),
+	COL_EXTRA(V_A_LINK_ID, "link", COL_U32),
+	COL_EXTRA(V_A_LINK_ENDPOINT, "endpoint", COL_SOCKADDR),
 };
 
 static const struct col group_cols[] = {
@@ -1113,7 +1001,7 @@ static void print_col(const struct col *c, struct nlattr *a, bool json)
 		break;
 	case COL_MAC:
 		printf(json ? "\"" : "");
-		print_addr(nla_data(a));
+		print_mac(nla_data(a));
 		printf(json ? "\"" : "");
 		break;
 	case COL_ENUM: {
@@ -1128,6 +1016,16 @@ static void print_col(const struct col *c, struct nlattr *a, bool json)
 	case COL_IDLIST:
 		print_idlist(a, c->member, json);
 		break;
+	case COL_SOCKADDR: {
+		char buf[VCTL_ADDRSTRLEN];
+
+		vctl_sockaddr_str(a, buf, sizeof(buf));	/* checked by col_ok() */
+		if (json)
+			vtool_json_string(buf);
+		else
+			printf("%s", buf);
+		break;
+	}
 	}
 }
 
@@ -1135,14 +1033,28 @@ static bool col_ok(const struct col *c, const struct nlattr *a)
 {
 	static const int min_len[] = {
 		[COL_ID] = 8, [COL_U8] = 1, [COL_U32] = 4, [COL_HOSTPART] = 4,
-		[COL_MAC] = ETH_ALEN, [COL_ENUM] = 1, [COL_IDLIST] = 0,
+		[COL_MAC] = ETH_ALEN, [COL_ENUM] = 1, [COL_IDLIST] = 0, [COL_SOCKADDR] = 0,
 	};
+	char buf[VCTL_ADDRSTRLEN];
 
 	if (!a)
 		return c->optional;
 	if (nla_len(a) < min_len[c->type])
 		return false;
+	if (c->type == COL_SOCKADDR)
+		return vctl_sockaddr_str(a, buf, sizeof(buf));
 	return c->type != COL_IDLIST || idlist_ok(a, c->member);
+}
+
+/* The column of attribute attr in view v (there is one: see COL_ALT). */
+static const struct col *col_of(const struct dump_view *v, int attr)
+{
+	size_t i;
+
+	for (i = 0; i < v->ncols; i++)
+		if (v->cols[i].attr == attr && v->cols[i].extra)
+			return &v->cols[i];
+	return NULL;
 }
 
 /* A joined row left open (its id list may have gone on) ends here. */
@@ -1180,16 +1092,22 @@ static int parse_row(struct nlmsghdr *nlh, void *arg)
 	}
 	printf(d->json ? "%s{" : "", d->n ? "," : "");
 	for (i = 0; i < v->ncols; i++) {
+		const struct col *c = &v->cols[i];
+
+		if (c->extra && (!d->json || !tb[c->attr]))
+			continue;
+		if (!d->json && c->alt && !tb[c->attr] && tb[c->alt])
+			c = col_of(v, c->alt);
 		printf(d->json ? "%s\"%s\":" : "%s%s ", i ? (d->json ? "," : "  ") : "",
-		       v->cols[i].name);
-		if (v->join && &v->cols[i] == last) {
+		       c->name);
+		if (v->join && c == last) {
 			printf(d->json ? "[" : "");
 			d->listed = false;
 			print_ids(tb[last->attr], last->member, d->json, &d->listed);
 			d->open = true;
 			break;
 		}
-		print_col(&v->cols[i], tb[v->cols[i].attr], d->json);
+		print_col(c, tb[c->attr], d->json);
 	}
 	d->n++;
 	if (!d->open)
@@ -1216,13 +1134,12 @@ static int dump_show(struct vnl *v, void *arg)
 	return rc;
 }
 
-static bool is_help(const char *s)
+bool is_help(const char *s)
 {
 	return !strcmp(s, "-h") || !strcmp(s, "--help") || !strcmp(s, "help");
 }
 
-/* If any argument asks for help, print HELP on stdout and say so. */
-static bool help_asked(int argc, char **argv, const char *help)
+bool help_asked(int argc, char **argv, const char *help)
 {
 	int i;
 
@@ -1235,12 +1152,7 @@ static bool help_asked(int argc, char **argv, const char *help)
 	return false;
 }
 
-/*
- * Options allowed after a command: -h/--help (prints HELP, exit 0) and, for
- * show commands, -j/--json.  Returns -1 to go on, or an exit code.
- */
-static int tail_opts(int argc, char **argv, const char *cmd, const char *help,
-		     bool *json)
+int tail_opts(int argc, char **argv, const char *cmd, const char *help, bool *json)
 {
 	int i;
 
@@ -1258,7 +1170,7 @@ static int tail_opts(int argc, char **argv, const char *cmd, const char *help,
 	return -1;
 }
 
-static int with_vnl(int (*fn)(struct vnl *, void *), void *arg)
+int with_vnl(int (*fn)(struct vnl *, void *), void *arg)
 {
 	struct vnl v;
 	int rc = open_vnl(&v);
@@ -1274,30 +1186,11 @@ struct show_args {
 	bool json, stats_only;
 };
 
-static int run_link_show(struct vnl *v, void *arg)
-{
-	return link_show(v, ((struct show_args *)arg)->json);
-}
-
 static int run_host_show(struct vnl *v, void *arg)
 {
 	struct show_args *a = arg;
 
 	return host_show(v, a->json, a->stats_only);
-}
-
-struct link_args {
-	bool add;
-	bool insecure;
-	const char *ifname;
-	unsigned int ifindex;
-};
-
-static int run_link_change(struct vnl *v, void *arg)
-{
-	struct link_args *a = arg;
-
-	return link_change(v, a->add, a->insecure, a->ifname, a->ifindex);
 }
 
 static int run_set(struct vnl *v, void *arg)
@@ -1313,64 +1206,6 @@ static int run_map_del(struct vnl *v, void *arg)
 	snprintf(what, sizeof(what), "cannot delete the mapping entry of host part 0x%08" PRIx32,
 		 part);
 	return request_u32(v, V_CMD_MAP_DEL, V_A_MAP_HOST, part, what);
-}
-
-static int cmd_link(int argc, char **argv, bool json)
-{
-	struct show_args sa = { .json = json };
-	struct link_args la = { 0 };
-	int rc, i;
-
-	if (argc == 0 || !strcmp(argv[0], "show") || !strcmp(argv[0], "list") ||
-	    argv[0][0] == '-') {
-		int skip = (argc > 0 && argv[0][0] != '-');
-
-		rc = tail_opts(argc - skip, argv + skip, "link show", usage_link, &sa.json);
-		return rc >= 0 ? rc : with_vnl(run_link_show, &sa);
-	}
-	if (strcmp(argv[0], "add") && strcmp(argv[0], "del") && strcmp(argv[0], "delete")) {
-		if (is_help(argv[0])) {
-			fputs(usage_link, stdout);
-			return EXIT_OK;
-		}
-		fprintf(stderr, "vctl: link: unknown command '%s'\n", argv[0]);
-		fputs(usage_link, stderr);
-		return EXIT_USAGE;
-	}
-	la.add = !strcmp(argv[0], "add");
-	if (help_asked(argc - 1, argv + 1, usage_link))
-		return EXIT_OK;
-	/* "dev IFNAME", or just "IFNAME" as ip(8) allows */
-	i = 1;
-	if (i < argc && !strcmp(argv[i], "dev"))
-		i++;
-	if (i >= argc) {
-		fprintf(stderr, "vctl: link %s: which interface? (dev IFNAME)\n", argv[0]);
-		fputs(usage_link, stderr);
-		return EXIT_USAGE;
-	}
-	la.ifname = argv[i++];
-	if (la.add && i < argc && !strcmp(argv[i], "insecure")) {
-		la.insecure = true;
-		i++;
-	}
-	if (i < argc) {
-		fprintf(stderr, "vctl: link %s: unexpected argument '%s'\n", argv[0], argv[i]);
-		fputs(usage_link, stderr);
-		return EXIT_USAGE;
-	}
-	if (strlen(la.ifname) >= IF_NAMESIZE) {
-		fprintf(stderr, "vctl: link %s: '%s' is too long for an interface name\n",
-			argv[0], la.ifname);
-		return EXIT_USAGE;
-	}
-	la.ifindex = if_nametoindex(la.ifname);
-	if (!la.ifindex) {
-		fprintf(stderr, "vctl: no interface '%s' in this network namespace: %s\n",
-			la.ifname, strerror(errno == ENXIO ? ENODEV : errno));
-		return EXIT_RUNTIME;
-	}
-	return with_vnl(run_link_change, &la);
 }
 
 static int cmd_host(int argc, char **argv, bool json)
@@ -1503,7 +1338,7 @@ int main(int argc, char **argv)
 	argc -= optind + 1;
 	argv += optind + 1;
 	if (!strcmp(cmd, "link"))
-		return cmd_link(argc, argv, json);
+		return vctl_link_cmd(argc, argv, json);
 	if (!strcmp(cmd, "host"))
 		return cmd_host(argc, argv, json);
 	if (!strcmp(cmd, "stats"))
