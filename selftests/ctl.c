@@ -695,9 +695,9 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	snprintf(line, sizeof(line), "%d: vkcx0 mtu %d addr %s state up insecure\n", ifindex, mtu,
 		 mac);
 	snprintf(obj, sizeof(obj),
-		 "{\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":%d,\"addr\":\"%s\",\"up\":true,"
-		 "\"insecure\":true}",
-		 ifindex, mtu, mac);
+		 "{\"id\":%d,\"kind\":\"eth\",\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":%d,"
+		 "\"addr\":\"%s\",\"up\":true,\"insecure\":true}",
+		 ifindex, ifindex, mtu, mac);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
 	ASSERT_NE(NULL, strstr(out, line)) TH_LOG("want %s in %s", line, out);
 	ASSERT_EQ(2, count_of(out, "\n")) TH_LOG("%s", out);
@@ -718,9 +718,9 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	snprintf(line, sizeof(line), "%d: vkcx0 mtu 1300 addr %s state down insecure\n", ifindex,
 		 mac);
 	snprintf(obj, sizeof(obj),
-		 "{\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":1300,\"addr\":\"%s\",\"up\":false,"
-		 "\"insecure\":true}",
-		 ifindex, mac);
+		 "{\"id\":%d,\"kind\":\"eth\",\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":1300,"
+		 "\"addr\":\"%s\",\"up\":false,\"insecure\":true}",
+		 ifindex, ifindex, mac);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
 	ASSERT_NE(NULL, strstr(out, line)) TH_LOG("want %s in %s", line, out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "-j link show"));

@@ -84,6 +84,7 @@ static const char *const stat_names[] = {
 	[V_A_STAT_REQ_PARTIAL_SHORT] = "req_partial_short",
 	[V_A_STAT_UDP_TX_ERRORS] = "udp_tx_errors",
 	[V_A_STAT_UDP_MTU_LOWERED] = "udp_mtu_lowered",
+	[V_A_STAT_FAILOVERS]	 = "failovers",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");
@@ -828,6 +829,7 @@ nomem:
 enum col_type {
 	COL_ID, COL_U8, COL_U32, COL_HOSTPART, COL_MAC, COL_ENUM, COL_IDLIST,
 	COL_SOCKADDR,		/* a UDP link's endpoint, "ADDR:PORT" */
+	COL_PATHS,		/* a map entry's paths (V_A_MAP_PATH each) */
 };
 
 struct col {
@@ -913,6 +915,7 @@ static const struct col map_cols[] = {
 	COL_OPT(V_A_MAP_CWND, "cwnd", COL_U32),
 	COL_EXTRA(V_A_LINK_ID, "link", COL_U32),
 	COL_EXTRA(V_A_LINK_ENDPOINT, "endpoint", COL_SOCKADDR),
+	COL_OPT(V_A_MAP_PATHS, "paths", COL_PATHS),
 };
 
 static const struct col group_cols[] = {
@@ -980,6 +983,56 @@ static void print_idlist(const struct nlattr *list, int member, bool json)
 	end_idlist(json, listed);
 }
 
+static const char *const path_states[] = { "up", "silent", "current" };
+
+/*
+ * A map entry's paths.  Text: LINK:STATE, comma-separated ("5:current,
+ * 1073741824:up"); JSON: an array of {"link", "state", "cwnd", "age_ms",
+ * and "addr" (Ethernet) or "endpoint" (UDP)}.
+ */
+static void print_paths(const struct nlattr *list, bool json)
+{
+	struct nlattr *a, *tb[V_A_MAX + 1];
+	char buf[VCTL_ADDRSTRLEN];
+	const char *st;
+	bool first = true;
+	uint8_t v;
+	int rem;
+
+	printf(json ? "[" : "");
+	nla_for_each_nested(a, list, rem) {
+		if (nla_type(a) != V_A_MAP_PATH ||
+		    nla_parse_nested(tb, V_A_MAX, a, NULL) < 0 || !tb[V_A_LINK_ID] ||
+		    !tb[V_A_MAP_PATH_STATE])
+			continue;
+		v = nla_get_u8(tb[V_A_MAP_PATH_STATE]);
+		st = v < ARRAY_SIZE(path_states) ? path_states[v] : "?";
+		if (!json) {
+			printf("%s%" PRIu32 ":%s", first ? "" : ",", nla_get_u32(tb[V_A_LINK_ID]), st);
+			first = false;
+			continue;
+		}
+		printf("%s{\"link\":%" PRIu32 ",\"state\":\"%s\"", first ? "" : ",",
+		       nla_get_u32(tb[V_A_LINK_ID]), st);
+		first = false;
+		if (tb[V_A_MAP_CWND])
+			printf(",\"cwnd\":%" PRIu32, nla_get_u32(tb[V_A_MAP_CWND]));
+		if (tb[V_A_MAP_AGE_MS])
+			printf(",\"age_ms\":%" PRIu32, nla_get_u32(tb[V_A_MAP_AGE_MS]));
+		if (tb[V_A_LINK_ADDR] && nla_len(tb[V_A_LINK_ADDR]) >= ETH_ALEN) {
+			printf(",\"addr\":\"");
+			print_mac(nla_data(tb[V_A_LINK_ADDR]));
+			printf("\"");
+		}
+		if (tb[V_A_LINK_ENDPOINT] && vctl_sockaddr_str(tb[V_A_LINK_ENDPOINT], buf, sizeof(buf))) {
+			printf(",\"endpoint\":");
+			vtool_json_string(buf);
+		}
+		printf("}");
+	}
+	printf(json ? "]" : first ? "-" : "");
+}
+
 static void print_col(const struct col *c, struct nlattr *a, bool json)
 {
 	if (!a) {		/* optional, and this module did not send it */
@@ -1016,6 +1069,9 @@ static void print_col(const struct col *c, struct nlattr *a, bool json)
 	case COL_IDLIST:
 		print_idlist(a, c->member, json);
 		break;
+	case COL_PATHS:
+		print_paths(a, json);
+		break;
 	case COL_SOCKADDR: {
 		char buf[VCTL_ADDRSTRLEN];
 
@@ -1034,6 +1090,7 @@ static bool col_ok(const struct col *c, const struct nlattr *a)
 	static const int min_len[] = {
 		[COL_ID] = 8, [COL_U8] = 1, [COL_U32] = 4, [COL_HOSTPART] = 4,
 		[COL_MAC] = ETH_ALEN, [COL_ENUM] = 1, [COL_IDLIST] = 0, [COL_SOCKADDR] = 0,
+		[COL_PATHS] = 0,
 	};
 	char buf[VCTL_ADDRSTRLEN];
 

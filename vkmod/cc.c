@@ -17,11 +17,13 @@
  * Move kept in flight before this file): a LAN is mostly clean, and the
  * first loss brings it down.  Its floor is one block per train.
  *
- * The state lives in the host part's mapping entry (map.c), under
- * map_lock; a host part the map does not hold moves at the ceiling, and
- * an entry dropped and learned again (stale, aged, deleted) starts again
- * at the ceiling with no movers counted (a Move that ends then counts
- * nothing down: the count never goes below zero).
+ * The state lives in each path of the host part's mapping entry (map.c:
+ * a window per link the host is reached by; the Moves counted go with
+ * the current path), under map_lock; a host part the map does not hold
+ * moves at the ceiling, and an entry dropped and learned again (stale,
+ * aged, deleted) starts again at the ceiling with no movers counted (a
+ * Move that ends then counts nothing down: the count never goes below
+ * zero).
  *
  * A loss is an ACK of a MoveTo train that lacks blocks, or a MoveFrom
  * train whose last block came before all the others.  Silence is not:

@@ -5,13 +5,16 @@
  *
  * Every accepted frame for this host (never one for all, such as a WHERE
  * or a GREQUEST: anyone may send those in another's name) teaches the
- * table its source host part's interface and address, and so do CLAIM and
+ * table its source host part's link and address, and so do CLAIM and
  * HERE, so an entry corrects itself when a host comes back with another
- * MAC or on another link (such a host also claims its part again, which
- * tells everyone at once).  A frame for a host part with no entry waits
- * while a WHERE query asks for it (where.c); an entry a client's
- * retransmissions get no answer through is dropped as stale, and one
- * nobody used or heard from for the host's map-age is aged out.  Ids
+ * address or on another link (such a host also claims its part again,
+ * which tells everyone at once).  An entry keeps a path per link the host
+ * part was heard on (struct v_map_path): frames go by the one last heard
+ * from, and one that goes silent gives way to another at once.  A frame
+ * for a host part with no entry waits while a WHERE query asks for it
+ * (where.c); an entry a client's retransmissions get no answer through,
+ * with no other path, is dropped as stale, and one nobody used or heard
+ * from for the host's map-age is aged out.  Ids
  * never change when addresses do.
  *
  * Host parts are claimed when an interface is attached, and collisions
@@ -30,11 +33,27 @@
 
 #define V_MAP_MAX	4096
 
+/*
+ * One way to a host part: a link and the address on it.  A host reachable
+ * over several links has a path on each (learned from its frames on each:
+ * its CLAIMs and HEREs come on every link it shares with us); frames go by
+ * the current one, the one last heard from, and a current path that goes
+ * silent is given up for another at once (v_map_stale()).
+ */
+struct v_map_path {
+	int link;			/* the link's id (link.c) */
+	struct v_addr addr;
+	u8 state;			/* enum v_path_state */
+	unsigned long last;		/* jiffies: last heard on it */
+	struct v_cc cc;			/* trains by it (cc.c) */
+};
+
 struct v_map_entry {
 	struct hlist_node node;
 	u32 host_part;
-	int link;			/* the link's id (link.c) */
-	struct v_addr addr;
+	struct v_map_path path[V_MAP_PATHS];
+	u8 npaths;
+	u8 cur;				/* path[cur]: where frames go */
 	u8 state;			/* enum v_map_state */
 	u8 version;			/* its wire version, as last heard */
 	u32 features;			/* V_WIRE_FEAT_* of its last CLAIM or HERE */
@@ -42,7 +61,6 @@ struct v_map_entry {
 	/* its pulses delivered here: the newest number, the 64 below it */
 	u64 pulse_top;
 	u64 pulse_seen;
-	struct v_cc cc;			/* trains to it (cc.c) */
 	struct rcu_head rcu;
 };
 
@@ -99,14 +117,99 @@ static bool v_map_publish(struct v_host *host, struct v_map_entry *e, struct v_m
 /* A copy of e to change and publish, or a new entry (NULL e). */
 static struct v_map_entry *v_map_copy(const struct v_map_entry *e)
 {
-	struct v_map_entry *n;
-
 	if (e)
 		return kmemdup(e, sizeof(*e), GFP_ATOMIC);
-	n = kzalloc(sizeof(*n), GFP_ATOMIC);
-	if (n)
-		v_cc_init(&n->cc);
-	return n;
+	return kzalloc(sizeof(struct v_map_entry), GFP_ATOMIC);
+}
+
+/* The path of e on link, or NULL. */
+static struct v_map_path *v_map_path_on(struct v_map_entry *e, int link)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->npaths; i++)
+		if (e->path[i].link == link)
+			return &e->path[i];
+	return NULL;
+}
+
+/*
+ * Make path i of n its current one; the Moves counted on the old one
+ * (cc.c) go with it, as they are the host part's, not the path's.
+ */
+static void v_map_path_use(struct v_map_entry *n, unsigned int i)
+{
+	struct v_map_path *old = &n->path[n->cur], *p = &n->path[i];
+
+	if (i == n->cur)
+		return;
+	p->cc.movers = old->cc.movers;
+	old->cc.movers = 0;
+	n->cur = i;
+}
+
+/*
+ * The path of e heard from last, other than its current one and not
+ * silent itself; -1 when there is none.
+ */
+static int v_map_path_other(const struct v_map_entry *e)
+{
+	int i, best = -1;
+
+	for (i = 0; i < e->npaths; i++)
+		if (i != e->cur && e->path[i].state == V_PATH_UP &&
+		    (best < 0 || time_after(e->path[i].last, e->path[best].last)))
+			best = i;
+	return best;
+}
+
+/*
+ * Take path i out of n (a copy being changed, with another path): the
+ * current one goes to the path heard from last.
+ */
+static void v_map_path_drop(struct v_map_entry *n, unsigned int i)
+{
+	int other;
+
+	if (i == n->cur) {
+		other = v_map_path_other(n);
+		v_map_path_use(n, other >= 0 ? other : (i ? 0 : 1));
+	}
+	n->path[i] = n->path[--n->npaths];
+	if (n->cur == n->npaths)
+		n->cur = i;
+}
+
+/*
+ * n (a copy being changed) heard from on from's link and address: that
+ * path, new or refreshed (one per link: an address heard on a link
+ * replaces the one it had), becomes current.  A full set gives up the
+ * path heard from longest ago.
+ */
+static void v_map_path_heard(struct v_map_entry *n, const struct v_rx_cb *from)
+{
+	struct v_map_path *p = n->npaths ? v_map_path_on(n, from->link) : NULL;
+	unsigned int i, old = 0;
+
+	if (!p && n->npaths < V_MAP_PATHS) {
+		p = &n->path[n->npaths++];
+		v_cc_init(&p->cc);
+	} else if (!p) {
+		for (i = 1; i < n->npaths; i++)
+			if (time_before(n->path[i].last, n->path[old].last))
+				old = i;
+		p = &n->path[old];
+		if (old == n->cur)
+			p->cc.movers = 0;	/* counted again on the new current one */
+		v_cc_init(&p->cc);
+	}
+	if (!v_addr_equal(&p->addr, &from->from))
+		v_cc_init(&p->cc);		/* another host now: its own window */
+	p->link = from->link;
+	p->addr = from->from;
+	p->state = V_PATH_UP;
+	p->last = jiffies;
+	v_map_path_use(n, p - n->path);
 }
 
 /* Mark host_part as claimed twice (confirmed); map_lock held. */
@@ -148,8 +251,7 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct v_rx_cb *
 	if (!n)
 		goto out;
 	n->host_part = host_part;
-	n->link = from->link;
-	n->addr = from->from;
+	v_map_path_heard(n, from);
 	if (announce || n->version != version)
 		n->features = announce ? features : 0;
 	/*
@@ -184,11 +286,15 @@ static bool v_map_known(struct v_host *host, u32 host_part, const struct v_rx_cb
 	rcu_read_lock();
 	e = v_map_find(host, host_part);
 	known = e && (e->state == V_MAP_FENCED ||
-		      (e->state == V_MAP_LEARNED && e->link == from->link &&
-		       v_addr_equal(&e->addr, &from->from) &&
+		      (e->state == V_MAP_LEARNED && e->npaths &&
+		       e->path[e->cur].link == from->link &&
+		       e->path[e->cur].state == V_PATH_UP &&
+		       v_addr_equal(&e->path[e->cur].addr, &from->from) &&
 		       (!announce || e->features == features)));
-	if (known && e->state != V_MAP_FENCED)
+	if (known && e->state != V_MAP_FENCED) {
 		WRITE_ONCE(e->last, jiffies);
+		WRITE_ONCE(e->path[e->cur].last, jiffies);
+	}
 	rcu_read_unlock();
 	return known;
 }
@@ -280,10 +386,10 @@ bool v_map_lookup(struct v_host *host, u32 host_part, int *link, struct v_addr *
 {
 	struct v_map_entry *e = v_map_find(host, host_part);
 
-	if (!e || e->state != V_MAP_LEARNED)
+	if (!e || e->state != V_MAP_LEARNED || !e->npaths)
 		return false;
-	*link = e->link;
-	*a = e->addr;
+	*link = e->path[e->cur].link;
+	*a = e->path[e->cur].addr;
 	WRITE_ONCE(e->last, jiffies);
 	return true;
 }
@@ -358,9 +464,9 @@ unsigned int v_map_cc_begin(struct v_host *host, u32 host_part, u32 *epoch)
 	*epoch = 0;
 	spin_lock_bh(&host->map_lock);
 	e = v_map_find(host, host_part);
-	if (e) {
-		blocks = v_cc_blocks(&e->cc);
-		*epoch = e->cc.epoch;
+	if (e && e->npaths) {
+		blocks = v_cc_blocks(&e->path[e->cur].cc);
+		*epoch = e->path[e->cur].cc.epoch;
 	}
 	spin_unlock_bh(&host->map_lock);
 	return blocks;
@@ -372,8 +478,8 @@ void v_map_cc_end(struct v_host *host, u32 host_part, bool lost, u32 epoch)
 
 	spin_lock_bh(&host->map_lock);
 	e = v_map_find(host, host_part);
-	if (e)
-		v_cc_done(&e->cc, lost, epoch);
+	if (e && e->npaths)
+		v_cc_done(&e->path[e->cur].cc, lost, epoch);
 	spin_unlock_bh(&host->map_lock);
 }
 
@@ -383,8 +489,8 @@ void v_map_cc_join(struct v_host *host, u32 host_part, int d)
 
 	spin_lock_bh(&host->map_lock);
 	e = v_map_find(host, host_part);
-	if (e)
-		v_cc_join(&e->cc, d);
+	if (e && e->npaths)
+		v_cc_join(&e->path[e->cur].cc, d);
 	spin_unlock_bh(&host->map_lock);
 }
 
@@ -409,18 +515,47 @@ int v_map_reach(struct v_host *host, u32 host_part)
 	return err;
 }
 
-/* Frames to host_part go unanswered: forget where we thought it was. */
-void v_map_stale(struct v_host *host, u32 host_part)
+/*
+ * Frames to host_part go unanswered by its current path: give it up for
+ * another (a failover, counted; the failed one is marked silent until
+ * heard from again), or, with no other (forget: drop), forget where we
+ * thought the host part was, so a WHERE asks every link.
+ */
+static void __v_map_stale(struct v_host *host, u32 host_part, bool forget)
 {
-	struct v_map_entry *e;
+	struct v_map_entry *e, *n;
+	int other;
 
 	spin_lock_bh(&host->map_lock);
 	e = v_map_find(host, host_part);
-	if (e && e->state == V_MAP_LEARNED) {
+	if (!e || e->state != V_MAP_LEARNED)
+		goto out;
+	other = v_map_path_other(e);
+	if (other >= 0) {
+		n = v_map_copy(e);
+		if (n) {
+			n->path[n->cur].state = V_PATH_SILENT;
+			v_map_path_use(n, other);
+			v_map_publish(host, e, n);
+			v_stat_inc(host, V_A_STAT_FAILOVERS);
+		}
+	} else if (forget) {
 		v_map_remove(host, e);
 		v_stat_inc(host, V_A_STAT_MAP_STALE);
 	}
+out:
 	spin_unlock_bh(&host->map_lock);
+}
+
+void v_map_stale(struct v_host *host, u32 host_part)
+{
+	__v_map_stale(host, host_part, true);
+}
+
+/* A mover's trains to host_part go unanswered: another path if it has one. */
+void v_map_failover(struct v_host *host, u32 host_part)
+{
+	__v_map_stale(host, host_part, false);
 }
 
 /* An admin forgets an entry (and so lifts a fence). */
@@ -673,40 +808,83 @@ void v_map_host_exit(struct v_host *host)
 	v_where_purge(host);
 }
 
-/* Forget the entries learned on a link (0: all of them). */
+/*
+ * Forget the paths on a link (0: every entry), and the entries left with
+ * none; a fence has no path and stays.
+ */
 void v_map_flush(struct v_host *host, int link)
 {
-	struct v_map_entry *e;
+	struct v_map_entry *e, *n;
 	struct hlist_node *tmp;
+	struct v_map_path *p;
 	int i;
 
 	spin_lock_bh(&host->map_lock);
 	for (i = 0; i < V_MAP_BUCKETS; i++)
-		hlist_for_each_entry_safe(e, tmp, &host->map[i], node)
-			if (!link || (e->link == link && e->state != V_MAP_FENCED))
+		hlist_for_each_entry_safe(e, tmp, &host->map[i], node) {
+			if (link && e->state == V_MAP_FENCED)
+				continue;
+			p = link ? v_map_path_on(e, link) : NULL;
+			if (link && !p)
+				continue;
+			if (!link || e->npaths == 1) {
 				v_map_remove(host, e);
+				continue;
+			}
+			n = v_map_copy(e);
+			if (!n) {
+				v_map_remove(host, e);
+				continue;
+			}
+			v_map_path_drop(n, p - e->path);
+			v_map_publish(host, e, n);
+		}
 	spin_unlock_bh(&host->map_lock);
 }
 
+/* A path's link and address: an Ethernet link's id is its ifindex too. */
+static int v_map_put_where(struct sk_buff *skb, const struct v_map_path *p)
+{
+	if (nla_put_u32(skb, V_A_LINK_ID, p->link))
+		return -EMSGSIZE;
+	if (p->addr.family == V_ADDR_ETH)
+		return nla_put_u32(skb, V_A_LINK_IFINDEX, p->link) ||
+		       nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, p->addr.mac) ? -EMSGSIZE : 0;
+	return v_addr_put(skb, V_A_LINK_ENDPOINT, &p->addr);
+}
+
 /*
- * Where an entry's frames go: its link (an Ethernet link's id is its
- * ifindex, also given as V_A_LINK_IFINDEX as before) and address.
+ * Where an entry's frames go (its current path, at the top level as
+ * before paths existed), and every path it has, with its state, age and
+ * window.  A fence has none: ifindex 0 and a zero address, as before.
  */
 static int v_map_fill_path(struct sk_buff *skb, const struct v_map_entry *e)
 {
 	static const u8 none[ETH_ALEN];
+	struct nlattr *all, *one;
+	unsigned int i;
 
-	if (!e->link)	/* as before links had ids: ifindex 0, no address */
+	if (!e->npaths)
 		return nla_put_u32(skb, V_A_LINK_IFINDEX, 0) ||
 		       nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, none) ? -EMSGSIZE : 0;
-	if (nla_put_u32(skb, V_A_LINK_ID, e->link))
+	if (v_map_put_where(skb, &e->path[e->cur]))
 		return -EMSGSIZE;
-	if (e->addr.family == V_ADDR_ETH &&
-	    (nla_put_u32(skb, V_A_LINK_IFINDEX, e->link) ||
-	     nla_put(skb, V_A_LINK_ADDR, ETH_ALEN, e->addr.mac)))
+	all = nla_nest_start(skb, V_A_MAP_PATHS);
+	if (!all)
 		return -EMSGSIZE;
-	if (e->addr.family != V_ADDR_ETH)
-		return v_addr_put(skb, V_A_LINK_ENDPOINT, &e->addr);
+	for (i = 0; i < e->npaths; i++) {
+		const struct v_map_path *p = &e->path[i];
+		u32 age = jiffies_to_msecs(jiffies - READ_ONCE(p->last));
+
+		one = nla_nest_start(skb, V_A_MAP_PATH);
+		if (!one || v_map_put_where(skb, p) ||
+		    nla_put_u8(skb, V_A_MAP_PATH_STATE, i == e->cur ? V_PATH_CURRENT : p->state) ||
+		    nla_put_u32(skb, V_A_MAP_CWND, READ_ONCE(p->cc.cwnd)) ||
+		    nla_put_u32(skb, V_A_MAP_AGE_MS, age))
+			return -EMSGSIZE;
+		nla_nest_end(skb, one);
+	}
+	nla_nest_end(skb, all);
 	return 0;
 }
 
@@ -732,7 +910,8 @@ int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback
 			    nla_put_u8(skb, V_A_MAP_STATE, e->state) ||
 			    nla_put_u8(skb, V_A_MAP_VERSION, e->version) ||
 			    nla_put_u32(skb, V_A_MAP_FEATURES, e->features) ||
-			    nla_put_u32(skb, V_A_MAP_CWND, READ_ONCE(e->cc.cwnd)) ||
+			    nla_put_u32(skb, V_A_MAP_CWND, e->npaths ?
+					READ_ONCE(e->path[e->cur].cc.cwnd) : 0) ||
 			    nla_put_u32(skb, V_A_MAP_AGE_MS,
 					jiffies_to_msecs(jiffies - READ_ONCE(e->last)))) {
 				genlmsg_cancel(skb, hdr);

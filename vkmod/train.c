@@ -30,6 +30,8 @@
 
 #define V_TRAIN_RETRY_MS	20
 #define V_TRAIN_RETRY_MAX_MS	320
+/* Silent rounds before a mover gives up the path it sends by (map.c). */
+#define V_TRAIN_STALE		2
 #define V_TRAIN_QUEUE_MAX	(V_WIRE_TRAIN_WINDOW * V_WIRE_TRAIN)
 
 static u64 v_train_full(unsigned int count)
@@ -346,9 +348,9 @@ static int v_train_run(struct v_train_mover *mv, const struct v_move *m)
 	struct v_alien *a = mv->a;
 	unsigned long ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS), progress, next;
 	u32 first = v_train_start(host, a), xfer = first;
+	unsigned int k, silent = 0;
 	struct sk_buff *skb;
 	u64 done = 0;
-	unsigned int k;
 	int err = 0;
 
 	progress = jiffies;
@@ -369,6 +371,7 @@ static int v_train_run(struct v_train_mover *mv, const struct v_move *m)
 			if (v_train_take(mv, skb, &err)) {
 				/* Trains move: the next silence starts the back-off anew. */
 				progress = jiffies;
+				silent = 0;
 				ivl = msecs_to_jiffies(V_TRAIN_RETRY_MS);
 				next = jiffies + ivl;
 			}
@@ -381,6 +384,9 @@ static int v_train_run(struct v_train_mover *mv, const struct v_move *m)
 			err = -EHOSTUNREACH;
 			break;
 		}
+		/* As a client's Send does: the current path is given up for another. */
+		if (++silent == V_TRAIN_STALE)
+			v_map_failover(host, a->client_host);
 		for (k = 0; k < V_WIRE_TRAIN_WINDOW; k++)
 			if (mv->slot[k].len)
 				v_train_go(mv, &mv->slot[k], V_TRAIN_SILENCE);

@@ -753,6 +753,7 @@ void v_map_learn(struct v_host *host, u32 host_part, const struct sk_buff *skb);
 bool v_map_lookup(struct v_host *host, u32 host_part, int *link, struct v_addr *a);
 int v_map_reach(struct v_host *host, u32 host_part);
 void v_map_stale(struct v_host *host, u32 host_part);
+void v_map_failover(struct v_host *host, u32 host_part);
 int v_map_del(struct v_host *host, u32 host_part);
 void v_map_set_age(struct v_host *host, unsigned int ms);
 void v_map_flush(struct v_host *host, int link);

@@ -1519,6 +1519,22 @@ struct v_wire_claim {
  *    V_A_LINK_ADDR: NLA_BINARY      its MAC address (ETH_ALEN bytes;
  *                                   Ethernet, zero for a fence)
  *    V_A_LINK_ENDPOINT              its address and port (UDP)
+ *                                   (these four: its current path)
+ *    V_A_MAP_PATHS: NLA_NESTED      every path to it (at most
+ *                                   V_MAP_PATHS, one per link), each a
+ *                                   V_A_MAP_PATH (NLA_NESTED) of
+ *                                   V_A_LINK_ID, V_A_LINK_IFINDEX and
+ *                                   V_A_LINK_ADDR or V_A_LINK_ENDPOINT,
+ *                                   V_A_MAP_PATH_STATE (enum
+ *                                   v_path_state), V_A_MAP_CWND and
+ *                                   V_A_MAP_AGE_MS (since heard on it).
+ *                                   Frames go by the current path, the
+ *                                   one last heard from; one that goes
+ *                                   silent (2 unanswered retransmissions
+ *                                   of a Send, or of a train) is given up
+ *                                   for another at once (counter
+ *                                   failovers), and is silent until
+ *                                   heard from again
  *    V_A_MAP_STATE: NLA_U8          enum v_map_state
  *    V_A_MAP_AGE_MS: NLA_U32        since it was last heard from
  *    V_A_MAP_VERSION: NLA_U8        its wire version, as last heard
@@ -1699,6 +1715,9 @@ enum v_genl_attr {
 	V_A_LINK_PEERS,
 	V_A_LINK_PEER,
 	V_A_LINK_ENDPOINT,
+	V_A_MAP_PATHS,
+	V_A_MAP_PATH,
+	V_A_MAP_PATH_STATE,
 	__V_A_MAX
 };
 
@@ -1723,6 +1742,14 @@ enum v_link_kind {
 #define V_UDP_PEERS_MAX		256	/* peers of one UDP link */
 #define V_UDP_MTU_MIN		576	/* the smallest mtu a UDP link takes */
 #define V_UDP_LINKS_MAX		16	/* UDP links of one host */
+
+enum v_path_state {
+	V_PATH_UP,		/* heard from, not the current path */
+	V_PATH_SILENT,		/* given up: unanswered while current */
+	V_PATH_CURRENT,		/* where frames go (dumps only) */
+};
+
+#define V_MAP_PATHS		4	/* paths kept to one host part */
 
 enum v_map_state {
 	V_MAP_LEARNED,		/* heard from: frames go to its MAC */
@@ -1804,6 +1831,10 @@ enum v_stat {
 	V_A_STAT_UDP_MTU_LOWERED,	/* a UDP link's mtu lowered to what the
 					 * route to a peer carries (that frame
 					 * went fragmented by IP)
+					 */
+	V_A_STAT_FAILOVERS,		/* a host part's current path gone
+					 * silent given up for another of its
+					 * paths
 					 */
 	__V_A_STAT_MAX
 };
