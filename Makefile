@@ -35,7 +35,7 @@ VERSION := 0.1
 # libv's ABI: bumped when a public struct changes size (1: struct v_receive
 # grew kind and deadline_ns).
 LIBV_ABI := 1
-SUITES ?= base local path notify pulse sched bulk udp python net groups fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec install
+SUITES ?= base local path notify pulse sched bulk udp python net groups scale fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec install
 T ?= $(SUITES)
 
 CC ?= gcc
@@ -52,7 +52,7 @@ TOOLS := vid vping vecho vctl vbench vfile vtime vrun vps
 TOOLS_ONE := $(filter-out vctl vbench vrun,$(TOOLS))
 VBENCH_SRC := $(wildcard tools/vbench/*.c)
 DAEMONS := vfsd vnamed vtimed vfs vexecd
-TESTS := base local path notify pulse sched bulk udp python net groups cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec
+TESTS := base local path notify pulse sched bulk udp python net groups scale cluster fuzz ctl auth flood perf fault services naming sec lan vfs vshare exec
 # Suites that are shell scripts (selftests/NAME.sh), run as build/tests/NAME.
 SCRIPT_TESTS := install
 TEST_HDR := selftests/vtest.h selftests/vkids.h selftests/vwire.h selftests/vhmac.h selftests/vmount.h $(LIBV_HDR)
