@@ -47,7 +47,7 @@ shift $((OPTIND - 1))
 # takes a half to a third of this: docs/TESTING.md has both).  For the order
 # and the timeouts only; a suite not listed counts as 60 s.
 declare -A est=([install]=530 [fault]=250 [net]=245 [groups]=245 [ctl]=240 [services]=125
-	[auth]=115 [naming]=60 [flood]=110 [sec]=60 [lan]=90 [perf]=55 [fuzz]=52 [local]=43 [path]=40 [python]=40 [notify]=40 [pulse]=55 [sched]=60 [bulk]=100 [udp]=110 [vfs]=250 [vshare]=120 [exec]=90 [cluster]=45 [base]=38)
+	[auth]=115 [naming]=60 [flood]=110 [sec]=60 [lan]=90 [perf]=55 [fuzz]=52 [local]=43 [path]=40 [python]=40 [notify]=40 [pulse]=55 [sched]=60 [bulk]=100 [udp]=110 [scale]=110 [vfs]=250 [vshare]=120 [exec]=90 [cluster]=45 [base]=38)
 
 out=$build/run/check-$kver
 mkdir -p "$out" || exit 2
