@@ -24,9 +24,11 @@
  * GetPid answered by one host, a host's claim), at most K/8 times the
  * 8-host count for those every host answers (a group Send, a members
  * query), with a small slack.  Counts, never timings: the machine's load
- * moves times by half, counts only through retransmissions, which each
- * measurement reports (retransmits + duplicates of every host) and the
- * exact per-test checks take into account.
+ * moves times by half, counts only through retransmissions (and GetPids
+ * asked again), which each measurement reports as its noise (retransmits
+ * + duplicates of every host): the exact per-test checks hold when it is
+ * 0, their bounds allow for it, and the growth test takes it off the
+ * larger cluster's count.
  *
  * V processes: one server per host (a child, blocked in Receive, replying
  * to everything with its id and the request's tag: reply_of()), and one
@@ -53,6 +55,7 @@
 #define REQ_CODE	0x05ca
 #define LID		0x5ca1e		/* the logical id of the GetPid test */
 #define QUERY_MS	600		/* a members query's wait (scaled) */
+#define GETPID_RETRY_MS	200		/* V_GETPID_RETRY_MS of vkmod/registry.c */
 #define FILE_COUNTS	"/tmp/vk-scale-counts"
 #define MAP_AGE_MIN_S	"1000"		/* map-age-ms while the aging test waits: */
 #define MAP_AGE_DEFAULT_S "300000"	/* V_MAP_AGE_MS_MIN, then back to the default */
@@ -304,7 +307,7 @@ static const struct {
 #define HC(c, i)	(*(long long *)((char *)(c) + hc_names[i].off))
 #define NHC		(int)(sizeof(hc_names) / sizeof(hc_names[0]))
 
-/* Host h's counters into c from its `vctl -j stats`: 0, or -1 (a counter is missing). */
+/* A host's counters into c from its `vctl -j stats`: 0, or -1 (a counter is missing). */
 static int hc_parse(const char *json, struct hc *c)
 {
 	int i;
@@ -373,6 +376,7 @@ static long long delta(int k, const struct hc *a, const struct hc *b, int i)
 #define D_TX	0	/* indexes of hc_names[] */
 #define D_RETX	1
 #define D_DUP	2
+#define D_COLL	3
 #define D_GDELIV	7
 
 /*
@@ -387,8 +391,8 @@ static long long noise(int k, const struct hc *a, const struct hc *b)
 
 /*
  * Record op's frames at k hosts (variant var): frames over ops operations,
- * noisy frames among them; printed, and appended to FILE_COUNTS for the
- * growth test.
+ * noisy frames among them at most (retransmitted, or answers to them);
+ * printed, and appended to FILE_COUNTS for the growth test.
  */
 static void record(const char *var, int k, const char *op, long long frames, int ops,
 		   long long noisy)
@@ -396,7 +400,7 @@ static void record(const char *var, int k, const char *op, long long frames, int
 	double per = ops ? (double)frames / ops : 0;
 	FILE *f = fopen(FILE_COUNTS, "a");
 
-	printf("# scale: %-16s %3d %9.2f   (%lld frames / %d, retransmits+duplicates %lld)\n",
+	printf("# scale: %-16s %3d %9.2f   (%lld frames / %d, noise %lld)\n",
 	       op, k, per, frames, ops, noisy);
 	fflush(stdout);
 	if (f) {
@@ -691,6 +695,8 @@ TEST_F_TIMEOUT(scale, all_pairs_srr, 900)
 	}
 	for (j = 0; j < k; j++)
 		ASSERT_EQ(2 * (k - 1), ss[j].rx) TH_LOG("server of host %d", j);
+	/* Traffic among many hosts makes no host think its part is taken. */
+	ASSERT_EQ(0, delta(k, a, c, D_COLL));
 	fr = delta(k, a, b, D_TX);
 	nz = noise(k, a, b);
 	record(variant->name, k, "srr_first", fr, pairs, nz);
@@ -716,7 +722,7 @@ TEST_F_TIMEOUT(scale, all_pairs_srr, 900)
  */
 TEST_F_TIMEOUT(scale, group_send_get_reply_members, 600)
 {
-	struct hc a[HMAX] = { 0 }, b[HMAX] = { 0 };
+	struct hc a0[HMAX] = { 0 }, a[HMAX] = { 0 }, b[HMAX] = { 0 };
 	uint64_t gid, ids[HMAX + 1], want[HMAX], rep;
 	struct v_msg m;
 	int h, n, k = self->k, s = k / 2;
@@ -732,6 +738,7 @@ TEST_F_TIMEOUT(scale, group_send_get_reply_members, 600)
 
 	/* Members query. */
 	ASSERT_EQ(0, snap(k, a));
+	memcpy(a0, a, sizeof(a0));
 	n = v_group_members(self->fd[0], gid, ids, HMAX + 1,
 			    (uint64_t)QUERY_MS * 1000000ULL * vt_scale());
 	ASSERT_EQ(0, snap(k, b));
@@ -773,6 +780,7 @@ TEST_F_TIMEOUT(scale, group_send_get_reply_members, 600)
 	for (h = 0; h < k; h++)
 		ASSERT_EQ(1, ss[h].grx) TH_LOG("member on host %d", h);
 	ASSERT_EQ(1, b[s].gsends - a[s].gsends);
+	ASSERT_EQ(0, delta(k, a0, b, D_COLL));
 	ASSERT_EQ(k, delta(k, a, b, D_GDELIV));	/* once on every host */
 	fr = delta(k, a, b, D_TX);
 	nz = noise(k, a, b);
@@ -791,23 +799,32 @@ TEST_F_TIMEOUT(scale, get_pid_remote, 600)
 {
 	struct hc a[HMAX] = { 0 }, b[HMAX] = { 0 };
 	int h, k = self->k, last = k - 1;
+	long long slow;
 	uint64_t pid, owner = vt_id(self->fd[last]);
 	long long fr, nz;
 
 	ASSERT_EQ(0, v_set_pid(self->fd[last], LID, owner, V_SCOPE_REMOTE));
 	ASSERT_EQ(0, snap(k, a));
-	for (h = 0; h < last; h++) {
+	for (h = 0, slow = 0; h < last; h++) {
+		int64_t t0 = vt_now_ms();
+
 		pid = 0;
 		ASSERT_EQ(0, v_get_pid(self->fd[h], LID, V_SCOPE_REMOTE, &pid)) TH_LOG("host %d", h);
 		ASSERT_EQ(owner, pid) TH_LOG("host %d", h);
+		/*
+		 * A GetPid unanswered for GETPID_RETRY_MS asks again (registry.c),
+		 * and each ask draws an answer: a loaded machine's noise, 2
+		 * frames a retry (not counted by any counter).
+		 */
+		slow += (vt_now_ms() - t0) / GETPID_RETRY_MS;
 	}
 	ASSERT_EQ(0, snap(k, b));
 	fr = delta(k, a, b, D_TX);
-	nz = noise(k, a, b);
+	nz = noise(k, a, b) + 2 * slow;
 	record(variant->name, k, "getpid_remote", fr, last, nz);
-	/* A GetPid waits 200 ms before it asks again: slack for a slow answer. */
+	ASSERT_EQ(0, delta(k, a, b, D_COLL));
 	ASSERT_LE(2LL * last, fr);
-	ASSERT_GE(2LL * last + last / 4, fr);
+	ASSERT_GE(2LL * last + nz, fr);
 }
 
 #define MAP_LEN		(32 << 10)	/* a `vctl -j map show` of 127 entries: about 17 KB */
@@ -863,8 +880,14 @@ TEST_F_TIMEOUT(scale, map_aging, 600)
 	ASSERT_EQ(0, snap(k, a));
 	ASSERT_EQ(0, vctl_all(k, "set map-age-ms " MAP_AGE_MIN_S, NULL, 0));
 	phase("map-age set");
-	/* Every table empty within a few aging periods. */
+	/*
+	 * Every table empty within a few aging periods: host 0's, which had
+	 * the most and was used last, is waited for alone (one vctl a look),
+	 * then all are looked at.
+	 */
 	end = vt_now_ms() + 20000LL * vt_scale();
+	while (map_counts(1, now) > 0 && vt_now_ms() < end)
+		usleep(200000);
 	while ((left = map_counts(k, now)) != 0 && vt_now_ms() < end)
 		usleep(300000);
 	ASSERT_EQ(0, left) TH_LOG("%d entries left of %d", left, total);
@@ -880,6 +903,7 @@ TEST_F_TIMEOUT(scale, map_aging, 600)
 		ASSERT_EQ(0, srr(self->fd[0], j, 0xc000 + j)) TH_LOG("host 0 to %d again", j);
 	ASSERT_EQ(0, snap(k, c));
 	ASSERT_EQ(k - 1, c[0].mapq - b[0].mapq);
+	ASSERT_EQ(0, delta(k, a, c, D_COLL));
 	fr = delta(k, b, c, D_TX);
 	nz = noise(k, b, c);
 	record(variant->name, k, "srr_after_aging", fr, k - 1, nz);
@@ -917,8 +941,12 @@ static const struct {
 
 #define SLACK	0.10	/* retransmissions of a loaded machine */
 
-/* The last count of op recorded by variant var: frames per op (*k its hosts), or -1. */
-static double counted(const char *var, const char *op, int *k)
+/*
+ * The last count of op recorded by variant var: frames per operation
+ * (*clean: less the noisy ones, which may be fewer than counted; *k its
+ * hosts), or -1.
+ */
+static double counted(const char *var, const char *op, int *k, double *clean)
 {
 	char v[16], o[64];
 	double per, found = -1;
@@ -931,6 +959,7 @@ static double counted(const char *var, const char *op, int *k)
 	while (fscanf(f, "%15s %d %63s %lf %lld %d %lld", v, &hosts, o, &per, &fr, &n, &nz) == 7)
 		if (!strcmp(v, var) && !strcmp(o, op)) {
 			found = per;
+			*clean = n ? (double)(fr > nz ? fr - nz : 0) / n : 0;
 			*k = hosts;
 		}
 	fclose(f);
@@ -953,6 +982,8 @@ FIXTURE_TEARDOWN(growth)
  * The table of both variants' counts, and each operation's growth within
  * its class: per operation no more than at HBASE hosts (CONST), no more
  * than K/HBASE times (LINEAR), both with SLACK; BOUND within its bound.
+ * A loaded machine's noise errs towards passing: the HBASE count as
+ * counted, the other less its noisy frames.
  */
 TEST_F(growth, linear_from_8_hosts)
 {
@@ -962,12 +993,15 @@ TEST_F(growth, linear_from_8_hosts)
 	printf("# scale: %-16s %5s %9s\n", "op", "hosts", "frames");
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		int k8 = 0, kn = 0;
-		double f8 = counted("h8", ops[i].op, &k8), fn = counted("hn", ops[i].op, &kn), lim;
+		double c8, cn, lim, f8 = counted("h8", ops[i].op, &k8, &c8),
+		       fn = counted("hn", ops[i].op, &kn, &cn);
 
 		if (f8 < 0 || fn < 0)
 			continue;
 		printf("# scale: %-16s %5d %9.2f\n# scale: %-16s %5d %9.2f\n",
 		       ops[i].op, k8, f8, ops[i].op, kn, fn);
+		if (cn != fn)
+			printf("# scale: %s at %d hosts: %.2f without noisy frames\n", ops[i].op, kn, cn);
 		compared++;
 		switch (ops[i].growth) {
 		case CONST:
@@ -979,9 +1013,9 @@ TEST_F(growth, linear_from_8_hosts)
 		default:
 			lim = ops[i].bound * (1 + SLACK);
 		}
-		if (fn > lim) {
+		if (cn > lim) {
 			printf("# scale: %s grew from %.2f at %d hosts to %.2f at %d (limit %.2f)\n",
-			       ops[i].op, f8, k8, fn, kn, lim);
+			       ops[i].op, f8, k8, cn, kn, lim);
 			bad++;
 		}
 	}
