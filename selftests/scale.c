@@ -958,8 +958,8 @@ static double counted(const char *var, const char *op, int *k, double *clean)
 		return -1;
 	while (fscanf(f, "%15s %d %63s %lf %lld %d %lld", v, &hosts, o, &per, &fr, &n, &nz) == 7)
 		if (!strcmp(v, var) && !strcmp(o, op)) {
-			found = per;
-			*clean = n ? (double)(fr > nz ? fr - nz : 0) / n : 0;
+			found = n ? (double)fr / n : per;	/* per is rounded */
+			*clean = n ? (double)(fr > nz ? fr - nz : 0) / n : per;
 			*k = hosts;
 		}
 	fclose(f);
