@@ -216,8 +216,10 @@ static int v_genl_link_change_locked(struct v_host *host, struct genl_info *info
 		NL_SET_ERR_MSG(info->extack, "not an Ethernet interface");
 	else if (err == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "interface already attached to V");
-	else if (err == -ENOENT)
+	else if (err == -ENOENT && info->attrs[V_A_LINK_ID])
 		NL_SET_ERR_MSG(info->extack, "link not attached to V");
+	else if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "interface not attached to V");
 	else if (err == -ENOKEY && !info->extack->_msg)
 		NL_SET_ERR_MSG(info->extack,
 			       "no cluster key: set one first, or ask for an insecure link");

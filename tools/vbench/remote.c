@@ -453,6 +453,30 @@ int remote_key(int on)
 		  opt.vctl, k, opt.vctl, k) ? -1 : 0;
 }
 
+/*
+ * V's UDP bearer between the two namespaces (on: UDP links on the veth's
+ * addresses, the raw links detached; off: back to raw links).  The key
+ * must be set first (remote_key()): a UDP link has no insecure mode.
+ * 0, or -1.
+ */
+int remote_udp(int on)
+{
+	if (on)
+		return sh("ip netns exec " NS_A " %s link del dev " IF_A " && "
+			  "ip netns exec " NS_B " %s link del dev " IF_B " && "
+			  "ip netns exec " NS_A " %s link add udp local " IP_A " peer " IP_B " && "
+			  "ip netns exec " NS_B " %s link add udp local " IP_B " peer " IP_A,
+			  opt.vctl, opt.vctl, opt.vctl, opt.vctl) ? -1 : 0;
+	/* Every UDP link goes (its id is not known here), then the raw ones come back. */
+	sh("for ns in " NS_A " " NS_B "; do for id in $(ip netns exec $ns %s link show | "
+	   "awk '$2 == \"udp\" { sub(\":\", \"\", $1); print $1 }'); do "
+	   "ip netns exec $ns %s link del $id; done; done", opt.vctl, opt.vctl);
+	return sh("ip netns exec " NS_A " %s link add dev " IF_A " insecure 2>/dev/null; "
+		  "ip netns exec " NS_B " %s link add dev " IF_B " insecure 2>/dev/null; "
+		  "ip netns exec " NS_A " %s link show | grep -q " IF_A, opt.vctl, opt.vctl,
+		  opt.vctl) ? -1 : 0;
+}
+
 /* A TIPC bearer on dev in network namespace ns (NULL: this one): NULL, or why not. */
 const char *tipc_enable(const char *ns, const char *dev)
 {

@@ -211,6 +211,7 @@ int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...);
 void remote_teardown(void);
 void remote_setup(void);
 int remote_key(int on);
+int remote_udp(int on);
 const char *tipc_enable(const char *ns, const char *dev);
 const char *tipc_prepare(void);
 int64_t link_frames(const char *ns, const char *dev);
