@@ -24,7 +24,9 @@
  * netem loss, a cluster of raw and UDP links (A speaks to C over Ethernet
  * and to B over UDP at once), and two paths between A and B (UDP and a raw
  * veth) with the one a MoveTo goes by cut mid-train: the move completes,
- * executed once, by the other.
+ * executed once, by the other; a host part C (raw to A only) claims
+ * refused because B (UDP to A only) has it, A relaying the CLAIM and the
+ * DENY (RELAY).
  *
  * Fixture udpsec (the v4 links): datagrams without a tag, with a wrong
  * tag, or signed for another host part, sent to B's port from the router,
@@ -49,6 +51,7 @@
 #define TOPO_MARK	"/tmp/vk-udp-topo"
 #define NETEM_MARK	"/tmp/vk-udp-netem"
 #define LID		0x7a0d1	/* the logical id GetPid looks for */
+#define FAILOVER_MB	16	/* the move a path is cut under: long enough to cut */
 
 enum { A, B, R, C, NNS };
 static const char *const ns[NNS] = { "vku0", "vku1", "vkur", "vku2" };
@@ -216,7 +219,7 @@ static uint64_t mover_start(int h)
 		return 0;
 	pid = kid_fork(0);
 	if (pid == 0) {
-		size_t cap = (size_t)move_mb() << 20;
+		size_t cap = (size_t)(move_mb() > FAILOVER_MB ? move_mb() : FAILOVER_MB) << 20;
 		uint8_t *buf = malloc(cap);
 		struct v_receive r;
 		uint64_t moves = 0;
@@ -604,7 +607,7 @@ static void *mover_call_main(void *arg)
 {
 	struct mover_call *c = arg;
 
-	c->ret = move_round_n(c->fd, c->srv, (size_t)move_mb() << 20, &c->nth);
+	c->ret = move_round_n(c->fd, c->srv, (size_t)FAILOVER_MB << 20, &c->nth);
 	return NULL;
 }
 
@@ -620,7 +623,7 @@ TEST_F_TIMEOUT(paths, failover_mid_train, 300)
 	uint64_t srv = mover_start(B);
 	long long tx0, fo0 = vt_stat(ns[B], "failovers");
 	uint32_t pa = v_id_host(vt_id(self->u.cli)), pb = v_id_host(srv);
-	struct mover_call c = { .fd = self->u.cli, .srv = srv };
+	struct mover_call c = { .fd = self->u.cli, .srv = srv, .ret = -1000000 };
 	int paths = 0, i;
 	long cur;
 
@@ -645,6 +648,7 @@ TEST_F_TIMEOUT(paths, failover_mid_train, 300)
 	/* Mid-train: B has sent some of its blocks, not all. */
 	ASSERT_LT(tx0 + 200, vt_stat_wait_above(ns[B], "tx_frames", tx0 + 200, 20000, 5));
 	ASSERT_EQ(0, path_cut(B, cur, self->u.link_b));
+	ASSERT_TRUE(c.ret == -1000000) TH_LOG("the move ended before the cut: not mid-train");
 	pthread_join(c.th, NULL);
 	EXPECT_EQ(0, c.ret);
 	EXPECT_EQ(1, c.nth) TH_LOG("the move executed %llu times", (unsigned long long)c.nth);
@@ -653,6 +657,44 @@ TEST_F_TIMEOUT(paths, failover_mid_train, 300)
 	ASSERT_EQ(0, echo_rounds(self->u.cli, srv, 3));
 	vt_sh("tc -n vkur qdisc del dev vkura root 2>/dev/null");
 	raw_path_del();
+}
+
+/*
+ * Host parts stay unique across links no host shares: C (Ethernet to A
+ * only) claims B's host part (B: UDP to A only), and A, attached to both,
+ * relays the CLAIM to B and B's DENY back (wire version 9, RELAY): C's
+ * link is refused.  C then attaches with a part of its own.
+ */
+TEST_F_TIMEOUT(paths, relay_keeps_host_parts_unique, 120)
+{
+	uint32_t pb = v_id_host(vt_echo_server(ns[B])), mine = 0x2c0d000 + (getpid() & 0xfff);
+	long long r0 = vt_stat(ns[A], "relayed");
+	char out[512], args[64];
+
+	ASSERT_NE(0, pb);
+	ASSERT_LE(0, r0);
+	ASSERT_EQ(0, vt_vctl_run(ns[C], "link del dev vkuc2", NULL, 0, 0));
+	/*
+	 * Replay windows are kept per host part: A's for B's part must not
+	 * hold B's counters above C's, or C's CLAIM is a replay to A (a new
+	 * key starts C's counters at this second's epoch, past B's).
+	 */
+	sleep(1);
+	ASSERT_EQ(0, vt_vctl_run(ns[C], "set key " KEY, NULL, 0, 0));
+	snprintf(args, sizeof(args), "set host-part 0x%x", pb);
+	ASSERT_EQ(0, vt_vctl_run(ns[C], args, out, sizeof(out), VT_VCTL_STDERR)) TH_LOG("%s", out);
+	EXPECT_NE(0, vt_vctl_run(ns[C], "link add dev vkuc2", out, sizeof(out), VT_VCTL_STDERR))
+		TH_LOG("C took B's host part 0x%x", pb);
+	EXPECT_NE(NULL, strstr(out, "already used")) TH_LOG("%s", out);
+	EXPECT_LE(r0 + 2, vt_stat(ns[A], "relayed")) TH_LOG("A relayed the CLAIM and the DENY");
+	snprintf(args, sizeof(args), "set host-part 0x%x", mine);
+	ASSERT_EQ(0, vt_vctl_run(ns[C], args, out, sizeof(out), VT_VCTL_STDERR)) TH_LOG("%s", out);
+	ASSERT_EQ(0, vt_vctl_run(ns[C], "link add dev vkuc2", out, sizeof(out), VT_VCTL_STDERR))
+		TH_LOG("%s", out);
+	/* A heard C's CLAIM for B's part: forget it, B is heard again. */
+	snprintf(args, sizeof(args), "map del host 0x%x", pb);
+	vt_vctl_run(ns[A], args, NULL, 0, 0);
+	ASSERT_EQ(0, echo_rounds(self->u.cli, vt_echo_server(ns[C]), 3));
 }
 
 /* ------------------------------------------------------------------------ */

@@ -85,6 +85,7 @@ static const char *const stat_names[] = {
 	[V_A_STAT_UDP_TX_ERRORS] = "udp_tx_errors",
 	[V_A_STAT_UDP_MTU_LOWERED] = "udp_mtu_lowered",
 	[V_A_STAT_FAILOVERS]	 = "failovers",
+	[V_A_STAT_RELAYED]	 = "relayed",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __V_A_STAT_MAX,
 	       "stat_names[] must name every enum v_stat counter");

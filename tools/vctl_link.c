@@ -30,9 +30,9 @@
 #include "vctl.h"
 #include "vctl_link.h"
 
-/* The largest mtu a UDP link takes (<linux/v.h>: V_UDP_MTU_MIN..65507). */
-#define UDP_MTU_MAX	(IP_MAXPACKET - sizeof(struct iphdr) - sizeof(struct udphdr))
-_Static_assert(UDP_MTU_MAX == 65507, "a UDP link's largest mtu, as <linux/v.h> has it");
+/* The largest mtu a UDP link takes (<linux/v.h>). */
+#define UDP_MTU_MAX	((size_t)V_UDP_MTU_MAX)
+
 
 static const char usage_link[] =
 	"Usage: " LINK_SYNOPSIS
@@ -44,12 +44,12 @@ static const char usage_link[] =
 	"ifindex, a UDP link's 0x40000000 (1073741824) or more.\n"
 	"\n"
 	"  add dev IFNAME [insecure]  attach the Ethernet interface IFNAME\n"
-	"  add udp local ADDR[:PORT]  bind a UDP socket to ADDR (0.0.0.0 or [::]:\n"
-	"                             any) and PORT (default 6180)\n"
+	"  add udp local ADDR[:PORT]  bind a UDP socket to ADDR (an address of\n"
+	"                             this host) and PORT (default 6180)\n"
 	"      peer ADDR[:PORT]       a host at the other end, sent what goes to\n"
-	"                             every host; up to 256, all of the local\n"
+	"                             every host; up to 64, all of the local\n"
 	"                             address's family\n"
-	"      mtu N                  576..65507: the largest V frame the link\n"
+	"      mtu N                  576..16384: the largest V frame the link\n"
 	"                             carries (default 1500 less the IP and UDP\n"
 	"                             headers); lowered when a route carries less\n"
 	"  del dev IFNAME, del ID     detach an Ethernet link, or any link by its id\n"
@@ -528,7 +528,7 @@ static int run_udp_add(struct vnl *v, void *arg)
 			strerror(EOPNOTSUPP));
 		return EXIT_RUNTIME;
 	}
-	/* 256 peers are more than a default-sized message holds. */
+	/* Room for every peer: more than a default-sized message holds. */
 	msg = new_request_size(v, V_CMD_LINK_ADD, 0,
 			       1024 + (a->npeers + 1) * nla_total_size(sizeof(struct sockaddr_in6)));
 	if (!msg || nla_put_u8(msg, V_A_LINK_KIND, V_LINK_KIND_UDP) < 0 ||
@@ -625,6 +625,11 @@ static int cmd_udp_add(int argc, char **argv, struct link_args *a)
 	if (!a->local_arg) {
 		fprintf(stderr, "vctl: link add udp: which local address? (local ADDR[:PORT])\n");
 		return usage_error();
+	}
+	if (endpoint_any(&a->local)) {
+		fprintf(stderr, "vctl: link add udp: the local address must be one of this "
+			"host's, not the wildcard\n");
+		return EXIT_USAGE;
 	}
 	for (j = 0; j < a->npeers; j++) {
 		const char *s = a->peer_args[j];

@@ -416,8 +416,19 @@ bool v_auth_rcv(struct v_host *host, struct sk_buff *skb)
 	if (v_auth_tag(a, all ? V_WIRE_AUTH_ALL : v_host_part(host), skb->data,
 		       sizeof(*h) + len + sizeof(ctr), tag))
 		goto drop;
-	if (crypto_memneq(tag, tr + sizeof(ctr), sizeof(tag)))
-		goto drop;
+	/*
+	 * A RELAY is for all (relayed to a link) or for this host (a DENY
+	 * sent back to the host that relayed its CLAIM: relay.c), and counts
+	 * in that scope's counter space.
+	 */
+	if (crypto_memneq(tag, tr + sizeof(ctr), sizeof(tag))) {
+		if (h->type != V_PKT_RELAY || all)
+			goto drop;
+		all = true;
+		if (v_auth_tag(a, V_WIRE_AUTH_ALL, skb->data, sizeof(*h) + len + sizeof(ctr),
+			       tag) || crypto_memneq(tag, tr + sizeof(ctr), sizeof(tag)))
+			goto drop;
+	}
 	memcpy(&ctr, tr, sizeof(ctr));
 	err = v_auth_fresh(a, be32_to_cpu(h->src_host), all, be64_to_cpu(ctr));
 	if (err) {

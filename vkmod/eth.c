@@ -112,7 +112,8 @@ int v_eth_link_add(struct v_host *host, int ifindex, bool insecure)
 	dev = __dev_get_by_index(host->net, ifindex);
 	if (!dev)
 		return -ENODEV;
-	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN)
+	/* Ids from V_LINK_ID_UDP up are UDP links' (an ifindex may be set). */
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN || ifindex >= V_LINK_ID_UDP)
 		return -EINVAL;
 	if (v_link_get(host, ifindex))
 		return -EEXIST;
@@ -181,10 +182,13 @@ static int v_eth_event(struct notifier_block *nb, unsigned long event, void *ptr
 	l = v_eth_link(host, dev);
 	if (!l)
 		return NOTIFY_DONE;
-	if (event == NETDEV_UNREGISTER)
-		v_link_del(host, l->id);
-	else
+	if (event == NETDEV_UNREGISTER) {
+		int err;
+
+		v_link_del(host, l->id, &err);	/* an Ethernet link: released now */
+	} else {
 		v_map_announce(host, l);
+	}
 	return NOTIFY_DONE;
 }
 

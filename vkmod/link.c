@@ -148,26 +148,55 @@ bool v_link_any_secure(struct v_host *host)
 	return any;
 }
 
-static void v_link_free(struct v_host *host, struct v_link *l)
+/* Take l off the host's list (RTNL held): no new sender or receiver finds it. */
+static void v_link_unlink(struct v_host *host, struct v_link *l)
 {
 	list_del_rcu(&l->node);
 	WRITE_ONCE(host->nr_links, host->nr_links - 1);
-	v_map_flush(host, l->id);
+}
+
+/*
+ * Release an unlinked link: its bearer first (a UDP link waits there for
+ * the receivers and senders that may still hold it), then the paths on
+ * it, which nothing can add again once v_map_set() no longer finds the
+ * link (map.c checks under map_lock).  A UDP link's release sleeps for a
+ * grace period: called without RTNL, but for an Ethernet link's, which
+ * does not sleep and must drop its device under the notifier.
+ */
+static void v_link_release(struct v_host *host, struct v_link *l)
+{
 	l->ops->release(l);
+	v_map_flush(host, l->id);
 	kfree_rcu(l, rcu);
 }
 
-/* Detach; RTNL held. */
-int v_link_del(struct v_host *host, int id)
+/*
+ * Detach a link (RTNL held): an Ethernet link at once; a UDP link is
+ * only unlinked, and returned for v_link_put() after RTNL is dropped (NULL
+ * when done).  -ENOENT when not attached.
+ */
+struct v_link *v_link_del(struct v_host *host, int id, int *err)
 {
 	struct v_link *l;
 
 	ASSERT_RTNL();
 	l = v_link_get(host, id);
+	*err = l ? 0 : -ENOENT;
 	if (!l)
-		return -ENOENT;
-	v_link_free(host, l);
-	return 0;
+		return NULL;
+	v_link_unlink(host, l);
+	if (l->ops->kind == V_LINK_KIND_ETH) {
+		v_link_release(host, l);
+		return NULL;
+	}
+	return l;
+}
+
+/* The rest of v_link_del(), without RTNL. */
+void v_link_put(struct v_host *host, struct v_link *l)
+{
+	if (l)
+		v_link_release(host, l);
 }
 
 /*
@@ -178,10 +207,16 @@ int v_link_del(struct v_host *host, int id)
 void v_link_host_exit(struct v_host *host)
 {
 	struct v_link *l, *tmp;
+	LIST_HEAD(gone);
 
 	rtnl_lock();
-	list_for_each_entry_safe(l, tmp, &host->links, node)
-		v_link_free(host, l);
+	list_for_each_entry_safe(l, tmp, &host->links, node) {
+		v_link_unlink(host, l);
+		list_add(&l->gone, &gone);
+	}
 	rtnl_unlock();
 	synchronize_net();
+	/* Released without RTNL: a UDP link's release waits a grace period. */
+	list_for_each_entry_safe(l, tmp, &gone, gone)
+		v_link_release(host, l);
 }

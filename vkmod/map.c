@@ -191,6 +191,8 @@ static void v_map_path_heard(struct v_map_entry *n, const struct v_rx_cb *from)
 	struct v_map_path *p = n->npaths ? v_map_path_on(n, from->link) : NULL;
 	unsigned int i, old = 0;
 
+	u32 movers = n->npaths ? n->path[n->cur].cc.movers : 0;
+
 	if (!p && n->npaths < V_MAP_PATHS) {
 		p = &n->path[n->npaths++];
 		v_cc_init(&p->cc);
@@ -199,12 +201,13 @@ static void v_map_path_heard(struct v_map_entry *n, const struct v_rx_cb *from)
 			if (time_before(n->path[i].last, n->path[old].last))
 				old = i;
 		p = &n->path[old];
-		if (old == n->cur)
-			p->cc.movers = 0;	/* counted again on the new current one */
 		v_cc_init(&p->cc);
+	} else if (!v_addr_equal(&p->addr, &from->from)) {
+		v_cc_init(&p->cc);		/* another address now: a window of its own */
 	}
-	if (!v_addr_equal(&p->addr, &from->from))
-		v_cc_init(&p->cc);		/* another host now: its own window */
+	/* The Moves counted are the host part's: they stay with the current path. */
+	if (p == &n->path[n->cur])
+		p->cc.movers = movers;
 	p->link = from->link;
 	p->addr = from->from;
 	p->state = V_PATH_UP;
@@ -241,7 +244,14 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct v_rx_cb *
 {
 	struct v_map_entry *e, *n;
 
+	rcu_read_lock();
 	spin_lock_bh(&host->map_lock);
+	/*
+	 * A frame received just before its link went: the link's paths are
+	 * flushed after it is off the list (link.c), so none is added now.
+	 */
+	if (!v_link_get(host, from->link))
+		goto out;
 	e = v_map_find(host, host_part);
 	if (e && e->state == V_MAP_FENCED)
 		goto out;	/* only an admin lifts a fence */
@@ -269,6 +279,7 @@ static void v_map_set(struct v_host *host, u32 host_part, const struct v_rx_cb *
 		v_map_gc_arm(host);
 out:
 	spin_unlock_bh(&host->map_lock);
+	rcu_read_unlock();
 }
 
 /*
@@ -329,7 +340,8 @@ static void v_map_announced(struct v_host *host, struct sk_buff *skb)
 	u64 nonce = get_unaligned_be64(&c->nonce);
 	bool fenced = false;
 
-	if (!v_addr_valid(&from->from))
+	/* Relayed: its sender is not reachable through the relaying host. */
+	if (from->relayed || !v_addr_valid(&from->from))
 		return;
 	/* A host answering as before, while no FENCE about it is confirmed. */
 	if (READ_ONCE(host->confirm_part) != src && h->version == V_WIRE_VERSION &&
@@ -691,6 +703,7 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 	const struct v_wire_hdr *h = (const void *)skb->data;
 	const struct v_wire_claim *c = (const void *)(h + 1);
 	u32 src = be32_to_cpu(h->src_host);
+	u8 relayed = v_rx_cb(skb)->relayed;
 	struct sk_buff *ans;
 	bool mine = src == v_host_part(host);
 
@@ -721,7 +734,10 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 	case V_PKT_CLAIM:
 		if (!mine) {
 			v_map_announced(host, skb);
-			v_rwatch_claimed(host, src);
+			if (!relayed) {
+				v_rwatch_claimed(host, src);
+				v_relay_out(host, skb, 0);	/* to hosts of our other links */
+			}
 			break;
 		}
 		/* Our part, claimed by another: say it is ours, and if we are
@@ -729,18 +745,25 @@ bool v_map_rcv(struct v_host *host, struct sk_buff *skb)
 		 */
 		v_map_denied(host);
 		ans = v_map_frame(host, V_PKT_DENY, 0);
-		if (ans)	/* for the claimer, whose part is ours */
+		if (ans && relayed)	/* back through the host that relayed the CLAIM */
+			v_relay_answer(host, skb, relayed, ans);
+		else if (ans)		/* for the claimer, whose part is ours */
 			v_net_answer(host, skb, src, ans);
 		break;
 	case V_PKT_DENY:
 		if (mine)
 			v_map_denied(host);
+		else if (relayed == 1)	/* answering a CLAIM we relayed: on to the claimer */
+			v_relay_out(host, skb, relayed);
 		break;
 	case V_PKT_FENCE:
-		if (mine)
+		if (mine) {
 			v_stat_inc(host, V_A_STAT_COLLISIONS);
-		else
-			v_map_fence_heard(host, be32_to_cpu(c->host));
+			break;
+		}
+		v_map_fence_heard(host, be32_to_cpu(c->host));
+		if (!relayed)
+			v_relay_out(host, skb, 0);
 		break;
 	default:	/* WHERE, HERE */
 		if (mine) {

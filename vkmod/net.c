@@ -80,7 +80,7 @@ struct sk_buff *v_net_copy_kept(struct sk_buff *kept, gfp_t gfp)
 }
 
 /* Set the V length of a frame about to go; a clone's header is shared. */
-static void v_net_set_len(struct sk_buff *skb)
+void v_net_set_len(struct sk_buff *skb)
 {
 	struct v_wire_hdr *h = (struct v_wire_hdr *)skb_network_header(skb);
 	__be32 len = cpu_to_be32(skb->len - sizeof(*h));
@@ -1252,6 +1252,9 @@ static void v_net_dispatch(struct v_host *host, struct sk_buff *skb)
 		break;
 	case V_PKT_PULSE:
 		v_pulse_rcv(host, skb);
+		break;
+	case V_PKT_RELAY:
+		v_relay_rcv(host, skb);
 		break;
 	case V_PKT_NACK:
 		/* A client refusing a member's move (src = client): the alien's. */

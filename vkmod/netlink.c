@@ -10,6 +10,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include "vkmod.h"
 
 static struct netlink_range_validation v_host_part_range = {
@@ -57,7 +58,7 @@ static const struct nla_policy v_genl_policy[V_A_MAX + 1] = {
 	[V_A_LINK_KIND] = NLA_POLICY_MAX(NLA_U8, V_LINK_KIND_UDP),
 	[V_A_LINK_LOCAL] = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
 	[V_A_LINK_PEERS] = { .type = NLA_NESTED },
-	[V_A_LINK_MTU] = NLA_POLICY_RANGE(NLA_U32, V_UDP_MTU_MIN, 65507),
+	[V_A_LINK_MTU] = NLA_POLICY_RANGE(NLA_U32, V_UDP_MTU_MIN, V_UDP_MTU_MAX),
 	[V_A_HOST_INHERIT_RT] = NLA_POLICY_MAX(NLA_U32, MAX_RT_PRIO - 1),
 };
 
@@ -83,12 +84,26 @@ static int v_genl_addr(const struct nlattr *nla, struct v_addr *a)
 		a->family = V_ADDR_IP6;
 		a->ip6 = s6->sin6_addr;
 		a->port = s6->sin6_port;
+		/* No scope is kept: link-local addresses would be ambiguous. */
+		if (ipv6_addr_type(&a->ip6) & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MAPPED))
+			return -EINVAL;
 	} else {
 		return -EINVAL;
 	}
 	if (!a->port)
 		a->port = htons(V_UDP_PORT);
 	return 0;
+}
+
+/* Is p[n] one of p[0..n-1]? */
+static bool v_genl_addr_dup(const struct v_addr *p, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (v_addr_equal(&p[i], &p[n]))
+			return true;
+	return false;
 }
 
 /*
@@ -107,9 +122,10 @@ static int v_genl_udp_add(struct v_host *host, struct genl_info *info)
 			       "a UDP link has no insecure mode: it needs the cluster key");
 		return -EINVAL;
 	}
-	if (!info->attrs[V_A_LINK_LOCAL] || v_genl_addr(info->attrs[V_A_LINK_LOCAL], &local)) {
+	if (!info->attrs[V_A_LINK_LOCAL] || v_genl_addr(info->attrs[V_A_LINK_LOCAL], &local) ||
+	    !v_addr_valid(&local)) {
 		NL_SET_ERR_MSG(info->extack,
-			       "a UDP link needs a local sockaddr_in or sockaddr_in6");
+			       "a UDP link needs a local address of this host (not the wildcard, not link-local)");
 		return -EINVAL;
 	}
 	if (info->attrs[V_A_LINK_MTU])
@@ -125,9 +141,10 @@ static int v_genl_udp_add(struct v_host *host, struct genl_info *info)
 				err = -E2BIG;
 				break;
 			}
-			if (nla_type(nla) != V_A_LINK_PEER || v_genl_addr(nla, &p[n])) {
+			if (nla_type(nla) != V_A_LINK_PEER || v_genl_addr(nla, &p[n]) ||
+			    v_addr_equal(&p[n], &local) || v_genl_addr_dup(p, n)) {
 				NL_SET_ERR_MSG_ATTR(info->extack, nla,
-						    "a peer is a sockaddr_in or sockaddr_in6");
+						    "a peer is a sockaddr_in or sockaddr_in6, not link-local, not the local address, given once");
 				err = -EINVAL;
 				break;
 			}
@@ -152,8 +169,11 @@ static int v_genl_udp_add(struct v_host *host, struct genl_info *info)
 	return err;
 }
 
-/* Attach or detach (RTNL held): the link's id, or an error. */
-static int v_genl_link_apply(struct v_host *host, struct genl_info *info)
+/*
+ * Attach or detach (RTNL held): the link's id, or an error.  A UDP link
+ * detached is left in *gone for v_link_put() once RTNL is dropped.
+ */
+static int v_genl_link_apply(struct v_host *host, struct genl_info *info, struct v_link **gone)
 {
 	struct nlattr **attrs = info->attrs;
 	int id, err;
@@ -161,7 +181,11 @@ static int v_genl_link_apply(struct v_host *host, struct genl_info *info)
 	if (info->genlhdr->cmd == V_CMD_LINK_DEL) {
 		id = attrs[V_A_LINK_ID] ? nla_get_u32(attrs[V_A_LINK_ID]) :
 		     nla_get_u32(attrs[V_A_LINK_IFINDEX]);
-		return v_link_del(host, id);
+		/* By ifindex: an Ethernet link only (an id that high is a UDP link's). */
+		if (!attrs[V_A_LINK_ID] && id >= V_LINK_ID_UDP)
+			return -ENOENT;
+		*gone = v_link_del(host, id, &err);
+		return err;
 	}
 	if (attrs[V_A_LINK_KIND] && nla_get_u8(attrs[V_A_LINK_KIND]) == V_LINK_KIND_UDP)
 		return v_genl_udp_add(host, info);
@@ -190,20 +214,25 @@ static int v_genl_link_reply(struct genl_info *info, int id)
 
 static int v_genl_link_change_locked(struct v_host *host, struct genl_info *info)
 {
+	struct v_link *gone = NULL;
 	int err;
 
 	rtnl_lock();
-	err = v_genl_link_apply(host, info);
+	err = v_genl_link_apply(host, info, &gone);
 	rtnl_unlock();
+	v_link_put(host, gone);
 	/* The claim waits for answers: not under RTNL. */
 	if (err > 0 && info->genlhdr->cmd == V_CMD_LINK_ADD) {
 		int id = err;
 
 		err = v_map_claim(host);
 		if (err) {
+			int e;
+
 			rtnl_lock();
-			v_link_del(host, id);
+			gone = v_link_del(host, id, &e);
 			rtnl_unlock();
+			v_link_put(host, gone);
 			NL_SET_ERR_MSG(info->extack,
 				       "host part already used by another host on this network");
 			return err;

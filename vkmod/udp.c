@@ -22,7 +22,9 @@
  * carry whole (a tunnel below, a smaller path MTU the IP stack learned)
  * is still sent, fragmented by IP rather than lost, the link's mtu is
  * lowered to what the route carries, and `udp_mtu_lowered` counts it:
- * the next frames fit.
+ * the next frames fit.  The lowered mtu lasts as long as a learned path
+ * MTU does (10 minutes), never below V_UDP_MTU_MIN: one per link, not per
+ * peer, as frames are built before their path is known.
  *
  * Locking: the peer list is fixed when the link is made and read without
  * locks; the link is found from the socket through sk_user_data (RCU) and
@@ -39,15 +41,20 @@
 #include <net/ipv6_stubs.h>
 #include <net/route.h>
 #include <net/udp_tunnel.h>
+#include <net/xfrm.h>
 #include "vkmod.h"
 
 /* A frame IP fragments rather than lose when the path's MTU falls. */
-#define V_UDP_FRAME_MAX	16384
+#define V_UDP_FRAME_MAX	V_UDP_MTU_MAX
+/* A lowered mtu lasts as long as the kernel keeps a learned path MTU. */
+#define V_UDP_MTU_EXPIRES	(600 * HZ)
 
 struct v_udp {
 	struct socket *sock;
 	struct v_addr local;
-	unsigned int mtu;		/* the largest V frame, lowered by routes */
+	unsigned int mtu_set;		/* the largest V frame, as configured */
+	unsigned int mtu;		/* ... lowered by a route (READ_ONCE) */
+	unsigned long mtu_at;		/* jiffies: when it was lowered */
 	unsigned int npeers;
 	struct v_addr peers[];
 };
@@ -60,6 +67,20 @@ static unsigned int v_udp_hdrs(const struct v_udp *u)
 	       sizeof(struct udphdr);
 }
 
+/*
+ * The mtu frames are built for: lowered by a route that carried less, back
+ * to the configured one when that is as old as a learned path MTU gets (a
+ * forged ICMP message lowers it for no longer than it lowers the route).
+ */
+static unsigned int v_udp_mtu(struct v_link *l, const struct v_addr *a)
+{
+	struct v_udp *u = l->udp;
+
+	if (time_after(jiffies, READ_ONCE(u->mtu_at) + V_UDP_MTU_EXPIRES))
+		return u->mtu_set;
+	return min(READ_ONCE(u->mtu), u->mtu_set);
+}
+
 /* A frame the route cannot carry whole: fragmented this once, then fitted. */
 static void v_udp_fit(struct v_link *l, struct sk_buff *skb, unsigned int route_mtu)
 {
@@ -69,8 +90,9 @@ static void v_udp_fit(struct v_link *l, struct sk_buff *skb, unsigned int route_
 	if (route_mtu <= hdrs + sizeof(struct v_wire_hdr) + 64 ||
 	    skb->len + hdrs <= route_mtu)
 		return;
-	mtu = route_mtu - hdrs;
-	if (mtu < READ_ONCE(u->mtu)) {
+	mtu = max_t(unsigned int, route_mtu - hdrs, V_UDP_MTU_MIN);
+	if (mtu < v_udp_mtu(l, NULL)) {
+		WRITE_ONCE(u->mtu_at, jiffies);
 		WRITE_ONCE(u->mtu, mtu);
 		v_stat_inc(l->host, V_A_STAT_UDP_MTU_LOWERED);
 	}
@@ -171,11 +193,6 @@ static void v_udp_broadcast(struct v_link *l, struct sk_buff *skb, bool group)
 		kfree_skb(skb);
 }
 
-static unsigned int v_udp_mtu(struct v_link *l, const struct v_addr *a)
-{
-	return READ_ONCE(l->udp->mtu);
-}
-
 static bool v_udp_up(struct v_link *l)
 {
 	return true;
@@ -192,7 +209,7 @@ static int v_udp_fill(struct v_link *l, struct sk_buff *msg)
 	struct nlattr *nest;
 	unsigned int i;
 
-	if (nla_put_u32(msg, V_A_LINK_MTU, READ_ONCE(u->mtu)) ||
+	if (nla_put_u32(msg, V_A_LINK_MTU, v_udp_mtu(l, NULL)) ||
 	    nla_put_u8(msg, V_A_LINK_UP, 1) ||
 	    v_addr_put(msg, V_A_LINK_LOCAL, &u->local))
 		return -EMSGSIZE;
@@ -250,14 +267,17 @@ static int v_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		from.family = V_ADDR_IP6;
 		from.ip6 = ipv6_hdr(skb)->saddr;
 	}
-	if (!pskb_pull(skb, off))
+	if (!pskb_may_pull(skb, off))
 		goto drop;
+	skb_pull_rcsum(skb, off);
 	/*
 	 * A frame may be kept for a while (aliens, reply caches): no route
 	 * and no conntrack entry to pin the interface or the namespace.
 	 */
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
+	secpath_reset(skb);
+	skb->dev = NULL;	/* it may go while a kept frame lives */
 	skb_reset_network_header(skb);
 	cb = v_rx_cb(skb);
 	memset(cb, 0, sizeof(*cb));
@@ -348,7 +368,9 @@ int v_udp_link_add(struct v_host *host, const struct v_addr *local,
 	l->id = V_LINK_ID_UDP + (atomic_inc_return(&v_udp_next_id) & (V_LINK_ID_UDP - 1));
 	l->host = host;
 	l->udp->local = *local;
-	l->udp->mtu = mtu ?: 1500 - v_udp_hdrs(l->udp);
+	l->udp->mtu_set = mtu ?: 1500 - v_udp_hdrs(l->udp);
+	l->udp->mtu = l->udp->mtu_set;
+	l->udp->mtu_at = jiffies - V_UDP_MTU_EXPIRES - 1;
 	l->udp->npeers = npeers;
 	memcpy(l->udp->peers, peers, npeers * sizeof(*peers));
 	err = v_udp_sock(host, l, local);

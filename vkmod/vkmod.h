@@ -15,6 +15,7 @@
  *   eth.c     the raw Ethernet bearer: frames of V's EtherType, netdevice
  *             notifier
  *   udp.c     the UDP bearer: V frames in UDP over IPv4 and IPv6
+ *   relay.c   claims relayed between links (RELAY)
  *   map.c     the mapping table: host part -> link and address, host
  *             part claims and collisions, aging
  *   where.c   frames held while WHERE asks where their host is
@@ -129,6 +130,7 @@ struct v_bearer_ops {
  */
 struct v_link {
 	struct list_head node;
+	struct list_head gone;		/* on its way out (v_link_host_exit()) */
 	const struct v_bearer_ops *ops;
 	struct v_host *host;
 	int id;
@@ -150,6 +152,7 @@ struct v_link {
 struct v_rx_cb {
 	int link;
 	struct v_addr from;
+	u8 relayed;			/* carried by a RELAY: its hops (relay.c) */
 };
 
 static inline struct v_rx_cb *v_rx_cb(const struct sk_buff *skb)
@@ -223,6 +226,8 @@ struct v_host {
 	bool part_chosen;		/* the host part was set explicitly */
 	wait_queue_head_t claim_wait;
 	unsigned long fence_sent;	/* jiffies of the last FENCE broadcast */
+	unsigned long relay_second;	/* relay.c, under map_lock: this second's start */
+	unsigned int relay_count;	/* ... and RELAYs sent in it */
 	/* a FENCE being confirmed (under map_lock): the part, until when, the
 	 * first answer's nonce (0: none yet)
 	 */
@@ -731,7 +736,8 @@ unsigned int v_host_cap(struct v_host *host, unsigned int limit, unsigned int gl
 struct v_link *v_link_get(struct v_host *host, int id);
 int v_link_insert(struct v_host *host, struct v_link *l);
 bool v_link_any_secure(struct v_host *host);
-int v_link_del(struct v_host *host, int id);
+struct v_link *v_link_del(struct v_host *host, int id, int *err);
+void v_link_put(struct v_host *host, struct v_link *l);
 bool v_link_own_addr(struct v_host *host, const struct v_addr *a);
 bool v_addr_equal(const struct v_addr *a, const struct v_addr *b);
 bool v_addr_valid(const struct v_addr *a);
@@ -811,6 +817,12 @@ void v_net_broadcast(struct v_host *host, struct sk_buff *skb, bool group, u32 t
 void v_net_bcast_link(struct v_host *host, struct v_link *l, struct sk_buff *skb,
 		      bool group, u32 to);
 void v_net_rcv_frame(struct v_host *host, struct v_link *l, struct sk_buff *skb);
+void v_net_set_len(struct sk_buff *skb);
+
+/* relay.c */
+void v_relay_out(struct v_host *host, const struct sk_buff *skb, u8 hops);
+void v_relay_answer(struct v_host *host, const struct sk_buff *q, u8 hops, struct sk_buff *deny);
+void v_relay_rcv(struct v_host *host, struct sk_buff *skb);
 int v_net_group_send(struct v_sock *vs, struct v_txn *t);
 unsigned int v_net_payload_max(struct v_host *host, u32 dst_host);
 unsigned int v_net_payload_cap(struct v_host *host, u32 dst_host);

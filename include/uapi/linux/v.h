@@ -927,7 +927,7 @@ struct v_opts {
  * Frames a host hands to itself never touch a link and carry no trailer.
  * Tags cover the V frame, not the Ethernet header.
  */
-#define V_WIRE_VERSION		8	/* 2: v_wire_request.retx_ms, epoch counters;
+#define V_WIRE_VERSION		9	/* 2: v_wire_request.retx_ms, epoch counters;
 					 * 3: V_WIRE_TRAIN_WINDOW trains in flight;
 					 * 4: CLAIM, WHERE and HERE are read whatever
 					 * their version; CLAIM and HERE carry the
@@ -940,7 +940,8 @@ struct v_opts {
 					 * WATCH, WATCHED, UNWATCH, NOTICE, CANCEL;
 					 * 7: REQUEST priority and waiters, PULSE;
 					 * 8: REQUEST fragments (frag, frags,
-					 * data_off, data_total)
+					 * data_off, data_total);
+					 * 9: RELAY (claims between links)
 					 */
 /*
  * How the wire evolves.  Each change to a frame bumps V_WIRE_VERSION once
@@ -970,6 +971,27 @@ struct v_opts {
 #define V_WIRE_AUTH_EPOCH_S	10	/* a sender's epoch is at most this old */
 #define V_HOST_KEY_LEN		32	/* cluster key bytes (V_A_HOST_KEY) */
 
+/*
+ * RELAY (wire version 9).  A host part must be unique across the cluster,
+ * but hosts that share no link never hear each other's CLAIM.  A host
+ * attached to two links or more relays what keeps host parts unique, and
+ * nothing else: a CLAIM or FENCE heard on one link goes to its other
+ * links as a RELAY of its own (src_host its part, tagged for all; a DENY
+ * sent back to the relaying host is tagged for that host), whose
+ * payload is struct v_wire_relay followed by the relayed frame's V header
+ * and claim (flags 0, no trailer: the relaying host vouches for it).  A
+ * host whose part a relayed CLAIM names answers with its DENY wrapped the
+ * same way (hops unchanged), sent to the relaying host, which relays it
+ * on (hops 2) to the claimer's side.  Hops are 1 or 2, never more: a
+ * RELAY of hops 2 is not relayed again.  A relayed frame teaches no path
+ * (its sender is not reachable through the relaying host: transactions
+ * are never relayed), and a host relays at most 64 a second.
+ */
+struct v_wire_relay {
+	__u8	hops;		/* 1: relayed once; 2: a DENY relayed back */
+	__u8	pad[3];
+};
+
 enum v_pkt_type {
 	V_PKT_REQUEST		= 1,	/* client -> server: a Send */
 	V_PKT_RESPONSE		= 2,	/* server -> client: the Reply */
@@ -995,7 +1017,8 @@ enum v_pkt_type {
 	V_PKT_NOTICE		= 22,	/* -> the watcher: it ended (or never was) */
 	V_PKT_CANCEL		= 23,	/* client -> server: I gave up (client, seq) */
 	V_PKT_PULSE		= 24,	/* -> the receiver's host: a pulse */
-	V_PKT_MAX		= V_PKT_PULSE
+	V_PKT_RELAY		= 25,	/* another link's CLAIM, DENY or FENCE (v_wire_relay) */
+	V_PKT_MAX		= V_PKT_RELAY
 };
 
 struct v_wire_hdr {
@@ -1424,14 +1447,17 @@ struct v_wire_claim {
  *            (an Ethernet link)
  *    V_A_LINK_ID: NLA_U32 (DEL) the link to detach (any kind)
  *    V_A_LINK_LOCAL (ADD, UDP): the address and port to bind (port 0:
- *            V_UDP_PORT); the address may be the wildcard
+ *            V_UDP_PORT): an address of this host, not the wildcard, not
+ *            IPv6 link-local or IPv4-mapped (EINVAL)
  *    V_A_LINK_PEERS: NLA_NESTED (ADD, UDP) V_A_LINK_PEER per peer (port 0:
  *            V_UDP_PORT), at most V_UDP_PEERS_MAX, of the local address's
- *            family: what goes to every host (CLAIM, WHERE, GETPID,
- *            GREQUEST, GQUERY, FENCE) goes to each of them
+ *            family, none the local address, none twice (EINVAL):
+ *            what goes to every host (CLAIM, WHERE, GETPID, GREQUEST,
+ *            GQUERY, FENCE) goes to each of them
  *    V_A_LINK_MTU: NLA_U32 (ADD, UDP) the largest V frame the link carries
- *            (V_UDP_MTU_MIN..65507; default 1500 less the IP and UDP
- *            headers); lowered when a route carries less
+ *            (V_UDP_MTU_MIN..V_UDP_MTU_MAX; default 1500 less the IP and
+ *            UDP headers); lowered when a route carries less, for as long
+ *            as the kernel keeps a learned path MTU (10 minutes)
  *    A UDP link needs the cluster key (ENOKEY): it has no insecure mode
  *    (V_A_LINK_INSECURE with V_LINK_KIND_UDP: EINVAL).
  *    The reply of ADD (UDP) carries its V_A_LINK_ID.
@@ -1739,8 +1765,9 @@ enum v_link_kind {
 
 #define V_LINK_ID_UDP		0x40000000	/* UDP links' ids: this and up */
 #define V_UDP_PORT		6180	/* a UDP link's port when none is given */
-#define V_UDP_PEERS_MAX		256	/* peers of one UDP link */
+#define V_UDP_PEERS_MAX		64	/* peers of one UDP link (one dump message) */
 #define V_UDP_MTU_MIN		576	/* the smallest mtu a UDP link takes */
+#define V_UDP_MTU_MAX		16384	/* the largest (IP fragments what a path cannot carry) */
 #define V_UDP_LINKS_MAX		16	/* UDP links of one host */
 
 enum v_path_state {
@@ -1835,6 +1862,9 @@ enum v_stat {
 	V_A_STAT_FAILOVERS,		/* a host part's current path gone
 					 * silent given up for another of its
 					 * paths
+					 */
+	V_A_STAT_RELAYED,		/* CLAIMs, DENYs and FENCEs this host
+					 * relayed from one link to the others
 					 */
 	__V_A_STAT_MAX
 };
