@@ -692,11 +692,11 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	ASSERT_NE(NULL, strstr(iptxt, " mtu 1400 ")) TH_LOG("%s", iptxt);
 	ASSERT_NE(NULL, strstr(iptxt, "link/ether 02:00:00:00:aa:01 ")) TH_LOG("%s", iptxt);
 
-	snprintf(line, sizeof(line), "%d: vkcx0 mtu %d addr %s state up insecure\n", ifindex, mtu,
-		 mac);
+	snprintf(line, sizeof(line), "%d: vkcx0 mtu %d addr %s state up insecure paths 0/0\n",
+		 ifindex, mtu, mac);
 	snprintf(obj, sizeof(obj),
 		 "{\"id\":%d,\"kind\":\"eth\",\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":%d,"
-		 "\"addr\":\"%s\",\"up\":true,\"insecure\":true}",
+		 "\"addr\":\"%s\",\"up\":true,\"insecure\":true,\"paths\":0,\"current\":0}",
 		 ifindex, ifindex, mtu, mac);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
 	ASSERT_NE(NULL, strstr(out, line)) TH_LOG("want %s in %s", line, out);
@@ -715,11 +715,11 @@ TEST_F_TIMEOUT(ctl, link_add_show_del_round_trip, 120)
 	ASSERT_EQ(0, ip_link("vkc0", "vkcx0", &ifindex, &mtu, mac, &lower));
 	ASSERT_EQ(0, lower);
 	ASSERT_EQ(1300, mtu);
-	snprintf(line, sizeof(line), "%d: vkcx0 mtu 1300 addr %s state down insecure\n", ifindex,
-		 mac);
+	snprintf(line, sizeof(line), "%d: vkcx0 mtu 1300 addr %s state down insecure paths 0/0\n",
+		 ifindex, mac);
 	snprintf(obj, sizeof(obj),
 		 "{\"id\":%d,\"kind\":\"eth\",\"ifindex\":%d,\"ifname\":\"vkcx0\",\"mtu\":1300,"
-		 "\"addr\":\"%s\",\"up\":false,\"insecure\":true}",
+		 "\"addr\":\"%s\",\"up\":false,\"insecure\":true,\"paths\":0,\"current\":0}",
 		 ifindex, ifindex, mac);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
 	ASSERT_NE(NULL, strstr(out, line)) TH_LOG("want %s in %s", line, out);
@@ -773,7 +773,7 @@ TEST_F_TIMEOUT(ctl, link_secure_by_default, 120)
 	ASSERT_NE(NULL, strstr(out, "\"ifname\":\"vkcs0\"")) TH_LOG("%s", out);
 	ASSERT_EQ(1, count_of(out, "\"insecure\":false")) TH_LOG("%s", out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
-	ASSERT_EQ(1, count_of(out, "state up\n")) TH_LOG("%s", out);
+	ASSERT_EQ(1, count_of(out, "state up paths ")) TH_LOG("%s", out);
 	ASSERT_EQ(1, vctl(out, sizeof(out), "vkc0", "set key none"));
 	ASSERT_NE(NULL, strstr(out, "Device or resource busy (links attached with the key need "
 				    "it: detach them first)")) TH_LOG("%s", out);
@@ -786,7 +786,7 @@ TEST_F_TIMEOUT(ctl, link_secure_by_default, 120)
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link add dev vkcs0 insecure")) TH_LOG("%s", out);
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link show"));
 	ASSERT_NE(NULL, strstr(out, ": vkcs0 mtu 1500 addr ")) TH_LOG("%s", out);
-	ASSERT_EQ(2, count_of(out, " insecure\n")) TH_LOG("%s", out);
+	ASSERT_EQ(2, count_of(out, " insecure paths ")) TH_LOG("%s", out);
 	/* insecure is an option of add alone. */
 	ASSERT_EQ(2, vctl(out, sizeof(out), "vkc0", "link del dev vkcs0 insecure"));
 	ASSERT_EQ(0, vctl(out, sizeof(out), "vkc0", "link del dev vkcs0")) TH_LOG("%s", out);

@@ -455,26 +455,6 @@ struct agent {
 	uint64_t id;
 };
 
-/* The reply of agent self to a request carrying tag. */
-static struct v_msg reply_of(uint64_t self, uint64_t tag)
-{
-	struct v_msg m;
-
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, V_OK);
-	v_msg_put64(&m, 8, self);
-	v_msg_put64(&m, 16, tag);
-	v_msg_put64(&m, 24, ~self);
-	return m;
-}
-
-static int reply_ok(const struct v_msg *m, uint64_t replier, uint64_t tag)
-{
-	struct v_msg want = reply_of(replier, tag);
-
-	return msg_eq(m, &want);
-}
-
 static struct v_msg request(uint64_t tag)
 {
 	return mk(REQ_CODE, tag);
@@ -528,7 +508,7 @@ static void agent_exec(int *fd, uint64_t self, const struct acmd *c, struct ares
 		r->ret = recv_wait(*fd, &r->r, (int)c->timeout_ms);
 		break;
 	case OP_REPLY: {
-		struct v_msg m = reply_of(self, c->b);
+		struct v_msg m = vt_reply_of(self, c->b);
 
 		r->ret = v_reply(*fd, c->a, &m);
 		break;
@@ -647,7 +627,7 @@ static void __attribute__((noreturn)) agent_main(int h, int cmdfd, int resfd, in
 			if (rr && rr != -EAGAIN)
 				serve = 0;	/* shut down: serve no more */
 			if (rr == 0) {
-				struct v_msg m = reply_of(self, v_msg_get64(&rv.msg, 8));
+				struct v_msg m = vt_reply_of(self, v_msg_get64(&rv.msg, 8));
 
 				memset(&e, 0, sizeof(e));
 				e.sender = rv.sender;
@@ -828,7 +808,7 @@ static int collect(int fd, uint64_t first, uint64_t tag, uint64_t *ids, int max,
 			return n;
 		if (ret)
 			return ret;
-		if (!reply_ok(&m, rep, tag))
+		if (!vt_reply_ok(&m, rep, tag))
 			return -EBADMSG;
 		if (n == max)
 			return -E2BIG;
@@ -845,7 +825,7 @@ static int round_trip(int fd, uint64_t dst)
 
 	if (ret)
 		return ret;
-	return rep == dst && reply_ok(&reply, dst, 0x77) ? 0 : -EBADMSG;
+	return rep == dst && vt_reply_ok(&reply, dst, 0x77) ? 0 : -EBADMSG;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1090,7 +1070,7 @@ TEST_F_TIMEOUT(groups, several_groups_and_hosts, 60)
 	/* Plain v_send from host 0 to the group of host 2: m answers. */
 	msg = request(0x2002);
 	ASSERT_EQ(0, v_send(fd[0], g[2], &msg));
-	want = reply_of(m.id, 0x2002);
+	want = vt_reply_of(m.id, 0x2002);
 	ASSERT_TRUE(msg_eq(&want, &msg));
 	ASSERT_EQ(0, ag_event(&m, &e, MS_WAIT));
 	ASSERT_EQ(g[2], e.group);
@@ -1105,7 +1085,7 @@ TEST_F_TIMEOUT(groups, several_groups_and_hosts, 60)
 	/* Group of host 0, from host 1: both answer, each once. */
 	ASSERT_EQ(0, gsend(fd[1], g[0], 0, 0x2000, &rep, &msg, NULL));
 	ASSERT_TRUE(in_set(rep, both, 2));
-	ASSERT_TRUE(reply_ok(&msg, rep, 0x2000));
+	ASSERT_TRUE(vt_reply_ok(&msg, rep, 0x2000));
 	ASSERT_EQ(2, collect(fd[1], rep, 0x2000, ids, 4, 1000));
 	ASSERT_TRUE(same_set(ids, 2, both, 2));
 	ASSERT_EQ(0, ag_event(&m, &e, MS_WAIT));
@@ -1191,7 +1171,7 @@ TEST_F_TIMEOUT(groups, send_reaches_every_member_once, 90)
 
 	ASSERT_EQ(0, gsend(fd0, gid, 0, 0x6006, &rep, &msg, NULL));
 	ASSERT_TRUE(in_set(rep, want, 6)) TH_LOG("replier 0x%llx", (unsigned long long)rep);
-	ASSERT_TRUE(reply_ok(&msg, rep, 0x6006));
+	ASSERT_TRUE(vt_reply_ok(&msg, rep, 0x6006));
 	ASSERT_EQ(6, collect(fd0, rep, 0x6006, ids, 16, 2000));
 	ASSERT_TRUE(same_set(ids, 6, want, 6));
 	for (i = 0; i < 6; i++) {
@@ -1246,7 +1226,7 @@ TEST_F_TIMEOUT(groups, get_reply_open_and_closed, 90)
 	ASSERT_TRUE(in_set(rep, want, 2));
 	ids[0] = rep;
 	ASSERT_EQ(0, v_get_reply(fd1, &m, &ids[1], 3000000000ULL * vt_scale()));
-	ASSERT_TRUE(reply_ok(&m, ids[1], 0x81));
+	ASSERT_TRUE(vt_reply_ok(&m, ids[1], 0x81));
 	ASSERT_TRUE(same_set(ids, 2, want, 2));
 	ASSERT_EQ(-ETIMEDOUT, v_get_reply(fd1, &m, &rep, 0));
 	t0 = vt_now_ms();
@@ -1306,7 +1286,7 @@ TEST_F_TIMEOUT(groups, send_no_members_esrch, 60)
 	ASSERT_EQ(0, ag_start(&l, 1, gid1, 1));
 	ASSERT_EQ(0, gsend(fd1, gid1, 0, 5, &rep, &m, NULL));
 	ASSERT_EQ(l.id, rep);
-	ASSERT_TRUE(reply_ok(&m, l.id, 5));
+	ASSERT_TRUE(vt_reply_ok(&m, l.id, 5));
 	close(fd0);
 	close(fd1);
 }
@@ -1345,7 +1325,7 @@ TEST_F_TIMEOUT(groups, qualified_send_one_host_only, 90)
 	m = request(0x92);
 	ASSERT_EQ(0, v_send_qualified(s0, gid, q[2], &m, &rep));
 	ASSERT_EQ(a[3].id, rep);
-	ASSERT_TRUE(reply_ok(&m, a[3].id, 0x92));
+	ASSERT_TRUE(vt_reply_ok(&m, a[3].id, 0x92));
 	ASSERT_EQ(1, collect(s0, rep, 0x92, ids, 8, 500));
 	struct aev e;
 
@@ -1417,7 +1397,7 @@ TEST_F_TIMEOUT(groups, qualified_send_errors, 60)
 	m = request(6);
 	ASSERT_EQ(0, v_send_qualified(s0, gid, a.id, &m, &rep));
 	ASSERT_EQ(a.id, rep);
-	ASSERT_TRUE(reply_ok(&m, a.id, 6));
+	ASSERT_TRUE(vt_reply_ok(&m, a.id, 6));
 	close(s0);
 	close(fd2);
 }
@@ -1491,7 +1471,7 @@ TEST_F_TIMEOUT(groups, segment_access_until_first_reply, 120)
 	ASSERT_EQ(0, ag_call(&a[R], &mc, &res));
 	ASSERT_EQ(0, ag_result(&c, &sres, MS_WAIT));
 	ASSERT_EQ(a[R].id, sres.val);
-	ASSERT_TRUE(reply_ok(&sres.msg, a[R].id, sc.seed));
+	ASSERT_TRUE(vt_reply_ok(&sres.msg, a[R].id, sc.seed));
 	ASSERT_EQ(h_expect, ag_hash(&c));
 	/* The segment is closed to everyone now, local or remote. */
 	for (i = 0; i < NA; i++) {
@@ -1509,7 +1489,7 @@ TEST_F_TIMEOUT(groups, segment_access_until_first_reply, 120)
 	mc = (struct acmd){ .op = OP_GETREPLY, .timeout_ms = 3000 };
 	ASSERT_EQ(0, ag_call(&c, &mc, &res));
 	ASSERT_EQ(a[L].id, res.val);
-	ASSERT_TRUE(reply_ok(&res.msg, a[L].id, sc.seed));
+	ASSERT_TRUE(vt_reply_ok(&res.msg, a[L].id, sc.seed));
 	/* After the window: L2's Reply fails, R2's is dropped at host 0. */
 	usleep(4000 * 1000);
 	mc = (struct acmd){ .op = OP_REPLY, .a = c.id, .b = sc.seed };

@@ -31,7 +31,7 @@
  * larger cluster's count.
  *
  * V processes: one server per host (a child, blocked in Receive, replying
- * to everything with its id and the request's tag: reply_of()), and one
+ * to everything with its id and the request's tag: vt_reply_of()), and one
  * client socket per host opened by the test process in that namespace.
  */
 #include <sched.h>
@@ -421,26 +421,6 @@ struct srvstat {
 
 static struct srvstat *ss;	/* HMAX of them, MAP_SHARED */
 
-/* The reply of server self to a request carrying tag. */
-static struct v_msg reply_of(uint64_t self, uint64_t tag)
-{
-	struct v_msg m;
-
-	memset(&m, 0, sizeof(m));
-	v_msg_set_code(&m, V_OK);
-	v_msg_put64(&m, 8, self);
-	v_msg_put64(&m, 16, tag);
-	v_msg_put64(&m, 24, ~self);
-	return m;
-}
-
-static int reply_ok(const struct v_msg *m, uint64_t replier, uint64_t tag)
-{
-	struct v_msg want = reply_of(replier, tag);
-
-	return msg_eq(m, &want);
-}
-
 /*
  * Start a server on each of hosts 0..k-1, members of gid when it is not
  * 0: ss[h].id once each is in Receive's reach.  0, or -1.  The teardown
@@ -481,7 +461,7 @@ static int servers_start(int k, uint64_t gid)
 				__atomic_add_fetch(&ss[h].rx, 1, __ATOMIC_SEQ_CST);
 				if (r.group)
 					__atomic_add_fetch(&ss[h].grx, 1, __ATOMIC_SEQ_CST);
-				m = reply_of(id, v_msg_get64(&r.msg, 8));
+				m = vt_reply_of(id, v_msg_get64(&r.msg, 8));
 				v_reply(fd, r.sender, &m);
 			}
 		}
@@ -532,7 +512,7 @@ static int srr(int fd, int j, uint64_t tag)
 
 	if (ret)
 		return ret;
-	return rep == ss[j].id && reply_ok(&m, rep, tag) ? 0 : -EBADMSG;
+	return rep == ss[j].id && vt_reply_ok(&m, rep, tag) ? 0 : -EBADMSG;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -758,7 +738,7 @@ TEST_F_TIMEOUT(scale, group_send_get_reply_members, 600)
 	memcpy(a, b, sizeof(a));
 	kept0 = a[s].greplies;
 	ASSERT_EQ(0, send_to(self->fd[s], gid, 0x6e0, &rep, &m));
-	ASSERT_TRUE(reply_ok(&m, rep, 0x6e0)) TH_LOG("replier 0x%llx", (unsigned long long)rep);
+	ASSERT_TRUE(vt_reply_ok(&m, rep, 0x6e0)) TH_LOG("replier 0x%llx", (unsigned long long)rep);
 	end = vt_now_ms() + (long long)MS_WAIT * vt_scale();
 	do {
 		struct hc c;
@@ -771,7 +751,7 @@ TEST_F_TIMEOUT(scale, group_send_get_reply_members, 600)
 	ids[0] = rep;
 	for (n = 1; n < k; n++) {
 		ASSERT_EQ(0, v_get_reply(self->fd[s], &m, &ids[n], 0)) TH_LOG("reply %d of %d", n, k);
-		ASSERT_TRUE(reply_ok(&m, ids[n], 0x6e0));
+		ASSERT_TRUE(vt_reply_ok(&m, ids[n], 0x6e0));
 	}
 	ASSERT_EQ(-ETIMEDOUT, v_get_reply(self->fd[s], &m, &rep, 0));
 	ASSERT_EQ(0, snap(k, b));

@@ -190,74 +190,64 @@ static void udp_link_del(int h, long id)
 	}
 }
 
-/* The mtu of link id in `vctl -j link show` (json), or -1. */
-static long long link_mtu(char *json, long id)
+/* Number key of link id in `vctl -j link show` (json), or -1. */
+static long long link_num(char *json, long id, const char *key)
 {
 	char pat[48], *p;
 
 	snprintf(pat, sizeof(pat), "\"id\":%ld,", id);
 	p = strstr(json, pat);
-	return p ? vt_json_num(p, "mtu") : -1;
+	return p ? vt_json_num(p, key) : -1;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Servers on B and Sends from A                                            */
 
 /*
- * A child on host h serving moves: a CODE_MOVE message of a.a bytes is
+ * A server on host h for moves: a CODE_MOVE message of N bytes is
  * answered by MoveFrom of the client's segment (pattern 1 checked) and
- * MoveTo of pattern 2 over it, then a Reply; anything else is echoed.
- * Its id through the pipe, or 0.
+ * MoveTo of pattern 2 over it, then a Reply naming the step that failed
+ * (0: none) and how many moves it has executed; anything else is echoed.
  */
+struct mover {
+	uint8_t *buf;
+	size_t cap;
+	uint64_t moves;
+};
+
+static void mover_serve(int srv, const struct v_receive *r, void *arg)
+{
+	struct mover *mv = arg;
+	size_t len = v_msg_get64(&r->msg, 8);
+	uint64_t step;
+	struct v_msg m;
+
+	if (v_msg_code(&r->msg) != CODE_MOVE) {
+		v_reply(srv, r->sender, &r->msg);
+		return;
+	}
+	if (!mv->buf)
+		mv->buf = malloc(mv->cap);
+	if (len > mv->cap)
+		len = mv->cap;
+	step = !mv->buf ? 4 : v_move_from(srv, r->sender, 0, mv->buf, len) ? 1 :
+	       pat_mismatch(mv->buf, len, 1, 0) >= 0 ? 2 : 0;
+	if (!step) {
+		fill(mv->buf, len, 2, 0);
+		step = v_move_to(srv, r->sender, 0, mv->buf, len) ? 3 : 0;
+	}
+	m = mk(V_OK, step);
+	v_msg_put64(&m, 16, ++mv->moves);	/* each request executed once */
+	v_reply(srv, r->sender, &m);
+}
+
 static uint64_t mover_start(int h)
 {
-	uint64_t id = 0;
-	int p[2], srv;
-	pid_t pid;
+	struct mover mv = {
+		.cap = (size_t)(move_mb() > FAILOVER_MB ? move_mb() : FAILOVER_MB) << 20,
+	};
 
-	if (pipe(p))
-		return 0;
-	pid = kid_fork(0);
-	if (pid == 0) {
-		size_t cap = (size_t)(move_mb() > FAILOVER_MB ? move_mb() : FAILOVER_MB) << 20;
-		uint8_t *buf = malloc(cap);
-		struct v_receive r;
-		uint64_t moves = 0;
-
-		srv = vt_ns_vopen(ns[h], 0);
-		CK(srv >= 0 && buf);
-		id = vt_id(srv);
-		CK(write(p[1], &id, 8) == 8);
-		for (;;) {
-			memset(&r, 0, sizeof(r));
-			if (v_receive_ex(srv, &r))
-				continue;
-			if (v_msg_code(&r.msg) == CODE_MOVE) {
-				size_t len = v_msg_get64(&r.msg, 8);
-				uint64_t step;
-				struct v_msg m;
-
-				if (len > cap)
-					len = cap;
-				step = v_move_from(srv, r.sender, 0, buf, len) ? 1 :
-				       pat_mismatch(buf, len, 1, 0) >= 0 ? 2 : 0;
-				if (!step) {
-					fill(buf, len, 2, 0);
-					step = v_move_to(srv, r.sender, 0, buf, len) ? 3 : 0;
-				}
-				m = mk(V_OK, step);
-				v_msg_put64(&m, 16, ++moves);	/* each request executed once */
-				v_reply(srv, r.sender, &m);
-				continue;
-			}
-			v_reply(srv, r.sender, &r.msg);
-		}
-	}
-	if (pid < 0 || vt_read_full(p[0], &id, 8, MS_WAIT))
-		id = 0;
-	close(p[0]);
-	close(p[1]);
-	return id;
+	return vt_kid_server(ns[h], NULL, mover_serve, &mv);
 }
 
 /*
@@ -404,38 +394,16 @@ TEST_F_TIMEOUT(udp, move_both_ways, 300)
 	ASSERT_EQ(0, move_round(self->u.cli, srv, (size_t)move_mb() << 20));
 }
 
-/*
- * A child on host h, a member of gid, echoing what it receives; its id
- * once it has joined, or 0.
- */
+/* Join the group *arg (vt_kid_server()'s ready). */
+static int member_join(int srv, void *arg)
+{
+	return v_group_join(srv, *(uint64_t *)arg);
+}
+
+/* A child on host h, a member of gid, echoing what it receives; its id once joined, or 0. */
 static uint64_t member_start(int h, uint64_t gid)
 {
-	uint64_t id = 0;
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p))
-		return 0;
-	pid = kid_fork(0);
-	if (pid == 0) {
-		int srv = vt_ns_vopen(ns[h], 0);
-		struct v_receive r;
-
-		CK(srv >= 0);
-		CK(v_group_join(srv, gid) == 0);
-		id = vt_id(srv);
-		CK(write(p[1], &id, 8) == 8);
-		for (;;) {
-			memset(&r, 0, sizeof(r));
-			if (v_receive_ex(srv, &r) == 0)
-				v_reply(srv, r.sender, &r.msg);
-		}
-	}
-	if (pid < 0 || vt_read_full(p[0], &id, 8, MS_WAIT))
-		id = 0;
-	close(p[0]);
-	close(p[1]);
-	return id;
+	return vt_kid_server(ns[h], member_join, NULL, &gid);
 }
 
 /*
@@ -522,7 +490,7 @@ TEST_F_TIMEOUT(udp, smaller_mtu_below, 300)
 	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
 	EXPECT_LT(low0, vt_stat(ns[A], "udp_mtu_lowered"));
 	ASSERT_EQ(0, vt_vctl_run(ns[A], "-j link show", links, sizeof(links), 0));
-	EXPECT_GE(1280 - self->u.f->hdrs, link_mtu(links, self->u.link_a)) TH_LOG("%s", links);
+	EXPECT_GE(1280 - self->u.f->hdrs, link_num(links, self->u.link_a, "mtu")) TH_LOG("%s", links);
 	vt_sh("ip -n vku0 %s route del %s", self->u.f->ipflag, self->u.f->net_b);
 	ASSERT_EQ(0, vt_sh("ip -n vkur link set vkurb mtu 1280 && ip -n vku1 link set vkub mtu 1280"));
 	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
@@ -624,6 +592,7 @@ TEST_F_TIMEOUT(paths, failover_mid_train, 300)
 	long long tx0, fo0 = vt_stat(ns[B], "failovers");
 	uint32_t pa = v_id_host(vt_id(self->u.cli)), pb = v_id_host(srv);
 	struct mover_call c = { .fd = self->u.cli, .srv = srv, .ret = -1000000 };
+	char links[4096];
 	int paths = 0, i;
 	long cur;
 
@@ -641,6 +610,9 @@ TEST_F_TIMEOUT(paths, failover_mid_train, 300)
 	ASSERT_EQ(2, paths) TH_LOG("B's paths to A");
 	map_link(A, pb, &paths);
 	ASSERT_EQ(2, paths) TH_LOG("A's paths to B");
+	/* B's links show them: its UDP link holds its path to A. */
+	ASSERT_EQ(0, vt_vctl_run(ns[B], "-j link show", links, sizeof(links), 0));
+	EXPECT_LE(1, link_num(links, self->u.link_b, "paths")) TH_LOG("%s", links);
 	cur = map_link(B, pa, &paths);
 	ASSERT_LT(0, cur);
 	tx0 = vt_stat(ns[B], "tx_frames");

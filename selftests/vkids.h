@@ -376,10 +376,15 @@ static inline void kids_kill_orphans(void)
 }
 
 /*
- * A child serving echo (each message replied as it came) in namespace ns
- * (NULL: the caller's), for ever: the caller's teardown kills it (kids_kill_all()).  Its id, or 0.
+ * A child serving in namespace ns (NULL: the caller's), for ever (the
+ * caller's teardown kills it: kids_kill_all()): it opens a V process,
+ * calls ready(srv, arg) when given (non-zero: it gives up; a group to
+ * join, say), reports its id and serves each message it receives with
+ * serve(srv, r, arg), or echoes it (serve NULL).  Its id once ready, or 0.
  */
-static inline uint64_t vt_echo_server(const char *ns)
+static inline uint64_t vt_kid_server(const char *ns, int (*ready)(int srv, void *arg),
+				     void (*serve)(int srv, const struct v_receive *r, void *arg),
+				     void *arg)
 {
 	uint64_t id = 0;
 	int p[2], srv;
@@ -392,22 +397,32 @@ static inline uint64_t vt_echo_server(const char *ns)
 		struct v_receive r;
 
 		srv = vt_ns_vopen(ns, 0);
-		if (srv < 0)
+		if (srv < 0 || (ready && ready(srv, arg)))
 			_exit(1);
 		id = vt_id(srv);
 		if (write(p[1], &id, 8) != 8)
 			_exit(1);
 		for (;;) {
 			memset(&r, 0, sizeof(r));
-			if (v_receive_ex(srv, &r) == 0)
+			if (v_receive_ex(srv, &r))
+				continue;
+			if (serve)
+				serve(srv, &r, arg);
+			else
 				v_reply(srv, r.sender, &r.msg);
 		}
 	}
-	if (pid < 0 || read(p[0], &id, 8) != 8)
+	close(p[1]);
+	if (pid < 0 || vt_read_full(p[0], &id, 8, 20000))
 		id = 0;
 	close(p[0]);
-	close(p[1]);
 	return id;
+}
+
+/* A child serving echo (each message replied as it came) in namespace ns: vt_kid_server(). */
+static inline uint64_t vt_echo_server(const char *ns)
+{
+	return vt_kid_server(ns, NULL, NULL, NULL);
 }
 
 /*
@@ -525,6 +540,26 @@ static inline struct v_msg mk(uint16_t code, uint64_t a)
 static inline int msg_eq(const struct v_msg *a, const struct v_msg *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* The reply of server self to a request carrying tag (groups, scale). */
+static inline struct v_msg vt_reply_of(uint64_t self, uint64_t tag)
+{
+	struct v_msg m;
+
+	memset(&m, 0, sizeof(m));
+	v_msg_set_code(&m, V_OK);
+	v_msg_put64(&m, 8, self);
+	v_msg_put64(&m, 16, tag);
+	v_msg_put64(&m, 24, ~self);
+	return m;
+}
+
+static inline int vt_reply_ok(const struct v_msg *m, uint64_t replier, uint64_t tag)
+{
+	struct v_msg want = vt_reply_of(replier, tag);
+
+	return msg_eq(m, &want);
 }
 
 /*

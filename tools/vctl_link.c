@@ -65,11 +65,13 @@ static const char usage_link[] =
 	"it has no insecure mode.\n"
 	"\n"
 	"show: one line per link,\n"
-	"  IFINDEX: IFNAME mtu N addr MAC state up|down [insecure]\n"
-	"  ID: udp mtu N local ADDR:PORT peers ADDR:PORT,... state up\n"
-	"(peers: '-' for none).  With -j, an array of objects with the keys id,\n"
-	"kind (\"eth\" or \"udp\"), mtu, up and insecure, and ifindex, ifname and\n"
-	"addr (Ethernet) or local and peers (UDP: \"ADDR:PORT\" strings).\n";
+	"  IFINDEX: IFNAME mtu N addr MAC state up|down [insecure] paths C/P\n"
+	"  ID: udp mtu N local ADDR:PORT peers ADDR:PORT,... state up paths C/P\n"
+	"(peers: '-' for none; paths: of the P paths of the mapping table on the\n"
+	"link, C are their host parts' current ones).  With -j, an array of objects\n"
+	"with the keys id, kind (\"eth\" or \"udp\"), mtu, up and insecure, ifindex,\n"
+	"ifname and addr (Ethernet) or local and peers (UDP: \"ADDR:PORT\"\n"
+	"strings), then paths and current.\n";
 
 /* ------------------------------------------------------------------------ */
 /* UDP link addresses                                                        */
@@ -203,6 +205,8 @@ struct link_info {
 	uint8_t addr[ETH_ALEN];
 	bool up;
 	bool insecure;
+	bool has_paths;			/* a vkmod with paths sent the two below */
+	uint32_t paths, current;
 	char local[VCTL_ADDRSTRLEN];
 	char (*peers)[VCTL_ADDRSTRLEN];
 	size_t npeers;
@@ -290,6 +294,11 @@ static int parse_link(struct nlmsghdr *nlh, void *arg)
 	li->mtu = nla_get_u32(tb[V_A_LINK_MTU]);
 	li->up = nla_get_u8(tb[V_A_LINK_UP]) != 0;
 	li->insecure = tb[V_A_LINK_INSECURE] != NULL;
+	li->has_paths = tb[V_A_LINK_PATHS] && tb[V_A_LINK_PATHS_CURRENT];
+	if (li->has_paths) {
+		li->paths = nla_get_u32(tb[V_A_LINK_PATHS]);
+		li->current = nla_get_u32(tb[V_A_LINK_PATHS_CURRENT]);
+	}
 	if (kind == V_LINK_KIND_ETH) {
 		li->ifindex = nla_get_u32(tb[V_A_LINK_IFINDEX]);
 		nla_strlcpy(li->ifname, tb[V_A_LINK_IFNAME], sizeof(li->ifname));
@@ -341,8 +350,11 @@ static void print_link_json(const struct link_info *li)
 		printf(",\"peers\":");
 		print_peers(li, true);
 	}
-	printf(",\"up\":%s,\"insecure\":%s}", li->up ? "true" : "false",
+	printf(",\"up\":%s,\"insecure\":%s", li->up ? "true" : "false",
 	       li->insecure ? "true" : "false");
+	if (li->has_paths)
+		printf(",\"paths\":%" PRIu32 ",\"current\":%" PRIu32, li->paths, li->current);
+	printf("}");
 }
 
 /* Ethernet links print as they always have; UDP ones say udp where the ifname is. */
@@ -358,7 +370,10 @@ static void print_link_text(const struct link_info *li)
 	} else {
 		printf("%" PRIu32 ": kind %u mtu %" PRIu32, li->id, li->kind, li->mtu);
 	}
-	printf(" state %s%s\n", li->up ? "up" : "down", li->insecure ? " insecure" : "");
+	printf(" state %s%s", li->up ? "up" : "down", li->insecure ? " insecure" : "");
+	if (li->has_paths)
+		printf(" paths %" PRIu32 "/%" PRIu32, li->current, li->paths);
+	printf("\n");
 }
 
 static int link_show(struct vnl *v, bool json)

@@ -911,6 +911,26 @@ static int v_map_fill_path(struct sk_buff *skb, const struct v_map_entry *e)
 	return 0;
 }
 
+/* The paths on link, and (*cur) how many of them are current; RCU or RTNL. */
+u32 v_map_link_paths(struct v_host *host, int link, u32 *cur)
+{
+	struct v_map_entry *e;
+	u32 all = 0;
+	int b, i;
+
+	*cur = 0;
+	rcu_read_lock();
+	for (b = 0; b < V_MAP_BUCKETS; b++)
+		hlist_for_each_entry_rcu(e, &host->map[b], node)
+			for (i = 0; i < e->npaths; i++)
+				if (e->path[i].link == link) {
+					all++;
+					*cur += i == e->cur;
+				}
+	rcu_read_unlock();
+	return all;
+}
+
 /* Dump the table (cb->args: bucket, position in it). */
 int v_map_dump(struct v_host *host, struct sk_buff *skb, struct netlink_callback *cb)
 {

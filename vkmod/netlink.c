@@ -274,10 +274,13 @@ static int v_genl_link_fill(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				&v_genl_family, NLM_F_MULTI, V_CMD_LINK_GET);
+	u32 cur, paths = v_map_link_paths(l->host, l->id, &cur);
 
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, V_A_LINK_ID, l->id) ||
+	    nla_put_u32(skb, V_A_LINK_PATHS, paths) ||
+	    nla_put_u32(skb, V_A_LINK_PATHS_CURRENT, cur) ||
 	    nla_put_u8(skb, V_A_LINK_KIND, l->ops->kind) ||
 	    l->ops->fill(l, skb) ||
 	    (l->insecure && nla_put_flag(skb, V_A_LINK_INSECURE))) {

@@ -760,6 +760,7 @@ bool v_map_lookup(struct v_host *host, u32 host_part, int *link, struct v_addr *
 int v_map_reach(struct v_host *host, u32 host_part);
 void v_map_stale(struct v_host *host, u32 host_part);
 void v_map_failover(struct v_host *host, u32 host_part);
+u32 v_map_link_paths(struct v_host *host, int link, u32 *cur);
 int v_map_del(struct v_host *host, u32 host_part);
 void v_map_set_age(struct v_host *host, unsigned int ms);
 void v_map_flush(struct v_host *host, int link);

@@ -1483,6 +1483,9 @@ struct v_wire_claim {
  *    V_A_LINK_MTU: NLA_U32
  *    V_A_LINK_UP: NLA_U8 (1 if the interface is up and running)
  *    V_A_LINK_INSECURE: NLA_FLAG, present if attached as insecure
+ *    V_A_LINK_PATHS: NLA_U32        paths of the mapping table on it
+ *                                   (V_CMD_MAP_GET's V_A_MAP_PATHS)
+ *    V_A_LINK_PATHS_CURRENT: NLA_U32 of them, the host parts' current ones
  *    Ethernet:
  *    V_A_LINK_IFINDEX: NLA_U32
  *    V_A_LINK_IFNAME: NLA_NUL_STRING
@@ -1744,6 +1747,8 @@ enum v_genl_attr {
 	V_A_MAP_PATHS,
 	V_A_MAP_PATH,
 	V_A_MAP_PATH_STATE,
+	V_A_LINK_PATHS,
+	V_A_LINK_PATHS_CURRENT,
 	__V_A_MAX
 };
 
