@@ -882,10 +882,17 @@ TEST_F_TIMEOUT(scale, map_aging, 600)
 	for (j = 1; j < k; j++)
 		ASSERT_EQ(0, srr(self->fd[0], j, 0xc000 + j)) TH_LOG("host 0 to %d again", j);
 	ASSERT_EQ(0, snap(k, c));
-	ASSERT_EQ(k - 1, c[0].mapq - b[0].mapq);
 	ASSERT_EQ(0, delta(k, a, c, D_COLL));
 	fr = delta(k, b, c, D_TX);
 	nz = noise(k, b, c);
+	/*
+	 * One WHERE per host found again; a HERE slower than V_WHERE_ASK_MS
+	 * (a loaded or debug kernel) has it asked again: noise, as a
+	 * retransmission is (the debug kernel's pool saw 8 for 7).
+	 */
+	ASSERT_LE(k - 1, c[0].mapq - b[0].mapq);
+	ASSERT_GE(2 * (k - 1), c[0].mapq - b[0].mapq);
+	nz += c[0].mapq - b[0].mapq - (k - 1);
 	record(variant->name, k, "srr_after_aging", fr, k - 1, nz);
 	if (!nz)
 		ASSERT_EQ(4LL * (k - 1), fr);

@@ -21,7 +21,7 @@
  * fragments, nothing lost).
  *
  * Fixture paths (the v4 links; paths are the same for IPv6): a path with
- * netem loss, a cluster of raw and UDP links (A speaks to C over Ethernet
+ * netem loss, an IPIP tunnel of MTU 1300 below A's route to B, a cluster of raw and UDP links (A speaks to C over Ethernet
  * and to B over UDP at once), and two paths between A and B (UDP and a raw
  * veth) with the one a MoveTo goes by cut mid-train: the move completes,
  * executed once, by the other; a host part C (raw to A only) claims
@@ -51,7 +51,12 @@
 #define TOPO_MARK	"/tmp/vk-udp-topo"
 #define NETEM_MARK	"/tmp/vk-udp-netem"
 #define LID		0x7a0d1	/* the logical id GetPid looks for */
-#define FAILOVER_MB	16	/* the move a path is cut under: long enough to cut */
+/*
+ * The move a path is cut under: long enough to cut mid-train; 4 MiB on a
+ * debug kernel (VK_TIMEOUT_SCALE > 1), where 16 both ways outlast the
+ * server child's alarm.
+ */
+#define FAILOVER_MB	(vt_scale() > 1 ? 4 : 16)
 
 enum { A, B, R, C, NNS };
 static const char *const ns[NNS] = { "vku0", "vku1", "vkur", "vku2" };
@@ -159,6 +164,7 @@ static void topo_tidy(void)
 	vt_sh("tc -n vkur qdisc del dev vkurb root 2>/dev/null; "
 	      "tc -n vkur qdisc del dev vkura root 2>/dev/null");
 	vt_sh("ip -n vku0 link del vkud 2>/dev/null");
+	vt_sh("ip -n vku0 link del vkut 2>/dev/null; ip -n vkur link del vkut 2>/dev/null");
 	vt_sh("ip -n vku0 route del 10.71.2.0/24 2>/dev/null; "
 	      "ip -n vku0 -6 route del fd71:2::/64 2>/dev/null");
 	unlink(NETEM_MARK);
@@ -167,6 +173,20 @@ static void topo_tidy(void)
 static void tidy_mark(void)
 {
 	close(open(NETEM_MARK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+}
+
+/* The host-down bound of A, B and C (ms, at most V_HOST_DOWN_MS_MAX). */
+static void topo_down_ms(int ms)
+{
+	char args[64];
+	int h;
+
+	if (ms > V_HOST_DOWN_MS_MAX)
+		ms = V_HOST_DOWN_MS_MAX;
+	snprintf(args, sizeof(args), "set host-down-ms %d", ms);
+	for (h = 0; h < NNS; h++)
+		if (h != R)
+			vt_vctl_run(ns[h], args, NULL, 0, 0);
 }
 
 /* Attach a UDP link in host h (local addr, peer): its id, or -1. */
@@ -324,6 +344,12 @@ static void upair_setup(struct __test_metadata *_metadata, struct upair *u, cons
 	ASSERT_LE(0, vt_root_open());
 	ASSERT_EQ(0, topo_keep()) TH_LOG("cannot build the routed topology");
 	topo_tidy();
+	/*
+	 * Silence long enough to call a host down scales with the kernel
+	 * (a debug kernel under KASAN, VK_TIMEOUT_SCALE 4, has 16 MiB moves
+	 * pause longer than the 3 s default between trains).
+	 */
+	topo_down_ms(3000 * vt_scale());
 	u->link_a = udp_link_add(A, f->a, f->b);
 	ASSERT_LE(V_LINK_ID_UDP, u->link_a) TH_LOG("vctl link add udp on A failed");
 	u->link_b = udp_link_add(B, f->b, f->a);
@@ -498,6 +524,37 @@ TEST_F_TIMEOUT(udp, smaller_mtu_below, 300)
 }
 
 /*
+ * A tunnel underneath: A's traffic to B's network goes through an IPIP
+ * tunnel to the router (MTU 1300, 20 bytes of its own header inside
+ * A's 1500).  The link's mtu comes down to what the tunnel carries
+ * (udp_mtu_lowered), the frame that found it out fragmented, not lost; a
+ * MiB each way arrives whole.
+ */
+TEST_F_TIMEOUT(paths, tunnel_below_with_smaller_mtu, 120)
+{
+	long long low0 = vt_stat(ns[A], "udp_mtu_lowered");
+	uint64_t srv = mover_start(B);
+	char links[2048];
+
+	ASSERT_NE(0, srv);
+	if (access("/sys/module/ipip", F_OK) && vt_sh("modprobe -q ipip"))
+		SKIP(return, "no ipip module in this kernel");
+	tidy_mark();
+	ASSERT_EQ(0, vt_sh("ip -n vku0 tunnel add vkut mode ipip local 10.71.1.2 remote 10.71.1.1 && "
+			   "ip -n vkur tunnel add vkut mode ipip local 10.71.1.1 remote 10.71.1.2 && "
+			   "ip -n vku0 link set vkut mtu 1300 up && ip -n vkur link set vkut mtu 1300 up && "
+			   "ip -n vku0 addr add 10.71.9.2/30 dev vkut && "
+			   "ip -n vkur addr add 10.71.9.1/30 dev vkut && "
+			   "ip -n vku0 route add 10.71.2.0/24 dev vkut"));
+	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
+	EXPECT_LT(low0, vt_stat(ns[A], "udp_mtu_lowered"));
+	ASSERT_EQ(0, vt_vctl_run(ns[A], "-j link show", links, sizeof(links), 0));
+	EXPECT_GE(1300 - 28, link_num(links, self->u.link_a, "mtu")) TH_LOG("%s", links);
+	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
+	ASSERT_EQ(0, echo_rounds(self->u.cli, srv, 5));
+}
+
+/*
  * Raw and UDP links in one cluster: A speaks to C over Ethernet and to B
  * over UDP, at the same time.
  */
@@ -552,6 +609,7 @@ static int raw_path(int cut)
 static void raw_path_del(void)
 {
 	vt_sh("ip -n vku0 link del vkud 2>/dev/null");
+	vt_sh("ip -n vku0 link del vkut 2>/dev/null; ip -n vkur link del vkut 2>/dev/null");
 }
 
 /* Cut the path link of host h in both directions (the raw path, or the router). */
