@@ -315,7 +315,7 @@ static void v_group_send_query(struct v_host *host, struct v_gquery_wait *w)
 					  0, GFP_KERNEL);
 
 	if (skb)
-		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
+		v_net_broadcast(host, skb, false, V_WIRE_AUTH_ALL);
 }
 
 /*

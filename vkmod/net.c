@@ -203,16 +203,21 @@ void v_net_answer(struct v_host *host, const struct sk_buff *q, u32 to, struct s
 }
 
 /*
- * Send a frame (consumed) to every host on every attached link (group: to
- * V's multicast group where the bearer has one); signed for host part to,
- * or for all (to V_WIRE_AUTH_ALL, or a frame for all).
+ * Send a frame (consumed) to every host on every attached link but the
+ * one with id except (0: none; a relayed claim goes everywhere but where
+ * it came from), to V's multicast group where the bearer has one (group);
+ * signed for host part to, or for all (to V_WIRE_AUTH_ALL, or a frame for
+ * all).
  */
-void v_net_broadcast(struct v_host *host, struct sk_buff *skb, bool group, u32 to)
+void v_net_broadcast_except(struct v_host *host, struct sk_buff *skb, bool group, u32 to,
+			    int except)
 {
 	struct v_link *l, *last = NULL;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(l, &host->links, node) {
+		if (l->id == except)
+			continue;
 		if (last) {
 			/* A copy each: every link writes its own header. */
 			struct sk_buff *c = skb_copy(skb, GFP_ATOMIC);
@@ -227,6 +232,11 @@ void v_net_broadcast(struct v_host *host, struct sk_buff *skb, bool group, u32 t
 	else
 		kfree_skb(skb);
 	rcu_read_unlock();
+}
+
+void v_net_broadcast(struct v_host *host, struct sk_buff *skb, bool group, u32 to)
+{
+	v_net_broadcast_except(host, skb, group, to, 0);
 }
 
 /* The mtu, or (cap) the largest frame, of l to a (NULL: to all). */

@@ -171,7 +171,7 @@ static void v_reg_send(struct v_host *host, u8 type, u64 asker, u32 nonce, u32 l
 	if (q)
 		v_net_answer(host, q, v_id_host(asker), skb);
 	else	/* a question for all */
-		v_net_broadcast(host, skb, NULL, V_WIRE_AUTH_ALL);
+		v_net_broadcast(host, skb, false, V_WIRE_AUTH_ALL);
 }
 
 /* Ask the other hosts; first answer wins. */

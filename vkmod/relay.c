@@ -74,9 +74,7 @@ static struct sk_buff *v_relay_frame(struct v_host *host, const struct sk_buff *
  */
 void v_relay_out(struct v_host *host, const struct sk_buff *skb, u8 hops)
 {
-	int from = v_rx_cb(skb)->link;
 	struct sk_buff *out;
-	struct v_link *l;
 
 	if (READ_ONCE(host->nr_links) < 2 || hops >= V_RELAY_HOPS || !v_relay_budget(host))
 		return;
@@ -84,18 +82,7 @@ void v_relay_out(struct v_host *host, const struct sk_buff *skb, u8 hops)
 	if (!out)
 		return;
 	v_stat_inc(host, V_A_STAT_RELAYED);
-	rcu_read_lock();
-	list_for_each_entry_rcu(l, &host->links, node) {
-		struct sk_buff *c;
-
-		if (l->id == from)
-			continue;
-		c = skb_copy(out, GFP_ATOMIC);
-		if (c)
-			v_net_bcast_link(host, l, c, false, V_WIRE_AUTH_ALL);
-	}
-	rcu_read_unlock();
-	kfree_skb(out);
+	v_net_broadcast_except(host, out, false, V_WIRE_AUTH_ALL, v_rx_cb(skb)->link);
 }
 
 /*

@@ -815,6 +815,8 @@ void v_net_answer(struct v_host *host, const struct sk_buff *q, u32 to, struct s
 void v_net_xmit_link(struct v_host *host, struct v_link *l, const struct v_addr *a,
 		     struct sk_buff *skb, u32 to);
 void v_net_broadcast(struct v_host *host, struct sk_buff *skb, bool group, u32 to);
+void v_net_broadcast_except(struct v_host *host, struct sk_buff *skb, bool group, u32 to,
+			    int except);
 void v_net_bcast_link(struct v_host *host, struct v_link *l, struct sk_buff *skb,
 		      bool group, u32 to);
 void v_net_rcv_frame(struct v_host *host, struct v_link *l, struct sk_buff *skb);
