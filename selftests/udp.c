@@ -496,6 +496,22 @@ TEST_F_TIMEOUT(paths, loss_on_path, 300)
 }
 
 /*
+ * Below A's path to B lies something that carries at most path_mtu bytes:
+ * a MiB each way arrives whole, A counted its link's mtu lowered (past
+ * low0, read before), and that mtu now fits path_mtu with the headers.
+ */
+static void mtu_lowered_move(struct __test_metadata *_metadata, const struct upair *u,
+			     uint64_t srv, long long low0, int path_mtu)
+{
+	char links[2048];
+
+	ASSERT_EQ(0, move_round(u->cli, srv, 1U << 20));
+	EXPECT_LT(low0, vt_stat(ns[A], "udp_mtu_lowered"));
+	ASSERT_EQ(0, vt_vctl_run(ns[A], "-j link show", links, sizeof(links), 0));
+	EXPECT_GE(path_mtu - u->f->hdrs, link_num(links, u->link_a, "mtu")) TH_LOG("%s", links);
+}
+
+/*
  * A smaller MTU below: a route to B of MTU 1280 on A (a tunnel's, or
  * configured) lowers A's link mtu to what it carries (udp_mtu_lowered),
  * the frame that found it out fragmented by IP, not lost; a router hop of
@@ -506,17 +522,13 @@ TEST_F_TIMEOUT(udp, smaller_mtu_below, 300)
 {
 	long long low0 = vt_stat(ns[A], "udp_mtu_lowered");
 	uint64_t srv = mover_start(B);
-	char links[2048];
 
 	ASSERT_NE(0, srv);
 	ASSERT_LE(0, low0);
 	tidy_mark();
 	ASSERT_EQ(0, vt_sh("ip -n vku0 %s route add %s via %s mtu 1280", self->u.f->ipflag,
 			   self->u.f->net_b, self->u.f->gw_a));
-	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
-	EXPECT_LT(low0, vt_stat(ns[A], "udp_mtu_lowered"));
-	ASSERT_EQ(0, vt_vctl_run(ns[A], "-j link show", links, sizeof(links), 0));
-	EXPECT_GE(1280 - self->u.f->hdrs, link_num(links, self->u.link_a, "mtu")) TH_LOG("%s", links);
+	mtu_lowered_move(_metadata, &self->u, srv, low0, 1280);
 	vt_sh("ip -n vku0 %s route del %s", self->u.f->ipflag, self->u.f->net_b);
 	ASSERT_EQ(0, vt_sh("ip -n vkur link set vkurb mtu 1280 && ip -n vku1 link set vkub mtu 1280"));
 	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
@@ -534,9 +546,9 @@ TEST_F_TIMEOUT(paths, tunnel_below_with_smaller_mtu, 120)
 {
 	long long low0 = vt_stat(ns[A], "udp_mtu_lowered");
 	uint64_t srv = mover_start(B);
-	char links[2048];
 
 	ASSERT_NE(0, srv);
+	ASSERT_LE(0, low0);
 	if (access("/sys/module/ipip", F_OK) && vt_sh("modprobe -q ipip"))
 		SKIP(return, "no ipip module in this kernel");
 	tidy_mark();
@@ -546,10 +558,7 @@ TEST_F_TIMEOUT(paths, tunnel_below_with_smaller_mtu, 120)
 			   "ip -n vku0 addr add 10.71.9.2/30 dev vkut && "
 			   "ip -n vkur addr add 10.71.9.1/30 dev vkut && "
 			   "ip -n vku0 route add 10.71.2.0/24 dev vkut"));
-	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
-	EXPECT_LT(low0, vt_stat(ns[A], "udp_mtu_lowered"));
-	ASSERT_EQ(0, vt_vctl_run(ns[A], "-j link show", links, sizeof(links), 0));
-	EXPECT_GE(1300 - 28, link_num(links, self->u.link_a, "mtu")) TH_LOG("%s", links);
+	mtu_lowered_move(_metadata, &self->u, srv, low0, 1300);
 	ASSERT_EQ(0, move_round(self->u.cli, srv, 1U << 20));
 	ASSERT_EQ(0, echo_rounds(self->u.cli, srv, 5));
 }
